@@ -1,0 +1,46 @@
+/**
+ * Agents: the guests and hosts that talk SCMI to the platform. Agent id 0 is the platform
+ * itself; agents are numbered from 1 in manifest order.
+ * @module
+ */
+import { Grants } from "./grants.ts";
+
+/** Transport declaration from the deployment manifest (shape checked by the transport). */
+export interface TransportDecl {
+  type: string;
+  options: Record<string, unknown>;
+}
+
+export interface AgentInit {
+  id: number;
+  name: string;
+  trusted?: boolean;
+  /** Bytes a reply may carry after its status (and a request after its header). */
+  maxMsgSize?: number;
+  transport?: TransportDecl;
+  grants?: Grants;
+}
+
+/** Default message-size limit, as Linux's virtio transport uses. */
+export const DEFAULT_MAX_MSG_SIZE = 128;
+
+export class Agent {
+  readonly id: number;
+  readonly name: string;
+  readonly trusted: boolean;
+  readonly maxMsgSize: number;
+  readonly transport: TransportDecl | undefined;
+  readonly grants: Grants;
+
+  constructor(init: AgentInit) {
+    if (!Number.isInteger(init.id) || init.id < 1 || init.id > 0xfffffffe) {
+      throw new RangeError(`Agent "${init.name}": id must be 1 or more, got ${init.id}`);
+    }
+    this.id = init.id;
+    this.name = init.name;
+    this.trusted = init.trusted ?? false;
+    this.maxMsgSize = init.maxMsgSize ?? DEFAULT_MAX_MSG_SIZE;
+    this.transport = init.transport;
+    this.grants = init.grants ?? new Grants();
+  }
+}

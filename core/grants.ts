@@ -1,0 +1,117 @@
+/**
+ * The grant table: per agent, the protocols it may use and, per resource kind, the
+ * resources it may see — in the agent's own dense id space (virtual ids), with the rights it
+ * holds on each. Every visibility and permission answer in the server comes from here.
+ * @module
+ */
+import { RESOURCE_KINDS, type ResourceKind } from "./board.ts";
+import { Right } from "./protocol.ts";
+
+/** Full rights on a resource. */
+export const ALL_RIGHTS = Right.READ | Right.WRITE;
+
+/**
+ * One agent's view of one resource kind: virtual id → physical id, and back.
+ * A revoked resource leaves a hole (-1) so other virtual ids never move under a running guest.
+ */
+export class IdMap {
+  /** Virtual id → physical id, or -1 for a hole. */
+  readonly v2p: number[] = [];
+  /** Virtual id → rights bits. */
+  readonly rights: number[] = [];
+  /** Virtual id → the name this agent sees, when it differs from the board's. */
+  readonly names: (string | undefined)[] = [];
+  readonly #p2v = new Map<number, number>();
+
+  constructor(readonly kind: ResourceKind) {}
+
+  /** Number of virtual ids, holes included (what PROTOCOL_ATTRIBUTES reports). */
+  get count(): number {
+    return this.v2p.length;
+  }
+
+  /**
+   * Grants `phys` at virtual id `virt` (default: the next free id). Throws RangeError when
+   * the virtual id is taken or the physical resource is already mapped.
+   */
+  grant(phys: number, rights: number = ALL_RIGHTS, virt?: number, name?: string): number {
+    const existing = this.#p2v.get(phys);
+    if (existing !== undefined) {
+      if (virt !== undefined && virt !== existing) {
+        throw new RangeError(`${this.kind} ${phys} is already visible as virtual id ${existing}`);
+      }
+      this.rights[existing] |= rights;
+      return existing;
+    }
+    const v = virt ?? this.v2p.length;
+    if (v < this.v2p.length && this.v2p[v] !== -1) {
+      throw new RangeError(`${this.kind} virtual id ${v} is already taken`);
+    }
+    while (this.v2p.length <= v) {
+      this.v2p.push(-1);
+      this.rights.push(0);
+      this.names.push(undefined);
+    }
+    this.v2p[v] = phys;
+    this.rights[v] = rights;
+    this.names[v] = name;
+    this.#p2v.set(phys, v);
+    return v;
+  }
+
+  /** Withdraws `phys`; returns the virtual id it had, or -1 if it was not visible. */
+  revoke(phys: number): number {
+    const v = this.#p2v.get(phys);
+    if (v === undefined) return -1;
+    this.#p2v.delete(phys);
+    this.v2p[v] = -1;
+    this.rights[v] = 0;
+    this.names[v] = undefined;
+    return v;
+  }
+
+  /** Physical id behind virtual id `v`, or -1 when the agent cannot see it. */
+  toPhysical(v: number): number {
+    return v < this.v2p.length ? this.v2p[v] : -1;
+  }
+
+  /** Virtual id of physical `p` for this agent, or -1 when the agent cannot see it. */
+  toVirtual(p: number): number {
+    return this.#p2v.get(p) ?? -1;
+  }
+
+  has(phys: number): boolean {
+    return this.#p2v.has(phys);
+  }
+
+  /** Physical ids visible, in virtual-id order. */
+  *physical(): IterableIterator<number> {
+    for (const p of this.v2p) if (p >= 0) yield p;
+  }
+}
+
+/** Per-agent protocol grant: an optional version the deployment pins the agent to. */
+export interface ProtocolGrant {
+  /** Highest version this agent is offered, `(major << 16) | minor`. */
+  pin?: number;
+}
+
+/** One agent's grants. */
+export class Grants {
+  /** Protocol id → grant. Base (0x10) is always present. */
+  readonly protocols = new Map<number, ProtocolGrant>([[0x10, {}]]);
+  /** SCMI device ids granted as a whole. */
+  readonly devices = new Set<number>();
+  readonly maps: { readonly [K in ResourceKind]: IdMap };
+
+  constructor() {
+    const maps = {} as { [K in ResourceKind]: IdMap };
+    for (const k of RESOURCE_KINDS) maps[k] = new IdMap(k);
+    this.maps = maps;
+  }
+
+  /** Protocol ids visible to the agent, Base excluded, ascending. */
+  protocolList(): number[] {
+    return [...this.protocols.keys()].filter((p) => p !== 0x10).sort((a, b) => a - b);
+  }
+}

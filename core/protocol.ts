@@ -1,0 +1,148 @@
+/**
+ * Protocol plugins declared as data: a table of command handlers plus per-agent open/close
+ * hooks. The core checks sizes, versions, resource visibility and rights before any handler
+ * runs; handlers do only the command's own semantics.
+ * @module
+ */
+import type { ResourceKind } from "./board.ts";
+import type { Msg } from "./msg.ts";
+import type { Ctx } from "./session.ts";
+import type { PlatformEnv } from "./platform_env.ts";
+import type { Status } from "./status.ts";
+
+/** What a handler returns: nothing (SUCCESS with what it wrote), or a status. */
+export type Outcome = void | Status | Promise<void | Status>;
+
+/** Parameter size rule: exactly `n` bytes, or a range. */
+export type ParamSize = number | { readonly min: number; readonly max?: number };
+
+/** Rights bits a command may need on its resource (see the grant table). */
+export const Right = {
+  /** Read state and attributes. Every granted resource has it. */
+  READ: 1,
+  /** Change state (enable, rate, level, reset…). */
+  WRITE: 2,
+} as const;
+
+export interface CommandDef<S = unknown, G = unknown> {
+  /** Specification name, e.g. `CLOCK_RATE_SET`. */
+  readonly name: string;
+  /** Size of the parameters after the header; a mismatch answers PROTOCOL_ERROR. */
+  readonly params: ParamSize;
+  /**
+   * The command names a resource of this kind by a u32 at byte `at` of its parameters
+   * (default 0). The dispatcher maps the agent's id to the physical one (`msg.res`) and
+   * answers NOT_FOUND for ids the agent cannot see.
+   */
+  readonly resource?: ResourceKind;
+  readonly at?: number;
+  /** Rights the agent needs on that resource (default READ); DENIED otherwise. */
+  readonly needs?: number;
+  /** Lowest protocol version that has this command; NOT_SUPPORTED below it. */
+  readonly since?: number;
+  /**
+   * Parameter layout for traces: space-separated `name` (u32) or `name:u64` / `name:i32`,
+   * e.g. `"clock rate_lo rate_hi"`.
+   */
+  readonly a2p?: string;
+  /** PROTOCOL_MESSAGE_ATTRIBUTES value for this command (default 0). */
+  readonly attributes?: (ctx: Ctx<S, G>) => number;
+  /** Whether the command exists for this agent's session (default: yes). */
+  readonly available?: (ctx: Ctx<S, G>) => boolean;
+  readonly run: (ctx: Ctx<S, G>, m: Msg) => Outcome;
+}
+
+export interface EventDef {
+  readonly name: string;
+  /** Payload layout for traces, as in {@linkcode CommandDef.a2p}. */
+  readonly p2a?: string;
+}
+
+export interface ProtocolDef<S = unknown, G = unknown> {
+  /** 0x10–0xFF. */
+  readonly id: number;
+  /** Short name used in manifests and traces, e.g. `clock`. */
+  readonly name: string;
+  /** Every version this plugin can speak, `(major << 16) | minor`, ascending. */
+  readonly versions: readonly number[];
+  /** Resource kinds whose ids this protocol's commands carry. */
+  readonly kinds?: readonly ResourceKind[];
+  /**
+   * Command handlers by message id. PROTOCOL_VERSION (0x0), PROTOCOL_MESSAGE_ATTRIBUTES (0x2)
+   * and NEGOTIATE_PROTOCOL_VERSION (0x10) are answered by the core; PROTOCOL_ATTRIBUTES (0x1)
+   * must be here.
+   */
+  readonly commands: Readonly<Record<number, CommandDef<S, G>>>;
+  /** Notifications and delayed responses, by message id, for traces. */
+  readonly events?: Readonly<Record<number, EventDef>>;
+  /** Protocol-wide state, created once at startup. */
+  readonly setup?: (env: PlatformEnv) => G;
+  /** Per-session state, created when an agent's session opens. */
+  readonly open?: (ctx: Ctx<S, G>) => S;
+  /** Called when the session ends: release everything the agent held. */
+  readonly close?: (ctx: Ctx<S, G>) => void;
+}
+
+/** Common command ids every protocol has. */
+export const CommonMsg = {
+  PROTOCOL_VERSION: 0x0,
+  PROTOCOL_ATTRIBUTES: 0x1,
+  PROTOCOL_MESSAGE_ATTRIBUTES: 0x2,
+  NEGOTIATE_PROTOCOL_VERSION: 0x10,
+} as const;
+
+/**
+ * Declares a protocol plugin. Checks the definition once and freezes it.
+ *
+ * @example
+ * ```ts
+ * import { defineProtocol } from "./protocol.ts";
+ * const demo = defineProtocol({
+ *   id: 0x80,
+ *   name: "demo",
+ *   versions: [0x10000],
+ *   commands: {
+ *     0x1: { name: "PROTOCOL_ATTRIBUTES", params: 0, run: (_ctx, m) => m.w.u32(0) },
+ *   },
+ * });
+ * ```
+ */
+export function defineProtocol<S = undefined, G = undefined>(
+  def: ProtocolDef<S, G>,
+): ProtocolDef<S, G> {
+  const where = `Protocol "${def.name}" (0x${def.id.toString(16)})`;
+  if (!Number.isInteger(def.id) || def.id < 0x10 || def.id > 0xff) {
+    throw new TypeError(`${where}: id must be 0x10–0xFF`);
+  }
+  if (def.versions.length === 0) throw new TypeError(`${where}: declares no version`);
+  for (let i = 0; i < def.versions.length; i++) {
+    const v = def.versions[i];
+    if (!Number.isInteger(v) || v < 0x10000 || v > 0xffffffff) {
+      throw new TypeError(`${where}: version 0x${v.toString(16)} is not (major << 16) | minor`);
+    }
+    if (i > 0 && v <= def.versions[i - 1]) throw new TypeError(`${where}: versions must ascend`);
+  }
+  if (!def.commands[CommonMsg.PROTOCOL_ATTRIBUTES]) {
+    throw new TypeError(`${where}: PROTOCOL_ATTRIBUTES (0x1) handler is missing`);
+  }
+  for (const key of Object.keys(def.commands)) {
+    const id = Number(key);
+    if (!Number.isInteger(id) || id < 0 || id > 0xff) {
+      throw new TypeError(`${where}: bad message id ${key}`);
+    }
+    if (id === 0 || id === 2 || id === 0x10) {
+      throw new TypeError(`${where}: message 0x${id.toString(16)} is answered by the core`);
+    }
+    const c = def.commands[id];
+    if (typeof c.run !== "function") throw new TypeError(`${where}: ${c.name} has no run()`);
+    if (c.resource && !(def.kinds ?? []).includes(c.resource)) {
+      throw new TypeError(`${where}: ${c.name} names a "${c.resource}" but kinds does not list it`);
+    }
+  }
+  return Object.freeze(def);
+}
+
+/** `(major << 16) | minor` as "major.minor". */
+export function versionString(v: number): string {
+  return `${v >>> 16}.${v & 0xffff}`;
+}

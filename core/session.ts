@@ -1,0 +1,125 @@
+/**
+ * Sessions and handler contexts. A session is one agent's open channel; for each protocol the
+ * agent may use it holds a context: the negotiated version, the plugin's per-session state,
+ * and the ways back to the agent (notifications, delayed responses).
+ * @module
+ */
+import type { Agent } from "./agent.ts";
+import type { ResourceKind } from "./board.ts";
+import type { IdMap } from "./grants.ts";
+import { encodeHeader, MsgType } from "./header.ts";
+import type { HwTable } from "./hw_table.ts";
+import { P2aQueue } from "./p2a.ts";
+import type { PlatformEnv } from "./platform_env.ts";
+import type { CommandDef, ProtocolDef } from "./protocol.ts";
+import { Writer } from "./writer.ts";
+
+/** A registered protocol: its definition, dense command table and protocol-wide state. */
+export interface ProtocolRuntime<S = unknown, G = unknown> {
+  readonly def: ProtocolDef<S, G>;
+  /** Message id → command, core commands included. */
+  readonly table: readonly (CommandDef<S, G> | undefined)[];
+  readonly shared: G;
+  readonly env: PlatformEnv;
+  /** Contexts of every open session that uses this protocol. */
+  readonly contexts: Set<Ctx<S, G>>;
+}
+
+export class Ctx<S = unknown, G = unknown> {
+  /** Version this session speaks now (negotiated or pinned). */
+  version: number;
+  /** Highest version this agent may use. */
+  readonly ceiling: number;
+  /** The plugin's per-session state (from `open`). */
+  state!: S;
+
+  constructor(readonly rt: ProtocolRuntime<S, G>, readonly session: Session, ceiling: number) {
+    this.ceiling = ceiling;
+    this.version = ceiling;
+  }
+
+  get agent(): Agent {
+    return this.session.agent;
+  }
+  get shared(): G {
+    return this.rt.shared;
+  }
+  get env(): PlatformEnv {
+    return this.rt.env;
+  }
+  get hw(): HwTable {
+    return this.rt.env.hw;
+  }
+  /** This agent's view of a resource kind. */
+  ids(kind: ResourceKind): IdMap {
+    return this.session.agent.grants.maps[kind];
+  }
+  /** Whether this session can receive notifications and delayed responses. */
+  get canNotify(): boolean {
+    return this.session.p2a !== null;
+  }
+
+  /**
+   * Sends notification `event` of this protocol with a `size`-byte payload that `build`
+   * writes. Returns false when the session has no platform→agent channel or the queue is full.
+   */
+  notify(event: number, size: number, build: (w: Writer) => void): boolean {
+    const q = this.session.p2a;
+    if (!q) return false;
+    const buf = new Uint8Array(4 + size);
+    const w = new Writer().reset(buf, 0, buf.length);
+    w.u32(encodeHeader(event, MsgType.NOTIFICATION, this.rt.def.id, 0));
+    build(w);
+    if (w.length !== buf.length) {
+      throw new RangeError(`Notification wrote ${w.length - 4} of ${size} bytes`);
+    }
+    return q.push(buf, "notification");
+  }
+
+  /**
+   * Sends the delayed response to command `messageId` with `token`: status, then a
+   * `size`-byte payload that `build` writes (status 0). A non-zero status sends 4 bytes.
+   */
+  delayed(
+    messageId: number,
+    token: number,
+    status: number,
+    size: number,
+    build?: (w: Writer) => void,
+  ): boolean {
+    const q = this.session.p2a;
+    if (!q) return false;
+    const n = status === 0 ? 8 + size : 8;
+    const buf = new Uint8Array(n);
+    const w = new Writer().reset(buf, 0, n);
+    w.begin(encodeHeader(messageId, MsgType.DELAYED_RESPONSE, this.rt.def.id, token));
+    if (status !== 0) w.status(status);
+    else build?.(w);
+    if (w.length !== n) {
+      throw new RangeError(`Delayed response wrote ${w.length - 8} of ${size} bytes`);
+    }
+    return q.push(buf, "delayed");
+  }
+}
+
+export interface SessionOptions {
+  /** The transport can deliver notifications and delayed responses. */
+  p2a: boolean;
+  /** Most platform→agent messages held while the transport cannot send them. */
+  p2aLimit?: number;
+  /** A label for logs and traces, e.g. the socket path. */
+  label?: string;
+}
+
+export class Session {
+  /** Protocol id → context, for the protocols this agent may use. */
+  readonly ctxs: (Ctx | undefined)[] = new Array(256).fill(undefined);
+  readonly p2a: P2aQueue | null;
+  readonly label: string;
+  open = true;
+
+  constructor(readonly agent: Agent, opts: SessionOptions) {
+    this.p2a = opts.p2a ? new P2aQueue(opts.p2aLimit) : null;
+    this.label = opts.label ?? agent.name;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The public API of vscmi for plugin, board-driver and transport authors: types and
+ * `define*` helpers, nothing else.
+ * @module
+ */
+export { CommonMsg, defineProtocol, Right, versionString } from "./core/protocol.ts";
+export type { CommandDef, EventDef, Outcome, ParamSize, ProtocolDef } from "./core/protocol.ts";
+export { defineDriver, DriverError } from "./core/driver.ts";
+export type { BoardDriver, DriverDef, DriverEnv, DriverFault } from "./core/driver.ts";
+export type {
+  ClockHw,
+  PerfHw,
+  PinctrlHw,
+  PowercapHw,
+  PowerHw,
+  ResetHw,
+  SensorHw,
+  SystemHw,
+  VoltageHw,
+} from "./core/driver.ts";
+export type { RateRound } from "./core/hw/clock.ts";
+export { SystemState } from "./core/hw/system.ts";
+export { defineTransport } from "./core/transport.ts";
+export type { TransportDef, TransportEnv, TransportHandle } from "./core/transport.ts";
+export { ScmiError, Status, statusName } from "./core/status.ts";
+export { decodeHeader, encodeHeader, MsgType } from "./core/header.ts";
+export type { Header } from "./core/header.ts";
+export { Reader } from "./core/reader.ts";
+export { CapacityError, Writer } from "./core/writer.ts";
+export { Msg } from "./core/msg.ts";
+export type { Ctx, Session } from "./core/session.ts";
+export type { PlatformEnv, VendorInfo } from "./core/platform_env.ts";
+export type { Agent } from "./core/agent.ts";
+export type { IdMap } from "./core/grants.ts";
+export { RESOURCE_KINDS } from "./core/board.ts";
+export type * from "./core/board.ts";
