@@ -16,7 +16,7 @@ import type { HwTable } from "./hw_table.ts";
 import { Logger } from "./log.ts";
 import type { Msg } from "./msg.ts";
 import type { PlatformEnv, VendorInfo } from "./platform_env.ts";
-import { type CommandDef, CommonMsg, type ProtocolDef, Right } from "./protocol.ts";
+import { type AnyProtocol, type CommandDef, CommonMsg, Right } from "./protocol.ts";
 import { Ctx, type ProtocolRuntime, Session, type SessionOptions } from "./session.ts";
 import { CapacityError } from "./writer.ts";
 import { ScmiError, Status } from "./status.ts";
@@ -28,9 +28,6 @@ export type Tracer = (
   cmd: CommandDef | undefined,
   status: number,
 ) => void;
-
-// deno-lint-ignore no-explicit-any
-type AnyProtocol = ProtocolDef<any, any>;
 
 export interface PlatformInit {
   board: Board;

@@ -146,3 +146,7 @@ export function defineProtocol<S = undefined, G = undefined>(
 export function versionString(v: number): string {
   return `${v >>> 16}.${v & 0xffff}`;
 }
+
+/** A protocol definition of any state types, as registries hold them. */
+// deno-lint-ignore no-explicit-any
+export type AnyProtocol = ProtocolDef<any, any>;

@@ -4,18 +4,20 @@
  * @module
  */
 import type { DriverDef } from "./driver.ts";
-import type { ProtocolDef } from "./protocol.ts";
+import type { AnyProtocol } from "./protocol.ts";
 import type { TransportDef } from "./transport.ts";
 
 // Protocol plugins, one line each.
 
 // Board drivers, one line each.
+import { simDriver } from "../boards/drivers/sim.ts";
 
 // Transports, one line each.
 
-// deno-lint-ignore no-explicit-any
-export const PROTOCOLS: readonly ProtocolDef<any, any>[] = [];
+export const PROTOCOLS: readonly AnyProtocol[] = [];
 
-export const DRIVERS: readonly DriverDef[] = [];
+export const DRIVERS: readonly DriverDef[] = [
+  simDriver,
+];
 
 export const TRANSPORTS: readonly TransportDef[] = [];

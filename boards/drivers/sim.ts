@@ -1,0 +1,46 @@
+/**
+ * The `sim` board driver: a simulated SoC that keeps every resource's state in memory and
+ * behaves like hardware (rates snap to what a clock supports, a disabled parent gates its
+ * children, latencies are real delays). One module per resource class under `sim/`.
+ * @module
+ */
+import { defineDriver } from "../../core/driver.ts";
+import { createSimClock } from "./sim/clock.ts";
+import { createSimReset } from "./sim/reset.ts";
+import { createSimPower } from "./sim/power.ts";
+import { createSimSystem } from "./sim/system.ts";
+import { createSimSensor } from "./sim/sensor.ts";
+import { createSimVoltage } from "./sim/voltage.ts";
+import { createSimPerf } from "./sim/perf.ts";
+import { createSimPinctrl } from "./sim/pinctrl.ts";
+import { createSimPowercap } from "./sim/powercap.ts";
+import type { SimOptions } from "./sim/_util.ts";
+
+export const simDriver = defineDriver({
+  name: "sim",
+  summary: "Simulated SoC: every resource class, state kept in memory",
+  options: {
+    time_scale: "Multiplies every declared latency; 0 makes every operation immediate (default 1)",
+  },
+  create({ name, options, board }) {
+    const ts = options.time_scale ?? 1;
+    if (typeof ts !== "number" || !(ts >= 0)) {
+      throw new TypeError(
+        `sim driver "${name}": time_scale must be a number ≥ 0, got ${JSON.stringify(ts)}`,
+      );
+    }
+    const opts: SimOptions = { timeScale: ts };
+    return {
+      name,
+      clock: createSimClock(board, name, opts),
+      reset: createSimReset(board, name, opts),
+      power: createSimPower(board, name, opts),
+      system: createSimSystem(board, name, opts),
+      sensor: createSimSensor(board, name, opts),
+      voltage: createSimVoltage(board, name, opts),
+      perf: createSimPerf(board, name, opts),
+      pinctrl: createSimPinctrl(board, name, opts),
+      powercap: createSimPowercap(board, name, opts),
+    };
+  },
+});

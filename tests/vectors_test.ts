@@ -1,0 +1,72 @@
+/**
+ * Runs the byte-exact golden vectors: every `tests/vectors/<proto>/*.toml` file against the
+ * fixture its folder's `fixture.ts` builds. Vectors are written by hand from the layouts in
+ * the SCMI reference, never captured from vscmi's own output.
+ *
+ * A vector file:
+ * ```toml
+ * [[vector]]
+ * name = "PROTOCOL_VERSION → 2.1"
+ * agent = "vm1"                   # default: the fixture's first agent
+ * request = "00 00 00 00"         # header + parameters, bytes in wire order
+ * reply = "00 00 00 00 | 00 00 00 00 | 01 00 02 00"
+ * p2a = ["…"]                     # optional: exact platform→agent messages queued after it
+ * capacity = 4096                 # optional: reply buffer size
+ * ```
+ * Vectors of one file run in order on one fixture, so a file can walk a sequence.
+ * A file may carry `ignore = "reason"` to be skipped with its reason printed.
+ * @module
+ */
+import { parse } from "smol-toml";
+import { type Fixture, hex, toHex } from "./harness.ts";
+import { assertEquals } from "../core/_assert_test.ts";
+
+interface Vector {
+  name: string;
+  agent?: string;
+  request: string;
+  reply: string;
+  p2a?: string[];
+  capacity?: number;
+  /** Wait this long (ms) before checking p2a, for asynchronous completions. */
+  settleMs?: number;
+}
+
+const root = new URL("./vectors/", import.meta.url);
+for await (const dir of Deno.readDir(root)) {
+  if (!dir.isDirectory) continue;
+  const base = new URL(`${dir.name}/`, root);
+  const mod = await import(new URL("fixture.ts", base).href) as { fixture: () => Promise<Fixture> };
+  const files = [...Deno.readDirSync(base)].filter((f) => f.name.endsWith(".toml")).map((f) =>
+    f.name
+  ).sort();
+  for (const file of files) {
+    const doc = parse(await Deno.readTextFile(new URL(file, base))) as {
+      ignore?: string;
+      vector?: Vector[];
+    };
+    Deno.test({
+      name: `vectors ${dir.name}/${file}`,
+      ignore: doc.ignore !== undefined,
+      async fn(t) {
+        const fx = await mod.fixture();
+        const first = fx.spec.agents[0].name;
+        for (const v of doc.vector ?? []) {
+          await t.step(v.name, async () => {
+            const agent = v.agent ?? first;
+            const got = await fx.call(agent, v.request, v.capacity ?? 4096);
+            assertEquals(toHex(got), toHex(hex(v.reply)), `${file}: ${v.name}`);
+            if (v.p2a !== undefined) {
+              if (v.settleMs) await new Promise((r) => setTimeout(r, v.settleMs));
+              assertEquals(
+                fx.drain(agent).map(toHex),
+                v.p2a.map((m) => toHex(hex(m))),
+                `${file}: ${v.name} (p2a)`,
+              );
+            }
+          });
+        }
+      },
+    });
+  }
+}
