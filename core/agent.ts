@@ -11,6 +11,21 @@ export interface TransportDecl {
   options: Record<string, unknown>;
 }
 
+/**
+ * What SYSTEM_POWER_STATE_SET from an agent does. A guest's request concerns its own VM;
+ * `board` acts on the whole system through the board driver (trusted agents only).
+ */
+export type SystemPowerDecl =
+  | { action: "deny" }
+  | { action: "board" }
+  /** Send QMP commands to the VM's monitor socket (system_reset, system_powerdown, quit…). */
+  | { action: "qmp"; socket: string }
+  /**
+   * Run a command; `{state}` in any argument becomes shutdown, cold-reset, warm-reset,
+   * power-up or suspend, and `{graceful}` becomes graceful or forceful.
+   */
+  | { action: "command"; argv: string[] };
+
 export interface AgentInit {
   id: number;
   name: string;
@@ -19,6 +34,8 @@ export interface AgentInit {
   maxMsgSize?: number;
   transport?: TransportDecl;
   grants?: Grants;
+  /** Default: `board` for a trusted agent, `deny` otherwise. */
+  systemPower?: SystemPowerDecl;
 }
 
 /** Default message-size limit, as Linux's virtio transport uses. */
@@ -31,6 +48,7 @@ export class Agent {
   readonly maxMsgSize: number;
   readonly transport: TransportDecl | undefined;
   readonly grants: Grants;
+  readonly systemPower: SystemPowerDecl;
 
   constructor(init: AgentInit) {
     if (!Number.isInteger(init.id) || init.id < 1 || init.id > 0xfffffffe) {
@@ -42,5 +60,6 @@ export class Agent {
     this.maxMsgSize = init.maxMsgSize ?? DEFAULT_MAX_MSG_SIZE;
     this.transport = init.transport;
     this.grants = init.grants ?? new Grants();
+    this.systemPower = init.systemPower ?? { action: this.trusted ? "board" : "deny" };
   }
 }

@@ -1,0 +1,40 @@
+import { assertEquals } from "./_assert_test.ts";
+import { OnVotes } from "./votes.ts";
+
+Deno.test("the effective state flips only on the first vote on and the last vote off", () => {
+  const v = new OnVotes();
+  assertEquals(v.vote(1, 5, true), true);
+  assertEquals(v.vote(2, 5, true), false);
+  assertEquals(v.vote(1, 5, false), false);
+  assertEquals(v.effective(5), true);
+  assertEquals(v.vote(2, 5, false), true);
+  assertEquals(v.effective(5), false);
+});
+
+Deno.test("a repeated vote by the same agent counts once", () => {
+  const v = new OnVotes();
+  v.vote(1, 3, true);
+  v.vote(1, 3, true);
+  assertEquals(v.vote(1, 3, false), true);
+});
+
+Deno.test("a kept resource stays on whatever agents vote, and each agent sees its own vote", () => {
+  const v = new OnVotes();
+  v.keep(7);
+  assertEquals(v.has(1, 7), false);
+  assertEquals(v.vote(1, 7, true), false);
+  assertEquals(v.has(1, 7), true);
+  assertEquals(v.vote(1, 7, false), false);
+  assertEquals(v.effective(7), true);
+});
+
+Deno.test("release withdraws every vote of one agent and reports what turned off", () => {
+  const v = new OnVotes();
+  v.vote(1, 1, true);
+  v.vote(1, 2, true);
+  v.vote(2, 2, true);
+  assertEquals(v.release(1), [1]);
+  assertEquals(v.effective(2), true);
+  assertEquals(v.heldBy(1), []);
+  assertEquals(v.heldBy(2), [2]);
+});
