@@ -19,7 +19,9 @@ export type {
   VoltageHw,
 } from "./core/driver.ts";
 export type { RateRound } from "./core/hw/clock.ts";
-export { SystemState } from "./core/hw/system.ts";
+export { SYSTEM_STATE_VENDOR, SystemState } from "./core/hw/system.ts";
+export { PowerState } from "./core/hw/power.ts";
+export { ResetState } from "./core/hw/reset.ts";
 export { defineTransport } from "./core/transport.ts";
 export type { TransportDef, TransportEnv, TransportHandle } from "./core/transport.ts";
 export { ScmiError, Status, statusName } from "./core/status.ts";

@@ -46,6 +46,19 @@ export interface ClockDesc extends ResourceDesc {
   parent?: number;
   /** Time a rate change takes, µs (0 = immediate). */
   latencyUs: number;
+  /** Worst-case time the clock takes to start when enabled, µs; absent or 0 = not known. */
+  enableLatencyUs?: number;
+  /**
+   * Extended configuration types the clock has, with their power-on values: 1 duty cycle,
+   * 2 phase, 0x80–0xFF OEM-defined (CLOCK_CONFIG_SET/GET from clock protocol 3.0).
+   */
+  oemConfig?: ClockConfigDesc[];
+}
+
+/** One extended configuration type of a clock and its value at power-on. */
+export interface ClockConfigDesc {
+  type: number;
+  value: number;
 }
 
 export interface ResetDesc extends ResourceDesc {
@@ -53,6 +66,11 @@ export interface ResetDesc extends ResourceDesc {
   latencyUs: number;
   /** Supports asynchronous reset (delayed response). */
   async: boolean;
+  /**
+   * IMPLEMENTATION DEFINED reset states (bit 31 set) the domain supports besides the
+   * architectural cold reset (0); none when absent.
+   */
+  states?: number[];
 }
 
 export interface PowerDesc extends ResourceDesc {
@@ -64,6 +82,11 @@ export interface PowerDesc extends ResourceDesc {
   latencyUs: number;
   /** Supports asynchronous POWER_STATE_SET. */
   async: boolean;
+  /**
+   * Power-state words the domain accepts besides ON (0) and OFF (0x40000000), e.g. retention
+   * states, shallowest first; when agents disagree the shallowest requested one wins.
+   */
+  states?: number[];
 }
 
 export interface PerfLevel {
@@ -86,13 +109,48 @@ export interface PerfDesc extends ResourceDesc {
   sustainedLevel: number;
   /** Minimum interval between level changes, µs. */
   rateLimitUs: number;
+  /**
+   * Agents speaking Performance 4.0 address this domain's levels by their index in `levels`
+   * (level-indexing mode) in LEVEL/LIMITS commands and notifications. Default false.
+   */
+  levelIndexing?: boolean;
+  /**
+   * The hardware runs a requested level it does not declare at the nearest declared level
+   * inside the limits; otherwise such a request is refused (OUT_OF_RANGE). Default false.
+   */
+  approximate?: boolean;
 }
 
 /** How a simulated sensor's value moves over time. */
 export type SensorSim =
   | { kind: "constant"; value: number }
-  | { kind: "ramp"; from: number; to: number; periodMs: number }
-  | { kind: "noise"; center: number; amplitude: number };
+  /**
+   * From `from` to `to` over `periodMs`, then again from `from` (a sawtooth); with `bounce`
+   * it runs back down over the next period instead (a triangle).
+   */
+  | { kind: "ramp"; from: number; to: number; periodMs: number; bounce?: boolean }
+  /** Uniform noise within ±`amplitude` of `center`; `seed` fixes the sequence (default: id). */
+  | { kind: "noise"; center: number; amplitude: number; seed?: number }
+  /** Each of `values` in turn for `periodMs`, then again from the first. */
+  | { kind: "steps"; values: number[]; periodMs: number };
+
+/** One axis of a multi-axis sensor (sensor protocol 2.0 and later). */
+export interface SensorAxisDesc {
+  /** Up to 63 ASCII characters; default `<sensor name>_X`, `_Y`, `_Z`, then `_<index>`. */
+  name?: string;
+  /** SCMI sensor type of this axis; default the sensor's. */
+  type?: number;
+  /** Power-of-ten exponent of this axis's unit; default the sensor's. */
+  scale?: number;
+  /** Resolution `resolution × 10^resolutionExp` in the axis's unit; default the sensor's. */
+  resolution?: number;
+  resolutionExp?: number;
+  /** Smallest and largest value the axis can report; default the sensor's. */
+  min?: number;
+  max?: number;
+  /** How the simulated axis moves; default the sensor's `sim`. */
+  sim?: SensorSim;
+}
 
 export interface SensorDesc extends ResourceDesc {
   /** SCMI sensor type (e.g. 2 = degrees C, 5 = volts, 6 = amps, 7 = watts). */
@@ -106,6 +164,34 @@ export interface SensorDesc extends ResourceDesc {
   /** Supports asynchronous reads. */
   async: boolean;
   sim: SensorSim;
+  /** Per-axis descriptions when `axes` > 1, by axis index; absent entries take the sensor's. */
+  axisDescs?: SensorAxisDesc[];
+  /** Trip points each agent may configure on the sensor, 0–255 (default 0). */
+  tripPoints?: number;
+  /** Sends SENSOR_UPDATE notifications at its update interval (protocol 2.0+; default no). */
+  continuousUpdate?: boolean;
+  /** Readings carry a timestamp (protocol 2.0+; default no). */
+  timestamps?: boolean;
+  /** Power-of-ten exponent of the timestamp unit in seconds, −16…15 (default −6: µs). */
+  timestampExp?: number;
+  /** Supported update intervals as a segment (min, max, step, µs) instead of `intervalsUs`. */
+  intervalSegment?: { min: number; max: number; step: number };
+  /** Update interval at power-on, µs; default the shortest supported. */
+  intervalUs?: number;
+  /** Enabled at power-on (default yes). */
+  enabled?: boolean;
+  /** Time one reading takes, µs (default 0); the sim answers reads after it. */
+  latencyUs?: number;
+  /**
+   * Extended attributes (protocol 2.0+), reported when any of these is given: average power
+   * drawn, µW; resolution `resolution × 10^resolutionExp` in the sensor's unit; smallest and
+   * largest value it can report (the last three only for scalar sensors, per axis otherwise).
+   */
+  powerUw?: number;
+  resolution?: number;
+  resolutionExp?: number;
+  min?: number;
+  max?: number;
 }
 
 /** Voltage levels: a discrete list (ascending, µV) or a segment (min, max, step). */
@@ -120,6 +206,8 @@ export interface VoltageDesc extends ResourceDesc {
   /** On at power-on. */
   on: boolean;
   async: boolean;
+  /** Time a level change takes to settle, µs (default 0: immediate). */
+  latencyUs?: number;
 }
 
 export interface PinDesc extends ResourceDesc {}
@@ -148,6 +236,36 @@ export interface PowercapDesc extends ResourceDesc {
   pai: number;
   /** Physical id of the parent powercap domain, if any. */
   parent?: number;
+  /**
+   * Unit of the cap, step, sustainable-power and measured-power values: "uW" (default), "mW"
+   * or "abstract" (a linear scale).
+   */
+  unit?: "uW" | "mW" | "abstract";
+  /** Supports asynchronous POWERCAP_CAP_SET (default false). */
+  async?: boolean;
+  /** Time the controller takes to apply a new cap, µs (default 0: immediate). */
+  latencyUs?: number;
+  /** Reports its measured power (POWERCAP_MEASUREMENTS_GET; default true). */
+  monitoring?: boolean;
+  /** Agents speaking Powercap 2.0 may disable capping with a cap of 0 (default false). */
+  canDisable?: boolean;
+  /** Power the domain can draw indefinitely (default `maxCap`). */
+  sustainablePower?: number;
+  /** Accuracy of the cap and of the measurements, as reported to agents (default 0). */
+  accuracy?: number;
+  /** How the simulated load draws power (the `sim` driver; see `PowercapLoad`). */
+  load?: PowercapLoad;
+}
+
+/**
+ * A simulated load: the power it would draw swings linearly from `min` to `max` and back over
+ * `periodMs` (a triangle wave), and the domain's cap clips it. Default: from half of `minCap`
+ * to `maxCap` over 10 s.
+ */
+export interface PowercapLoad {
+  min: number;
+  max: number;
+  periodMs: number;
 }
 
 /** An SCMI device: a set of resources granted together (a UART = its clocks, resets, …). */

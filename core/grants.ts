@@ -88,6 +88,23 @@ export class IdMap {
   *physical(): IterableIterator<number> {
     for (const p of this.v2p) if (p >= 0) yield p;
   }
+
+  /** Makes this map an exact copy of `other` (same kind), in place. */
+  copyFrom(other: IdMap): void {
+    if (other.kind !== this.kind) {
+      throw new TypeError(`Cannot copy a ${other.kind} map into a ${this.kind} map`);
+    }
+    this.v2p.length = 0;
+    this.rights.length = 0;
+    this.names.length = 0;
+    this.#p2v.clear();
+    this.v2p.push(...other.v2p);
+    this.rights.push(...other.rights);
+    this.names.push(...other.names);
+    this.v2p.forEach((p, v) => {
+      if (p >= 0) this.#p2v.set(p, v);
+    });
+  }
 }
 
 /** Per-agent protocol grant: an optional version the deployment pins the agent to. */
@@ -102,6 +119,12 @@ export class Grants {
   readonly protocols = new Map<number, ProtocolGrant>([[0x10, {}]]);
   /** SCMI device ids granted as a whole. */
   readonly devices = new Set<number>();
+  /**
+   * Device id → protocol ids the agent may not use on that device
+   * (BASE_SET_PROTOCOL_PERMISSIONS): the device's resources of the kinds those protocols
+   * carry stay hidden even while the device is granted. See `core/permissions.ts`.
+   */
+  readonly deniedProtocols = new Map<number, Set<number>>();
   readonly maps: { readonly [K in ResourceKind]: IdMap };
 
   constructor() {
@@ -113,5 +136,23 @@ export class Grants {
   /** Protocol ids visible to the agent, Base excluded, ascending. */
   protocolList(): number[] {
     return [...this.protocols.keys()].filter((p) => p !== 0x10).sort((a, b) => a - b);
+  }
+
+  /** A deep copy, e.g. the deployment's grants kept to revert to. */
+  clone(): Grants {
+    const g = new Grants();
+    g.copyFrom(this);
+    return g;
+  }
+
+  /** Makes these grants an exact copy of `other`, in place (the maps keep their identity). */
+  copyFrom(other: Grants): void {
+    this.protocols.clear();
+    for (const [p, grant] of other.protocols) this.protocols.set(p, { ...grant });
+    this.devices.clear();
+    for (const d of other.devices) this.devices.add(d);
+    this.deniedProtocols.clear();
+    for (const [d, set] of other.deniedProtocols) this.deniedProtocols.set(d, new Set(set));
+    for (const k of RESOURCE_KINDS) this.maps[k].copyFrom(other.maps[k]);
   }
 }

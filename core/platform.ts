@@ -10,12 +10,13 @@
  */
 import type { Agent } from "./agent.ts";
 import type { Board } from "./board.ts";
+import type { Grants } from "./grants.ts";
 import { negotiateProtocolVersion, protocolMessageAttributes, protocolVersion } from "./common.ts";
 import { headerMessageId, headerProtocol, headerType, MsgType } from "./header.ts";
 import type { HwTable } from "./hw_table.ts";
 import { Logger } from "./log.ts";
 import type { Msg } from "./msg.ts";
-import type { PlatformEnv, VendorInfo } from "./platform_env.ts";
+import type { MalformedListener, PlatformEnv, VendorInfo } from "./platform_env.ts";
 import { type AnyProtocol, type CommandDef, CommonMsg, Right } from "./protocol.ts";
 import { Ctx, type ProtocolRuntime, Session, type SessionOptions } from "./session.ts";
 import { CapacityError } from "./writer.ts";
@@ -47,6 +48,9 @@ export class Platform {
   readonly #agents: Agent[];
   readonly #sessions = new Set<Session>();
   readonly #ids: number[];
+  /** The deployment's grants per agent, cloned when the platform is built. */
+  readonly #defaults = new Map<Agent, Grants>();
+  readonly #malformed: MalformedListener[] = [];
   /** Set to trace every message. */
   tracer: Tracer | null = null;
 
@@ -61,6 +65,7 @@ export class Platform {
     });
     const sessions = this.#sessions;
     const agents = this.#agents;
+    for (const a of agents) this.#defaults.set(a, a.grants.clone());
     const ids = init.protocols.map((p) => p.id).sort((a, b) => a - b);
     this.#ids = ids;
     this.env = {
@@ -71,6 +76,10 @@ export class Platform {
       agents: () => agents,
       sessions: () => sessions.values(),
       protocolIds: () => ids,
+      protocol: (id) => this.protocols[id]?.def,
+      defaultGrants: (agent) => this.defaultGrants(agent),
+      resetAgent: (agent, between) => this.resetAgent(agent, between),
+      onMalformed: (listener) => this.onMalformed(listener),
     };
     for (const def of init.protocols) this.#register(def);
     for (const a of agents) {
@@ -148,6 +157,50 @@ export class Platform {
     }
     this.#sessions.add(s);
     return s;
+  }
+
+  /** The grants the deployment gave `agent`, as they were when the platform was built. */
+  defaultGrants(agent: Agent): Grants {
+    const g = this.#defaults.get(agent);
+    if (!g) throw new RangeError(`Agent "${agent.name}" is not one of this platform's agents`);
+    return g;
+  }
+
+  /**
+   * Drops everything `agent` configured (BASE_RESET_AGENT_CONFIGURATION): each protocol
+   * context of its open sessions is closed, so plugins release its votes and per-session
+   * state, then opened again with fresh state. The sessions stay open, keep their negotiated
+   * versions and their queued platform→agent messages. `between` runs after every close and
+   * before the first open, e.g. to revert the agent's grants.
+   */
+  resetAgent(agent: Agent, between?: () => void): void {
+    const ctxs: Ctx[] = [];
+    for (const s of this.#sessions) {
+      if (s.agent !== agent || !s.open) continue;
+      for (const ctx of s.ctxs) if (ctx) ctxs.push(ctx);
+    }
+    for (const ctx of ctxs) {
+      ctx.rt.contexts.delete(ctx);
+      try {
+        ctx.rt.def.close?.(ctx);
+      } catch (e) {
+        this.log.error(`${ctx.rt.def.name}: close for agent "${agent.name}" failed: ${e}`);
+      }
+    }
+    between?.();
+    for (const ctx of ctxs) {
+      ctx.state = ctx.rt.def.open ? ctx.rt.def.open(ctx) : undefined;
+      ctx.rt.contexts.add(ctx);
+    }
+  }
+
+  /**
+   * Registers `listener` for every message the dispatcher answers PROTOCOL_ERROR (wrong
+   * message type, wrong parameter size, parameters read past their end). Base uses it to
+   * send BASE_ERROR_EVENT.
+   */
+  onMalformed(listener: MalformedListener): void {
+    this.#malformed.push(listener);
   }
 
   /** Ends a session: each plugin's `close` releases what the agent held. Idempotent. */
@@ -233,7 +286,20 @@ export class Platform {
   #reply(s: Session, m: Msg, cmd: CommandDef | undefined, status: number): number {
     if (status !== Status.SUCCESS) m.w.status(status);
     if (this.tracer !== null) this.tracer(s, m, cmd, status);
+    if (status === Status.PROTOCOL_ERROR && this.#malformed.length !== 0) {
+      this.#tellMalformed(s, m.header);
+    }
     return m.w.length;
+  }
+
+  #tellMalformed(s: Session, header: number): void {
+    for (const listener of this.#malformed) {
+      try {
+        listener(s, header);
+      } catch (e) {
+        this.log.once("error", "malformed-listener", `Malformed-message listener failed: ${e}`);
+      }
+    }
   }
 
   async #settle(

@@ -6,8 +6,16 @@
 import type { Agent } from "./agent.ts";
 import type { Board } from "./board.ts";
 import type { HwTable } from "./hw_table.ts";
+import type { Grants } from "./grants.ts";
 import type { Logger } from "./log.ts";
+import type { AnyProtocol } from "./protocol.ts";
 import type { Session } from "./session.ts";
+
+/**
+ * Told about every message the dispatcher answered PROTOCOL_ERROR (malformed traffic):
+ * the session it came from and its header word.
+ */
+export type MalformedListener = (session: Session, header: number) => void;
 
 /** The platform's identity as Base DISCOVER_* reports it. */
 export interface VendorInfo {
@@ -28,4 +36,16 @@ export interface PlatformEnv {
   sessions(): Iterable<Session>;
   /** Protocol ids the platform implements, ascending, Base included. */
   protocolIds(): readonly number[];
+  /** The registered definition of protocol `id`, if any. */
+  protocol(id: number): AnyProtocol | undefined;
+  /** The grants the deployment gave `agent`, as they were when the platform was built. */
+  defaultGrants(agent: Agent): Grants;
+  /**
+   * Drops what `agent` configured: every protocol context of its open sessions is closed
+   * (plugins release votes and per-session state) and opened again; `between` runs after
+   * the closes and before the opens (e.g. to revert the agent's grants).
+   */
+  resetAgent(agent: Agent, between?: () => void): void;
+  /** Registers `listener` for messages the dispatcher answers PROTOCOL_ERROR. */
+  onMalformed(listener: MalformedListener): void;
 }

@@ -81,6 +81,13 @@ export interface ProtocolDef<S = unknown, G = unknown> {
   readonly open?: (ctx: Ctx<S, G>) => S;
   /** Called when the session ends: release everything the agent held. */
   readonly close?: (ctx: Ctx<S, G>) => void;
+  /**
+   * Called for each open session of an agent that is losing resource `phys` of `kind` at run
+   * time (BASE_SET_DEVICE_PERMISSIONS deny, see `core/permissions.ts`): release the agent's
+   * hold on it (votes, subscriptions, claims). Runs while the resource is still mapped, so
+   * `ctx.ids(kind).toVirtual(phys)` still answers; it disappears right after.
+   */
+  readonly onRevoke?: (ctx: Ctx<S, G>, kind: ResourceKind, phys: number) => void;
 }
 
 /** Common command ids every protocol has. */

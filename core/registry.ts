@@ -8,16 +8,38 @@ import type { AnyProtocol } from "./protocol.ts";
 import type { TransportDef } from "./transport.ts";
 
 // Protocol plugins, one line each.
+import { baseProtocol } from "../plugins/base.ts";
+import { clockProtocol } from "../plugins/clock/mod.ts";
+import { perfProtocol } from "../plugins/perf/mod.ts";
+import { powerProtocol } from "../plugins/power/mod.ts";
+import { powercapProtocol } from "../plugins/powercap/mod.ts";
+import { resetProtocol } from "../plugins/reset.ts";
+import { sensorProtocol } from "../plugins/sensor/mod.ts";
+import { systemProtocol } from "../plugins/system.ts";
+import { voltageProtocol } from "../plugins/voltage/mod.ts";
 
 // Board drivers, one line each.
 import { simDriver } from "../boards/drivers/sim.ts";
 
 // Transports, one line each.
+import { streamTransport } from "../transports/stream/mod.ts";
 
-export const PROTOCOLS: readonly AnyProtocol[] = [];
+export const PROTOCOLS: readonly AnyProtocol[] = [
+  baseProtocol,
+  clockProtocol,
+  perfProtocol,
+  powerProtocol,
+  powercapProtocol,
+  resetProtocol,
+  sensorProtocol,
+  systemProtocol,
+  voltageProtocol,
+];
 
 export const DRIVERS: readonly DriverDef[] = [
   simDriver,
 ];
 
-export const TRANSPORTS: readonly TransportDef[] = [];
+export const TRANSPORTS: readonly TransportDef[] = [
+  streamTransport,
+];

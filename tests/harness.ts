@@ -3,7 +3,7 @@
  * involved), opens sessions and sends raw messages, so suites can assert exact bytes.
  * @module
  */
-import { Agent } from "../core/agent.ts";
+import { Agent, type SystemPowerDecl } from "../core/agent.ts";
 import { type Board, emptyBoard, type ResourceKind } from "../core/board.ts";
 import type { BoardDriver } from "../core/driver.ts";
 import { ALL_RIGHTS } from "../core/grants.ts";
@@ -28,6 +28,8 @@ export interface AgentSpec {
   rights?: { [K in ResourceKind]?: number[] };
   /** The session can receive notifications and delayed responses (default true). */
   p2a?: boolean;
+  /** What SYSTEM_POWER_STATE_SET does for this agent (default: the Agent's own default). */
+  systemPower?: SystemPowerDecl;
 }
 
 export interface FixtureSpec {
@@ -62,6 +64,7 @@ export class Fixture {
         name: a.name,
         trusted: a.trusted,
         maxMsgSize: a.maxMsgSize,
+        systemPower: a.systemPower,
       });
       for (const [p, pin] of Object.entries(a.protocols ?? {})) {
         agent.grants.protocols.set(Number(p), { pin });

@@ -1,21 +1,125 @@
-/** Simulated power-capping domains: cap, averaging interval and a measured power. @module */
-import type { Board } from "../../../core/board.ts";
+/**
+ * Simulated power-capping domains: a cap, a power averaging interval (PAI) and a load whose
+ * power the cap clips. The controller takes only what the board declares: a cap from
+ * `minCap` to `maxCap` on `capStep` (or 0, capping disabled, when the domain `canDisable`),
+ * a PAI from `minPai` to `maxPai` on `paiStep`; anything else is `DriverError("range")`. A
+ * new cap takes the domain's `latencyUs` × time_scale to apply, and a cap requested while
+ * another is being applied supersedes it.
+ *
+ * The load is deterministic (`PowercapDesc.load`): it would draw a triangle wave from
+ * `load.min` to `load.max` and back over `load.periodMs`, starting at `load.min` when the
+ * driver is created; the domain draws that, clipped to its cap. `measure` answers the average
+ * over the last PAI (eight evenly spaced samples), so a test with a manual clock knows exactly
+ * what it reads.
+ * @module
+ */
+import type { Board, PowercapDesc, PowercapLoad } from "../../../core/board.ts";
+import { DriverError } from "../../../core/driver.ts";
 import type { PowercapHw } from "../../../core/hw/powercap.ts";
-import { mine, type SimOptions } from "./_util.ts";
+import { delay, mine, type SimOptions } from "./_util.ts";
 
-export function createSimPowercap(board: Board, driver: string, _opts: SimOptions): PowercapHw {
-  const cap = new Map<number, number>();
-  const pai = new Map<number, number>();
-  for (const d of mine(board, "powercap", driver)) {
-    cap.set(d.id, d.cap);
-    pai.set(d.id, d.pai);
+/** Milliseconds of a clock that never goes back; the load model's time. */
+export type SimNow = () => number;
+
+/** Samples averaged over one PAI. */
+const SAMPLES = 8;
+
+/** The sim's power controllers: the driver interface plus what tests inspect. */
+export interface SimPowercap extends PowercapHw {
+  /** Every cap and PAI that took effect, oldest first. */
+  readonly history: ({ id: number; cap: number } | { id: number; pai: number })[];
+  /** What the load would draw at time `t` (ms) with no cap. */
+  demand(id: number, t: number): number;
+}
+
+interface Controller {
+  readonly desc: PowercapDesc;
+  readonly load: PowercapLoad;
+  cap: number;
+  pai: number;
+  seq: number;
+}
+
+/** The load a domain declares, or the default: half of `minCap` up to `maxCap` over 10 s. */
+export function loadOf(d: PowercapDesc): PowercapLoad {
+  return d.load ?? { min: Math.floor(d.minCap / 2), max: d.maxCap, periodMs: 10_000 };
+}
+
+function onStep(v: number, min: number, max: number, step: number): boolean {
+  if (v < min || v > max) return false;
+  return step === 0 ? v === min : (v - min) % step === 0;
+}
+
+/**
+ * Builds the controllers of the domains that sim instance `driver` backs, at their power-on
+ * cap and PAI. `now` is the load model's clock (default `performance.now`).
+ */
+export function createSimPowercap(
+  board: Board,
+  driver: string,
+  opts: SimOptions,
+  now: SimNow = () => performance.now(),
+): SimPowercap {
+  const t0 = now();
+  const ctls = new Map<number, Controller>();
+  for (const desc of mine(board, "powercap", driver)) {
+    ctls.set(desc.id, { desc, load: loadOf(desc), cap: desc.cap, pai: desc.pai, seq: 0 });
   }
+  const history: SimPowercap["history"] = [];
+
+  function ctl(id: number): Controller {
+    const c = ctls.get(id);
+    if (!c) throw new DriverError("invalid", `Powercap domain ${id} is not driven by "${driver}"`);
+    return c;
+  }
+
+  function demandAt(c: Controller, t: number): number {
+    const { min, max, periodMs } = c.load;
+    if (periodMs <= 0 || max <= min) return min;
+    const phase = (((t - t0) % periodMs) + periodMs) % periodMs / periodMs;
+    const up = phase < 0.5 ? phase * 2 : 2 - phase * 2;
+    return min + (max - min) * up;
+  }
+
   return {
-    getCap: (id) => cap.get(id)!,
-    setCap: (id, uw) => void cap.set(id, uw),
-    getPai: (id) => pai.get(id)!,
-    setPai: (id, us) => void pai.set(id, us),
-    // A load that sits at 80 % of the cap.
-    measure: (id) => Math.round(cap.get(id)! * 0.8),
+    history,
+    demand: (id, t) => demandAt(ctl(id), t),
+    getCap: (id) => ctl(id).cap,
+    setCap(id, cap) {
+      const c = ctl(id);
+      const d = c.desc;
+      const ok = cap === 0 ? d.canDisable === true : onStep(cap, d.minCap, d.maxCap, d.capStep);
+      if (!ok) throw new DriverError("range", `Powercap domain "${d.name}" cannot cap at ${cap}`);
+      const seq = ++c.seq;
+      const apply = () => {
+        if (seq !== c.seq) return;
+        c.cap = cap;
+        history.push({ id, cap });
+      };
+      const wait = delay(opts, d.latencyUs ?? 0);
+      if (!wait) return apply();
+      return wait.then(apply);
+    },
+    getPai: (id) => ctl(id).pai,
+    setPai(id, us) {
+      const c = ctl(id);
+      const d = c.desc;
+      if (!onStep(us, d.minPai, d.maxPai, d.paiStep)) {
+        throw new DriverError("range", `Powercap domain "${d.name}" cannot average over ${us} µs`);
+      }
+      c.pai = us;
+      history.push({ id, pai: us });
+    },
+    measure(id) {
+      const c = ctl(id);
+      const t = now();
+      const span = c.pai / 1000;
+      let sum = 0;
+      for (let i = 0; i < SAMPLES; i++) {
+        const v = demandAt(c, t - span + (span * (i + 1)) / SAMPLES);
+        sum += c.cap > 0 && v > c.cap ? c.cap : v;
+      }
+      return Math.round(sum / SAMPLES);
+    },
   };
 }

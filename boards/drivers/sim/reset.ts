@@ -1,13 +1,110 @@
-/** Simulated reset domains (placeholder until the reset work lands). @module */
-import type { Board } from "../../../core/board.ts";
-import type { ResetHw } from "../../../core/hw/reset.ts";
-import { mine, type SimOptions } from "./_util.ts";
+/**
+ * Simulated reset domains: one reset line per domain, held or released. A pulse asserts the
+ * line, holds it for the domain's declared latency (scaled by `time_scale`, really waited
+ * for) and releases it. IMPLEMENTATION DEFINED reset states are accepted only when the
+ * board declares them for the domain. Every hardware action is recorded so tests can check
+ * what the platform asked of the hardware.
+ * @module
+ */
+import type { Board, ResetDesc } from "../../../core/board.ts";
+import { DriverError } from "../../../core/driver.ts";
+import { type ResetHw, ResetState } from "../../../core/hw/reset.ts";
+import { delay, mine, type SimOptions } from "./_util.ts";
 
-export function createSimReset(board: Board, driver: string, _opts: SimOptions): ResetHw {
-  const asserted = new Map<number, boolean>(mine(board, "reset", driver).map((r) => [r.id, false]));
+/** Latency value a board uses when the reset time is unknown; the sim then waits no time. */
+const LATENCY_UNKNOWN = 0x7fff_ffff;
+
+/** One hardware action of the simulated reset controller. */
+export interface SimResetEvent {
+  /** Physical domain id. */
+  id: number;
+  /** `pulse` is recorded when the cycle starts; its end is the line going low. */
+  action: "assert" | "deassert" | "pulse";
+  /** The reset state the action used. */
+  state: number;
+}
+
+/** The sim's reset controller: the driver interface plus what tests inspect. */
+export interface SimResetHw extends ResetHw {
+  /** Every action so far, oldest first. */
+  readonly history: readonly SimResetEvent[];
+  /** How many reset cycles domain `id` has started. */
+  pulses(id: number): number;
+}
+
+interface Line {
+  readonly desc: ResetDesc;
+  asserted: boolean;
+  /** A pulse is holding the line; another action now is a contract breach. */
+  pulsing: boolean;
+  pulses: number;
+}
+
+/** Builds the reset lines of the domains that sim instance `driver` backs, all released. */
+export function createSimReset(board: Board, driver: string, opts: SimOptions): SimResetHw {
+  const lines = new Map<number, Line>();
+  for (const desc of mine(board, "reset", driver)) {
+    lines.set(desc.id, { desc, asserted: false, pulsing: false, pulses: 0 });
+  }
+  const history: SimResetEvent[] = [];
+
+  function line(id: number, state: number): Line {
+    const l = lines.get(id);
+    if (l === undefined) {
+      throw new DriverError("invalid", `Reset ${id} is not driven by "${driver}"`);
+    }
+    if (l.pulsing) throw new DriverError("busy", `Reset "${l.desc.name}" is in a reset cycle`);
+    if (state === ResetState.COLD) return l;
+    if ((state & ResetState.IMPL_DEFINED) === 0) {
+      throw new DriverError(
+        "invalid",
+        `Reset state 0x${hex(state)} is a reserved architectural type`,
+      );
+    }
+    if (!l.desc.states?.includes(state)) {
+      throw new DriverError(
+        "unsupported",
+        `Reset "${l.desc.name}" has no reset state 0x${hex(state)}`,
+      );
+    }
+    return l;
+  }
+
   return {
-    setAsserted: (id, a) => void asserted.set(id, a),
-    isAsserted: (id) => asserted.get(id)!,
-    pulse: () => {},
+    history,
+    pulses: (id) => lines.get(id)?.pulses ?? 0,
+    isAsserted(id) {
+      const l = lines.get(id);
+      if (l === undefined) {
+        throw new DriverError("invalid", `Reset ${id} is not driven by "${driver}"`);
+      }
+      return l.asserted;
+    },
+    setAsserted(id, asserted, state) {
+      const l = line(id, state);
+      l.asserted = asserted;
+      history.push({ id, action: asserted ? "assert" : "deassert", state });
+    },
+    pulse(id, state) {
+      const l = line(id, state);
+      l.pulses++;
+      l.asserted = true;
+      history.push({ id, action: "pulse", state });
+      const us = l.desc.latencyUs >= LATENCY_UNKNOWN ? 0 : l.desc.latencyUs;
+      const wait = delay(opts, us);
+      if (wait === undefined) {
+        l.asserted = false;
+        return;
+      }
+      l.pulsing = true;
+      return wait.then(() => {
+        l.pulsing = false;
+        l.asserted = false;
+      });
+    },
   };
+}
+
+function hex(n: number): string {
+  return (n >>> 0).toString(16);
 }

@@ -1,0 +1,306 @@
+/**
+ * `vscmi call`: an SCMI agent on the command line. Connects to a stream endpoint, sends one
+ * command (or the few a listing needs), prints the decoded reply.
+ *
+ * ```
+ * vscmi call (--socket PATH | --tcp HOST:PORT | --agent NAME [--run-dir DIR])
+ *            [--json] [--timeout MS] [--wait MS] PROTOCOL COMMAND [ARGS…]
+ * ```
+ * @module
+ */
+import { parseArgs } from "node:util";
+import {
+  headerMessageId,
+  headerProtocol,
+  headerToken,
+  headerType,
+  MsgType,
+} from "../core/header.ts";
+import { agentSocketPath, defaultRunDir } from "../core/rundir.ts";
+import { statusName } from "../core/status.ts";
+import { Exit, parse, parsePositive, str, UsageError, type Values } from "./args.ts";
+import { ClientError, type Endpoint, type Reply, ScmiClient } from "./client.ts";
+import { Payload, StatusError } from "./decode.ts";
+import { hex32, hexId, table } from "./format.ts";
+import { protocolName } from "./call/names.ts";
+import { RAW_HELP, RAW_USAGE, replyWords, runRaw } from "./call/raw.ts";
+import { CALL_PROTOCOLS } from "./call/registry.ts";
+import type { CallCommand, CallContext, CallProtocol } from "./call/types.ts";
+
+const OPTIONS = {
+  socket: { type: "string" },
+  tcp: { type: "string" },
+  agent: { type: "string" },
+  "run-dir": { type: "string" },
+  json: { type: "boolean" },
+  timeout: { type: "string" },
+  wait: { type: "string" },
+} as const;
+
+/** Keep in step with the copy in `main.ts`. */
+export const CALL_USAGE =
+  "vscmi call (--socket PATH | --tcp HOST:PORT | --agent NAME [--run-dir DIR]) [--json]\n" +
+  "           [--timeout MS] [--wait MS] PROTOCOL COMMAND [ARGS…]";
+
+const CALL_OPTIONS_HELP = table([
+  ["--socket PATH", "Unix socket of the agent's stream endpoint"],
+  ["--tcp HOST:PORT", "TCP address of the agent's stream endpoint"],
+  ["--agent NAME", "The agent's default socket, <run-dir>/NAME.sock"],
+  ["--run-dir DIR", `Run directory of the server (default ${defaultRunDir()})`],
+  ["--json", "Print JSON instead of text"],
+  ["--timeout MS", "How long to wait for each reply (default 2000)"],
+  ["--wait MS", "After the reply, print notifications and delayed responses for MS"],
+  ["-h, --help", "Show help"],
+], "  ");
+
+function callHelp(): string {
+  return [
+    `Usage: ${CALL_USAGE}`,
+    "",
+    "Talks SCMI to a running `vscmi serve` as one agent and prints the decoded reply.",
+    "",
+    "Options:",
+    CALL_OPTIONS_HELP,
+    "",
+    "Protocols:",
+    table([
+      ...CALL_PROTOCOLS.map((p) => [p.name, hexId(p.id), p.summary]),
+      ["raw", "", "Any protocol: send u32 words, print the reply's words"],
+    ], "  "),
+    "",
+    "`vscmi call PROTOCOL` lists its commands; `vscmi call PROTOCOL COMMAND --help` explains one.",
+  ].join("\n");
+}
+
+function commandUsage(p: CallProtocol, c: CallCommand): string {
+  const flags = Object.keys(c.flags ?? {}).map((f) => ` [--${f}]`).join("");
+  return `vscmi call … ${p.name} ${c.name}${c.args ? ` ${c.args}` : ""}${flags}`;
+}
+
+function protocolHelp(p: CallProtocol): string {
+  return [
+    `${p.name} (${hexId(p.id)}): ${p.summary}`,
+    "",
+    "Commands:",
+    table(p.commands.map((c) => [c.name, c.summary]), "  "),
+    "",
+    `Usage: vscmi call (--socket PATH | --tcp HOST:PORT | --agent NAME) ${p.name} COMMAND [ARGS…]`,
+    `       vscmi call ${p.name} COMMAND --help   shows a command's arguments`,
+  ].join("\n");
+}
+
+function commandHelp(p: CallProtocol, c: CallCommand): string {
+  const lines = [`Usage: ${commandUsage(p, c)}`, "", c.summary];
+  if (c.help) lines.push("", c.help);
+  if (c.flags) {
+    lines.push("", "Options:");
+    lines.push(table(Object.entries(c.flags).map(([k, f]) => [`--${k}`, f.help]), "  "));
+  }
+  lines.push("", "Connection options: see `vscmi call --help`.");
+  return lines.join("\n");
+}
+
+/** Where to connect, from --socket, --tcp or --agent. */
+function endpointOf(values: Values): { ep: Endpoint; where: string } {
+  const v = {
+    socket: str(values, "socket"),
+    tcp: str(values, "tcp"),
+    agent: str(values, "agent"),
+    runDir: str(values, "run-dir"),
+  };
+  const given = [v.socket, v.tcp, v.agent].filter((x) => x !== undefined).length;
+  if (given !== 1) {
+    throw new UsageError(
+      given === 0
+        ? "Say where the server is: --socket PATH, --tcp HOST:PORT or --agent NAME"
+        : "Give only one of --socket, --tcp and --agent",
+    );
+  }
+  if (v.tcp !== undefined) {
+    const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(v.tcp);
+    if (!m || Number(m[3]) > 65535) {
+      throw new UsageError(`--tcp must be HOST:PORT, e.g. 127.0.0.1:9000, got "${v.tcp}"`);
+    }
+    return {
+      ep: { kind: "tcp", hostname: m[1] ?? m[2], port: Number(m[3]) },
+      where: v.tcp,
+    };
+  }
+  const path = v.socket ?? agentSocketPath(v.runDir ?? defaultRunDir(), v.agent!);
+  return { ep: { kind: "unix", path }, where: path };
+}
+
+async function connect(ep: Endpoint, where: string): Promise<ScmiClient> {
+  try {
+    return await ScmiClient.connect(ep);
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound
+      ? "no such socket (is `vscmi serve` running, with this run directory?)"
+      : e instanceof Deno.errors.ConnectionRefused
+      ? "nobody is listening there"
+      : e instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : e instanceof Error
+      ? e.message
+      : String(e);
+    throw new ClientError(`Cannot connect to "${where}": ${why}`);
+  }
+}
+
+function context(client: ScmiClient, protocol: CallProtocol, timeoutMs: number): CallContext {
+  const request = (id: number, params: readonly number[] | Uint8Array = []) =>
+    client.request(protocol.id, id, params, timeoutMs);
+  return {
+    client,
+    protocol,
+    timeoutMs,
+    request,
+    async call(id, params) {
+      const r = await request(id, params);
+      const name = protocol.messages[id] ?? `${protocol.name} message ${hexId(id)}`;
+      if (r.status !== 0) throw new StatusError(name, r.status);
+      return new Payload(r.payload, name);
+    },
+  };
+}
+
+/** A platform→agent message as text and JSON. */
+function describeP2a(m: Uint8Array): { text: string; json: unknown } {
+  const r: Reply = {
+    header: m.length >= 4 ? new DataView(m.buffer, m.byteOffset).getUint32(0, true) : 0,
+    status: 0,
+    payload: m.subarray(4),
+    bytes: m,
+  };
+  const h = r.header;
+  const type = headerType(h) === MsgType.DELAYED_RESPONSE
+    ? "delayed"
+    : headerType(h) === MsgType.NOTIFICATION
+    ? "notification"
+    : `type ${headerType(h)}`;
+  const words = replyWords(r);
+  const proto = protocolName(headerProtocol(h));
+  return {
+    text: `${type} ${proto} ${hexId(headerMessageId(h))} token ${headerToken(h)}: ${
+      words.slice(1).map(hex32).join(" ")
+    }`,
+    json: {
+      type,
+      protocol: proto,
+      message: headerMessageId(h),
+      token: headerToken(h),
+      words: words.slice(1),
+    },
+  };
+}
+
+/** Runs `vscmi call …`; returns the exit code. */
+export async function callCommand(args: string[]): Promise<number> {
+  // First pass: find PROTOCOL and COMMAND, so the command's own options can join the strict one.
+  const pre = parseArgs({ args, options: OPTIONS, strict: false, allowPositionals: true });
+  const [protoName, cmdName] = pre.positionals;
+  const wantsHelp = args.includes("--help") || args.includes("-h");
+
+  if (protoName === undefined) {
+    if (wantsHelp) {
+      console.log(callHelp());
+      return Exit.OK;
+    }
+    parse(args, OPTIONS); // Report unknown options first.
+    throw Object.assign(new UsageError("Say which protocol and command to call"), {
+      usage: callHelp(),
+    });
+  }
+
+  let proto: CallProtocol | undefined;
+  let cmd: CallCommand | undefined;
+  if (protoName === "raw") {
+    if (wantsHelp) {
+      console.log(`Usage: vscmi call … ${RAW_USAGE}\n\n${RAW_HELP}`);
+      return Exit.OK;
+    }
+  } else {
+    proto = CALL_PROTOCOLS.find((p) => p.name === protoName);
+    if (!proto) {
+      throw new UsageError(
+        `Unknown protocol "${protoName}" (known: ${
+          [...CALL_PROTOCOLS.map((p) => p.name), "raw"].join(", ")
+        })`,
+      );
+    }
+    if (cmdName === undefined) {
+      parse(args, OPTIONS);
+      console.log(protocolHelp(proto));
+      return Exit.OK;
+    }
+    cmd = proto.commands.find((c) => c.name === cmdName);
+    if (!cmd) {
+      throw Object.assign(new UsageError(`Unknown ${proto.name} command "${cmdName}"`), {
+        usage: protocolHelp(proto),
+      });
+    }
+    if (wantsHelp) {
+      console.log(commandHelp(proto, cmd));
+      return Exit.OK;
+    }
+  }
+
+  const extra = Object.fromEntries(
+    Object.entries(cmd?.flags ?? {}).map(([k, f]) => [k, { type: f.type }]),
+  ) as Record<string, { type: "boolean" | "string" }>;
+  const { values, positionals } = parse(args, { ...OPTIONS, ...extra });
+  const rest = positionals.slice(proto ? 2 : 1);
+  if (cmd) {
+    const [min, max] = cmd.arity ?? [0, 0];
+    if (rest.length < min || rest.length > max) {
+      throw Object.assign(
+        new UsageError(
+          rest.length < min
+            ? `${proto!.name} ${cmd.name} needs ${cmd.args}`
+            : `Too many arguments for ${proto!.name} ${cmd.name}: ${rest.slice(max).join(" ")}`,
+        ),
+        { usage: `Usage: ${commandUsage(proto!, cmd)}` },
+      );
+    }
+  }
+  const timeout = str(values, "timeout");
+  const timeoutMs = timeout === undefined ? 2000 : parsePositive(timeout, "--timeout");
+  const wait = str(values, "wait");
+  const waitMs = wait === undefined ? 0 : parsePositive(wait, "--wait");
+  const { ep, where } = endpointOf(values);
+  const json = values.json === true;
+
+  const client = await connect(ep, where);
+  try {
+    let out: { text: string; json: unknown };
+    let code: number = Exit.OK;
+    try {
+      if (cmd) {
+        const flags = Object.fromEntries(Object.keys(extra).map((k) => [k, values[k]]));
+        out = await cmd.run(context(client, proto!, timeoutMs), rest, flags);
+      } else {
+        const raw = await runRaw(client, rest, timeoutMs);
+        out = raw;
+        if (raw.reply.status !== 0) code = Exit.FAIL;
+      }
+    } catch (e) {
+      if (e instanceof StatusError && json) {
+        console.log(JSON.stringify({ error: e.message, status: statusName(e.status) }));
+      }
+      if (e instanceof ClientError && /closed the connection/.test(e.message)) {
+        e.message += " (is another client connected as this agent?)";
+      }
+      throw e;
+    }
+    console.log(json ? JSON.stringify(out.json) : out.text);
+    if (waitMs > 0) {
+      for (const m of await client.collect(waitMs)) {
+        const d = describeP2a(m);
+        console.log(json ? JSON.stringify(d.json) : d.text);
+      }
+    }
+    return code;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * The protocols `vscmi call` knows, one line each. A new one is a module in this folder
+ * exporting a `CallProtocol`, plus its line here.
+ * @module
+ */
+import type { CallProtocol } from "./types.ts";
+import { baseCall } from "./base.ts";
+
+export const CALL_PROTOCOLS: readonly CallProtocol[] = [
+  baseCall,
+];

@@ -1,0 +1,67 @@
+/**
+ * `vscmi check MANIFEST`: loads a deployment and builds its platform (board drivers
+ * included) without serving, then prints `ok: …` and the agents, or every problem found.
+ * @module
+ */
+import { buildPlatform } from "../core/build.ts";
+import { Logger } from "../core/log.ts";
+import { loadDeployment } from "../core/manifest/mod.ts";
+import { TRANSPORTS } from "../core/registry.ts";
+import { Exit, parse, UsageError } from "./args.ts";
+import { count } from "./format.ts";
+import { agentTable, boardResources } from "./summary.ts";
+
+/** Keep in step with the copy in `main.ts`. */
+export const CHECK_USAGE = "vscmi check MANIFEST";
+
+function help(): string {
+  return [
+    `Usage: ${CHECK_USAGE}`,
+    "",
+    "Checks the deployment MANIFEST and the board it names, and builds the platform (board",
+    "drivers included) without serving it. Prints every problem as",
+    "file:line:col key.path: message, and exits 2 when there is one.",
+  ].join("\n");
+}
+
+/** Runs `vscmi check …`; resolves to the exit code. ManifestError propagates (exit 2). */
+export async function checkCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (values.help) {
+    console.log(help());
+    return Exit.OK;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      positionals.length === 0 ? "Say which manifest to check" : "Check takes one manifest",
+    );
+  }
+  const dep = await loadDeployment(positionals[0]);
+  const log = new Logger();
+  log.level = "warn";
+  const built = await buildPlatform(dep, { log });
+  try {
+    const p = built.platform;
+    for (const a of p.agents) {
+      const type = a.transport?.type;
+      if (type !== undefined && !TRANSPORTS.some((t) => t.name === type)) {
+        throw new UsageError(`Agent "${a.name}": transport "${type}" is not built in yet`);
+      }
+    }
+    console.log(
+      `ok: ${positionals[0]}: board "${p.board.name}" (${boardResources(p)}), ${
+        count(p.agents.length, "agent")
+      }`,
+    );
+    console.log(agentTable(p, (a) => transportText(a.transport)));
+    return Exit.OK;
+  } finally {
+    await built.close();
+  }
+}
+
+function transportText(t: { type: string; options: Record<string, unknown> } | undefined): string {
+  if (t === undefined) return "(no transport)";
+  const opts = Object.entries(t.options).map(([k, v]) => `${k}=${String(v)}`).join(" ");
+  return opts ? `${t.type} ${opts}` : t.type;
+}

@@ -1,0 +1,75 @@
+/**
+ * What `vscmi serve` and `vscmi check` print about a platform: the board's resources, and
+ * per agent its endpoint, trust, protocols with versions and visible resources.
+ * @module
+ */
+import type { Agent } from "../core/agent.ts";
+import { RESOURCE_KINDS, type ResourceKind } from "../core/board.ts";
+import type { Platform } from "../core/platform.ts";
+import { count, table, version } from "./format.ts";
+
+const NOUN: Record<ResourceKind, string> = {
+  clock: "clock",
+  reset: "reset",
+  power: "power domain",
+  perf: "perf domain",
+  sensor: "sensor",
+  voltage: "voltage domain",
+  pin: "pin",
+  group: "pin group",
+  function: "pin function",
+  powercap: "powercap domain",
+};
+
+/** `12 clocks, 4 resets, …` for the kinds the board has. */
+export function boardResources(platform: Platform): string {
+  const parts = RESOURCE_KINDS.filter((k) => platform.board[k].length > 0)
+    .map((k) => count(platform.board[k].length, NOUN[k]));
+  const devices = platform.board.devices.length;
+  if (devices > 0) parts.push(count(devices, "device"));
+  return parts.length ? parts.join(", ") : "no resources";
+}
+
+/** `base 2.1, clock 3.0` — each protocol at the version the agent is offered. */
+export function agentProtocols(platform: Platform, agent: Agent): string {
+  return [...agent.grants.protocols.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([id, g]) => {
+      const def = platform.protocols[id]?.def;
+      if (!def) return `0x${id.toString(16)}`;
+      return `${def.name} ${version(g.pin ?? def.versions[def.versions.length - 1])}`;
+    }).join(", ");
+}
+
+/** `clock 7, reset 3` — resources the agent can see, per kind. */
+export function agentResources(agent: Agent): string {
+  const parts: string[] = [];
+  for (const k of RESOURCE_KINDS) {
+    let n = 0;
+    for (const p of agent.grants.maps[k].v2p) if (p >= 0) n++;
+    if (n > 0) parts.push(`${k} ${n}`);
+  }
+  return parts.length ? parts.join(", ") : "none";
+}
+
+/** One row per agent: name, where it connects, trusted, protocols, resources. */
+export function agentTable(platform: Platform, where: (agent: Agent) => string): string {
+  const rows = [["agent", "endpoint", "trusted", "protocols", "resources"]];
+  for (const a of platform.agents) {
+    rows.push([
+      a.name,
+      where(a),
+      a.trusted ? "yes" : "no",
+      agentProtocols(platform, a),
+      agentResources(a),
+    ]);
+  }
+  return table(rows, "  ");
+}
+
+/** The call options that reach an endpoint address (`unix:…` / `tcp:…`), if it has one. */
+export function callTarget(address: string): string | undefined {
+  if (address.startsWith("unix:")) return `--socket ${address.slice(5)}`;
+  if (address.startsWith("tcp:")) return `--tcp ${address.slice(4)}`;
+  return undefined;
+}

@@ -1,0 +1,317 @@
+/**
+ * The platform builder: from a loaded deployment to a running `Platform` — board driver
+ * instances, the hardware table, extra protocol modules, agents with their grants.
+ * Problems that only show now (a driver type no longer registered, a driver rejecting its
+ * options, a granted protocol no plugin implements) are reported as a ManifestError with the
+ * file, key path and line they come from.
+ * @module
+ */
+import { Agent } from "./agent.ts";
+import { RESOURCE_KINDS } from "./board.ts";
+import type { BoardDriver, DriverDef } from "./driver.ts";
+import { ALL_RIGHTS, Grants } from "./grants.ts";
+import { buildHwTable, HW_CLASS } from "./hw_table.ts";
+import type { Logger } from "./log.ts";
+import { Platform } from "./platform.ts";
+import { type AnyProtocol, versionString } from "./protocol.ts";
+import { DRIVERS, PROTOCOLS } from "./registry.ts";
+import { FileLocator } from "./manifest/locate.ts";
+import {
+  type KeyPath,
+  keyPathString,
+  ManifestError,
+  type Problem,
+  quoteList,
+} from "./manifest/problem.ts";
+import { hex, importProtocol, isPluginFailure } from "./manifest/protocols.ts";
+import type { AgentDecl, Deployment } from "./manifest/types.ts";
+
+export interface BuildOptions {
+  log?: Logger;
+  /** Protocol plugins to serve, before the deployment's own modules (default: the registry). */
+  protocols?: AnyProtocol[];
+  /** Driver types to create instances from (default: the registry). */
+  drivers?: readonly DriverDef[];
+}
+
+/** A built platform, the driver instances behind it, and how to take both down. */
+export interface Built {
+  platform: Platform;
+  /** Driver instances by their board name. */
+  drivers: Map<string, BoardDriver>;
+  /** Closes every session, then every driver. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Collects problems with positions looked up in the manifests only when one is found. */
+class Problems {
+  readonly list: Problem[] = [];
+  readonly #where = new FileLocator();
+
+  async add(file: string, path: KeyPath, message: string, at: "key" | "value" = "value") {
+    const { line, column } = await this.#where.find(file, path, at);
+    this.list.push({ file, line, column, keyPath: keyPathString(path), message });
+  }
+
+  throwIfAny(): void {
+    if (this.list.length) throw new ManifestError(this.list);
+  }
+}
+
+/**
+ * Builds the platform `dep` describes: creates every driver instance the board declares,
+ * imports the deployment's protocol modules, and builds the agents (ids 1…n in manifest
+ * order) with their grants. Throws ManifestError naming the manifest, key and line of each
+ * problem; drivers created before a failure are closed again.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadDeployment, defaultDeploymentPath } from "./manifest/mod.ts";
+ * import { buildPlatform } from "./build.ts";
+ * const built = await buildPlatform(await loadDeployment(defaultDeploymentPath()));
+ * console.log(built.platform.agents.map((a) => a.name));
+ * await built.close();
+ * ```
+ */
+export async function buildPlatform(dep: Deployment, opts: BuildOptions = {}): Promise<Built> {
+  const problems = new Problems();
+  const protocols = await gatherProtocols(dep, opts.protocols ?? [...PROTOCOLS], problems);
+  await checkAgentProtocols(dep, protocols, problems);
+  problems.throwIfAny();
+
+  const drivers = await createDrivers(dep, opts.drivers ?? DRIVERS, problems);
+  try {
+    await checkDriverClasses(dep, drivers, problems);
+    problems.throwIfAny();
+    const agents = dep.agents.map((a, i) => makeAgent(dep, a, i));
+    const platform = new Platform({
+      board: dep.board,
+      hw: buildHwTable(dep.board, drivers),
+      vendor: dep.vendor,
+      agents,
+      protocols,
+      log: opts.log,
+    });
+    let closing: Promise<void> | undefined;
+    return {
+      platform,
+      drivers,
+      close: () =>
+        closing ??= (async () => {
+          platform.close();
+          await closeDrivers(platform.log, drivers);
+        })(),
+    };
+  } catch (e) {
+    await closeDrivers(opts.log, drivers);
+    throw e;
+  }
+}
+
+/** The registry's protocols plus the deployment's modules, each id once. */
+async function gatherProtocols(
+  dep: Deployment,
+  registered: AnyProtocol[],
+  problems: Problems,
+): Promise<AnyProtocol[]> {
+  const out = [...registered];
+  for (const [i, url] of dep.plugins.entries()) {
+    const at = ["platform", "plugins", i];
+    const def = await importProtocol(url);
+    if (isPluginFailure(def)) {
+      await problems.add(dep.file, at, `Expected ${def.expected}, got ${def.got}`);
+      continue;
+    }
+    const other = out.find((p) => p.id === def.id);
+    if (other) {
+      await problems.add(
+        dep.file,
+        at,
+        `Expected a protocol no other plugin provides, got "${def.name}" (${
+          hex(def.id)
+        }), which "${other.name}" already implements`,
+      );
+      continue;
+    }
+    out.push(def);
+  }
+  return out;
+}
+
+/** Every granted protocol (Base included) must be implemented, at any pinned version. */
+async function checkAgentProtocols(
+  dep: Deployment,
+  protocols: AnyProtocol[],
+  problems: Problems,
+): Promise<void> {
+  const names = quoteList(protocols.map((p) => p.name));
+  for (const [i, a] of dep.agents.entries()) {
+    const granted = a.protocols.some((p) => p.id === 0x10)
+      ? a.protocols
+      : [{ id: 0x10, name: "base" }, ...a.protocols];
+    for (const g of granted) {
+      const def = protocols.find((p) => p.id === g.id);
+      if (!def) {
+        await agentProblem(
+          problems,
+          dep,
+          a,
+          i,
+          ["protocols"],
+          `Expected a protocol that a registered plugin implements (${names || "none are"}), ` +
+            `got "${g.name}" (${hex(g.id)}) for agent "${a.name}"`,
+        );
+      } else if (g.pin !== undefined && !def.versions.includes(g.pin)) {
+        await agentProblem(
+          problems,
+          dep,
+          a,
+          i,
+          ["protocols", g.name],
+          `Expected a version "${def.name}" speaks (${
+            def.versions.map((v) => `"${versionString(v)}"`).join(", ")
+          }), got "${versionString(g.pin)}" for agent "${a.name}"`,
+        );
+      }
+    }
+  }
+}
+
+/** A problem inside agent `i`'s table; falls back to the agent's line when not found. */
+async function agentProblem(
+  problems: Problems,
+  dep: Deployment,
+  a: AgentDecl,
+  i: number,
+  sub: KeyPath,
+  message: string,
+): Promise<void> {
+  const before = problems.list.length;
+  await problems.add(dep.file, ["agent", i, ...sub], message);
+  const p = problems.list[before];
+  if (p.line === 1 && p.column === 1 && a.line > 1) {
+    p.line = a.line;
+  }
+}
+
+async function createDrivers(
+  dep: Deployment,
+  types: readonly DriverDef[],
+  problems: Problems,
+): Promise<Map<string, BoardDriver>> {
+  const drivers = new Map<string, BoardDriver>();
+  for (const [i, d] of dep.board.drivers.entries()) {
+    const at = ["driver", i];
+    const def = types.find((t) => t.name === d.type);
+    if (!def) {
+      await problems.add(
+        dep.boardFile,
+        [...at, "type"],
+        `Expected a registered driver type (${
+          quoteList(types.map((t) => t.name))
+        }), got "${d.type}"`,
+      );
+      continue;
+    }
+    const unknown = Object.keys(d.options).filter((k) => !Object.hasOwn(def.options, k));
+    for (const key of unknown) {
+      const known = Object.keys(def.options);
+      await problems.add(
+        dep.boardFile,
+        [...at, "options", key],
+        `Expected an option of the "${def.name}" driver (${
+          known.length ? quoteList(known) : "it takes none"
+        }), got "${key}"`,
+        "key",
+      );
+    }
+    if (unknown.length) continue;
+    try {
+      drivers.set(d.name, await def.create({ name: d.name, options: d.options, board: dep.board }));
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      await problems.add(
+        dep.boardFile,
+        [...at, "options"],
+        `Expected options the "${def.name}" driver accepts, got an error: ${why}`,
+      );
+    }
+  }
+  return drivers;
+}
+
+/** Each resource's driver exists and drives that resource class. */
+async function checkDriverClasses(
+  dep: Deployment,
+  drivers: Map<string, BoardDriver>,
+  problems: Problems,
+): Promise<void> {
+  const declared = new Set(dep.board.drivers.map((d) => d.name));
+  for (const kind of RESOURCE_KINDS) {
+    for (const [i, r] of dep.board[kind].entries()) {
+      const drv = drivers.get(r.driver);
+      if (!drv) {
+        if (declared.has(r.driver)) continue; // its creation failed, already reported
+        await problems.add(
+          dep.boardFile,
+          [kind, i, "driver"],
+          `Expected the name of a declared driver (${quoteList([...declared])}), got "${r.driver}"`,
+        );
+      } else if (!drv[HW_CLASS[kind]]) {
+        await problems.add(
+          dep.boardFile,
+          [kind, i, "driver"],
+          `Expected a driver that drives ${HW_CLASS[kind]}, got "${r.driver}"`,
+        );
+      }
+    }
+  }
+}
+
+/** The agent with its grants: devices' members first, then direct grants, each once. */
+function makeAgent(dep: Deployment, a: AgentDecl, i: number): Agent {
+  const grants = new Grants();
+  for (const p of a.protocols) {
+    grants.protocols.set(p.id, p.pin === undefined ? {} : { pin: p.pin });
+  }
+  for (const id of a.devices) {
+    const dev = dep.board.devices.find((d) => d.id === id);
+    if (!dev) throw new TypeError(`Agent "${a.name}": device ${id} is not on the board`);
+    grants.devices.add(id);
+    for (const kind of RESOURCE_KINDS) {
+      for (const phys of dev.resources[kind] ?? []) grants.maps[kind].grant(phys, ALL_RIGHTS);
+    }
+  }
+  for (const kind of RESOURCE_KINDS) {
+    for (const phys of a.grants[kind] ?? []) {
+      if (!dep.board[kind].some((r) => r.id === phys)) {
+        throw new TypeError(`Agent "${a.name}": ${kind} ${phys} is not on the board`);
+      }
+      grants.maps[kind].grant(phys, ALL_RIGHTS);
+    }
+  }
+  return new Agent({
+    id: i + 1,
+    name: a.name,
+    trusted: a.trusted,
+    maxMsgSize: a.maxMsgSize,
+    transport: a.transport,
+    grants,
+    systemPower: a.systemPower,
+  });
+}
+
+async function closeDrivers(
+  log: Logger | undefined,
+  drivers: Map<string, BoardDriver>,
+): Promise<void> {
+  for (const [name, d] of drivers) {
+    try {
+      await d.close?.();
+    } catch (e) {
+      const line = `Driver "${name}": close failed: ${e instanceof Error ? e.message : e}`;
+      if (log) log.error(line);
+      else console.error(line);
+    }
+  }
+}

@@ -1,0 +1,395 @@
+/**
+ * Loading a deployment: the deployment manifest, the board manifest it names, the plugin
+ * modules it lists; everything checked and every name resolved, or one ManifestError that
+ * lists every problem found.
+ *
+ * A deployment manifest:
+ * ```toml
+ * board = "../../boards/sim.toml"       # relative to this file
+ *
+ * [platform]
+ * vendor = "vscmi"                       # ≤ 15 ASCII characters
+ * sub_vendor = "sim"
+ * implementation_version = 0x00010000
+ * plugins = ["./my_protocol.ts"]         # extra protocol modules
+ *
+ * [[agent]]
+ * name = "vm1"                           # also names its socket: <run-dir>/vm1.sock
+ * transport = { type = "stream" }
+ * protocols = ["clock", "reset"]         # or { clock = "2.0", reset = true }
+ * devices = ["uart0"]                    # board devices, all their resources
+ * clocks = ["timer_clk"]                 # direct grants: resets, power_domains, …
+ * ```
+ * @module
+ */
+import { dirname, isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { SystemPowerDecl, TransportDecl } from "../agent.ts";
+import { DEFAULT_MAX_MSG_SIZE } from "../agent.ts";
+import { type Board, RESOURCE_KINDS } from "../board.ts";
+import type { DriverDef } from "../driver.ts";
+import type { VendorInfo } from "../platform_env.ts";
+import type { AnyProtocol } from "../protocol.ts";
+import { DRIVERS, PROTOCOLS, TRANSPORTS } from "../registry.ts";
+import type { TransportDef } from "../transport.ts";
+import { type BoardRead, readBoard } from "./board.ts";
+import { KIND_NOUN, MEMBER_KEY } from "./board_schema.ts";
+import {
+  type AgentInput,
+  agentTable,
+  deploymentDocument,
+  KNOWN_TRANSPORTS,
+  platformTable,
+} from "./deployment_schema.ts";
+import { describe, type KeyPath, ManifestError, type Problem, quoteList } from "./problem.ts";
+import {
+  importProtocol,
+  isPluginFailure,
+  type KnownProtocol,
+  parseVersion,
+  pinAllowed,
+  ProtocolCatalog,
+} from "./protocols.ts";
+import { check } from "./_schema.ts";
+import { isReadFailure, readSource, type Source } from "./toml.ts";
+import type { AgentDecl, Deployment } from "./types.ts";
+
+/** What a deployment may name; each defaults to the built-in registry. */
+export interface LoadOptions {
+  protocols?: readonly AnyProtocol[];
+  drivers?: readonly DriverDef[];
+  transports?: readonly TransportDef[];
+}
+
+/**
+ * Reads the deployment manifest at `path` and the board manifest it names, checks both,
+ * imports the plugin modules it lists and resolves every reference.
+ * Throws ManifestError listing every problem found.
+ *
+ * @example
+ * ```ts ignore
+ * import { defaultDeploymentPath, loadDeployment } from "./mod.ts";
+ * const dep = await loadDeployment(defaultDeploymentPath());
+ * console.log(dep.agents.map((a) => a.name)); // ["vm1", "vm2", "host"]
+ * ```
+ */
+export async function loadDeployment(path: string, opts: LoadOptions = {}): Promise<Deployment> {
+  const file = resolve(path);
+  const problems: Problem[] = [];
+  const read = await readSource(file, problems);
+  if (isReadFailure(read)) {
+    throw new ManifestError([{
+      file,
+      line: 1,
+      column: 1,
+      keyPath: "",
+      message: `Expected a readable deployment manifest, got ${read.detail}`,
+    }]);
+  }
+  if (!read) throw new ManifestError(problems);
+  const src = read;
+  const here = dirname(file);
+  check(src, [], deploymentDocument, src.doc);
+
+  let boardFile = "";
+  let boardRead: BoardRead | undefined;
+  if (typeof src.doc.board === "string") {
+    boardFile = resolve(here, src.doc.board);
+    const b = await readSource(boardFile, problems);
+    if (isReadFailure(b)) {
+      src.report(
+        ["board"],
+        `Expected a path to a board manifest, got ${
+          describe(src.doc.board)
+        } (${b.detail}: ${boardFile})`,
+      );
+    } else if (b) {
+      boardRead = readBoard(b, opts.drivers ?? DRIVERS);
+    }
+  }
+
+  const platform = src.doc.platform === undefined
+    ? {}
+    : check(src, ["platform"], platformTable, src.doc.platform) ?? {};
+  const vendor: VendorInfo = {
+    vendor: platform.vendor ?? "vscmi",
+    subVendor: platform.sub_vendor ?? "",
+    implementationVersion: platform.implementation_version ?? 0,
+  };
+
+  const catalog = new ProtocolCatalog(opts.protocols ?? PROTOCOLS);
+  const plugins: string[] = [];
+  for (const [i, p] of (platform.plugins ?? []).entries()) {
+    const at = ["platform", "plugins", i];
+    if (/^[a-z][a-z0-9+.-]*:/i.test(p) && !p.startsWith("file:") && !isAbsolute(p)) {
+      src.report(at, `Expected a path to a plugin module, got ${describe(p)}`);
+      continue;
+    }
+    const url = p.startsWith("file:") ? p : pathToFileURL(resolve(here, p)).href;
+    plugins.push(url);
+    const def = await importProtocol(url);
+    if (isPluginFailure(def)) {
+      src.report(at, `Expected ${def.expected}, got ${def.got}`);
+      continue;
+    }
+    const clash = catalog.add(def);
+    if (clash) {
+      src.report(at, `Expected a protocol no other plugin provides, got one where ${clash}`);
+    }
+  }
+
+  const agents = readAgents(src, boardRead, catalog, opts.transports ?? TRANSPORTS);
+  if (problems.length) throw new ManifestError(problems);
+  return { file, boardFile, board: boardRead!.board, vendor, agents, plugins };
+}
+
+/**
+ * Reads and checks a board manifest alone (for `vscmi check` of a board, and tests).
+ * Throws ManifestError listing every problem found.
+ */
+export async function loadBoard(path: string, opts: LoadOptions = {}): Promise<Board> {
+  const file = resolve(path);
+  const problems: Problem[] = [];
+  const read = await readSource(file, problems);
+  if (isReadFailure(read)) {
+    throw new ManifestError([{
+      file,
+      line: 1,
+      column: 1,
+      keyPath: "",
+      message: `Expected a readable board manifest, got ${read.detail}`,
+    }]);
+  }
+  if (!read) throw new ManifestError(problems);
+  const { board } = readBoard(read, opts.drivers ?? DRIVERS);
+  if (problems.length) throw new ManifestError(problems);
+  return board;
+}
+
+/** Lines of the `[[agent]]` headers, found without building a syntax tree. */
+function agentLines(text: string): number[] {
+  const lines: number[] = [];
+  text.split(/\r?\n/).forEach((l, n) => {
+    if (/^\s*\[\[\s*agent\s*\]\]/.test(l)) lines.push(n + 1);
+  });
+  return lines;
+}
+
+function readAgents(
+  src: Source,
+  boardRead: BoardRead | undefined,
+  catalog: ProtocolCatalog,
+  transports: readonly TransportDef[],
+): AgentDecl[] {
+  const entries = Array.isArray(src.doc.agent) ? src.doc.agent : [];
+  const lines = agentLines(src.text);
+  const out: AgentDecl[] = [];
+  const names = new Map<string, number>();
+  entries.forEach((entry, i) => {
+    const p = ["agent", i];
+    const t = check(src, p, agentTable, entry);
+    if (!t) return;
+    const other = names.get(t.name);
+    if (other !== undefined) {
+      src.report(
+        [...p, "name"],
+        `Expected a name no other agent has (agent[${other}] has it), got ${describe(t.name)}`,
+      );
+    } else names.set(t.name, i);
+    const trusted = t.trusted ?? false;
+    const decl: AgentDecl = {
+      name: t.name,
+      trusted,
+      maxMsgSize: t.max_msg_size ?? DEFAULT_MAX_MSG_SIZE,
+      transport: readTransport(src, [...p, "transport"], t.transport, transports),
+      protocols: readProtocols(src, [...p, "protocols"], t.protocols, catalog),
+      grants: {},
+      devices: [],
+      line: lines[i] ?? src.locator.find(p, "key").line,
+    };
+    const sp = readSystemPower(src, p, t, trusted);
+    if (sp) decl.systemPower = sp;
+    if (boardRead) readGrants(src, p, t, boardRead, decl);
+    out.push(decl);
+  });
+  return out;
+}
+
+function readTransport(
+  src: Source,
+  p: KeyPath,
+  t: AgentInput["transport"],
+  transports: readonly TransportDef[],
+): TransportDecl {
+  const { type, ...options } = t;
+  const def = transports.find((d) => d.name === type);
+  if (def) {
+    const known = Object.keys(def.options);
+    for (const key of Object.keys(options)) {
+      if (Object.hasOwn(def.options, key)) continue;
+      src.report(
+        [...p, key],
+        `Expected an option of the "${type}" transport (${
+          known.length ? quoteList(known) : "it takes none"
+        }), got "${key}"`,
+        "key",
+      );
+    }
+  } else if (!(KNOWN_TRANSPORTS as readonly string[]).includes(type)) {
+    const types = [...new Set([...transports.map((d) => d.name), ...KNOWN_TRANSPORTS])];
+    src.report(
+      [...p, "type"],
+      `Expected a transport type (${quoteList(types)}), got ${describe(type)}`,
+    );
+  }
+  return { type, options };
+}
+
+function readProtocols(
+  src: Source,
+  p: KeyPath,
+  raw: unknown,
+  catalog: ProtocolCatalog,
+): AgentDecl["protocols"] {
+  const out: AgentDecl["protocols"] = [{ id: 0x10, name: "base" }];
+  if (raw === undefined) return out;
+  const items: { at: KeyPath; key: unknown; value: unknown; keyed: boolean }[] = [];
+  if (Array.isArray(raw)) {
+    raw.forEach((key, j) => items.push({ at: [...p, j], key, value: true, keyed: false }));
+  } else if (raw !== null && typeof raw === "object" && !(raw instanceof Date)) {
+    for (const [key, value] of Object.entries(raw)) {
+      items.push({ at: [...p, key], key, value, keyed: true });
+    }
+  } else {
+    src.report(
+      p,
+      `Expected an array of protocol names or a table of name = true | "major.minor", got ${
+        describe(raw)
+      }`,
+    );
+    return out;
+  }
+  const seen = new Set<number>();
+  for (const { at, key, value, keyed } of items) {
+    let proto: KnownProtocol | undefined;
+    if (typeof key === "string" || typeof key === "number") proto = catalog.resolve(key);
+    if (!proto) {
+      src.report(
+        at,
+        `Expected a protocol name (${
+          quoteList(catalog.names())
+        }) or a number from 0x80 to 0xff, got ${describe(key)}`,
+        keyed ? "key" : "value",
+      );
+      continue;
+    }
+    let pin: number | undefined;
+    if (typeof value === "string") {
+      pin = parseVersion(value);
+      if (pin === undefined) {
+        src.report(at, `Expected true, false or a version "major.minor", got ${describe(value)}`);
+        continue;
+      }
+      const allowed = pinAllowed(proto, pin);
+      if (!allowed.ok) {
+        src.report(at, `Expected ${allowed.allowed}, got ${describe(value)}`);
+        continue;
+      }
+    } else if (typeof value !== "boolean") {
+      src.report(at, `Expected true, false or a version "major.minor", got ${describe(value)}`);
+      continue;
+    } else if (!value) continue;
+    if (seen.has(proto.id)) {
+      src.report(
+        at,
+        `Expected each protocol listed once, got ${describe(key)} again`,
+        keyed ? "key" : "value",
+      );
+      continue;
+    }
+    seen.add(proto.id);
+    if (proto.id === 0x10) {
+      if (pin !== undefined) out[0].pin = pin;
+      continue;
+    }
+    out.push(
+      pin === undefined
+        ? { id: proto.id, name: proto.name }
+        : { id: proto.id, name: proto.name, pin },
+    );
+  }
+  return out;
+}
+
+function readSystemPower(
+  src: Source,
+  p: KeyPath,
+  t: AgentInput,
+  trusted: boolean,
+): SystemPowerDecl | undefined {
+  const sp = t.system_power;
+  if (!sp) return undefined;
+  const here = dirname(src.file);
+  switch (sp.action) {
+    case "board":
+      if (!trusted) {
+        src.report(
+          [...p, "system_power", "action"],
+          `Expected "deny", "qmp" or "command" for an agent that is not trusted, got "board"`,
+        );
+      }
+      return { action: "board" };
+    case "deny":
+      return { action: "deny" };
+    case "qmp":
+      return { action: "qmp", socket: resolve(here, sp.socket) };
+    case "command":
+      return { action: "command", argv: sp.argv };
+  }
+}
+
+/** Devices first (their members in device order), then direct grants; each resource once. */
+function readGrants(src: Source, p: KeyPath, t: AgentInput, b: BoardRead, decl: AgentDecl): void {
+  const board: Board = b.board;
+  const add = (kind: typeof RESOURCE_KINDS[number], id: number) => {
+    const list = decl.grants[kind] ??= [];
+    if (!list.includes(id)) list.push(id);
+  };
+  const seenDevices = new Set<string>();
+  (t.devices ?? []).forEach((name, j) => {
+    const at = [...p, "devices", j];
+    if (seenDevices.has(name)) {
+      src.report(at, `Expected each device listed once, got ${describe(name)} again`);
+      return;
+    }
+    seenDevices.add(name);
+    const dev = board.devices.find((d) => d.name === name);
+    if (!dev) {
+      if (!b.names.seen("device").has(name)) {
+        src.report(at, `Expected the name of a device, got ${describe(name)}`);
+      }
+      return;
+    }
+    decl.devices.push(dev.id);
+    for (const kind of RESOURCE_KINDS) for (const id of dev.resources[kind] ?? []) add(kind, id);
+  });
+  for (const kind of RESOURCE_KINDS) {
+    const key = MEMBER_KEY[kind];
+    const names = t[key];
+    if (!names) continue;
+    const seen = new Set<string>();
+    names.forEach((name, j) => {
+      const at = [...p, key, j];
+      if (seen.has(name)) {
+        src.report(at, `Expected each ${KIND_NOUN[kind]} listed once, got ${describe(name)} again`);
+        return;
+      }
+      seen.add(name);
+      const id = b.names.of(kind).get(name);
+      if (id !== undefined) add(kind, id);
+      else if (!b.names.seen(kind).has(name)) {
+        src.report(at, `Expected the name of a ${KIND_NOUN[kind]}, got ${describe(name)}`);
+      }
+    });
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The shape of a deployment manifest, checked with zod. Names of devices, resources and
+ * protocols stay names here; `deployment.ts` resolves them against the board and registry.
+ * @module
+ */
+import { z } from "zod";
+import type { ResourceKind } from "../board.ts";
+import { ascii, bool, int, list, ref, table, u32 } from "./_schema.ts";
+import { KIND_NOUN, MEMBER_KEY } from "./board_schema.ts";
+
+/** Transport types of the design that are accepted before their module is registered. */
+export const KNOWN_TRANSPORTS = ["stream", "virtio-mmio", "vhost-user", "shmem", "smc"] as const;
+
+/** Smallest and largest `max_msg_size`: room for the longest fixed reply, and 64 KiB. */
+export const MSG_SIZE_RANGE = [32, 0x10000] as const;
+
+const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
+const agentName = "an agent name of 1 to 32 letters, digits, '_', '.' or '-' " +
+  "starting with a letter or digit";
+
+export const platformTable = table({
+  vendor: ascii(15).optional(),
+  sub_vendor: ascii(15, undefined, 0).optional(),
+  implementation_version: u32().optional(),
+  plugins: list(z.string({ error: "a path to a plugin module" }), "an array of paths")
+    .optional(),
+}, "a [platform] table");
+
+const systemPower = z.discriminatedUnion("action", [
+  table({ action: z.literal("deny") }),
+  table({ action: z.literal("board") }),
+  table({ action: z.literal("qmp"), socket: z.string({ error: "a path to a QMP socket" }) }),
+  table({
+    action: z.literal("command"),
+    argv: list(z.string({ error: "a string" }), "a non-empty array of strings").min(1, {
+      error: "a non-empty array of strings",
+    }),
+  }),
+], { error: 'a table with action = "deny", "board", "qmp" or "command"' });
+
+const grantLists = Object.fromEntries(
+  Object.entries(MEMBER_KEY).map(([kind, key]) => [
+    key,
+    list(ref(`a ${KIND_NOUN[kind as ResourceKind]}`), "an array of names").optional(),
+  ]),
+) as { [K in ResourceKind as typeof MEMBER_KEY[K]]: z.ZodOptional<z.ZodArray<z.ZodString>> };
+
+export const agentTable = table({
+  name: z.string({ error: agentName }).regex(AGENT_NAME, { error: agentName }),
+  trusted: bool().optional(),
+  max_msg_size: int(MSG_SIZE_RANGE[0], MSG_SIZE_RANGE[1]).optional(),
+  transport: z.looseObject({ type: z.string({ error: "a transport type name" }) }, {
+    error: 'a table { type = "…", options… }',
+  }),
+  /** Array of names/numbers, or a table of name = true | false | "major.minor". */
+  protocols: z.unknown().optional(),
+  devices: list(ref("a device"), "an array of device names").optional(),
+  ...grantLists,
+  system_power: systemPower.optional(),
+});
+
+export type AgentInput = z.output<typeof agentTable>;
+
+export const deploymentDocument = table({
+  board: z.string({ error: "a path to the board manifest" }),
+  platform: z.unknown().optional(),
+  agent: list(z.unknown(), "an array of tables ([[agent]])").min(1, {
+    error: "at least one [[agent]] table",
+  }),
+});

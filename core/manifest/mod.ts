@@ -1,0 +1,24 @@
+/**
+ * Manifests: loading and checking deployment and board manifests.
+ *
+ * @example
+ * ```ts ignore
+ * import { defaultDeploymentPath, loadDeployment, ManifestError } from "./mod.ts";
+ * try {
+ *   const dep = await loadDeployment(defaultDeploymentPath());
+ *   console.log(dep.board.name, dep.agents.length);
+ * } catch (e) {
+ *   if (e instanceof ManifestError) console.error(e.message); // file:line:col key: …
+ *   else throw e;
+ * }
+ * ```
+ * @module
+ */
+export { loadBoard, loadDeployment } from "./deployment.ts";
+export type { LoadOptions } from "./deployment.ts";
+export { defaultDeploymentPath, simBoardPath } from "./paths.ts";
+export { formatProblem, ManifestError } from "./problem.ts";
+export type { Problem } from "./problem.ts";
+export type { AgentDecl, Deployment } from "./types.ts";
+export { HERTZ, MICROVOLTS, MICROWATTS, parseQuantity, toBaseUnit } from "./units.ts";
+export type { UnitSystem } from "./units.ts";

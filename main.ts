@@ -1,0 +1,100 @@
+/**
+ * The `vscmi` command line: `serve`, `check` and `call`, one module each under `cli/`.
+ *
+ * Exit codes: 0 success, 1 a runtime failure (or an SCMI error status in `call`), 2 a usage
+ * or manifest error.
+ * @module
+ */
+import { match, P } from "ts-pattern";
+import { ManifestError } from "./core/manifest/problem.ts";
+import { Exit, UsageError } from "./cli/args.ts";
+import { table } from "./cli/format.ts";
+import { isCallFailure } from "./cli/call_errors.ts";
+
+// Each command is loaded when used, so `call` (a client) does not load the server's plugins.
+const CALL_USAGE =
+  "vscmi call (--socket PATH | --tcp HOST:PORT | --agent NAME [--run-dir DIR]) [--json]\n" +
+  "           [--timeout MS] [--wait MS] PROTOCOL COMMAND [ARGS…]";
+const SERVE_USAGE =
+  "vscmi serve [MANIFEST] [--run-dir DIR] [--trace | --trace-json] [--log-level LEVEL]";
+const CHECK_USAGE = "vscmi check MANIFEST";
+
+const COMMANDS = ["serve", "check", "call"];
+
+function help(): string {
+  return [
+    "vscmi — an Arm SCMI platform (server) for virtual machines",
+    "",
+    "Usage: vscmi COMMAND [OPTIONS]",
+    "",
+    "Commands:",
+    table([
+      ["serve", "Serve a deployment until interrupted (default: the bundled sim example)"],
+      ["check", "Check a deployment and its board without serving"],
+      ["call", "Talk SCMI to a running server as one agent"],
+    ], "  "),
+    "",
+    table([
+      ["", SERVE_USAGE],
+      ["", CHECK_USAGE],
+      ["", CALL_USAGE.replace("\n", "\n  ")],
+    ]),
+    "",
+    "`vscmi COMMAND --help` describes a command's options.",
+  ].join("\n");
+}
+
+/** Runs the command line `args`; resolves to the process exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [first, ...rest] = args;
+  try {
+    return await match(first as string | undefined)
+      .with("serve", async () => (await import("./cli/serve.ts")).serveCommand(rest))
+      .with("check", async () => (await import("./cli/check.ts")).checkCommand(rest))
+      .with("call", async () => (await import("./cli/call.ts")).callCommand(rest))
+      .with(P.union("help", "--help", "-h"), () => {
+        console.log(help());
+        return Exit.OK;
+      })
+      .with(undefined, () => {
+        console.error(help());
+        return Exit.USAGE;
+      })
+      .otherwise((cmd) => {
+        throw new UsageError(
+          cmd.startsWith("-")
+            ? `Unknown option "${cmd}": options come after the command`
+            : `Unknown command "${cmd}" (expected serve, check or call)`,
+        );
+      });
+  } catch (e) {
+    return report(e, first);
+  }
+}
+
+/** Prints an error the way its kind asks; returns the exit code. */
+function report(e: unknown, command: string | undefined): number {
+  if (e instanceof UsageError) {
+    console.error(`error: ${e.message}`);
+    console.error(
+      e.usage ?? `Run "vscmi ${COMMANDS.includes(command ?? "") ? `${command} ` : ""}--help".`,
+    );
+    return Exit.USAGE;
+  }
+  if (e instanceof ManifestError) {
+    console.error(e.message);
+    return Exit.USAGE;
+  }
+  if (isCallFailure(e)) {
+    console.error(`error: ${e.message}`);
+    return Exit.FAIL;
+  }
+  if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
+    console.error(`error: ${e.message}`);
+    return Exit.FAIL;
+  }
+  console.error(`error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+  return Exit.FAIL;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,77 @@
+/**
+ * Clock management protocol (0x14), DEN0056 §4.6: versions 1.0, 2.0 and 3.0.
+ *
+ * What each version adds on the wire:
+ * - 2.0: CLOCK_NAME_GET, CLOCK_RATE_NOTIFY, CLOCK_RATE_CHANGE_REQUESTED_NOTIFY, the
+ *   notification and extended-name attribute bits, and CLOCK_ATTRIBUTES'
+ *   clock_enable_latency word.
+ * - 3.0: CLOCK_CONFIG_GET, CLOCK_POSSIBLE_PARENTS_GET, CLOCK_PARENT_SET/GET,
+ *   CLOCK_GET_PERMISSIONS, the parent / extended-configuration / restricted attribute bits,
+ *   and CLOCK_CONFIG_SET's 12-byte layout with an extended configuration type and value.
+ *
+ * Each agent sees its own clocks by its own virtual ids, its own enable votes and rights;
+ * see `state.ts` for how shared clocks are arbitrated and `rates.ts` for rate changes.
+ * @module
+ */
+import { defineProtocol } from "../../core/protocol.ts";
+import {
+  clockAttributes,
+  clockGetPermissions,
+  clockNameGet,
+  protocolAttributes,
+} from "./attributes.ts";
+import { clockConfigGet, clockConfigSet } from "./config.ts";
+import { ClockEvent, ClockMsg, ClockVersion } from "./msg.ts";
+import { clockRateChangeRequestedNotify, clockRateNotify } from "./notify.ts";
+import { clockParentGet, clockParentSet, clockPossibleParentsGet } from "./parents.ts";
+import { clockDescribeRates, clockRateGet, clockRateSet } from "./rates.ts";
+import {
+  type ClockSession,
+  type ClockShared,
+  closeClock,
+  openClock,
+  revokeClock,
+  setupClock,
+} from "./state.ts";
+
+export { ClockAttr, ClockEvent, ClockMsg, ClockVersion, RateFlag } from "./msg.ts";
+export type { ClockSession, ClockShared } from "./state.ts";
+
+/** The clock protocol plugin. */
+export const clockProtocol = defineProtocol<ClockSession, ClockShared>({
+  id: 0x14,
+  name: "clock",
+  versions: [ClockVersion.V1, ClockVersion.V2, ClockVersion.V3],
+  kinds: ["clock"],
+  commands: {
+    [ClockMsg.PROTOCOL_ATTRIBUTES]: protocolAttributes,
+    [ClockMsg.CLOCK_ATTRIBUTES]: clockAttributes,
+    [ClockMsg.CLOCK_DESCRIBE_RATES]: clockDescribeRates,
+    [ClockMsg.CLOCK_RATE_SET]: clockRateSet,
+    [ClockMsg.CLOCK_RATE_GET]: clockRateGet,
+    [ClockMsg.CLOCK_CONFIG_SET]: clockConfigSet,
+    [ClockMsg.CLOCK_NAME_GET]: clockNameGet,
+    [ClockMsg.CLOCK_RATE_NOTIFY]: clockRateNotify,
+    [ClockMsg.CLOCK_RATE_CHANGE_REQUESTED_NOTIFY]: clockRateChangeRequestedNotify,
+    [ClockMsg.CLOCK_CONFIG_GET]: clockConfigGet,
+    [ClockMsg.CLOCK_POSSIBLE_PARENTS_GET]: clockPossibleParentsGet,
+    [ClockMsg.CLOCK_PARENT_SET]: clockParentSet,
+    [ClockMsg.CLOCK_PARENT_GET]: clockParentGet,
+    [ClockMsg.CLOCK_GET_PERMISSIONS]: clockGetPermissions,
+  },
+  events: {
+    [ClockEvent.CLOCK_RATE_CHANGED]: {
+      name: "CLOCK_RATE_CHANGED",
+      p2a: "agent_id clock_id rate:u64",
+    },
+    [ClockEvent.CLOCK_RATE_CHANGE_REQUESTED]: {
+      name: "CLOCK_RATE_CHANGE_REQUESTED",
+      p2a: "agent_id clock_id rate:u64",
+    },
+    [ClockMsg.CLOCK_RATE_SET]: { name: "CLOCK_RATE_SET_COMPLETE", p2a: "clock_id rate:u64" },
+  },
+  setup: setupClock,
+  open: openClock,
+  close: closeClock,
+  onRevoke: revokeClock,
+});

@@ -1,0 +1,215 @@
+/**
+ * Clock rates: CLOCK_DESCRIBE_RATES (paged list or range triplet), CLOCK_RATE_GET and
+ * CLOCK_RATE_SET, synchronous or asynchronous with its delayed response
+ * CLOCK_RATE_SET_COMPLETE.
+ *
+ * Every rate change goes through {@linkcode applyRate}, the one place where rate policy
+ * (exclusive owners, min/max aggregation) will hook in; for now the last writer wins.
+ * @module
+ */
+import type { ClockDesc } from "../../core/board.ts";
+import { headerToken } from "../../core/header.ts";
+import type { RateRound } from "../../core/hw/clock.ts";
+import type { Msg } from "../../core/msg.ts";
+import { type CommandDef, Right } from "../../core/protocol.ts";
+import { ScmiError, Status } from "../../core/status.ts";
+import { ClockEvent, ClockMsg, MAX_ASYNC, RATE_FLAGS, RateFlag, RatesFlag } from "./msg.ts";
+import { broadcast } from "./notify.ts";
+import { type ClockCtx, type ClockSession, type ClockShared, descOf } from "./state.ts";
+
+type Cmd = CommandDef<ClockSession, ClockShared>;
+
+/** Bytes of `num_rates_flags` and of one rate. */
+const FLAGS_SIZE = 4;
+const RATE_SIZE = 8;
+
+/**
+ * CLOCK_DESCRIBE_RATES (§4.6.2.6). a2p: u32 clock_id, u32 rate_index.
+ * p2a: u32 num_rates_flags (returned 11:0, range format 12, remaining 31:16), then rates as
+ * {u32 low, u32 high}. A list clock answers the rates from `rate_index` on, ascending, as
+ * many as the agent's message size holds (at least one); `rate_index` past the last rate →
+ * OUT_OF_RANGE. A range clock answers its {min, max, step} triplet with nothing remaining,
+ * whatever the index.
+ */
+export const clockDescribeRates: Cmd = {
+  name: "CLOCK_DESCRIBE_RATES",
+  params: 8,
+  resource: "clock",
+  a2p: "clock_id rate_index",
+  run(ctx, m) {
+    m.r.u32();
+    const index = m.r.u32();
+    const rates = descOf(ctx, m.res).rates;
+    const w = m.w;
+    if (rates.kind === "range") {
+      w.u32(3 | RatesFlag.RANGE);
+      w.u64(rates.min);
+      w.u64(rates.max);
+      w.u64(rates.step);
+      return;
+    }
+    const list = rates.rates;
+    const left = list.length - index;
+    if (left <= 0) return Status.OUT_OF_RANGE;
+    const fit = Math.floor((w.room - FLAGS_SIZE) / RATE_SIZE);
+    const n = Math.max(1, Math.min(fit, left, RatesFlag.RETURNED_MAX));
+    w.u32(n | ((left - n) << RatesFlag.REMAINING_SHIFT));
+    for (let i = index; i < index + n; i++) w.u64(list[i]);
+  },
+};
+
+/** Records the rate the driver reports. */
+function seen(ctx: ClockCtx, phys: number, rate: number): void {
+  ctx.shared.rates[phys] = rate;
+}
+
+/**
+ * CLOCK_RATE_GET (§4.6.2.8). a2p: u32 clock_id. p2a: u32 rate_low, u32 rate_high — the rate
+ * the clock is programmed to, also while it is disabled.
+ */
+export const clockRateGet: Cmd = {
+  name: "CLOCK_RATE_GET",
+  params: 4,
+  resource: "clock",
+  a2p: "clock_id",
+  run(ctx, m) {
+    const phys = m.res;
+    const out = ctx.hw.clock[phys]!.getRate(phys);
+    if (out instanceof Promise) {
+      return out.then((r) => {
+        seen(ctx, phys, r);
+        m.w.u64(r);
+      });
+    }
+    seen(ctx, phys, out);
+    m.w.u64(out);
+  },
+};
+
+/** Whether `rate` lies within what the clock supports (rounding does the rest). */
+function supported(d: ClockDesc, rate: number): boolean {
+  const r = d.rates;
+  if (r.kind === "range") return rate >= r.min && rate <= r.max;
+  return rate >= r.rates[0] && rate <= r.rates[r.rates.length - 1];
+}
+
+function roundOf(flags: number): RateRound {
+  if ((flags & RateFlag.ROUND_AUTO) !== 0) return "nearest";
+  return (flags & RateFlag.ROUND_UP) !== 0 ? "up" : "down";
+}
+
+/**
+ * Changes the rate of physical clock `phys` for the calling agent: tells subscribers of
+ * CLOCK_RATE_CHANGE_REQUESTED, drives the hardware, and tells subscribers of
+ * CLOCK_RATE_CHANGED when the rate really changed. Resolves to the rate the clock runs at.
+ */
+export function applyRate(
+  ctx: ClockCtx,
+  phys: number,
+  rate: number,
+  round: RateRound,
+): number | Promise<number> {
+  broadcast(ctx, ClockEvent.CLOCK_RATE_CHANGE_REQUESTED, phys, ctx.agent.id, rate);
+  const out = ctx.hw.clock[phys]!.setRate(phys, rate, round);
+  if (out instanceof Promise) return out.then((r) => changed(ctx, phys, r));
+  return changed(ctx, phys, out);
+}
+
+function changed(ctx: ClockCtx, phys: number, rate: number): number {
+  if (ctx.shared.rates[phys] !== rate) {
+    seen(ctx, phys, rate);
+    broadcast(ctx, ClockEvent.CLOCK_RATE_CHANGED, phys, ctx.agent.id, rate);
+  }
+  return rate;
+}
+
+function noop(): void {}
+
+/**
+ * Reads the clock's rate after something else may have moved it (a parent switch) and tells
+ * CLOCK_RATE_CHANGED subscribers when it did.
+ */
+export function recheckRate(ctx: ClockCtx, phys: number): void | Promise<void> {
+  const out = ctx.hw.clock[phys]!.getRate(phys);
+  if (out instanceof Promise) return out.then((r) => void changed(ctx, phys, r));
+  changed(ctx, phys, out);
+}
+
+/**
+ * CLOCK_RATE_SET (§4.6.2.7). a2p: u32 flags, u32 clock_id, u32 rate_low, u32 rate_high.
+ * p2a: —. Flags: 0 async, 1 ignore delayed response, 2 round up, 3 round auto; bits 31:4
+ * reserved → INVALID_PARAMETERS. A rate below the lowest or above the highest the clock
+ * supports → INVALID_PARAMETERS; one in between is rounded as the flags say.
+ *
+ * Asynchronous: SUCCESS at once, then unless bit 1 is set the delayed response
+ * CLOCK_RATE_SET_COMPLETE with the request's token — p2a: u32 status, u32 clock_id (the
+ * agent's virtual id), u32 rate_low, u32 rate_high — always after the reply. More than
+ * PROTOCOL_ATTRIBUTES' max_async_req pending (0 for a session without a platform→agent
+ * channel) → BUSY.
+ */
+export const clockRateSet: Cmd = {
+  name: "CLOCK_RATE_SET",
+  params: 16,
+  resource: "clock",
+  at: 4,
+  needs: Right.WRITE,
+  a2p: "flags clock_id rate:u64",
+  run(ctx, m) {
+    const flags = m.r.u32();
+    m.r.u32();
+    const rate = m.r.u64();
+    if ((flags & ~RATE_FLAGS) !== 0) return Status.INVALID_PARAMETERS;
+    if (!supported(descOf(ctx, m.res), rate)) return Status.INVALID_PARAMETERS;
+    const round = roundOf(flags);
+    if ((flags & RateFlag.ASYNC) !== 0) {
+      return startAsync(ctx, m, rate, round, (flags & RateFlag.IGNORE_DELAYED_RESPONSE) === 0);
+    }
+    const out = applyRate(ctx, m.res, rate, round);
+    if (out instanceof Promise) return out.then(noop);
+  },
+};
+
+function startAsync(
+  ctx: ClockCtx,
+  m: Msg,
+  rate: number,
+  round: RateRound,
+  respond: boolean,
+): Status | undefined {
+  const st = ctx.state;
+  if (!ctx.canNotify || st.pending >= MAX_ASYNC) return Status.BUSY;
+  const token = headerToken(m.header);
+  const vid = m.vid;
+  const out = applyRate(ctx, m.res, rate, round);
+  st.pending++;
+  const finish = (status: number, r: number) => {
+    st.pending--;
+    if (!respond) return;
+    // A macrotask later, so the delayed response never overtakes the command's own reply.
+    setTimeout(() => {
+      if (!ctx.session.open) return;
+      ctx.delayed(ClockMsg.CLOCK_RATE_SET, token, status, 12, (w) => {
+        w.u32(vid);
+        w.u64(r);
+      });
+    }, 0);
+  };
+  Promise.resolve(out).then(
+    (r) => finish(Status.SUCCESS, r),
+    (e) => finish(faultStatus(ctx, e), 0),
+  );
+  return undefined;
+}
+
+/** The status a failed asynchronous change reports; anything but an ScmiError is a bug. */
+function faultStatus(ctx: ClockCtx, e: unknown): number {
+  if (e instanceof ScmiError) return e.status;
+  ctx.env.log.once(
+    "error",
+    "bug:clock:async-rate",
+    `clock CLOCK_RATE_SET (async) for agent "${ctx.agent.name}" failed: ${
+      e instanceof Error ? e.stack ?? e.message : String(e)
+    }`,
+  );
+  return Status.GENERIC_ERROR;
+}

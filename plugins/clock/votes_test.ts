@@ -1,0 +1,128 @@
+/**
+ * Each agent's own view of a clock's enable: votes, clocks running from boot, and what a
+ * closing session, an agent reset or a withdrawn clock releases.
+ */
+import { assertEquals } from "../../core/_assert_test.ts";
+import { resetAgentConfiguration, setDeviceAccess } from "../../core/permissions.ts";
+import { Status } from "../../core/status.ts";
+import type { SimClockHw } from "../../boards/drivers/sim/clock.ts";
+import type { AgentSpec } from "../../tests/harness.ts";
+import { clockFixture } from "../../tests/vectors/clock/fixture.ts";
+import { ClockMsg } from "./msg.ts";
+import { cmd } from "./_call_test.ts";
+
+/** Physical ids (fixture.ts). */
+const OSC = 0;
+const AUDIO = 2;
+const UART = 3;
+/** Both agents see osc24m as 0, pll_audio as 1, uart0 as 2. */
+const AGENTS: AgentSpec[] = [
+  { name: "vm1", protocols: { 0x14: undefined }, grants: { clock: [OSC, AUDIO, UART] } },
+  { name: "vm2", protocols: { 0x14: 0x20000 }, grants: { clock: [OSC, AUDIO, UART] } },
+];
+const V_OSC = 0;
+const V_AUDIO = 1;
+const V_UART = 2;
+
+async function setup() {
+  const fx = await clockFixture(AGENTS);
+  const hw = fx.drivers.get("sim")!.clock as SimClockHw;
+  const calls: string[] = [];
+  const setEnabled = hw.setEnabled.bind(hw);
+  hw.setEnabled = (id, on) => {
+    calls.push(`${id}:${on ? "on" : "off"}`);
+    return setEnabled(id, on);
+  };
+  const set = async (agent: string, vid: number, on: boolean) =>
+    (await cmd(fx, agent, ClockMsg.CLOCK_CONFIG_SET, [vid, on ? 1 : 0])).status;
+  /** The enabled bit of CLOCK_ATTRIBUTES, as `agent` sees it. */
+  const view = async (agent: string, vid: number) =>
+    ((await cmd(fx, agent, ClockMsg.CLOCK_ATTRIBUTES, [vid])).words[0] & 1) === 1;
+  return { fx, hw, calls, set, view };
+}
+
+Deno.test("two agents share a clock: hardware turns on with the first vote, off with the last", async () => {
+  const { hw, calls, set, view } = await setup();
+  assertEquals(await set("vm1", V_UART, true), Status.SUCCESS);
+  assertEquals(hw.isEnabled(UART), true);
+  assertEquals(await set("vm2", V_UART, true), Status.SUCCESS);
+  assertEquals(await set("vm1", V_UART, false), Status.SUCCESS);
+  assertEquals(hw.isEnabled(UART), true, "vm2 still holds it");
+  assertEquals([await view("vm1", V_UART), await view("vm2", V_UART)], [false, true]);
+  assertEquals(await set("vm2", V_UART, false), Status.SUCCESS);
+  assertEquals(hw.isEnabled(UART), false);
+  assertEquals(calls, ["3:on", "3:off"]);
+});
+
+Deno.test("repeated enables and disables by one agent count once", async () => {
+  const { hw, calls, set } = await setup();
+  await set("vm1", V_UART, true);
+  await set("vm1", V_UART, true);
+  await set("vm1", V_UART, false);
+  assertEquals(hw.isEnabled(UART), false);
+  await set("vm1", V_UART, false);
+  assertEquals(calls, ["3:on", "3:off"]);
+});
+
+Deno.test("a clock running from boot stays on: agents read their own vote and switch freely", async () => {
+  const { hw, calls, set, view } = await setup();
+  assertEquals(await view("vm1", V_OSC), false, "vm1 never enabled it");
+  assertEquals(await set("vm1", V_OSC, false), Status.SUCCESS);
+  assertEquals(await set("vm1", V_OSC, true), Status.SUCCESS);
+  assertEquals(await view("vm1", V_OSC), true);
+  assertEquals(await set("vm1", V_OSC, false), Status.SUCCESS);
+  assertEquals(await view("vm1", V_OSC), false);
+  assertEquals(hw.isEnabled(OSC), true);
+  assertEquals(calls, [], "the hardware was never touched");
+});
+
+Deno.test("closing a session releases its votes; others' votes hold", async () => {
+  const { fx, hw, set, view } = await setup();
+  await set("vm1", V_UART, true);
+  await set("vm1", V_AUDIO, true);
+  await set("vm2", V_AUDIO, true);
+  fx.reconnect("vm1");
+  assertEquals(hw.isEnabled(UART), false);
+  assertEquals(hw.isEnabled(AUDIO), true, "vm2 still holds pll_audio");
+  assertEquals(await view("vm1", V_UART), false);
+  assertEquals(await view("vm1", V_AUDIO), false);
+  assertEquals(await view("vm2", V_AUDIO), true);
+});
+
+Deno.test("BASE_RESET_AGENT_CONFIGURATION releases the agent's votes", async () => {
+  const { fx, hw, set, view } = await setup();
+  await set("vm1", V_UART, true);
+  resetAgentConfiguration(fx.platform, fx.platform.agent("vm1")!, false);
+  assertEquals(hw.isEnabled(UART), false);
+  assertEquals(await view("vm1", V_UART), false);
+});
+
+Deno.test("a clock withdrawn from an agent loses that agent's vote", async () => {
+  const { fx, hw, set } = await setup();
+  fx.platform.board.devices.push({ id: 7, name: "uart", resources: { clock: [UART] } });
+  await set("vm1", V_UART, true);
+  await set("vm2", V_AUDIO, true);
+  assertEquals(setDeviceAccess(fx.platform, fx.platform.agent("vm1")!, 7, false), Status.SUCCESS);
+  assertEquals(hw.isEnabled(UART), false);
+  assertEquals(hw.isEnabled(AUDIO), true);
+});
+
+Deno.test("a refused enable leaves no vote: enabling uart0 under a stopped parent → DENIED", async () => {
+  const { fx, hw, set, view } = await setup();
+  hw.setParent(UART, AUDIO);
+  assertEquals(await set("vm1", V_UART, true), Status.DENIED);
+  assertEquals(await view("vm1", V_UART), false);
+  assertEquals(hw.isEnabled(UART), false);
+  await set("vm2", V_AUDIO, true);
+  assertEquals(await set("vm1", V_UART, true), Status.SUCCESS);
+  assertEquals(hw.isRunning(UART), true);
+  // pll_audio stops: uart0 keeps its enable and vm1's view, but no longer runs.
+  await set("vm2", V_AUDIO, false);
+  assertEquals([hw.isEnabled(UART), hw.isRunning(UART), await view("vm1", V_UART)], [
+    true,
+    false,
+    true,
+  ]);
+  fx.reconnect("vm1");
+  assertEquals(hw.isEnabled(UART), false);
+});

@@ -1,0 +1,152 @@
+/**
+ * Performance limits and levels: the PERF_LIMITS_* and PERF_LEVEL_* handlers, and the single
+ * paths through which an agent changes a domain's level or limits (policy, hardware,
+ * notifications).
+ * @module
+ */
+import type { Msg } from "../../core/msg.ts";
+import type { Outcome } from "../../core/protocol.ts";
+import { Status } from "../../core/status.ts";
+import { sendLevelChanged, sendLimitsChanged } from "./_notify.ts";
+import { fromWire, limitToWire, type PerfCtx, type PerfDomain, toWire } from "./_state.ts";
+import { V3 } from "./_wire.ts";
+
+/**
+ * The level a domain should run at when `agent` asks for `level`. Shared domains: the last
+ * writer wins for now; max/min/exclusive aggregation over `d.requests` belongs here.
+ */
+function decide(_d: PerfDomain, _agent: number, level: number): number {
+  return level;
+}
+
+function settleLevel(
+  ctx: PerfCtx,
+  phys: number,
+  d: PerfDomain,
+  requested: number,
+  now: number,
+): void {
+  const agent = ctx.agent.id;
+  if (ctx.session.open) d.requests.set(agent, requested);
+  if (now === d.level) return;
+  d.level = now;
+  sendLevelChanged(ctx, phys, d, agent);
+}
+
+/**
+ * The one path that changes a domain's level for an agent: the policy picks the level, the
+ * hardware moves (asynchronously when it takes time), subscribers hear of a change.
+ * `level` is a level value already checked against the domain's limits.
+ */
+export function requestLevel(ctx: PerfCtx, phys: number, d: PerfDomain, level: number): Outcome {
+  const out = d.hw.setLevel(phys, decide(d, ctx.agent.id, level));
+  if (out instanceof Promise) return out.then((now) => settleLevel(ctx, phys, d, level, now));
+  settleLevel(ctx, phys, d, level, out);
+}
+
+function settleLimits(
+  ctx: PerfCtx,
+  phys: number,
+  d: PerfDomain,
+  min: number,
+  max: number,
+  now: number,
+): void {
+  const agent = ctx.agent.id;
+  d.min = min;
+  d.max = max;
+  sendLimitsChanged(ctx, phys, d, agent);
+  if (now === d.level) return;
+  d.level = now;
+  sendLevelChanged(ctx, phys, d, agent);
+}
+
+/**
+ * The one path that changes a domain's limits for an agent: the hardware takes the new limits
+ * and moves a level now outside them to the nearest one inside; subscribers hear of both.
+ * `min`/`max` are level values already checked.
+ */
+export function requestLimits(
+  ctx: PerfCtx,
+  phys: number,
+  d: PerfDomain,
+  min: number,
+  max: number,
+): Outcome {
+  if (min === d.min && max === d.max) return;
+  const out = d.hw.setLimits(phys, min, max);
+  if (out instanceof Promise) {
+    return out.then((now) => settleLimits(ctx, phys, d, min, max, now));
+  }
+  settleLimits(ctx, phys, d, min, max, out);
+}
+
+/**
+ * PERF_LIMITS_SET (0x5): DEN0056 §4.5 PERFORMANCE_LIMITS_SET.
+ * a2p: u32 domain_id, u32 range_max, u32 range_min. p2a: —.
+ * From 3.0 a zero leaves that limit unchanged and both zero is INVALID_PARAMETERS;
+ * range_min above range_max is INVALID_PARAMETERS; a limit outside the domain's levels (an
+ * index past the last one in level-indexing mode), or limits that admit no level, OUT_OF_RANGE.
+ */
+export function limitsSet(ctx: PerfCtx, m: Msg): Outcome {
+  m.r.u32();
+  const rawMax = m.r.u32();
+  const rawMin = m.r.u32();
+  const d = ctx.shared.domains[m.res]!;
+  const keep = ctx.version >= V3;
+  if (keep && rawMax === 0 && rawMin === 0) return Status.INVALID_PARAMETERS;
+  const max = keep && rawMax === 0 ? d.max : fromWire(ctx, d, rawMax);
+  const min = keep && rawMin === 0 ? d.min : fromWire(ctx, d, rawMin);
+  if (max < 0 || min < 0) return Status.OUT_OF_RANGE;
+  if (min > max) return Status.INVALID_PARAMETERS;
+  const levels = d.desc.levels;
+  if (min < levels[0].level || max > levels[levels.length - 1].level) return Status.OUT_OF_RANGE;
+  let admits = false;
+  for (let i = 0; i < levels.length && !admits; i++) {
+    admits = levels[i].level >= min && levels[i].level <= max;
+  }
+  if (!admits) return Status.OUT_OF_RANGE;
+  return requestLimits(ctx, m.res, d, min, max);
+}
+
+/**
+ * PERF_LIMITS_GET (0x6): DEN0056 §4.5 PERFORMANCE_LIMITS_GET.
+ * a2p: u32 domain_id. p2a: u32 range_max, u32 range_min.
+ */
+export function limitsGet(ctx: PerfCtx, m: Msg): Outcome {
+  const d = ctx.shared.domains[m.res]!;
+  m.w.u32(limitToWire(ctx, d, d.max, true));
+  m.w.u32(limitToWire(ctx, d, d.min, false));
+}
+
+/**
+ * PERF_LEVEL_SET (0x7): DEN0056 §4.5 PERFORMANCE_LEVEL_SET.
+ * a2p: u32 domain_id, u32 performance_level (an index in level-indexing mode). p2a: —.
+ * OUT_OF_RANGE outside the current limits (or an index past the last level); the hardware
+ * answers OUT_OF_RANGE for a level it does not support.
+ */
+export function levelSet(ctx: PerfCtx, m: Msg): Outcome {
+  m.r.u32();
+  const wire = m.r.u32();
+  const d = ctx.shared.domains[m.res]!;
+  const level = fromWire(ctx, d, wire);
+  if (level < 0 || level < d.min || level > d.max) return Status.OUT_OF_RANGE;
+  return requestLevel(ctx, m.res, d, level);
+}
+
+function writeLevel(ctx: PerfCtx, m: Msg, d: PerfDomain, level: number): Outcome {
+  const wire = toWire(ctx, d, level);
+  if (wire < 0) return Status.HARDWARE_ERROR;
+  m.w.u32(wire);
+}
+
+/**
+ * PERF_LEVEL_GET (0x8): DEN0056 §4.5 PERFORMANCE_LEVEL_GET.
+ * a2p: u32 domain_id. p2a: u32 performance_level (an index in level-indexing mode).
+ */
+export function levelGet(ctx: PerfCtx, m: Msg): Outcome {
+  const d = ctx.shared.domains[m.res]!;
+  const out = d.hw.getLevel(m.res);
+  if (out instanceof Promise) return out.then((level) => writeLevel(ctx, m, d, level));
+  return writeLevel(ctx, m, d, out);
+}

@@ -1,0 +1,89 @@
+/**
+ * Performance notifications: the PERF_NOTIFY_LIMITS / PERF_NOTIFY_LEVEL subscriptions of
+ * each session, and PERF_LIMITS_CHANGED / PERF_LEVEL_CHANGED sent to every subscribed
+ * session that can see the domain, in that session's own ids and level representation.
+ * @module
+ */
+import type { Msg } from "../../core/msg.ts";
+import type { Outcome } from "../../core/protocol.ts";
+import { Status } from "../../core/status.ts";
+import type { Writer } from "../../core/writer.ts";
+import { limitToWire, type PerfCtx, type PerfDomain, Sub, toWire } from "./_state.ts";
+import { PerfEvent } from "./_wire.ts";
+
+/**
+ * PERF_NOTIFY_LIMITS (0x9) and PERF_NOTIFY_LEVEL (0xA): DEN0056 §4.5
+ * PERFORMANCE_NOTIFY_LIMITS / PERFORMANCE_NOTIFY_LEVEL.
+ * a2p: u32 domain_id, u32 notify_enable (bit 0; bits 31:1 reserved, must be zero).
+ * p2a: —. INVALID_PARAMETERS for reserved bits set.
+ */
+function subscribe(bit: number) {
+  return (ctx: PerfCtx, m: Msg): Outcome => {
+    m.r.u32();
+    const enable = m.r.u32();
+    if ((enable & ~1) !== 0) return Status.INVALID_PARAMETERS;
+    const subs = ctx.state.subs;
+    subs[m.res] = enable ? subs[m.res] | bit : subs[m.res] & ~bit;
+  };
+}
+
+export const notifyLimits = subscribe(Sub.LIMITS);
+export const notifyLevel = subscribe(Sub.LEVEL);
+
+// The payload being sent, read by the builders below (no closure per notification).
+let agentId = 0;
+let domainId = 0;
+let first = 0;
+let second = 0;
+
+/** PERF_LEVEL_CHANGED p2a: u32 agent_id, u32 domain_id, u32 performance_level. */
+function buildLevel(w: Writer): void {
+  w.u32(agentId);
+  w.u32(domainId);
+  w.u32(first);
+}
+
+/** PERF_LIMITS_CHANGED p2a: u32 agent_id, u32 domain_id, u32 range_max, u32 range_min. */
+function buildLimits(w: Writer): void {
+  w.u32(agentId);
+  w.u32(domainId);
+  w.u32(first);
+  w.u32(second);
+}
+
+/**
+ * The agent id a receiver is told caused a change: its own id when it did, otherwise 0
+ * (the platform), so one guest never learns which other guest acts on a shared domain.
+ */
+function causerFor(receiver: PerfCtx, causer: number): number {
+  return receiver.agent.id === causer ? causer : 0;
+}
+
+/** Tells every session subscribed to `phys`'s level changes that it now runs at `d.level`. */
+export function sendLevelChanged(ctx: PerfCtx, phys: number, d: PerfDomain, causer: number): void {
+  for (const c of ctx.rt.contexts) {
+    if ((c.state.subs[phys] & Sub.LEVEL) === 0) continue;
+    const vid = c.ids("perf").toVirtual(phys);
+    if (vid < 0) continue;
+    const level = toWire(c, d, d.level);
+    if (level < 0) continue;
+    agentId = causerFor(c, causer);
+    domainId = vid;
+    first = level;
+    c.notify(PerfEvent.LEVEL_CHANGED, 12, buildLevel);
+  }
+}
+
+/** Tells every session subscribed to `phys`'s limit changes its limits are now `d.min–d.max`. */
+export function sendLimitsChanged(ctx: PerfCtx, phys: number, d: PerfDomain, causer: number): void {
+  for (const c of ctx.rt.contexts) {
+    if ((c.state.subs[phys] & Sub.LIMITS) === 0) continue;
+    const vid = c.ids("perf").toVirtual(phys);
+    if (vid < 0) continue;
+    agentId = causerFor(c, causer);
+    domainId = vid;
+    first = limitToWire(c, d, d.max, true);
+    second = limitToWire(c, d, d.min, false);
+    c.notify(PerfEvent.LIMITS_CHANGED, 16, buildLimits);
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * How a POWER_STATE_SET takes effect: the notifications around it, the vote, the hardware
+ * switches (through the arbiter), undoing a failed request, and asynchronous requests that
+ * run after their reply.
+ * @module
+ */
+import { DriverError } from "../../core/driver.ts";
+import type { Logger } from "../../core/log.ts";
+import type { Outcome } from "../../core/protocol.ts";
+import type { Ctx } from "../../core/session.ts";
+import { ScmiError, Status } from "../../core/status.ts";
+import type { PowerArbiter } from "./_arbiter.ts";
+
+const V2 = 0x20000;
+
+/** Notification ids (DEN0056 §4.3.3). */
+export const PowerEvent = {
+  POWER_STATE_CHANGED: 0x0,
+  POWER_STATE_CHANGE_REQUESTED: 0x1,
+} as const;
+
+/** Per-session state: the session's voter key and its subscriptions (physical ids). */
+export interface PowerSession {
+  readonly key: number;
+  readonly changed: Set<number>;
+  readonly requested: Set<number>;
+}
+
+/** Protocol-wide state. */
+export interface PowerShared {
+  readonly arbiter: PowerArbiter;
+  readonly log: Logger;
+  nextKey: number;
+}
+
+/** A handler context of this protocol. */
+export type PCtx = Ctx<PowerSession, PowerShared>;
+
+/** POWER_STATE_CHANGED (12 bytes) to every session subscribed to `phys` that can see it. */
+export function announceChanged(ctx: PCtx, cause: number, phys: number, state: number): void {
+  for (const c of ctx.rt.contexts) {
+    if (!c.state.changed.has(phys)) continue;
+    const v = c.ids("power").toVirtual(phys);
+    if (v < 0) continue;
+    c.notify(PowerEvent.POWER_STATE_CHANGED, 12, (w) => {
+      w.u32(cause);
+      w.u32(v);
+      w.u32(state);
+    });
+  }
+}
+
+/** POWER_STATE_CHANGE_REQUESTED (12 bytes) to other agents' subscribed sessions (v2.0+). */
+function announceRequested(ctx: PCtx, phys: number, state: number): void {
+  const agent = ctx.agent.id;
+  for (const c of ctx.rt.contexts) {
+    if (c.agent.id === agent || c.version < V2 || !c.state.requested.has(phys)) continue;
+    const v = c.ids("power").toVirtual(phys);
+    if (v < 0) continue;
+    c.notify(PowerEvent.POWER_STATE_CHANGE_REQUESTED, 12, (w) => {
+      w.u32(agent);
+      w.u32(v);
+      w.u32(state);
+    });
+  }
+}
+
+/** The status for a failed switch; rethrows what is not an SCMI outcome (a bug). */
+function failure(ctx: PCtx, phys: number, e: unknown): Status {
+  if (!(e instanceof ScmiError)) throw e;
+  const d = ctx.shared.arbiter.desc(phys)!;
+  ctx.shared.log.once(
+    "warn",
+    `power:${phys}:${e.status}:${ctx.agent.name}`,
+    `power: switching domain "${d.name}" for agent "${ctx.agent.name}" failed: ${e.message}`,
+  );
+  return e instanceof DriverError && e.fault === "in-use" ? Status.DENIED : e.status;
+}
+
+/** Whether the session that was voter `key` still is (not closed, not reset since). */
+function live(ctx: PCtx, key: number): boolean {
+  return ctx.session.open && ctx.state.key === key;
+}
+
+/**
+ * One accepted POWER_STATE_SET from voter `key` (the session's key when the request came):
+ * tell other agents, record the vote, bring the hardware in line. On a driver failure the
+ * vote is undone, the hardware brought back, and the failure's status returned. A request
+ * whose session closed or was reset, or whose domain was revoked, while it waited in the
+ * queue changes nothing (DENIED).
+ */
+export function change(ctx: PCtx, key: number, phys: number, state: number): Outcome {
+  if (!live(ctx, key) || ctx.ids("power").toVirtual(phys) < 0) return Status.DENIED;
+  const arb = ctx.shared.arbiter;
+  const cause = ctx.agent.id;
+  const hook = (p: number, s: number) => announceChanged(ctx, cause, p, s);
+  announceRequested(ctx, phys, state);
+  const prev = arb.request(key, phys, state);
+  const undo = (e: unknown): Status | Promise<Status> => {
+    if (live(ctx, key)) arb.request(key, phys, prev);
+    const restored = restore(ctx, [phys], hook);
+    const answer = () => failure(ctx, phys, e);
+    return restored instanceof Promise ? restored.then(answer) : answer();
+  };
+  let out;
+  try {
+    out = arb.reconcile([phys], hook);
+  } catch (e) {
+    return undo(e);
+  }
+  if (out instanceof Promise) return out.then(() => undefined, undo);
+}
+
+/** Best-effort reconcile after an undo or a release; failures are logged, not answered. */
+export function restore(
+  ctx: PCtx,
+  touched: number[],
+  hook: (p: number, s: number) => void,
+): void | Promise<void> {
+  const log = (e: unknown) =>
+    ctx.shared.log.error(
+      `power: restoring domains for agent "${ctx.agent.name}" failed: ${
+        e instanceof Error ? e.message : String(e)
+      }`,
+    );
+  try {
+    const out = ctx.shared.arbiter.reconcile(touched, hook);
+    if (out instanceof Promise) return out.catch(log);
+  } catch (e) {
+    log(e);
+  }
+}
+
+/**
+ * An asynchronous POWER_STATE_SET, started after the reply is sent. When the job leaves the
+ * hardware state of `phys` as it found it (nothing to do, or failure), the requester still
+ * gets a POWER_STATE_CHANGED with the domain's state if it subscribed.
+ */
+export function changeLater(ctx: PCtx, key: number, phys: number, state: number): void {
+  const arb = ctx.shared.arbiter;
+  queueMicrotask(() => {
+    const job = () => {
+      const before = arb.state(phys);
+      const done = () => {
+        const now = arb.state(phys);
+        if (now === before && live(ctx, key) && ctx.state.changed.has(phys)) {
+          const v = ctx.ids("power").toVirtual(phys);
+          if (v >= 0) {
+            ctx.notify(PowerEvent.POWER_STATE_CHANGED, 12, (w) => {
+              w.u32(ctx.agent.id);
+              w.u32(v);
+              w.u32(now);
+            });
+          }
+        }
+      };
+      const bug = (e: unknown) => {
+        ctx.shared.log.error(`power: asynchronous POWER_STATE_SET failed: ${e}`);
+        done();
+      };
+      try {
+        const out = change(ctx, key, phys, state);
+        if (out instanceof Promise) return out.then(done, bug);
+        done();
+      } catch (e) {
+        bug(e);
+      }
+    };
+    arb.serial(job);
+  });
+}

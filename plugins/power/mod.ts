@@ -1,0 +1,266 @@
+/**
+ * The Power domain management protocol (0x11, DEN0056 §4.3), versions 1.0, 2.0, 3.0 and 3.1.
+ *
+ * - 1.0: attributes, state set/get, POWER_STATE_NOTIFY.
+ * - 2.0: POWER_STATE_CHANGE_REQUESTED_NOTIFY and domain attribute bit 28.
+ * - 3.0: extended names (attribute bit 27, POWER_DOMAIN_NAME_GET).
+ * - 3.1: NEGOTIATE_PROTOCOL_VERSION (answered by the core).
+ *
+ * Domains are shared: each session votes (see `_arbiter.ts`), POWER_STATE_GET answers the
+ * session's own vote, and the hardware follows the aggregate, parents powered up before and
+ * down after their children. An agent with read rights only sees the hardware state and is
+ * offered neither synchronous nor asynchronous set.
+ *
+ * Asynchronous POWER_STATE_SET has no delayed response: it is answered SUCCESS once
+ * accepted and completes with a POWER_STATE_CHANGED notification to the requesting session
+ * when it subscribed to the domain (sent even when the hardware did not need to change, so
+ * the requester always learns that its request is done). Other subscribed sessions hear of
+ * real hardware changes only.
+ *
+ * A driver that refuses a switch because a child is still on (`DriverError("in-use")`) is
+ * answered DENIED: IN_USE first appears in SCMI 4.0, after the versions spoken here. The
+ * arbiter orders switches so that this only happens when the hardware is shared with
+ * something vscmi does not see.
+ * @module
+ */
+import { PowerState } from "../../core/hw/power.ts";
+import type { Msg } from "../../core/msg.ts";
+import { defineProtocol, Right } from "../../core/protocol.ts";
+import { Status } from "../../core/status.ts";
+import { PowerArbiter } from "./_arbiter.ts";
+import {
+  announceChanged,
+  change,
+  changeLater,
+  type PCtx,
+  PowerEvent,
+  type PowerSession,
+  type PowerShared,
+  restore,
+} from "./_change.ts";
+
+export { PowerEvent };
+export type { PowerSession, PowerShared };
+
+/** Command ids (DEN0056 §4.3.2). */
+export const PowerMsg = {
+  POWER_DOMAIN_ATTRIBUTES: 0x3,
+  POWER_STATE_SET: 0x4,
+  POWER_STATE_GET: 0x5,
+  POWER_STATE_NOTIFY: 0x6,
+  POWER_STATE_CHANGE_REQUESTED_NOTIFY: 0x7,
+  POWER_DOMAIN_NAME_GET: 0x8,
+} as const;
+
+/** POWER_DOMAIN_ATTRIBUTES bits. */
+export const PowerDomainAttr = {
+  STATE_CHANGE_NOTIFY: 0x80000000,
+  ASYNC_SET: 0x40000000,
+  SYNC_SET: 0x20000000,
+  CHANGE_REQUESTED_NOTIFY: 0x10000000,
+  EXTENDED_NAME: 0x08000000,
+} as const;
+
+const V2 = 0x20000;
+const V3 = 0x30000;
+const ASYNC_FLAG = 1;
+const SHORT_NAME = 16;
+const LONG_NAME = 64;
+
+/** Notify-enable word: bit 0 only. */
+function subscribe(set: Set<number>, m: Msg): Status | void {
+  m.r.u32();
+  const enable = m.r.u32();
+  if ((enable & ~1) !== 0) return Status.INVALID_PARAMETERS;
+  if (enable) set.add(m.res);
+  else set.delete(m.res);
+}
+
+function domainName(ctx: PCtx, m: Msg): string {
+  return ctx.ids("power").names[m.vid] ?? ctx.shared.arbiter.desc(m.res)!.name;
+}
+
+function canWrite(ctx: PCtx, m: Msg): boolean {
+  return (ctx.ids("power").rights[m.vid] & Right.WRITE) !== 0;
+}
+
+export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
+  id: 0x11,
+  name: "power",
+  versions: [0x10000, 0x20000, 0x30000, 0x30001],
+  kinds: ["power"],
+  setup: (env) => ({
+    arbiter: new PowerArbiter(env.board.power, env.hw.power),
+    log: env.log,
+    nextKey: 1,
+  }),
+  open: (ctx) => ({
+    key: ctx.shared.nextKey++,
+    changed: new Set(),
+    requested: new Set(),
+  }),
+  close(ctx) {
+    const touched = ctx.shared.arbiter.release(ctx.state.key);
+    if (touched.length === 0) return;
+    const cause = ctx.agent.id;
+    const hook = (p: number, s: number) => announceChanged(ctx, cause, p, s);
+    ctx.shared.arbiter.serial(() => restore(ctx, touched, hook));
+  },
+  /** The agent loses the domain: its vote becomes OFF and its subscriptions end. */
+  onRevoke(ctx, kind, phys) {
+    if (kind !== "power") return;
+    ctx.state.changed.delete(phys);
+    ctx.state.requested.delete(phys);
+    const arb = ctx.shared.arbiter;
+    if (arb.view(ctx.state.key, phys) === PowerState.OFF) return;
+    arb.request(ctx.state.key, phys, PowerState.OFF);
+    const cause = ctx.agent.id;
+    const hook = (p: number, s: number) => announceChanged(ctx, cause, p, s);
+    arb.serial(() => restore(ctx, [phys], hook));
+  },
+  commands: {
+    /**
+     * PROTOCOL_ATTRIBUTES. a2p: —. p2a: u32 attributes (15:0 domains this agent sees),
+     * u32 statistics_address_low, u32 statistics_address_high, u32 statistics_len (no
+     * statistics region: all 0).
+     */
+    0x1: {
+      name: "PROTOCOL_ATTRIBUTES",
+      params: 0,
+      run(ctx, m) {
+        m.w.u32(ctx.ids("power").count & 0xffff);
+        m.w.u32(0);
+        m.w.u32(0);
+        m.w.u32(0);
+      },
+    },
+    /**
+     * POWER_DOMAIN_ATTRIBUTES. a2p: u32 domain_id. p2a: u32 attributes (31 state-change
+     * notifications, 30 async set, 29 sync set, 28 change-requested notifications (v2.0+),
+     * 27 extended name (v3.0+)), u8 name[16].
+     */
+    [PowerMsg.POWER_DOMAIN_ATTRIBUTES]: {
+      name: "POWER_DOMAIN_ATTRIBUTES",
+      params: 4,
+      resource: "power",
+      a2p: "domain_id",
+      run(ctx, m) {
+        const d = ctx.shared.arbiter.desc(m.res);
+        if (!d) return Status.NOT_FOUND;
+        const name = domainName(ctx, m);
+        let attr = 0;
+        if (ctx.canNotify) {
+          attr |= PowerDomainAttr.STATE_CHANGE_NOTIFY;
+          if (ctx.version >= V2) attr |= PowerDomainAttr.CHANGE_REQUESTED_NOTIFY;
+        }
+        if (canWrite(ctx, m)) {
+          attr |= PowerDomainAttr.SYNC_SET;
+          if (d.async) attr |= PowerDomainAttr.ASYNC_SET;
+        }
+        if (ctx.version >= V3 && name.length > SHORT_NAME - 1) {
+          attr |= PowerDomainAttr.EXTENDED_NAME;
+        }
+        m.w.u32(attr);
+        m.w.name(name, SHORT_NAME);
+      },
+    },
+    /**
+     * POWER_STATE_SET. a2p: u32 flags (bit 0 async, 31:1 reserved), u32 domain_id,
+     * u32 power_state. p2a: —. INVALID_PARAMETERS for reserved flags or a state the domain
+     * lacks, NOT_SUPPORTED for async on a domain without it.
+     */
+    [PowerMsg.POWER_STATE_SET]: {
+      name: "POWER_STATE_SET",
+      params: 12,
+      resource: "power",
+      at: 4,
+      needs: Right.WRITE,
+      a2p: "flags domain_id power_state",
+      run(ctx, m) {
+        const flags = m.r.u32();
+        m.r.u32();
+        const state = m.r.u32();
+        const arb = ctx.shared.arbiter;
+        const d = arb.desc(m.res);
+        if (!d) return Status.NOT_FOUND;
+        if ((flags & ~ASYNC_FLAG) !== 0 || !arb.accepts(m.res, state)) {
+          return Status.INVALID_PARAMETERS;
+        }
+        const phys = m.res;
+        if ((flags & ASYNC_FLAG) !== 0) {
+          if (!d.async) return Status.NOT_SUPPORTED;
+          changeLater(ctx, ctx.state.key, phys, state);
+          return;
+        }
+        const key = ctx.state.key;
+        return arb.serial(() => change(ctx, key, phys, state));
+      },
+    },
+    /**
+     * POWER_STATE_GET. a2p: u32 domain_id. p2a: u32 power_state — what this session asked
+     * (OFF when it never did); the hardware state for an agent that may only read.
+     */
+    [PowerMsg.POWER_STATE_GET]: {
+      name: "POWER_STATE_GET",
+      params: 4,
+      resource: "power",
+      a2p: "domain_id",
+      run(ctx, m) {
+        const arb = ctx.shared.arbiter;
+        if (!arb.desc(m.res)) return Status.NOT_FOUND;
+        m.w.u32(canWrite(ctx, m) ? arb.view(ctx.state.key, m.res) : arb.state(m.res));
+      },
+    },
+    /**
+     * POWER_STATE_NOTIFY. a2p: u32 domain_id, u32 notify_enable (bit 0). p2a: —.
+     * Subscribes this session to POWER_STATE_CHANGED for the domain.
+     */
+    [PowerMsg.POWER_STATE_NOTIFY]: {
+      name: "POWER_STATE_NOTIFY",
+      params: 8,
+      resource: "power",
+      a2p: "domain_id notify_enable",
+      available: (ctx) => ctx.canNotify,
+      run: (ctx, m) => subscribe(ctx.state.changed, m),
+    },
+    /**
+     * POWER_STATE_CHANGE_REQUESTED_NOTIFY (v2.0+). a2p: u32 domain_id, u32 notify_enable
+     * (bit 0). p2a: —. Subscribes to POWER_STATE_CHANGE_REQUESTED: other agents' requests.
+     */
+    [PowerMsg.POWER_STATE_CHANGE_REQUESTED_NOTIFY]: {
+      name: "POWER_STATE_CHANGE_REQUESTED_NOTIFY",
+      params: 8,
+      resource: "power",
+      since: V2,
+      a2p: "domain_id notify_enable",
+      available: (ctx) => ctx.canNotify,
+      run: (ctx, m) => subscribe(ctx.state.requested, m),
+    },
+    /**
+     * POWER_DOMAIN_NAME_GET (v3.0+). a2p: u32 domain_id. p2a: u32 flags (0),
+     * u8 name[64]. Answers for every domain, short names included.
+     */
+    [PowerMsg.POWER_DOMAIN_NAME_GET]: {
+      name: "POWER_DOMAIN_NAME_GET",
+      params: 4,
+      resource: "power",
+      since: V3,
+      a2p: "domain_id",
+      run(ctx, m) {
+        if (!ctx.shared.arbiter.desc(m.res)) return Status.NOT_FOUND;
+        m.w.u32(0);
+        m.w.name(domainName(ctx, m), LONG_NAME);
+      },
+    },
+  },
+  events: {
+    [PowerEvent.POWER_STATE_CHANGED]: {
+      name: "POWER_STATE_CHANGED",
+      p2a: "agent_id domain_id power_state",
+    },
+    [PowerEvent.POWER_STATE_CHANGE_REQUESTED]: {
+      name: "POWER_STATE_CHANGE_REQUESTED",
+      p2a: "agent_id domain_id power_state",
+    },
+  },
+});
