@@ -7,7 +7,7 @@
  */
 import { match, P } from "ts-pattern";
 import { ManifestError } from "./core/manifest/problem.ts";
-import { Exit, UsageError } from "./cli/args.ts";
+import { CommandError, Exit, UsageError } from "./cli/args.ts";
 import { table } from "./cli/format.ts";
 import { isCallFailure } from "./cli/call_errors.ts";
 
@@ -80,6 +80,10 @@ function report(e: unknown, command: string | undefined): number {
       e.usage ?? `Run "vscmi ${COMMANDS.includes(command ?? "") ? `${command} ` : ""}--help".`,
     );
     return Exit.USAGE;
+  }
+  if (e instanceof CommandError) {
+    console.error(`error: ${e.message}`);
+    return e.code;
   }
   if (e instanceof ManifestError) {
     console.error(e.message);

@@ -19,6 +19,14 @@ export class UsageError extends Error {
 /** Parsed option values by name. */
 export type Values = Readonly<Record<string, string | boolean | undefined>>;
 
+/** A command failed for a reason its message explains fully: printed without a stack. */
+export class CommandError extends Error {
+  override name = "CommandError";
+  constructor(message: string, readonly code: number = Exit.FAIL) {
+    super(message);
+  }
+}
+
 /** Parses `args` strictly against `options` (plus `--help`/`-h`). */
 export function parse(
   args: string[],

@@ -23,7 +23,7 @@ import { ClientError, type Endpoint, type Reply, ScmiClient } from "./client.ts"
 import { Payload, StatusError } from "./decode.ts";
 import { hex32, hexId, table } from "./format.ts";
 import { protocolName } from "./call/names.ts";
-import { RAW_HELP, RAW_USAGE, replyWords, runRaw } from "./call/raw.ts";
+import { parseRaw, RAW_HELP, RAW_USAGE, replyWords, runRaw } from "./call/raw.ts";
 import { CALL_PROTOCOLS } from "./call/registry.ts";
 import type { CallCommand, CallContext, CallProtocol } from "./call/types.ts";
 
@@ -267,6 +267,7 @@ export async function callCommand(args: string[]): Promise<number> {
   const timeoutMs = timeout === undefined ? 2000 : parsePositive(timeout, "--timeout");
   const wait = str(values, "wait");
   const waitMs = wait === undefined ? 0 : parsePositive(wait, "--wait");
+  const raw = cmd ? undefined : parseRaw(rest);
   const { ep, where } = endpointOf(values);
   const json = values.json === true;
 
@@ -279,9 +280,9 @@ export async function callCommand(args: string[]): Promise<number> {
         const flags = Object.fromEntries(Object.keys(extra).map((k) => [k, values[k]]));
         out = await cmd.run(context(client, proto!, timeoutMs), rest, flags);
       } else {
-        const raw = await runRaw(client, rest, timeoutMs);
-        out = raw;
-        if (raw.reply.status !== 0) code = Exit.FAIL;
+        const r = await runRaw(client, raw!, timeoutMs);
+        out = r;
+        if (r.reply.status !== 0) code = Exit.FAIL;
       }
     } catch (e) {
       if (e instanceof StatusError && json) {

@@ -49,10 +49,9 @@ export async function checkCommand(args: string[]): Promise<number> {
       }
     }
     console.log(
-      `ok: ${positionals[0]}: board "${p.board.name}" (${boardResources(p)}), ${
-        count(p.agents.length, "agent")
-      }`,
+      `ok: ${positionals[0]}: board "${p.board.name}" with ${count(p.agents.length, "agent")}`,
     );
+    console.log(`  resources: ${boardResources(p)}`);
     console.log(agentTable(p, (a) => transportText(a.transport)));
     return Exit.OK;
   } finally {

@@ -4,10 +4,10 @@
  * @module
  */
 import { Logger, type LogLevel } from "../core/log.ts";
-import { defaultDeploymentPath, loadDeployment } from "../core/manifest/mod.ts";
+import { defaultDeploymentPath, loadDeployment, ManifestError } from "../core/manifest/mod.ts";
 import { defaultRunDir } from "../core/rundir.ts";
-import { startServer } from "../core/serve.ts";
-import { Exit, parse, str, UsageError } from "./args.ts";
+import { type Server, startServer } from "../core/serve.ts";
+import { CommandError, Exit, parse, str, UsageError } from "./args.ts";
 import { table } from "./format.ts";
 import { agentTable, boardResources, callTarget } from "./summary.ts";
 
@@ -65,11 +65,18 @@ export async function serveCommand(args: string[]): Promise<number> {
   const file = positionals[0] ?? defaultDeploymentPath();
 
   const dep = await loadDeployment(file);
-  const server = await startServer(dep, {
-    runDir,
-    log,
-    trace: values.trace ? "text" : values["trace-json"] ? "json" : undefined,
-  });
+  let server: Server;
+  try {
+    server = await startServer(dep, {
+      runDir,
+      log,
+      trace: values.trace ? "text" : values["trace-json"] ? "json" : undefined,
+    });
+  } catch (e) {
+    if (e instanceof ManifestError) throw e;
+    if (log.level === "debug" && e instanceof Error) log.debug(e.stack ?? e.message);
+    throw new CommandError(`Cannot start serving: ${e instanceof Error ? e.message : e}`);
+  }
 
   const addr = new Map(server.endpoints.map((e) => [e.agent, e.address]));
   console.log(`vscmi: serving ${dep.file}`);

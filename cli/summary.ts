@@ -52,19 +52,22 @@ export function agentResources(agent: Agent): string {
   return parts.length ? parts.join(", ") : "none";
 }
 
-/** One row per agent: name, where it connects, trusted, protocols, resources. */
+/**
+ * Per agent a line with its name, where it connects and whether it is trusted, then its
+ * protocols and its visible resources on lines of their own.
+ */
 export function agentTable(platform: Platform, where: (agent: Agent) => string): string {
-  const rows = [["agent", "endpoint", "trusted", "protocols", "resources"]];
-  for (const a of platform.agents) {
-    rows.push([
-      a.name,
-      where(a),
-      a.trusted ? "yes" : "no",
-      agentProtocols(platform, a),
-      agentResources(a),
-    ]);
-  }
-  return table(rows, "  ");
+  const agents = platform.agents;
+  const heads = table(agents.map((a) => [a.name, where(a), a.trusted ? "trusted" : "untrusted"]))
+    .split("\n");
+  const pad = " ".repeat(2 + Math.max(0, ...agents.map((a) => a.name.length)) + 2);
+  const out: string[] = [];
+  agents.forEach((a, i) => {
+    out.push(`  ${heads[i]}`);
+    out.push(`${pad}protocols  ${agentProtocols(platform, a)}`);
+    out.push(`${pad}resources  ${agentResources(a)}`);
+  });
+  return out.join("\n");
 }
 
 /** The call options that reach an endpoint address (`unix:…` / `tcp:…`), if it has one. */

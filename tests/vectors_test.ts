@@ -36,10 +36,19 @@ const root = new URL("./vectors/", import.meta.url);
 for await (const dir of Deno.readDir(root)) {
   if (!dir.isDirectory) continue;
   const base = new URL(`${dir.name}/`, root);
+  const entries = [...Deno.readDirSync(base)].map((f) => f.name);
+  const files = entries.filter((f) => f.endsWith(".toml")).sort();
+  if (!entries.includes("fixture.ts")) {
+    Deno.test({
+      name: `vectors ${dir.name}: the folder has a fixture.ts`,
+      ignore: files.length === 0,
+      fn() {
+        throw new Error(`tests/vectors/${dir.name} holds vectors but no fixture.ts to run them`);
+      },
+    });
+    continue;
+  }
   const mod = await import(new URL("fixture.ts", base).href) as { fixture: () => Promise<Fixture> };
-  const files = [...Deno.readDirSync(base)].filter((f) => f.name.endsWith(".toml")).map((f) =>
-    f.name
-  ).sort();
   for (const file of files) {
     const doc = parse(await Deno.readTextFile(new URL(file, base))) as {
       ignore?: string;

@@ -26,18 +26,30 @@ export function replyWords(r: Reply): number[] {
   return out;
 }
 
-/** Sends the raw command; resolves to the reply and what to print. */
-export async function runRaw(
-  client: ScmiClient,
-  args: string[],
-  timeoutMs: number,
-): Promise<{ reply: Reply; text: string; json: unknown }> {
+/** A raw command's arguments, checked: protocol, message id and parameter words. */
+export interface RawArgs {
+  protocol: number;
+  message: number;
+  params: number[];
+}
+
+/** Checks `PROTOCOL MESSAGE [WORD…]`; throws UsageError. */
+export function parseRaw(args: string[]): RawArgs {
   if (args.length < 2) throw new UsageError(`Expected ${RAW_USAGE}`);
   const protocol = parseProtocol(args[0]);
   const message = parseU32(args[1], "Message id");
   if (message > 0xff) throw new UsageError(`Message id must be 0–0xff, got "${args[1]}"`);
   const params = args.slice(2).map((w, i) => parseU32(w, `Word ${i + 1}`));
-  const reply = await client.request(protocol, message, params, timeoutMs);
+  return { protocol, message, params };
+}
+
+/** Sends the raw command; resolves to the reply and what to print. */
+export async function runRaw(
+  client: ScmiClient,
+  raw: RawArgs,
+  timeoutMs: number,
+): Promise<{ reply: Reply; text: string; json: unknown }> {
+  const reply = await client.request(raw.protocol, raw.message, raw.params, timeoutMs);
   const words = replyWords(reply);
   return {
     reply,

@@ -10,11 +10,11 @@ import {
   type ClockSession,
   type ClockShared,
   descOf,
+  hasExtendedConfig,
+  hasParents,
   nameOf,
   permissionsOf,
-  visibleParents,
 } from "./state.ts";
-import type { ClockCtx } from "./state.ts";
 
 type Cmd = CommandDef<ClockSession, ClockShared>;
 
@@ -32,18 +32,6 @@ export const protocolAttributes: Cmd = {
     m.w.u32(n | (ctx.canNotify ? MAX_ASYNC << 16 : 0));
   },
 };
-
-/** Whether the clock's driver and board description give it extended configuration. */
-export function hasExtendedConfig(ctx: ClockCtx, phys: number): boolean {
-  const hw = ctx.hw.clock[phys];
-  return ctx.shared.configTypes[phys].length > 0 && hw?.getOemConfig !== undefined &&
-    hw.setOemConfig !== undefined;
-}
-
-/** Whether the agent may list and switch the clock's parents. */
-export function hasParents(ctx: ClockCtx, phys: number): boolean {
-  return ctx.hw.clock[phys]?.getParent !== undefined && visibleParents(ctx, phys) > 0;
-}
 
 /**
  * CLOCK_ATTRIBUTES (§4.6.2.5). a2p: u32 clock_id.

@@ -8,9 +8,8 @@
  */
 import { type CommandDef, Right } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
-import { hasExtendedConfig } from "./attributes.ts";
 import { ClockState, ClockVersion, ConfigAttr, ConfigType } from "./msg.ts";
-import type { ClockCtx, ClockSession, ClockShared } from "./state.ts";
+import { type ClockCtx, type ClockSession, type ClockShared, hasExtendedConfig } from "./state.ts";
 
 type Cmd = CommandDef<ClockSession, ClockShared>;
 

@@ -11,6 +11,28 @@
  *
  * Each agent sees its own clocks by its own virtual ids, its own enable votes and rights;
  * see `state.ts` for how shared clocks are arbitrated and `rates.ts` for rate changes.
+ *
+ * Decisions where the specification leaves room:
+ * - A rate below the clock's lowest or above its highest → INVALID_PARAMETERS (the status
+ *   DEN0056 gives for an unsupported rate), whatever the round mode; rates in between are
+ *   rounded as the flags say.
+ * - Asynchronous CLOCK_RATE_SET is offered (max_async_req 8 per session) only to sessions
+ *   with a platform→agent channel; elsewhere max_async_req is 0 and an asynchronous request
+ *   exceeds it → BUSY. The delayed response always follows the command's reply.
+ * - CLOCK_DESCRIBE_RATES: `rate_index` at or past the number of rates → OUT_OF_RANGE; a range
+ *   clock answers its triplet whatever the index. CLOCK_POSSIBLE_PARENTS_GET: `skip_parents`
+ *   at or past the number of parents → OUT_OF_RANGE.
+ * - Parents: a clock without a parent the agent sees → NOT_SUPPORTED for the parent commands;
+ *   CLOCK_PARENT_SET to anything but one of those parents → INVALID_PARAMETERS;
+ *   CLOCK_PARENT_GET when the current parent is hidden from the agent → NOT_FOUND.
+ * - CLOCK_NAME_GET answers every clock, long name or not. The *_NOTIFY commands exist only
+ *   for sessions with a platform→agent channel (PROTOCOL_MESSAGE_ATTRIBUTES: NOT_FOUND).
+ * - CLOCK_RATE_CHANGE_REQUESTED goes out for every accepted rate request, before the change;
+ *   CLOCK_RATE_CHANGED once the rate really differs from the last one seen; both to every
+ *   subscribed session that sees the clock, the requester's included, `agent_id` being the
+ *   requester's.
+ *
+ * Section numbers are those of DEN0056E (SCMI 3.2).
  * @module
  */
 import { defineProtocol } from "../../core/protocol.ts";

@@ -7,10 +7,9 @@
  */
 import { type CommandDef, Right } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
-import { hasParents } from "./attributes.ts";
 import { ClockVersion, ParentsFlag } from "./msg.ts";
 import { recheckRate } from "./rates.ts";
-import { type ClockSession, type ClockShared, visibleParents } from "./state.ts";
+import { type ClockSession, type ClockShared, hasParents, visibleParents } from "./state.ts";
 
 type Cmd = CommandDef<ClockSession, ClockShared>;
 

@@ -48,9 +48,10 @@ export type ClockCtx = Ctx<ClockSession, ClockShared>;
 const NO_IDS: readonly number[] = Object.freeze([]);
 
 /**
- * Builds the shared state. Throws TypeError for a board the protocol cannot describe: a
- * rate list longer than DESCRIBE_RATES can count, an empty list, more than 255 parents
- * (POSSIBLE_PARENTS_GET counts the remaining ones in 8 bits).
+ * Builds the shared state. Throws TypeError for a board the protocol cannot describe: an
+ * empty rate list, one not strictly ascending or longer than DESCRIBE_RATES can count, a
+ * range with min above max or a negative step, more than 255 parents (POSSIBLE_PARENTS_GET
+ * counts the remaining ones in 8 bits).
  */
 export function setupClock(env: PlatformEnv): ClockShared {
   const descs: (ClockDesc | undefined)[] = [];
@@ -60,11 +61,21 @@ export function setupClock(env: PlatformEnv): ClockShared {
   const votes = new OnVotes();
   for (const d of env.board.clock) {
     const where = `Clock "${d.name}" (${d.id})`;
-    if (d.rates.kind === "list") {
-      const n = d.rates.rates.length;
+    const r = d.rates;
+    if (r.kind === "list") {
+      const n = r.rates.length;
       if (n === 0 || n > RatesFlag.REMAINING_MAX) {
         throw new TypeError(`${where}: rate list must hold 1 to 65535 rates, has ${n}`);
       }
+      for (let i = 1; i < n; i++) {
+        if (!(r.rates[i] > r.rates[i - 1])) {
+          throw new TypeError(
+            `${where}: rates must ascend, ${r.rates[i]} follows ${r.rates[i - 1]}`,
+          );
+        }
+      }
+    } else if (!(r.min <= r.max && r.step >= 0)) {
+      throw new TypeError(`${where}: range needs min ≤ max and step ≥ 0`);
     }
     const ps = d.parents.length > 0 ? d.parents : d.parent !== undefined ? [d.parent] : NO_IDS;
     if (ps.length > ParentsFlag.REMAINING_MAX) {
@@ -139,4 +150,16 @@ export function visibleParents(ctx: ClockCtx, phys: number): number {
   let n = 0;
   for (const p of ctx.shared.parents[phys]) if (ids.has(p)) n++;
   return n;
+}
+
+/** Whether the clock's driver and board description give it extended configuration. */
+export function hasExtendedConfig(ctx: ClockCtx, phys: number): boolean {
+  const hw = ctx.hw.clock[phys];
+  return ctx.shared.configTypes[phys].length > 0 && hw?.getOemConfig !== undefined &&
+    hw.setOemConfig !== undefined;
+}
+
+/** Whether the agent may list and switch the clock's parents. */
+export function hasParents(ctx: ClockCtx, phys: number): boolean {
+  return ctx.hw.clock[phys]?.getParent !== undefined && visibleParents(ctx, phys) > 0;
 }

@@ -34,6 +34,10 @@ interface Watched {
   busy: boolean;
 }
 
+/**
+ * Watches sensors for the sessions that armed them: one timer for the earliest sample due,
+ * set only while some sensor is watched.
+ */
 export class SensorMonitor {
   readonly #clock: SensorClock;
   readonly #models: readonly (SensorModel | undefined)[];
@@ -107,12 +111,6 @@ export class SensorMonitor {
     const w = this.#watched.get(phys);
     if (!w) return;
     w.due = this.#clock.now() + this.#periodMs(w.model);
-    this.#schedule();
-  }
-
-  /** Stops the timer and forgets every watch (platform shutdown). */
-  stop(): void {
-    this.#watched.clear();
     this.#schedule();
   }
 

@@ -73,7 +73,7 @@ function completeLater(
         ctx.env.log.once(
           "warn",
           `sensor:dropped:${ctx.agent.name}`,
-          `Agent "${ctx.agent.name}": SENSOR_READING_COMPLETE for sensor ${vid} could not be queued`,
+          `Agent "${ctx.agent.name}": SENSOR_READING_COMPLETE for sensor ${vid} was not queued`,
         );
       }
     }, 0);

@@ -79,4 +79,5 @@ export interface SensorShared {
   scratch: number[];
 }
 
+/** A sensor protocol handler context. */
 export type SensorCtx = Ctx<SensorSession, SensorShared>;

@@ -82,7 +82,7 @@ async function linuxDescribe(fx: Fixture, agent: string, total: number): Promise
 }
 
 for (const version of [0x10000, 0x20000, 0x30001]) {
-  Deno.test(`DESCRIPTION_GET at ${version.toString(16)} pages at every message size and reassembles the list`, async () => {
+  Deno.test(`DESCRIPTION_GET at ${version.toString(16)}: every page size reassembles`, async () => {
     const sensors = mixed();
     const agents = SIZES.map((n) => ({
       name: `m${n}`,

@@ -35,7 +35,7 @@ function stepBoard() {
 /** trip_point_ev_ctrl for trip point `id` with event control `mode`. */
 const ctrl = (id: number, mode: number) => (id << 4) | mode;
 
-Deno.test("trip point fires on positive crossings only, to the arming agent, with its ids", async () => {
+Deno.test("positive trip point fires upwards only, to the arming agent, in its ids", async () => {
   const { fx, clock } = await stepBoard();
   // a: trip 0 of its sensor 0, positive crossings of 30.
   assertEquals(
@@ -99,7 +99,7 @@ Deno.test("negative trip value compares as s64", async () => {
   assertEquals(drainWords(fx, "a"), [[TRIP, 0, 0, 0], [TRIP, 0, 0, TRIP_DESC_ASCENDING]]);
 });
 
-Deno.test("no trip events while notifications are off; re-enabling takes a new baseline", async () => {
+Deno.test("no trip events while notify is off; enabling takes a new baseline", async () => {
   const { fx, clock, shared } = await stepBoard();
   await fx.words("a", [cmd(SensorMsg.SENSOR_TRIP_POINT_CONFIG), 0, ctrl(0, 3), 30, 0]);
   assertEquals(clock.pending, 0);
@@ -114,7 +114,7 @@ Deno.test("no trip events while notifications are off; re-enabling takes a new b
   assertEquals(drainWords(fx, "a"), [[TRIP, 0, 0, 0]]);
 });
 
-Deno.test("continuous updates carry every sample with its timestamp, to that agent only", async () => {
+Deno.test("continuous updates carry each timestamped sample, to that agent only", async () => {
   const { fx, clock } = await stepBoard();
   assertEquals(
     (await fx.words("b", [cmd(SensorMsg.SENSOR_CONTINUOUS_UPDATE_NOTIFY), 1, 1]))[1],
@@ -188,7 +188,7 @@ Deno.test("a disabled sensor is not sampled", async () => {
   assertEquals(drainWords(fx, "a").length, 1);
 });
 
-Deno.test("closing a session disarms what it armed; the timer stops with the last watch", async () => {
+Deno.test("close disarms what the session armed; the timer stops with the last", async () => {
   const { fx, clock, shared } = await stepBoard();
   await fx.words("a", [cmd(SensorMsg.SENSOR_CONTINUOUS_UPDATE_NOTIFY), 0, 1]);
   await fx.words("b", [cmd(SensorMsg.SENSOR_TRIP_POINT_CONFIG), 1, ctrl(0, 3), 30, 0]);

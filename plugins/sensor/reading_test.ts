@@ -28,7 +28,7 @@ function slowBoard(latencyUs: number, maxPending?: number) {
   });
 }
 
-Deno.test("async read: the reply comes first, SENSOR_READING_COMPLETE later with the same token", async () => {
+Deno.test("async read: reply first, SENSOR_READING_COMPLETE later, same token", async () => {
   const { fx } = await slowBoard(0);
   const reply = await fx.words("a", [cmd(READ, 0x2a5), 0, 1]);
   assertEquals(reply, [cmd(READ, 0x2a5), Status.SUCCESS]);
@@ -38,7 +38,7 @@ Deno.test("async read: the reply comes first, SENSOR_READING_COMPLETE later with
   assertEquals(drainWords(fx, "a"), [[delayed(READ, 0x2a5), 0, 0, 42, 0, 0, 0]]);
 });
 
-Deno.test("sensor with latency: a sync read waits for the driver, an async one completes after it", async () => {
+Deno.test("read with latency: sync waits for the driver, async completes after", async () => {
   const { fx } = await slowBoard(3000);
   const t0 = performance.now();
   const sync = await fx.words("a", [cmd(READ, 1), 0, 0]);
@@ -71,7 +71,7 @@ function scripted(script: (id: number, out: number[], call: number) => number | 
   return hw;
 }
 
-Deno.test("async read whose sample fails → SENSOR_READING_COMPLETE with HARDWARE_ERROR only", async () => {
+Deno.test("async read whose sample fails → delayed HARDWARE_ERROR, no payload", async () => {
   const hw = scripted(() => Promise.reject(new DriverError("hardware", "bus stuck")));
   const { fx } = await sensorTest({
     sensors: [sensor(0, "flaky", { async: true })],
@@ -105,7 +105,7 @@ Deno.test("async read of a session that closes before completion queues nothing"
   assertEquals(drainWords(fx, "a"), []);
 });
 
-Deno.test("concurrent sync reads through an asynchronous driver keep their own samples", async () => {
+Deno.test("concurrent sync reads through an async driver keep their own samples", async () => {
   // Values land in `out` at once, the sample settles a tick later: a buffer shared by the
   // two reads would show the second read's values in the first reply.
   const hw = scripted((_id, out, call) => {

@@ -140,9 +140,9 @@ export class StreamConnection {
         const len = this.#outLen;
         if (this.#q.length === 0 && this.#outStart === 0 && len !== 0) {
           // Fast path: the batch's replies in one write, nothing else to send.
-          const n = await this.#conn.write(this.#outViews[len] ??= this.#out.subarray(0, len));
-          if (n === len) this.#outLen = 0;
-          else this.#outStart = n;
+          const sent = await this.#conn.write(this.#outViews[len] ??= this.#out.subarray(0, len));
+          if (sent === len) this.#outLen = 0;
+          else this.#outStart = sent;
         }
         if (this.#outLen !== this.#outStart || this.#q.length !== 0) await this.#flush();
         this.#busy = false;

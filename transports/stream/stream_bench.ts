@@ -65,4 +65,5 @@ globalThis.addEventListener("unload", () => {
   echo.conn.close();
   stopEcho();
   void handle.close();
+  Deno.removeSync(dir, { recursive: true });
 });

@@ -82,13 +82,13 @@ async function server(options: Record<string, unknown> = {}): Promise<Server> {
   });
   const logs: string[] = [];
   platform.log.sink = (level, line) => void logs.push(`${level}: ${line}`);
-  const handle = await streamTransport.start({
-    platform,
-    agent,
-    options,
-    runDir,
-    log: platform.log,
-  });
+  let handle: TransportHandle;
+  try {
+    handle = await streamTransport.start({ platform, agent, options, runDir, log: platform.log });
+  } catch (e) {
+    await Deno.remove(dir, { recursive: true });
+    throw e;
+  }
   return {
     platform,
     handle,

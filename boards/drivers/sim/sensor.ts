@@ -24,7 +24,7 @@ interface SimSensor {
 }
 
 /** The shortest update interval a sensor declares, µs, or 0 when it declares none. */
-export function shortestIntervalUs(d: SensorDesc): number {
+function shortestIntervalUs(d: SensorDesc): number {
   if (d.intervalSegment) return d.intervalSegment.min;
   return d.intervalsUs.length ? Math.min(...d.intervalsUs) : 0;
 }

@@ -4,28 +4,36 @@
  * timestamps read 1500 µs), and agents with different grants, rights, versions, message
  * sizes and platform→agent channels.
  *
- * | phys | name                    | type | scale | axes | trips | async | ts (exp) | ext attrs                       | intervals µs            | value           |
- * | ---- | ----------------------- | ---- | ----- | ---- | ----- | ----- | -------- | ------------------------------- | ----------------------- | --------------- |
- * | 0    | `cpu_temp`              | 2    | −3    | 1    | 2     | no    | no       | —                               | 1000, 10000, 100000     | 45000           |
- * | 1    | `soc_voltage_rail_main` | 5    | −6    | 1    | 1     | yes   | yes (−6) | 150 µW, res 1e−6, 0…1000000     | segment 500–2000 by 500 | 800000          |
- * | 2    | `accel`                 | 0x59 | 0     | 3    | 0     | no    | yes (−6) | 2000 µW; axis 2 res 5e−3, ±20000 | —                      | 100, −200, 9810 |
- * | 3    | `secret`                | 2    | 0     | 1    | 0     | no    | no       | —                               | —                       | 7               |
- * | 4    | `fan`                   | 19   | 0     | 1    | 1     | no    | no       | —                               | —                       | 1200            |
+ * | phys | name                    | type | scale | axes | trips | async | timestamps |
+ * | ---- | ----------------------- | ---- | ----- | ---- | ----- | ----- | ---------- |
+ * | 0    | `cpu_temp`              | 2    | −3    | 1    | 2     | no    | no         |
+ * | 1    | `soc_voltage_rail_main` | 5    | −6    | 1    | 1     | yes   | yes, µs    |
+ * | 2    | `accel`                 | 0x59 | 0     | 3    | 0     | no    | yes, µs    |
+ * | 3    | `secret`                | 2    | 0     | 1    | 0     | no    | no         |
+ * | 4    | `fan`                   | 19   | 0     | 1    | 1     | no    | no         |
+ *
+ * | phys | extended attributes                   | update intervals, µs    | value           |
+ * | ---- | ------------------------------------- | ----------------------- | --------------- |
+ * | 0    | —                                     | 1000, 10000, 100000     | 45000           |
+ * | 1    | 150 µW, resolution 1e−6, 0…1000000    | 500–2000 by 500         | 800000          |
+ * | 2    | 2000 µW; axis 2: 5e−3, −20000…20000   | —                       | 100, −200, 9810 |
+ * | 3    | —                                     | —                       | 7               |
+ * | 4    | —                                     | —                       | 1200            |
  *
  * Sensor 0 also has continuous updates; sensor 1 starts at 1000 µs; accel's axes are named
  * `accel_X`, `accel_Y` and `accelerometer_z_axis`.
  *
- * | agent (id)  | version | sensor grants, virtual 0.. (physical) | rights             | P2A | max msg |
- * | ----------- | ------- | ------------------------------------- | ------------------ | --- | ------- |
- * | vm1 (1)     | 3.1     | 0, 1, 2                               | all                | yes | 128     |
- * | ro (2)      | 3.1     | 3, 0                                  | read only          | yes | 128     |
- * | v1 (3)      | 1.0     | 0, 1, 2                               | all                | yes | 128     |
- * | v2 (4)      | 2.0     | 1, 2                                  | all                | yes | 128     |
- * | v3 (5)      | 3.0     | 1, 2                                  | all                | yes | 128     |
- * | nop2a (6)   | 3.1     | 1, 0                                  | all                | no  | 128     |
- * | small (7)   | 3.1     | 0, 1, 2, 4                            | all                | yes | 64      |
- * | holey (8)   | 3.1     | 0, (4 withdrawn: a hole), 1           | all                | yes | 128     |
- * | empty (9)   | 3.1     | none                                  | —                  | yes | 128     |
+ * | agent (id) | version | sensors, virtual 0.. (physical) | rights    | P2A | max msg |
+ * | ---------- | ------- | ------------------------------- | --------- | --- | ------- |
+ * | vm1 (1)    | 3.1     | 0, 1, 2                         | all       | yes | 128     |
+ * | ro (2)     | 3.1     | 3, 0                            | read only | yes | 128     |
+ * | v1 (3)     | 1.0     | 0, 1, 2                         | all       | yes | 128     |
+ * | v2 (4)     | 2.0     | 1, 2                            | all       | yes | 128     |
+ * | v3 (5)     | 3.0     | 1, 2                            | all       | yes | 128     |
+ * | nop2a (6)  | 3.1     | 1, 0                            | all       | no  | 128     |
+ * | small (7)  | 3.1     | 0, 1, 2, 4                      | all       | yes | 64      |
+ * | holey (8)  | 3.1     | 0, (4 withdrawn: a hole), 1     | all       | yes | 128     |
+ * | empty (9)  | 3.1     | none                            | —         | yes | 128     |
  * @module
  */
 import { emptyBoard, type SensorDesc } from "../../../core/board.ts";
