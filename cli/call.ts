@@ -147,7 +147,12 @@ async function connect(ep: Endpoint, where: string): Promise<ScmiClient> {
   }
 }
 
-function context(client: ScmiClient, protocol: CallProtocol, timeoutMs: number): CallContext {
+function context(
+  client: ScmiClient,
+  protocol: CallProtocol,
+  timeoutMs: number,
+  json = false,
+): CallContext {
   const request = (id: number, params: readonly number[] | Uint8Array = []) =>
     client.request(protocol.id, id, params, timeoutMs);
   return {
@@ -155,6 +160,7 @@ function context(client: ScmiClient, protocol: CallProtocol, timeoutMs: number):
     protocol,
     timeoutMs,
     request,
+    print: (out) => console.log(json ? JSON.stringify(out.json) : out.text),
     async call(id, params) {
       const r = await request(id, params);
       const name = protocol.messages[id] ?? `${protocol.name} message ${hexId(id)}`;
@@ -278,7 +284,7 @@ export async function callCommand(args: string[]): Promise<number> {
     try {
       if (cmd) {
         const flags = Object.fromEntries(Object.keys(extra).map((k) => [k, values[k]]));
-        out = await cmd.run(context(client, proto!, timeoutMs), rest, flags);
+        out = await cmd.run(context(client, proto!, timeoutMs, json), rest, flags);
       } else {
         const r = await runRaw(client, raw!, timeoutMs);
         out = r;

@@ -210,7 +210,16 @@ export interface VoltageDesc extends ResourceDesc {
   latencyUs?: number;
 }
 
-export interface PinDesc extends ResourceDesc {}
+export interface PinDesc extends ResourceDesc {
+  /**
+   * Power-on configuration values by SCMI configuration type (1–20 standard, 192–255 OEM;
+   * see `PinConfig` and `PIN_CONFIG_NAMES` in `core/hw/pinctrl.ts`). The pin has every
+   * standard type (value 0 unless given here) and the OEM types given here.
+   */
+  config?: Readonly<Record<number, number>>;
+  /** Physical id of the function selected at power-on (default: none). */
+  function?: number;
+}
 
 export interface GroupDesc extends ResourceDesc {
   /** Physical ids of its pins. */
@@ -220,6 +229,14 @@ export interface GroupDesc extends ResourceDesc {
 export interface FunctionDesc extends ResourceDesc {
   /** Physical ids of the groups that can carry this function. */
   groups: number[];
+  /**
+   * A pin-only function: physical ids of the single pins that can carry it. When non-empty
+   * the function applies to pins one by one, not to groups (`groups` is then empty), and
+   * PINCTRL_LIST_ASSOCIATIONS lists these pins. Default: none.
+   */
+  pins?: number[];
+  /** The function makes its pins GPIOs (PINCTRL_ATTRIBUTES GPIO bit). Default false. */
+  gpio?: boolean;
 }
 
 export interface PowercapDesc extends ResourceDesc {

@@ -26,7 +26,13 @@
  * @module
  */
 import type { Agent } from "./agent.ts";
-import { type Board, type DeviceDesc, RESOURCE_KINDS, type ResourceKind } from "./board.ts";
+import {
+  type Board,
+  type DeviceDesc,
+  findResource,
+  RESOURCE_KINDS,
+  type ResourceKind,
+} from "./board.ts";
 import { ALL_RIGHTS, type Grants } from "./grants.ts";
 import type { PlatformEnv } from "./platform_env.ts";
 import { Status } from "./status.ts";
@@ -165,6 +171,27 @@ export function setProtocolAccess(
     denied.add(protocolId);
     for (const kind of kinds) hide(env, agent, dev, kind);
   }
+  return Status.SUCCESS;
+}
+
+/**
+ * Grants (`allow`) or withdraws `agent`'s access to one resource, physical `phys` of `kind`,
+ * as per-resource permission commands do (Pin control PINCTRL_SET_PERMISSIONS). Granting
+ * gives full rights, at the virtual id the agent already has for it or the next one;
+ * withdrawing runs the plugins' `onRevoke` hooks for the agent's open sessions, then leaves
+ * a hole. Returns NOT_FOUND when the board has no such resource, SUCCESS otherwise.
+ */
+export function setResourceAccess(
+  target: PermissionTarget,
+  agent: Agent,
+  kind: ResourceKind,
+  phys: number,
+  allow: boolean,
+): Status {
+  const env = envOf(target);
+  if (findResource(env.board, kind, phys) === undefined) return Status.NOT_FOUND;
+  if (allow) agent.grants.maps[kind].grant(phys, ALL_RIGHTS);
+  else withdraw(env, agent, kind, phys);
   return Status.SUCCESS;
 }
 

@@ -11,6 +11,7 @@ import type { TransportDef } from "./transport.ts";
 import { baseProtocol } from "../plugins/base.ts";
 import { clockProtocol } from "../plugins/clock/mod.ts";
 import { perfProtocol } from "../plugins/perf/mod.ts";
+import { pinctrlProtocol } from "../plugins/pinctrl/mod.ts";
 import { powerProtocol } from "../plugins/power/mod.ts";
 import { powercapProtocol } from "../plugins/powercap/mod.ts";
 import { resetProtocol } from "../plugins/reset.ts";
@@ -28,6 +29,7 @@ export const PROTOCOLS: readonly AnyProtocol[] = [
   baseProtocol,
   clockProtocol,
   perfProtocol,
+  pinctrlProtocol,
   powerProtocol,
   powercapProtocol,
   resetProtocol,

@@ -5,7 +5,15 @@
  */
 import type { CallProtocol } from "./types.ts";
 import { baseCall } from "./base.ts";
+import { clockCall } from "./clock.ts";
+import { powerCall } from "./power.ts";
+import { resetCall } from "./reset.ts";
+import { systemCall } from "./system.ts";
 
 export const CALL_PROTOCOLS: readonly CallProtocol[] = [
   baseCall,
+  clockCall,
+  resetCall,
+  powerCall,
+  systemCall,
 ];

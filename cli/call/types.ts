@@ -28,6 +28,11 @@ export interface CallContext {
   call(id: number, params?: readonly number[] | Uint8Array): Promise<Payload>;
   /** Same message, resolving to the reply whatever its status. */
   request(id: number, params?: readonly number[] | Uint8Array): Promise<Reply>;
+  /**
+   * Prints one result now, as text or (with `--json`) one JSON line, for commands that
+   * report as things happen (`watch`). Absent where nothing prints, e.g. in tests.
+   */
+  print?(out: CallResult): void;
 }
 
 /** What a command prints: `text` for people, `json` for `--json`. */

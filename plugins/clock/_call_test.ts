@@ -74,3 +74,14 @@ export function u64(v: number): [number, number] {
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * Waits until `agent` has at least `count` platform→agent messages queued (for at most `ms`
+ * milliseconds), then takes and decodes them all.
+ */
+export async function settle(fx: Fixture, agent: string, count: number, ms = 1000): Promise<P2a[]> {
+  const q = fx.session(agent).p2a!;
+  const end = performance.now() + ms;
+  while (q.length < count && performance.now() < end) await sleep(1);
+  return drain(fx, agent);
+}

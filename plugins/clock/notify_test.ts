@@ -9,7 +9,7 @@ import type { AgentSpec } from "../../tests/harness.ts";
 import { clockFixture } from "../../tests/vectors/clock/fixture.ts";
 import { setDeviceAccess } from "../../core/permissions.ts";
 import { ClockEvent, ClockMsg, RateFlag } from "./msg.ts";
-import { cmd, drain, type P2a, sleep, u64 } from "./_call_test.ts";
+import { cmd, drain, type P2a, settle, u64 } from "./_call_test.ts";
 
 const MHZ = 1_000_000;
 /** uart0 is physical 3: vm1's virtual 1, vm2's 0, quiet's 0; blind cannot see it. */
@@ -87,9 +87,8 @@ Deno.test("an asynchronous change notifies subscribers when it completes", async
   const { fx, ok } = await setup();
   await ok("vm2", ClockMsg.CLOCK_RATE_NOTIFY, [0, 1]);
   await ok("vm1", ClockMsg.CLOCK_RATE_SET, [RateFlag.ASYNC, 1, ...u64(12 * MHZ)]);
-  await sleep(5);
-  assertEquals(drain(fx, "vm2"), [changed(1, 0, 12 * MHZ)]);
-  assertEquals(drain(fx, "vm1").map((m) => m.type), [MsgType.DELAYED_RESPONSE]);
+  assertEquals(await settle(fx, "vm2", 1), [changed(1, 0, 12 * MHZ)]);
+  assertEquals((await settle(fx, "vm1", 1)).map((m) => m.type), [MsgType.DELAYED_RESPONSE]);
 });
 
 Deno.test("unsubscribing stops the notifications", async () => {

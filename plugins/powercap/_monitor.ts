@@ -27,6 +27,10 @@ function buildMeasurement(w: Writer): void {
   w.u32(sendPower);
 }
 
+/**
+ * Samples the power of watched domains every `pollMs` on `clock` and sends each watching
+ * session POWERCAP_MEASUREMENTS_CHANGED when a sample crosses one of its thresholds.
+ */
 export class MeasurementMonitor {
   readonly #clock: PowercapClock;
   readonly #pollMs: number;

@@ -27,6 +27,8 @@ const LONG_NAME = 64;
 const DESC_BASE = 28;
 /** Offset of the first payload word after the status: where the count word goes. */
 const COUNT_AT = 8;
+/** Most descriptors one SENSOR_DESCRIPTION_GET reply can count (bits 11:0). */
+const MAX_RETURNED = 0xfff;
 /** 6-bit axis counts (SENSOR_AXIS_DESCRIPTION_GET, SENSOR_AXIS_NAME_GET). */
 const AXIS_REMAINING_SHIFT = 26;
 
@@ -116,7 +118,7 @@ export const descriptionGet: Command = {
     const canNotify = ctx.canNotify;
     w.u32(0);
     let n = 0;
-    for (let v = start; v < total && n < IntervalsFlags.RETURNED_MASK; v++) {
+    for (let v = start; v < total && n < MAX_RETURNED; v++) {
       const phys = ids.v2p[v];
       const model = phys >= 0 ? models[phys] : undefined;
       if (n > 0 && descriptorSize(model, version) > w.room) break;

@@ -30,6 +30,8 @@ export interface SimPowercap extends PowercapHw {
   readonly history: ({ id: number; cap: number } | { id: number; pai: number })[];
   /** What the load would draw at time `t` (ms) with no cap. */
   demand(id: number, t: number): number;
+  /** The sim answers at once. */
+  measure(id: number): number;
 }
 
 interface Controller {

@@ -1,0 +1,58 @@
+/**
+ * Shared mappings of guest memory: the front-end passes each RAM region as a file
+ * descriptor (memfd, hugetlbfs or /dev/shm file) that the back-end maps MAP_SHARED, so the
+ * virtqueues and buffers are read and written in place through a `Uint8Array` over the
+ * mapping — no native call per descriptor.
+ * @module
+ */
+import { C, libc, LibcError, errno } from "./libc.ts";
+
+/** One live mapping; `unmap()` is idempotent. */
+export class Mapping {
+  #ptr: Deno.PointerValue;
+  #len: number;
+  /** The bytes of the mapping (from `offset` of the file, `size` bytes). */
+  readonly bytes: Uint8Array;
+
+  /**
+   * Maps `size` bytes of `fd` from byte `offset`, read-write and shared. The offset need not
+   * be page-aligned: the file is mapped from 0 and the view starts at `offset`. Throws
+   * LibcError when the kernel refuses (bad fd, size beyond the file, no address space).
+   */
+  constructor(fd: number, size: number, offset = 0) {
+    if (!Number.isSafeInteger(size) || size <= 0 || !Number.isSafeInteger(offset) || offset < 0) {
+      throw new RangeError(`Cannot map ${size} bytes at offset ${offset}`);
+    }
+    const len = size + offset;
+    const ptr = libc().mmap(
+      null,
+      BigInt(len),
+      C.PROT_READ | C.PROT_WRITE,
+      C.MAP_SHARED,
+      fd,
+      0n,
+    );
+    if (ptr === null || Deno.UnsafePointer.value(ptr) === -1n ||
+      Deno.UnsafePointer.value(ptr) === 0xffff_ffff_ffff_ffffn) {
+      throw new LibcError("mmap", errno(), `${len} bytes of fd ${fd}`);
+    }
+    this.#ptr = ptr;
+    this.#len = len;
+    this.bytes = new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(ptr, size, offset));
+  }
+
+  /** Whether the mapping is still there (its `bytes` may be used). */
+  get mapped(): boolean {
+    return this.#ptr !== null;
+  }
+
+  /**
+   * Removes the mapping. `bytes` must not be touched afterwards: it points at memory that is
+   * no longer mapped.
+   */
+  unmap(): void {
+    if (this.#ptr === null) return;
+    libc().munmap(this.#ptr, BigInt(this.#len));
+    this.#ptr = null;
+  }
+}
