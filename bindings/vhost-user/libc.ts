@@ -47,6 +47,8 @@ export const symbols = {
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
   /** int memfd_create(const char *name, unsigned int flags) */
   memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
+  /** int fstat(int fd, struct stat *st) — glibc 2.33 and later export it */
+  fstat: { parameters: ["i32", "buffer"], result: "i32" },
   /** int ftruncate(int fd, off_t length) */
   ftruncate: { parameters: ["i32", "i64"], result: "i32" },
   /** int *__errno_location(void) — the calling thread's errno */
@@ -99,6 +101,10 @@ export const SIZEOF = {
   cmsghdr: 16,
   /** struct pollfd: int fd; short events; short revents */
   pollfd: 8,
+  /** struct stat (x86_64 144, aarch64 128: allocate the larger) */
+  stat: 144,
+  /** offsetof(struct stat, st_size): 48 on both x86_64 and aarch64 */
+  stat_size_offset: 48,
 } as const;
 
 /** Longest Unix socket path (sun_path holds a NUL too). */
@@ -192,4 +198,11 @@ export function setNonBlocking(fd: number): void {
 /** The address of a buffer's first byte as a bigint, for pointers stored inside structs. */
 export function addressOf(buf: Uint8Array): bigint {
   return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf)));
+}
+
+/** The size of the file behind `fd` (st_size). */
+export function fileSize(fd: number): number {
+  const st = new Uint8Array(new ArrayBuffer(SIZEOF.stat));
+  unwrap(libc().fstat(fd, st), "fstat");
+  return Number(new DataView(st.buffer).getBigInt64(SIZEOF.stat_size_offset, true));
 }

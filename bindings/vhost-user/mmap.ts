@@ -5,7 +5,7 @@
  * mapping — no native call per descriptor.
  * @module
  */
-import { C, libc, LibcError, errno } from "./libc.ts";
+import { C, errno, fileSize, libc, LibcError } from "./libc.ts";
 
 /** One live mapping; `unmap()` is idempotent. */
 export class Mapping {
@@ -17,13 +17,19 @@ export class Mapping {
   /**
    * Maps `size` bytes of `fd` from byte `offset`, read-write and shared. The offset need not
    * be page-aligned: the file is mapped from 0 and the view starts at `offset`. Throws
-   * LibcError when the kernel refuses (bad fd, size beyond the file, no address space).
+   * RangeError when the file is shorter than `offset + size`, LibcError when the kernel
+   * refuses (bad fd, no address space).
    */
   constructor(fd: number, size: number, offset = 0) {
     if (!Number.isSafeInteger(size) || size <= 0 || !Number.isSafeInteger(offset) || offset < 0) {
       throw new RangeError(`Cannot map ${size} bytes at offset ${offset}`);
     }
     const len = size + offset;
+    // Touching a page past the end of the file would kill the process (SIGBUS).
+    const have = fileSize(fd);
+    if (len > have) {
+      throw new RangeError(`${len} bytes asked of a ${have}-byte file (fd ${fd})`);
+    }
     const ptr = libc().mmap(
       null,
       BigInt(len),

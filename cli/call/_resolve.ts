@@ -47,7 +47,10 @@ export function u64(low: number, high: number): number | bigint {
   return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
-/** A value for JSON output: bigints as decimal strings. */
+/** A value for JSON output: a number when exact, else a decimal string. */
 export function jsonNumber(v: number | bigint): number | string {
-  return typeof v === "bigint" ? v.toString() : v;
+  if (typeof v === "number") return v;
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(v)
+    : v.toString();
 }

@@ -307,7 +307,7 @@ export const perfCall: CallProtocol = {
         return {
           text: `${count(attrs.domains, "domain")}, power in ${
             attrs.powerUnit === "abstract" ? "abstract units" : attrs.powerUnit
-          }\n${table(rows)}`,
+          }${attrs.domains ? `\n${table(rows)}` : ""}`,
           json: { ...attrs, version: ver, domains: json },
         };
       },

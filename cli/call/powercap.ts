@@ -244,7 +244,7 @@ export const powercapCall: CallProtocol = {
           json.push({ ...d, problems });
         }
         return {
-          text: [`${count(n, "domain")}`, table(rows), ...notes].join("\n"),
+          text: [count(n, "domain"), ...(n ? [table(rows)] : []), ...notes].join("\n"),
           json: { domains: json },
         };
       },
@@ -273,7 +273,8 @@ export const powercapCall: CallProtocol = {
       help: "a2p: u32 domain_id, u32 flags (bit 1 async, bit 0 no delayed response), u32\n" +
         "power_cap. CAP is in the domain's unit, or has a unit (5W, 500mW); 0 asks for no\n" +
         "cap (2.0). With --async the reply comes at once and POWERCAP_CAP_SET_COMPLETE\n" +
-        "(u32 status, u32 domain_id, u32 power_cap) follows with the same token.",
+        "(u32 status, u32 domain_id, u32 power_cap) follows with the same token. vscmi\n" +
+        "withdraws an agent's cap when its connection closes: --wait MS holds it longer.",
       message: PowercapMsg.CAP_SET,
       flags: { async: { type: "boolean", help: "Ask for an asynchronous change" } },
       async run(ctx, [which, capText], flags) {

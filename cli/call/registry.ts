@@ -9,6 +9,11 @@ import { clockCall } from "./clock.ts";
 import { powerCall } from "./power.ts";
 import { resetCall } from "./reset.ts";
 import { systemCall } from "./system.ts";
+import { perfCall } from "./perf.ts";
+import { sensorCall } from "./sensor.ts";
+import { voltageCall } from "./voltage.ts";
+import { powercapCall } from "./powercap.ts";
+import { pinctrlCall } from "./pinctrl.ts";
 
 export const CALL_PROTOCOLS: readonly CallProtocol[] = [
   baseCall,
@@ -16,4 +21,9 @@ export const CALL_PROTOCOLS: readonly CallProtocol[] = [
   resetCall,
   powerCall,
   systemCall,
+  perfCall,
+  sensorCall,
+  voltageCall,
+  powercapCall,
+  pinctrlCall,
 ];

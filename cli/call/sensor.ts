@@ -223,8 +223,8 @@ export const sensorCall: CallProtocol = {
           });
         }
         return {
-          text: `${count(list.length, "sensor")}, up to ${attrs.maxPending} asynchronous reads\n${
-            table(rows)
+          text: `${count(list.length, "sensor")}, up to ${attrs.maxPending} asynchronous reads${
+            list.length ? `\n${table(rows)}` : ""
           }`,
           json: { version: ver, maxPending: attrs.maxPending, sensors: json },
         };

@@ -183,7 +183,7 @@ export const voltageCall: CallProtocol = {
           json.push({ ...d, levels });
         }
         return {
-          text: `${count(n, "domain")}\n${table(rows)}`,
+          text: n ? `${count(n, "domain")}\n${table(rows)}` : count(n, "domain"),
           json: { version: ver, domains: json },
         };
       },

@@ -65,6 +65,13 @@ export interface E2e {
     message: number,
     params?: readonly number[],
   ): Promise<Payload>;
+  /** Sends a command and returns its status and a cursor over the payload after it. */
+  request(
+    client: ScmiClient,
+    protocol: number,
+    message: number,
+    params?: readonly number[],
+  ): Promise<{ status: number; payload: Payload }>;
   /** Sends a command and returns its status. */
   status(
     client: ScmiClient,
@@ -159,6 +166,13 @@ export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
         );
       }
       return new Payload(r.payload, `0x${protocol.toString(16)}/0x${message.toString(16)}`);
+    },
+    async request(client, protocol, message, params = []) {
+      const r = await client.request(protocol, message, params);
+      return {
+        status: r.status,
+        payload: new Payload(r.payload, `message 0x${message.toString(16)}`),
+      };
     },
     status,
     until,

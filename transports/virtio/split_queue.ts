@@ -35,7 +35,7 @@
  */
 import { Chain, ChainError } from "./chain.ts";
 import { FeatureBit, hasFeature } from "./features.ts";
-import { type GuestMemory, gpaNumber } from "./guest_memory.ts";
+import { gpaNumber, type GuestMemory } from "./guest_memory.ts";
 
 /** Descriptor flags. */
 export const DescFlag = { NEXT: 1, WRITE: 2, INDIRECT: 4 } as const;

@@ -1,0 +1,452 @@
+/**
+ * The vhost-user back-end against a front-end written here (memfd guest memory, eventfds,
+ * descriptors passed with sendmsg), with a recording device model: every request type,
+ * malformed messages, ring misuse, and the server going on after a dropped connection.
+ */
+import { assert, assertEquals } from "../../core/_assert_test.ts";
+import { Logger } from "../../core/log.ts";
+import { PROTOCOL_FEATURES } from "./backend.ts";
+import type { BackendDevice, RingConfig } from "./device.ts";
+import type { MappedRegion } from "./mem_table.ts";
+import {
+  Frontend,
+  GUEST_BASE,
+  P,
+  readable,
+  RingFds,
+  ringLayout,
+  TestGuestMemory,
+} from "./_frontend.ts";
+import { bit, FeatureBit, ProtocolBit, Req } from "./protocol.ts";
+import { VhostUserEndpoint } from "./server.ts";
+
+const VERSION_1 = bit(FeatureBit.VERSION_1);
+const P2A = bit(FeatureBit.SCMI_P2A_CHANNELS);
+const PROTO = bit(FeatureBit.PROTOCOL_FEATURES);
+const NEED_REPLY = 0x1 | 0x8;
+
+/** A device model that records what the back-end asks of it. */
+class RecordingDevice implements BackendDevice {
+  readonly features = VERSION_1 | P2A;
+  readonly queues = 2;
+  readonly events: string[] = [];
+  negotiated = -1n;
+  regions: readonly MappedRegion[] = [];
+  readonly rings = new Map<number, { cfg: RingConfig; signal: () => void }>();
+  /** What stopQueue answers per ring. */
+  readonly next = new Map<number, number>();
+
+  setFeatures(f: bigint): void {
+    this.negotiated = f;
+    this.events.push(`features ${f.toString(16)}`);
+  }
+  setMemory(regions: readonly MappedRegion[]): void {
+    this.regions = regions;
+    this.events.push(`memory ${regions.length}`);
+  }
+  startQueue(index: number, cfg: RingConfig, signal: () => void): void {
+    this.rings.set(index, { cfg, signal });
+    this.events.push(`start ${index}`);
+  }
+  stopQueue(index: number): number {
+    this.rings.delete(index);
+    this.events.push(`stop ${index}`);
+    return this.next.get(index) ?? 0;
+  }
+  kick(index: number): void {
+    this.events.push(`kick ${index}`);
+  }
+  reset(): void {
+    this.events.push("reset");
+  }
+}
+
+interface Setup {
+  dir: string;
+  path: string;
+  ep: VhostUserEndpoint;
+  devices: RecordingDevice[];
+  logs: string[];
+  close(): Promise<void>;
+}
+
+async function serve(): Promise<Setup> {
+  const dir = await Deno.makeTempDir({ prefix: "vscmi-vu-" });
+  const path = `${dir}/vm.sock`;
+  const logs: string[] = [];
+  const log = new Logger();
+  log.level = "debug";
+  log.sink = (_l, line) => logs.push(line);
+  const devices: RecordingDevice[] = [];
+  const ep = await VhostUserEndpoint.start({
+    path,
+    mode: "server",
+    agent: "vm1",
+    log,
+    createDevice: () => {
+      const d = new RecordingDevice();
+      devices.push(d);
+      return d;
+    },
+  });
+  return {
+    dir,
+    path,
+    ep,
+    devices,
+    logs,
+    async close() {
+      await ep.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+async function settle(cond: () => boolean, ms = 2000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error("Timed out waiting for the back-end");
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/** The QEMU start-up sequence up to running rings; returns the ring doorbells. */
+async function startUp(fe: Frontend, mem: TestGuestMemory, size = 8): Promise<RingFds[]> {
+  const features = await fe.getU64(Req.GET_FEATURES);
+  const pf = await fe.getU64(Req.GET_PROTOCOL_FEATURES);
+  fe.send(Req.SET_PROTOCOL_FEATURES, P.u64(pf));
+  assertEquals(await fe.getU64(Req.GET_QUEUE_NUM), 2n);
+  fe.send(Req.SET_OWNER);
+  fe.send(Req.SET_FEATURES, P.u64(features));
+  fe.send(
+    Req.SET_MEM_TABLE,
+    P.memTable([{ gpa: mem.gpa, size: mem.size, uva: mem.uva(mem.gpa) }]),
+    [mem.fd],
+    NEED_REPLY,
+  );
+  assertEquals((await fe.reply()).payload.getBigUint64(0, true), 0n);
+  const rings: RingFds[] = [];
+  for (const i of [0, 1]) {
+    const l = ringLayout(i, size);
+    const fds = new RingFds();
+    rings.push(fds);
+    fe.send(Req.SET_VRING_NUM, P.state(i, size));
+    fe.send(Req.SET_VRING_BASE, P.state(i, 0));
+    fe.send(Req.SET_VRING_ADDR, P.addr(i, mem.uva(l.desc), mem.uva(l.used), mem.uva(l.avail)));
+    fe.send(Req.SET_VRING_KICK, P.u64(i), [fds.kick.fd]);
+    fe.send(Req.SET_VRING_CALL, P.u64(i), [fds.call.fd]);
+    fe.send(Req.SET_VRING_ENABLE, P.state(i, 1), [], NEED_REPLY);
+    assertEquals((await fe.reply()).payload.getBigUint64(0, true), 0n);
+  }
+  return rings;
+}
+
+Deno.test("GET_FEATURES → VERSION_1 | P2A_CHANNELS | PROTOCOL_FEATURES, nothing else", async () => {
+  const s = await serve();
+  const fe = await Frontend.connect(s.path);
+  try {
+    assertEquals(await fe.getU64(Req.GET_FEATURES), VERSION_1 | P2A | PROTO);
+    assertEquals(
+      await fe.getU64(Req.GET_PROTOCOL_FEATURES),
+      bit(ProtocolBit.MQ) | bit(ProtocolBit.REPLY_ACK) | bit(ProtocolBit.RESET_DEVICE),
+    );
+    assertEquals(PROTOCOL_FEATURES, 0b10_0000_0000_1001n);
+  } finally {
+    fe.close();
+    await s.close();
+  }
+});
+
+Deno.test("QEMU start-up sequence → memory mapped, rings translated to guest-physical, started", async () => {
+  const s = await serve();
+  const mem = new TestGuestMemory();
+  const fe = await Frontend.connect(s.path);
+  try {
+    const rings = await startUp(fe, mem, 16);
+    const d = s.devices[0];
+    assertEquals(d.negotiated, VERSION_1 | P2A);
+    assertEquals(d.regions.length, 1);
+    assertEquals(d.regions[0].gpa, GUEST_BASE);
+    // The back-end's mapping shares the memfd with ours.
+    mem.bytes[0x1234] = 0x5a;
+    assertEquals(d.regions[0].bytes[0x1234], 0x5a);
+    const l0 = ringLayout(0, 16);
+    assertEquals(d.rings.get(0)!.cfg, {
+      size: 16,
+      desc: l0.desc,
+      avail: l0.avail,
+      used: l0.used,
+      base: 0,
+    });
+    assertEquals(d.events.filter((e) => e.startsWith("start")), ["start 0", "start 1"]);
+    // A kick reaches the device; signal() writes the call eventfd.
+    rings[0].ring();
+    await settle(() => d.events.filter((e) => e === "kick 0").length >= 2);
+    d.rings.get(0)!.signal();
+    assertEquals(await rings[0].waitCall(), 1);
+    rings.forEach((r) => r.close());
+  } finally {
+    fe.close();
+    await s.close();
+    mem.close();
+  }
+});
+
+Deno.test("GET_VRING_BASE → ring stopped, next index answered; all stopped → device reset", async () => {
+  const s = await serve();
+  const mem = new TestGuestMemory();
+  const fe = await Frontend.connect(s.path);
+  try {
+    const rings = await startUp(fe, mem);
+    const d = s.devices[0];
+    d.next.set(0, 7);
+    fe.send(Req.GET_VRING_BASE, P.state(0, 0));
+    const r = await fe.reply();
+    assertEquals([r.request, r.flags, r.payload.getUint32(0, true), r.payload.getUint32(4, true)], [
+      Req.GET_VRING_BASE,
+      0x5,
+      0,
+      7,
+    ]);
+    assert(!d.events.includes("reset"), "reset while the eventq still runs");
+    fe.send(Req.GET_VRING_BASE, P.state(1, 0));
+    await fe.reply();
+    assertEquals(d.events.slice(-3), ["stop 0", "stop 1", "reset"]);
+    // A kick on the stopped ring is not delivered (its eventfd was let go).
+    rings[0].ring();
+    await new Promise((r) => setTimeout(r, 20));
+    assertEquals(d.events.at(-1), "reset");
+    // Guest reboot: the rings come back with a new table at the saved base.
+    fe.send(Req.SET_MEM_TABLE, P.memTable([{ gpa: mem.gpa, size: mem.size, uva: mem.uva(mem.gpa) }]), [mem.fd], NEED_REPLY);
+    await fe.reply();
+    const l = ringLayout(0, 8);
+    fe.send(Req.SET_VRING_BASE, P.state(0, 7));
+    fe.send(Req.SET_VRING_ADDR, P.addr(0, mem.uva(l.desc), mem.uva(l.used), mem.uva(l.avail)));
+    const fds = new RingFds();
+    fe.send(Req.SET_VRING_KICK, P.u64(0), [fds.kick.fd]);
+    fe.send(Req.SET_VRING_ENABLE, P.state(0, 1), [], NEED_REPLY);
+    await fe.reply();
+    assertEquals(d.rings.get(0)!.cfg.base, 7);
+    rings.forEach((r) => r.close());
+    fds.close();
+  } finally {
+    fe.close();
+    await s.close();
+    mem.close();
+  }
+});
+
+Deno.test("SET_VRING_ENABLE(0) holds a ring; kicks before set-up are ignored with one log line", async () => {
+  const s = await serve();
+  const fe = await Frontend.connect(s.path);
+  const fds = new RingFds();
+  try {
+    await fe.getU64(Req.GET_FEATURES);
+    fe.send(Req.SET_FEATURES, P.u64(VERSION_1 | PROTO));
+    fe.send(Req.SET_VRING_KICK, P.u64(0), [fds.kick.fd]);
+    fds.ring();
+    fds.ring();
+    await settle(() => s.logs.some((l) => l.includes("kicked before it was set up")));
+    fds.ring();
+    await new Promise((r) => setTimeout(r, 20));
+    assertEquals(s.logs.filter((l) => l.includes("kicked before")).length, 1);
+    assert(!readable(fds.kick.fd), "the back-end drains the kick eventfd");
+    assertEquals(s.devices[0].events.filter((e) => e.startsWith("kick")), []);
+    assert(s.ep.connection !== null, "the connection stays up");
+  } finally {
+    fds.close();
+    fe.close();
+    await s.close();
+  }
+});
+
+Deno.test("RESET_OWNER and RESET_DEVICE → rings stopped, device reset, features cleared", async () => {
+  for (const req of [Req.RESET_OWNER, Req.RESET_DEVICE]) {
+    const s = await serve();
+    const mem = new TestGuestMemory();
+    const fe = await Frontend.connect(s.path);
+    try {
+      const rings = await startUp(fe, mem);
+      fe.send(req, undefined, [], NEED_REPLY);
+      assertEquals((await fe.reply()).payload.getBigUint64(0, true), 0n);
+      const d = s.devices[0];
+      assertEquals(d.events.slice(-3), ["stop 0", "stop 1", "reset"]);
+      rings.forEach((r) => r.close());
+    } finally {
+      fe.close();
+      await s.close();
+      mem.close();
+    }
+  }
+});
+
+/** Each entry: a malformed exchange and the text the log line must contain. */
+const MALFORMED: [string, (fe: Frontend, mem: TestGuestMemory) => void, string][] = [
+  ["unknown request 99", (fe) => fe.send(99), "unsupported request 99"],
+  ["SET_LOG_BASE (not offered)", (fe) => fe.send(Req.SET_LOG_BASE, P.u64(0)), "SET_LOG_BASE"],
+  ["GET_FEATURES with a payload", (fe) => fe.send(Req.GET_FEATURES, P.u64(0)), "expected 0"],
+  ["SET_FEATURES with 4 bytes", (fe) => fe.send(Req.SET_FEATURES, new Uint8Array(4)), "expected 8"],
+  [
+    "SET_FEATURES with a bit not offered",
+    (fe) => fe.send(Req.SET_FEATURES, P.u64(1n << 35n)),
+    "not offered",
+  ],
+  ["version 2 header", (fe) => fe.send(Req.GET_FEATURES, undefined, [], 2), "version 2"],
+  ["payload size above the limit", (fe) => fe.send(Req.SET_OWNER, new Uint8Array(300)), "300-byte"],
+  [
+    "SET_MEM_TABLE without its descriptor",
+    (fe, mem) =>
+      fe.send(Req.SET_MEM_TABLE, P.memTable([{ gpa: mem.gpa, size: mem.size, uva: 0n }])),
+    "0 file descriptors",
+  ],
+  [
+    "SET_MEM_TABLE with 9 regions",
+    (fe) => {
+      const t = new Uint8Array(8 + 32 * 8);
+      new DataView(t.buffer).setUint32(0, 9, true);
+      fe.send(Req.SET_MEM_TABLE, t);
+    },
+    "9 regions",
+  ],
+  [
+    "SET_MEM_TABLE larger than the file",
+    (fe, mem) =>
+      fe.send(
+        Req.SET_MEM_TABLE,
+        P.memTable([{ gpa: mem.gpa, size: 1 << 30, uva: 0n }]),
+        [mem.fd],
+      ),
+    "Cannot map region 0",
+  ],
+  [
+    "SET_VRING_KICK without a descriptor nor NOFD",
+    (fe) => fe.send(Req.SET_VRING_KICK, P.u64(0)),
+    "expected 1",
+  ],
+  [
+    "SET_VRING_KICK with NOFD (polling)",
+    (fe) => fe.send(Req.SET_VRING_KICK, P.u64(0x100)),
+    "polled ring",
+  ],
+  ["SET_VRING_NUM for ring 2", (fe) => fe.send(Req.SET_VRING_NUM, P.state(2, 8)), "ring 2"],
+  ["SET_VRING_NUM 3", (fe) => fe.send(Req.SET_VRING_NUM, P.state(0, 3)), "power of 2"],
+  ["SET_OWNER with a descriptor", (fe, mem) => fe.send(Req.SET_OWNER, undefined, [mem.fd]), "came with 1"],
+  [
+    "ring addresses outside the shared memory",
+    (fe, mem) => {
+      fe.send(
+        Req.SET_MEM_TABLE,
+        P.memTable([{ gpa: mem.gpa, size: mem.size, uva: mem.uva(mem.gpa) }]),
+        [mem.fd],
+      );
+      fe.send(Req.SET_VRING_NUM, P.state(0, 8));
+      fe.send(Req.SET_VRING_ADDR, P.addr(0, mem.uva(mem.gpa + mem.size), 0n, 0n));
+    },
+    "not inside the shared memory",
+  ],
+  [
+    "GET_QUEUE_NUM before MQ was negotiated",
+    (fe) => fe.send(Req.GET_QUEUE_NUM),
+    "protocol feature",
+  ],
+];
+
+for (const [name, act, text] of MALFORMED) {
+  Deno.test(`${name} → connection dropped with a log line; the server serves the next one`, async () => {
+    const s = await serve();
+    const mem = new TestGuestMemory();
+    const fe = await Frontend.connect(s.path);
+    try {
+      act(fe, mem);
+      assert(await fe.closedByPeer(), "the back-end should drop the connection");
+      const line = s.logs.find((l) => l.includes("vhost-user connection dropped"));
+      assert(line !== undefined, `no log line in ${JSON.stringify(s.logs)}`);
+      assert(line.includes('Agent "vm1"'), line);
+      assert(line.includes(text), `"${line}" should mention "${text}"`);
+      await settle(() => s.ep.connection === null);
+      const fe2 = await Frontend.connect(s.path);
+      assertEquals(await fe2.getU64(Req.GET_FEATURES), VERSION_1 | P2A | PROTO);
+      fe2.close();
+    } finally {
+      fe.close();
+      await s.close();
+      mem.close();
+    }
+  });
+}
+
+Deno.test("a second front-end while one is connected → refused; the first keeps working", async () => {
+  const s = await serve();
+  const fe = await Frontend.connect(s.path);
+  try {
+    await fe.getU64(Req.GET_FEATURES);
+    const fe2 = await Frontend.connect(s.path);
+    assert(await fe2.closedByPeer(), "second connection refused");
+    fe2.close();
+    assert(s.logs.some((l) => l.includes("refused a second vhost-user connection")));
+    assertEquals(await fe.getU64(Req.GET_FEATURES), VERSION_1 | P2A | PROTO);
+  } finally {
+    fe.close();
+    await s.close();
+  }
+});
+
+Deno.test("front-end disconnect → device reset, memory unmapped, next connection gets a new device", async () => {
+  const s = await serve();
+  const mem = new TestGuestMemory();
+  const fe = await Frontend.connect(s.path);
+  try {
+    const rings = await startUp(fe, mem);
+    fe.close();
+    await settle(() => s.ep.connection === null);
+    assertEquals(s.devices[0].events.slice(-3), ["stop 0", "stop 1", "reset"]);
+    assert(s.logs.some((l) => l.includes("front-end disconnected")));
+    const fe2 = await Frontend.connect(s.path);
+    await startUp(fe2, mem).then((r) => r.forEach((x) => x.close()));
+    assertEquals(s.devices.length, 2);
+    fe2.close();
+    rings.forEach((r) => r.close());
+  } finally {
+    await s.close();
+    mem.close();
+  }
+});
+
+Deno.test("client mode → connects to the front-end's socket and reconnects after it goes", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vscmi-vu-" });
+  const path = `${dir}/qemu.sock`;
+  const { listenUnix, acceptUnix } = await import("./socket.ts");
+  const { closeFd } = await import("./libc.ts");
+  const lfd = listenUnix(path);
+  const log = new Logger();
+  log.sink = () => {};
+  const ep = await VhostUserEndpoint.start({
+    path,
+    mode: "client",
+    agent: "vm1",
+    log,
+    reconnectMs: 10,
+    createDevice: () => new RecordingDevice(),
+  });
+  try {
+    const accept = async () => {
+      for (let i = 0; i < 500; i++) {
+        const fd = acceptUnix(lfd);
+        if (fd >= 0) return new Frontend(fd);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      throw new Error("the back-end did not connect");
+    };
+    const fe = await accept();
+    assertEquals(await fe.getU64(Req.GET_FEATURES), VERSION_1 | P2A | PROTO);
+    fe.close();
+    const again = await accept();
+    assertEquals(await again.getU64(Req.GET_FEATURES), VERSION_1 | P2A | PROTO);
+    assertEquals(ep.connections, 2);
+    again.close();
+  } finally {
+    await ep.close();
+    closeFd(lfd);
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,47 @@
+import { assertEquals } from "../_assert_test.ts";
+import { ValueVotes } from "./values.ts";
+
+Deno.test("max: the highest request wins and falls back when its agent releases", () => {
+  const v = new ValueVotes(() => "max");
+  assertEquals(v.request(1, 0, 100).effective, 100);
+  assertEquals(v.request(2, 0, 200), { accepted: true, effective: 200, changed: true });
+  assertEquals(v.request(1, 0, 150).changed, false);
+  assertEquals(v.release(2, 0), { accepted: true, effective: 150, changed: true });
+  assertEquals(v.own(1, 0), 150);
+});
+
+Deno.test("min: the lowest request wins", () => {
+  const v = new ValueVotes(() => "min");
+  v.request(1, 0, 100);
+  assertEquals(v.request(2, 0, 50).effective, 50);
+  assertEquals(v.release(2, 0).effective, 100);
+});
+
+Deno.test("last: the newest request wins; release falls back to the newest remaining", () => {
+  const v = new ValueVotes(() => "last");
+  v.request(1, 0, 100);
+  v.request(2, 0, 200);
+  assertEquals(v.request(1, 0, 50).effective, 50);
+  assertEquals(v.release(1, 0).effective, 200);
+});
+
+Deno.test("exclusive: the first claimant owns until it releases; others are refused", () => {
+  const v = new ValueVotes(() => "exclusive");
+  assertEquals(v.request(1, 0, 100).accepted, true);
+  assertEquals(v.request(2, 0, 200), { accepted: false, effective: 100, changed: false });
+  assertEquals(v.owner(0), 1);
+  assertEquals(v.request(1, 0, 300).effective, 300);
+  v.release(1, 0);
+  assertEquals(v.owner(0), undefined);
+  assertEquals(v.request(2, 0, 200).accepted, true);
+});
+
+Deno.test("releaseAll withdraws one agent everywhere and reports what changed", () => {
+  const v = new ValueVotes(() => "max");
+  v.request(1, 0, 10);
+  v.request(1, 1, 10);
+  v.request(2, 1, 20);
+  assertEquals(v.releaseAll(1), [0]);
+  assertEquals(v.effective(0), undefined);
+  assertEquals(v.heldBy(2), [1]);
+});

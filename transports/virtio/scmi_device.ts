@@ -1,0 +1,481 @@
+/**
+ * The virtio-scmi device (virtio 1.2 §5.17 "SCMI Device"), hypervisor-neutral: it serves one
+ * agent's cmdq and eventq through {@linkcode SplitQueue}s over guest memory. A binding
+ * (vhost-user, virtio-mmio) owns the memory map, the kicks and the interrupts, and calls
+ * in here.
+ *
+ * cmdq (queue 0): each chain is one command. a2p: the device-readable part, le32 header then
+ * parameters (Linux: one descriptor of 4 + tx_len bytes). p2a: the device-writable part,
+ * le32 header, le32 status, return values (Linux: one descriptor of 8 + rx_len bytes, rx_len
+ * up to 128). The used length is exactly the reply's bytes; an error reply is 8 bytes. A
+ * reply larger than the writable part becomes a COMMS_ERROR reply; a writable part under
+ * 8 bytes, a chain the queue refused, or a request shorter than a header is completed with
+ * used length 0. A request longer than 4 + the agent's message size is answered
+ * PROTOCOL_ERROR. Commands whose handler blocks complete out of order when they settle.
+ *
+ * eventq (queue 1, with VIRTIO_SCMI_F_P2A_CHANNELS): the driver posts device-writable
+ * buffers (Linux: 136 bytes each); the device fills one per notification (le32 header,
+ * payload) or delayed response (le32 header, le32 status, payload). With no buffer posted, a
+ * delayed response waits for one and a notification is dropped, as the spec allows. A
+ * notification larger than the buffer is dropped; a delayed response larger than the buffer
+ * is delivered as its header and COMMS_ERROR.
+ *
+ * Per message on the cmdq nothing is allocated: one pooled `Msg` and scratch buffers per
+ * in-flight command, the reader and writer straight on guest memory when the request and
+ * reply are one descriptor each. If a handler blocks, what it has read and written so far is
+ * moved to the slot's scratch buffers before it resumes, so no write reaches guest memory
+ * after a reset.
+ * @module
+ */
+import type { Agent } from "../../core/agent.ts";
+import { MsgType } from "../../core/header.ts";
+import type { Logger } from "../../core/log.ts";
+import type { Platform } from "../../core/platform.ts";
+import type { Session } from "../../core/session.ts";
+import { Status } from "../../core/status.ts";
+import { traceP2a } from "../../core/trace.ts";
+import type { Chain } from "./chain.ts";
+import type { GuestMemory } from "./guest_memory.ts";
+import { DelayedBacklog, EventStash } from "./_events.ts";
+import { DEVICE_FEATURES, FeatureBit, featureMask, ScmiQueue } from "./features.ts";
+import { gather, scatter, Slot } from "./_slot.ts";
+import type { SplitQueue } from "./split_queue.ts";
+
+export interface VirtioScmiOptions {
+  log: Logger;
+  /**
+   * Sends a used-buffer notification (interrupt) for `queue`. Called only when the driver
+   * asked for one; must not call back into the device synchronously.
+   */
+  signal(queue: 0 | 1): void;
+  /** Label of the session for logs and traces (default `<agent>@virtio`). */
+  label?: string;
+  /** Delayed responses held while no eventq buffer is posted (default 1024, Linux's tokens). */
+  delayedLimit?: number;
+}
+
+/** Counters of what the device refused or dropped. */
+export interface VirtioScmiStats {
+  /** Chains completed with used length 0: refused by the queue or unusable by the device. */
+  badChains: number;
+  /** Notifications dropped: no eventq buffer, or one too small. */
+  droppedNotifications: number;
+  /** Delayed responses dropped (backlog full) or cut to COMMS_ERROR (buffer too small). */
+  failedDelayed: number;
+}
+
+const STATUS_OFF = 4;
+
+export class VirtioScmiDevice {
+  /** Features offered: VERSION_1, SCMI_F_P2A_CHANNELS, INDIRECT_DESC, EVENT_IDX. */
+  readonly features: bigint = DEVICE_FEATURES;
+  readonly stats: VirtioScmiStats = { badChains: 0, droppedNotifications: 0, failedDelayed: 0 };
+
+  readonly #platform: Platform;
+  readonly #agent: Agent;
+  readonly #log: Logger;
+  readonly #signal: (queue: 0 | 1) => void;
+  readonly #label: string;
+  readonly #maxReq: number;
+  readonly #maxRep: number;
+  #negotiated = 0n;
+  #session: Session | null = null;
+  #cmdq: SplitQueue | null = null;
+  #eventq: SplitQueue | null = null;
+  /** Bumped whenever the cmdq changes: completions from before are dropped. */
+  #gen = 0;
+  readonly #free: Slot[] = [];
+  #inFlight = 0;
+  /** Inside processCmdq: platform→agent messages wait until the replies are out. */
+  #busy = false;
+  #p2aWaiting = false;
+  /** processCmdq stopped taking chains because every slot the queue allows is busy. */
+  #stalled = false;
+  readonly #stash = new EventStash();
+  readonly #backlog: DelayedBacklog;
+  readonly #err = new Uint8Array(8);
+  readonly #errView = new DataView(this.#err.buffer);
+
+  constructor(platform: Platform, agent: Agent, options: VirtioScmiOptions) {
+    this.#platform = platform;
+    this.#agent = agent;
+    this.#log = options.log;
+    this.#signal = options.signal;
+    this.#label = options.label ?? `${agent.name}@virtio`;
+    this.#maxReq = 4 + agent.maxMsgSize;
+    this.#maxRep = 8 + agent.maxMsgSize;
+    this.#backlog = new DelayedBacklog(options.delayedLimit ?? 1024);
+  }
+
+  /** Features the driver accepted (after {@linkcode setFeatures}). */
+  get negotiated(): bigint {
+    return this.#negotiated;
+  }
+
+  /** The open session, or null before {@linkcode start} and after {@linkcode reset}. */
+  get session(): Session | null {
+    return this.#session;
+  }
+
+  /** Commands whose handler has not settled yet. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /**
+   * Records the features the driver accepted and returns the ones kept: bits the device did
+   * not offer are ignored (and logged once). Transport bits such as vhost-user's
+   * PROTOCOL_FEATURES (bit 30) are the binding's to strip. P2A_CHANNELS takes effect at the
+   * next {@linkcode start}; the ring bits are for the binding to pass to each SplitQueue.
+   */
+  setFeatures(bits: bigint): bigint {
+    const extra = bits & ~this.features;
+    if (extra !== 0n) {
+      this.#warn(
+        "features",
+        `driver accepted features the device does not offer (0x${extra.toString(16)}): ignored`,
+      );
+    }
+    this.#negotiated = bits & this.features;
+    return this.#negotiated;
+  }
+
+  /**
+   * Serves `queue` as cmdq (0) or eventq (1) from now on. A queue attached before is
+   * forgotten as by {@linkcode detachQueue}.
+   */
+  attachQueue(index: 0 | 1, queue: SplitQueue): void {
+    this.detachQueue(index);
+    if (index === ScmiQueue.CMDQ) this.#cmdq = queue;
+    else this.#eventq = queue;
+  }
+
+  /**
+   * Stops serving queue `index` and returns the avail index to resume it from (vhost-user
+   * GET_VRING_BASE), or -1 if none was attached. cmdq: commands still blocked are
+   * abandoned (their replies are dropped). eventq: posted buffers not yet filled are handed
+   * back by rewinding the index over them, so a resumed ring offers them again.
+   */
+  detachQueue(index: 0 | 1): number {
+    if (index === ScmiQueue.CMDQ) {
+      const q = this.#cmdq;
+      this.#cmdq = null;
+      this.#gen++;
+      this.#inFlight = 0;
+      this.#stalled = false;
+      return q === null ? -1 : q.lastAvail;
+    }
+    const q = this.#eventq;
+    this.#eventq = null;
+    const kept = this.#stash.length;
+    this.#stash.clear();
+    return q === null ? -1 : (q.lastAvail - kept) & 0xffff;
+  }
+
+  /**
+   * Opens the agent's session (idempotent): platform→agent messages are possible when the
+   * driver accepted P2A_CHANNELS.
+   */
+  start(): Session {
+    if (this.#session !== null) return this.#session;
+    const p2a = (this.#negotiated & featureMask(FeatureBit.SCMI_P2A_CHANNELS)) !== 0n;
+    const s = this.#platform.openSession(this.#agent, { p2a, label: this.#label });
+    if (s.p2a !== null) s.p2a.onPush = this.#onP2a;
+    this.#session = s;
+    return s;
+  }
+
+  /**
+   * Device reset: ends the session (plugins release what the agent held), forgets both
+   * queues, the posted eventq buffers and waiting delayed responses; replies of blocked
+   * commands are dropped when they settle. Negotiated features stay until set again.
+   */
+  reset(): void {
+    const s = this.#session;
+    this.#session = null;
+    if (s !== null) {
+      if (s.p2a !== null) s.p2a.onPush = null;
+      this.#platform.closeSession(s);
+    }
+    this.detachQueue(ScmiQueue.CMDQ);
+    this.detachQueue(ScmiQueue.EVENTQ);
+    this.#backlog.clear();
+    this.#p2aWaiting = false;
+  }
+
+  /**
+   * Serves every chain available on the cmdq (the driver kicked it), with notifications
+   * disabled meanwhile and re-checked after re-enabling them, then interrupts the driver if
+   * it asked to be.
+   */
+  processCmdq(): void {
+    const q = this.#cmdq;
+    if (q === null) return;
+    const s = this.#session;
+    if (s === null) {
+      this.#warn("early", "cmdq kicked before the device started: ignored");
+      return;
+    }
+    this.#busy = true;
+    this.#stalled = false;
+    try {
+      for (;;) {
+        q.disableNotifications();
+        while (this.#inFlight < q.size) {
+          const c = q.pop();
+          if (c === null) break;
+          this.#command(q, c, s);
+        }
+        if (this.#inFlight >= q.size && q.pending() !== 0) {
+          // Every slot is taken by a blocked handler: resume when one settles.
+          this.#stalled = true;
+          break;
+        }
+        if (!q.enableNotifications()) break;
+      }
+    } finally {
+      this.#busy = false;
+    }
+    if (q.broken !== null) this.#warn("broken:cmdq", `cmdq stopped: ${q.broken}`);
+    if (q.needsInterrupt()) this.#signal(ScmiQueue.CMDQ);
+    if (this.#p2aWaiting) {
+      this.#p2aWaiting = false;
+      this.#drainEvents();
+    }
+  }
+
+  /**
+   * Takes the buffers the driver posted on the eventq (it kicked it) and fills them with
+   * waiting messages.
+   */
+  processEventq(): void {
+    const q = this.#eventq;
+    if (q === null) return;
+    for (;;) {
+      q.disableNotifications();
+      for (let c = q.pop(); c !== null; c = q.pop()) {
+        if (c.error !== null) this.#refuse(q, c.head, "eventq", c.error);
+        else if (c.readable !== 0 || c.count === 0) {
+          this.#refuse(q, c.head, "eventq", "buffer is not one or more device-writable parts");
+        } else if (this.#stash.length >= q.size) {
+          this.#refuse(q, c.head, "eventq", "more buffers posted than the queue holds");
+        } else this.#stash.push(c);
+      }
+      if (!q.enableNotifications()) break;
+    }
+    if (q.broken !== null) this.#warn("broken:eventq", `eventq stopped: ${q.broken}`);
+    this.#drainEvents();
+    if (q.needsInterrupt()) this.#signal(ScmiQueue.EVENTQ);
+  }
+
+  /** One cmdq chain: dispatch it and complete it now, or when its handler settles. */
+  #command(q: SplitQueue, c: Chain, s: Session): void {
+    if (c.error !== null) return this.#refuse(q, c.head, "cmdq", c.error);
+    if (c.writeBytes < 8) {
+      return this.#refuse(q, c.head, "cmdq", "response buffer is shorter than 8 bytes");
+    }
+    const slot = this.#free.pop() ?? new Slot(this.#agent.maxMsgSize, this.#settled, this.#failed);
+    slot.head = c.head;
+    slot.gen = this.#gen;
+    if (c.readBytes > this.#maxReq) return this.#oversize(q, c, slot);
+    const mem = q.memory;
+    const m = slot.m;
+    if (c.readable === 1) m.r.reset(mem.bytes(c.region[0]), c.off[0], c.len[0]);
+    else m.r.reset(slot.req, 0, gather(mem, c, 0, c.readable, slot.req, this.#maxReq));
+    const cap = c.writeBytes < this.#maxRep ? c.writeBytes : this.#maxRep;
+    slot.direct = c.writable === 1;
+    if (slot.direct) m.w.reset(mem.bytes(c.region[c.readable]), c.off[c.readable], cap);
+    else {
+      m.w.reset(slot.rep, 0, cap);
+      slot.out.keep(c);
+    }
+    if (this.#platform.tracer !== null) m.t0 = performance.now();
+    let out: number | Promise<number>;
+    try {
+      out = this.#platform.dispatch(s, m);
+    } catch (e) {
+      this.#log.once(
+        "error",
+        `virtio:dispatch:${this.#agent.name}`,
+        `Agent "${this.#agent.name}": cmdq message failed outside any handler: ${e}`,
+      );
+      out = 0;
+    }
+    if (typeof out === "number") {
+      this.#complete(q, slot, out);
+      return;
+    }
+    this.#park(c, slot, mem);
+    this.#inFlight++;
+    out.then(slot.done, slot.fail);
+  }
+
+  /** Writes the reply where it belongs, returns the chain and the slot. */
+  #complete(q: SplitQueue, slot: Slot, len: number): void {
+    if (!slot.direct && len !== 0) scatter(q.memory, slot.rep, len, slot.out);
+    q.push(slot.head, len);
+    this.#free.push(slot);
+  }
+
+  /**
+   * The handler blocked: move the request and the reply written so far off guest memory, so
+   * the rest of the handler works on the slot's own buffers.
+   */
+  #park(c: Chain, slot: Slot, mem: GuestMemory): void {
+    const m = slot.m;
+    if (c.readable === 1) {
+      const read = m.r.offset;
+      const n = gather(mem, c, 0, 1, slot.req, this.#maxReq);
+      m.r.reset(slot.req, 0, n);
+      m.r.u32();
+      m.r.narrow();
+      for (let i = 0; i < read; i++) m.r.u8();
+    }
+    if (slot.direct) {
+      const len = m.w.length;
+      const cap = m.w.capacity;
+      const src = mem.bytes(c.region[c.readable]);
+      const at = c.off[c.readable];
+      m.w.reset(slot.rep, 0, cap);
+      m.w.zeros(len);
+      for (let i = 0; i < len; i++) slot.rep[i] = src[at + i];
+      slot.direct = false;
+      slot.out.keep(c);
+    }
+  }
+
+  /** A blocked handler settled with a `len`-byte reply. */
+  readonly #settled = (slot: Slot, len: number): void => {
+    const q = this.#cmdq;
+    if (slot.gen !== this.#gen || q === null) {
+      // The queue was detached or reset meanwhile: nothing may reach guest memory.
+      this.#free.push(slot);
+      return;
+    }
+    this.#inFlight--;
+    this.#complete(q, slot, len);
+    if (q.needsInterrupt()) this.#signal(ScmiQueue.CMDQ);
+    if (this.#stalled) this.processCmdq();
+  };
+
+  readonly #failed = (slot: Slot, e: unknown): void => {
+    this.#log.once(
+      "error",
+      `virtio:settle:${this.#agent.name}`,
+      `Agent "${this.#agent.name}": a blocked cmdq message failed: ${e}`,
+    );
+    this.#settled(slot, 0);
+  };
+
+  /** A request longer than the agent's message size: header echoed, PROTOCOL_ERROR. */
+  #oversize(q: SplitQueue, c: Chain, slot: Slot): void {
+    this.#warn(
+      "oversize",
+      `answered PROTOCOL_ERROR to a ${c.readBytes}-byte request (limit ${this.#maxReq})`,
+    );
+    gather(q.memory, c, 0, c.readable, slot.req, 4);
+    const w = slot.m.w;
+    w.reset(slot.rep, 0, 8);
+    w.begin(slot.req[0] | slot.req[1] << 8 | slot.req[2] << 16 | slot.req[3] << 24);
+    w.status(Status.PROTOCOL_ERROR);
+    slot.direct = false;
+    slot.out.keep(c);
+    this.#complete(q, slot, 8);
+  }
+
+  /** Completes an unusable chain with used length 0 and logs the reason once. */
+  #refuse(q: SplitQueue, head: number, queue: string, reason: string): void {
+    this.stats.badChains++;
+    this.#warn(`chain:${queue}:${reason}`, `dropped a ${queue} chain (head ${head}): ${reason}`);
+    q.push(head, 0);
+  }
+
+  /** A message reached the session's platform→agent queue. */
+  readonly #onP2a = (): void => {
+    if (this.#busy) this.#p2aWaiting = true;
+    else this.#drainEvents();
+  };
+
+  /**
+   * Moves platform→agent messages into posted eventq buffers, oldest first: delayed
+   * responses that waited, then the session's queue. Without a buffer, delayed responses
+   * wait and notifications are dropped.
+   */
+  #drainEvents(): void {
+    const s = this.#session;
+    if (s === null || s.p2a === null) return;
+    const q = this.#eventq;
+    const backlog = this.#backlog;
+    let pushed = false;
+    while (q !== null && backlog.length !== 0 && this.#stash.length !== 0) {
+      if (this.#deliver(q, s, backlog.peek()!, true)) backlog.shift();
+      pushed = true;
+    }
+    const p2a = s.p2a;
+    while (p2a.length !== 0) {
+      const msg = p2a.shift()!;
+      const delayed = (msg[1] & 3) === MsgType.DELAYED_RESPONSE;
+      let done = false;
+      if (q !== null && backlog.length === 0) {
+        while (!done && this.#stash.length !== 0) {
+          done = this.#deliver(q, s, msg, delayed);
+          pushed = true;
+        }
+      }
+      if (done) continue;
+      if (!delayed) this.stats.droppedNotifications++;
+      else if (!backlog.push(msg)) {
+        this.stats.failedDelayed++;
+        this.#warn("backlog", `dropped a delayed response: ${backlog.limit} already wait`);
+      }
+    }
+    if (pushed && q !== null && q.needsInterrupt()) this.#signal(ScmiQueue.EVENTQ);
+  }
+
+  /**
+   * Puts `msg` in the oldest posted buffer. Returns false when the buffer was unusable and
+   * `msg` still waits.
+   */
+  #deliver(q: SplitQueue, s: Session, msg: Uint8Array, delayed: boolean): boolean {
+    const b = this.#stash.peek()!;
+    if (msg.length <= b.bytes) {
+      scatter(q.memory, msg, msg.length, b);
+      q.push(b.head, msg.length);
+      this.#stash.shift();
+      if (this.#platform.tracer !== null) traceP2a(this.#platform, s, msg);
+      return true;
+    }
+    if (!delayed) {
+      this.stats.droppedNotifications++;
+      this.#warn(
+        "event-size",
+        `dropped a ${msg.length}-byte notification: eventq buffer holds ${b.bytes}`,
+      );
+      return true;
+    }
+    if (b.bytes < 8) {
+      this.#refuse(q, b.head, "eventq", "buffer is shorter than 8 bytes");
+      this.#stash.shift();
+      return false;
+    }
+    this.stats.failedDelayed++;
+    this.#warn(
+      "delayed-size",
+      `sent COMMS_ERROR for a ${msg.length}-byte delayed response: eventq buffer holds ${b.bytes}`,
+    );
+    for (let i = 0; i < 4; i++) this.#err[i] = msg[i];
+    this.#errView.setInt32(STATUS_OFF, Status.COMMS_ERROR, true);
+    scatter(q.memory, this.#err, 8, b);
+    q.push(b.head, 8);
+    this.#stash.shift();
+    return true;
+  }
+
+  #warn(key: string, text: string): void {
+    this.#log.once(
+      "warn",
+      `virtio:${this.#agent.name}:${key}`,
+      `Agent "${this.#agent.name}": ${text}`,
+    );
+  }
+}
