@@ -1,5 +1,6 @@
 /**
- * The `vscmi` command line: `serve`, `check` and `call`, one module each under `cli/`.
+ * The `vscmi` command line: `serve`, `check`, `call`, `dt` and `ctl`, one module each under
+ * `cli/`.
  *
  * Exit codes: 0 success, 1 a runtime failure (or an SCMI error status in `call`), 2 a usage
  * or manifest error.
@@ -18,8 +19,11 @@ const CALL_USAGE =
 const SERVE_USAGE =
   "vscmi serve [MANIFEST] [--run-dir DIR] [--trace | --trace-json] [--log-level LEVEL]";
 const CHECK_USAGE = "vscmi check MANIFEST";
+const DT_USAGE = "vscmi dt MANIFEST --agent NAME [--standalone]";
 
-const COMMANDS = ["serve", "check", "call"];
+const CTL_USAGE = "vscmi ctl [--run-dir DIR | --socket PATH] [--json] COMMAND [ARGS…]";
+
+const COMMANDS = ["serve", "check", "call", "dt", "ctl"];
 
 function help(): string {
   return [
@@ -31,13 +35,17 @@ function help(): string {
     table([
       ["serve", "Serve a deployment until interrupted (default: the bundled sim example)"],
       ["check", "Check a deployment and its board without serving"],
+      ["dt", "Print the device-tree fragment an agent's guest needs"],
       ["call", "Talk SCMI to a running server as one agent"],
+      ["ctl", "Operate a running server: agents, grants, votes, hot-plug"],
     ], "  "),
     "",
     table([
       ["", SERVE_USAGE],
       ["", CHECK_USAGE],
+      ["", DT_USAGE],
       ["", CALL_USAGE.replace("\n", "\n  ")],
+      ["", CTL_USAGE],
     ]),
     "",
     "`vscmi COMMAND --help` describes a command's options.",
@@ -51,7 +59,9 @@ export async function main(args: string[]): Promise<number> {
     return await match(first as string | undefined)
       .with("serve", async () => (await import("./cli/serve.ts")).serveCommand(rest))
       .with("check", async () => (await import("./cli/check.ts")).checkCommand(rest))
+      .with("dt", async () => (await import("./cli/dt.ts")).dtCommand(rest))
       .with("call", async () => (await import("./cli/call.ts")).callCommand(rest))
+      .with("ctl", async () => (await import("./cli/ctl.ts")).ctlCommand(rest))
       .with(P.union("help", "--help", "-h"), () => {
         console.log(help());
         return Exit.OK;
@@ -64,7 +74,7 @@ export async function main(args: string[]): Promise<number> {
         throw new UsageError(
           cmd.startsWith("-")
             ? `Unknown option "${cmd}": options come after the command`
-            : `Unknown command "${cmd}" (expected serve, check or call)`,
+            : `Unknown command "${cmd}" (expected serve, check, call, dt or ctl)`,
         );
       });
   } catch (e) {

@@ -4,7 +4,14 @@
  * @module
  */
 export { CommonMsg, defineProtocol, Right, versionString } from "./core/protocol.ts";
-export type { CommandDef, EventDef, Outcome, ParamSize, ProtocolDef } from "./core/protocol.ts";
+export type {
+  CommandDef,
+  EventDef,
+  Outcome,
+  ParamSize,
+  ProtocolDef,
+  ValueParam,
+} from "./core/protocol.ts";
 export { defineDriver, DriverError } from "./core/driver.ts";
 export type { BoardDriver, DriverDef, DriverEnv, DriverFault } from "./core/driver.ts";
 export type {
@@ -22,6 +29,8 @@ export type { RateRound } from "./core/hw/clock.ts";
 export { SYSTEM_STATE_VENDOR, SystemState } from "./core/hw/system.ts";
 export { PowerState } from "./core/hw/power.ts";
 export { ResetState } from "./core/hw/reset.ts";
+export { isPinConfigType, NO_FUNCTION, PIN_CONFIG_NAMES, PinConfig } from "./core/hw/pinctrl.ts";
+export type { PinTarget } from "./core/hw/pinctrl.ts";
 export { defineTransport } from "./core/transport.ts";
 export type { TransportDef, TransportEnv, TransportHandle } from "./core/transport.ts";
 export { ScmiError, Status, statusName } from "./core/status.ts";
@@ -33,6 +42,6 @@ export { Msg } from "./core/msg.ts";
 export type { Ctx, Session } from "./core/session.ts";
 export type { PlatformEnv, VendorInfo } from "./core/platform_env.ts";
 export type { Agent } from "./core/agent.ts";
-export type { IdMap } from "./core/grants.ts";
+export type { Bounds, IdMap } from "./core/grants.ts";
 export { RESOURCE_KINDS } from "./core/board.ts";
 export type * from "./core/board.ts";

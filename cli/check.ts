@@ -5,7 +5,8 @@
  */
 import { buildPlatform } from "../core/build.ts";
 import { Logger } from "../core/log.ts";
-import { loadDeployment } from "../core/manifest/mod.ts";
+import { formatProblem, loadDeployment } from "../core/manifest/mod.ts";
+import { lintPolicy } from "../core/policy/lint.ts";
 import { TRANSPORTS } from "../core/registry.ts";
 import { Exit, parse, UsageError } from "./args.ts";
 import { count } from "./format.ts";
@@ -20,7 +21,11 @@ function help(): string {
     "",
     "Checks the deployment MANIFEST and the board it names, and builds the platform (board",
     "drivers included) without serving it. Prints every problem as",
-    "file:line:col key.path: message, and exits 2 when there is one.",
+    "file:line:col key.path: message, and exits 2 when there is one. Then lints the policy:",
+    "warnings (a resource shared without an arbitration policy, a kept resource a guest may",
+    "switch off, an untrusted agent able to act beyond its VM, unused virtual ids, resources",
+    "and devices nothing uses) go to standard error as warning: file:line:col key: message;",
+    "they do not change the exit code.",
   ].join("\n");
 }
 
@@ -48,8 +53,13 @@ export async function checkCommand(args: string[]): Promise<number> {
         throw new UsageError(`Agent "${a.name}": transport "${type}" is not built in yet`);
       }
     }
+    const warnings = await lintPolicy(dep);
+    for (const w of warnings) console.error(`warning: ${formatProblem(w)}`);
+    const warned = warnings.length ? `, ${count(warnings.length, "policy warning")}` : "";
     console.log(
-      `ok: ${positionals[0]}: board "${p.board.name}" with ${count(p.agents.length, "agent")}`,
+      `ok: ${positionals[0]}: board "${p.board.name}" with ${
+        count(p.agents.length, "agent")
+      }${warned}`,
     );
     console.log(`  resources: ${boardResources(p)}`);
     console.log(agentTable(p, (a) => transportText(a.transport)));

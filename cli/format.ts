@@ -32,3 +32,8 @@ export function version(v: number): string {
 export function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
+
+/** "yes" / "no". */
+export function yesNo(v: boolean): string {
+  return v ? "yes" : "no";
+}

@@ -87,6 +87,9 @@ export async function serveCommand(args: string[]): Promise<number> {
     console.log(`try: vscmi call ${first} base discover-vendor`);
     console.log(`     deno task vscmi call ${first} base discover-vendor`);
   }
+  if (server.control) {
+    console.log(`control: ${server.control} (vscmi ctl --run-dir ${runDir} agents)`);
+  }
   console.log("Stop with Ctrl-C.");
 
   await new Promise<void>((resolve) => {

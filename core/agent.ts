@@ -4,6 +4,8 @@
  * @module
  */
 import { Grants } from "./grants.ts";
+import { type Grace, makeGrace } from "./policy/grace.ts";
+import { type RateLimit, TokenBucket } from "./policy/rate_limit.ts";
 
 /** Transport declaration from the deployment manifest (shape checked by the transport). */
 export interface TransportDecl {
@@ -36,6 +38,10 @@ export interface AgentInit {
   grants?: Grants;
   /** Default: `board` for a trusted agent, `deny` otherwise. */
   systemPower?: SystemPowerDecl;
+  /** Most commands per second it may send; over it the dispatcher answers BUSY. */
+  rateLimit?: RateLimit;
+  /** How long its votes outlive its sessions (default: 0 s after a close, 60 s after a restart). */
+  grace?: Partial<Grace>;
 }
 
 /** Default message-size limit, as Linux's virtio transport uses. */
@@ -49,6 +55,11 @@ export class Agent {
   readonly transport: TransportDecl | undefined;
   readonly grants: Grants;
   readonly systemPower: SystemPowerDecl;
+  /** How long its votes outlive its sessions; see `core/policy/grace.ts`. */
+  readonly grace: Grace;
+  readonly rateLimit: RateLimit | undefined;
+  /** The rate limit's token bucket, shared by every session of the agent; null: no limit. */
+  readonly bucket: TokenBucket | null;
 
   constructor(init: AgentInit) {
     if (!Number.isInteger(init.id) || init.id < 1 || init.id > 0xfffffffe) {
@@ -61,5 +72,8 @@ export class Agent {
     this.transport = init.transport;
     this.grants = init.grants ?? new Grants();
     this.systemPower = init.systemPower ?? { action: this.trusted ? "board" : "deny" };
+    this.grace = makeGrace(init.grace);
+    this.rateLimit = init.rateLimit;
+    this.bucket = init.rateLimit ? new TokenBucket(init.rateLimit) : null;
   }
 }

@@ -4,6 +4,7 @@
  * run time.
  * @module
  */
+import type { ValuePolicy } from "./policy/values.ts";
 
 /** Resource classes that agents are granted and that SCMI protocols expose. */
 export const RESOURCE_KINDS = [
@@ -27,6 +28,19 @@ export interface ResourceDesc {
   name: string;
   /** Name of the board driver instance that backs it. */
   driver: string;
+  /**
+   * How agents' value requests (clock rate, performance level, voltage, power cap) combine
+   * on this resource: the board's `policy` key, overridden by the deployment's
+   * `[policy.<kind>]` table. Absent: the protocol's default (`last` for clocks and
+   * performance domains, the highest request inside every requester's range for voltage
+   * domains, the lowest cap for power-capping domains).
+   */
+  policy?: ValuePolicy;
+  /**
+   * The platform keeps it on (deployment `[policy.keep_on]`): no agent's vote, nor every
+   * agent letting go, turns it off. Clocks found running at start-up are kept too.
+   */
+  kept?: boolean;
 }
 
 /** Rates a clock supports: a discrete list (ascending, Hz) or a linear range. */

@@ -268,27 +268,40 @@ async function checkDriverClasses(
   }
 }
 
-/** The agent with its grants: devices' members first, then direct grants, each once. */
-function makeAgent(dep: Deployment, a: AgentDecl, i: number): Agent {
+/**
+ * The agent with its grants: devices' members first, then direct grants, each once. Its id
+ * is `i + 1`. Also used to build agents added at run time (`vscmi ctl add-agent`).
+ */
+export function makeAgent(dep: Deployment, a: AgentDecl, i: number): Agent {
   const grants = new Grants();
   for (const p of a.protocols) {
     grants.protocols.set(p.id, p.pin === undefined ? {} : { pin: p.pin });
   }
-  for (const id of a.devices) {
+  const devices = a.devices.map((id) => {
     const dev = dep.board.devices.find((d) => d.id === id);
     if (!dev) throw new TypeError(`Agent "${a.name}": device ${id} is not on the board`);
     grants.devices.add(id);
-    for (const kind of RESOURCE_KINDS) {
-      for (const phys of dev.resources[kind] ?? []) grants.maps[kind].grant(phys, ALL_RIGHTS);
-    }
-  }
+    return dev;
+  });
   for (const kind of RESOURCE_KINDS) {
-    for (const phys of a.grants[kind] ?? []) {
-      if (!dep.board[kind].some((r) => r.id === phys)) {
+    const map = grants.maps[kind];
+    const list = a.grants[kind] ?? [];
+    for (const phys of list) {
+      if (phys >= 0 && !dep.board[kind].some((r) => r.id === phys)) {
         throw new TypeError(`Agent "${a.name}": ${kind} ${phys} is not on the board`);
       }
-      grants.maps[kind].grant(phys, ALL_RIGHTS);
     }
+    // A loaded deployment lists every resource at its virtual id (index), device members
+    // included. A list built in code may leave the devices' members out: they come first.
+    const members = devices.flatMap((d) => d.resources[kind] ?? []);
+    const complete = members.every((phys) => list.includes(phys));
+    if (!complete) { for (const phys of members) map.grant(phys, ALL_RIGHTS); }
+    const access = a.access?.[kind];
+    list.forEach((phys, v) => {
+      if (phys < 0) return;
+      const x = access?.get(phys);
+      map.grant(phys, x?.rights ?? ALL_RIGHTS, complete ? v : undefined, x?.name, x?.bounds);
+    });
   }
   return new Agent({
     id: i + 1,
@@ -298,6 +311,7 @@ function makeAgent(dep: Deployment, a: AgentDecl, i: number): Agent {
     transport: a.transport,
     grants,
     systemPower: a.systemPower,
+    rateLimit: a.rateLimit,
   });
 }
 

@@ -11,6 +11,19 @@ import { Right } from "./protocol.ts";
 export const ALL_RIGHTS = Right.READ | Right.WRITE;
 
 /**
+ * What one agent may set a resource's value to (clock rate in Hz, performance level, voltage
+ * in µV, power cap in the domain's unit), checked by the dispatcher before any handler runs
+ * (see `CommandDef.value`): a value below `min` or above `max` → OUT_OF_RANGE; with
+ * `values`, a value not among them → DENIED. Frozen once built.
+ */
+export interface Bounds {
+  readonly min?: number;
+  readonly max?: number;
+  /** The only values allowed (ascending). */
+  readonly values?: readonly number[];
+}
+
+/**
  * One agent's view of one resource kind: virtual id → physical id, and back.
  * A revoked resource leaves a hole (-1) so other virtual ids never move under a running guest.
  */
@@ -21,6 +34,8 @@ export class IdMap {
   readonly rights: number[] = [];
   /** Virtual id → the name this agent sees, when it differs from the board's. */
   readonly names: (string | undefined)[] = [];
+  /** Virtual id → the values this agent may set, when the deployment bounds them. */
+  readonly bounds: (Bounds | undefined)[] = [];
   readonly #p2v = new Map<number, number>();
 
   constructor(readonly kind: ResourceKind) {}
@@ -31,16 +46,26 @@ export class IdMap {
   }
 
   /**
-   * Grants `phys` at virtual id `virt` (default: the next free id). Throws RangeError when
-   * the virtual id is taken or the physical resource is already mapped.
+   * Grants `phys` at virtual id `virt` (default: the next free id), seen as `name` and
+   * limited to `bounds` when given. Throws RangeError when the virtual id is taken or the
+   * physical resource is already mapped at another. Granting a resource already mapped adds
+   * `rights` to those it has and keeps its name and bounds unless new ones are given.
    */
-  grant(phys: number, rights: number = ALL_RIGHTS, virt?: number, name?: string): number {
+  grant(
+    phys: number,
+    rights: number = ALL_RIGHTS,
+    virt?: number,
+    name?: string,
+    bounds?: Bounds,
+  ): number {
     const existing = this.#p2v.get(phys);
     if (existing !== undefined) {
       if (virt !== undefined && virt !== existing) {
         throw new RangeError(`${this.kind} ${phys} is already visible as virtual id ${existing}`);
       }
       this.rights[existing] |= rights;
+      if (name !== undefined) this.names[existing] = name;
+      if (bounds !== undefined) this.bounds[existing] = bounds;
       return existing;
     }
     const v = virt ?? this.v2p.length;
@@ -51,10 +76,12 @@ export class IdMap {
       this.v2p.push(-1);
       this.rights.push(0);
       this.names.push(undefined);
+      this.bounds.push(undefined);
     }
     this.v2p[v] = phys;
     this.rights[v] = rights;
     this.names[v] = name;
+    this.bounds[v] = bounds;
     this.#p2v.set(phys, v);
     return v;
   }
@@ -67,6 +94,7 @@ export class IdMap {
     this.v2p[v] = -1;
     this.rights[v] = 0;
     this.names[v] = undefined;
+    this.bounds[v] = undefined;
     return v;
   }
 
@@ -97,10 +125,12 @@ export class IdMap {
     this.v2p.length = 0;
     this.rights.length = 0;
     this.names.length = 0;
+    this.bounds.length = 0;
     this.#p2v.clear();
     this.v2p.push(...other.v2p);
     this.rights.push(...other.rights);
     this.names.push(...other.names);
+    this.bounds.push(...other.bounds);
     this.v2p.forEach((p, v) => {
       if (p >= 0) this.#p2v.set(p, v);
     });

@@ -12,7 +12,9 @@
  *   through another granted device; resources the deployment granted one by one are removed
  *   too when they belong to the denied device, since access is decided per device. Before a
  *   resource disappears, every plugin that carries its kind and has an `onRevoke` hook hears
- *   about it for each of the agent's open sessions, so votes and subscriptions are released.
+ *   about it for each of the agent's open sessions, so votes and subscriptions are released;
+ *   votes the agent holds on it without a session (grace period, restored after a restart)
+ *   are withdrawn from the vote book as well.
  * - **Per-device protocol access** is recorded in `Grants.deniedProtocols` (device id → denied
  *   protocol ids). Denying protocol P on device D hides D's resources of the kinds P's
  *   definition lists (`ProtocolDef.kinds`: clock for 0x14, reset for 0x16, …) while the rest
@@ -91,6 +93,12 @@ function withdraw(env: PlatformEnv, agent: Agent, kind: ResourceKind, phys: numb
         env.log.error(`${def.name}: onRevoke of ${kind} ${phys} for "${agent.name}" failed: ${e}`);
       }
     }
+  }
+  // Votes outlive sessions (grace periods, votes restored after a restart): whatever the
+  // hooks did not withdraw goes too. The book applies the hardware and logs failures.
+  const book = env.votes;
+  for (const store of book.stores()) {
+    if (book.describe(store, phys)?.kind === kind) void book.withdraw(store, agent.id, phys);
   }
   map.revoke(phys);
 }
@@ -174,12 +182,22 @@ export function setProtocolAccess(
   return Status.SUCCESS;
 }
 
+/** How {@linkcode setResourceAccess} grants a resource the agent does not see yet. */
+export interface ResourceGrantOptions {
+  /** Rights bits (default full rights; `Right.READ` alone makes it read-only). */
+  rights?: number;
+  /** Virtual id to show it at (default the next one); must be free. */
+  virtual?: number;
+}
+
 /**
  * Grants (`allow`) or withdraws `agent`'s access to one resource, physical `phys` of `kind`,
  * as per-resource permission commands do (Pin control PINCTRL_SET_PERMISSIONS). Granting
- * gives full rights, at the virtual id the agent already has for it or the next one;
- * withdrawing runs the plugins' `onRevoke` hooks for the agent's open sessions, then leaves
- * a hole. Returns NOT_FOUND when the board has no such resource, SUCCESS otherwise.
+ * gives full rights (or `opts.rights`), at the virtual id the agent already has for it or
+ * the next one (or `opts.virtual`; RangeError when that id is taken or the agent already
+ * sees the resource at another); withdrawing runs the plugins' `onRevoke` hooks for the
+ * agent's open sessions, then leaves a hole. Returns NOT_FOUND when the board has no such
+ * resource, SUCCESS otherwise.
  */
 export function setResourceAccess(
   target: PermissionTarget,
@@ -187,10 +205,11 @@ export function setResourceAccess(
   kind: ResourceKind,
   phys: number,
   allow: boolean,
+  opts: ResourceGrantOptions = {},
 ): Status {
   const env = envOf(target);
   if (findResource(env.board, kind, phys) === undefined) return Status.NOT_FOUND;
-  if (allow) agent.grants.maps[kind].grant(phys, ALL_RIGHTS);
+  if (allow) agent.grants.maps[kind].grant(phys, opts.rights ?? ALL_RIGHTS, opts.virtual);
   else withdraw(env, agent, kind, phys);
   return Status.SUCCESS;
 }

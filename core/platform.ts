@@ -3,9 +3,12 @@
  * takes one message from a transport to a plugin handler and back.
  *
  * Order of checks before any handler runs (each answers its status with a 4-byte payload):
- * message type (PROTOCOL_ERROR), protocol visible to the agent (NOT_SUPPORTED), command
- * exists at the session's version (NOT_SUPPORTED), parameter size (PROTOCOL_ERROR), resource
- * visible (NOT_FOUND), rights (DENIED).
+ * the agent's request rate limit (BUSY), message type (PROTOCOL_ERROR), protocol visible to
+ * the agent (NOT_SUPPORTED), command exists at the session's version (NOT_SUPPORTED),
+ * parameter size (PROTOCOL_ERROR), resource visible (NOT_FOUND), rights (DENIED), the value
+ * set within the agent's bounds on the resource (OUT_OF_RANGE outside min–max, DENIED when
+ * not an allowed value). Refusals for rate limit, rights and bounds, and every DENIED a
+ * handler answers, go to the audit log (`core/policy/audit.ts`).
  * @module
  */
 import type { Agent } from "./agent.ts";
@@ -21,6 +24,11 @@ import { type AnyProtocol, type CommandDef, CommonMsg, Right } from "./protocol.
 import { Ctx, type ProtocolRuntime, Session, type SessionOptions } from "./session.ts";
 import { CapacityError } from "./writer.ts";
 import { ScmiError, Status } from "./status.ts";
+import { Audit, AuditWhy } from "./policy/audit.ts";
+import { checkBounds } from "./policy/bounds.ts";
+import { type GraceClock, type GraceReason, GraceTimers } from "./policy/grace.ts";
+import type { Journal } from "./policy/journal.ts";
+import { VoteBook } from "./policy/vote_book.ts";
 
 /** Called after every reply when tracing: the message, its command (if found), status. */
 export type Tracer = (
@@ -37,7 +45,23 @@ export interface PlatformInit {
   agents: Agent[];
   protocols: AnyProtocol[];
   log?: Logger;
+  /**
+   * The open vote journal: every vote change is recorded and made durable before the agent
+   * sees SUCCESS, and the votes it holds are restored. None: votes live in memory only.
+   */
+  journal?: Journal | null;
+  /** Timers of the grace periods (tests pass fake ones). */
+  graceClock?: GraceClock;
 }
+
+/** How a session ends, for its agent's votes. */
+export type SessionEnd =
+  /** The channel closed: the votes stay for the agent's `grace.closeS`, then go. */
+  | "close"
+  /** An explicit end (device reset, VM gone): the votes go at once. */
+  | "end"
+  /** The server stops: the votes stay, journaled, for the next start to restore. */
+  | "keep";
 
 export class Platform {
   readonly board: Board;
@@ -51,12 +75,34 @@ export class Platform {
   /** The deployment's grants per agent, cloned when the platform is built. */
   readonly #defaults = new Map<Agent, Grants>();
   readonly #malformed: MalformedListener[] = [];
+  /** Highest agent id ever given: hot-plugged agents get the next one, ids are never reused. */
+  #lastId = 0;
   /** Set to trace every message. */
   tracer: Tracer | null = null;
+  /**
+   * Time source of rate limits and the audit, ms; tests replace it. `Date.now()` costs a
+   * third of `performance.now()` on the per-message path; a clock stepped back only delays
+   * refills, one stepped forward refills at most a burst.
+   */
+  now: () => number = () => Date.now();
+  /** Refused requests, logged with a per-agent rate limit (`core/policy/audit.ts`). */
+  readonly audit: Audit;
+  /** Every agent's votes (`core/policy/vote_book.ts`), journaled when there is a journal. */
+  readonly votes: VoteBook;
+  /**
+   * Settles once the hardware has been brought in line with the votes restored from the
+   * journal at start-up (failures are logged). Transports start after it.
+   */
+  readonly ready: Promise<void>;
+  /** Pending releases of agents' votes (grace periods). */
+  readonly #grace: GraceTimers;
+  /** The server is stopping: closing sessions keeps the votes. */
+  #stopping = false;
 
   constructor(init: PlatformInit) {
     this.board = init.board;
     this.log = init.log ?? new Logger();
+    this.audit = new Audit(this.log, init.board, { now: () => this.now() });
     this.#agents = [...init.agents].sort((a, b) => a.id - b.id);
     this.#agents.forEach((a, i) => {
       if (a.id !== i + 1) {
@@ -65,7 +111,16 @@ export class Platform {
     });
     const sessions = this.#sessions;
     const agents = this.#agents;
+    this.votes = new VoteBook({
+      journal: init.journal,
+      log: this.log,
+      agentName: (id) => this.agentById(id)?.name,
+      agentId: (name) => this.agent(name)?.id,
+      visible: (id, kind, phys) => this.agentById(id)?.grants.maps[kind].has(phys) ?? false,
+    });
+    this.#grace = new GraceTimers((id, why) => this.#expire(id, why), init.graceClock);
     for (const a of agents) this.#defaults.set(a, a.grants.clone());
+    this.#lastId = agents.length;
     const ids = init.protocols.map((p) => p.id).sort((a, b) => a - b);
     this.#ids = ids;
     this.env = {
@@ -74,19 +129,52 @@ export class Platform {
       vendor: init.vendor,
       log: this.log,
       agents: () => agents,
+      agentById: (id) => this.agentById(id),
       sessions: () => sessions.values(),
       protocolIds: () => ids,
       protocol: (id) => this.protocols[id]?.def,
       defaultGrants: (agent) => this.defaultGrants(agent),
       resetAgent: (agent, between) => this.resetAgent(agent, between),
       onMalformed: (listener) => this.onMalformed(listener),
+      votes: this.votes,
     };
     for (const def of init.protocols) this.#register(def);
-    for (const a of agents) {
-      for (const p of a.grants.protocols.keys()) {
-        if (!this.protocols[p]) {
-          throw new TypeError(`Agent "${a.name}": protocol 0x${p.toString(16)} is not registered`);
-        }
+    for (const a of agents) this.#checkProtocols(a);
+    this.ready = this.#restore();
+  }
+
+  /**
+   * Starts the restart grace of every agent with restored votes (0 s releases them now), then
+   * applies the restored votes to the hardware.
+   */
+  #restore(): Promise<void> {
+    for (const id of this.votes.restoredAgents()) {
+      const a = this.agentById(id)!;
+      this.log.info(
+        `Restored the votes of agent "${a.name}"; they stay for ${a.grace.restartS} s unless it reconnects`,
+      );
+      this.#grace.start(id, a.grace.restartS, "restart");
+    }
+    return Promise.resolve(this.votes.reconcile());
+  }
+
+  /** An agent's grace period ended without it coming back: its votes go. */
+  #expire(id: number, why: GraceReason): void {
+    const a = this.agentById(id);
+    if (why === "restart" || (a !== undefined && a.grace.closeS > 0)) {
+      this.log.info(
+        `Agent "${
+          a?.name ?? id
+        }" did not come back within its ${why} grace period; releasing its votes`,
+      );
+    }
+    this.votes.releaseAgent(id);
+  }
+
+  #checkProtocols(a: Agent): void {
+    for (const p of a.grants.protocols.keys()) {
+      if (!this.protocols[p]) {
+        throw new TypeError(`Agent "${a.name}": protocol 0x${p.toString(16)} is not registered`);
       }
     }
   }
@@ -113,13 +201,81 @@ export class Platform {
     };
   }
 
-  /** Agents in id order. */
+  /** Agents in id order. After a hot-plug removal the ids have gaps. */
   get agents(): readonly Agent[] {
     return this.#agents;
   }
   agent(name: string): Agent | undefined {
     return this.#agents.find((a) => a.name === name);
   }
+  /** The agent with SCMI agent id `id`, while it is on the platform. */
+  agentById(id: number): Agent | undefined {
+    const list = this.#agents;
+    // Without removals agent i has id i + 1; after one, search.
+    const a = id >= 1 ? list[id - 1] : undefined;
+    return a?.id === id ? a : list.find((x) => x.id === id);
+  }
+
+  /** The id the next hot-plugged agent gets: one more than the highest id ever given. */
+  nextAgentId(): number {
+    return this.#lastId + 1;
+  }
+
+  /**
+   * Adds `agent` to the running platform (hot-plug, `vscmi ctl add-agent`). Its id must be
+   * above every id ever given (see {@linkcode nextAgentId}: ids of removed agents are never
+   * reused), its name free, every protocol it is granted registered. Its grants as they are
+   * now become its deployment defaults (what RESET_AGENT_CONFIGURATION reverts to). Other
+   * agents and their sessions are not touched. Throws RangeError or TypeError otherwise.
+   * The caller starts its transport afterwards.
+   */
+  addAgent(agent: Agent): void {
+    if (agent.id <= this.#lastId) {
+      throw new RangeError(
+        `Agent "${agent.name}": id ${agent.id} was already given; the next free id is ${
+          this.#lastId + 1
+        }`,
+      );
+    }
+    if (this.agent(agent.name) !== undefined) {
+      throw new RangeError(`Agent "${agent.name}" is already on the platform`);
+    }
+    this.#checkProtocols(agent);
+    for (const [id, grant] of agent.grants.protocols) {
+      const versions = this.protocols[id]!.def.versions;
+      if (grant.pin !== undefined && !versions.includes(grant.pin)) {
+        throw new RangeError(
+          `Agent "${agent.name}": ${this.protocols[id]!.def.name} does not speak version 0x${
+            grant.pin.toString(16)
+          }`,
+        );
+      }
+    }
+    this.#defaults.set(agent, agent.grants.clone());
+    this.#agents.push(agent);
+    this.#lastId = agent.id;
+  }
+
+  /**
+   * Removes `agent` from the running platform (`vscmi ctl remove-agent`): an explicit end
+   * ({@linkcode endAgent}: every session it has open is closed and its votes are released at
+   * once, whatever its grace) — then it leaves {@linkcode agents}. Base DISCOVER_AGENT and
+   * the permission commands answer NOT_FOUND for its id from now on, and the id is never
+   * given again. Stop its transport first so it cannot open a new session, and await
+   * `endAgent` first to know when the hardware has followed. Returns false when it was not
+   * on the platform.
+   */
+  removeAgent(agent: Agent): boolean {
+    const i = this.#agents.indexOf(agent);
+    if (i < 0) return false;
+    const out = this.endAgent(agent);
+    if (out instanceof Promise) out.catch(() => {}); // the book logs failures
+    this.#agents.splice(i, 1);
+    this.#defaults.delete(agent);
+    this.audit.forget(agent);
+    return true;
+  }
+
   /** Open sessions. */
   get sessions(): ReadonlySet<Session> {
     return this.#sessions;
@@ -131,6 +287,9 @@ export class Platform {
 
   /** Opens a session for `agent`: every protocol it may use gets its context and `open` hook. */
   openSession(agent: Agent, opts: SessionOptions): Session {
+    if (!this.#agents.includes(agent)) {
+      throw new RangeError(`Agent "${agent.name}" is not one of this platform's agents`);
+    }
     const s = new Session(agent, opts);
     for (const [id, grant] of agent.grants.protocols) {
       const rt = this.protocols[id];
@@ -156,6 +315,8 @@ export class Platform {
       ctx.rt.contexts.add(ctx);
     }
     this.#sessions.add(s);
+    // The agent is back: its votes (kept for a grace period) are its own again.
+    this.#grace.cancel(agent.id);
     return s;
   }
 
@@ -168,10 +329,11 @@ export class Platform {
 
   /**
    * Drops everything `agent` configured (BASE_RESET_AGENT_CONFIGURATION): each protocol
-   * context of its open sessions is closed, so plugins release its votes and per-session
-   * state, then opened again with fresh state. The sessions stay open, keep their negotiated
-   * versions and their queued platform→agent messages. `between` runs after every close and
-   * before the first open, e.g. to revert the agent's grants.
+   * context of its open sessions is closed, so plugins drop their per-session state, the
+   * agent's votes are released at once (an explicit end), and the contexts are opened again
+   * with fresh state. The sessions stay open, keep their negotiated versions and their queued
+   * platform→agent messages. `between` runs after the release and before the first open,
+   * e.g. to revert the agent's grants.
    */
   resetAgent(agent: Agent, between?: () => void): void {
     const ctxs: Ctx[] = [];
@@ -187,6 +349,8 @@ export class Platform {
         this.log.error(`${ctx.rt.def.name}: close for agent "${agent.name}" failed: ${e}`);
       }
     }
+    this.#grace.cancel(agent.id);
+    this.votes.releaseAgent(agent.id);
     between?.();
     for (const ctx of ctxs) {
       ctx.state = ctx.rt.def.open ? ctx.rt.def.open(ctx) : undefined;
@@ -203,8 +367,14 @@ export class Platform {
     this.#malformed.push(listener);
   }
 
-  /** Ends a session: each plugin's `close` releases what the agent held. Idempotent. */
-  closeSession(s: Session): void {
+  /**
+   * Ends a session: each plugin's `close` drops its per-session state (subscriptions,
+   * pending requests). The agent's votes outlive it as `how` says: by default they stay for
+   * the agent's close grace period unless another of its sessions is open or a new one opens
+   * first (0 s, the default, releases them at once); `"end"` releases them now; `"keep"`
+   * leaves them alone. While the server stops, votes are always kept. Idempotent.
+   */
+  closeSession(s: Session, how: SessionEnd = "close"): void {
     if (!s.open) return;
     s.open = false;
     for (const ctx of s.ctxs) {
@@ -218,6 +388,35 @@ export class Platform {
     }
     s.p2a?.clear();
     this.#sessions.delete(s);
+    if (how === "keep" || this.#stopping) return;
+    const agent = s.agent;
+    if (how === "end") {
+      this.#grace.cancel(agent.id);
+      this.votes.releaseAgent(agent.id);
+      return;
+    }
+    for (const other of this.#sessions) if (other.agent === agent) return;
+    this.#grace.start(agent.id, agent.grace.closeS, "close");
+  }
+
+  /**
+   * Ends `agent` explicitly (device reset, VM destroyed, `vscmi ctl remove-agent`): every
+   * session it has open is closed and its votes are released at once, whatever its grace.
+   * Resolves once the hardware has followed (failures are logged).
+   */
+  endAgent(agent: Agent): void | Promise<void> {
+    for (const s of [...this.#sessions]) if (s.agent === agent) this.closeSession(s, "keep");
+    this.#grace.cancel(agent.id);
+    return this.votes.releaseAgent(agent.id);
+  }
+
+  /**
+   * The server is stopping: from now on closing sessions keeps every vote (journaled, for
+   * the next start to restore) and no grace period runs out. Idempotent.
+   */
+  shutdown(): void {
+    this.#stopping = true;
+    this.#grace.clear();
   }
 
   /**
@@ -245,6 +444,10 @@ export class Platform {
     m.vid = -1;
     w.begin(h);
     w.limit(8 + s.agent.maxMsgSize);
+    const bucket = s.agent.bucket;
+    if (bucket !== null && !bucket.take(this.now())) {
+      return this.#reply(s, m, undefined, Status.BUSY, AuditWhy.RATE_LIMIT);
+    }
     if (headerType(h) !== MsgType.COMMAND) {
       return this.#reply(s, m, undefined, Status.PROTOCOL_ERROR);
     }
@@ -269,22 +472,71 @@ export class Platform {
       const phys = v < map.v2p.length ? map.v2p[v] : -1;
       if (phys < 0) return this.#reply(s, m, cmd, Status.NOT_FOUND);
       const needs = cmd.needs ?? Right.READ;
-      if ((map.rights[v] & needs) !== needs) return this.#reply(s, m, cmd, Status.DENIED);
       m.res = phys;
       m.vid = v;
+      if ((map.rights[v] & needs) !== needs) {
+        return this.#reply(s, m, cmd, Status.DENIED, AuditWhy.RIGHTS);
+      }
+      if (cmd.value !== undefined) {
+        const b = map.bounds[v];
+        const st = b === undefined ? Status.SUCCESS : checkBounds(ctx, cmd.value, r, phys, b);
+        if (st !== Status.SUCCESS) return this.#reply(s, m, cmd, st, AuditWhy.BOUNDS);
+      }
     }
+    const votes = this.votes;
+    const seq = votes.seq;
     let out;
     try {
       out = cmd.run(ctx, m);
     } catch (e) {
-      return this.#reply(s, m, cmd, this.#fault(s, ctx, cmd, e));
+      out = this.#fault(s, ctx, cmd, e);
     }
-    if (out instanceof Promise) return this.#settle(s, ctx, m, cmd, out);
+    if (out instanceof Promise) return this.#settle(s, ctx, m, cmd, out, seq);
+    if (votes.seq !== seq) {
+      // The command changed votes: the reply waits until the journal has them on disk.
+      const flushed = votes.durable();
+      if (flushed !== undefined) return this.#afterFlush(s, m, cmd, out ?? Status.SUCCESS, flushed);
+    }
     return this.#reply(s, m, cmd, out ?? Status.SUCCESS);
   }
 
-  #reply(s: Session, m: Msg, cmd: CommandDef | undefined, status: number): number {
+  /** Replies once the journal flush that holds the command's vote changes has completed. */
+  async #afterFlush(
+    s: Session,
+    m: Msg,
+    cmd: CommandDef,
+    status: number,
+    flushed: Promise<void>,
+  ): Promise<number> {
+    try {
+      await flushed;
+    } catch {
+      status = this.#notDurable(s, cmd);
+    }
+    return this.#reply(s, m, cmd, status);
+  }
+
+  /** The journal could not record a change: the agent must not see SUCCESS. */
+  #notDurable(s: Session, cmd: CommandDef): number {
+    this.log.once(
+      "error",
+      `journal:${s.agent.name}`,
+      `${cmd.name} for agent "${s.agent.name}": the vote journal could not record the change; answering GENERIC_ERROR`,
+    );
+    return Status.GENERIC_ERROR;
+  }
+
+  #reply(
+    s: Session,
+    m: Msg,
+    cmd: CommandDef | undefined,
+    status: number,
+    why: AuditWhy = AuditWhy.HANDLER,
+  ): number {
     if (status !== Status.SUCCESS) m.w.status(status);
+    if (status === Status.DENIED || why !== AuditWhy.HANDLER) {
+      this.audit.refused(s, m, cmd, status, why);
+    }
     if (this.tracer !== null) this.tracer(s, m, cmd, status);
     if (status === Status.PROTOCOL_ERROR && this.#malformed.length !== 0) {
       this.#tellMalformed(s, m.header);
@@ -308,12 +560,24 @@ export class Platform {
     m: Msg,
     cmd: CommandDef,
     p: Promise<void | Status>,
+    seq: number,
   ): Promise<number> {
     let status: number;
     try {
       status = (await p) ?? Status.SUCCESS;
     } catch (e) {
       status = this.#fault(s, ctx, cmd, e);
+    }
+    // Other agents' changes meanwhile do not hold this reply; this agent's own do.
+    if (this.votes.seqOf(s.agent.id) > seq) {
+      const flushed = this.votes.durable();
+      if (flushed !== undefined) {
+        try {
+          await flushed;
+        } catch {
+          status = this.#notDurable(s, cmd);
+        }
+      }
     }
     return this.#reply(s, m, cmd, status);
   }
@@ -338,8 +602,12 @@ export class Platform {
     return Status.GENERIC_ERROR;
   }
 
-  /** Closes every session and the drivers' resources. */
+  /**
+   * Stops the platform (see {@linkcode shutdown}) and closes every session, keeping every
+   * agent's votes for the next start.
+   */
   close(): void {
-    for (const s of [...this.#sessions]) this.closeSession(s);
+    this.shutdown();
+    for (const s of [...this.#sessions]) this.closeSession(s, "keep");
   }
 }

@@ -10,6 +10,7 @@ import type { Grants } from "./grants.ts";
 import type { Logger } from "./log.ts";
 import type { AnyProtocol } from "./protocol.ts";
 import type { Session } from "./session.ts";
+import type { VoteBook } from "./policy/vote_book.ts";
 
 /**
  * Told about every message the dispatcher answered PROTOCOL_ERROR (malformed traffic):
@@ -30,8 +31,13 @@ export interface PlatformEnv {
   readonly hw: HwTable;
   readonly vendor: VendorInfo;
   readonly log: Logger;
-  /** Agents in id order (agent i has id i + 1). */
+  /**
+   * Agents in id order. Ids start at 1 and have gaps once an agent was removed at run time
+   * (hot-plug): look agents up by id with {@linkcode agentById}, not by position.
+   */
   agents(): readonly Agent[];
+  /** The agent with SCMI agent id `id` (1 or more), while it is on the platform. */
+  agentById(id: number): Agent | undefined;
   /** Open sessions of every agent. */
   sessions(): Iterable<Session>;
   /** Protocol ids the platform implements, ascending, Base included. */
@@ -48,4 +54,10 @@ export interface PlatformEnv {
   resetAgent(agent: Agent, between?: () => void): void;
   /** Registers `listener` for messages the dispatcher answers PROTOCOL_ERROR. */
   onMalformed(listener: MalformedListener): void;
+  /**
+   * Every agent's votes: plugins create their stores here in `setup` (see
+   * `core/policy/vote_book.ts`); the platform releases an agent's votes when its grace
+   * period ends or at an explicit end.
+   */
+  readonly votes: VoteBook;
 }

@@ -24,6 +24,24 @@ export const Right = {
   WRITE: 2,
 } as const;
 
+/**
+ * A parameter that carries the value a command sets on its resource (a rate, a level, a
+ * voltage, a cap), for the dispatcher's check against the agent's bounds
+ * (`IdMap.bounds`): a u32 at byte `at` of the parameters, or an i32, or a u64 (low word
+ * first).
+ */
+export interface ValueParam<S = unknown, G = unknown> {
+  readonly at: number;
+  readonly u64?: boolean;
+  readonly i32?: boolean;
+  /**
+   * Turns the wire value into the unit bounds are written in (a level index into a level, a
+   * "no cap" 0 into Infinity). NaN skips the check: the handler refuses such a request on
+   * its own terms. Runs on the per-message path: no allocation.
+   */
+  readonly of?: (ctx: Ctx<S, G>, phys: number, raw: number) => number;
+}
+
 export interface CommandDef<S = unknown, G = unknown> {
   /** Specification name, e.g. `CLOCK_RATE_SET`. */
   readonly name: string;
@@ -38,6 +56,12 @@ export interface CommandDef<S = unknown, G = unknown> {
   readonly at?: number;
   /** Rights the agent needs on that resource (default READ); DENIED otherwise. */
   readonly needs?: number;
+  /**
+   * The parameter(s) holding the value this command sets on its resource. When the agent's
+   * grant bounds the resource, the dispatcher answers OUT_OF_RANGE for a value outside
+   * min–max and DENIED for one not among the allowed values, before the handler runs.
+   */
+  readonly value?: ValueParam<S, G> | readonly ValueParam<S, G>[];
   /** Lowest protocol version that has this command; NOT_SUPPORTED below it. */
   readonly since?: number;
   /**
@@ -144,6 +168,17 @@ export function defineProtocol<S = undefined, G = undefined>(
     if (typeof c.run !== "function") throw new TypeError(`${where}: ${c.name} has no run()`);
     if (c.resource && !(def.kinds ?? []).includes(c.resource)) {
       throw new TypeError(`${where}: ${c.name} names a "${c.resource}" but kinds does not list it`);
+    }
+    if (c.value !== undefined) {
+      if (c.resource === undefined) {
+        throw new TypeError(`${where}: ${c.name} declares a value but names no resource`);
+      }
+      const least = typeof c.params === "number" ? c.params : c.params.min;
+      for (const v of Array.isArray(c.value) ? c.value : [c.value]) {
+        if (v.at < 0 || v.at + (v.u64 ? 8 : 4) > least) {
+          throw new TypeError(`${where}: ${c.name} declares a value past its parameters`);
+        }
+      }
     }
   }
   return Object.freeze(def);

@@ -24,6 +24,7 @@ import { simDriver } from "../boards/drivers/sim.ts";
 
 // Transports, one line each.
 import { streamTransport } from "../transports/stream/mod.ts";
+import { vhostUserTransport } from "../transports/vhost-user/mod.ts";
 
 export const PROTOCOLS: readonly AnyProtocol[] = [
   baseProtocol,
@@ -44,4 +45,5 @@ export const DRIVERS: readonly DriverDef[] = [
 
 export const TRANSPORTS: readonly TransportDef[] = [
   streamTransport,
+  vhostUserTransport,
 ];

@@ -1,11 +1,15 @@
 /**
- * The server runner: builds the platform from a loaded deployment and starts every agent's
- * transport endpoint. It prints nothing; the command line reports what it returns.
+ * The server runner: builds the platform from a loaded deployment, starts the control socket
+ * (`vscmi ctl`) and every agent's transport endpoint, and adds or removes agents with their
+ * transports while serving. It prints nothing; the command line reports what it returns.
  * @module
  */
-import { buildPlatform } from "./build.ts";
+import type { Agent } from "./agent.ts";
+import { buildPlatform, makeAgent } from "./build.ts";
+import type { AddedAgent, ControlHost } from "./control/commands.ts";
+import { type ControlServer, startControl } from "./control/server.ts";
 import type { Logger } from "./log.ts";
-import type { Deployment } from "./manifest/mod.ts";
+import { type Deployment, loadAgents } from "./manifest/mod.ts";
 import type { Platform } from "./platform.ts";
 import { TRANSPORTS } from "./registry.ts";
 import { defaultRunDir, ensureRunDir } from "./rundir.ts";
@@ -22,6 +26,11 @@ export interface ServeOptions {
   traceWrite?: (line: string) => void;
   /** Transport types to choose from (default: the built-in ones). */
   transports?: readonly TransportDef[];
+  /**
+   * Serve the control socket `<runDir>/control.sock` for `vscmi ctl` (default true). It also
+   * keeps a second server from starting in the same run directory.
+   */
+  control?: boolean;
 }
 
 /** Where one agent reaches the server. */
@@ -35,10 +44,27 @@ export interface ServerEndpoint {
 
 export interface Server {
   readonly platform: Platform;
-  /** One per agent that declares a transport, in agent order. */
+  /** One per agent that declares a transport, in agent order (agents added later at the end). */
   readonly endpoints: readonly ServerEndpoint[];
   readonly runDir: string;
-  /** Stops every endpoint (sessions close, votes are released), then the drivers. Idempotent. */
+  /** Path of the control socket, or null when not serving one. */
+  readonly control: string | null;
+  /**
+   * Adds the agents of a file of `[[agent]]` tables (see `loadAgents`) to the running
+   * platform and starts their transports: all of them, or none. Throws ManifestError for a
+   * file with problems, Error when a transport cannot start.
+   */
+  addAgents(file: string): Promise<AddedAgent[]>;
+  /**
+   * Stops `agent`'s transport, ends it (sessions closed, votes released at once) and removes
+   * it from the platform; its id is never reused. Other agents are not disturbed. Resolves
+   * to false when no such agent is on the platform.
+   */
+  removeAgent(agent: Agent | string): Promise<boolean>;
+  /**
+   * Stops the control socket, every endpoint (sessions close, votes are released), then the
+   * drivers. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -56,41 +82,132 @@ export async function startServer(dep: Deployment, opts: ServeOptions = {}): Pro
     platform.tracer = createTracer(platform, { format: opts.trace, write: opts.traceWrite });
   }
 
-  const handles: TransportHandle[] = [];
+  /** Running transports by agent, in start order. */
+  const handles = new Map<Agent, { handle: TransportHandle; endpoint: ServerEndpoint }>();
   const endpoints: ServerEndpoint[] = [];
+  let control: ControlServer | null = null;
   let closed: Promise<void> | null = null;
   const close = (): Promise<void> =>
     closed ??= (async () => {
-      for (const h of handles.reverse()) {
+      try {
+        await control?.close();
+      } catch (e) {
+        log.error(`Stopping the control socket failed: ${e instanceof Error ? e.message : e}`);
+      }
+      for (const { handle } of [...handles.values()].reverse()) {
         try {
-          await h.close();
+          await handle.close();
         } catch (e) {
           log.error(`Stopping an endpoint failed: ${e instanceof Error ? e.message : e}`);
         }
       }
+      handles.clear();
       await built.close();
     })();
 
+  /** Starts `agent`'s transport, when it declares one. */
+  async function startEndpoint(agent: Agent): Promise<void> {
+    const decl = agent.transport;
+    if (decl === undefined) return;
+    const def = transports.find((t) => t.name === decl.type);
+    if (def === undefined) {
+      throw new TypeError(
+        `Agent "${agent.name}": unknown transport "${decl.type}" (known: ${
+          transports.map((t) => t.name).join(", ")
+        })`,
+      );
+    }
+    const handle = await def.start({ platform, agent, options: decl.options, runDir, log });
+    const endpoint = { agent: agent.name, type: def.name, address: handle.address };
+    handles.set(agent, { handle, endpoint });
+    endpoints.push(endpoint);
+  }
+
+  /** Stops `agent`'s transport, if one runs; its sessions close with it. */
+  async function stopEndpoint(agent: Agent): Promise<void> {
+    const running = handles.get(agent);
+    if (running === undefined) return;
+    handles.delete(agent);
+    endpoints.splice(endpoints.indexOf(running.endpoint), 1);
+    await running.handle.close();
+  }
+
+  async function addAgents(file: string): Promise<AddedAgent[]> {
+    if (closed) throw new Error("The server is stopping");
+    const decls = await loadAgents(file, platform.board, {
+      protocols: platform.protocolIds.map((id) => platform.protocols[id]!.def),
+      transports,
+      taken: platform.agents.map((a) => a.name),
+    });
+    const added: Agent[] = [];
+    try {
+      for (const decl of decls) {
+        const agent = makeAgent(dep, decl, platform.nextAgentId() - 1);
+        platform.addAgent(agent);
+        added.push(agent);
+        await startEndpoint(agent);
+        log.info(`vscmi: added agent "${agent.name}" (id ${agent.id})`);
+      }
+    } catch (e) {
+      for (const a of added.reverse()) {
+        await stopEndpoint(a).catch(() => {});
+        platform.removeAgent(a);
+      }
+      throw e;
+    }
+    return added.map((a) => {
+      const ep = handles.get(a)?.endpoint;
+      return {
+        id: a.id,
+        name: a.name,
+        transport: ep ? { type: ep.type, address: ep.address } : null,
+      };
+    });
+  }
+
+  async function removeAgent(which: Agent | string): Promise<boolean> {
+    const agent = typeof which === "string" ? platform.agent(which) : which;
+    if (agent === undefined || !platform.agents.includes(agent)) return false;
+    try {
+      await stopEndpoint(agent);
+    } finally {
+      // An explicit end: votes go now, whatever the agent's grace; wait for the hardware.
+      await platform.endAgent(agent);
+      platform.removeAgent(agent);
+    }
+    log.info(`vscmi: removed agent "${agent.name}" (id ${agent.id})`);
+    return true;
+  }
+
+  const host: ControlHost = {
+    platform,
+    endpoint(agent) {
+      const ep = handles.get(agent)?.endpoint;
+      return ep ? { type: ep.type, address: ep.address } : undefined;
+    },
+    addAgents,
+    async removeAgent(agent) {
+      await removeAgent(agent);
+    },
+  };
+
   try {
     await ensureRunDir(runDir);
-    for (const agent of platform.agents) {
-      const decl = agent.transport;
-      if (decl === undefined) continue;
-      const def = transports.find((t) => t.name === decl.type);
-      if (def === undefined) {
-        throw new TypeError(
-          `Agent "${agent.name}": unknown transport "${decl.type}" (known: ${
-            transports.map((t) => t.name).join(", ")
-          })`,
-        );
-      }
-      const h = await def.start({ platform, agent, options: decl.options, runDir, log });
-      handles.push(h);
-      endpoints.push({ agent: agent.name, type: def.name, address: h.address });
-    }
+    if (opts.control ?? true) control = await startControl(host, { runDir, log });
+    for (const agent of platform.agents) await startEndpoint(agent);
   } catch (e) {
     await close();
     throw e;
   }
-  return { platform, endpoints, runDir, close };
+  return {
+    platform,
+    endpoints,
+    runDir,
+    get control() {
+      return control?.path ?? null;
+    },
+    addAgents,
+    removeAgent,
+    close,
+  };
 }

@@ -23,8 +23,12 @@
  * - NOTIFY_ERRORS exists only for sessions with a platform→agent channel (otherwise
  *   PROTOCOL_MESSAGE_ATTRIBUTES says NOT_FOUND and the command NOT_SUPPORTED); reserved
  *   bits → INVALID_PARAMETERS. The subscription belongs to the session.
- * - Permission commands: untrusted caller → DENIED; `agent_id` other than 0 and 1..n →
- *   NOT_FOUND; unknown `device_id` → NOT_FOUND; reserved bits in `flags` (or in `command_id`
+ * - Agents added and removed at run time (`vscmi ctl add-agent`/`remove-agent`): ids are
+ *   never reused, so ids can have gaps. PROTOCOL_ATTRIBUTES num_agents is the highest id of
+ *   an agent present; DISCOVER_AGENT and the permission commands answer NOT_FOUND for the id
+ *   of a removed agent.
+ * - Permission commands: untrusted caller → DENIED; `agent_id` other than 0 and the ids of
+ *   agents present → NOT_FOUND; unknown `device_id` → NOT_FOUND; reserved bits in `flags` (or in `command_id`
  *   above the protocol byte) → INVALID_PARAMETERS; a protocol the platform lacks, or Base →
  *   NOT_FOUND; `agent_id` 0 (the platform, whose access no agent changes) → DENIED. A trusted
  *   agent may act on itself. What the grant table does is in `core/permissions.ts`.
@@ -96,9 +100,25 @@ function visibleCount(ctx: BaseCtx): number {
   return n;
 }
 
-/** The agent `id` names (1..n), or undefined; 0 (the platform) is handled by callers. */
+/**
+ * The agent `id` names while it is on the platform, or undefined (a removed agent's id
+ * included); 0 (the platform) is handled by callers.
+ */
 function agentById(ctx: BaseCtx, id: number): Agent | undefined {
-  return id >= 1 ? ctx.env.agents()[id - 1] : undefined;
+  return ctx.env.agentById(id);
+}
+
+/**
+ * num_agents of PROTOCOL_ATTRIBUTES: the highest id of an agent on the platform, so every
+ * agent present has an id in 1..num_agents as clients expect (Linux walks DISCOVER_AGENT over
+ * 0..num_agents-1). Without hot-plug this is the number of agents; after `vscmi ctl
+ * remove-agent` the ids of removed agents below it are gaps that DISCOVER_AGENT answers
+ * NOT_FOUND. At most 255 (an 8-bit field).
+ */
+function numAgents(ctx: BaseCtx): number {
+  const agents = ctx.env.agents();
+  const last = agents.length === 0 ? 0 : agents[agents.length - 1].id;
+  return Math.min(last, 0xff);
 }
 
 /** BASE_ERROR_EVENT's event id. */
@@ -198,14 +218,14 @@ export const baseProtocol = defineProtocol<BaseSession, BaseShared>({
   commands: {
     /**
      * §4.2.2.2 PROTOCOL_ATTRIBUTES. a2p: —. p2a: u32 attributes = num_protocols (7:0,
-     * protocols this agent may use other than Base) | num_agents (15:8) | reserved (31:16).
+     * protocols this agent may use other than Base) | num_agents (15:8, see
+     * {@linkcode numAgents}) | reserved (31:16).
      */
     [BaseMsg.PROTOCOL_ATTRIBUTES]: {
       name: "PROTOCOL_ATTRIBUTES",
       params: 0,
       run(ctx, m) {
-        const agents = Math.min(ctx.env.agents().length, 0xff);
-        m.w.u32(Math.min(visibleCount(ctx), 0xff) | (agents << 8));
+        m.w.u32(Math.min(visibleCount(ctx), 0xff) | (numAgents(ctx) << 8));
       },
     },
     /** §4.2.2.4 BASE_DISCOVER_VENDOR. a2p: —. p2a: char vendor_identifier[16]. */

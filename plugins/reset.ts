@@ -12,8 +12,11 @@
  * autonomous reset also drops the caller's own hold. Operations on one domain run one at a
  * time in arrival order; a command that finds its domain busy waits for it.
  *
- * A session that ends (or loses a domain at run time, `onRevoke`) withdraws its holds; the
- * hardware then follows the remaining holders.
+ * Holds are the agent's votes (store `reset.assert` of the platform's vote book), recorded
+ * when the command arrives; the hardware operation runs in its turn. They belong to the
+ * agent, not its session: the platform withdraws them when the agent's grace period ends, at
+ * an explicit end, or when it loses the domain (`onRevoke`); the domain then follows the
+ * remaining holders.
  *
  * RESET_ISSUED goes to the agents subscribed to the domain other than the one that reset it,
  * for every autonomous reset and explicit assert the platform accepts (a de-assert issues no
@@ -31,6 +34,9 @@ import { defineProtocol, Right } from "../core/protocol.ts";
 import type { Ctx } from "../core/session.ts";
 import { ScmiError, Status } from "../core/status.ts";
 import { OnVotes } from "../core/votes.ts";
+
+/** Name of the reset protocol's store in the vote book. */
+export const RESET_STORE = "reset.assert";
 
 /** Reset domain protocol message ids (commands; RESET is also its delayed response's id). */
 export const ResetMsg = {
@@ -82,13 +88,15 @@ function noop(): void {}
  */
 export class ResetArbiter {
   /** Agents holding each domain asserted by explicit assert. */
-  readonly votes: OnVotes = new OnVotes();
+  readonly votes: OnVotes;
   readonly #hw: readonly (ResetHw | undefined)[];
   /** Physical id → settles when the last queued operation on it has finished. */
   readonly #tail = new Map<number, Promise<void>>();
 
-  constructor(hw: readonly (ResetHw | undefined)[]) {
+  /** `votes`: where holds are kept (the vote book's store; a private one by default). */
+  constructor(hw: readonly (ResetHw | undefined)[], votes: OnVotes = new OnVotes()) {
     this.#hw = hw;
+    this.votes = votes;
   }
 
   /** Whether an operation is under way or queued on `phys`. */
@@ -97,33 +105,42 @@ export class ResetArbiter {
   }
 
   /**
-   * Performs `action` for `agent` on `phys`: at once when the domain is idle (synchronously
-   * unless the driver blocks), otherwise after the operations queued before it. A driver
-   * failure undoes the agent's vote and is thrown (or rejected) to the caller.
+   * Performs `action` for `agent` on `phys`. The agent's hold changes now (an assert holds
+   * the domain, a de-assert or an autonomous reset drops the hold); the hardware operation
+   * runs at once when the domain is idle (synchronously unless the driver blocks), otherwise
+   * after the operations queued before it, and then does what the holders at that moment
+   * call for. A driver failure restores the agent's hold as it was and is thrown (or
+   * rejected) to the caller.
    */
   run(phys: number, action: ResetAction, agent: number, state: number): void | Promise<void> {
-    const prev = this.#tail.get(phys);
-    if (prev === undefined) return this.#track(phys, this.#exec(phys, action, agent, state));
-    return this.#track(phys, prev.then(() => this.#exec(phys, action, agent, state)));
+    const votes = this.votes;
+    const held = votes.has(agent, phys);
+    const now = action === ResetAction.ASSERT;
+    votes.vote(agent, phys, now);
+    const undo = (e: unknown): never => {
+      if (votes.has(agent, phys) === now) votes.vote(agent, phys, held);
+      throw e;
+    };
+    let out: void | Promise<void>;
+    try {
+      out = this.#queue(phys, () => this.#exec(phys, action, state));
+    } catch (e) {
+      return undo(e);
+    }
+    if (out instanceof Promise) return out.catch(undo);
   }
 
   /**
-   * Withdraws every hold of `agent` (its session ended) and brings each domain it held, or
-   * that is busy, back to what the remaining holders want. Failures go to `onError`.
+   * Brings `phys` in line with its holders — asserted while any agent holds it, released
+   * otherwise — after the operations queued before. For holds withdrawn outside a command.
    */
-  release(agent: number, onError: (phys: number, e: unknown) => void): void {
-    const touched = new Set([...this.votes.heldBy(agent), ...this.#tail.keys()]);
-    for (const phys of touched) this.releaseOne(agent, phys, onError);
+  sync(phys: number): void | Promise<void> {
+    return this.#queue(phys, () => this.#exec(phys, ResetAction.DEASSERT, ResetState.COLD));
   }
 
-  /** Withdraws `agent`'s hold on `phys` (queued after what is under way there). */
-  releaseOne(agent: number, phys: number, onError: (phys: number, e: unknown) => void): void {
-    try {
-      const out = this.run(phys, ResetAction.DEASSERT, agent, ResetState.COLD);
-      if (out instanceof Promise) out.catch((e) => onError(phys, e));
-    } catch (e) {
-      onError(phys, e);
-    }
+  #queue(phys: number, job: () => void | Promise<void>): void | Promise<void> {
+    const prev = this.#tail.get(phys);
+    return this.#track(phys, prev === undefined ? job() : prev.then(job));
   }
 
   #track(phys: number, out: void | Promise<void>): void | Promise<void> {
@@ -136,41 +153,22 @@ export class ResetArbiter {
     return out;
   }
 
-  #exec(phys: number, action: ResetAction, agent: number, state: number): void | Promise<void> {
+  /** The hardware side of `action` on `phys`, given the holders now. */
+  #exec(phys: number, action: ResetAction, state: number): void | Promise<void> {
     const hw = this.#hw[phys];
     if (hw === undefined) throw new TypeError(`Reset ${phys} has no driver`);
-    const votes = this.votes;
-    const held = votes.has(agent, phys);
-    let out: void | Promise<void>;
+    const asserted = this.votes.effective(phys);
     switch (action) {
       case ResetAction.ASSERT:
-        votes.vote(agent, phys, true);
-        if (hw.isAsserted(phys)) return;
-        break;
       case ResetAction.DEASSERT:
-        votes.vote(agent, phys, false);
-        if (votes.effective(phys) || !hw.isAsserted(phys)) return;
-        break;
+        if (hw.isAsserted(phys) === asserted) return;
+        return hw.setAsserted(phys, asserted, state);
       case ResetAction.PULSE:
-        votes.vote(agent, phys, false);
-        if (votes.effective(phys)) return;
-        break;
+        // Held by another agent: the domain is already in reset and leaves it with them.
+        if (asserted) return;
+        return hw.pulse(phys, state);
       default:
         throw new TypeError(`Unknown reset action ${action satisfies never}`);
-    }
-    try {
-      out = action === ResetAction.PULSE
-        ? hw.pulse(phys, state)
-        : hw.setAsserted(phys, action === ResetAction.ASSERT, state);
-    } catch (e) {
-      votes.vote(agent, phys, held);
-      throw e;
-    }
-    if (out instanceof Promise) {
-      return out.catch((e) => {
-        votes.vote(agent, phys, held);
-        throw e;
-      });
     }
   }
 }
@@ -268,12 +266,6 @@ function completeLater(ctx: ResetCtx, m: Msg, out: void | Promise<void>): void {
   else send(Status.SUCCESS);
 }
 
-function releaseFailed(ctx: ResetCtx, phys: number, e: unknown): void {
-  ctx.env.log.error(
-    `reset: releasing domain ${phys} held by agent "${ctx.agent.name}" failed: ${e}`,
-  );
-}
-
 /** The Reset domain management protocol plugin. */
 export const resetProtocol = defineProtocol<ResetSession, ResetShared>({
   id: 0x16,
@@ -283,17 +275,21 @@ export const resetProtocol = defineProtocol<ResetSession, ResetShared>({
   setup(env) {
     const descs: (ResetDesc | undefined)[] = [];
     for (const d of env.board.reset) descs[d.id] = d;
-    return { arbiter: new ResetArbiter(env.hw.reset), descs };
+    const votes = env.votes.onOff(RESET_STORE, {
+      kind: "reset",
+      apply: (phys) => arbiter.sync(phys),
+    });
+    const arbiter = new ResetArbiter(env.hw.reset, votes);
+    return { arbiter, descs };
   },
   open: () => ({ subscribed: new Set<number>() }),
   close(ctx) {
     ctx.state.subscribed.clear();
-    ctx.shared.arbiter.release(ctx.agent.id, (phys, e) => releaseFailed(ctx, phys, e));
   },
   onRevoke(ctx, kind, phys) {
     if (kind !== "reset") return;
     ctx.state.subscribed.delete(phys);
-    ctx.shared.arbiter.releaseOne(ctx.agent.id, phys, (p, e) => releaseFailed(ctx, p, e));
+    ctx.env.votes.withdraw(RESET_STORE, ctx.agent.id, phys);
   },
   commands: {
     /** §4.8.2.2. a2p: —. p2a: u32 attributes (bits 15:0 domains visible, rest reserved). */

@@ -209,3 +209,197 @@ Deno.test("serve in the background, then call → the vendor; SIGTERM stops it c
   assert(stdout.includes("deno task vscmi call --socket"), stdout);
   await Deno.remove(runDir, { recursive: true });
 });
+
+Deno.test("call clock|reset|power|system: each command answers --help with its usage, exit 0", async () => {
+  const cases: [string[], string][] = [
+    [["call", "clock"], "  set-rate "],
+    [["call", "clock", "set-rate", "--help"], "Usage: vscmi call … clock set-rate CLOCK RATE"],
+    [["call", "reset", "pulse", "--help"], "Usage: vscmi call … reset pulse DOMAIN [--async]"],
+    [["call", "power", "set", "-h"], "Usage: vscmi call … power set DOMAIN on|off|STATE"],
+    [["call", "system", "watch", "--help"], "Usage: vscmi call … system watch [--count]"],
+  ];
+  for (const [args, usage] of cases) {
+    const r = await vscmi(...args);
+    assertEquals(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+    assert(r.stdout.includes(usage), `${args.join(" ")}:\n${r.stdout}`);
+  }
+});
+
+Deno.test("serve, then call clock list / set-rate, reset pulse, power set → decoded output", async () => {
+  const runDir = await Deno.makeTempDir({ prefix: "vscmi-cli-run-" });
+  const server = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "serve", "--run-dir", runDir],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const output = server.output();
+  const call = (agent: string, ...args: string[]) =>
+    vscmi("call", "--agent", agent, "--run-dir", runDir, ...args);
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await Deno.lstat(`${runDir}/host.sock`);
+        break;
+      } catch {
+        if (Date.now() > deadline) throw new Error("The server did not create its sockets");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    // vm1 sees 10 clocks (examples/sim/vscmi.toml); uart0_clk is its clock 0.
+    const list = await call("vm1", "clock", "list");
+    assertEquals(list.code, 0, list.stderr);
+    const rows = list.stdout.trimEnd().split("\n");
+    assertEquals(rows.length, 11);
+    assertEquals(rows[1].split(/\s{2,}/), [
+      "0",
+      "uart0_clk",
+      "off",
+      "24MHz",
+      "24MHz, 48MHz, 96MHz",
+      "-",
+    ]);
+
+    const set = await call("vm1", "clock", "set-rate", "uart0_clk", "50MHz", "--round", "up");
+    assertEquals([set.code, set.stdout], [0, "done: 96MHz (96000000 Hz)\n"], set.stderr);
+    const json = await call("vm1", "--json", "clock", "set-rate", "6", "100MHz", "--async");
+    assertEquals(json.code, 0, json.stderr);
+    assertEquals(JSON.parse(json.stdout), {
+      ok: true,
+      id: 6,
+      requested: 100_000_000,
+      rate: 100_000_000,
+      async: true,
+    });
+    const bad = await call("vm1", "clock", "set-rate", "0", "1GHz");
+    assertEquals(bad.code, 1);
+    assertEquals(bad.stderr, "error: CLOCK_RATE_SET answered INVALID_PARAMETERS\n");
+
+    // gpu_rst (vm1's domain 4) resets asynchronously: the command waits for RESET_COMPLETE.
+    const pulse = await call("vm1", "reset", "pulse", "gpu_rst", "--async");
+    assertEquals([pulse.code, pulse.stdout], [0, "reset done, asynchronously\n"], pulse.stderr);
+
+    const on = await call("vm1", "power", "set", "pd_gpu", "on", "--async");
+    assertEquals([on.code, on.stdout], [0, "done: on asynchronously (domain now on)\n"], on.stderr);
+    const usage = await call("vm1", "power", "set", "pd_gpu", "bright");
+    assertEquals(usage.code, 2);
+    assert(usage.stderr.startsWith("error: The power state (on, off or a power-state word)"));
+
+    const denied = await call("vm2", "system", "set", "shutdown");
+    assertEquals(denied.code, 1);
+    assertEquals(denied.stderr, "error: SYSTEM_POWER_STATE_SET answered DENIED\n");
+  } finally {
+    server.kill("SIGTERM");
+  }
+  const out = await output;
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  await Deno.remove(runDir, { recursive: true });
+});
+
+Deno.test("call perf|sensor|voltage|powercap|pinctrl: commands answer --help with their usage", async () => {
+  const cases: [string[], string][] = [
+    [["call", "sensor"], "  trip "],
+    [["call", "perf", "limits", "--help"], "Usage: vscmi call … perf limits DOMAIN [MIN MAX]"],
+    [["call", "sensor", "read", "-h"], "Usage: vscmi call … sensor read SENSOR [--async]"],
+    [
+      ["call", "voltage", "set", "--help"],
+      "Usage: vscmi call … voltage set DOMAIN LEVEL [--async]",
+    ],
+    [["call", "powercap", "watch", "--help"], "powercap watch DOMAIN [--low] [--high] [--count]"],
+    [["call", "pinctrl", "configure", "--help"], "pinctrl configure pin|group ID [TYPE=VALUE…]"],
+  ];
+  for (const [args, usage] of cases) {
+    const r = await vscmi(...args);
+    assertEquals(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+    assert(r.stdout.includes(usage), `${args.join(" ")}:\n${r.stdout}`);
+  }
+});
+
+Deno.test("serve, then call perf, sensor, voltage, powercap and pinctrl → decoded output", async () => {
+  const runDir = await Deno.makeTempDir({ prefix: "vscmi-cli-run-" });
+  const server = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "serve", "--run-dir", runDir],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const output = server.output();
+  const call = (agent: string, ...args: string[]) =>
+    vscmi("call", "--agent", agent, "--run-dir", runDir, ...args);
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await Deno.lstat(`${runDir}/host.sock`);
+        break;
+      } catch {
+        if (Date.now() > deadline) throw new Error("The server did not create its sockets");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    // The host's clusters (boards/sim.toml: levels in MHz, costs in mW, sustained 1608).
+    const perf = await call("host", "perf", "list");
+    assertEquals(perf.code, 0, perf.stderr);
+    assertEquals(perf.stdout.split("\n")[2].split(/\s{2,}/), [
+      "0",
+      "cpu_cluster0",
+      "408–1800 (8)",
+      "1608 (1.608GHz)",
+      "1ms",
+      "set-level,set-limits,notify",
+    ]);
+    const set = await call("host", "perf", "set", "cpu_cluster1", "1800");
+    assertEquals([set.code, set.stdout], [0, "ok\n"], set.stderr);
+    const level = await call("host", "--json", "perf", "get", "1");
+    assertEquals(JSON.parse(level.stdout), {
+      domain: 1,
+      name: "cpu_cluster1",
+      level: 1800,
+      hz: 1_800_000_000,
+    });
+
+    // board_temp is a constant 31.5 °C; gpu_temp reads asynchronously.
+    const temp = await call("host", "sensor", "read", "board_temp");
+    assertEquals([temp.code, temp.stdout], [0, "board_temp: 31.5°C\n"], temp.stderr);
+    const gpu = await call("vm1", "--json", "sensor", "read", "gpu_temp", "--async");
+    assertEquals(gpu.code, 0, gpu.stderr);
+    const reading = JSON.parse(gpu.stdout).readings[0];
+    assert(reading.unit === "°C" && reading.value >= 35000 && reading.value <= 85000, gpu.stdout);
+
+    const volt = await call("vm2", "voltage", "set", "vdd_dsp", "900mV", "--async");
+    assertEquals([volt.code, volt.stdout], [0, "ok: 900mV (completed asynchronously)\n"]);
+    const bad = await call("vm2", "voltage", "set", "vdd_dsp", "1.2V");
+    assertEquals([bad.code, bad.stderr], [
+      1,
+      "error: VOLTAGE_LEVEL_SET answered INVALID_PARAMETERS\n",
+    ]);
+    const usage = await call("vm2", "voltage", "set", "vdd_dsp", "high");
+    assertEquals(usage.code, 2);
+    assert(usage.stderr.startsWith("error: LEVEL must be a whole number of µV"), usage.stderr);
+
+    const cap = await call("host", "powercap", "get", "soc_cap");
+    assertEquals([cap.code, cap.stdout], [0, "soc_cap: 8W\n"], cap.stderr);
+    const measure = await call("host", "powercap", "measure", "0");
+    assert(/^soc_cap: [\d.]+m?W averaged over 10ms\n$/.test(measure.stdout), measure.stdout);
+
+    const pins = await call("vm2", "pinctrl", "list", "functions");
+    assertEquals(pins.code, 0, pins.stderr);
+    assertEquals(pins.stdout.split("\n").slice(1, 5), [
+      "functions:",
+      "  0  uart1  uart1_pins,uart1_fc_pins",
+      "  1  pwm0   pwm0_pins",
+      "  2  gpio   gpio_b_pins",
+    ]);
+    const none = await call("host", "pinctrl", "list");
+    assertEquals(none.code, 1);
+    assertEquals(none.stderr, "error: PROTOCOL_ATTRIBUTES answered NOT_SUPPORTED\n");
+  } finally {
+    server.kill("SIGTERM");
+  }
+  const out = await output;
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  await Deno.remove(runDir, { recursive: true });
+});

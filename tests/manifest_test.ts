@@ -69,19 +69,27 @@ Deno.test("examples/sim/vscmi.toml loads: three stream agents on the sim board",
   assertEquals(dep.agents.map((a) => a.name), ["vm1", "vm2", "host"]);
   assertEquals(dep.agents.map((a) => a.trusted), [false, false, true]);
   assertEquals(dep.agents.map((a) => a.maxMsgSize), [128, 128, 256]);
-  for (const a of dep.agents) {
+  const common = [
+    ["base", 0x10, undefined],
+    ["clock", 0x14, undefined],
+    ["reset", 0x16, undefined],
+    ["power", 0x11, undefined],
+    ["perf", 0x13, undefined],
+    ["system", 0x12, undefined],
+    ["sensor", 0x15, undefined],
+    ["voltage", 0x17, undefined],
+    ["powercap", 0x18, undefined],
+  ];
+  // The guests also get pin control; the host's devices have no pins.
+  const expected = [
+    [...common, ["pinctrl", 0x19, undefined]],
+    [...common, ["pinctrl", 0x19, undefined]],
+    common,
+  ];
+  dep.agents.forEach((a, i) => {
     assertEquals(a.transport, { type: "stream", options: {} });
-    assertEquals(a.protocols.map((p) => [p.name, p.id, p.pin]), [
-      ["base", 0x10, undefined],
-      ["clock", 0x14, undefined],
-      ["reset", 0x16, undefined],
-      ["power", 0x11, undefined],
-      ["perf", 0x13, undefined],
-      ["system", 0x12, undefined],
-      ["sensor", 0x15, undefined],
-      ["voltage", 0x17, undefined],
-    ]);
-  }
+    assertEquals(a.protocols.map((p) => [p.name, p.id, p.pin]), expected[i]);
+  });
   assertEquals(dep.agents.map((a) => a.systemPower), [undefined, undefined, { action: "board" }]);
   const text = await Deno.readTextFile(defaultDeploymentPath());
   const headers = text.split("\n").flatMap((l, i) => l === "[[agent]]" ? [i + 1] : []);
@@ -240,7 +248,7 @@ Deno.test("unknown key in a board table → problem at the key", async () => {
       1,
       "clock[0].colour",
       'Expected one of the keys "id", "name", "driver", "rates", "range", "rate", "enabled", ' +
-        '"parents", "parent", "latency_us", "enable_latency_us", "config", got "colour"',
+        '"parents", "parent", "latency_us", "enable_latency_us", "config", "policy", got "colour"',
     ),
   ]);
 });

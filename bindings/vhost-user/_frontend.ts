@@ -8,6 +8,7 @@
 import { EventFd } from "./eventfd.ts";
 import { C, closeFd, libc, unwrap, unwrapAgain } from "./libc.ts";
 import { Mapping } from "./mmap.ts";
+import { Req } from "./protocol.ts";
 import { connectUnix, FdSocket } from "./socket.ts";
 
 /** Where the test guest's RAM starts, guest-physical. */
@@ -22,10 +23,14 @@ export class TestGuestMemory {
   readonly bytes: Uint8Array;
   readonly dv: DataView;
 
-  constructor(readonly size = 1 << 20, readonly gpa = GUEST_BASE) {
-    const name = new TextEncoder().encode("vscmi-test-guest\0");
-    this.fd = unwrap(libc().memfd_create(name, C.MFD_CLOEXEC), "memfd_create");
-    unwrap(libc().ftruncate(this.fd, BigInt(size)), "ftruncate");
+  /** A new memfd of `size` bytes at `gpa`, or (with `fd`) another mapping of an existing one. */
+  constructor(readonly size = 1 << 20, readonly gpa = GUEST_BASE, fd = -1) {
+    if (fd < 0) {
+      const name = new TextEncoder().encode("vscmi-test-guest\0");
+      fd = unwrap(libc().memfd_create(name, C.MFD_CLOEXEC), "memfd_create");
+      unwrap(libc().ftruncate(fd, BigInt(size)), "ftruncate");
+    }
+    this.fd = fd;
     this.map = new Mapping(this.fd, size);
     this.bytes = this.map.bytes;
     this.dv = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
@@ -100,10 +105,14 @@ export class DriverRing {
     return head;
   }
 
-  /** Puts `head` in the available ring and bumps avail.idx. */
+  /**
+   * Puts `head` in the available ring and bumps avail.idx. Also sets used_event (read by a
+   * device with EVENT_IDX) so the next used buffer interrupts.
+   */
   publish(head: number): void {
     const dv = this.mem.dv;
     const a = this.#off(this.avail);
+    dv.setUint16(a + 4 + 2 * this.size, this.#usedSeen, true);
     dv.setUint16(a + 4 + 2 * (this.#availIdx % this.size), head, true);
     this.#availIdx = (this.#availIdx + 1) & 0xffff;
     dv.setUint16(a + 2, this.#availIdx, true);
@@ -146,7 +155,7 @@ export class Frontend {
   }
 
   /** Connects to a back-end listening at `path`, retrying while the socket is not there. */
-  static async connect(path: string, timeoutMs = 2000): Promise<Frontend> {
+  static async connect(path: string, timeoutMs = 10_000): Promise<Frontend> {
     const t0 = Date.now();
     for (;;) {
       try {
@@ -170,7 +179,7 @@ export class Frontend {
   }
 
   /** Waits for one reply (or rejects after `timeoutMs`, or when the back-end hangs up). */
-  async reply(timeoutMs = 2000): Promise<Reply> {
+  async reply(timeoutMs = 10_000): Promise<Reply> {
     const t0 = Date.now();
     for (;;) {
       if (this.#have >= 12) {
@@ -201,7 +210,7 @@ export class Frontend {
   }
 
   /** Resolves true once the back-end has closed the connection (false after `timeoutMs`). */
-  async closedByPeer(timeoutMs = 2000): Promise<boolean> {
+  async closedByPeer(timeoutMs = 10_000): Promise<boolean> {
     const t0 = Date.now();
     const scratch = new Uint8Array(new ArrayBuffer(256));
     for (;;) {
@@ -282,7 +291,7 @@ export class RingFds {
   }
 
   /** Waits until the back-end signalled the call eventfd; returns the count. */
-  async waitCall(timeoutMs = 2000): Promise<number> {
+  async waitCall(timeoutMs = 10_000): Promise<number> {
     const t0 = Date.now();
     for (;;) {
       const n = this.call.drain();
@@ -306,4 +315,46 @@ export function readable(fd: number): boolean {
   dv.setInt32(0, fd, true);
   dv.setInt16(4, C.POLLIN, true);
   return unwrapAgain(libc().poll(pfd, 1n, 0), "poll") > 0;
+}
+
+/** Header flags: version 1 and NEED_REPLY. */
+export const NEED_REPLY = 0x1 | 0x8;
+
+/**
+ * QEMU's start-up sequence, up to running rings 0 and 1 of `size` entries (placed by
+ * {@linkcode ringLayout}); accepts every feature offered. Returns the ring doorbells.
+ */
+export async function startUp(fe: Frontend, mem: TestGuestMemory, size = 8): Promise<RingFds[]> {
+  const expect0 = async () => {
+    const r = await fe.reply();
+    if (r.payload.getBigUint64(0, true) !== 0n) throw new Error(`Request ${r.request} failed`);
+  };
+  const features = await fe.getU64(Req.GET_FEATURES);
+  const pf = await fe.getU64(Req.GET_PROTOCOL_FEATURES);
+  fe.send(Req.SET_PROTOCOL_FEATURES, P.u64(pf));
+  const queues = await fe.getU64(Req.GET_QUEUE_NUM);
+  if (queues !== 2n) throw new Error(`GET_QUEUE_NUM answered ${queues}`);
+  fe.send(Req.SET_OWNER);
+  fe.send(Req.SET_FEATURES, P.u64(features));
+  fe.send(
+    Req.SET_MEM_TABLE,
+    P.memTable([{ gpa: mem.gpa, size: mem.size, uva: mem.uva(mem.gpa) }]),
+    [mem.fd],
+    NEED_REPLY,
+  );
+  await expect0();
+  const rings: RingFds[] = [];
+  for (const i of [0, 1]) {
+    const l = ringLayout(i, size);
+    const fds = new RingFds();
+    rings.push(fds);
+    fe.send(Req.SET_VRING_NUM, P.state(i, size));
+    fe.send(Req.SET_VRING_BASE, P.state(i, 0));
+    fe.send(Req.SET_VRING_ADDR, P.addr(i, mem.uva(l.desc), mem.uva(l.used), mem.uva(l.avail)));
+    fe.send(Req.SET_VRING_KICK, P.u64(i), [fds.kick.fd]);
+    fe.send(Req.SET_VRING_CALL, P.u64(i), [fds.call.fd]);
+    fe.send(Req.SET_VRING_ENABLE, P.state(i, 1), [], NEED_REPLY);
+    await expect0();
+  }
+  return rings;
 }

@@ -15,7 +15,7 @@
 import type { Logger } from "../../core/log.ts";
 import type { BackendDevice, RingConfig } from "./device.ts";
 import { drainFd, signalFd } from "./eventfd.ts";
-import { closeFd, setNonBlocking } from "./libc.ts";
+import { C, closeFd, LibcError, setNonBlocking } from "./libc.ts";
 import { MemTable } from "./mem_table.ts";
 import { POLL_ERROR_BITS, type Reactor } from "./poll.ts";
 import {
@@ -167,7 +167,10 @@ export class VhostUserConnection {
     try {
       this.#readAll();
     } catch (e) {
-      this.#fail(e instanceof Error ? e.message : String(e));
+      if (e instanceof LibcError && e.errno === C.ECONNRESET) {
+        this.#log.info(`Agent "${this.#agent}": vhost-user front-end reset the connection`);
+        this.close("the front-end reset the connection");
+      } else this.#fail(e instanceof Error ? e.message : String(e));
       return;
     }
     if (!this.#closed && (revents & POLL_ERROR_BITS) !== 0 && (revents & 1) === 0) {
@@ -255,8 +258,8 @@ export class VhostUserConnection {
         this.#owner = false;
         break;
       case Req.RESET_DEVICE:
+        // Offered (and implemented) whether or not this connection negotiated it.
         expectSize(request, size, 0);
-        this.#needProtocol(request, ProtocolBit.RESET_DEVICE);
         this.#resetDevice();
         break;
       case Req.GET_PROTOCOL_FEATURES:
@@ -290,7 +293,9 @@ export class VhostUserConnection {
         const { index, num } = decodeVringState(dv, at);
         const r = this.#ring(request, index);
         if (num === 0 || num > MAX_QUEUE_SIZE || (num & (num - 1)) !== 0) {
-          throw new ProtocolViolation(`SET_VRING_NUM ${num} for ring ${index} is not a power of 2 up to ${MAX_QUEUE_SIZE}`);
+          throw new ProtocolViolation(
+            `SET_VRING_NUM ${num} for ring ${index} is not a power of 2 up to ${MAX_QUEUE_SIZE}`,
+          );
         }
         if (r.started) throw new ProtocolViolation(`SET_VRING_NUM for running ring ${index}`);
         r.num = num;
@@ -339,7 +344,9 @@ export class VhostUserConnection {
         const r = this.#ring(request, index);
         if (nofd ? fds.length !== 0 : fds.length !== 1) {
           throw new ProtocolViolation(
-            `${reqName(request)} for ring ${index} came with ${fds.length} file descriptors (expected ${
+            `${
+              reqName(request)
+            } for ring ${index} came with ${fds.length} file descriptors (expected ${
               nofd ? 0 : 1
             })`,
           );
@@ -378,17 +385,13 @@ export class VhostUserConnection {
       default:
         throw new ProtocolViolation(`unsupported ${reqName(request)} (${size}-byte payload)`);
     }
-    if (!acked && (h.flags & Flag.NEED_REPLY) !== 0 && this.#hasReplyAck) {
-      this.#replyU64(request, 0n);
-    }
+    // Acked whenever asked, even if this connection did not negotiate REPLY_ACK: after a
+    // reconnect QEMU restarts the device without negotiating again and still waits for acks.
+    if (!acked && (h.flags & Flag.NEED_REPLY) !== 0) this.#replyU64(request, 0n);
   }
 
   get #hasProtocolFeatures(): boolean {
     return (this.#features & bit(FeatureBit.PROTOCOL_FEATURES)) !== 0n;
-  }
-
-  get #hasReplyAck(): boolean {
-    return (this.#protocolFeatures & bit(ProtocolBit.REPLY_ACK)) !== 0n;
   }
 
   #needProtocol(request: number, b: number): void {
@@ -443,7 +446,9 @@ export class VhostUserConnection {
     const desc = mem.uvaToGpa(a.desc, 16 * n);
     const avail = mem.uvaToGpa(a.avail, 6 + 2 * n);
     const used = mem.uvaToGpa(a.used, 6 + 8 * n);
-    const bad = desc < 0 ? ["descriptor table", a.desc] : avail < 0
+    const bad = desc < 0
+      ? ["descriptor table", a.desc]
+      : avail < 0
       ? ["available ring", a.avail]
       : used < 0
       ? ["used ring", a.used]
@@ -492,11 +497,13 @@ export class VhostUserConnection {
     drainFd(r.kickFd);
     this.stats.kicks++;
     if (!r.started) {
+      // Set up but not enabled yet: what the guest made available is served at enable.
+      if (r.addr !== null && this.#mem !== null && r.num !== 0 && !r.enabled) return;
       this.#log.once(
         "warn",
         `vhost-user:early-kick:${this.#agent}:${index}`,
         `Agent "${this.#agent}": vhost-user ring ${index} was kicked before it was set up (${
-          r.addr === null ? "no addresses" : !r.enabled ? "not enabled" : "no memory"
+          r.addr === null ? "no addresses" : r.num === 0 ? "no size" : "no memory"
         }); ignored`,
       );
       return;

@@ -11,10 +11,12 @@ import type { MappedRegion } from "./mem_table.ts";
 import {
   Frontend,
   GUEST_BASE,
+  NEED_REPLY,
   P,
   readable,
   RingFds,
   ringLayout,
+  startUp,
   TestGuestMemory,
 } from "./_frontend.ts";
 import { bit, FeatureBit, ProtocolBit, Req } from "./protocol.ts";
@@ -23,7 +25,6 @@ import { VhostUserEndpoint } from "./server.ts";
 const VERSION_1 = bit(FeatureBit.VERSION_1);
 const P2A = bit(FeatureBit.SCMI_P2A_CHANNELS);
 const PROTO = bit(FeatureBit.PROTOCOL_FEATURES);
-const NEED_REPLY = 0x1 | 0x8;
 
 /** A device model that records what the back-end asks of it. */
 class RecordingDevice implements BackendDevice {
@@ -102,43 +103,12 @@ async function serve(): Promise<Setup> {
   };
 }
 
-async function settle(cond: () => boolean, ms = 2000): Promise<void> {
+async function settle(cond: () => boolean, ms = 10_000): Promise<void> {
   const t0 = Date.now();
   while (!cond()) {
     if (Date.now() - t0 > ms) throw new Error("Timed out waiting for the back-end");
     await new Promise((r) => setTimeout(r, 2));
   }
-}
-
-/** The QEMU start-up sequence up to running rings; returns the ring doorbells. */
-async function startUp(fe: Frontend, mem: TestGuestMemory, size = 8): Promise<RingFds[]> {
-  const features = await fe.getU64(Req.GET_FEATURES);
-  const pf = await fe.getU64(Req.GET_PROTOCOL_FEATURES);
-  fe.send(Req.SET_PROTOCOL_FEATURES, P.u64(pf));
-  assertEquals(await fe.getU64(Req.GET_QUEUE_NUM), 2n);
-  fe.send(Req.SET_OWNER);
-  fe.send(Req.SET_FEATURES, P.u64(features));
-  fe.send(
-    Req.SET_MEM_TABLE,
-    P.memTable([{ gpa: mem.gpa, size: mem.size, uva: mem.uva(mem.gpa) }]),
-    [mem.fd],
-    NEED_REPLY,
-  );
-  assertEquals((await fe.reply()).payload.getBigUint64(0, true), 0n);
-  const rings: RingFds[] = [];
-  for (const i of [0, 1]) {
-    const l = ringLayout(i, size);
-    const fds = new RingFds();
-    rings.push(fds);
-    fe.send(Req.SET_VRING_NUM, P.state(i, size));
-    fe.send(Req.SET_VRING_BASE, P.state(i, 0));
-    fe.send(Req.SET_VRING_ADDR, P.addr(i, mem.uva(l.desc), mem.uva(l.used), mem.uva(l.avail)));
-    fe.send(Req.SET_VRING_KICK, P.u64(i), [fds.kick.fd]);
-    fe.send(Req.SET_VRING_CALL, P.u64(i), [fds.call.fd]);
-    fe.send(Req.SET_VRING_ENABLE, P.state(i, 1), [], NEED_REPLY);
-    assertEquals((await fe.reply()).payload.getBigUint64(0, true), 0n);
-  }
-  return rings;
 }
 
 Deno.test("GET_FEATURES → VERSION_1 | P2A_CHANNELS | PROTOCOL_FEATURES, nothing else", async () => {
@@ -217,7 +187,12 @@ Deno.test("GET_VRING_BASE → ring stopped, next index answered; all stopped →
     await new Promise((r) => setTimeout(r, 20));
     assertEquals(d.events.at(-1), "reset");
     // Guest reboot: the rings come back with a new table at the saved base.
-    fe.send(Req.SET_MEM_TABLE, P.memTable([{ gpa: mem.gpa, size: mem.size, uva: mem.uva(mem.gpa) }]), [mem.fd], NEED_REPLY);
+    fe.send(
+      Req.SET_MEM_TABLE,
+      P.memTable([{ gpa: mem.gpa, size: mem.size, uva: mem.uva(mem.gpa) }]),
+      [mem.fd],
+      NEED_REPLY,
+    );
     await fe.reply();
     const l = ringLayout(0, 8);
     fe.send(Req.SET_VRING_BASE, P.state(0, 7));
@@ -330,7 +305,11 @@ const MALFORMED: [string, (fe: Frontend, mem: TestGuestMemory) => void, string][
   ],
   ["SET_VRING_NUM for ring 2", (fe) => fe.send(Req.SET_VRING_NUM, P.state(2, 8)), "ring 2"],
   ["SET_VRING_NUM 3", (fe) => fe.send(Req.SET_VRING_NUM, P.state(0, 3)), "power of 2"],
-  ["SET_OWNER with a descriptor", (fe, mem) => fe.send(Req.SET_OWNER, undefined, [mem.fd]), "came with 1"],
+  [
+    "SET_OWNER with a descriptor",
+    (fe, mem) => fe.send(Req.SET_OWNER, undefined, [mem.fd]),
+    "came with 1",
+  ],
   [
     "ring addresses outside the shared memory",
     (fe, mem) => {

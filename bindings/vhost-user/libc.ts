@@ -86,6 +86,7 @@ export const C = {
   POLLNVAL: 0x20,
   EINTR: 4,
   EAGAIN: 11,
+  ECONNRESET: 104,
   EINPROGRESS: 115,
 } as const;
 

@@ -38,8 +38,10 @@ export class Mapping {
       fd,
       0n,
     );
-    if (ptr === null || Deno.UnsafePointer.value(ptr) === -1n ||
-      Deno.UnsafePointer.value(ptr) === 0xffff_ffff_ffff_ffffn) {
+    if (
+      ptr === null || Deno.UnsafePointer.value(ptr) === -1n ||
+      Deno.UnsafePointer.value(ptr) === 0xffff_ffff_ffff_ffffn
+    ) {
       throw new LibcError("mmap", errno(), `${len} bytes of fd ${fd}`);
     }
     this.#ptr = ptr;

@@ -161,7 +161,9 @@ export class FdSocket {
     while (at + SIZEOF.cmsghdr <= ctlLen) {
       const len = Number(dv.getBigUint64(at, true));
       if (len < SIZEOF.cmsghdr || at + len > ctlLen) break;
-      if (dv.getInt32(at + 8, true) === C.SOL_SOCKET && dv.getInt32(at + 12, true) === C.SCM_RIGHTS) {
+      if (
+        dv.getInt32(at + 8, true) === C.SOL_SOCKET && dv.getInt32(at + 12, true) === C.SCM_RIGHTS
+      ) {
         for (let p = at + SIZEOF.cmsghdr; p + 4 <= at + len; p += 4) {
           fds.push(dv.getInt32(p, true));
           got++;

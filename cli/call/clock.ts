@@ -4,10 +4,9 @@
  * `plugins/clock/`. A clock is named by its id (decimal or `0x` hex) or by its name.
  * @module
  */
-import { Status } from "../../core/status.ts";
 import { CommandError, parseU32, UsageError } from "../args.ts";
-import { DecodeError, Payload, StatusError } from "../decode.ts";
-import { hex32, table, version as versionText } from "../format.ts";
+import { DecodeError, StatusError } from "../decode.ts";
+import { hex32, table, version as versionText, yesNo } from "../format.ts";
 import {
   subscribed,
   waitDelayed,
@@ -19,8 +18,6 @@ import {
 import { formatRate, parseRate } from "../units.ts";
 import {
   CLOCK_MESSAGES,
-  ClockEvent,
-  type ClockInfo,
   clockInfo,
   ClockMsg,
   clockNames,
@@ -34,11 +31,19 @@ import {
   possibleParents,
   RateFlag,
   rateGet,
-  type Rates,
   V2,
   V3,
 } from "./_clock.ts";
-import { resolveId, yesNo } from "./_resource.ts";
+import {
+  describeEvent,
+  infoJson,
+  type Listed,
+  parentText,
+  ratesJson,
+  ratesText,
+  walkOne,
+} from "./_clock_show.ts";
+import { resolveId } from "./_resolve.ts";
 import { commonCommands, CommonMsg } from "./common.ts";
 import type { CallContext, CallProtocol, CallResult } from "./types.ts";
 
@@ -56,76 +61,6 @@ async function needV3(ctx: CallContext, what: string): Promise<number> {
     );
   }
   return v;
-}
-
-/** "24MHz, 48MHz" or "600MHz–2.4GHz step 24MHz". */
-export function ratesText(r: Rates): string {
-  return r.kind === "list"
-    ? r.rates.map(formatRate).join(", ")
-    : `${formatRate(r.min)}–${formatRate(r.max)} step ${formatRate(r.step)}`;
-}
-
-/** Rates for `--json`: exact Hz. */
-function ratesJson(r: Rates): unknown {
-  return r.kind === "list" ? { kind: "list", rates: r.rates } : r;
-}
-
-function infoJson(i: ClockInfo): Record<string, unknown> {
-  return {
-    id: i.id,
-    name: i.name,
-    enabled: i.enabled,
-    enableLatencyUs: i.enableLatencyUs ?? null,
-    notifications: {
-      rateChanged: i.notifyRateChanged,
-      rateChangeRequested: i.notifyRateChangeRequested,
-    },
-    extendedName: i.extendedName,
-    parents: i.parents,
-    extendedConfig: i.extendedConfig,
-    restricted: i.restricted,
-    attributes: i.attributes,
-  };
-}
-
-/** One clock as `clock list` learns it. */
-interface Listed {
-  info: ClockInfo;
-  rates: Rates;
-  rate: number;
-  parents: number[];
-  /** Current parent's id; null without parent support, -1 when hidden from the agent. */
-  parent: number | null;
-  permissions?: { state: boolean; parent: boolean; rate: boolean };
-}
-
-/**
- * The probe walk of Linux's clock driver for one clock: CLOCK_ATTRIBUTES, CLOCK_NAME_GET
- * (long names), CLOCK_POSSIBLE_PARENTS_GET (3.0, bit 28), CLOCK_GET_PERMISSIONS (3.0,
- * bit 1), CLOCK_DESCRIBE_RATES, then what the clock framework reads at registration:
- * CLOCK_RATE_GET and CLOCK_PARENT_GET.
- */
-async function walkOne(ctx: CallContext, id: number, v: number): Promise<Listed> {
-  const info = await clockInfo(ctx, id, v);
-  const parents = info.parents ? await possibleParents(ctx, id) : [];
-  const permissions = info.restricted ? await permissionsGet(ctx, id) : undefined;
-  const rates = await describeRates(ctx, id);
-  const rate = await rateGet(ctx, id);
-  let parent: number | null = null;
-  if (info.parents) {
-    // NOT_FOUND: the current parent is a clock this agent does not see.
-    const r = await ctx.request(ClockMsg.CLOCK_PARENT_GET, [id]);
-    if (r.status === 0) parent = new Payload(r.payload, "CLOCK_PARENT_GET").u32();
-    else if (r.status === Status.NOT_FOUND) parent = -1;
-    else throw new StatusError("CLOCK_PARENT_GET", r.status);
-  }
-  return { info, rates, rate, parents, parent, permissions };
-}
-
-function parentText(l: Listed, names: readonly string[]): string {
-  if (l.parent === null) return "-";
-  if (l.parent < 0) return "(hidden)";
-  return names[l.parent] ?? String(l.parent);
 }
 
 const ROUND = { down: 0, up: RateFlag.ROUND_UP, auto: RateFlag.ROUND_AUTO } as const;
@@ -148,29 +83,6 @@ function parseConfigType(text: string | undefined): number {
 
 function ok(text: string, json: Record<string, unknown>): CallResult {
   return { text, json: { ok: true, ...json } };
-}
-
-/** The clock notifications as text and JSON; undefined for clocks not watched. */
-function describeEvent(
-  names: ReadonlyMap<number, string>,
-  e: { id: number; payload: { u32(): number; u64(): number } },
-): CallResult | undefined {
-  const event = e.id === ClockEvent.CLOCK_RATE_CHANGED
-    ? "CLOCK_RATE_CHANGED"
-    : e.id === ClockEvent.CLOCK_RATE_CHANGE_REQUESTED
-    ? "CLOCK_RATE_CHANGE_REQUESTED"
-    : undefined;
-  if (event === undefined) return undefined;
-  // p2a (16 bytes): u32 agent_id, u32 clock_id, u32 rate_low, u32 rate_high.
-  const agent = e.payload.u32();
-  const clock = e.payload.u32();
-  const rate = e.payload.u64();
-  const name = names.get(clock);
-  if (name === undefined) return undefined;
-  return {
-    text: `${event} clock ${clock} (${name}) ${formatRate(rate)} by agent ${agent}`,
-    json: { event, clock, name, rate, agent },
-  };
 }
 
 export const clockCall: CallProtocol = {
@@ -353,7 +265,8 @@ export const clockCall: CallProtocol = {
       args: "CLOCK",
       arity: [1, 1],
       summary: "Vote to enable a clock (CLOCK_CONFIG_SET)",
-      help: "The clock runs while any agent (or the platform) keeps it enabled.",
+      help: "The clock runs while any agent (or the platform) keeps it enabled. A vote lasts as\n" +
+        "long as the connection: until this command ends, or --wait MS after the reply.",
       message: ClockMsg.CLOCK_CONFIG_SET,
       async run(ctx, [which]) {
         const id = await clockId(ctx, which);

@@ -336,6 +336,9 @@ export const pinctrlCall: CallProtocol = {
           }`,
         ];
         const json: Record<string, unknown> = { counts };
+        // What Linux's pinctrl driver refuses: no pins at all, a group with no pins.
+        const notes: string[] = [];
+        if (counts.pin === 0) notes.push("Linux would refuse the protocol: it reports no pins");
         for (const k of kinds) {
           const rows: string[][] = [];
           const items: unknown[] = [];
@@ -346,6 +349,9 @@ export const pinctrlCall: CallProtocol = {
               continue;
             }
             const members = await pinctrlAssociations(ctx, k, e.id);
+            if (k === "group" && members.length === 0) {
+              notes.push(`group ${e.id} ("${e.name}"): Linux would refuse it: it has no pins`);
+            }
             const of: Kind = k === "group" || e.pinOnly ? "pin" : "group";
             const flags = [e.gpio ? "gpio" : "", e.pinOnly ? "pin-only" : ""].filter(Boolean);
             rows.push([
@@ -359,7 +365,7 @@ export const pinctrlCall: CallProtocol = {
           parts.push(`${k}s:`, rows.length ? table(rows, "  ") : "  (none)");
           json[`${k}s`] = items;
         }
-        return { text: parts.join("\n"), json };
+        return { text: [...parts, ...notes].join("\n"), json: { ...json, notes } };
       },
     },
     {

@@ -6,7 +6,7 @@
  * @module
  */
 import { CommandError, parseU32 } from "../args.ts";
-import { hex32, table, version as versionText } from "../format.ts";
+import { hex32, table, version as versionText, yesNo } from "../format.ts";
 import {
   type Event,
   subscribed,
@@ -15,7 +15,7 @@ import {
   watchLimits,
   watchSummary,
 } from "../p2a.ts";
-import { resolveId, yesNo } from "./_resource.ts";
+import { resolveId } from "./_resolve.ts";
 import { COMMON_MESSAGES, commonCommands, CommonMsg } from "./common.ts";
 import type { CallContext, CallProtocol, CallResult } from "./types.ts";
 
@@ -241,9 +241,11 @@ export const powerCall: CallProtocol = {
       arity: [2, 2],
       summary: "Request a power state (POWER_STATE_SET)",
       help: "a2p: u32 flags (bit 0 async), u32 domain_id, u32 power_state. The domain is on\n" +
-        "while any agent asks it on. --async asks for an asynchronous change, which has no\n" +
-        "delayed response: this command subscribes to POWER_STATE_CHANGED for the domain\n" +
-        "first and waits for the notification that ends it.",
+        "while any agent asks it on; a request lasts as long as the connection (until this\n" +
+        "command ends, or --wait MS after the reply). --async asks for an asynchronous\n" +
+        "change, which has no delayed response: this command subscribes to\n" +
+        "POWER_STATE_CHANGED for the domain first and waits for the notification that\n" +
+        "ends it.",
       message: PowerMsg.POWER_STATE_SET,
       flags: { async: { type: "boolean", help: "Asynchronous; wait for POWER_STATE_CHANGED" } },
       async run(ctx, [which, stateText], flags) {

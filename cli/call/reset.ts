@@ -6,7 +6,7 @@
  */
 import { CommandError, parseU32, UsageError } from "../args.ts";
 import { StatusError } from "../decode.ts";
-import { hex32, table, version as versionText } from "../format.ts";
+import { hex32, table, version as versionText, yesNo } from "../format.ts";
 import {
   subscribed,
   waitDelayed,
@@ -15,7 +15,7 @@ import {
   watchLimits,
   watchSummary,
 } from "../p2a.ts";
-import { resolveId, yesNo } from "./_resource.ts";
+import { resolveId } from "./_resolve.ts";
 import { COMMON_MESSAGES, commonCommands, CommonMsg } from "./common.ts";
 import type { CallContext, CallProtocol, CallResult } from "./types.ts";
 
@@ -226,7 +226,8 @@ export const resetCall: CallProtocol = {
       args: "DOMAIN",
       arity: [1, 1],
       summary: "Hold a domain in reset (RESET, explicit assert)",
-      help: "The domain stays in reset while any agent holds it asserted.",
+      help: "The domain stays in reset while any agent holds it asserted. A hold lasts as long\n" +
+        "as the connection: until this command ends, or --wait MS after the reply.",
       message: ResetMsg.RESET,
       async run(ctx, [which]) {
         const id = await domainId(ctx, which);

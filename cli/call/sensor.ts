@@ -99,10 +99,19 @@ function readingsJson(s: SensorInfo, rs: readonly Reading[], axes: readonly Axis
   });
 }
 
-function showReadings(s: SensorInfo, rs: readonly Reading[], axes: readonly AxisInfo[]): string {
-  if (rs.length === 1 && axes.length <= 1) return showReading(s, rs[0], axes[0]);
-  return rs.map((r, i) => `\n  ${axes[i]?.name ?? `axis ${i}`}: ${showReading(s, r, axes[i])}`)
-    .join("");
+/** `head` and the readings: on one line for a scalar, one line per axis otherwise. */
+function showReadings(
+  head: string,
+  s: SensorInfo,
+  rs: readonly Reading[],
+  axes: readonly AxisInfo[],
+): string {
+  if (rs.length === 1 && axes.length <= 1) return `${head} ${showReading(s, rs[0], axes[0])}`;
+  return [
+    head,
+    ...rs.map((r, i) => `  ${axes[i]?.name ?? `axis ${i}`}: ${showReading(s, r, axes[i])}`),
+  ]
+    .join("\n");
 }
 
 function flagWords(s: SensorInfo): string {
@@ -160,7 +169,7 @@ function describeEvent(
   if (e.id === SensorEvent.UPDATE) {
     const rs = readReadings(e.payload, Math.max(1, s.axes));
     return {
-      text: `update ${showReadings(s, rs, axes)}`,
+      text: showReadings("update", s, rs, axes),
       json: { event: "update", agent, sensor: id, readings: readingsJson(s, rs, axes) },
     };
   }
@@ -259,7 +268,7 @@ export const sensorCall: CallProtocol = {
           rs = readSample(await ctx.call(SensorMsg.READING_GET, [id, 0]), s, ver);
         }
         return {
-          text: `${s.name}: ${showReadings(s, rs, axes)}`,
+          text: showReadings(`${s.name}:`, s, rs, axes),
           json: { sensor: id, name: s.name, async, readings: readingsJson(s, rs, axes) },
         };
       },

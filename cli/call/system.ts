@@ -8,9 +8,8 @@ import { systemStateName } from "../../core/hw/system.ts";
 import { Status } from "../../core/status.ts";
 import { CommandError, parseU32 } from "../args.ts";
 import { StatusError } from "../decode.ts";
-import { hex32, table, version as versionText } from "../format.ts";
+import { hex32, table, version as versionText, yesNo } from "../format.ts";
 import { subscribed, WATCH_FLAGS, watchEvents, watchLimits, watchSummary } from "../p2a.ts";
-import { yesNo } from "./_resource.ts";
 import { COMMON_MESSAGES, commonCommands, CommonMsg } from "./common.ts";
 import type { CallContext, CallProtocol } from "./types.ts";
 

@@ -63,14 +63,19 @@ export function isPinConfigType(type: number): boolean {
 
 /**
  * Configuration types by snake_case name, for manifests (`bias_pull_up = 1` in a pin's
- * `config` table means type 4 with value 1). OEM types are written `oem_192` … `oem_255`.
+ * `config` table means type 4 with value 1). OEM types are named `oem_192` … `oem_255`.
+ * Default (0) is an action, not a value a pin holds, and has no name here.
  */
 export const PIN_CONFIG_NAMES: Readonly<Record<string, number>> = Object.freeze(
-  Object.fromEntries(
-    Object.entries(PinConfig).filter(([, t]) => t !== PinConfig.DEFAULT).map((
+  Object.fromEntries([
+    ...Object.entries(PinConfig).filter(([, t]) => t !== PinConfig.DEFAULT).map((
       [name, t],
     ) => [name.toLowerCase(), t]),
-  ),
+    ...Array.from({ length: 0x100 - PIN_CONFIG_OEM_FIRST }, (_, i) => {
+      const t = PIN_CONFIG_OEM_FIRST + i;
+      return [`oem_${t}`, t];
+    }),
+  ]),
 );
 
 export interface PinctrlHw {

@@ -35,6 +35,7 @@ import {
   type ResourceKind,
 } from "../board.ts";
 import type { DriverDef } from "../driver.ts";
+import type { ValuePolicy } from "../policy/values.ts";
 import { BoardCtx, BoardNames } from "./_board_ctx.ts";
 import * as kinds from "./board_kinds.ts";
 import { sensor } from "./board_sensor.ts";
@@ -196,7 +197,10 @@ function convertKind<K extends ResourceKind>(
       }
     }
     const desc = CONVERT[kind](c, p, { id: t.id, name: t.name, driver }, t);
-    if (desc) out.push(desc);
+    if (!desc) continue;
+    const policy = (t as { policy?: ValuePolicy }).policy;
+    if (policy !== undefined) desc.policy = policy;
+    out.push(desc);
   }
 }
 

@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { ResourceKind } from "../board.ts";
 import { ascii, bool, int, list, name, oneOf, quantity, ref, table, u32 } from "./_schema.ts";
 import { HERTZ, MICROVOLTS, MICROWATTS } from "./units.ts";
+import { VALUE_POLICIES } from "../policy/values.ts";
 
 /** How each kind is named in messages ("a clock", "another clock"). */
 export const KIND_NOUN = {
@@ -59,6 +60,8 @@ const common = {
   name: name(),
   driver: ref("a declared driver").optional(),
 };
+/** How agents' value requests combine (clock, perf, voltage, powercap); see `ResourceDesc`. */
+const policy = () => oneOf(VALUE_POLICIES).optional();
 
 export const boardTable = table({
   name: name(),
@@ -91,6 +94,7 @@ const clockTable = table({
     }, "a table { type, value }"),
     "an array of { type, value } tables",
   ).optional(),
+  policy: policy(),
 });
 
 const resetTable = table({
@@ -125,6 +129,7 @@ const perfTable = table({
   rate_limit_us: int(0, 0xfffff, "a time in µs from 0 to 1048575").optional(),
   level_indexing: bool().optional(),
   approximate: bool().optional(),
+  policy: policy(),
 });
 
 const sensorValue = () => int(-MAX_SAFE, MAX_SAFE, "an integer reading");
@@ -214,6 +219,7 @@ const voltageTable = table({
   level: volts().optional(),
   on: bool().optional(),
   async: bool().optional(),
+  policy: policy(),
 });
 
 const pinTable = table({ ...common });
@@ -240,6 +246,7 @@ const powercapTable = table({
   pai_step: pai().optional(),
   pai: pai().optional(),
   parent: ref("a power-capping domain").optional(),
+  policy: policy(),
 });
 
 /** The schema of one `[[<kind>]]` table. */

@@ -19,6 +19,14 @@
  * protocols = ["clock", "reset"]         # or { clock = "2.0", reset = true }
  * devices = ["uart0"]                    # board devices, all their resources
  * clocks = ["timer_clk"]                 # direct grants: resets, power_domains, …
+ * rate_limit = { per_s = 1000 }          # commands a second (`core/policy/rate_limit.ts`)
+ *
+ * [[agent.clock]]                        # one resource with its own virtual id, name,
+ * name = "apb_clk"                       # access and bounds (`agent_grants.ts`)
+ * access = "read"
+ *
+ * [policy.clock]                         # arbitration and kept resources (`policy.ts`)
+ * apb_clk = "max"
  * ```
  * @module
  */
@@ -32,10 +40,13 @@ import type { VendorInfo } from "../platform_env.ts";
 import type { AnyProtocol } from "../protocol.ts";
 import { DRIVERS, PROTOCOLS, TRANSPORTS } from "../registry.ts";
 import type { TransportDef } from "../transport.ts";
+import { readGrants } from "./agent_grants.ts";
+import { readPolicy } from "./policy.ts";
 import { type BoardRead, readBoard } from "./board.ts";
-import { KIND_NOUN, MEMBER_KEY } from "./board_schema.ts";
+import { BoardNames } from "./_board_ctx.ts";
 import {
   type AgentInput,
+  agentsDocument,
   agentTable,
   deploymentDocument,
   KNOWN_TRANSPORTS,
@@ -138,6 +149,7 @@ export async function loadDeployment(path: string, opts: LoadOptions = {}): Prom
     }
   }
 
+  if (boardRead) readPolicy(src, src.doc.policy, boardRead);
   const agents = readAgents(src, boardRead, catalog, opts.transports ?? TRANSPORTS);
   if (problems.length) throw new ManifestError(problems);
   return { file, boardFile, board: boardRead!.board, vendor, agents, plugins };
@@ -164,6 +176,83 @@ export async function loadBoard(path: string, opts: LoadOptions = {}): Promise<B
   const { board } = readBoard(read, opts.drivers ?? DRIVERS);
   if (problems.length) throw new ManifestError(problems);
   return board;
+}
+
+/** What {@linkcode loadAgents} checks new agents against. */
+export interface AgentLoadOptions extends LoadOptions {
+  /** Names of the agents already on the platform: a new agent may not take one. */
+  taken?: readonly string[];
+}
+
+/**
+ * Reads the agents to add to a running platform on `board` (`vscmi ctl add-agent`): a file
+ * of one or more `[[agent]]` tables, each exactly as a deployment manifest declares an agent,
+ * and nothing else. Names are resolved against `board`, protocols against `opts.protocols`
+ * (the platform's, plugins included). Throws ManifestError listing every problem found, each
+ * with its file, key path and line.
+ *
+ * @example
+ * ```ts ignore
+ * const decls = await loadAgents("vm3.toml", platform.board, {
+ *   taken: platform.agents.map((a) => a.name),
+ * });
+ * ```
+ */
+export async function loadAgents(
+  path: string,
+  board: Board,
+  opts: AgentLoadOptions = {},
+): Promise<AgentDecl[]> {
+  const file = resolve(path);
+  const problems: Problem[] = [];
+  const read = await readSource(file, problems);
+  if (isReadFailure(read)) {
+    throw new ManifestError([{
+      file,
+      line: 1,
+      column: 1,
+      keyPath: "",
+      message: `Expected a readable file of [[agent]] tables, got ${read.detail}`,
+    }]);
+  }
+  if (!read) throw new ManifestError(problems);
+  const src = read;
+  check(src, [], agentsDocument, src.doc);
+  const names = new BoardNames();
+  for (const kind of [...RESOURCE_KINDS, "device"] as const) {
+    const list = kind === "device" ? board.devices : board[kind];
+    for (const r of list) {
+      names.of(kind).set(r.name, r.id);
+      names.seen(kind).add(r.name);
+    }
+  }
+  const catalog = new ProtocolCatalog(opts.protocols ?? PROTOCOLS);
+  const agents = readAgents(src, { board, names }, catalog, opts.transports ?? TRANSPORTS);
+  const taken = new Set(opts.taken ?? []);
+  const implemented = opts.protocols ?? PROTOCOLS;
+  const entries = Array.isArray(src.doc.agent) ? src.doc.agent : [];
+  entries.forEach((entry, i) => {
+    const name = (entry as { name?: unknown } | null)?.name;
+    if (typeof name !== "string") return;
+    if (taken.has(name)) {
+      src.report(
+        ["agent", i, "name"],
+        `Expected a name no agent on the platform has, got ${describe(name)}`,
+      );
+    }
+    // The platform runs: every protocol must be served now, not merely known.
+    for (const p of agents.find((a) => a.name === name)?.protocols ?? []) {
+      if (implemented.some((d) => d.id === p.id)) continue;
+      src.report(
+        ["agent", i, "protocols"],
+        `Expected a protocol this server implements (${
+          quoteList(implemented.map((d) => d.name))
+        }), got "${p.name}" (0x${p.id.toString(16)})`,
+      );
+    }
+  });
+  if (problems.length) throw new ManifestError(problems);
+  return agents;
 }
 
 /** Lines of the `[[agent]]` headers, found without building a syntax tree. */
@@ -209,6 +298,12 @@ function readAgents(
     };
     const sp = readSystemPower(src, p, t, trusted);
     if (sp) decl.systemPower = sp;
+    if (t.rate_limit) {
+      decl.rateLimit = {
+        perS: t.rate_limit.per_s,
+        burst: t.rate_limit.burst ?? t.rate_limit.per_s,
+      };
+    }
     if (boardRead) readGrants(src, p, t, boardRead, decl);
     out.push(decl);
   });
@@ -345,51 +440,5 @@ function readSystemPower(
       return { action: "qmp", socket: resolve(here, sp.socket) };
     case "command":
       return { action: "command", argv: sp.argv };
-  }
-}
-
-/** Devices first (their members in device order), then direct grants; each resource once. */
-function readGrants(src: Source, p: KeyPath, t: AgentInput, b: BoardRead, decl: AgentDecl): void {
-  const board: Board = b.board;
-  const add = (kind: typeof RESOURCE_KINDS[number], id: number) => {
-    const list = decl.grants[kind] ??= [];
-    if (!list.includes(id)) list.push(id);
-  };
-  const seenDevices = new Set<string>();
-  (t.devices ?? []).forEach((name, j) => {
-    const at = [...p, "devices", j];
-    if (seenDevices.has(name)) {
-      src.report(at, `Expected each device listed once, got ${describe(name)} again`);
-      return;
-    }
-    seenDevices.add(name);
-    const dev = board.devices.find((d) => d.name === name);
-    if (!dev) {
-      if (!b.names.seen("device").has(name)) {
-        src.report(at, `Expected the name of a device, got ${describe(name)}`);
-      }
-      return;
-    }
-    decl.devices.push(dev.id);
-    for (const kind of RESOURCE_KINDS) for (const id of dev.resources[kind] ?? []) add(kind, id);
-  });
-  for (const kind of RESOURCE_KINDS) {
-    const key = MEMBER_KEY[kind];
-    const names = t[key];
-    if (!names) continue;
-    const seen = new Set<string>();
-    names.forEach((name, j) => {
-      const at = [...p, key, j];
-      if (seen.has(name)) {
-        src.report(at, `Expected each ${KIND_NOUN[kind]} listed once, got ${describe(name)} again`);
-        return;
-      }
-      seen.add(name);
-      const id = b.names.of(kind).get(name);
-      if (id !== undefined) add(kind, id);
-      else if (!b.names.seen(kind).has(name)) {
-        src.report(at, `Expected the name of a ${KIND_NOUN[kind]}, got ${describe(name)}`);
-      }
-    });
   }
 }

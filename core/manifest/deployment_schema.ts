@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { ResourceKind } from "../board.ts";
 import { ascii, bool, int, list, ref, table, u32 } from "./_schema.ts";
 import { KIND_NOUN, MEMBER_KEY } from "./board_schema.ts";
+import { grantTables, rateLimitTable } from "./policy_schema.ts";
 
 /** Transport types of the design that are accepted before their module is registered. */
 export const KNOWN_TRANSPORTS = ["stream", "virtio-mmio", "vhost-user", "shmem", "smc"] as const;
@@ -56,14 +57,24 @@ export const agentTable = table({
   protocols: z.unknown().optional(),
   devices: list(ref("a device"), "an array of device names").optional(),
   ...grantLists,
+  ...grantTables,
+  rate_limit: rateLimitTable.optional(),
   system_power: systemPower.optional(),
 });
 
 export type AgentInput = z.output<typeof agentTable>;
 
+/** A file of agents to add to a running platform (`vscmi ctl add-agent`). */
+export const agentsDocument = table({
+  agent: list(z.unknown(), "an array of tables ([[agent]])").min(1, {
+    error: "at least one [[agent]] table",
+  }),
+}, "a file of [[agent]] tables");
+
 export const deploymentDocument = table({
   board: z.string({ error: "a path to the board manifest" }),
   platform: z.unknown().optional(),
+  policy: z.unknown().optional(),
   agent: list(z.unknown(), "an array of tables ([[agent]])").min(1, {
     error: "at least one [[agent]] table",
   }),

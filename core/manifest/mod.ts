@@ -14,8 +14,8 @@
  * ```
  * @module
  */
-export { loadBoard, loadDeployment } from "./deployment.ts";
-export type { LoadOptions } from "./deployment.ts";
+export { loadAgents, loadBoard, loadDeployment } from "./deployment.ts";
+export type { AgentLoadOptions, LoadOptions } from "./deployment.ts";
 export { defaultDeploymentPath, simBoardPath } from "./paths.ts";
 export { formatProblem, ManifestError } from "./problem.ts";
 export type { Problem } from "./problem.ts";

@@ -5,7 +5,20 @@
  */
 import type { SystemPowerDecl, TransportDecl } from "../agent.ts";
 import type { Board, ResourceKind } from "../board.ts";
+import type { Bounds } from "../grants.ts";
 import type { VendorInfo } from "../platform_env.ts";
+import type { RateLimit } from "../policy/rate_limit.ts";
+import type { KeyPath } from "./problem.ts";
+
+/** What an agent's `[[agent.<kind>]]` table says about one resource beyond granting it. */
+export interface ResourceAccess {
+  /** Rights bits: `Right.READ` alone for `access = "read"`, else read and write. */
+  rights: number;
+  /** The name the agent sees (`as`), when it differs from the board's. */
+  name?: string;
+  /** What the agent may set the resource's value to (`min`, `max`, `rates` …). */
+  bounds?: Bounds;
+}
 
 /** One agent as the deployment declares it, references resolved. */
 export interface AgentDecl {
@@ -17,10 +30,18 @@ export interface AgentDecl {
   /** Protocols granted, Base first; `pin` is `(major << 16) | minor`. */
   protocols: { id: number; name: string; pin?: number }[];
   /**
-   * Physical ids per kind, in the order the agent sees them (virtual id = index): members
-   * of the granted devices first, in device order, then the direct grants; each once.
+   * Physical ids per kind, in the order the agent sees them (virtual id = index): explicit
+   * `virtual` ids first, then members of the granted devices in device order, then the
+   * direct grants, each at the lowest free id; each once. -1 marks a virtual id that
+   * explicit ids leave unused.
    */
   grants: { [K in ResourceKind]?: number[] };
+  /** Per kind, physical id → access, name and bounds its `[[agent.<kind>]]` table gives. */
+  access?: { [K in ResourceKind]?: Map<number, ResourceAccess> };
+  /** Per kind, physical id → where the manifest first grants it (for policy warnings). */
+  origins?: { [K in ResourceKind]?: Map<number, KeyPath> };
+  /** Most commands per second it may send (`rate_limit`); over it: BUSY. */
+  rateLimit?: RateLimit;
   /** Physical ids of the SCMI devices granted as a whole. */
   devices: number[];
   /** Absent: the default for the agent (`board` when trusted, `deny` otherwise). */

@@ -10,7 +10,8 @@
  *   and CLOCK_CONFIG_SET's 12-byte layout with an extended configuration type and value.
  *
  * Each agent sees its own clocks by its own virtual ids, its own enable votes and rights;
- * see `state.ts` for how shared clocks are arbitrated and `rates.ts` for rate changes.
+ * see `state.ts` for how shared clocks are arbitrated (enable and rate votes in the
+ * platform's vote book) and `rates.ts` for rate changes.
  *
  * Decisions where the specification leaves room:
  * - A rate below the clock's lowest or above its highest → INVALID_PARAMETERS (the status
@@ -50,7 +51,6 @@ import { clockDescribeRates, clockRateGet, clockRateSet } from "./rates.ts";
 import {
   type ClockSession,
   type ClockShared,
-  closeClock,
   openClock,
   revokeClock,
   setupClock,
@@ -94,6 +94,5 @@ export const clockProtocol = defineProtocol<ClockSession, ClockShared>({
   },
   setup: setupClock,
   open: openClock,
-  close: closeClock,
   onRevoke: revokeClock,
 });

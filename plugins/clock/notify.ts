@@ -16,18 +16,19 @@ type Cmd = CommandDef<ClockSession, ClockShared>;
 const EVENT_SIZE = 16;
 
 /**
- * Sends `event` about physical clock `phys` to every session subscribed to it that can see
- * it. p2a: u32 agent_id (who changed or asked), u32 clock_id (the receiver's virtual id),
- * u32 rate_low, u32 rate_high.
+ * Sends `event` about physical clock `phys` to every session among `contexts` (the
+ * protocol's open contexts) subscribed to it that can see it. p2a: u32 agent_id (who changed
+ * or asked; 0 for the platform), u32 clock_id (the receiver's virtual id), u32 rate_low,
+ * u32 rate_high.
  */
 export function broadcast(
-  ctx: ClockCtx,
+  contexts: Iterable<ClockCtx>,
   event: ClockEvent,
   phys: number,
   agentId: number,
   rate: number,
 ): void {
-  for (const c of ctx.rt.contexts) {
+  for (const c of contexts) {
     const subs = event === ClockEvent.CLOCK_RATE_CHANGED
       ? c.state.rateChanged
       : c.state.rateRequested;

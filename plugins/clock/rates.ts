@@ -3,8 +3,11 @@
  * CLOCK_RATE_SET, synchronous or asynchronous with its delayed response
  * CLOCK_RATE_SET_COMPLETE.
  *
- * Every rate change goes through {@linkcode applyRate}, the one place where rate policy
- * (exclusive owners, min/max aggregation) will hook in; for now the last writer wins.
+ * A rate request is the agent's vote (store `clock.rate`, see `state.ts`): the rate it asks
+ * for, snapped to one the clock supports, combined with the other agents' requests by the
+ * clock's policy (`exclusive`, `max`, `min`, or `last` by default). The hardware is driven,
+ * through {@linkcode applyRate}, only when the request is the rate the policy picks; an
+ * exclusive clock another agent owns answers DENIED.
  * @module
  */
 import type { ClockDesc } from "../../core/board.ts";
@@ -93,6 +96,37 @@ function supported(d: ClockDesc, rate: number): boolean {
   return rate >= r.rates[0] && rate <= r.rates[r.rates.length - 1];
 }
 
+/**
+ * The rate clock `d` runs at for a request of `rate` (within its lowest and highest rate)
+ * rounded by `round`: a list clock takes the listed rate the mode picks (down: highest at or
+ * below; up: lowest at or above; nearest: the closer one, the lower on a tie); a range clock
+ * takes `min + k·step` the same way, never above the highest step, or `rate` itself when its
+ * step is 0.
+ */
+export function snapRate(d: ClockDesc, rate: number, round: RateRound): number {
+  const r = d.rates;
+  if (r.kind === "list") {
+    const list = r.rates;
+    let hi = 0;
+    while (hi < list.length - 1 && list[hi] < rate) hi++;
+    if (list[hi] <= rate || round === "up" || hi === 0) return list[hi];
+    const lo = list[hi - 1];
+    if (round === "down") return lo;
+    return rate - lo <= list[hi] - rate ? lo : list[hi];
+  }
+  if (!(r.step > 0)) return rate;
+  const top = Math.floor((r.max - r.min) / r.step);
+  const k = (rate - r.min) / r.step;
+  const n = round === "down"
+    ? Math.floor(k)
+    : round === "up"
+    ? Math.ceil(k)
+    : k - Math.floor(k) <= 0.5
+    ? Math.floor(k)
+    : Math.ceil(k);
+  return r.min + Math.min(n, top) * r.step;
+}
+
 function roundOf(flags: number): RateRound {
   if ((flags & RateFlag.ROUND_AUTO) !== 0) return "nearest";
   return (flags & RateFlag.ROUND_UP) !== 0 ? "up" : "down";
@@ -109,7 +143,7 @@ export function applyRate(
   rate: number,
   round: RateRound,
 ): number | Promise<number> {
-  broadcast(ctx, ClockEvent.CLOCK_RATE_CHANGE_REQUESTED, phys, ctx.agent.id, rate);
+  broadcast(ctx.rt.contexts, ClockEvent.CLOCK_RATE_CHANGE_REQUESTED, phys, ctx.agent.id, rate);
   const out = ctx.hw.clock[phys]!.setRate(phys, rate, round);
   if (out instanceof Promise) return out.then((r) => changed(ctx, phys, r));
   return changed(ctx, phys, out);
@@ -118,12 +152,55 @@ export function applyRate(
 function changed(ctx: ClockCtx, phys: number, rate: number): number {
   if (ctx.shared.rates[phys] !== rate) {
     seen(ctx, phys, rate);
-    broadcast(ctx, ClockEvent.CLOCK_RATE_CHANGED, phys, ctx.agent.id, rate);
+    broadcast(ctx.rt.contexts, ClockEvent.CLOCK_RATE_CHANGED, phys, ctx.agent.id, rate);
   }
   return rate;
 }
 
 function noop(): void {}
+
+/**
+ * Records the calling agent's request of `rate` (rounded by `round`) on physical clock
+ * `phys` as its vote, and drives the clock through {@linkcode applyRate} when the policy now
+ * picks this request; otherwise only CLOCK_RATE_CHANGE_REQUESTED goes out and the clock keeps
+ * its rate. Resolves to the rate the clock runs at. A driver failure withdraws the request
+ * again and is thrown (or rejected). The caller has checked that no other agent owns it.
+ */
+function requestRate(
+  ctx: ClockCtx,
+  phys: number,
+  rate: number,
+  round: RateRound,
+): number | Promise<number> {
+  const votes = ctx.shared.rateVotes;
+  const agent = ctx.agent.id;
+  const want = snapRate(descOf(ctx, phys), rate, round);
+  const before = votes.own(agent, phys);
+  if (votes.request(agent, phys, want).effective !== want) {
+    broadcast(ctx.rt.contexts, ClockEvent.CLOCK_RATE_CHANGE_REQUESTED, phys, agent, rate);
+    return ctx.shared.rates[phys];
+  }
+  const undo = (e: unknown): never => {
+    if (votes.own(agent, phys) === want) {
+      if (before === undefined) votes.release(agent, phys);
+      else votes.request(agent, phys, before);
+    }
+    throw e;
+  };
+  let out: number | Promise<number>;
+  try {
+    out = applyRate(ctx, phys, rate, round);
+  } catch (e) {
+    return undo(e);
+  }
+  return out instanceof Promise ? out.catch(undo) : out;
+}
+
+/** Whether another agent owns clock `phys` under the `exclusive` policy. */
+function ownedByOther(ctx: ClockCtx, phys: number): boolean {
+  const owner = ctx.shared.rateVotes.owner(phys);
+  return owner !== undefined && owner !== ctx.agent.id;
+}
 
 /**
  * Reads the clock's rate after something else may have moved it (a parent switch) and tells
@@ -139,7 +216,11 @@ export function recheckRate(ctx: ClockCtx, phys: number): void | Promise<void> {
  * CLOCK_RATE_SET (§4.6.2.7). a2p: u32 flags, u32 clock_id, u32 rate_low, u32 rate_high.
  * p2a: —. Flags: 0 async, 1 ignore delayed response, 2 round up, 3 round auto; bits 31:4
  * reserved → INVALID_PARAMETERS. A rate below the lowest or above the highest the clock
- * supports → INVALID_PARAMETERS; one in between is rounded as the flags say.
+ * supports → INVALID_PARAMETERS; one in between is rounded as the flags say. An exclusive
+ * clock owned by another agent → DENIED; a request the clock's policy does not pick (a lower
+ * one under `max`) succeeds without changing the clock. Before any of this the dispatcher
+ * checks the rate against the agent's bounds: outside min–max → OUT_OF_RANGE, not among its
+ * allowed rates → DENIED.
  *
  * Asynchronous: SUCCESS at once, then unless bit 1 is set the delayed response
  * CLOCK_RATE_SET_COMPLETE with the request's token — p2a: u32 status, u32 clock_id (the
@@ -153,6 +234,7 @@ export const clockRateSet: Cmd = {
   resource: "clock",
   at: 4,
   needs: Right.WRITE,
+  value: { at: 8, u64: true },
   a2p: "flags clock_id rate:u64",
   run(ctx, m) {
     const flags = m.r.u32();
@@ -160,11 +242,12 @@ export const clockRateSet: Cmd = {
     const rate = m.r.u64();
     if ((flags & ~RATE_FLAGS) !== 0) return Status.INVALID_PARAMETERS;
     if (!supported(descOf(ctx, m.res), rate)) return Status.INVALID_PARAMETERS;
+    if (ownedByOther(ctx, m.res)) return Status.DENIED;
     const round = roundOf(flags);
     if ((flags & RateFlag.ASYNC) !== 0) {
       return startAsync(ctx, m, rate, round, (flags & RateFlag.IGNORE_DELAYED_RESPONSE) === 0);
     }
-    const out = applyRate(ctx, m.res, rate, round);
+    const out = requestRate(ctx, m.res, rate, round);
     if (out instanceof Promise) return out.then(noop);
   },
 };
@@ -180,7 +263,7 @@ function startAsync(
   if (!ctx.canNotify || st.pending >= MAX_ASYNC) return Status.BUSY;
   const token = headerToken(m.header);
   const vid = m.vid;
-  const out = applyRate(ctx, m.res, rate, round);
+  const out = requestRate(ctx, m.res, rate, round);
   st.pending++;
   const finish = (status: number, r: number) => {
     st.pending--;

@@ -3,20 +3,29 @@
  * each session's subscriptions and pending asynchronous requests, and the enable votes that
  * give every agent its own view of a clock's state.
  *
- * Enables are votes ({@linkcode OnVotes}): the hardware gate changes only when the
- * effective state flips; a clock found running at start-up is kept on by the platform, so no
- * guest can switch it off, while an agent that never enabled it reads it as disabled and may
- * enable and disable it freely. Ending a session, resetting the agent or revoking the clock
- * withdraws the agent's votes.
+ * Enables are votes ({@linkcode OnVotes}, store `clock.enable` of the platform's vote book):
+ * the hardware gate changes only when the effective state flips; a clock the board keeps
+ * (`desc.kept`) or found running at start-up without a restored vote explaining it is kept on
+ * by the platform, so no guest can switch it off, while an agent that never enabled it reads
+ * it as disabled and may enable and disable it freely.
+ *
+ * Rates are value votes (store `clock.rate`): each agent's request, snapped to a rate the
+ * clock supports, combined by the clock's policy (`desc.policy`, default `last`).
+ *
+ * Votes belong to the agent: the platform withdraws them when its grace period ends, at an
+ * explicit end (RESET_AGENT_CONFIGURATION, device reset) or when it loses the clock; the
+ * store's `apply` then brings the clock in line with the remaining votes.
  * @module
  */
 import type { ClockDesc, ResourceKind } from "../../core/board.ts";
 import type { Msg } from "../../core/msg.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
+import type { ValueVotes } from "../../core/policy/values.ts";
 import { Right } from "../../core/protocol.ts";
 import type { Ctx } from "../../core/session.ts";
-import { OnVotes } from "../../core/votes.ts";
-import { ALL_PERMS, ParentsFlag, RatesFlag } from "./msg.ts";
+import type { OnVotes } from "../../core/votes.ts";
+import { ALL_PERMS, ClockEvent, ParentsFlag, RatesFlag } from "./msg.ts";
+import { broadcast } from "./notify.ts";
 
 /** Protocol-wide state, built once from the board and its drivers. */
 export interface ClockShared {
@@ -26,11 +35,19 @@ export interface ClockShared {
   readonly parents: readonly (readonly number[])[];
   /** Extended configuration types each clock has (1, 2, 0x80–0xFF). */
   readonly configTypes: readonly (readonly number[])[];
-  /** Who keeps each clock enabled. */
+  /** Who keeps each clock enabled (store `clock.enable`). */
   readonly votes: OnVotes;
+  /** Each agent's rate request, Hz, snapped to a supported rate (store `clock.rate`). */
+  readonly rateVotes: ValueVotes;
   /** Last rate seen per physical id, to tell a change from a repeat. */
   readonly rates: number[];
 }
+
+/** Names of the clock protocol's stores in the vote book. */
+export const ClockStore = { ENABLE: "clock.enable", RATE: "clock.rate" } as const;
+
+/** The clock protocol's id, to find its contexts in the platform's sessions. */
+const CLOCK = 0x14;
 
 /** Per-session state. */
 export interface ClockSession {
@@ -58,7 +75,6 @@ export function setupClock(env: PlatformEnv): ClockShared {
   const parents: (readonly number[])[] = [];
   const configTypes: (readonly number[])[] = [];
   const rates: number[] = [];
-  const votes = new OnVotes();
   for (const d of env.board.clock) {
     const where = `Clock "${d.name}" (${d.id})`;
     const r = d.rates;
@@ -85,9 +101,63 @@ export function setupClock(env: PlatformEnv): ClockShared {
     parents[d.id] = ps;
     configTypes[d.id] = d.oemConfig?.map((c) => c.type) ?? NO_IDS;
     rates[d.id] = d.rate;
-    if (env.hw.clock?.[d.id]?.isEnabled(d.id)) votes.keep(d.id);
   }
-  return { descs, parents, configTypes, votes, rates };
+  const hw = env.hw.clock ?? [];
+  const votes = env.votes.onOff(ClockStore.ENABLE, {
+    kind: "clock",
+    apply(phys) {
+      const h = hw[phys];
+      const want = votes.effective(phys);
+      if (h === undefined || h.isEnabled(phys) === want) return;
+      return h.setEnabled(phys, want);
+    },
+  });
+  const rateVotes = env.votes.values(ClockStore.RATE, {
+    kind: "clock",
+    policyOf: (phys) => descs[phys]?.policy ?? "last",
+    apply: (phys) => settleRate(env, shared, phys),
+  });
+  const shared: ClockShared = { descs, parents, configTypes, votes, rateVotes, rates };
+  for (const d of env.board.clock) {
+    // Running without a restored vote to explain it: something before vscmi started it.
+    const running = hw[d.id]?.isEnabled(d.id) === true && votes.voters(d.id).size === 0;
+    if (d.kept || running) votes.keep(d.id);
+  }
+  return shared;
+}
+
+/**
+ * Brings clock `phys` to the rate its votes call for, when there is one and the clock runs
+ * at another (read from the driver): the snapped rate is programmed as is, and subscribers
+ * hear CLOCK_RATE_CHANGED from the platform (agent id 0).
+ */
+function settleRate(env: PlatformEnv, shared: ClockShared, phys: number): void | Promise<void> {
+  const want = shared.rateVotes.effective(phys);
+  const h = env.hw.clock?.[phys];
+  if (want === undefined || h === undefined) return;
+  const program = (now: number): void | Promise<void> => {
+    if (now === want) return void seenRate(env, shared, phys, now);
+    const out = h.setRate(phys, want, "nearest");
+    if (out instanceof Promise) return out.then((r) => seenRate(env, shared, phys, r));
+    seenRate(env, shared, phys, out);
+  };
+  const now = h.getRate(phys);
+  return now instanceof Promise ? now.then(program) : program(now);
+}
+
+/** Records a rate read or programmed outside any command; tells subscribers of a change. */
+function seenRate(env: PlatformEnv, shared: ClockShared, phys: number, rate: number): void {
+  if (shared.rates[phys] === rate) return;
+  shared.rates[phys] = rate;
+  broadcast(clockContexts(env), ClockEvent.CLOCK_RATE_CHANGED, phys, 0, rate);
+}
+
+/** Every open session's clock context. */
+function* clockContexts(env: PlatformEnv): Generator<ClockCtx> {
+  for (const s of env.sessions()) {
+    const c = s.ctxs[CLOCK] as ClockCtx | undefined;
+    if (c !== undefined) yield c;
+  }
 }
 
 /** A fresh session: no subscriptions, nothing pending. */
@@ -95,33 +165,13 @@ export function openClock(): ClockSession {
   return { rateChanged: new Set(), rateRequested: new Set(), pending: 0 };
 }
 
-/** The session ends or the agent is reset: its votes go, hardware follows the rest. */
-export function closeClock(ctx: ClockCtx): void {
-  for (const phys of ctx.shared.votes.release(ctx.agent.id)) gate(ctx, phys, false);
-}
-
-/** The agent loses clock `phys`: its vote and subscriptions on it go. */
+/** The agent loses clock `phys`: its subscriptions and its votes on it go. */
 export function revokeClock(ctx: ClockCtx, kind: ResourceKind, phys: number): void {
   if (kind !== "clock") return;
   ctx.state.rateChanged.delete(phys);
   ctx.state.rateRequested.delete(phys);
-  if (ctx.shared.votes.vote(ctx.agent.id, phys, false)) gate(ctx, phys, false);
-}
-
-/** Drives a gate after a vote was withdrawn outside any command; failures are logged. */
-function gate(ctx: ClockCtx, phys: number, on: boolean): void {
-  const fail = (e: unknown) =>
-    ctx.env.log.error(
-      `clock: turning clock ${phys} ${
-        on ? "on" : "off"
-      } for agent "${ctx.agent.name}" failed: ${e}`,
-    );
-  try {
-    const out = ctx.hw.clock[phys]?.setEnabled(phys, on);
-    if (out instanceof Promise) out.catch(fail);
-  } catch (e) {
-    fail(e);
-  }
+  ctx.env.votes.withdraw(ClockStore.ENABLE, ctx.agent.id, phys);
+  ctx.env.votes.withdraw(ClockStore.RATE, ctx.agent.id, phys);
 }
 
 /** The board's description of the clock the message names. */

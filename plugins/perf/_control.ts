@@ -11,37 +11,45 @@ import { sendLevelChanged, sendLimitsChanged } from "./_notify.ts";
 import { fromWire, limitToWire, type PerfCtx, type PerfDomain, toWire } from "./_state.ts";
 import { V3 } from "./_wire.ts";
 
-/**
- * The level a domain should run at when `agent` asks for `level`. Shared domains: the last
- * writer wins for now; max/min/exclusive aggregation over `d.requests` belongs here.
- */
-function decide(_d: PerfDomain, _agent: number, level: number): number {
-  return level;
-}
-
-function settleLevel(
-  ctx: PerfCtx,
-  phys: number,
-  d: PerfDomain,
-  requested: number,
-  now: number,
-): void {
-  const agent = ctx.agent.id;
-  if (ctx.session.open) d.requests.set(agent, requested);
+function settleLevel(ctx: PerfCtx, phys: number, d: PerfDomain, now: number): void {
   if (now === d.level) return;
   d.level = now;
-  sendLevelChanged(ctx, phys, d, agent);
+  sendLevelChanged(ctx.rt.contexts, phys, d, ctx.agent.id);
 }
 
 /**
- * The one path that changes a domain's level for an agent: the policy picks the level, the
- * hardware moves (asynchronously when it takes time), subscribers hear of a change.
- * `level` is a level value already checked against the domain's limits.
+ * The one path that changes a domain's level for an agent: its request is its vote (store
+ * `perf.level`), the domain's policy picks the level, and when that is this request the
+ * hardware moves (asynchronously when it takes time) and subscribers hear of a change.
+ * `level` is a level value already checked against the domain's limits. DENIED when another
+ * agent owns the domain under the `exclusive` policy; a driver failure withdraws the request
+ * again and is thrown (or rejected).
  */
 export function requestLevel(ctx: PerfCtx, phys: number, d: PerfDomain, level: number): Outcome {
-  const out = d.hw.setLevel(phys, decide(d, ctx.agent.id, level));
-  if (out instanceof Promise) return out.then((now) => settleLevel(ctx, phys, d, level, now));
-  settleLevel(ctx, phys, d, level, out);
+  const votes = ctx.shared.levels;
+  const agent = ctx.agent.id;
+  const owner = votes.owner(phys);
+  if (owner !== undefined && owner !== agent) return Status.DENIED;
+  const before = votes.own(agent, phys);
+  // Another agent's request decides the level (a higher one under "max"): nothing to drive.
+  if (votes.request(agent, phys, level).effective !== level) return;
+  const undo = (e: unknown): never => {
+    if (votes.own(agent, phys) === level) {
+      if (before === undefined) votes.release(agent, phys);
+      else votes.request(agent, phys, before);
+    }
+    throw e;
+  };
+  let out: number | Promise<number>;
+  try {
+    out = d.hw.setLevel(phys, level);
+  } catch (e) {
+    return undo(e);
+  }
+  if (out instanceof Promise) {
+    return out.then((now) => settleLevel(ctx, phys, d, now), undo);
+  }
+  settleLevel(ctx, phys, d, out);
 }
 
 function settleLimits(
@@ -58,7 +66,7 @@ function settleLimits(
   sendLimitsChanged(ctx, phys, d, agent);
   if (now === d.level) return;
   d.level = now;
-  sendLevelChanged(ctx, phys, d, agent);
+  sendLevelChanged(ctx.rt.contexts, phys, d, agent);
 }
 
 /**

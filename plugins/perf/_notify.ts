@@ -59,9 +59,17 @@ function causerFor(receiver: PerfCtx, causer: number): number {
   return receiver.agent.id === causer ? causer : 0;
 }
 
-/** Tells every session subscribed to `phys`'s level changes that it now runs at `d.level`. */
-export function sendLevelChanged(ctx: PerfCtx, phys: number, d: PerfDomain, causer: number): void {
-  for (const c of ctx.rt.contexts) {
+/**
+ * Tells every session among `contexts` (the protocol's open contexts) subscribed to `phys`'s
+ * level changes that it now runs at `d.level`.
+ */
+export function sendLevelChanged(
+  contexts: Iterable<PerfCtx>,
+  phys: number,
+  d: PerfDomain,
+  causer: number,
+): void {
+  for (const c of contexts) {
     if ((c.state.subs[phys] & Sub.LEVEL) === 0) continue;
     const vid = c.ids("perf").toVirtual(phys);
     if (vid < 0) continue;

@@ -1,14 +1,21 @@
 /**
- * Performance protocol state: the protocol-wide table of domains (limits, last known level,
- * every agent's request) built once at startup, each session's notification subscriptions,
- * and the conversion between level values and what each session puts on the wire.
+ * Performance protocol state: the protocol-wide table of domains (limits, last known level)
+ * built once at startup with every agent's level request in the platform's vote book (store
+ * `perf.level`, combined by the domain's policy, `last` by default), each session's
+ * notification subscriptions, and the conversion between level values and what each session
+ * puts on the wire.
  * @module
  */
 import type { PerfDesc, ResourceKind } from "../../core/board.ts";
 import type { PerfHw } from "../../core/hw/perf.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
+import type { ValueVotes } from "../../core/policy/values.ts";
 import type { Ctx } from "../../core/session.ts";
+import { sendLevelChanged } from "./_notify.ts";
 import { LINUX_MAX_LEVELS, V4 } from "./_wire.ts";
+
+/** Name of the performance protocol's store in the vote book. */
+export const PERF_STORE = "perf.level";
 
 /** One performance domain as the protocol tracks it. */
 export interface PerfDomain {
@@ -24,14 +31,16 @@ export interface PerfDomain {
   max: number;
   /** The level the domain was last known to run at; notifications compare against it. */
   level: number;
-  /** Agent id → the level it last asked for and got (the input of the level policy). */
-  readonly requests: Map<number, number>;
+  /** Agent id → the level it asks for, oldest first (its votes in `perf.level`). */
+  readonly requests: ReadonlyMap<number, number>;
 }
 
 /** Protocol-wide state. */
 export interface PerfShared {
   /** Physical id → domain. */
   readonly domains: readonly (PerfDomain | undefined)[];
+  /** Each agent's level request per domain (store `perf.level`). */
+  readonly levels: ValueVotes;
   /** The board's unit of level power costs. */
   readonly powerUnit: "mW" | "uW" | "abstract";
 }
@@ -53,6 +62,13 @@ export type PerfCtx = Ctx<PerfSession, PerfShared>;
  */
 export function setup(env: PlatformEnv): PerfShared {
   const domains: (PerfDomain | undefined)[] = [];
+  const descs: (PerfDesc | undefined)[] = [];
+  for (const d of env.board.perf) descs[d.id] = d;
+  const levelVotes = env.votes.values(PERF_STORE, {
+    kind: "perf",
+    policyOf: (phys) => descs[phys]?.policy ?? "last",
+    apply: (phys, cause) => settle(env, domains[phys], levelVotes, cause),
+  });
   for (const desc of env.board.perf) {
     const where = `perf "${desc.name}" (${desc.id})`;
     const levels = desc.levels;
@@ -76,6 +92,7 @@ export function setup(env: PlatformEnv): PerfShared {
         `${where}: ${levels.length} levels; Linux agents accept at most ${LINUX_MAX_LEVELS}`,
       );
     }
+    const votes = levelVotes;
     domains[desc.id] = {
       desc,
       hw,
@@ -83,27 +100,58 @@ export function setup(env: PlatformEnv): PerfShared {
       min: levels[0].level,
       max: levels[levels.length - 1].level,
       level: desc.level,
-      requests: new Map(),
+      get requests() {
+        return votes.requests(desc.id);
+      },
     };
   }
-  return { domains, powerUnit: env.board.perfPowerUnit };
+  return { domains, levels: levelVotes, powerUnit: env.board.perfPowerUnit };
+}
+
+const PERF = 0x13;
+
+/** Every open session's performance context. */
+function* perfContexts(env: PlatformEnv): Generator<PerfCtx> {
+  for (const s of env.sessions()) {
+    const c = s.ctxs[PERF] as PerfCtx | undefined;
+    if (c !== undefined) yield c;
+  }
+}
+
+/**
+ * Brings domain `d` to the level its votes now call for, when that differs from where it
+ * runs and lies within its limits (a vote outside limits set since waits for them to move).
+ * Subscribers hear PERF_LEVEL_CHANGED caused by `cause` (0 for restored votes).
+ */
+function settle(
+  env: PlatformEnv,
+  d: PerfDomain | undefined,
+  votes: ValueVotes,
+  cause: number,
+): void | Promise<void> {
+  if (d === undefined) return;
+  const phys = d.desc.id;
+  const want = votes.effective(phys);
+  if (want === undefined || want === d.level || want < d.min || want > d.max) return;
+  const done = (now: number) => {
+    if (now === d.level) return;
+    d.level = now;
+    sendLevelChanged(perfContexts(env), phys, d, cause);
+  };
+  const out = d.hw.setLevel(phys, want);
+  if (out instanceof Promise) return out.then(done);
+  done(out);
 }
 
 export function open(ctx: PerfCtx): PerfSession {
   return { subs: new Uint8Array(ctx.shared.domains.length) };
 }
 
-/** The agent's session ends: its subscriptions go with the state, its requests are dropped. */
-export function close(ctx: PerfCtx): void {
-  const id = ctx.agent.id;
-  for (const d of ctx.shared.domains) d?.requests.delete(id);
-}
-
-/** The agent loses domain `phys`: no more notifications about it, its request is dropped. */
+/** The agent loses domain `phys`: no more notifications about it, its request is withdrawn. */
 export function revoke(ctx: PerfCtx, kind: ResourceKind, phys: number): void {
   if (kind !== "perf") return;
   if (phys < ctx.state.subs.length) ctx.state.subs[phys] = 0;
-  ctx.shared.domains[phys]?.requests.delete(ctx.agent.id);
+  ctx.env.votes.withdraw(PERF_STORE, ctx.agent.id, phys);
 }
 
 /** Whether this session addresses `d`'s levels by index (4.0 level-indexing mode). */

@@ -28,6 +28,11 @@
  *   LEVEL_CHANGED. Unchanged limits or level send nothing.
  * - PERF_LEVEL_SET outside the current limits → OUT_OF_RANGE; a level the domain does not
  *   declare → OUT_OF_RANGE unless its hardware approximates (`PerfDesc.approximate`).
+ * - Per-agent bounds (deployment `[[agent.perf]] min / max / levels`, in level values) are
+ *   checked by the dispatcher before PERF_LEVEL_SET and PERF_LIMITS_SET run: the level, and
+ *   each limit given (from 3.0 a zero limit is left as it is and not checked), outside
+ *   min–max → OUT_OF_RANGE, not among the allowed levels → DENIED. Level indices are turned
+ *   into levels first.
  * - The rate limit is reported, not enforced: it tells the agent how often to ask (Linux uses
  *   it as cpufreq's transition delay); refusing early requests would only make guests fail.
  * - Level-indexing mode (4.0 sessions, `PerfDesc.levelIndexing`): LEVEL_SET/GET,
@@ -39,9 +44,13 @@
  *   that can see the domain, the one that caused the change included, in its own virtual id
  *   and level terms; agent_id is the receiver's own id when it caused the change, otherwise 0
  *   (the platform), so a guest never learns which other guest acts on a shared domain.
- * - Shared domains: the last writer wins. Each agent's last request is kept per domain for
- *   the aggregation policy to come (see `decide` in `_control.ts`); closing the session or
- *   losing the domain drops the agent's request and subscriptions without moving the level.
+ * - Shared domains: each agent's level request is its vote in the platform's vote book
+ *   (store `perf.level`), combined by the domain's policy (`desc.policy`: `exclusive`,
+ *   `max`, `min`, or `last` by default); a request the policy does not pick succeeds without
+ *   moving the level, and one on a domain another agent owns exclusively is DENIED. When an
+ *   agent's votes go (its grace period ends, an explicit end, losing the domain) the domain
+ *   moves to what the remaining requests call for, if it lies within the current limits.
+ *   Limits are a setting of the domain, not votes: the last writer sets them.
  * @module
  */
 import { defineProtocol, type ProtocolDef, Right } from "../../core/protocol.ts";
@@ -55,7 +64,7 @@ import {
 } from "./_info.ts";
 import { notifyLevel, notifyLimits } from "./_notify.ts";
 import {
-  close,
+  fromWire,
   open,
   type PerfCtx,
   type PerfSession,
@@ -69,6 +78,17 @@ export { PerfEvent, PerfMsg } from "./_wire.ts";
 export type { PerfDomain, PerfSession, PerfShared } from "./_state.ts";
 
 const canNotify = (ctx: PerfCtx) => ctx.canNotify;
+
+/** A level on the wire (an index in level-indexing mode) as a level value; NaN: none. */
+function levelValue(ctx: PerfCtx, phys: number, wire: number): number {
+  const level = fromWire(ctx, ctx.shared.domains[phys]!, wire);
+  return level < 0 ? NaN : level;
+}
+
+/** A limit on the wire; from 3.0 a zero leaves the limit as it is and is not checked. */
+function limitValue(ctx: PerfCtx, phys: number, wire: number): number {
+  return wire === 0 && ctx.version >= V3 ? NaN : levelValue(ctx, phys, wire);
+}
 
 /** The built-in Performance protocol plugin. */
 export const perfProtocol: ProtocolDef<PerfSession, PerfShared> = defineProtocol({
@@ -101,6 +121,7 @@ export const perfProtocol: ProtocolDef<PerfSession, PerfShared> = defineProtocol
       params: 12,
       resource: "perf",
       needs: Right.WRITE,
+      value: [{ at: 4, of: limitValue }, { at: 8, of: limitValue }],
       a2p: "domain range_max range_min",
       run: limitsSet,
     },
@@ -116,6 +137,7 @@ export const perfProtocol: ProtocolDef<PerfSession, PerfShared> = defineProtocol
       params: 8,
       resource: "perf",
       needs: Right.WRITE,
+      value: { at: 4, of: levelValue },
       a2p: "domain level",
       run: levelSet,
     },
@@ -171,6 +193,5 @@ export const perfProtocol: ProtocolDef<PerfSession, PerfShared> = defineProtocol
   },
   setup,
   open,
-  close,
   onRevoke: revoke,
 });

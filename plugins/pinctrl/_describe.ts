@@ -115,7 +115,7 @@ export const pinctrlListAssociations: Command = {
     // Whole words of ids after the flags word; one id (and its padding) at the least.
     const fit = Math.max(Math.floor((w.room - 4) / 4) * 2, 1);
     const n = Math.min(total - index, fit, MAX_RETURNED);
-    w.u32((((total - index - n) << 16) | n) >>> 0);
+    w.u32(((Math.min(total - index - n, 0xffff) << 16) | n) >>> 0);
     let seen = 0;
     let written = 0;
     for (const p of ids) {

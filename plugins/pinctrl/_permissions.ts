@@ -22,9 +22,9 @@ const KINDS = ["pin", "group", "function"] as const;
  * its others, or the one it has); denying removes it (its claims on it are released first,
  * its other ids do not move). Only that resource changes: a group's pins or a function's
  * groups are granted on their own. Checks, in order: untrusted caller → DENIED; `agent_id`
- * other than 0 and 1..n → NOT_FOUND; reserved bits or selector → INVALID_PARAMETERS;
- * identifier the caller does not see → NOT_FOUND; `agent_id` 0 (the platform) → DENIED. A
- * trusted agent may act on itself.
+ * other than 0 and the ids of agents present → NOT_FOUND; reserved bits or selector →
+ * INVALID_PARAMETERS; identifier the caller does not see → NOT_FOUND; `agent_id` 0 (the
+ * platform) → DENIED. A trusted agent may act on itself.
  */
 export const pinctrlSetPermissions: Command = {
   name: "PINCTRL_SET_PERMISSIONS",
@@ -35,8 +35,7 @@ export const pinctrlSetPermissions: Command = {
     const agentId = m.r.u32();
     const id = m.r.u32();
     const flags = m.r.u32();
-    const agents = ctx.env.agents();
-    const target = agentId >= 1 ? agents[agentId - 1] : undefined;
+    const target = ctx.env.agentById(agentId);
     if (agentId !== 0 && target === undefined) return Status.NOT_FOUND;
     const sel = flags & 0x3;
     if ((flags & PermissionFlag.RESERVED) !== 0 || sel === 3) return Status.INVALID_PARAMETERS;

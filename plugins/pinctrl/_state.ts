@@ -2,12 +2,17 @@
  * Pin control protocol state: the board's pins, groups and functions by physical id, which
  * function fits which pin or group, and the claims agents hold (PINCTRL_REQUEST).
  *
- * Claims: a pin is **owned** by an agent while any of that agent's sessions holds it, by
+ * Claims: a pin is **owned** by an agent while that agent holds a claim covering it, by
  * requesting the pin itself or a group it belongs to; no two agents own a pin at once. The
  * owner is the only agent that may configure the pin, or a group with that pin, until every
- * claim covering it is released (explicitly, by the session ending, or by the agent losing
- * the pin or group at run time). Pins nobody owns may be configured by any agent with write
+ * claim covering it is released. Pins nobody owns may be configured by any agent with write
  * rights.
+ *
+ * Claims are the agent's votes in the platform's vote book (stores `pinctrl.pin` and
+ * `pinctrl.group`), not its sessions': they go when the agent releases them, when its
+ * grace period ends after its last session closed (at once by default), at an explicit end
+ * (RESET_AGENT_CONFIGURATION, device reset), or when it loses the pin or group at run time.
+ * `owner` and `holds` are derived from the claims, recounted on every change.
  * @module
  */
 import type { FunctionDesc, GroupDesc, PinDesc, ResourceKind } from "../../core/board.ts";
@@ -15,7 +20,11 @@ import type { PinctrlHw, PinTarget } from "../../core/hw/pinctrl.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
 import type { Ctx } from "../../core/session.ts";
 import { Status } from "../../core/status.ts";
+import type { OnVotes } from "../../core/votes.ts";
 import { FLAGS_RESERVED, Selector } from "./msg.ts";
+
+/** Names of the pin control protocol's stores in the vote book. */
+export const PinctrlStore = { PIN: "pinctrl.pin", GROUP: "pinctrl.group" } as const;
 
 /** A function as the protocol uses it. */
 export interface PinctrlFunction {
@@ -40,13 +49,16 @@ export interface PinctrlShared {
   readonly owner: number[];
   /** Physical pin → how many claims of its owner cover it. */
   readonly holds: number[];
+  /** Agents' claims on pins (store `pinctrl.pin`). */
+  readonly pinClaims: OnVotes;
+  /** Agents' claims on groups (store `pinctrl.group`). */
+  readonly groupClaims: OnVotes;
+  /** Physical pin → the groups it belongs to. */
+  readonly groupsOf: readonly (readonly number[])[];
 }
 
-/** Per-session state: what this session requested, physical ids. */
-export interface PinctrlSession {
-  readonly pins: Set<number>;
-  readonly groups: Set<number>;
-}
+/** Per-session state: none (claims are the agent's). */
+export type PinctrlSession = Record<string, never>;
 
 export type PinctrlCtx = Ctx<PinctrlSession, PinctrlShared>;
 
@@ -125,46 +137,58 @@ export function ownedByOther(
   return false;
 }
 
-function hold(s: PinctrlShared, pin: number, agent: number): void {
-  s.owner[pin] = agent;
-  s.holds[pin]++;
+/** Recounts `owner` and `holds` of pin `pin` from the claims. */
+function recount(s: PinctrlShared, pin: number): void {
+  let owner = 0;
+  let holds = 0;
+  for (const a of s.pinClaims.voters(pin)) {
+    owner = a;
+    holds++;
+  }
+  for (const g of s.groupsOf[pin] ?? []) {
+    for (const a of s.groupClaims.voters(g)) {
+      owner = a;
+      holds++;
+    }
+  }
+  s.owner[pin] = owner;
+  s.holds[pin] = holds;
 }
 
-function unhold(s: PinctrlShared, pin: number): void {
-  if (--s.holds[pin] <= 0) {
-    s.holds[pin] = 0;
-    s.owner[pin] = 0;
-  }
+/** Recounts every pin `target` `phys` covers. */
+function recountTarget(s: PinctrlShared, target: PinTarget, phys: number): void {
+  if (target === "pin") recount(s, phys);
+  else for (const p of groupPins(s, phys)) recount(s, p);
 }
 
 /**
- * Session `ctx` claims pin or group `phys` for its agent. SUCCESS (also when it already
- * holds it), or IN_USE when another agent owns the pin or one of the group's pins.
+ * Claims pin or group `phys` for `ctx`'s agent. SUCCESS (also when it already holds it), or
+ * IN_USE when another agent owns the pin or one of the group's pins.
  */
 export function claim(ctx: PinctrlCtx, target: PinTarget, phys: number): Status {
   const s = ctx.shared;
   const agent = ctx.agent.id;
-  const mine = target === "pin" ? ctx.state.pins : ctx.state.groups;
-  if (mine.has(phys)) return Status.SUCCESS;
+  const mine = target === "pin" ? s.pinClaims : s.groupClaims;
+  if (mine.has(agent, phys)) return Status.SUCCESS;
   if (ownedByOther(s, target, phys, agent)) return Status.IN_USE;
-  mine.add(phys);
-  if (target === "pin") hold(s, phys, agent);
-  else for (const p of groupPins(s, phys)) hold(s, p, agent);
+  mine.vote(agent, phys, true);
+  recountTarget(s, target, phys);
   return Status.SUCCESS;
 }
 
 /**
- * Session `ctx` gives up its claim on pin or group `phys`. SUCCESS when it held it or
+ * `ctx`'s agent gives up its claim on pin or group `phys`. SUCCESS when it held it or
  * nobody else owns it (nothing to release); DENIED when another agent owns it.
  */
 export function unclaim(ctx: PinctrlCtx, target: PinTarget, phys: number): Status {
   const s = ctx.shared;
-  const mine = target === "pin" ? ctx.state.pins : ctx.state.groups;
-  if (!mine.delete(phys)) {
-    return ownedByOther(s, target, phys, ctx.agent.id) ? Status.DENIED : Status.SUCCESS;
+  const agent = ctx.agent.id;
+  const mine = target === "pin" ? s.pinClaims : s.groupClaims;
+  if (!mine.has(agent, phys)) {
+    return ownedByOther(s, target, phys, agent) ? Status.DENIED : Status.SUCCESS;
   }
-  if (target === "pin") unhold(s, phys);
-  else for (const p of groupPins(s, phys)) unhold(s, p);
+  mine.vote(agent, phys, false);
+  recountTarget(s, target, phys);
   return Status.SUCCESS;
 }
 
@@ -209,27 +233,37 @@ export function setupPinctrl(env: PlatformEnv): PinctrlShared {
       pins: fitPins,
     };
   }
-  return {
+  const groupsOf: number[][] = Array.from({ length: pins.length }, () => []);
+  for (const g of b.group) for (const p of g.pins) groupsOf[p].push(g.id);
+  // Restored claims are counted once both stores exist, and again whenever one goes.
+  const pinClaims = env.votes.onOff(PinctrlStore.PIN, {
+    kind: "pin",
+    apply: (phys) => recountTarget(shared, "pin", phys),
+  });
+  const groupClaims = env.votes.onOff(PinctrlStore.GROUP, {
+    kind: "group",
+    apply: (phys) => recountTarget(shared, "group", phys),
+  });
+  const shared: PinctrlShared = {
     pins,
     groups,
     functions,
     owner: Array.from({ length: pins.length }, () => 0),
     holds: Array.from({ length: pins.length }, () => 0),
+    pinClaims,
+    groupClaims,
+    groupsOf,
   };
+  for (let p = 0; p < pins.length; p++) if (pins[p] !== undefined) recount(shared, p);
+  return shared;
 }
 
 export function openPinctrl(): PinctrlSession {
-  return { pins: new Set(), groups: new Set() };
+  return {};
 }
 
-/** The session ends: every claim it holds is released. */
-export function closePinctrl(ctx: PinctrlCtx): void {
-  for (const p of [...ctx.state.pins]) unclaim(ctx, "pin", p);
-  for (const g of [...ctx.state.groups]) unclaim(ctx, "group", g);
-}
-
-/** The agent loses pin or group `phys`: this session's claim on it is released. */
+/** The agent loses pin or group `phys`: its claim on it is released. */
 export function revokePinctrl(ctx: PinctrlCtx, kind: ResourceKind, phys: number): void {
-  if (kind === "pin" && ctx.state.pins.has(phys)) unclaim(ctx, "pin", phys);
-  else if (kind === "group" && ctx.state.groups.has(phys)) unclaim(ctx, "group", phys);
+  if (kind === "pin") ctx.env.votes.withdraw(PinctrlStore.PIN, ctx.agent.id, phys);
+  else if (kind === "group") ctx.env.votes.withdraw(PinctrlStore.GROUP, ctx.agent.id, phys);
 }

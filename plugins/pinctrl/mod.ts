@@ -18,8 +18,9 @@
  *   the function (SETTINGS_GET then answers 0xFFFFFFFF); without the bit the field is
  *   ignored. SETTINGS_GET answers 0xFFFFFFFF also for a function the agent cannot see.
  * - Ownership (`_state.ts`): PINCTRL_REQUEST of a pin or group another agent owns →
- *   IN_USE; configuring it → DENIED; a session that ends, is reset or loses the resource
- *   releases its claims.
+ *   IN_USE; configuring it → DENIED. Claims are the agent's (votes in the platform's vote
+ *   book): they go when it releases them, when its last session closes (after its grace
+ *   period, none by default), at RESET_AGENT_CONFIGURATION or when it loses the resource.
  * - Configuration types 21–191 are reserved → INVALID_PARAMETERS; 192–255 (OEM) pass to the
  *   driver, which answers NOT_SUPPORTED for a type a pin lacks. Reading type 0 (Default) is
  *   the driver's call (the sim: NOT_SUPPORTED; writing it restores the power-on values).
@@ -40,7 +41,6 @@ import {
 import { pinctrlSetPermissions } from "./_permissions.ts";
 import { pinctrlSettingsConfigure, pinctrlSettingsGet } from "./_settings.ts";
 import {
-  closePinctrl,
   openPinctrl,
   type PinctrlSession,
   type PinctrlShared,
@@ -82,6 +82,5 @@ export const pinctrlProtocol = defineProtocol<PinctrlSession, PinctrlShared>({
   },
   setup: setupPinctrl,
   open: openPinctrl,
-  close: closePinctrl,
   onRevoke: revokePinctrl,
 });

@@ -26,7 +26,7 @@ export const PinctrlMsg = {
   PINCTRL_SET_PERMISSIONS: 0xa,
 } as const;
 
-/** What an identifier names: the selector field (bits 1:0) of the commands' flags; 3 is reserved. */
+/** What an identifier names: the selector (bits 1:0) of the commands' flags; 3 is reserved. */
 export const Selector = { PIN: 0, GROUP: 1, FUNCTION: 2 } as const;
 export type Selector = typeof Selector[keyof typeof Selector];
 

@@ -1,11 +1,13 @@
 /**
- * Arbitration of shared power domains between sessions, and the order in which hardware is
+ * Arbitration of shared power domains between agents, and the order in which hardware is
  * switched so parent/child rules always hold.
  *
- * Each session (a "voter") requests a power-state word per domain; what it asked for is its
- * own view. The hardware state of a domain is:
- * - ON while any voter asks ON, the platform keeps it (on at power-on), or a child's state
- *   is anything but OFF (a child needs its parent on);
+ * Each agent (a "voter") requests a power-state word per domain; what it asked for is its
+ * own view. Requests live in a value store (the platform's vote book gives the protocol
+ * one, `power.state`): a request of OFF withdraws the voter's request. The hardware state
+ * of a domain is:
+ * - ON while any voter asks ON, the platform keeps it (on at power-on, or kept by the
+ *   board), or a child's state is anything but OFF (a child needs its parent on);
  * - else the shallowest declared low-power state some voter asks (order of `PowerDesc.states`);
  * - else OFF.
  * Changes are applied root-first for domains turning ON and leaf-first for the rest, one
@@ -15,7 +17,7 @@
  */
 import type { PowerDesc } from "../../core/board.ts";
 import { POWER_STATE_RESERVED, type PowerHw, PowerState } from "../../core/hw/power.ts";
-import { OnVotes } from "../../core/votes.ts";
+import { ValueVotes } from "../../core/policy/values.ts";
 
 /** Called after each completed hardware switch. */
 export type SwitchHook = (phys: number, state: number) => void;
@@ -23,10 +25,10 @@ export type SwitchHook = (phys: number, state: number) => void;
 const noop = () => {};
 
 export class PowerArbiter {
-  /** ON votes per domain, and the domains the platform keeps on. */
-  readonly votes = new OnVotes();
-  /** Physical id → voter → requested low-power state (neither ON nor OFF). */
-  readonly #low = new Map<number, Map<number, number>>();
+  /** Each voter's requested state word per domain (none: OFF). */
+  readonly votes: ValueVotes;
+  /** Domains the platform keeps on. */
+  readonly #kept = new Set<number>();
   readonly #descs: (PowerDesc | undefined)[] = [];
   readonly #children: number[][] = [];
   readonly #depth: number[] = [];
@@ -35,11 +37,17 @@ export class PowerArbiter {
 
   /**
    * Checks the domains once (unique ids, known acyclic parents, valid extra states, no
-   * domain on at power-on under a parent that is off) and keeps boot-on domains on.
-   * Throws TypeError naming the domain.
+   * domain on at power-on under a parent that is off) and keeps boot-on and board-kept
+   * domains on. Requests go to `votes` (a private store by default). Throws TypeError naming
+   * the domain.
    */
-  constructor(domains: readonly PowerDesc[], hw: readonly (PowerHw | undefined)[]) {
+  constructor(
+    domains: readonly PowerDesc[],
+    hw: readonly (PowerHw | undefined)[],
+    votes: ValueVotes = new ValueVotes(() => "last"),
+  ) {
     this.#hw = hw;
+    this.votes = votes;
     for (const d of domains) {
       if (!Number.isInteger(d.id) || d.id < 0) {
         throw new TypeError(`Power domain "${d.name}": id must be an integer ≥ 0, got ${d.id}`);
@@ -71,7 +79,7 @@ export class PowerArbiter {
     }
     for (const d of domains) {
       this.#depthOf(d.id, 0);
-      if (d.on) this.votes.keep(d.id);
+      if (d.on || d.kept) this.#kept.add(d.id);
     }
   }
 
@@ -103,49 +111,43 @@ export class PowerArbiter {
     return this.#hw[phys]!.getState(phys);
   }
 
-  /** What `voter` asked for `phys` (OFF when it never asked). */
-  view(voter: number, phys: number): number {
-    const low = this.#low.get(phys)?.get(voter);
-    if (low !== undefined) return low;
-    return this.votes.has(voter, phys) ? PowerState.ON : PowerState.OFF;
+  /** Whether the platform keeps `phys` on whatever voters ask. */
+  isKept(phys: number): boolean {
+    return this.#kept.has(phys);
   }
 
-  /** Records `voter`'s request; returns its previous view, for undoing. */
+  /** What `voter` asked for `phys` (OFF when it never asked). */
+  view(voter: number, phys: number): number {
+    return this.votes.own(voter, phys) ?? PowerState.OFF;
+  }
+
+  /** Records `voter`'s request (OFF withdraws it); returns its previous view, for undoing. */
   request(voter: number, phys: number, state: number): number {
     const prev = this.view(voter, phys);
-    this.votes.vote(voter, phys, state === PowerState.ON);
-    const low = this.#low.get(phys);
-    if (state === PowerState.ON || state === PowerState.OFF) {
-      low?.delete(voter);
-      if (low?.size === 0) this.#low.delete(phys);
-    } else if (low) low.set(voter, state);
-    else this.#low.set(phys, new Map([[voter, state]]));
+    if (state === PowerState.OFF) this.votes.release(voter, phys);
+    else this.votes.request(voter, phys, state);
     return prev;
   }
 
   /** Withdraws every request of `voter`; returns the domains it had asked anything for. */
   release(voter: number): number[] {
     const touched = this.votes.heldBy(voter);
-    this.votes.release(voter);
-    for (const [phys, low] of [...this.#low]) {
-      if (!low.delete(voter)) continue;
-      touched.push(phys);
-      if (low.size === 0) this.#low.delete(phys);
-    }
+    this.votes.releaseAll(voter);
     return touched;
   }
 
   /** The state the hardware should be in, from every request, keep and child. */
   desired(phys: number): number {
-    if (this.votes.effective(phys)) return PowerState.ON;
+    if (this.#kept.has(phys)) return PowerState.ON;
+    const requests = this.votes.requests(phys);
+    for (const s of requests.values()) if (s === PowerState.ON) return PowerState.ON;
     for (const c of this.#children[phys] ?? []) {
       if (this.desired(c) !== PowerState.OFF) return PowerState.ON;
     }
-    const low = this.#low.get(phys);
-    if (!low || low.size === 0) return PowerState.OFF;
+    if (requests.size === 0) return PowerState.OFF;
     const order = this.#descs[phys]?.states ?? [];
     let best = -1;
-    for (const s of low.values()) {
+    for (const s of requests.values()) {
       const i = order.indexOf(s);
       if (i >= 0 && (best < 0 || i < best)) best = i;
     }

@@ -19,9 +19,8 @@ export const PowerEvent = {
   POWER_STATE_CHANGE_REQUESTED: 0x1,
 } as const;
 
-/** Per-session state: the session's voter key and its subscriptions (physical ids). */
+/** Per-session state: its subscriptions (physical ids). Votes are the agent's. */
 export interface PowerSession {
-  readonly key: number;
   readonly changed: Set<number>;
   readonly requested: Set<number>;
 }
@@ -30,15 +29,25 @@ export interface PowerSession {
 export interface PowerShared {
   readonly arbiter: PowerArbiter;
   readonly log: Logger;
-  nextKey: number;
 }
+
+/** Name of the power protocol's store in the vote book. */
+export const POWER_STORE = "power.state";
 
 /** A handler context of this protocol. */
 export type PCtx = Ctx<PowerSession, PowerShared>;
 
-/** POWER_STATE_CHANGED (12 bytes) to every session subscribed to `phys` that can see it. */
-export function announceChanged(ctx: PCtx, cause: number, phys: number, state: number): void {
-  for (const c of ctx.rt.contexts) {
+/**
+ * POWER_STATE_CHANGED (12 bytes) to every session among `contexts` (the protocol's open
+ * contexts) subscribed to `phys` that can see it; `cause` is the agent id reported.
+ */
+export function announceChanged(
+  contexts: Iterable<PCtx>,
+  cause: number,
+  phys: number,
+  state: number,
+): void {
+  for (const c of contexts) {
     if (!c.state.changed.has(phys)) continue;
     const v = c.ids("power").toVirtual(phys);
     if (v < 0) continue;
@@ -77,27 +86,27 @@ function failure(ctx: PCtx, phys: number, e: unknown): Status {
   return e instanceof DriverError && e.fault === "in-use" ? Status.DENIED : e.status;
 }
 
-/** Whether the session that was voter `key` still is (not closed, not reset since). */
-function live(ctx: PCtx, key: number): boolean {
-  return ctx.session.open && ctx.state.key === key;
+/** Whether the session that sent a request with state `st` still is (not closed, not reset). */
+function live(ctx: PCtx, st: PowerSession): boolean {
+  return ctx.session.open && ctx.state === st;
 }
 
 /**
- * One accepted POWER_STATE_SET from voter `key` (the session's key when the request came):
- * tell other agents, record the vote, bring the hardware in line. On a driver failure the
- * vote is undone, the hardware brought back, and the failure's status returned. A request
+ * One accepted POWER_STATE_SET from the session whose state was `st` when the request came:
+ * tell other agents, record the agent's vote, bring the hardware in line. On a driver failure
+ * the vote is undone, the hardware brought back, and the failure's status returned. A request
  * whose session closed or was reset, or whose domain was revoked, while it waited in the
  * queue changes nothing (DENIED).
  */
-export function change(ctx: PCtx, key: number, phys: number, state: number): Outcome {
-  if (!live(ctx, key) || ctx.ids("power").toVirtual(phys) < 0) return Status.DENIED;
+export function change(ctx: PCtx, st: PowerSession, phys: number, state: number): Outcome {
+  if (!live(ctx, st) || ctx.ids("power").toVirtual(phys) < 0) return Status.DENIED;
   const arb = ctx.shared.arbiter;
   const cause = ctx.agent.id;
-  const hook = (p: number, s: number) => announceChanged(ctx, cause, p, s);
+  const hook = (p: number, s: number) => announceChanged(ctx.rt.contexts, cause, p, s);
   announceRequested(ctx, phys, state);
-  const prev = arb.request(key, phys, state);
+  const prev = arb.request(cause, phys, state);
   const undo = (e: unknown): Status | Promise<Status> => {
-    if (live(ctx, key)) arb.request(key, phys, prev);
+    if (live(ctx, st) && arb.view(cause, phys) === state) arb.request(cause, phys, prev);
     const restored = restore(ctx, [phys], hook);
     const answer = () => failure(ctx, phys, e);
     return restored instanceof Promise ? restored.then(answer) : answer();
@@ -136,14 +145,14 @@ export function restore(
  * hardware state of `phys` as it found it (nothing to do, or failure), the requester still
  * gets a POWER_STATE_CHANGED with the domain's state if it subscribed.
  */
-export function changeLater(ctx: PCtx, key: number, phys: number, state: number): void {
+export function changeLater(ctx: PCtx, st: PowerSession, phys: number, state: number): void {
   const arb = ctx.shared.arbiter;
   queueMicrotask(() => {
     const job = () => {
       const before = arb.state(phys);
       const done = () => {
         const now = arb.state(phys);
-        if (now === before && live(ctx, key) && ctx.state.changed.has(phys)) {
+        if (now === before && live(ctx, st) && ctx.state.changed.has(phys)) {
           const v = ctx.ids("power").toVirtual(phys);
           if (v >= 0) {
             ctx.notify(PowerEvent.POWER_STATE_CHANGED, 12, (w) => {
@@ -159,7 +168,7 @@ export function changeLater(ctx: PCtx, key: number, phys: number, state: number)
         done();
       };
       try {
-        const out = change(ctx, key, phys, state);
+        const out = change(ctx, st, phys, state);
         if (out instanceof Promise) return out.then(done, bug);
         done();
       } catch (e) {

@@ -6,10 +6,11 @@
  * - 3.0: extended names (attribute bit 27, POWER_DOMAIN_NAME_GET).
  * - 3.1: NEGOTIATE_PROTOCOL_VERSION (answered by the core).
  *
- * Domains are shared: each session votes (see `_arbiter.ts`), POWER_STATE_GET answers the
- * session's own vote, and the hardware follows the aggregate, parents powered up before and
- * down after their children. An agent with read rights only sees the hardware state and is
- * offered neither synchronous nor asynchronous set.
+ * Domains are shared: each agent votes (see `_arbiter.ts`; the votes live in the platform's
+ * vote book, store `power.state`, and outlive the agent's sessions for its grace period),
+ * POWER_STATE_GET answers the agent's own vote, and the hardware follows the aggregate,
+ * parents powered up before and down after their children. An agent with read rights only
+ * sees the hardware state and is offered neither synchronous nor asynchronous set.
  *
  * Asynchronous POWER_STATE_SET has no delayed response: it is answered SUCCESS once
  * accepted and completes with a POWER_STATE_CHANGED notification to the requesting session
@@ -23,8 +24,8 @@
  * something vscmi does not see.
  * @module
  */
-import { PowerState } from "../../core/hw/power.ts";
 import type { Msg } from "../../core/msg.ts";
+import type { PlatformEnv } from "../../core/platform_env.ts";
 import { defineProtocol, Right } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
 import { PowerArbiter } from "./_arbiter.ts";
@@ -33,6 +34,7 @@ import {
   change,
   changeLater,
   type PCtx,
+  POWER_STORE,
   PowerEvent,
   type PowerSession,
   type PowerShared,
@@ -84,39 +86,49 @@ function canWrite(ctx: PCtx, m: Msg): boolean {
   return (ctx.ids("power").rights[m.vid] & Right.WRITE) !== 0;
 }
 
+const POWER = 0x11;
+
+/** Every open session's power context. */
+function* powerContexts(env: PlatformEnv): Generator<PCtx> {
+  for (const s of env.sessions()) {
+    const c = s.ctxs[POWER] as PCtx | undefined;
+    if (c !== undefined) yield c;
+  }
+}
+
+/**
+ * The protocol-wide state: the arbiter over the `power.state` store. Withdrawn or restored
+ * votes bring the domain (and its ancestors) in line in the arbiter's queue; subscribers hear
+ * POWER_STATE_CHANGED with the agent whose votes went as the cause (0 for restored ones).
+ */
+function setup(env: PlatformEnv): PowerShared {
+  const log = env.log;
+  const votes = env.votes.values(POWER_STORE, {
+    kind: "power",
+    policyOf: () => "last",
+    effective: (phys) => arbiter.desired(phys),
+    apply(phys, cause) {
+      const hook = (p: number, s: number) => announceChanged(powerContexts(env), cause, p, s);
+      return arbiter.serial(() => arbiter.reconcile([phys], hook));
+    },
+  });
+  const arbiter = new PowerArbiter(env.board.power, env.hw.power, votes);
+  return { arbiter, log };
+}
+
 export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
   id: 0x11,
   name: "power",
   versions: [0x10000, 0x20000, 0x30000, 0x30001],
   kinds: ["power"],
-  setup: (env) => ({
-    arbiter: new PowerArbiter(env.board.power, env.hw.power),
-    log: env.log,
-    nextKey: 1,
-  }),
-  open: (ctx) => ({
-    key: ctx.shared.nextKey++,
-    changed: new Set(),
-    requested: new Set(),
-  }),
-  close(ctx) {
-    const touched = ctx.shared.arbiter.release(ctx.state.key);
-    if (touched.length === 0) return;
-    const cause = ctx.agent.id;
-    const hook = (p: number, s: number) => announceChanged(ctx, cause, p, s);
-    ctx.shared.arbiter.serial(() => restore(ctx, touched, hook));
-  },
-  /** The agent loses the domain: its vote becomes OFF and its subscriptions end. */
+  setup,
+  open: () => ({ changed: new Set(), requested: new Set() }),
+  /** The agent loses the domain: its vote goes (the hardware follows) and its subscriptions end. */
   onRevoke(ctx, kind, phys) {
     if (kind !== "power") return;
     ctx.state.changed.delete(phys);
     ctx.state.requested.delete(phys);
-    const arb = ctx.shared.arbiter;
-    if (arb.view(ctx.state.key, phys) === PowerState.OFF) return;
-    arb.request(ctx.state.key, phys, PowerState.OFF);
-    const cause = ctx.agent.id;
-    const hook = (p: number, s: number) => announceChanged(ctx, cause, p, s);
-    arb.serial(() => restore(ctx, [phys], hook));
+    ctx.env.votes.withdraw(POWER_STORE, ctx.agent.id, phys);
   },
   commands: {
     /**
@@ -189,15 +201,15 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
         const phys = m.res;
         if ((flags & ASYNC_FLAG) !== 0) {
           if (!d.async) return Status.NOT_SUPPORTED;
-          changeLater(ctx, ctx.state.key, phys, state);
+          changeLater(ctx, ctx.state, phys, state);
           return;
         }
-        const key = ctx.state.key;
-        return arb.serial(() => change(ctx, key, phys, state));
+        const st = ctx.state;
+        return arb.serial(() => change(ctx, st, phys, state));
       },
     },
     /**
-     * POWER_STATE_GET. a2p: u32 domain_id. p2a: u32 power_state — what this session asked
+     * POWER_STATE_GET. a2p: u32 domain_id. p2a: u32 power_state — what this agent asked
      * (OFF when it never did); the hardware state for an agent that may only read.
      */
     [PowerMsg.POWER_STATE_GET]: {
@@ -208,7 +220,7 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
       run(ctx, m) {
         const arb = ctx.shared.arbiter;
         if (!arb.desc(m.res)) return Status.NOT_FOUND;
-        m.w.u32(canWrite(ctx, m) ? arb.view(ctx.state.key, m.res) : arb.state(m.res));
+        m.w.u32(canWrite(ctx, m) ? arb.view(ctx.agent.id, m.res) : arb.state(m.res));
       },
     },
     /**

@@ -14,6 +14,7 @@ import {
   domainOf,
   monitored,
   onStep,
+  ownedByOther,
   paiConfigurable,
   type PowercapCtx,
   type PowercapDomain,
@@ -53,7 +54,9 @@ export const capGet: Cmd = {
  * request where the domain (or a session without a platform→agent channel) cannot do it →
  * NOT_SUPPORTED; a cap outside min_power_cap–max_power_cap or off power_cap_step →
  * INVALID_PARAMETERS. From 2.0 a cap of 0 asks for no cap; the domain must allow it
- * (`PowercapDesc.canDisable`), else INVALID_PARAMETERS as in 1.0.
+ * (`PowercapDesc.canDisable`), else INVALID_PARAMETERS as in 1.0. A cap outside the agent's
+ * bounds (checked by the dispatcher first; 0, no cap, counts as above any max) →
+ * OUT_OF_RANGE, or DENIED when not among its allowed caps.
  *
  * The cap is the agent's request; the domain enforces the lowest cap requested (see
  * `_state.ts`) and POWERCAP_CAP_CHANGED goes to subscribers when that changes. Synchronous:
@@ -67,6 +70,8 @@ export const capSet: Cmd = {
   params: 12,
   resource: "powercap",
   needs: Right.WRITE,
+  // A cap of 0 (2.0) asks for no cap at all: above any max bound.
+  value: { at: 8, of: (_ctx, _phys, cap) => cap === 0 ? Infinity : cap },
   a2p: "domain_id flags power_cap",
   run(ctx, m) {
     m.r.u32();
@@ -82,6 +87,7 @@ export const capSet: Cmd = {
       ? ctx.version >= PowercapVersion.V2 && d.desc.canDisable === true
       : onStep(cap, d.desc.minCap, d.desc.maxCap, d.desc.capStep);
     if (!ok) return Status.INVALID_PARAMETERS;
+    if (ownedByOther(d, ctx.agent.id)) return Status.DENIED;
     if (async) {
       completeLater(ctx, m, d, cap, (flags & CapSetFlag.IGNORE_DELAYED_RESPONSE) === 0);
       return;

@@ -90,9 +90,18 @@ function buildCapChanged(w: Writer): void {
  * so a guest never learns which other guest acts on a shared domain.
  */
 export function sendCapChanged(ctx: PowercapCtx, d: PowercapDomain, causer: number): void {
+  sendCapChangedTo(ctx.rt.contexts, d, causer);
+}
+
+/** {@linkcode sendCapChanged} to the sessions among `contexts` (the protocol's open ones). */
+export function sendCapChangedTo(
+  contexts: Iterable<PowercapCtx>,
+  d: PowercapDomain,
+  causer: number,
+): void {
   const phys = d.desc.id;
   let pai = -1;
-  for (const c of ctx.rt.contexts) {
+  for (const c of contexts) {
     if (!c.state.caps.has(phys)) continue;
     const vid = c.ids("powercap").toVirtual(phys);
     if (vid < 0) continue;

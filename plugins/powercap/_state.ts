@@ -1,27 +1,38 @@
 /**
- * Powercap protocol state: the protocol-wide table of domains (each agent's cap request, the
- * cap and averaging interval last asked of the hardware), each session's notification
- * subscriptions, and how a request or a withdrawal moves the hardware.
+ * Powercap protocol state: the protocol-wide table of domains (the cap and averaging
+ * interval last asked of the hardware), each agent's cap request in the platform's vote book
+ * (store `powercap.cap`), each session's notification subscriptions, and how a request or a
+ * withdrawal moves the hardware.
  *
- * Caps: each agent's last request is kept per domain (0 = it wants no cap); the domain
- * enforces what {@linkcode aggregateCap} picks. POWERCAP_CAP_GET reads the cap the domain
- * enforces, so an agent learns when its disable request did not lift another agent's cap.
- * The averaging interval is one setting of the domain: the last writer wins.
+ * Caps: each agent's last request is kept per domain (0 = it wants no cap); by default (no
+ * `desc.policy`, or `min`) the domain enforces what {@linkcode aggregateCap} picks — the
+ * lowest cap asked, none when every requester asked for none, the power-on cap when nobody
+ * asks; `exclusive`, `max` and `last` as the vote book defines them. POWERCAP_CAP_GET reads
+ * the cap the domain enforces, so an agent learns when its disable request did not lift
+ * another agent's cap. The averaging interval is one setting of the domain: the last writer
+ * wins. Requests belong to the agent and are withdrawn by the platform (grace expiry,
+ * explicit end, loss of the domain); the store's `apply` then re-caps the domain.
  * @module
  */
 import type { PowercapDesc } from "../../core/board.ts";
 import type { PowercapHw } from "../../core/hw/powercap.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
+import type { ValueVotes } from "../../core/policy/values.ts";
 import type { Ctx } from "../../core/session.ts";
 import type { MeasurementMonitor } from "./_monitor.ts";
 import { aggregateCap } from "./_policy.ts";
+
+/** Name of the powercap protocol's store in the vote book. */
+export const POWERCAP_STORE = "powercap.cap";
 
 /** One power-capping domain as the protocol tracks it. */
 export interface PowercapDomain {
   readonly desc: PowercapDesc;
   readonly hw: PowercapHw;
-  /** Agent id → the cap it asked for (0: it wants no cap). */
-  readonly requests: Map<number, number>;
+  /** Agent id → the cap it asks for (0: no cap), oldest first (its votes in `powercap.cap`). */
+  readonly requests: ReadonlyMap<number, number>;
+  /** The store the requests live in. */
+  readonly caps: ValueVotes;
   /** The cap last asked of the hardware (or found at start-up). */
   cap: number;
 }
@@ -85,14 +96,31 @@ function checkTriplet(where: string, what: string, min: number, max: number, ste
 }
 
 /**
- * Builds the domain table. Throws TypeError naming the domain when Linux would reject it (a
- * zero or inverted range, a step that does not divide it), its power-on cap or interval is
- * not one it declares, its parent is missing, itself or part of a loop, or no driver backs it.
+ * Builds the domain table over the `powercap.cap` store; `changed(d)` runs when withdrawn or
+ * restored requests moved a domain's cap, with the agent whose requests went (0 for
+ * restored ones). Throws TypeError naming the domain when Linux would reject it (a zero or
+ * inverted range, a step that does not divide it), its power-on cap or interval is not one it
+ * declares, its parent is missing, itself or part of a loop, or no driver backs it.
  */
-export function setupDomains(env: PlatformEnv): (PowercapDomain | undefined)[] {
+export function setupDomains(
+  env: PlatformEnv,
+  changed: (d: PowercapDomain, cause: number) => void = () => {},
+): (PowercapDomain | undefined)[] {
   const domains: (PowercapDomain | undefined)[] = [];
   const descs = new Map<number, PowercapDesc>();
   for (const d of env.board.powercap) descs.set(d.id, d);
+  const caps = env.votes.values(POWERCAP_STORE, {
+    kind: "powercap",
+    policyOf: (phys) => descs.get(phys)?.policy ?? "min",
+    effective: (phys) => (domains[phys] ? target(domains[phys]) : undefined),
+    apply(phys, cause) {
+      const d = domains[phys];
+      if (d === undefined) return;
+      const out = reconcile(d);
+      if (out instanceof Promise) return out.then((c) => void (c && changed(d, cause)));
+      if (out) changed(d, cause);
+    },
+  });
   for (const desc of env.board.powercap) {
     const where = `Powercap domain "${desc.name}" (${desc.id})`;
     checkTriplet(where, "cap range", desc.minCap, desc.maxCap, desc.capStep);
@@ -114,7 +142,15 @@ export function setupDomains(env: PlatformEnv): (PowercapDomain | undefined)[] {
     }
     const hw = env.hw.powercap?.[desc.id];
     if (!hw) throw new TypeError(`${where}: no driver backs it`);
-    domains[desc.id] = { desc, hw, requests: new Map(), cap: desc.cap };
+    domains[desc.id] = {
+      desc,
+      hw,
+      get requests() {
+        return caps.requests(desc.id);
+      },
+      caps,
+      cap: desc.cap,
+    };
   }
   return domains;
 }
@@ -137,17 +173,17 @@ export function nameOf(ctx: PowercapCtx, vid: number, phys: number): string {
  * asked is restored and the error thrown (or rejected).
  */
 export function reconcile(d: PowercapDomain): boolean | Promise<boolean> {
-  const target = aggregateCap(d.requests, d.desc.cap);
-  if (target === d.cap) return false;
+  const want = target(d);
+  if (want === d.cap) return false;
   const before = d.cap;
-  d.cap = target;
+  d.cap = want;
   const undo = (e: unknown): never => {
-    if (d.cap === target) d.cap = before;
+    if (d.cap === want) d.cap = before;
     throw e;
   };
   let out: void | Promise<void>;
   try {
-    out = d.hw.setCap(d.desc.id, target);
+    out = d.hw.setCap(d.desc.id, want);
   } catch (e) {
     return undo(e);
   }
@@ -160,12 +196,13 @@ export function reconcile(d: PowercapDomain): boolean | Promise<boolean> {
  * changes (see {@linkcode reconcile} for the result). A driver failure withdraws the request.
  */
 export function request(d: PowercapDomain, agent: number, cap: number): boolean | Promise<boolean> {
-  const had = d.requests.get(agent);
-  d.requests.set(agent, cap);
+  const phys = d.desc.id;
+  const had = d.caps.own(agent, phys);
+  d.caps.request(agent, phys, cap);
   const undo = (e: unknown): never => {
-    if (d.requests.get(agent) === cap) {
-      if (had === undefined) d.requests.delete(agent);
-      else d.requests.set(agent, had);
+    if (d.caps.own(agent, phys) === cap) {
+      if (had === undefined) d.caps.release(agent, phys);
+      else d.caps.request(agent, phys, had);
     }
     throw e;
   };
@@ -179,37 +216,30 @@ export function request(d: PowercapDomain, agent: number, cap: number): boolean 
   return out;
 }
 
-/**
- * Withdraws `ctx`'s agent's cap request on `d`; `changed` runs once the domain's new cap is
- * in force. Failures are logged: nobody waits for a release.
- */
-export function withdraw(ctx: PowercapCtx, d: PowercapDomain, changed: () => void): void {
-  if (!d.requests.delete(ctx.agent.id)) return;
-  const fail = (e: unknown) =>
-    ctx.env.log.error(
-      `powercap: re-capping "${d.desc.name}" after agent "${ctx.agent.name}" left failed: ${e}`,
-    );
-  try {
-    const out = reconcile(d);
-    if (out instanceof Promise) out.then((c) => c && changed(), fail);
-    else if (out) changed();
-  } catch (e) {
-    fail(e);
-  }
+/** The cap the requests on `d` call for under its policy. */
+export function target(d: PowercapDomain): number {
+  const policy = d.desc.policy;
+  if (policy === undefined || policy === "min") return aggregateCap(d.requests, d.desc.cap);
+  return d.caps.effective(d.desc.id) ?? d.desc.cap;
 }
 
-/** Releases what a leaving session held on physical domain `phys` (or on all, when -1). */
-export function releaseSession(
-  ctx: PowercapCtx,
-  phys: number,
-  changed: (d: PowercapDomain) => void,
-): void {
+/** Whether another agent owns `d` under the `exclusive` policy. */
+export function ownedByOther(d: PowercapDomain, agent: number): boolean {
+  const owner = d.caps.owner(d.desc.id);
+  return owner !== undefined && owner !== agent;
+}
+
+/**
+ * Drops a leaving session's subscriptions on physical domain `phys` (or on all, when -1).
+ * With `withdraw` (the agent lost the domain) its request there goes too.
+ */
+export function releaseSession(ctx: PowercapCtx, phys: number, withdraw = false): void {
   const st = ctx.state;
   for (const d of ctx.shared.domains) {
     if (d === undefined || (phys >= 0 && d.desc.id !== phys)) continue;
     st.caps.delete(d.desc.id);
     st.measures.delete(d.desc.id);
-    withdraw(ctx, d, () => changed(d));
+    if (withdraw) ctx.env.votes.withdraw(POWERCAP_STORE, ctx.agent.id, d.desc.id);
   }
   ctx.shared.monitor.update(ctx);
 }

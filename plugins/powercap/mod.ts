@@ -14,9 +14,11 @@
  * - Shared domains: each agent's last cap request is kept; the domain enforces the lowest
  *   one (`_policy.ts`), no cap when every requester asked for none, and the board's power-on
  *   cap when nobody asks. POWERCAP_CAP_GET and the delayed response report the cap in force.
- *   The averaging interval is the domain's: the last writer wins. Closing the session,
- *   resetting the agent or revoking the domain withdraws the agent's request and
- *   subscriptions; the interval stays.
+ *   The averaging interval is the domain's: the last writer wins. A request is the agent's
+ *   vote (store `powercap.cap` of the platform's vote book; `desc.policy` other than `min`
+ *   replaces the default aggregation, and `exclusive` answers DENIED to other agents); it
+ *   goes when the platform releases the agent's votes or the agent loses the domain.
+ *   Closing a session drops its subscriptions; the interval stays.
  * - A cap or interval the domain does not declare (outside its range, off its step) is
  *   INVALID_PARAMETERS; setting one that cannot be configured (min = max), or an
  *   asynchronous cap where the domain or the session cannot do it, is NOT_SUPPORTED.
@@ -30,6 +32,7 @@
  * - No fast channels: POWERCAP_DESCRIBE_FASTCHANNEL answers NOT_SUPPORTED.
  * @module
  */
+import type { PlatformEnv } from "../../core/platform_env.ts";
 import { defineProtocol, type ProtocolDef } from "../../core/protocol.ts";
 import { capGet, capSet, measurementsGet, paiGet, paiSet } from "./_cap.ts";
 import { type PowercapClock, systemClock } from "./_clock.ts";
@@ -40,10 +43,9 @@ import {
   protocolAttributes,
 } from "./_info.ts";
 import { MeasurementMonitor } from "./_monitor.ts";
-import { capNotify, measurementsNotify, sendCapChanged } from "./_notify.ts";
+import { capNotify, measurementsNotify, sendCapChangedTo } from "./_notify.ts";
 import {
   type PowercapCtx,
-  type PowercapDomain,
   PowercapSession,
   type PowercapShared,
   releaseSession,
@@ -68,9 +70,14 @@ export interface PowercapProtocolOptions {
 /** Watched domains are sampled this often unless told otherwise, ms. */
 export const DEFAULT_POLL_MS = 100;
 
-/** What a leaving agent's release tells the remaining subscribers. */
-function released(ctx: PowercapCtx): (d: PowercapDomain) => void {
-  return (d) => sendCapChanged(ctx, d, ctx.agent.id);
+const POWERCAP = 0x18;
+
+/** Every open session's powercap context. */
+function* contexts(env: PlatformEnv): Generator<PowercapCtx> {
+  for (const s of env.sessions()) {
+    const c = s.ctxs[POWERCAP] as PowercapCtx | undefined;
+    if (c !== undefined) yield c;
+  }
 }
 
 /**
@@ -103,13 +110,13 @@ export function createPowercapProtocol(
     versions: [PowercapVersion.V1, PowercapVersion.V2],
     kinds: ["powercap"],
     setup(env) {
-      const domains = setupDomains(env);
+      const domains = setupDomains(env, (d, cause) => sendCapChangedTo(contexts(env), d, cause));
       return { domains, monitor: new MeasurementMonitor(clock, pollMs, domains, env.log) };
     },
     open: () => new PowercapSession(),
-    close: (ctx) => releaseSession(ctx, -1, released(ctx)),
+    close: (ctx) => releaseSession(ctx, -1),
     onRevoke(ctx, kind, phys) {
-      if (kind === "powercap") releaseSession(ctx, phys, released(ctx));
+      if (kind === "powercap") releaseSession(ctx, phys, true);
     },
     commands: {
       [PowercapMsg.PROTOCOL_ATTRIBUTES]: protocolAttributes,

@@ -11,6 +11,7 @@ import { CapacityError } from "../../core/writer.ts";
 import {
   declaresLevel,
   domainOf,
+  ownedByOther,
   request,
   type VoltageCtx,
   type VoltageSession,
@@ -67,10 +68,12 @@ function noop(): void {}
  * p2a: —. Flags: 1.0 reserves every bit; from 2.0 bit 0 asks for an asynchronous change and
  * bits 31:1 are reserved. Reserved bits set, or a level the domain does not declare →
  * INVALID_PARAMETERS; asynchronous on a domain (or a session without a platform→agent
- * channel) that has no asynchronous support → NOT_SUPPORTED.
+ * channel) that has no asynchronous support → NOT_SUPPORTED. A level outside the agent's
+ * bounds (checked by the dispatcher first) → OUT_OF_RANGE, or DENIED when not among its
+ * allowed levels.
  *
  * The level is the agent's request; the domain runs at the level the requests together call
- * for (see `_state.ts`). Synchronous: answered once the hardware has settled. Asynchronous:
+ * for (see `_state.ts`); a domain another agent owns under the `exclusive` policy → DENIED. Synchronous: answered once the hardware has settled. Asynchronous:
  * SUCCESS at once, then the delayed response VOLTAGE_LEVEL_SET_COMPLETE with the request's
  * token — p2a: i32 status, u32 domain_id (the agent's virtual id), s32 voltage_level (the
  * level it asked for) — always after the reply.
@@ -80,6 +83,7 @@ export const levelSet: Cmd = {
   params: 12,
   resource: "voltage",
   needs: Right.WRITE,
+  value: { at: 8, i32: true },
   a2p: "domain_id flags voltage_level:i32",
   run(ctx, m) {
     m.r.u32();
@@ -90,6 +94,7 @@ export const levelSet: Cmd = {
     if ((flags & ~allowed) !== 0) return Status.INVALID_PARAMETERS;
     const d = domainOf(ctx, phys);
     if (!declaresLevel(d.desc, uv)) return Status.INVALID_PARAMETERS;
+    if (ownedByOther(d, ctx.agent.id)) return Status.DENIED;
     if ((flags & LEVEL_SET_ASYNC) === 0) {
       const out = request(d, ctx.agent.id, uv);
       if (out instanceof Promise) return out.then(noop);

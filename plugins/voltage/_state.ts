@@ -1,32 +1,46 @@
 /**
- * Voltage protocol state: the protocol-wide table of domains (each agent's level request,
- * the level last asked of the hardware) and the on/off votes, built once at startup; how a
- * request or a withdrawal moves the hardware; and what a leaving agent releases.
+ * Voltage protocol state: the protocol-wide table of domains (the level last asked of the
+ * hardware) built once at startup, with each agent's level request and on/off vote in the
+ * platform's vote book; how a request or a withdrawal moves the hardware.
  *
- * Levels: each agent's last request is kept per domain, and the domain runs at the level
- * {@linkcode aggregateLevel} picks; with no request left it stays where it is. An agent reads
- * back its own request, or the hardware level when it has none.
+ * Levels (store `voltage.level`): each agent's last request is kept per domain, and the
+ * domain runs at the level its policy picks — by default (no `desc.policy`, or `max`) the
+ * highest request inside every requester's allowed range ({@linkcode aggregateLevel}: the
+ * domain's levels narrowed by the agent's bounds); `exclusive`, `min` and `last` as the vote
+ * book defines them. With no request left it stays where it is. An agent reads back its own
+ * request, or the hardware level when it has none.
  *
- * On/off: {@linkcode OnVotes}. A domain found on at start-up is kept on by the platform, so
- * no guest can switch it off; an agent that never switched it on reads it as off.
+ * On/off (store `voltage.enable`): {@linkcode OnVotes}. A domain the board keeps
+ * (`desc.kept`), or found on at start-up without a restored vote explaining it, is kept on by
+ * the platform, so no guest can switch it off; an agent that never switched it on reads it
+ * as off.
+ *
+ * Votes belong to the agent; the platform withdraws them (grace expiry, explicit end, loss
+ * of the domain) and the stores' `apply` brings the domain in line.
  * @module
  */
 import type { ResourceKind, VoltageDesc } from "../../core/board.ts";
 import type { VoltageHw } from "../../core/hw/voltage.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
+import type { ValueVotes } from "../../core/policy/values.ts";
 import type { Ctx } from "../../core/session.ts";
-import { OnVotes } from "../../core/votes.ts";
+import type { OnVotes } from "../../core/votes.ts";
 import { aggregateLevel, type LevelRange } from "./_policy.ts";
 import { LevelsFlag } from "./_wire.ts";
+
+/** Names of the voltage protocol's stores in the vote book. */
+export const VoltageStore = { ENABLE: "voltage.enable", LEVEL: "voltage.level" } as const;
 
 /** One voltage domain as the protocol tracks it. */
 export interface VoltageDomain {
   readonly desc: VoltageDesc;
   readonly hw: VoltageHw;
-  /** The levels agent `agent` may ask for: for now, every level the domain declares. */
+  /** The levels agent `agent` may ask for: the domain's, narrowed by the agent's bounds. */
   readonly allowed: (agent: number) => LevelRange;
-  /** Agent id → the level it asked for, µV. */
-  readonly requests: Map<number, number>;
+  /** Agent id → the level it asks for, µV, oldest first (its votes in `voltage.level`). */
+  readonly requests: ReadonlyMap<number, number>;
+  /** The store the requests live in. */
+  readonly levels: ValueVotes;
   /** The level last asked of the hardware (or found at start-up), µV. */
   applied: number;
 }
@@ -35,8 +49,10 @@ export interface VoltageDomain {
 export interface VoltageShared {
   /** Physical id → domain. */
   readonly domains: readonly (VoltageDomain | undefined)[];
-  /** Who keeps each domain on. */
+  /** Who keeps each domain on (store `voltage.enable`). */
   readonly votes: OnVotes;
+  /** Each agent's level request (store `voltage.level`). */
+  readonly levels: ValueVotes;
 }
 
 /** Sessions keep nothing of their own: requests and votes live in the shared state. */
@@ -59,7 +75,26 @@ export function declaresLevel(d: VoltageDesc, uv: number): boolean {
  */
 export function setupVoltage(env: PlatformEnv): VoltageShared {
   const domains: (VoltageDomain | undefined)[] = [];
-  const votes = new OnVotes();
+  const descs: (VoltageDesc | undefined)[] = [];
+  for (const d of env.board.voltage) descs[d.id] = d;
+  const votes = env.votes.onOff(VoltageStore.ENABLE, {
+    kind: "voltage",
+    apply(phys) {
+      const d = domains[phys];
+      const want = votes.effective(phys);
+      if (d === undefined || d.hw.isOn(phys) === want) return;
+      return d.hw.setOn(phys, want);
+    },
+  });
+  const levels = env.votes.values(VoltageStore.LEVEL, {
+    kind: "voltage",
+    policyOf: (phys) => descs[phys]?.policy ?? "max",
+    effective: (phys) => (domains[phys] ? target(domains[phys]) : undefined),
+    apply(phys) {
+      const d = domains[phys];
+      if (d !== undefined) return reconcile(d);
+    },
+  });
   for (const desc of env.board.voltage) {
     const where = `Voltage domain "${desc.name}" (${desc.id})`;
     const l = desc.levels;
@@ -91,11 +126,48 @@ export function setupVoltage(env: PlatformEnv): VoltageShared {
     }
     const hw = env.hw.voltage?.[desc.id];
     if (!hw) throw new TypeError(`${where}: no driver backs it`);
-    const allowed = () => range;
-    domains[desc.id] = { desc, hw, allowed, requests: new Map(), applied: desc.level };
-    if (hw.isOn(desc.id)) votes.keep(desc.id);
+    const allowed = boundedBy(env, desc.id, range);
+    domains[desc.id] = {
+      desc,
+      hw,
+      allowed,
+      get requests() {
+        return levels.requests(desc.id);
+      },
+      levels,
+      applied: desc.level,
+    };
+    // On without a restored vote to explain it: something before vscmi switched it on.
+    if (desc.kept || (hw.isOn(desc.id) && votes.voters(desc.id).size === 0)) votes.keep(desc.id);
   }
-  return { domains, votes };
+  return { domains, votes, levels };
+}
+
+/** The levels each agent may ask for on `phys`: `range` narrowed by the agent's bounds. */
+function boundedBy(env: PlatformEnv, phys: number, range: LevelRange): (a: number) => LevelRange {
+  return (agent) => {
+    const map = env.agentById(agent)?.grants.maps.voltage;
+    const vid = map === undefined ? -1 : map.toVirtual(phys);
+    const b = vid < 0 ? undefined : map!.bounds[vid];
+    if (b === undefined || (b.min === undefined && b.max === undefined)) return range;
+    return {
+      min: Math.max(range.min, b.min ?? range.min),
+      max: Math.min(range.max, b.max ?? range.max),
+    };
+  };
+}
+
+/** The level the requests on `d` call for under its policy, or undefined for none. */
+export function target(d: VoltageDomain): number | undefined {
+  const policy = d.desc.policy;
+  if (policy === undefined || policy === "max") return aggregateLevel(d.requests, d.allowed);
+  return d.levels.effective(d.desc.id);
+}
+
+/** Whether another agent owns `d` under the `exclusive` policy. */
+export function ownedByOther(d: VoltageDomain, agent: number): boolean {
+  const owner = d.levels.owner(d.desc.id);
+  return owner !== undefined && owner !== agent;
 }
 
 /** The domain behind physical id `phys`; the dispatcher only passes ids on the board. */
@@ -110,17 +182,17 @@ export function domainOf(ctx: VoltageCtx, phys: number): VoltageDomain {
  * what it was last asked. Returns the driver's outcome; on failure `applied` is restored.
  */
 export function reconcile(d: VoltageDomain): void | Promise<void> {
-  const target = aggregateLevel(d.requests, d.allowed);
-  if (target === undefined || target === d.applied) return;
+  const want = target(d);
+  if (want === undefined || want === d.applied) return;
   const before = d.applied;
-  d.applied = target;
+  d.applied = want;
   const undo = (e: unknown): never => {
-    if (d.applied === target) d.applied = before;
+    if (d.applied === want) d.applied = before;
     throw e;
   };
   let out: void | Promise<void>;
   try {
-    out = d.hw.setLevel(d.desc.id, target);
+    out = d.hw.setLevel(d.desc.id, want);
   } catch (e) {
     return undo(e);
   }
@@ -132,12 +204,13 @@ export function reconcile(d: VoltageDomain): void | Promise<void> {
  * changes. A driver failure withdraws the request again and is thrown (or rejected).
  */
 export function request(d: VoltageDomain, agent: number, uv: number): void | Promise<void> {
-  const had = d.requests.get(agent);
-  d.requests.set(agent, uv);
+  const phys = d.desc.id;
+  const had = d.levels.own(agent, phys);
+  d.levels.request(agent, phys, uv);
   const undo = (e: unknown): never => {
-    if (d.requests.get(agent) === uv) {
-      if (had === undefined) d.requests.delete(agent);
-      else d.requests.set(agent, had);
+    if (d.levels.own(agent, phys) === uv) {
+      if (had === undefined) d.levels.release(agent, phys);
+      else d.levels.request(agent, phys, had);
     }
     throw e;
   };
@@ -172,43 +245,11 @@ export function voteOn(ctx: VoltageCtx, phys: number, on: boolean): void | Promi
   if (out instanceof Promise) return out.catch(undo);
 }
 
-/** Runs a hardware change nobody waits for (a release); failures are logged. */
-function background(ctx: VoltageCtx, what: string, fn: () => void | Promise<void>): void {
-  const fail = (e: unknown) =>
-    ctx.env.log.error(`voltage: ${what} after agent "${ctx.agent.name}" left failed: ${e}`);
-  try {
-    const out = fn();
-    if (out instanceof Promise) out.catch(fail);
-  } catch (e) {
-    fail(e);
-  }
-}
-
-/** Withdraws `ctx`'s agent's level request and vote on physical domain `phys`. */
-function releaseOne(ctx: VoltageCtx, phys: number): void {
-  const d = ctx.shared.domains[phys];
-  if (d === undefined) return;
-  const agent = ctx.agent.id;
-  if (d.requests.delete(agent)) {
-    background(ctx, `setting "${d.desc.name}" to its remaining requests`, () => reconcile(d));
-  }
-  if (ctx.shared.votes.vote(agent, phys, false)) {
-    background(ctx, `switching "${d.desc.name}" off`, () => d.hw.setOn(phys, false));
-  }
-}
-
-/** The session ends or the agent is reset: its requests and votes go, hardware follows. */
-export function closeVoltage(ctx: VoltageCtx): void {
-  const agent = ctx.agent.id;
-  for (const d of ctx.shared.domains) {
-    if (d === undefined) continue;
-    if (d.requests.has(agent) || ctx.shared.votes.has(agent, d.desc.id)) releaseOne(ctx, d.desc.id);
-  }
-}
-
-/** The agent loses domain `phys`: its request and vote on it go. */
+/** The agent loses domain `phys`: its request and vote on it go, the domain follows. */
 export function revokeVoltage(ctx: VoltageCtx, kind: ResourceKind, phys: number): void {
-  if (kind === "voltage") releaseOne(ctx, phys);
+  if (kind !== "voltage") return;
+  ctx.env.votes.withdraw(VoltageStore.LEVEL, ctx.agent.id, phys);
+  ctx.env.votes.withdraw(VoltageStore.ENABLE, ctx.agent.id, phys);
 }
 
 /** The name this agent sees for virtual domain `vid` (physical `phys`). */

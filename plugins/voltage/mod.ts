@@ -32,13 +32,7 @@ import { defineProtocol } from "../../core/protocol.ts";
 import { configGet, configSet } from "./_config.ts";
 import { domainAttributes, domainNameGet, protocolAttributes } from "./_info.ts";
 import { describeLevels, levelGet, levelSet } from "./_levels.ts";
-import {
-  closeVoltage,
-  revokeVoltage,
-  setupVoltage,
-  type VoltageSession,
-  type VoltageShared,
-} from "./_state.ts";
+import { revokeVoltage, setupVoltage, type VoltageSession, type VoltageShared } from "./_state.ts";
 import { VoltageMsg, VoltageVersion } from "./_wire.ts";
 
 export { aggregateLevel, type LevelRange } from "./_policy.ts";
@@ -52,7 +46,6 @@ export const voltageProtocol = defineProtocol<VoltageSession, VoltageShared>({
   versions: [VoltageVersion.V1, VoltageVersion.V2, VoltageVersion.V2_1],
   kinds: ["voltage"],
   setup: setupVoltage,
-  close: closeVoltage,
   onRevoke: revokeVoltage,
   commands: {
     [VoltageMsg.PROTOCOL_ATTRIBUTES]: protocolAttributes,

@@ -40,6 +40,11 @@ export interface E2eOptions {
   toml?: string;
   /** Collects the server's log lines (`level: text`); by default they are dropped. */
   log?: string[];
+  /**
+   * Adjusts the loaded deployment before the server starts, e.g. to set board fields that
+   * manifests cannot express yet.
+   */
+  prepare?: (dep: Deployment) => void;
 }
 
 export interface E2e {
@@ -79,6 +84,12 @@ export interface E2e {
     message: number,
     params?: readonly number[],
   ): Promise<number>;
+  /**
+   * Runs `vscmi call --agent AGENT --run-dir … ARGS…` in-process and resolves to its exit
+   * code and what it printed, one entry per line; its errors (usage, status) are thrown as
+   * the command throws them. The agent must not be connected otherwise meanwhile.
+   */
+  cli(agent: string, ...args: string[]): Promise<{ code: number; lines: string[] }>;
   /** Polls `cond` every few ms until it holds; throws after `ms` (default 2000). */
   until(cond: () => boolean, what: string, ms?: number): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -103,6 +114,7 @@ export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
   let dep: Deployment;
   try {
     dep = await loadDeployment(file);
+    opts.prepare?.(dep);
     server = await startServer(dep, { runDir, log });
   } catch (e) {
     await Deno.remove(dir, { recursive: true });
@@ -176,6 +188,18 @@ export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
     },
     status,
     until,
+    async cli(agent, ...args) {
+      const { callCommand } = await import("../../cli/call.ts");
+      const lines: string[] = [];
+      const log = console.log;
+      console.log = (...parts: unknown[]) => void lines.push(parts.join(" "));
+      try {
+        const code = await callCommand(["--agent", agent, "--run-dir", runDir, ...args]);
+        return { code, lines: lines.join("\n").split("\n") };
+      } finally {
+        console.log = log;
+      }
+    },
     async [Symbol.asyncDispose]() {
       for (const c of clients) await c.close();
       clients.clear();

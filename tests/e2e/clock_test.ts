@@ -61,20 +61,25 @@ async function walk(e2e: E2e, c: ScmiClient, agent: string, perPage: number): Pr
   for (const m of [Msg.RATE_NOTIFY, Msg.RATE_CHANGE_REQUESTED_NOTIFY]) {
     assertEquals((await e2e.ok(c, CLOCK, Msg.MESSAGE_ATTRIBUTES, [m])).u32(), 0);
   }
+  const access = e2e.dep.agents.find((a) => a.name === agent)!.access?.clock;
   for (let vid = 0; vid < phys.length; vid++) {
     const d = clockDesc(e2e, phys[vid]);
+    // `[[agent.clock]]` may rename the clock and make it read-only (restricted, bit 1).
+    const own = access?.get(phys[vid]);
+    const name = own?.name ?? d.name;
+    const readOnly = own !== undefined && (own.rights & 2) === 0;
     const a = await e2e.ok(c, CLOCK, Msg.CLOCK_ATTRIBUTES, [vid]);
     const mux = d.parents.length > 0 ? d.parents : d.parent !== undefined ? [d.parent] : [];
     const seen = mux.filter((p) => phys.includes(p));
     const attr = 0xc000_0000 | (seen.length > 0 ? 0x1000_0000 : 0) |
-      ((d.oemConfig?.length ?? 0) > 0 ? 0x0800_0000 : 0);
+      ((d.oemConfig?.length ?? 0) > 0 ? 0x0800_0000 : 0) | (readOnly ? 0x2 : 0);
     assertEquals(a.u32(), attr >>> 0, `${agent} clock ${vid} attributes`);
-    assertEquals(a.name(16), d.name);
+    assertEquals(a.name(16), name);
     assertEquals(a.u32(), d.enableLatencyUs ?? 0, `${d.name} enable latency`);
     assertEquals(a.remaining, 0);
 
     const n = await e2e.ok(c, CLOCK, Msg.NAME_GET, [vid]);
-    assertEquals([n.u32(), n.name(64)], [0, d.name]);
+    assertEquals([n.u32(), n.name(64)], [0, name]);
 
     if (seen.length > 0) {
       const p = await e2e.ok(c, CLOCK, Msg.POSSIBLE_PARENTS_GET, [vid, 0]);
@@ -94,7 +99,11 @@ async function walk(e2e: E2e, c: ScmiClient, agent: string, perPage: number): Pr
         Status.NOT_SUPPORTED,
       );
     }
-    assertEquals((await e2e.ok(c, CLOCK, Msg.GET_PERMISSIONS, [vid])).u32(), 0xe000_0000);
+    assertEquals(
+      (await e2e.ok(c, CLOCK, Msg.GET_PERMISSIONS, [vid])).u32(),
+      readOnly ? 0 : 0xe000_0000,
+      `${name} permissions`,
+    );
 
     const r = d.rates;
     if (r.kind === "range") {

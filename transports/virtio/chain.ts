@@ -22,6 +22,7 @@ export const ChainError = {
   ORDER: "device-readable buffer after a device-writable one",
   TOO_LONG: "chain carries 2^32 bytes or more",
 } as const;
+/** One of the {@linkcode ChainError} reasons. */
 export type ChainError = typeof ChainError[keyof typeof ChainError];
 
 /** One popped chain. Zero-length descriptors carry nothing and are not listed. */

@@ -14,6 +14,7 @@ export const ScmiQueue = {
   /** Platform→agent notifications and delayed responses (only with P2A_CHANNELS). */
   EVENTQ: 1,
 } as const;
+/** Queue index 0 (cmdq) or 1 (eventq). */
 export type ScmiQueue = typeof ScmiQueue[keyof typeof ScmiQueue];
 
 /** Feature bit numbers this device knows. */

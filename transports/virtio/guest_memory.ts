@@ -56,7 +56,7 @@ export interface GuestMemory {
 }
 
 /** Largest guest-physical address (exclusive) a region may reach. */
-export const MAX_GPA = Number.MAX_SAFE_INTEGER;
+export const MAX_GPA: number = Number.MAX_SAFE_INTEGER;
 
 /** Converts an address given as bigint or number to a number, or throws RangeError. */
 export function gpaNumber(gpa: bigint | number, what = "address"): number {
@@ -88,6 +88,7 @@ export class RegionMemory implements GuestMemory {
   readonly #views: DataView[];
   #last = 0;
 
+  /** Throws RangeError for overlapping regions, bad sizes or addresses past 2^53. */
   constructor(regions: readonly GuestRegion[]) {
     const sorted = regions.map((r, i) => {
       const gpa = gpaNumber(r.gpa, `region ${i} address`);

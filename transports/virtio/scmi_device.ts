@@ -28,20 +28,20 @@
  * @module
  */
 import type { Agent } from "../../core/agent.ts";
-import { MsgType } from "../../core/header.ts";
 import type { Logger } from "../../core/log.ts";
 import type { Platform } from "../../core/platform.ts";
 import type { Session } from "../../core/session.ts";
 import { Status } from "../../core/status.ts";
-import { traceP2a } from "../../core/trace.ts";
 import type { Chain } from "./chain.ts";
 import type { GuestMemory } from "./guest_memory.ts";
-import { DelayedBacklog, EventStash } from "./_events.ts";
+import { EventChannel } from "./_eventq.ts";
 import { DEVICE_FEATURES, FeatureBit, featureMask, ScmiQueue } from "./features.ts";
 import { gather, scatter, Slot } from "./_slot.ts";
 import type { SplitQueue } from "./split_queue.ts";
 
+/** What a binding gives the device besides the platform and the agent. */
 export interface VirtioScmiOptions {
+  /** Where refused chains and dropped messages are reported (once per kind). */
   log: Logger;
   /**
    * Sends a used-buffer notification (interrupt) for `queue`. Called only when the driver
@@ -64,11 +64,22 @@ export interface VirtioScmiStats {
   failedDelayed: number;
 }
 
-const STATUS_OFF = 4;
-
+/**
+ * One agent's virtio-scmi device.
+ *
+ * @example
+ * ```ts ignore
+ * const dev = new VirtioScmiDevice(platform, agent, { log, signal: (q) => interrupt(q) });
+ * const kept = dev.setFeatures(driverFeatures);
+ * dev.attachQueue(0, new SplitQueue(memory, 256, desc, avail, used, kept));
+ * dev.start();
+ * dev.processCmdq(); // on each cmdq kick
+ * ```
+ */
 export class VirtioScmiDevice {
   /** Features offered: VERSION_1, SCMI_F_P2A_CHANNELS, INDIRECT_DESC, EVENT_IDX. */
   readonly features: bigint = DEVICE_FEATURES;
+  /** What was refused or dropped so far. */
   readonly stats: VirtioScmiStats = { badChains: 0, droppedNotifications: 0, failedDelayed: 0 };
 
   readonly #platform: Platform;
@@ -81,7 +92,6 @@ export class VirtioScmiDevice {
   #negotiated = 0n;
   #session: Session | null = null;
   #cmdq: SplitQueue | null = null;
-  #eventq: SplitQueue | null = null;
   /** Bumped whenever the cmdq changes: completions from before are dropped. */
   #gen = 0;
   readonly #free: Slot[] = [];
@@ -91,11 +101,9 @@ export class VirtioScmiDevice {
   #p2aWaiting = false;
   /** processCmdq stopped taking chains because every slot the queue allows is busy. */
   #stalled = false;
-  readonly #stash = new EventStash();
-  readonly #backlog: DelayedBacklog;
-  readonly #err = new Uint8Array(8);
-  readonly #errView = new DataView(this.#err.buffer);
+  readonly #events: EventChannel;
 
+  /** A device serving `agent` on `platform`; nothing happens before {@linkcode start}. */
   constructor(platform: Platform, agent: Agent, options: VirtioScmiOptions) {
     this.#platform = platform;
     this.#agent = agent;
@@ -104,7 +112,12 @@ export class VirtioScmiDevice {
     this.#label = options.label ?? `${agent.name}@virtio`;
     this.#maxReq = 4 + agent.maxMsgSize;
     this.#maxRep = 8 + agent.maxMsgSize;
-    this.#backlog = new DelayedBacklog(options.delayedLimit ?? 1024);
+    this.#events = new EventChannel(platform, {
+      stats: this.stats,
+      refuse: (q, head, queue, reason) => this.#refuse(q, head, queue, reason),
+      warn: (key, text) => this.#warn(key, text),
+      signal: () => this.#signal(ScmiQueue.EVENTQ),
+    }, options.delayedLimit ?? 1024);
   }
 
   /** Features the driver accepted (after {@linkcode setFeatures}). */
@@ -147,7 +160,7 @@ export class VirtioScmiDevice {
   attachQueue(index: 0 | 1, queue: SplitQueue): void {
     this.detachQueue(index);
     if (index === ScmiQueue.CMDQ) this.#cmdq = queue;
-    else this.#eventq = queue;
+    else this.#events.queue = queue;
   }
 
   /**
@@ -165,11 +178,7 @@ export class VirtioScmiDevice {
       this.#stalled = false;
       return q === null ? -1 : q.lastAvail;
     }
-    const q = this.#eventq;
-    this.#eventq = null;
-    const kept = this.#stash.length;
-    this.#stash.clear();
-    return q === null ? -1 : (q.lastAvail - kept) & 0xffff;
+    return this.#events.detach();
   }
 
   /**
@@ -199,7 +208,7 @@ export class VirtioScmiDevice {
     }
     this.detachQueue(ScmiQueue.CMDQ);
     this.detachQueue(ScmiQueue.EVENTQ);
-    this.#backlog.clear();
+    this.#events.clearBacklog();
     this.#p2aWaiting = false;
   }
 
@@ -240,7 +249,7 @@ export class VirtioScmiDevice {
     if (q.needsInterrupt()) this.#signal(ScmiQueue.CMDQ);
     if (this.#p2aWaiting) {
       this.#p2aWaiting = false;
-      this.#drainEvents();
+      if (this.#session !== null) this.#events.drain(this.#session);
     }
   }
 
@@ -249,22 +258,11 @@ export class VirtioScmiDevice {
    * waiting messages.
    */
   processEventq(): void {
-    const q = this.#eventq;
+    const ev = this.#events;
+    const q = ev.queue;
     if (q === null) return;
-    for (;;) {
-      q.disableNotifications();
-      for (let c = q.pop(); c !== null; c = q.pop()) {
-        if (c.error !== null) this.#refuse(q, c.head, "eventq", c.error);
-        else if (c.readable !== 0 || c.count === 0) {
-          this.#refuse(q, c.head, "eventq", "buffer is not one or more device-writable parts");
-        } else if (this.#stash.length >= q.size) {
-          this.#refuse(q, c.head, "eventq", "more buffers posted than the queue holds");
-        } else this.#stash.push(c);
-      }
-      if (!q.enableNotifications()) break;
-    }
-    if (q.broken !== null) this.#warn("broken:eventq", `eventq stopped: ${q.broken}`);
-    this.#drainEvents();
+    ev.take();
+    if (this.#session !== null) ev.drain(this.#session);
     if (q.needsInterrupt()) this.#signal(ScmiQueue.EVENTQ);
   }
 
@@ -393,83 +391,8 @@ export class VirtioScmiDevice {
   /** A message reached the session's platform→agent queue. */
   readonly #onP2a = (): void => {
     if (this.#busy) this.#p2aWaiting = true;
-    else this.#drainEvents();
+    else if (this.#session !== null) this.#events.drain(this.#session);
   };
-
-  /**
-   * Moves platform→agent messages into posted eventq buffers, oldest first: delayed
-   * responses that waited, then the session's queue. Without a buffer, delayed responses
-   * wait and notifications are dropped.
-   */
-  #drainEvents(): void {
-    const s = this.#session;
-    if (s === null || s.p2a === null) return;
-    const q = this.#eventq;
-    const backlog = this.#backlog;
-    let pushed = false;
-    while (q !== null && backlog.length !== 0 && this.#stash.length !== 0) {
-      if (this.#deliver(q, s, backlog.peek()!, true)) backlog.shift();
-      pushed = true;
-    }
-    const p2a = s.p2a;
-    while (p2a.length !== 0) {
-      const msg = p2a.shift()!;
-      const delayed = (msg[1] & 3) === MsgType.DELAYED_RESPONSE;
-      let done = false;
-      if (q !== null && backlog.length === 0) {
-        while (!done && this.#stash.length !== 0) {
-          done = this.#deliver(q, s, msg, delayed);
-          pushed = true;
-        }
-      }
-      if (done) continue;
-      if (!delayed) this.stats.droppedNotifications++;
-      else if (!backlog.push(msg)) {
-        this.stats.failedDelayed++;
-        this.#warn("backlog", `dropped a delayed response: ${backlog.limit} already wait`);
-      }
-    }
-    if (pushed && q !== null && q.needsInterrupt()) this.#signal(ScmiQueue.EVENTQ);
-  }
-
-  /**
-   * Puts `msg` in the oldest posted buffer. Returns false when the buffer was unusable and
-   * `msg` still waits.
-   */
-  #deliver(q: SplitQueue, s: Session, msg: Uint8Array, delayed: boolean): boolean {
-    const b = this.#stash.peek()!;
-    if (msg.length <= b.bytes) {
-      scatter(q.memory, msg, msg.length, b);
-      q.push(b.head, msg.length);
-      this.#stash.shift();
-      if (this.#platform.tracer !== null) traceP2a(this.#platform, s, msg);
-      return true;
-    }
-    if (!delayed) {
-      this.stats.droppedNotifications++;
-      this.#warn(
-        "event-size",
-        `dropped a ${msg.length}-byte notification: eventq buffer holds ${b.bytes}`,
-      );
-      return true;
-    }
-    if (b.bytes < 8) {
-      this.#refuse(q, b.head, "eventq", "buffer is shorter than 8 bytes");
-      this.#stash.shift();
-      return false;
-    }
-    this.stats.failedDelayed++;
-    this.#warn(
-      "delayed-size",
-      `sent COMMS_ERROR for a ${msg.length}-byte delayed response: eventq buffer holds ${b.bytes}`,
-    );
-    for (let i = 0; i < 4; i++) this.#err[i] = msg[i];
-    this.#errView.setInt32(STATUS_OFF, Status.COMMS_ERROR, true);
-    scatter(q.memory, this.#err, 8, b);
-    q.push(b.head, 8);
-    this.#stash.shift();
-    return true;
-  }
 
   #warn(key: string, text: string): void {
     this.#log.once(

@@ -62,12 +62,15 @@ export function atomicFence(): void {
 const HI_LIMIT = 0x20_0000;
 const TWO_32 = 0x1_0000_0000;
 
+/** Optional settings of a {@linkcode SplitQueue}. */
 export interface SplitQueueOptions {
   /** Memory barrier between ring accesses (default {@linkcode atomicFence}). */
   fence?: () => void;
 }
 
 /**
+ * The device side of one split virtqueue.
+ *
  * @example
  * ```ts
  * import { RegionMemory } from "./guest_memory.ts";
@@ -81,6 +84,7 @@ export interface SplitQueueOptions {
 export class SplitQueue {
   /** Number of entries. */
   readonly size: number;
+  /** The guest memory the queue and its buffers live in. */
   readonly memory: GuestMemory;
   /** VIRTIO_F_INDIRECT_DESC was negotiated. */
   readonly indirect: boolean;

@@ -3,31 +3,36 @@
  * functions on the `sim` driver, and four agents with different grants, virtual orders,
  * rights and message sizes.
  *
- * | pin | name                         | power-on                                        |
- * | --- | ---------------------------- | ----------------------------------------------- |
- * | 0–3 | `uart0_tx` `uart0_rx` `uart1_tx` `uart1_rx` | all 0, no function                |
- * | 4   | `i2c0_scl`                   | bias pull-up 1, drive open drain 1; function i2c |
- * | 5   | `i2c0_sda`                   | bias pull-up 1, drive open drain 1; function i2c |
- * | 6–9 | `spi0_clk` `spi0_mosi` `spi0_miso` `spi0_cs` | all 0; pin 9 has OEM type 0xC0 = 5 |
- * | 10  | `uart1_rts`                  | all 0                                           |
- * | 11  | `uart1_cts`                  | all 0                                           |
- * | 12–14 | `gpio12` `gpio13` `gpio14` | all 0                                           |
- * | 15  | `board_power_led_enable_pin` | all 0 (a name longer than 15 characters)        |
+ * | pins  | names                                          | power-on                    |
+ * | ----- | ---------------------------------------------- | --------------------------- |
+ * | 0–3   | `uart0_tx` `uart0_rx` `uart1_tx` `uart1_rx`    | all 0, no function          |
+ * | 4, 5  | `i2c0_scl` `i2c0_sda`                          | pulled up, open drain; i2c  |
+ * | 6–9   | `spi0_clk` `spi0_mosi` `spi0_miso` `spi0_cs`   | all 0; pin 9 OEM 0xC0 = 5   |
+ * | 10–14 | `uart1_rts` `uart1_cts` `gpio12`–`gpio14`      | all 0                       |
+ * | 15    | `board_power_led_enable_pin` (extended name)   | all 0                       |
  *
- * | group | name                         | pins       | function | name                        | associates               |
- * | ----- | ---------------------------- | ---------- | -------- | --------------------------- | ------------------------ |
- * | 0     | `uart0`                      | 0, 1       | 0        | `uart`                      | groups 0, 1              |
- * | 1     | `uart1`                      | 2, 3       | 1        | `i2c`                       | group 2                  |
- * | 2     | `i2c0`                       | 4, 5       | 2        | `spi`                       | group 3                  |
- * | 3     | `spi0`                       | 6, 7, 8, 9 | 3        | `gpio` (GPIO, pin-only)     | pins 0–15                |
- * | 4     | `uart1_flow_control_signals` | 10, 11     | 4        | `uart1_hw_flow_control_fn`  | group 4                  |
+ * | group | name                         | pins       |
+ * | ----- | ---------------------------- | ---------- |
+ * | 0     | `uart0`                      | 0, 1       |
+ * | 1     | `uart1`                      | 2, 3       |
+ * | 2     | `i2c0`                       | 4, 5       |
+ * | 3     | `spi0`                       | 6, 7, 8, 9 |
+ * | 4     | `uart1_flow_control_signals` | 10, 11     |
  *
- * | agent (id) | trusted | pins, virtual 0.. (physical)    | groups     | functions  | max msg |
- * | ---------- | ------- | ------------------------------- | ---------- | ---------- | ------- |
- * | hyp (1)    | yes     | 0–15                            | 0–4        | 0–4        | 128     |
- * | vm1 (2)    | no      | 3, 2, 10, 11, 0, 1              | 1, 4, 0    | 4, 0, 3    | 128     |
- * | vm2 (3)    | no      | 4, 5, 6ʳ, 7ʳ, 8ʳ, 9ʳ, 0, 1      | 2, 3ʳ, 0   | 1, 2, 3, 0 | 128     |
- * | small (4)  | no      | 0–15                            | 3          | 3          | 16      |
+ * | function | name                       | associates                     |
+ * | -------- | -------------------------- | ------------------------------ |
+ * | 0        | `uart`                     | groups 0, 1                    |
+ * | 1        | `i2c`                      | group 2                        |
+ * | 2        | `spi`                      | group 3                        |
+ * | 3        | `gpio`                     | pins 0–15 (pin-only, GPIO bit) |
+ * | 4        | `uart1_hw_flow_control_fn` | group 4                        |
+ *
+ * | agent (id) | trusted | pins, virtual 0.. (physical) | groups   | functions  | max msg |
+ * | ---------- | ------- | ---------------------------- | -------- | ---------- | ------- |
+ * | hyp (1)    | yes     | 0–15                         | 0–4      | 0–4        | 128     |
+ * | vm1 (2)    | no      | 3, 2, 10, 11, 0, 1           | 1, 4, 0  | 4, 0, 3    | 128     |
+ * | vm2 (3)    | no      | 4, 5, 6ʳ, 7ʳ, 8ʳ, 9ʳ, 0, 1   | 2, 3ʳ, 0 | 1, 2, 3, 0 | 128     |
+ * | small (4)  | no      | 0–15                         | 3        | 3          | 16      |
  *
  * ʳ read-only. Every agent speaks Pin control 1.0.
  * @module

@@ -1,0 +1,98 @@
+/**
+ * `vscmi dt`: the fragment compiles with dtc (alone and appended to a board DTS), names
+ * every virtual id, describes only granted protocols, and refuses agents it cannot describe.
+ */
+import { assert, assertEquals, assertThrows } from "../core/_assert_test.ts";
+import { loadDeployment } from "../core/manifest/mod.ts";
+import { CommandError } from "./args.ts";
+import { dtLabel, guestDeviceTree } from "./dt.ts";
+
+const MANIFEST = new URL("../examples/qemu-vhost-user/vscmi.toml", import.meta.url).pathname;
+const SIM = new URL("../examples/sim/vscmi.toml", import.meta.url).pathname;
+
+async function dtc(source: string): Promise<{ ok: boolean; dts: string; err: string }> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/in.dts`, source);
+    const out = await new Deno.Command("dtc", {
+      args: ["-q", "-I", "dts", "-O", "dtb", "-o", `${dir}/out.dtb`, `${dir}/in.dts`],
+      stderr: "piped",
+    }).output();
+    if (!out.success) return { ok: false, dts: "", err: new TextDecoder().decode(out.stderr) };
+    const back = await new Deno.Command("dtc", {
+      args: ["-q", "-I", "dtb", "-O", "dts", `${dir}/out.dtb`],
+      stdout: "piped",
+    }).output();
+    return { ok: true, dts: new TextDecoder().decode(back.stdout), err: "" };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("dt --standalone for vm1 → compiles with dtc; arm,scmi-virtio node with vm1's protocols", async () => {
+  const dep = await loadDeployment(MANIFEST);
+  const text = guestDeviceTree(dep, "vm1", { standalone: true });
+  const r = await dtc(text);
+  assert(r.ok, r.err);
+  assert(r.dts.includes('compatible = "arm,scmi-virtio";'));
+  for (const p of ["11", "12", "13", "14", "15", "16", "17", "18"]) {
+    assert(r.dts.includes(`protocol@${p} {`), `protocol@${p} missing`);
+  }
+  assert(!r.dts.includes("protocol@19"), "pinctrl is not granted to vm1");
+  assert(!r.dts.includes("protocol@10"), "Base has no node");
+  // Provider cells per the arm,scmi binding.
+  assert(/protocol@14 \{[^}]*#clock-cells = <0x01>/.test(r.dts));
+  assert(/protocol@16 \{[^}]*#reset-cells = <0x01>/.test(r.dts));
+  assert(/protocol@11 \{[^}]*#power-domain-cells = <0x01>/.test(r.dts));
+  assert(/protocol@15 \{[^}]*#thermal-sensor-cells = <0x01>/.test(r.dts));
+  // One regulator per granted voltage domain, virtual ids, board names.
+  assert(
+    r.dts.includes(
+      'regulator@0 {\n\t\t\t\t\t\treg = <0x00>;\n\t\t\t\t\t\tregulator-name = "vdd_gpu";',
+    ),
+    r.dts,
+  );
+  assert(r.dts.includes('regulator-name = "vdd_cpu";'));
+});
+
+Deno.test("dt for vm2 → only vm2's protocols, and a comment naming each virtual id", async () => {
+  const dep = await loadDeployment(MANIFEST);
+  const text = guestDeviceTree(dep, "vm2");
+  assert(!text.includes("/dts-v1/"), "a fragment without --standalone");
+  assert(!text.includes("protocol@13") && !text.includes("protocol@12"));
+  // vm2's clocks: uart1's first, then usb's, then emmc's; apb_clk once.
+  for (
+    const [v, n] of ["uart1_clk", "apb_clk", "usb_ref_clk", "usb_bus_clk", "ahb_clk", "emmc_clk"]
+      .entries()
+  ) {
+    assert(text.includes(`\t *   ${v}: ${n}\n`), `clock ${v}: ${n} not named`);
+  }
+  // Appended to a board DTS, with a consumer of vm2's reset 1 (usb_phy_rst).
+  const base = "/dts-v1/;\n/ { #address-cells = <2>; #size-cells = <2>; };\n";
+  const consumer = "/ { usb { resets = <&scmi_reset 1>; clocks = <&scmi_clk 2>; }; };\n";
+  const r = await dtc(base + text + consumer);
+  assert(r.ok, r.err);
+  assertEquals(r.dts.includes("usb {"), true);
+});
+
+Deno.test("dt for an unknown agent or a stream agent → CommandError", async () => {
+  const dep = await loadDeployment(MANIFEST);
+  assertThrows(() => guestDeviceTree(dep, "vm9"), CommandError, 'No agent "vm9"');
+  const sim = await loadDeployment(SIM);
+  assertThrows(() => guestDeviceTree(sim, "vm1"), CommandError, "stream transport");
+});
+
+Deno.test("dt labels → only letters, digits and '_'", () => {
+  assertEquals(dtLabel("scmi_vreg", "vdd-io.1"), "scmi_vreg_vdd_io_1");
+});
+
+Deno.test("vscmi dt on the command line → the fragment on stdout, exit 0", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", "dt", MANIFEST, "--agent", "vm1"],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert(new TextDecoder().decode(out.stdout).includes('compatible = "arm,scmi-virtio";'));
+});

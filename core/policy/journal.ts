@@ -1,0 +1,493 @@
+/**
+ * The vote journal: an append-only file in the server's state directory holding every
+ * acknowledged vote change, so a restarted server knows each agent's votes.
+ *
+ * File layout (little-endian):
+ * ```
+ * magic   8 bytes  "VSCMIJ01"
+ * record  u32 length of body, u32 CRC-32 (IEEE) of body, body:
+ *           u8 op (1 vote: a value follows; 2 withdraw)
+ *           u8 n, n bytes: agent name (ASCII)
+ *           u8 n, n bytes: store name (ASCII)
+ *           u32 physical id
+ *           f64 value (op 1 only; 1 for an "on" vote)
+ * ```
+ * Opening reads every record up to the first one that is torn (it runs past the end of the
+ * file), corrupt (CRC mismatch) or malformed (impossible length or fields); that one and
+ * everything after it are reported with one log line and never replayed. The live votes
+ * are then rewritten as a fresh journal (temporary file, fdatasync, rename), so the file
+ * never grows without bound and a bad tail is gone for good.
+ *
+ * Appends are buffered in memory and written by {@linkcode Journal.flush}: one write plus
+ * one fdatasync for every record appended since the previous flush began (group commit).
+ * One flush runs at a time; records appended while it runs join the next one.
+ * @module
+ */
+import { join } from "node:path";
+import type { Logger } from "../log.ts";
+
+/** First bytes of every journal file. */
+export const JOURNAL_MAGIC = new TextEncoder().encode("VSCMIJ01");
+/** Name of the journal file in the state directory. */
+export const JOURNAL_FILE = "votes.journal";
+
+/** Record operations. */
+export const JournalOp = { VOTE: 1, WITHDRAW: 2 } as const;
+
+/** Bytes of a record's length and CRC words. */
+const FRAME = 8;
+/** Longest name a record may carry. */
+const MAX_NAME = 255;
+/** Smallest and largest body a valid record has. */
+const MIN_BODY = 1 + 1 + 1 + 4;
+const MAX_BODY = 1 + 1 + MAX_NAME + 1 + MAX_NAME + 4 + 8;
+
+/** One live vote: what `agent` holds on `phys` in store `store`. */
+export interface JournalEntry {
+  agent: string;
+  store: string;
+  phys: number;
+  value: number;
+}
+
+/** How a journal reaches the disk; tests inject a counting one. */
+export type SyncFn = (file: Deno.FsFile) => Promise<void>;
+
+export interface JournalOptions {
+  log?: Logger;
+  /** Makes written bytes durable (default: `file.syncData()`, i.e. fdatasync). */
+  sync?: SyncFn;
+}
+
+/** What reading a journal file found. */
+export interface JournalScan {
+  /** Live votes in the order they were last made (what "last" and "exclusive" depend on). */
+  entries: JournalEntry[];
+  /** Records read and accepted. */
+  records: number;
+  /** Byte offset where the good records end. */
+  goodBytes: number;
+  /** Why reading stopped early, or undefined when the whole file was good. */
+  problem?: string;
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (IEEE 802.3, as zlib computes it) of `buf[start, end)`. */
+export function crc32(buf: Uint8Array, start = 0, end = buf.length): number {
+  let c = 0xffffffff;
+  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+const decoder = new TextDecoder();
+
+function key(agent: string, store: string, phys: number): string {
+  return `${agent}\u0000${store}\u0000${phys}`;
+}
+
+/**
+ * Reads journal bytes: every good record, in order, folded into the live votes. Stops at the
+ * first torn, corrupt or malformed record and says why in `problem`.
+ */
+export function scanJournal(bytes: Uint8Array): JournalScan {
+  const live = new Map<string, JournalEntry>();
+  const out = (records: number, goodBytes: number, problem?: string): JournalScan => ({
+    entries: [...live.values()],
+    records,
+    goodBytes,
+    problem,
+  });
+  if (bytes.length === 0) return out(0, 0);
+  if (bytes.length < JOURNAL_MAGIC.length) {
+    return out(0, 0, `the ${bytes.length}-byte header is torn`);
+  }
+  for (let i = 0; i < JOURNAL_MAGIC.length; i++) {
+    if (bytes[i] !== JOURNAL_MAGIC[i]) return out(0, 0, "it does not start with the journal magic");
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = JOURNAL_MAGIC.length;
+  let records = 0;
+  while (at < bytes.length) {
+    const where = `record ${records + 1} at byte ${at}`;
+    if (bytes.length - at < FRAME) return out(records, at, `${where} is torn (frame cut short)`);
+    const len = dv.getUint32(at, true);
+    if (len < MIN_BODY || len > MAX_BODY) {
+      return out(records, at, `${where} has an impossible length ${len}`);
+    }
+    const body = at + FRAME;
+    if (bytes.length - body < len) {
+      return out(records, at, `${where} is torn (${bytes.length - body} of ${len} bytes)`);
+    }
+    if (crc32(bytes, body, body + len) !== dv.getUint32(at + 4, true)) {
+      return out(records, at, `${where} fails its CRC check`);
+    }
+    const rec = decodeBody(bytes, dv, body, len);
+    if (typeof rec === "string") return out(records, at, `${where} ${rec}`);
+    const k = key(rec.agent, rec.store, rec.phys);
+    // Re-inserting moves the vote to the end: the newest request is the last one.
+    live.delete(k);
+    if (rec.value !== null) live.set(k, { ...rec, value: rec.value });
+    records++;
+    at = body + len;
+  }
+  return out(records, at);
+}
+
+type Decoded = { agent: string; store: string; phys: number; value: number | null };
+
+function decodeBody(bytes: Uint8Array, dv: DataView, at: number, len: number): Decoded | string {
+  const end = at + len;
+  const op = bytes[at++];
+  if (op !== JournalOp.VOTE && op !== JournalOp.WITHDRAW) return `has an unknown operation ${op}`;
+  const names: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const n = bytes[at++];
+    if (n === 0 || at + n > end) return "has a malformed name";
+    names.push(decoder.decode(bytes.subarray(at, at + n)));
+    at += n;
+  }
+  if (end - at !== (op === JournalOp.VOTE ? 12 : 4)) return "has a malformed body";
+  const phys = dv.getUint32(at, true);
+  const value = op === JournalOp.VOTE ? dv.getFloat64(at + 4, true) : null;
+  if (value !== null && !Number.isFinite(value)) return "carries a value that is not a number";
+  return { agent: names[0], store: names[1], phys, value };
+}
+
+/** Encodes one record (frame included) at `at` of `buf`; returns the bytes written. */
+function encodeRecord(
+  buf: Uint8Array,
+  dv: DataView,
+  at: number,
+  agent: Uint8Array,
+  store: Uint8Array,
+  phys: number,
+  value: number | null,
+): number {
+  const body = at + FRAME;
+  let p = body;
+  buf[p++] = value === null ? JournalOp.WITHDRAW : JournalOp.VOTE;
+  buf[p++] = agent.length;
+  buf.set(agent, p);
+  p += agent.length;
+  buf[p++] = store.length;
+  buf.set(store, p);
+  p += store.length;
+  dv.setUint32(p, phys >>> 0, true);
+  p += 4;
+  if (value !== null) {
+    dv.setFloat64(p, value, true);
+    p += 8;
+  }
+  const len = p - body;
+  dv.setUint32(at, len, true);
+  dv.setUint32(at + 4, crc32(buf, body, p), true);
+  return p - at;
+}
+
+/** Bytes a record takes, frame included. */
+function recordSize(agent: Uint8Array, store: Uint8Array, value: number | null): number {
+  return FRAME + 1 + 1 + agent.length + 1 + store.length + 4 + (value === null ? 0 : 8);
+}
+
+const defaultSync: SyncFn = (f) => f.syncData();
+
+/** A settled-together group of waiters: every record up to `seq`. */
+interface Round {
+  seq: number;
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+function round(seq: number): Round {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A round nobody awaits must not surface as an unhandled rejection.
+  promise.catch(() => {});
+  return { seq, promise, resolve, reject };
+}
+
+/** Figures for benchmarks and `vscmi ctl`. */
+export interface JournalStats {
+  /** Records appended since the journal was opened. */
+  records: number;
+  /** Flushes (one write and one sync each) completed. */
+  flushes: number;
+  /** Bytes written since opening (compaction excluded). */
+  bytes: number;
+}
+
+/** The open journal of one server. */
+export class Journal {
+  /** Live votes found when it was opened, oldest first. */
+  readonly restored: readonly JournalEntry[];
+  readonly stats: JournalStats = { records: 0, flushes: 0, bytes: 0 };
+
+  readonly #file: Deno.FsFile;
+  readonly #sync: SyncFn;
+  readonly #log: Logger | undefined;
+  readonly #names = new Map<string, Uint8Array>();
+  #buf = new Uint8Array(4096);
+  #dv = new DataView(this.#buf.buffer);
+  #len = 0;
+  /** The buffer of the last completed flush, reused by the next one. */
+  #spare: Uint8Array<ArrayBuffer> | null = new Uint8Array(4096);
+  /** Records appended / made durable, counted from 1. */
+  #seq = 0;
+  #durable = 0;
+  /** File length covered by completed flushes. */
+  #size: number;
+  /** The flush under way and the one waiters of later records join. */
+  #current: Round | null = null;
+  #next: Round | null = null;
+  #scheduled = false;
+  #closed = false;
+
+  private constructor(
+    readonly path: string,
+    file: Deno.FsFile,
+    size: number,
+    restored: JournalEntry[],
+    opts: JournalOptions,
+  ) {
+    this.#file = file;
+    this.#size = size;
+    this.restored = restored;
+    this.#sync = opts.sync ?? defaultSync;
+    this.#log = opts.log;
+  }
+
+  /**
+   * Opens (or creates) the journal in directory `dir` (created, mode 0700, when missing):
+   * reads the live votes, reports a bad tail, compacts the file, and opens it for appending.
+   */
+  static async open(dir: string, opts: JournalOptions = {}): Promise<Journal> {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    const path = join(dir, JOURNAL_FILE);
+    let bytes: Uint8Array;
+    try {
+      bytes = await Deno.readFile(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      bytes = new Uint8Array(0);
+    }
+    const scan = scanJournal(bytes);
+    if (scan.problem !== undefined) {
+      opts.log?.error(
+        `Vote journal "${path}": ${scan.problem}; ignoring it and the ${
+          bytes.length - scan.goodBytes
+        } bytes after it (${scan.records} good records kept)`,
+      );
+    }
+    const size = await compact(dir, path, scan.entries, opts.sync ?? defaultSync);
+    const file = await Deno.open(path, { append: true });
+    return new Journal(path, file, size, scan.entries, opts);
+  }
+
+  /** Records appended so far. */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** Records known to be on disk. */
+  get durableSeq(): number {
+    return this.#durable;
+  }
+
+  /**
+   * Appends one record: `agent`'s vote of `value` (null: withdrawn) on `phys` in `store`.
+   * Buffered; a flush is scheduled for the end of the current task. Returns its sequence
+   * number. No allocation once the names have been seen.
+   */
+  append(agent: string, store: string, phys: number, value: number | null): number {
+    if (this.#closed) throw new Error(`Vote journal "${this.path}" is closed`);
+    const a = this.#name(agent);
+    const s = this.#name(store);
+    const need = recordSize(a, s, value);
+    if (this.#len + need > this.#buf.length) this.#grow(this.#len + need);
+    this.#len += encodeRecord(this.#buf, this.#dv, this.#len, a, s, phys, value);
+    this.stats.records++;
+    this.#seq++;
+    if (!this.#scheduled && this.#current === null) {
+      this.#scheduled = true;
+      queueMicrotask(this.#kick);
+    }
+    return this.#seq;
+  }
+
+  /**
+   * Undefined when every record up to `seq` (default: all appended) is on disk; otherwise
+   * a promise that settles once it is (rejects when writing or syncing failed).
+   */
+  durable(seq: number = this.#seq): Promise<void> | undefined {
+    if (seq <= this.#durable) return undefined;
+    const cur = this.#current;
+    if (cur !== null && seq <= cur.seq) return cur.promise;
+    return (this.#next ??= round(0)).promise;
+  }
+
+  /** Writes and syncs everything appended so far; settles when it is on disk. */
+  flush(): Promise<void> {
+    const wait = this.durable();
+    if (wait === undefined) return Promise.resolve();
+    if (this.#current === null) this.#kick();
+    return wait;
+  }
+
+  /** Flushes what is pending and closes the file. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      await this.flush();
+    } catch {
+      // Already reported by the flush.
+    }
+    while (this.#current !== null) await this.#current.promise.catch(() => {});
+    this.#closed = true;
+    this.#file.close();
+  }
+
+  #name(name: string): Uint8Array {
+    let b = this.#names.get(name);
+    if (b === undefined) {
+      b = new TextEncoder().encode(name);
+      if (b.length === 0 || b.length > MAX_NAME) {
+        throw new RangeError(`Journal names must be 1 to ${MAX_NAME} bytes, got "${name}"`);
+      }
+      this.#names.set(name, b);
+    }
+    return b;
+  }
+
+  #grow(min: number): void {
+    let n = this.#buf.length * 2;
+    while (n < min) n *= 2;
+    const b = new Uint8Array(n);
+    b.set(this.#buf.subarray(0, this.#len));
+    this.#buf = b;
+    this.#dv = new DataView(b.buffer);
+  }
+
+  readonly #kick = (): void => {
+    this.#scheduled = false;
+    if (this.#current !== null || this.#len === 0 || this.#closed) return;
+    const r = this.#next ?? round(0);
+    this.#next = null;
+    r.seq = this.#seq;
+    this.#current = r;
+    // Swap buffers: appends during the write go to the other one.
+    const full = this.#buf;
+    const bytes = full.subarray(0, this.#len);
+    this.#buf = this.#spare ?? new Uint8Array(full.length);
+    this.#spare = null;
+    this.#dv = new DataView(this.#buf.buffer);
+    this.#len = 0;
+    this.#write(full, bytes, r);
+  };
+
+  async #write(full: Uint8Array<ArrayBuffer>, bytes: Uint8Array, r: Round): Promise<void> {
+    try {
+      let off = 0;
+      while (off < bytes.length) off += await this.#file.write(bytes.subarray(off));
+      await this.#sync(this.#file);
+      this.#spare = full;
+      this.#size += bytes.length;
+      this.#durable = r.seq;
+      this.stats.flushes++;
+      this.stats.bytes += bytes.length;
+      this.#current = null;
+      r.resolve();
+    } catch (e) {
+      this.#log?.error(
+        `Vote journal "${this.path}": writing ${bytes.length} bytes failed, the changes are ` +
+          `not durable and will be written again: ${e instanceof Error ? e.message : e}`,
+      );
+      // Drop a partial write, and put the bytes back in front of what came since.
+      try {
+        this.#file.truncateSync(this.#size);
+      } catch {
+        // Nothing more can be done here; the next open stops at the torn record.
+      }
+      const rest = this.#buf.subarray(0, this.#len);
+      const merged = new Uint8Array(Math.max(this.#buf.length, bytes.length + rest.length));
+      merged.set(bytes);
+      merged.set(rest, bytes.length);
+      this.#buf = merged;
+      this.#dv = new DataView(merged.buffer);
+      this.#len = bytes.length + rest.length;
+      this.#current = null;
+      r.reject(e);
+      if (this.#next !== null && !this.#scheduled) {
+        this.#scheduled = true;
+        queueMicrotask(this.#kick);
+      }
+      return;
+    }
+    if (this.#len !== 0 && !this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(this.#kick);
+    }
+  }
+}
+
+/**
+ * Rewrites `entries` as a fresh journal at `path`: a temporary file, synced, renamed over
+ * the old one, the directory synced. Returns the new file's length.
+ */
+async function compact(
+  dir: string,
+  path: string,
+  entries: readonly JournalEntry[],
+  sync: SyncFn,
+): Promise<number> {
+  const enc = new TextEncoder();
+  const parts: Uint8Array[] = [JOURNAL_MAGIC];
+  for (const e of entries) {
+    const a = enc.encode(e.agent);
+    const s = enc.encode(e.store);
+    const buf = new Uint8Array(recordSize(a, s, e.value));
+    encodeRecord(buf, new DataView(buf.buffer), 0, a, s, e.phys, e.value);
+    parts.push(buf);
+  }
+  const size = parts.reduce((n, p) => n + p.length, 0);
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  const tmp = `${path}.tmp`;
+  const f = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
+  try {
+    let off = 0;
+    while (off < all.length) off += await f.write(all.subarray(off));
+    await sync(f);
+  } finally {
+    f.close();
+  }
+  await Deno.rename(tmp, path);
+  try {
+    const d = await Deno.open(dir, { read: true });
+    try {
+      await d.sync();
+    } finally {
+      d.close();
+    }
+  } catch {
+    // Some systems cannot sync a directory; the rename is still atomic.
+  }
+  return size;
+}

@@ -1,0 +1,406 @@
+/**
+ * The vote book: the one place where agents' votes on shared resources live. Protocol
+ * plugins create their stores here by name in `setup` — on/off stores
+ * ({@linkcode OnVotes}: clock and voltage enables, reset assertion, pin claims) and value
+ * stores ({@linkcode ValueVotes}: rates, levels, voltages, caps, power states) — and the book
+ * records every change of an agent's vote in the journal (`journal.ts`) when the server has
+ * one.
+ *
+ * Votes belong to agents, not sessions: the platform withdraws them through
+ * {@linkcode VoteBook.releaseAgent} when an agent's grace period runs out or at an explicit
+ * end, and each store's `apply(phys)` then brings the hardware in line with what the
+ * remaining votes call for.
+ *
+ * After a restart the book replays the journal's live votes into each store as the plugin
+ * creates it (without journaling them again); {@linkcode VoteBook.reconcile} then applies
+ * each restored resource once every plugin is set up, changing only what differs.
+ * @module
+ */
+import type { ResourceKind } from "../board.ts";
+import type { Logger } from "../log.ts";
+import { OnVotes } from "../votes.ts";
+import type { Journal, JournalEntry } from "./journal.ts";
+import { type ValueOutcome, type ValuePolicy, ValueVotes } from "./values.ts";
+
+/** What a store does with the hardware. */
+export interface StoreHooks {
+  /**
+   * Kind of the resources the store's physical ids name. Restored votes on a resource the
+   * agent no longer sees are dropped.
+   */
+  readonly kind?: ResourceKind;
+  /**
+   * Brings resource `phys` in line with the store's effective state, touching the hardware
+   * only where it differs (a clock already on stays on). Called after votes were withdrawn
+   * outside any command (grace expiry, explicit end, revoke) and for restored resources;
+   * `cause` is the agent whose votes were withdrawn, 0 for restored votes (for the agent
+   * id of notifications). Failures are logged by the book.
+   */
+  apply(phys: number, cause: number): void | Promise<void>;
+  /**
+   * The state the resource is driven to, for {@linkcode VoteBook.describe}, when the
+   * store's own effective value does not say it (a plugin with its own aggregation).
+   */
+  readonly effective?: (phys: number) => number | boolean | undefined;
+}
+
+/** Hooks of a value store. */
+export interface ValueHooks extends StoreHooks {
+  /** The resource's arbitration policy (from `desc.policy`, or the protocol's default). */
+  policyOf(phys: number): ValuePolicy;
+}
+
+/** One vote an agent holds. */
+export interface HeldVote {
+  store: string;
+  phys: number;
+  /** 1 for an "on" vote. */
+  value: number;
+}
+
+/** A resource's arbitration state, for `vscmi ctl` and tests. */
+export interface VoteDescription {
+  store: string;
+  type: "on-off" | "value";
+  phys: number;
+  kind?: ResourceKind;
+  policy?: ValuePolicy;
+  /** The platform keeps it on (on/off stores). */
+  kept?: boolean;
+  /** Each agent's vote, oldest first: agent id, its name, its value (1 = on). */
+  voters: { agent: number; name: string; value: number }[];
+  /** What the votes call for: on/off, a value, or undefined when nobody asks. */
+  effective: number | boolean | undefined;
+  /** The owner of an exclusive resource. */
+  owner?: number;
+}
+
+export interface VoteBookOptions {
+  /** Where changes are recorded; none keeps votes in memory only. */
+  journal?: Journal | null;
+  log?: Logger;
+  /** Name of agent `id` (journal records name agents). */
+  agentName(id: number): string | undefined;
+  /** Id of the agent called `name`, for restored votes. */
+  agentId(name: string): number | undefined;
+  /** Whether agent `id` sees `phys` of `kind` (restored votes on others are dropped). */
+  visible?(id: number, kind: ResourceKind, phys: number): boolean;
+}
+
+type Store = BookOnVotes | BookValueVotes;
+
+function noop(): void {}
+
+/** Every agent's votes, in named, journaled stores. One per platform. */
+export class VoteBook {
+  readonly #stores = new Map<string, Store>();
+  readonly #journal: Journal | null;
+  readonly #log: Logger | undefined;
+  readonly #opts: VoteBookOptions;
+  /** Restored votes waiting for their store, by store name. */
+  readonly #waiting = new Map<string, JournalEntry[]>();
+  /** Restored resources to reconcile, per store. */
+  readonly #restored = new Map<Store, Set<number>>();
+  readonly #restoredAgents = new Set<number>();
+  /** Set while replaying: changes are not journaled again. */
+  #replaying = false;
+  #seq = 0;
+  /** Agent id → sequence number of its last recorded change. */
+  readonly #agentSeq = new Map<number, number>();
+
+  constructor(opts: VoteBookOptions) {
+    this.#opts = opts;
+    this.#journal = opts.journal ?? null;
+    this.#log = opts.log;
+    for (const e of this.#journal?.restored ?? []) {
+      let list = this.#waiting.get(e.store);
+      if (!list) this.#waiting.set(e.store, list = []);
+      list.push(e);
+    }
+  }
+
+  /** Whether changes are journaled. */
+  get journaled(): boolean {
+    return this.#journal !== null;
+  }
+
+  /** Changes recorded since start (journaled or not). */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** Sequence number of agent `agent`'s last recorded change (0: none). */
+  seqOf(agent: number): number {
+    return this.#agentSeq.get(agent) ?? 0;
+  }
+
+  /**
+   * Undefined when every recorded change is on disk (or there is no journal); otherwise a
+   * promise that settles when it is — changes recorded together share one flush.
+   */
+  durable(): Promise<void> | undefined {
+    return this.#journal?.durable();
+  }
+
+  /** Creates the on/off store `name`, with its restored votes. Throws on a duplicate name. */
+  onOff(name: string, hooks: StoreHooks): OnVotes {
+    const st = new BookOnVotes(this, name, hooks);
+    this.#add(st);
+    return st;
+  }
+
+  /** Creates the value store `name`, with its restored votes. Throws on a duplicate name. */
+  values(name: string, hooks: ValueHooks): ValueVotes {
+    const st = new BookValueVotes(this, name, hooks);
+    this.#add(st);
+    return st;
+  }
+
+  /** Names of the stores, in creation order. */
+  stores(): string[] {
+    return [...this.#stores.keys()];
+  }
+
+  /**
+   * Withdraws every vote of agent `agent` in every store and applies each resource it voted
+   * on. Resolves once the hardware has followed (failures are logged, never thrown).
+   */
+  releaseAgent(agent: number): void | Promise<void> {
+    this.#restoredAgents.delete(agent);
+    let pending: Promise<void>[] | undefined;
+    for (const st of this.#stores.values()) {
+      const held = st.heldBy(agent);
+      if (held.length === 0) continue;
+      if (st instanceof BookOnVotes) st.release(agent);
+      else st.releaseAll(agent);
+      for (const phys of held) {
+        const out = this.#apply(st, phys, agent);
+        if (out !== undefined) (pending ??= []).push(out);
+      }
+    }
+    if (pending !== undefined) return Promise.all(pending).then(noop);
+  }
+
+  /**
+   * Withdraws agent `agent`'s vote on `phys` in store `name` (the agent lost the resource)
+   * and applies it. Failures are logged.
+   */
+  withdraw(name: string, agent: number, phys: number): void | Promise<void> {
+    const st = this.#stores.get(name);
+    if (st === undefined) return;
+    if (st instanceof BookOnVotes) {
+      if (!st.has(agent, phys)) return;
+      st.vote(agent, phys, false);
+    } else {
+      if (st.own(agent, phys) === undefined) return;
+      st.release(agent, phys);
+    }
+    return this.#apply(st, phys, agent);
+  }
+
+  /** Every vote agent `agent` holds, store by store. */
+  heldBy(agent: number): HeldVote[] {
+    const out: HeldVote[] = [];
+    for (const st of this.#stores.values()) {
+      for (const phys of st.heldBy(agent)) {
+        const value = st instanceof BookOnVotes ? 1 : st.own(agent, phys)!;
+        out.push({ store: st.name, phys, value });
+      }
+    }
+    return out;
+  }
+
+  /** The arbitration state of `phys` in store `name`, or undefined for an unknown store. */
+  describe(name: string, phys: number): VoteDescription | undefined {
+    const st = this.#stores.get(name);
+    if (st === undefined) return undefined;
+    const nameOf = (id: number) => this.#opts.agentName(id) ?? `#${id}`;
+    const custom = st.hooks.effective?.(phys);
+    if (st instanceof BookOnVotes) {
+      return {
+        store: name,
+        type: "on-off",
+        phys,
+        kind: st.hooks.kind,
+        kept: st.isKept(phys),
+        voters: [...st.voters(phys)].map((agent) => ({ agent, name: nameOf(agent), value: 1 })),
+        effective: custom ?? st.effective(phys),
+      };
+    }
+    const policy = st.policyOf(phys);
+    const d: VoteDescription = {
+      store: name,
+      type: "value",
+      phys,
+      kind: st.hooks.kind,
+      policy,
+      voters: [...st.requests(phys)].map(([agent, value]) => ({
+        agent,
+        name: nameOf(agent),
+        value,
+      })),
+      effective: custom ?? st.effective(phys),
+    };
+    const owner = st.owner(phys);
+    if (owner !== undefined) d.owner = owner;
+    return d;
+  }
+
+  /** Agents that have votes restored from the journal and have not been released since. */
+  restoredAgents(): number[] {
+    return [...this.#restoredAgents];
+  }
+
+  /**
+   * Once every plugin has created its stores: drops restored votes no store took (journaling
+   * their withdrawal), then applies every restored resource. Resolves once the hardware
+   * has followed; failures are logged.
+   */
+  reconcile(): void | Promise<void> {
+    for (const [store, list] of this.#waiting) {
+      this.#log?.warn(
+        `Vote journal: no protocol keeps votes in "${store}" any more; dropping ${list.length} restored vote(s)`,
+      );
+      for (const e of list) this.#journal?.append(e.agent, e.store, e.phys, null);
+    }
+    this.#waiting.clear();
+    let pending: Promise<void>[] | undefined;
+    for (const [st, set] of this.#restored) {
+      for (const phys of set) {
+        const out = this.#apply(st, phys, 0);
+        if (out !== undefined) (pending ??= []).push(out);
+      }
+    }
+    this.#restored.clear();
+    if (pending !== undefined) return Promise.all(pending).then(noop);
+  }
+
+  /** Called by the stores for every change of an agent's own vote. */
+  record(store: string, agent: number, phys: number, value: number | null): void {
+    if (this.#replaying) return;
+    const seq = ++this.#seq;
+    this.#agentSeq.set(agent, seq);
+    const j = this.#journal;
+    if (j === null) return;
+    const name = this.#opts.agentName(agent);
+    if (name === undefined) {
+      this.#log?.once(
+        "error",
+        `journal:agent:${agent}`,
+        `Vote journal: agent id ${agent} has no name; its votes are not journaled`,
+      );
+      return;
+    }
+    j.append(name, store, phys, value);
+  }
+
+  #add(st: Store): void {
+    if (this.#stores.has(st.name)) {
+      throw new TypeError(`Vote store "${st.name}" is created twice`);
+    }
+    this.#stores.set(st.name, st);
+    const list = this.#waiting.get(st.name);
+    if (list === undefined) return;
+    this.#waiting.delete(st.name);
+    const set = new Set<number>();
+    this.#replaying = true;
+    try {
+      for (const e of list) {
+        const why = this.#replay(st, e);
+        if (why === undefined) {
+          set.add(e.phys);
+          continue;
+        }
+        this.#log?.warn(
+          `Vote journal: dropping agent "${e.agent}"'s restored vote on ${st.name} ${e.phys}: ${why}`,
+        );
+        this.#replaying = false;
+        this.#journal?.append(e.agent, e.store, e.phys, null);
+        this.#replaying = true;
+      }
+    } finally {
+      this.#replaying = false;
+    }
+    if (set.size !== 0) this.#restored.set(st, set);
+  }
+
+  /** Puts one restored vote in its store; returns why it was refused, if it was. */
+  #replay(st: Store, e: JournalEntry): string | undefined {
+    const id = this.#opts.agentId(e.agent);
+    if (id === undefined) return "the deployment has no such agent";
+    const kind = st.hooks.kind;
+    if (kind !== undefined && this.#opts.visible && !this.#opts.visible(id, kind, e.phys)) {
+      return `the agent does not see that ${kind}`;
+    }
+    if (st instanceof BookOnVotes) {
+      if (e.value === 0) return "an off vote is not a vote";
+      st.vote(id, e.phys, true);
+    } else if (!st.request(id, e.phys, e.value).accepted) {
+      return "another agent owns the resource";
+    }
+    this.#restoredAgents.add(id);
+    return undefined;
+  }
+
+  #apply(st: Store, phys: number, agent: number): void | Promise<void> {
+    const fail = (e: unknown) =>
+      this.#log?.error(
+        `${st.name}: applying ${phys} after a change of ${
+          agent === 0 ? "restored votes" : `agent "${this.#opts.agentName(agent) ?? agent}"'s votes`
+        } failed: ${e instanceof Error ? e.message : e}`,
+      );
+    try {
+      const out = st.hooks.apply(phys, agent);
+      if (out instanceof Promise) return out.catch(fail);
+    } catch (e) {
+      fail(e);
+    }
+  }
+}
+
+/** An on/off store of the book: each change of an agent's vote is recorded. */
+class BookOnVotes extends OnVotes {
+  readonly #book: VoteBook;
+  constructor(book: VoteBook, readonly name: string, readonly hooks: StoreHooks) {
+    super();
+    this.#book = book;
+  }
+
+  override vote(agent: number, phys: number, on: boolean): boolean {
+    const had = this.has(agent, phys);
+    const changed = super.vote(agent, phys, on);
+    if (had !== on) this.#book.record(this.name, agent, phys, on ? 1 : null);
+    return changed;
+  }
+}
+
+/** A value store of the book: each change of an agent's request is recorded. */
+class BookValueVotes extends ValueVotes {
+  readonly #book: VoteBook;
+  constructor(book: VoteBook, readonly name: string, readonly hooks: ValueHooks) {
+    super((phys) => hooks.policyOf(phys));
+    this.#book = book;
+  }
+
+  override request(agent: number, phys: number, value: number): ValueOutcome {
+    const before = this.own(agent, phys);
+    // Only "last" depends on the order of equal requests: a repeat may move the agent up.
+    const same = before === value && (this.policyOf(phys) !== "last" || this.#newest(phys, agent));
+    const out = super.request(agent, phys, value);
+    if (out.accepted && !same) this.#book.record(this.name, agent, phys, value);
+    return out;
+  }
+
+  override release(agent: number, phys: number): ValueOutcome {
+    const had = this.own(agent, phys) !== undefined;
+    const out = super.release(agent, phys);
+    if (had) this.#book.record(this.name, agent, phys, null);
+    return out;
+  }
+
+  #newest(phys: number, agent: number): boolean {
+    let last = -1;
+    for (const a of this.requests(phys).keys()) last = a;
+    return last === agent;
+  }
+}

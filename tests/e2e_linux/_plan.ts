@@ -1,0 +1,148 @@
+/**
+ * What one guest of the end-to-end run is given and what it must show: its DT fragment
+ * (`vscmi dt`) plus consumers that really drive SCMI resources at boot, and the facts about
+ * its grants the checks compare Linux's view with.
+ *
+ * Consumers, all in the minimal harness kernel:
+ * - the PL031 RTC node gets the agent's clock 0 as `apb_pclk`, reset 0 and power domain 0:
+ *   the AMBA bus powers the domain on, enables the clock and deasserts the reset to read the
+ *   peripheral id, then gives the clock and the domain back;
+ * - the clock provider node assigns a new rate to one clock no other guest shares
+ *   (`assigned-clock-rates`);
+ * - the first regulator is made always-on at a fixed voltage other than its power-on one;
+ * - cpu@0 is put on the agent's CPU performance domain, so scmi-cpufreq binds.
+ * @module
+ */
+import type { ClockDesc, ResourceKind, VoltageDesc } from "../../core/board.ts";
+import type { AgentDecl, Deployment } from "../../core/manifest/mod.ts";
+import { guestDeviceTree } from "../../cli/dt.ts";
+
+/** A resource as the agent sees it. */
+export interface Granted {
+  vid: number;
+  phys: number;
+  name: string;
+}
+
+export interface GuestPlan {
+  agent: AgentDecl;
+  /** SCMI agent id. */
+  agentId: number;
+  /** Protocol ids granted, Base included. */
+  protocols: Set<number>;
+  granted: { [K in ResourceKind]: Granted[] };
+  /** `vscmi dt` output followed by the consumers. */
+  dts: string;
+  /** Clock whose rate the guest sets at boot, and to what. */
+  rateSet: { clock: Granted; rate: number } | null;
+  /** Regulator made always-on, at which voltage. */
+  regulator: { domain: Granted; microvolts: number } | null;
+  /** Perf domain cpu@0 uses. */
+  cpuPerf: Granted | null;
+  /** Clock, reset and power domain the PL031 consumer uses (virtual id 0 of each). */
+  consumer: { clock: Granted | null; reset: Granted | null; power: Granted | null };
+}
+
+const KINDS: ResourceKind[] = [
+  "clock",
+  "reset",
+  "power",
+  "perf",
+  "sensor",
+  "voltage",
+  "pin",
+  "group",
+  "function",
+  "powercap",
+];
+
+export function planGuest(dep: Deployment, name: string): GuestPlan {
+  const index = dep.agents.findIndex((a) => a.name === name);
+  const agent = dep.agents[index];
+  const granted = {} as GuestPlan["granted"];
+  for (const kind of KINDS) {
+    granted[kind] = (agent.grants[kind] ?? []).map((phys, vid) => ({
+      vid,
+      phys,
+      name: dep.board[kind].find((r) => r.id === phys)?.name ?? `${kind}${phys}`,
+    }));
+  }
+  const protocols = new Set(agent.protocols.map((p) => p.id));
+  const has = (id: number) => protocols.has(id);
+
+  const clockDesc = (g: Granted) => dep.board.clock.find((c) => c.id === g.phys) as ClockDesc;
+  // A clock no other guest sees: two guests booting at once must not race on its rate.
+  const shared = (g: Granted) =>
+    dep.agents.some((a) => a !== agent && (a.grants.clock ?? []).includes(g.phys));
+  const rateClock = has(0x14)
+    ? granted.clock.find((g) =>
+      g.vid !== 0 && !shared(g) && clockDesc(g).rates.kind === "list" &&
+      (clockDesc(g).rates as { rates: number[] }).rates.length >= 2
+    )
+    : undefined;
+  let rateSet: GuestPlan["rateSet"] = null;
+  if (rateClock) {
+    const d = clockDesc(rateClock);
+    const rates = (d.rates as { rates: number[] }).rates;
+    rateSet = { clock: rateClock, rate: rates.find((r) => r !== d.rate)! };
+  }
+
+  let regulator: GuestPlan["regulator"] = null;
+  const vd = has(0x17) ? granted.voltage[0] : undefined;
+  if (vd) {
+    const d = dep.board.voltage.find((v) => v.id === vd.phys) as VoltageDesc;
+    const l = d.levels;
+    const uv = l.kind === "list"
+      ? l.levels.find((x) => x !== d.level)!
+      : d.level + l.step <= l.max
+      ? d.level + l.step
+      : d.level - l.step;
+    regulator = { domain: vd, microvolts: uv };
+  }
+
+  const cpuPerf = has(0x13) ? granted.perf.find((g) => /^cpu/.test(g.name)) ?? null : null;
+  const consumer = {
+    clock: has(0x14) ? granted.clock[0] ?? null : null,
+    reset: has(0x16) ? granted.reset[0] ?? null : null,
+    power: has(0x11) ? granted.power[0] ?? null : null,
+  };
+
+  const extra: string[] = ["", "/* Consumers added by the end-to-end test. */"];
+  const rtc: string[] = [];
+  if (consumer.clock) {
+    rtc.push(`clocks = <&scmi_clk ${consumer.clock.vid}>;`, `clock-names = "apb_pclk";`);
+  }
+  if (consumer.reset) rtc.push(`resets = <&scmi_reset ${consumer.reset.vid}>;`);
+  if (consumer.power) rtc.push(`power-domains = <&scmi_devpd ${consumer.power.vid}>;`);
+  if (rtc.length) extra.push("&{/pl031@9010000} {", ...rtc.map((l) => `\t${l}`), "};");
+  if (rateSet) {
+    extra.push(
+      "&scmi_clk {",
+      `\tassigned-clocks = <&scmi_clk ${rateSet.clock.vid}>;`,
+      `\tassigned-clock-rates = <${rateSet.rate}>;`,
+      "};",
+    );
+  }
+  if (regulator) {
+    extra.push(
+      `&scmi_vreg_${regulator.domain.name.replace(/[^A-Za-z0-9_]/g, "_")} {`,
+      `\tregulator-min-microvolt = <${regulator.microvolts}>;`,
+      `\tregulator-max-microvolt = <${regulator.microvolts}>;`,
+      "\tregulator-always-on;",
+      "};",
+    );
+  }
+  if (cpuPerf) extra.push(`&{/cpus/cpu@0} { clocks = <&scmi_dvfs ${cpuPerf.vid}>; };`);
+
+  return {
+    agent,
+    agentId: index + 1,
+    protocols,
+    granted,
+    dts: guestDeviceTree(dep, name) + extra.join("\n") + "\n",
+    rateSet,
+    regulator,
+    cpuPerf,
+    consumer,
+  };
+}
