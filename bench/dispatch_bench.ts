@@ -7,29 +7,13 @@
  * Run: `deno task bench`
  * @module
  */
-import { Agent } from "../core/agent.ts";
-import { buildHwTable } from "../core/hw_table.ts";
 import { Msg } from "../core/msg.ts";
-import { Platform } from "../core/platform.ts";
-import { DRIVERS, PROTOCOLS } from "../core/registry.ts";
-import { BENCH_CLOCKS, BENCH_RESETS, benchBoard, mixMessages, packMix } from "./_mix.ts";
+import { mixMessages, packMix } from "./_mix.ts";
 import { floorDispatch } from "./_floor.ts";
 import { heapGrowthPerCall } from "./_heap.ts";
+import { benchPlatform } from "./_bench_platform.ts";
 
-const board = benchBoard();
-const sim = DRIVERS.find((d) => d.name === "sim")!;
-const driver = await sim.create({ name: "sim", options: { time_scale: 0 }, board });
-const agent = new Agent({ id: 1, name: "bench" });
-for (const p of [0x14, 0x16]) agent.grants.protocols.set(p, {});
-for (let i = 0; i < BENCH_CLOCKS; i++) agent.grants.maps.clock.grant(i);
-for (let i = 0; i < BENCH_RESETS; i++) agent.grants.maps.reset.grant(i);
-const platform = new Platform({
-  board,
-  hw: buildHwTable(board, new Map([["sim", driver]])),
-  vendor: { vendor: "vscmi", subVendor: "bench", implementationVersion: 1 },
-  agents: [agent],
-  protocols: [...PROTOCOLS],
-});
+const { platform, agent } = await benchPlatform();
 const session = platform.openSession(agent, { p2a: true });
 
 const mix = packMix(mixMessages(16));

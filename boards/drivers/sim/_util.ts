@@ -22,3 +22,15 @@ export function delay(opts: SimOptions, us: number): Promise<void> | void {
   if (ms <= 0) return;
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Most entries a sim keeps in a history list: a long-running server must not grow. */
+export const HISTORY_LIMIT = 1024;
+
+/**
+ * Appends `item` to a sim's history of hardware actions (what tests read back), keeping at
+ * most the newest {@linkcode HISTORY_LIMIT} entries.
+ */
+export function record<T>(history: T[], item: T): void {
+  history.push(item);
+  if (history.length > HISTORY_LIMIT) history.splice(0, history.length - HISTORY_LIMIT / 2);
+}

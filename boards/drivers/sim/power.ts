@@ -9,7 +9,7 @@
 import type { Board, PowerDesc } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
 import { type PowerHw, PowerState } from "../../../core/hw/power.ts";
-import { delay, mine, type SimOptions } from "./_util.ts";
+import { delay, mine, record, type SimOptions } from "./_util.ts";
 
 /** One completed switch, for tests. */
 export interface SimPowerStep {
@@ -49,7 +49,7 @@ export function createSimPower(board: Board, driver: string, opts: SimOptions): 
   function finish(id: number, s: number): void {
     pending.delete(id);
     state.set(id, s);
-    history.push({ id, state: s });
+    record(history, { id, state: s });
   }
 
   return {

@@ -16,7 +16,7 @@
 import type { Board, PowercapDesc, PowercapLoad } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
 import type { PowercapHw } from "../../../core/hw/powercap.ts";
-import { delay, mine, type SimOptions } from "./_util.ts";
+import { delay, mine, record, type SimOptions } from "./_util.ts";
 
 /** Milliseconds of a clock that never goes back; the load model's time. */
 export type SimNow = () => number;
@@ -96,7 +96,7 @@ export function createSimPowercap(
       const apply = () => {
         if (seq !== c.seq) return;
         c.cap = cap;
-        history.push({ id, cap });
+        record(history, { id, cap });
       };
       const wait = delay(opts, d.latencyUs ?? 0);
       if (!wait) return apply();
@@ -110,7 +110,7 @@ export function createSimPowercap(
         throw new DriverError("range", `Powercap domain "${d.name}" cannot average over ${us} µs`);
       }
       c.pai = us;
-      history.push({ id, pai: us });
+      record(history, { id, pai: us });
     },
     measure(id) {
       const c = ctl(id);

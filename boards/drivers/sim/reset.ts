@@ -9,7 +9,7 @@
 import type { Board, ResetDesc } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
 import { type ResetHw, ResetState } from "../../../core/hw/reset.ts";
-import { delay, mine, type SimOptions } from "./_util.ts";
+import { delay, mine, record, type SimOptions } from "./_util.ts";
 
 /** Latency value a board uses when the reset time is unknown; the sim then waits no time. */
 const LATENCY_UNKNOWN = 0x7fff_ffff;
@@ -83,13 +83,13 @@ export function createSimReset(board: Board, driver: string, opts: SimOptions): 
     setAsserted(id, asserted, state) {
       const l = line(id, state);
       l.asserted = asserted;
-      history.push({ id, action: asserted ? "assert" : "deassert", state });
+      record(history, { id, action: asserted ? "assert" : "deassert", state });
     },
     pulse(id, state) {
       const l = line(id, state);
       l.pulses++;
       l.asserted = true;
-      history.push({ id, action: "pulse", state });
+      record(history, { id, action: "pulse", state });
       const us = l.desc.latencyUs >= LATENCY_UNKNOWN ? 0 : l.desc.latencyUs;
       const wait = delay(opts, us);
       if (wait === undefined) {

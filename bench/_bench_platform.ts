@@ -1,0 +1,29 @@
+/**
+ * The platform every benchmark drives: the bench board (64 clocks, 32 resets) on the `sim`
+ * driver, one agent granted everything, every built-in protocol registered.
+ * @module
+ */
+import { Agent } from "../core/agent.ts";
+import { buildHwTable } from "../core/hw_table.ts";
+import { Platform } from "../core/platform.ts";
+import { DRIVERS, PROTOCOLS } from "../core/registry.ts";
+import { BENCH_CLOCKS, BENCH_RESETS, benchBoard } from "./_mix.ts";
+
+export async function benchPlatform(): Promise<{ platform: Platform; agent: Agent }> {
+  const board = benchBoard();
+  const sim = DRIVERS.find((d) => d.name === "sim")!;
+  const driver = await sim.create({ name: "sim", options: { time_scale: 0 }, board });
+  const agent = new Agent({ id: 1, name: "bench" });
+  for (const p of [0x14, 0x16]) agent.grants.protocols.set(p, {});
+  for (let i = 0; i < BENCH_CLOCKS; i++) agent.grants.maps.clock.grant(i);
+  for (let i = 0; i < BENCH_RESETS; i++) agent.grants.maps.reset.grant(i);
+  const platform = new Platform({
+    board,
+    hw: buildHwTable(board, new Map([["sim", driver]])),
+    vendor: { vendor: "vscmi", subVendor: "bench", implementationVersion: 1 },
+    agents: [agent],
+    protocols: [...PROTOCOLS],
+  });
+  platform.log.sink = () => {};
+  return { platform, agent };
+}
