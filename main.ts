@@ -16,8 +16,8 @@ import { isCallFailure } from "./cli/call_errors.ts";
 const CALL_USAGE =
   "vscmi call (--socket PATH | --tcp HOST:PORT | --agent NAME [--run-dir DIR]) [--json]\n" +
   "           [--timeout MS] [--wait MS] PROTOCOL COMMAND [ARGS…]";
-const SERVE_USAGE =
-  "vscmi serve [MANIFEST] [--run-dir DIR] [--trace | --trace-json] [--log-level LEVEL]";
+const SERVE_USAGE = "vscmi serve [MANIFEST] [--run-dir DIR] " +
+  "[--state-dir DIR | --no-journal] [--trace | --trace-json] [--log-level LEVEL]";
 const CHECK_USAGE = "vscmi check MANIFEST";
 const DT_USAGE = "vscmi dt MANIFEST --agent NAME [--standalone]";
 

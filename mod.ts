@@ -43,5 +43,15 @@ export type { Ctx, Session } from "./core/session.ts";
 export type { PlatformEnv, VendorInfo } from "./core/platform_env.ts";
 export type { Agent } from "./core/agent.ts";
 export type { Bounds, IdMap } from "./core/grants.ts";
+export type {
+  HeldVote,
+  StoreHooks,
+  ValueHooks,
+  VoteBook,
+  VoteDescription,
+} from "./core/policy/vote_book.ts";
+export type { OnVotes } from "./core/votes.ts";
+export type { ValueOutcome, ValuePolicy, ValueVotes } from "./core/policy/values.ts";
+export type { Grace } from "./core/policy/grace.ts";
 export { RESOURCE_KINDS } from "./core/board.ts";
 export type * from "./core/board.ts";

@@ -13,6 +13,8 @@ import { agentTable, boardResources, callTarget } from "./summary.ts";
 
 const OPTIONS = {
   "run-dir": { type: "string" },
+  "state-dir": { type: "string" },
+  "no-journal": { type: "boolean" },
   trace: { type: "boolean" },
   "trace-json": { type: "boolean" },
   "log-level": { type: "string" },
@@ -21,8 +23,8 @@ const OPTIONS = {
 const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
 /** Keep in step with the copy in `main.ts`. */
-export const SERVE_USAGE =
-  "vscmi serve [MANIFEST] [--run-dir DIR] [--trace | --trace-json] [--log-level LEVEL]";
+export const SERVE_USAGE = "vscmi serve [MANIFEST] [--run-dir DIR] " +
+  "[--state-dir DIR | --no-journal] [--trace | --trace-json] [--log-level LEVEL]";
 
 function help(): string {
   return [
@@ -34,6 +36,12 @@ function help(): string {
     "Options:",
     table([
       ["--run-dir DIR", `Directory for sockets (default ${defaultRunDir()})`],
+      [
+        "--state-dir DIR",
+        "Directory of the vote journal (default: the manifest's [platform] state_dir, " +
+        "else RUN_DIR/state)",
+      ],
+      ["--no-journal", "Keep votes in memory only: a restart forgets them"],
       ["--trace", "Print one line per message"],
       ["--trace-json", "Print one JSON object per message"],
       ["--log-level LEVEL", "debug, info, warn or error (default info)"],
@@ -55,6 +63,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (values.trace && values["trace-json"]) {
     throw new UsageError("Choose one of --trace and --trace-json");
   }
+  if (values["no-journal"] && values["state-dir"] !== undefined) {
+    throw new UsageError("Choose one of --state-dir and --no-journal");
+  }
   const level = str(values, "log-level") ?? "info";
   if (!LEVELS.includes(level as LogLevel)) {
     throw new UsageError(`--log-level must be one of ${LEVELS.join(", ")}, got "${level}"`);
@@ -71,6 +82,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       runDir,
       log,
       trace: values.trace ? "text" : values["trace-json"] ? "json" : undefined,
+      stateDir: values["no-journal"] ? null : str(values, "state-dir"),
     });
   } catch (e) {
     if (e instanceof ManifestError) throw e;

@@ -13,6 +13,7 @@ import { ALL_RIGHTS, Grants } from "./grants.ts";
 import { buildHwTable, HW_CLASS } from "./hw_table.ts";
 import type { Logger } from "./log.ts";
 import { Platform } from "./platform.ts";
+import { Journal } from "./policy/journal.ts";
 import { type AnyProtocol, versionString } from "./protocol.ts";
 import { DRIVERS, PROTOCOLS } from "./registry.ts";
 import { FileLocator } from "./manifest/locate.ts";
@@ -32,6 +33,11 @@ export interface BuildOptions {
   protocols?: AnyProtocol[];
   /** Driver types to create instances from (default: the registry). */
   drivers?: readonly DriverDef[];
+  /**
+   * Directory of the vote journal: every vote change is made durable there and the votes
+   * found are restored (see `core/policy/journal.ts`). Absent or null: no journal.
+   */
+  stateDir?: string | null;
 }
 
 /** A built platform, the driver instances behind it, and how to take both down. */
@@ -39,7 +45,12 @@ export interface Built {
   platform: Platform;
   /** Driver instances by their board name. */
   drivers: Map<string, BoardDriver>;
-  /** Closes every session, then every driver. Idempotent. */
+  /** The vote journal, when built with a state directory. */
+  journal?: Journal;
+  /**
+   * Closes every session (keeping the votes for the next start), the journal once flushed,
+   * then every driver. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -80,10 +91,12 @@ export async function buildPlatform(dep: Deployment, opts: BuildOptions = {}): P
   problems.throwIfAny();
 
   const drivers = await createDrivers(dep, opts.drivers ?? DRIVERS, problems);
+  let journal: Journal | undefined;
   try {
     await checkDriverClasses(dep, drivers, problems);
     problems.throwIfAny();
     const agents = dep.agents.map((a, i) => makeAgent(dep, a, i));
+    if (opts.stateDir) journal = await Journal.open(opts.stateDir, { log: opts.log });
     const platform = new Platform({
       board: dep.board,
       hw: buildHwTable(dep.board, drivers),
@@ -91,18 +104,23 @@ export async function buildPlatform(dep: Deployment, opts: BuildOptions = {}): P
       agents,
       protocols,
       log: opts.log,
+      journal,
     });
+    await platform.ready;
     let closing: Promise<void> | undefined;
     return {
       platform,
       drivers,
+      journal,
       close: () =>
         closing ??= (async () => {
           platform.close();
+          await journal?.close();
           await closeDrivers(platform.log, drivers);
         })(),
     };
   } catch (e) {
+    await journal?.close();
     await closeDrivers(opts.log, drivers);
     throw e;
   }
@@ -312,6 +330,7 @@ export function makeAgent(dep: Deployment, a: AgentDecl, i: number): Agent {
     grants,
     systemPower: a.systemPower,
     rateLimit: a.rateLimit,
+    grace: a.grace,
   });
 }
 

@@ -27,8 +27,7 @@ import { ScmiError, Status } from "./status.ts";
 import { Audit, AuditWhy } from "./policy/audit.ts";
 import { checkBounds } from "./policy/bounds.ts";
 import { type GraceClock, type GraceReason, GraceTimers } from "./policy/grace.ts";
-import type { Journal } from "./policy/journal.ts";
-import { VoteBook } from "./policy/vote_book.ts";
+import { VoteBook, type VoteJournal } from "./policy/vote_book.ts";
 
 /** Called after every reply when tracing: the message, its command (if found), status. */
 export type Tracer = (
@@ -49,7 +48,7 @@ export interface PlatformInit {
    * The open vote journal: every vote change is recorded and made durable before the agent
    * sees SUCCESS, and the votes it holds are restored. None: votes live in memory only.
    */
-  journal?: Journal | null;
+  journal?: VoteJournal | null;
   /** Timers of the grace periods (tests pass fake ones). */
   graceClock?: GraceClock;
 }

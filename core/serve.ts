@@ -4,6 +4,7 @@
  * transports while serving. It prints nothing; the command line reports what it returns.
  * @module
  */
+import { join } from "node:path";
 import type { Agent } from "./agent.ts";
 import { buildPlatform, makeAgent } from "./build.ts";
 import type { AddedAgent, ControlHost } from "./control/commands.ts";
@@ -31,6 +32,11 @@ export interface ServeOptions {
    * keeps a second server from starting in the same run directory.
    */
   control?: boolean;
+  /**
+   * Directory of the vote journal (`core/policy/journal.ts`); null: no journal. Default: the
+   * deployment's `[platform] state_dir`, else `<runDir>/state`.
+   */
+  stateDir?: string | null;
 }
 
 /** Where one agent reaches the server. */
@@ -47,6 +53,8 @@ export interface Server {
   /** One per agent that declares a transport, in agent order (agents added later at the end). */
   readonly endpoints: readonly ServerEndpoint[];
   readonly runDir: string;
+  /** Directory of the vote journal, or null when votes are not journaled. */
+  readonly stateDir: string | null;
   /** Path of the control socket, or null when not serving one. */
   readonly control: string | null;
   /**
@@ -62,8 +70,9 @@ export interface Server {
    */
   removeAgent(agent: Agent | string): Promise<boolean>;
   /**
-   * Stops the control socket, every endpoint (sessions close, votes are released), then the
-   * drivers. Idempotent.
+   * Stops the control socket, every endpoint (sessions close; every agent's votes stay in
+   * force and journaled, for the next start to restore), the journal, then the drivers.
+   * Idempotent.
    */
   close(): Promise<void>;
 }
@@ -75,7 +84,13 @@ export interface Server {
 export async function startServer(dep: Deployment, opts: ServeOptions = {}): Promise<Server> {
   const runDir = opts.runDir ?? defaultRunDir();
   const transports = opts.transports ?? TRANSPORTS;
-  const built = await buildPlatform(dep, { log: opts.log });
+  const stateDir = opts.stateDir !== undefined
+    ? opts.stateDir
+    : dep.stateDir !== undefined
+    ? dep.stateDir
+    : join(runDir, "state");
+  if (stateDir !== null) await ensureRunDir(runDir);
+  const built = await buildPlatform(dep, { log: opts.log, stateDir });
   const platform = built.platform;
   const log = opts.log ?? platform.log;
   if (opts.trace) {
@@ -89,6 +104,8 @@ export async function startServer(dep: Deployment, opts: ServeOptions = {}): Pro
   let closed: Promise<void> | null = null;
   const close = (): Promise<void> =>
     closed ??= (async () => {
+      // Stopping is no end for the agents: closing their sessions keeps their votes.
+      platform.shutdown();
       try {
         await control?.close();
       } catch (e) {
@@ -203,6 +220,7 @@ export async function startServer(dep: Deployment, opts: ServeOptions = {}): Pro
     platform,
     endpoints,
     runDir,
+    stateDir,
     get control() {
       return control?.path ?? null;
     },

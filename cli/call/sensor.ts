@@ -75,9 +75,8 @@ async function target(ctx: CallContext, text: string) {
 /** "31.5°C at 12.345s" for one reading of `s` (or its axis `a`). */
 function showReading(s: SensorInfo, r: Reading, a?: AxisInfo): string {
   const v = showValue(r.value, a?.scale ?? s.scale, a?.type ?? s.type);
-  return s.timestamps && r.timestamp !== undefined
-    ? `${v} at ${formatScaled(r.timestamp, s.timestampExp)}s`
-    : v;
+  // Timestamp 0: the sensor's configuration has timestamps off.
+  return s.timestamps && r.timestamp ? `${v} at ${formatScaled(r.timestamp, s.timestampExp)}s` : v;
 }
 
 function readingsJson(s: SensorInfo, rs: readonly Reading[], axes: readonly AxisInfo[]) {
@@ -89,7 +88,7 @@ function readingsJson(s: SensorInfo, rs: readonly Reading[], axes: readonly Axis
       value: jsonNumber(r.value),
       scaled: formatScaled(r.value, scale),
       unit: unitOf(a?.type ?? s.type),
-      ...(s.timestamps && r.timestamp !== undefined
+      ...(s.timestamps && r.timestamp
         ? {
           timestamp: jsonNumber(r.timestamp),
           seconds: formatScaled(r.timestamp, s.timestampExp),

@@ -12,6 +12,7 @@
  * sub_vendor = "sim"
  * implementation_version = 0x00010000
  * plugins = ["./my_protocol.ts"]         # extra protocol modules
+ * state_dir = "./state"                 # vote journal (default <run-dir>/state; false: none)
  *
  * [[agent]]
  * name = "vm1"                           # also names its socket: <run-dir>/vm1.sock
@@ -20,6 +21,7 @@
  * devices = ["uart0"]                    # board devices, all their resources
  * clocks = ["timer_clk"]                 # direct grants: resets, power_domains, …
  * rate_limit = { per_s = 1000 }          # commands a second (`core/policy/rate_limit.ts`)
+ * grace = { close_s = 0, restart_s = 60 } # how long its votes outlive it (`core/policy/grace.ts`)
  *
  * [[agent.clock]]                        # one resource with its own virtual id, name,
  * name = "apb_clk"                       # access and bounds (`agent_grants.ts`)
@@ -152,7 +154,11 @@ export async function loadDeployment(path: string, opts: LoadOptions = {}): Prom
   if (boardRead) readPolicy(src, src.doc.policy, boardRead);
   const agents = readAgents(src, boardRead, catalog, opts.transports ?? TRANSPORTS);
   if (problems.length) throw new ManifestError(problems);
-  return { file, boardFile, board: boardRead!.board, vendor, agents, plugins };
+  const dep: Deployment = { file, boardFile, board: boardRead!.board, vendor, agents, plugins };
+  if (platform.state_dir !== undefined) {
+    dep.stateDir = platform.state_dir === false ? null : resolve(here, platform.state_dir);
+  }
+  return dep;
 }
 
 /**
@@ -298,6 +304,12 @@ function readAgents(
     };
     const sp = readSystemPower(src, p, t, trusted);
     if (sp) decl.systemPower = sp;
+    if (t.grace) {
+      decl.grace = {
+        ...(t.grace.close_s === undefined ? {} : { closeS: t.grace.close_s }),
+        ...(t.grace.restart_s === undefined ? {} : { restartS: t.grace.restart_s }),
+      };
+    }
     if (t.rate_limit) {
       decl.rateLimit = {
         perS: t.rate_limit.per_s,

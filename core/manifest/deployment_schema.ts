@@ -8,6 +8,7 @@ import type { ResourceKind } from "../board.ts";
 import { ascii, bool, int, list, ref, table, u32 } from "./_schema.ts";
 import { KIND_NOUN, MEMBER_KEY } from "./board_schema.ts";
 import { grantTables, rateLimitTable } from "./policy_schema.ts";
+import { MAX_GRACE_S } from "../policy/grace.ts";
 
 /** Transport types of the design that are accepted before their module is registered. */
 export const KNOWN_TRANSPORTS = ["stream", "virtio-mmio", "vhost-user", "shmem", "smc"] as const;
@@ -25,7 +26,23 @@ export const platformTable = table({
   implementation_version: u32().optional(),
   plugins: list(z.string({ error: "a path to a plugin module" }), "an array of paths")
     .optional(),
+  /** Directory of the vote journal (relative to the manifest), or false for none. */
+  state_dir: z.union([z.string().min(1), z.literal(false)], {
+    error: "a path to a directory, or false for no vote journal",
+  }).optional(),
 }, "a [platform] table");
+
+/** Grace periods, seconds (`core/policy/grace.ts`). */
+const seconds = () => {
+  const error = `a number of seconds from 0 to ${MAX_GRACE_S}`;
+  return z.number({ error }).min(0, { error }).max(MAX_GRACE_S, { error });
+};
+
+/** `grace = { close_s = 0, restart_s = 60 }`: how long an agent's votes outlive it. */
+const graceTable = table({
+  close_s: seconds().optional(),
+  restart_s: seconds().optional(),
+}, "a table { close_s = …, restart_s = … }");
 
 const systemPower = z.discriminatedUnion("action", [
   table({ action: z.literal("deny") }),
@@ -60,6 +77,7 @@ export const agentTable = table({
   ...grantTables,
   rate_limit: rateLimitTable.optional(),
   system_power: systemPower.optional(),
+  grace: graceTable.optional(),
 });
 
 export type AgentInput = z.output<typeof agentTable>;

@@ -7,6 +7,7 @@ import type { SystemPowerDecl, TransportDecl } from "../agent.ts";
 import type { Board, ResourceKind } from "../board.ts";
 import type { Bounds } from "../grants.ts";
 import type { VendorInfo } from "../platform_env.ts";
+import type { Grace } from "../policy/grace.ts";
 import type { RateLimit } from "../policy/rate_limit.ts";
 import type { KeyPath } from "./problem.ts";
 
@@ -42,6 +43,8 @@ export interface AgentDecl {
   origins?: { [K in ResourceKind]?: Map<number, KeyPath> };
   /** Most commands per second it may send (`rate_limit`); over it: BUSY. */
   rateLimit?: RateLimit;
+  /** How long its votes outlive its sessions (`grace`); absent keys take the defaults. */
+  grace?: Partial<Grace>;
   /** Physical ids of the SCMI devices granted as a whole. */
   devices: number[];
   /** Absent: the default for the agent (`board` when trusted, `deny` otherwise). */
@@ -62,4 +65,9 @@ export interface Deployment {
   agents: AgentDecl[];
   /** Absolute file URLs of extra protocol modules, in manifest order. */
   plugins: string[];
+  /**
+   * Directory of the vote journal (`[platform] state_dir`, absolute), null when the
+   * manifest turns the journal off, absent for the server's default (`<run-dir>/state`).
+   */
+  stateDir?: string | null;
 }

@@ -20,7 +20,8 @@
  *
  * Appends are buffered in memory and written by {@linkcode Journal.flush}: one write plus
  * one fdatasync for every record appended since the previous flush began (group commit).
- * One flush runs at a time; records appended while it runs join the next one.
+ * One flush runs at a time; records appended while it runs join the next one. A lazy record
+ * starts no flush: it goes with the next one something else needs, or at the close.
  * @module
  */
 import { join } from "node:path";
@@ -30,6 +31,8 @@ import type { Logger } from "../log.ts";
 export const JOURNAL_MAGIC = new TextEncoder().encode("VSCMIJ01");
 /** Name of the journal file in the state directory. */
 export const JOURNAL_FILE = "votes.journal";
+/** Name of the lock file that keeps a second server out of the state directory. */
+export const LOCK_FILE = "votes.lock";
 
 /** Record operations. */
 export const JournalOp = { VOTE: 1, WITHDRAW: 2 } as const;
@@ -237,6 +240,7 @@ export class Journal {
   readonly stats: JournalStats = { records: 0, flushes: 0, bytes: 0 };
 
   readonly #file: Deno.FsFile;
+  readonly #lock: Deno.FsFile;
   readonly #sync: SyncFn;
   readonly #log: Logger | undefined;
   readonly #names = new Map<string, Uint8Array>();
@@ -254,16 +258,20 @@ export class Journal {
   #current: Round | null = null;
   #next: Round | null = null;
   #scheduled = false;
+  /** A record appended since the last flush began asks for a flush of its own. */
+  #eager = false;
   #closed = false;
 
   private constructor(
     readonly path: string,
     file: Deno.FsFile,
+    lock: Deno.FsFile,
     size: number,
     restored: JournalEntry[],
     opts: JournalOptions,
   ) {
     this.#file = file;
+    this.#lock = lock;
     this.#size = size;
     this.restored = restored;
     this.#sync = opts.sync ?? defaultSync;
@@ -272,10 +280,27 @@ export class Journal {
 
   /**
    * Opens (or creates) the journal in directory `dir` (created, mode 0700, when missing):
-   * reads the live votes, reports a bad tail, compacts the file, and opens it for appending.
+   * takes the directory's lock (a second server on the same directory is refused with an
+   * Error), reads the live votes, reports a bad tail, compacts the file, and opens it for
+   * appending.
    */
   static async open(dir: string, opts: JournalOptions = {}): Promise<Journal> {
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    const lock = await Deno.open(join(dir, LOCK_FILE), { create: true, write: true, mode: 0o600 });
+    try {
+      if (!await lock.tryLock(true)) {
+        throw new Error(
+          `Another vscmi server owns the vote journal directory "${dir}": stop it or choose another --state-dir`,
+        );
+      }
+      return await Journal.#openLocked(dir, lock, opts);
+    } catch (e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  static async #openLocked(dir: string, lock: Deno.FsFile, opts: JournalOptions) {
     const path = join(dir, JOURNAL_FILE);
     let bytes: Uint8Array;
     try {
@@ -294,7 +319,7 @@ export class Journal {
     }
     const size = await compact(dir, path, scan.entries, opts.sync ?? defaultSync);
     const file = await Deno.open(path, { append: true });
-    return new Journal(path, file, size, scan.entries, opts);
+    return new Journal(path, file, lock, size, scan.entries, opts);
   }
 
   /** Records appended so far. */
@@ -309,10 +334,17 @@ export class Journal {
 
   /**
    * Appends one record: `agent`'s vote of `value` (null: withdrawn) on `phys` in `store`.
-   * Buffered; a flush is scheduled for the end of the current task. Returns its sequence
+   * Buffered; a flush is scheduled for the end of the current task — unless `lazy`, when the
+   * record waits for the next flush anyone needs (or the close). Returns its sequence
    * number. No allocation once the names have been seen.
    */
-  append(agent: string, store: string, phys: number, value: number | null): number {
+  append(
+    agent: string,
+    store: string,
+    phys: number,
+    value: number | null,
+    lazy = false,
+  ): number {
     if (this.#closed) throw new Error(`Vote journal "${this.path}" is closed`);
     const a = this.#name(agent);
     const s = this.#name(store);
@@ -321,9 +353,9 @@ export class Journal {
     this.#len += encodeRecord(this.#buf, this.#dv, this.#len, a, s, phys, value);
     this.stats.records++;
     this.#seq++;
-    if (!this.#scheduled && this.#current === null) {
-      this.#scheduled = true;
-      queueMicrotask(this.#kick);
+    if (!lazy) {
+      this.#eager = true;
+      this.#schedule();
     }
     return this.#seq;
   }
@@ -336,7 +368,16 @@ export class Journal {
     if (seq <= this.#durable) return undefined;
     const cur = this.#current;
     if (cur !== null && seq <= cur.seq) return cur.promise;
-    return (this.#next ??= round(0)).promise;
+    const next = this.#next ??= round(0);
+    this.#schedule();
+    return next.promise;
+  }
+
+  /** Starts a flush at the end of the current task, unless one runs or is due. */
+  #schedule(): void {
+    if (this.#scheduled || this.#current !== null) return;
+    this.#scheduled = true;
+    queueMicrotask(this.#kick);
   }
 
   /** Writes and syncs everything appended so far; settles when it is on disk. */
@@ -358,6 +399,7 @@ export class Journal {
     while (this.#current !== null) await this.#current.promise.catch(() => {});
     this.#closed = true;
     this.#file.close();
+    this.#lock.close();
   }
 
   #name(name: string): Uint8Array {
@@ -386,6 +428,7 @@ export class Journal {
     if (this.#current !== null || this.#len === 0 || this.#closed) return;
     const r = this.#next ?? round(0);
     this.#next = null;
+    this.#eager = false;
     r.seq = this.#seq;
     this.#current = r;
     // Swap buffers: appends during the write go to the other one.
@@ -400,8 +443,9 @@ export class Journal {
 
   async #write(full: Uint8Array<ArrayBuffer>, bytes: Uint8Array, r: Round): Promise<void> {
     try {
+      // Into the page cache at once (microseconds); only the sync waits for the disk.
       let off = 0;
-      while (off < bytes.length) off += await this.#file.write(bytes.subarray(off));
+      while (off < bytes.length) off += this.#file.writeSync(bytes.subarray(off));
       await this.#sync(this.#file);
       this.#spare = full;
       this.#size += bytes.length;
@@ -430,16 +474,11 @@ export class Journal {
       this.#len = bytes.length + rest.length;
       this.#current = null;
       r.reject(e);
-      if (this.#next !== null && !this.#scheduled) {
-        this.#scheduled = true;
-        queueMicrotask(this.#kick);
-      }
+      if (this.#next !== null) this.#schedule();
       return;
     }
-    if (this.#len !== 0 && !this.#scheduled) {
-      this.#scheduled = true;
-      queueMicrotask(this.#kick);
-    }
+    // What came meanwhile goes now if anyone needs it; lazy records wait for a reason.
+    if (this.#len !== 0 && (this.#eager || this.#next !== null)) this.#schedule();
   }
 }
 

@@ -19,7 +19,7 @@
 import type { ResourceKind } from "../board.ts";
 import type { Logger } from "../log.ts";
 import { OnVotes } from "../votes.ts";
-import type { Journal, JournalEntry } from "./journal.ts";
+import type { JournalEntry } from "./journal.ts";
 import { type ValueOutcome, type ValuePolicy, ValueVotes } from "./values.ts";
 
 /** What a store does with the hardware. */
@@ -53,6 +53,7 @@ export interface ValueHooks extends StoreHooks {
 /** One vote an agent holds. */
 export interface HeldVote {
   store: string;
+  kind?: ResourceKind;
   phys: number;
   /** 1 for an "on" vote. */
   value: number;
@@ -75,9 +76,18 @@ export interface VoteDescription {
   owner?: number;
 }
 
+/** What the book needs of a journal (`journal.ts`'s `Journal`). */
+export interface VoteJournal {
+  /** Live votes found when it was opened, oldest first. */
+  readonly restored: readonly JournalEntry[];
+  /** `lazy`: no flush of its own; it goes with the next one. */
+  append(agent: string, store: string, phys: number, value: number | null, lazy?: boolean): number;
+  durable(): Promise<void> | undefined;
+}
+
 export interface VoteBookOptions {
   /** Where changes are recorded; none keeps votes in memory only. */
-  journal?: Journal | null;
+  journal?: VoteJournal | null;
   log?: Logger;
   /** Name of agent `id` (journal records name agents). */
   agentName(id: number): string | undefined;
@@ -94,7 +104,7 @@ function noop(): void {}
 /** Every agent's votes, in named, journaled stores. One per platform. */
 export class VoteBook {
   readonly #stores = new Map<string, Store>();
-  readonly #journal: Journal | null;
+  readonly #journal: VoteJournal | null;
   readonly #log: Logger | undefined;
   readonly #opts: VoteBookOptions;
   /** Restored votes waiting for their store, by store name. */
@@ -156,9 +166,13 @@ export class VoteBook {
     return st;
   }
 
-  /** Names of the stores, in creation order. */
-  stores(): string[] {
-    return [...this.#stores.keys()];
+  /** Names of the stores, in creation order; with `kind`, those of that resource kind. */
+  stores(kind?: ResourceKind): string[] {
+    const out: string[] = [];
+    for (const st of this.#stores.values()) {
+      if (kind === undefined || st.hooks.kind === kind) out.push(st.name);
+    }
+    return out;
   }
 
   /**
@@ -204,7 +218,7 @@ export class VoteBook {
     for (const st of this.#stores.values()) {
       for (const phys of st.heldBy(agent)) {
         const value = st instanceof BookOnVotes ? 1 : st.own(agent, phys)!;
-        out.push({ store: st.name, phys, value });
+        out.push({ store: st.name, kind: st.hooks.kind, phys, value });
       }
     }
     return out;
@@ -275,11 +289,15 @@ export class VoteBook {
     if (pending !== undefined) return Promise.all(pending).then(noop);
   }
 
-  /** Called by the stores for every change of an agent's own vote. */
-  record(store: string, agent: number, phys: number, value: number | null): void {
+  /**
+   * Called by the stores for every change of an agent's own vote. With `hold` false (a
+   * repeated request that only makes it the newest, the effective value unchanged) the
+   * record rides with the next flush (lazily: it starts none) and no reply waits for it: its
+   * value is already durable, only its recency could be lost in a crash.
+   */
+  record(store: string, agent: number, phys: number, value: number | null, hold = true): void {
     if (this.#replaying) return;
-    const seq = ++this.#seq;
-    this.#agentSeq.set(agent, seq);
+    if (hold) this.#agentSeq.set(agent, ++this.#seq);
     const j = this.#journal;
     if (j === null) return;
     const name = this.#opts.agentName(agent);
@@ -291,7 +309,7 @@ export class VoteBook {
       );
       return;
     }
-    j.append(name, store, phys, value);
+    j.append(name, store, phys, value, !hold);
   }
 
   #add(st: Store): void {
@@ -377,6 +395,10 @@ class BookOnVotes extends OnVotes {
 /** A value store of the book: each change of an agent's request is recorded. */
 class BookValueVotes extends ValueVotes {
   readonly #book: VoteBook;
+  /** Physical id → the agent with the newest request (what "last" reads). */
+  readonly #newestOf = new Map<number, number>();
+  /** The answer to a request that changes nothing, reused (read it before the next call). */
+  readonly #unchanged: ValueOutcome = { accepted: true, effective: undefined, changed: false };
   constructor(book: VoteBook, readonly name: string, readonly hooks: ValueHooks) {
     super((phys) => hooks.policyOf(phys));
     this.#book = book;
@@ -385,22 +407,35 @@ class BookValueVotes extends ValueVotes {
   override request(agent: number, phys: number, value: number): ValueOutcome {
     const before = this.own(agent, phys);
     // Only "last" depends on the order of equal requests: a repeat may move the agent up.
-    const same = before === value && (this.policyOf(phys) !== "last" || this.#newest(phys, agent));
+    const repeat = before === value;
+    const same = repeat && (this.policyOf(phys) !== "last" || this.#newest(phys, agent));
+    if (same) {
+      // Nothing moves: skip the store's bookkeeping on the per-message path.
+      this.#unchanged.effective = this.effective(phys);
+      return this.#unchanged;
+    }
     const out = super.request(agent, phys, value);
-    if (out.accepted && !same) this.#book.record(this.name, agent, phys, value);
+    if (!out.accepted) return out;
+    this.#newestOf.set(phys, agent);
+    this.#book.record(this.name, agent, phys, value, !repeat || out.changed);
     return out;
   }
 
   override release(agent: number, phys: number): ValueOutcome {
     const had = this.own(agent, phys) !== undefined;
     const out = super.release(agent, phys);
-    if (had) this.#book.record(this.name, agent, phys, null);
+    if (!had) return out;
+    if (this.#newestOf.get(phys) === agent) {
+      let last = -1;
+      for (const a of this.requests(phys).keys()) last = a;
+      if (last < 0) this.#newestOf.delete(phys);
+      else this.#newestOf.set(phys, last);
+    }
+    this.#book.record(this.name, agent, phys, null);
     return out;
   }
 
   #newest(phys: number, agent: number): boolean {
-    let last = -1;
-    for (const a of this.requests(phys).keys()) last = a;
-    return last === agent;
+    return this.#newestOf.get(phys) === agent;
   }
 }

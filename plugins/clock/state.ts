@@ -5,8 +5,8 @@
  *
  * Enables are votes ({@linkcode OnVotes}, store `clock.enable` of the platform's vote book):
  * the hardware gate changes only when the effective state flips; a clock the board keeps
- * (`desc.kept`) or found running at start-up without a restored vote explaining it is kept on
- * by the platform, so no guest can switch it off, while an agent that never enabled it reads
+ * (`desc.kept`), one running from power-on (`desc.enabled`), or one found running at start-up
+ * without a restored vote explaining it is kept on by the platform, so no guest can switch it off, while an agent that never enabled it reads
  * it as disabled and may enable and disable it freely.
  *
  * Rates are value votes (store `clock.rate`): each agent's request, snapped to a rate the
@@ -119,9 +119,10 @@ export function setupClock(env: PlatformEnv): ClockShared {
   });
   const shared: ClockShared = { descs, parents, configTypes, votes, rateVotes, rates };
   for (const d of env.board.clock) {
-    // Running without a restored vote to explain it: something before vscmi started it.
+    // Running from power-on, or running without a restored vote to explain it (something
+    // before vscmi started it): the platform keeps it on.
     const running = hw[d.id]?.isEnabled(d.id) === true && votes.voters(d.id).size === 0;
-    if (d.kept || running) votes.keep(d.id);
+    if (d.kept || d.enabled || running) votes.keep(d.id);
   }
   return shared;
 }

@@ -38,7 +38,6 @@ import {
   PowerEvent,
   type PowerSession,
   type PowerShared,
-  restore,
 } from "./_change.ts";
 
 export { PowerEvent };

@@ -38,9 +38,8 @@ export function decodeInterval(secs: number, exp: number): number {
   return secs * 10 ** (exp + 6);
 }
 
-/** The update intervals a sensor supports: none, a list (ascending, µs) or a segment. */
+/** The update intervals a sensor supports: a list (ascending, µs) or a segment. */
 export type Intervals =
-  | { readonly kind: "none" }
   | { readonly kind: "list"; readonly us: readonly number[] }
   | { readonly kind: "segment"; readonly min: number; readonly max: number; readonly step: number };
 
@@ -52,8 +51,6 @@ export function pickInterval(iv: Intervals, req: number, round: number): number 
   let lo = -1;
   let hi = -1;
   switch (iv.kind) {
-    case "none":
-      return -1;
     case "list":
       for (const us of iv.us) {
         if (us <= req) lo = us;

@@ -14,8 +14,9 @@ type Command = CommandDef<SensorSession, SensorShared>;
 
 /**
  * SENSOR_CONFIG_GET (DEN0056 §4.7, 2.0+). a2p: u32 sensor_id. p2a: u32 sensor_config: bits
- * 31:16 update interval seconds multiplier and 15:11 its signed power-of-ten exponent (0
- * when the sensor has none), bit 1 timestamps on, bit 0 enabled.
+ * 31:16 update interval seconds multiplier and 15:11 its signed power-of-ten exponent (a
+ * sensor that declares no intervals reports its fixed one), bit 1 timestamps on, bit 0
+ * enabled.
  */
 export const configGet: Command = {
   name: "SENSOR_CONFIG_GET",
@@ -42,7 +43,8 @@ export const configGet: Command = {
  * rounding to a supported interval (0 down, 1 up, 2 nearest), bit 1 timestamps, bit 0
  * enable. p2a: —. Nothing changes unless all of it can: INVALID_PARAMETERS for reserved bits
  * or rounding 3; NOT_SUPPORTED for an interval, timestamps or an enable change the sensor
- * cannot take; OUT_OF_RANGE when no supported interval lies in the rounding direction.
+ * cannot take; OUT_OF_RANGE when no supported interval lies in the rounding direction (a
+ * sensor with one fixed interval keeps it for a request that rounds to it).
  */
 export const configSet: Command = {
   name: "SENSOR_CONFIG_SET",
@@ -67,7 +69,6 @@ export const configSet: Command = {
     const current = intervalUsOf(hw, model);
     let interval = current;
     if (cfg >>> SensorConfig.INTERVAL_EXP_SHIFT !== 0) {
-      if (model.intervals.kind === "none") return Status.NOT_SUPPORTED;
       const req = decodeInterval(
         cfg >>> SensorConfig.INTERVAL_SECS_SHIFT,
         signed5(cfg >>> SensorConfig.INTERVAL_EXP_SHIFT),

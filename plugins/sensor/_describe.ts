@@ -183,7 +183,8 @@ export const axisDescriptionGet: Command = {
  * num_intervals_flags (bits 11:0 returned, bit 12 segment format, 31:16 remaining), then
  * u32 intervals (bits 20:5 seconds multiplier, 4:0 signed power-of-ten exponent): from
  * `index` of the list, or the (lowest, highest, step) segment, which only index 0 returns.
- * NOT_SUPPORTED for a sensor without update intervals, INVALID_PARAMETERS past the end.
+ * A sensor that declares no intervals lists its one fixed interval. INVALID_PARAMETERS past
+ * the end.
  */
 export const listUpdateIntervals: Command = {
   name: "SENSOR_LIST_UPDATE_INTERVALS",
@@ -198,8 +199,6 @@ export const listUpdateIntervals: Command = {
     const words = model.intervalWords;
     const w = m.w;
     switch (model.intervals.kind) {
-      case "none":
-        return Status.NOT_SUPPORTED;
       case "segment":
         if (start !== 0) return Status.INVALID_PARAMETERS;
         w.u32(3 | IntervalsFlags.SEGMENT);

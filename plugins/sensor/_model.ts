@@ -1,6 +1,11 @@
 /**
  * What the sensor plugin knows of each board sensor, checked and precomputed once at startup
  * from its `SensorDesc`: counts, capability bits, encoded update intervals, axis models.
+ *
+ * Every sensor has at least one update interval. One that declares none is sampled at a
+ * fixed {@linkcode FIXED_INTERVAL_US} (or its `intervalUs`): SENSOR_LIST_UPDATE_INTERVALS
+ * lists that one interval, SENSOR_CONFIG_GET reports it, the 1.0 descriptor carries it and the
+ * monitor polls at it, so an agent that asks (Linux asks every sensor at 2.0+) gets an answer.
  * @module
  */
 import type { SensorDesc } from "../../core/board.ts";
@@ -41,14 +46,25 @@ export interface SensorModel {
   readonly min: number | undefined;
   readonly max: number | undefined;
   readonly intervals: Intervals;
+  /**
+   * Declares no update interval: `intervals` is its one fixed interval, which the driver is
+   * neither asked for nor told to change.
+   */
+  readonly fixed: boolean;
   /** SENSOR_LIST_UPDATE_INTERVALS words, in order (three for a segment). */
   readonly intervalWords: readonly number[];
-  /** Update interval at power-on, µs (0 when the sensor declares none). */
+  /** Update interval at power-on, µs (the fixed one when the sensor declares none). */
   readonly defaultIntervalUs: number;
   /** attributes_high bits 31:22 at protocol 1.0: the shortest interval, 5-bit multiplier. */
   readonly v1IntervalBits: number;
   readonly axisModels: readonly AxisModel[];
 }
+
+/**
+ * Update interval of a sensor that declares none, µs: the period the monitor samples it at
+ * for trip points and continuous updates.
+ */
+export const FIXED_INTERVAL_US = 100_000;
 
 const AXIS_SUFFIX = ["X", "Y", "Z"];
 
@@ -72,7 +88,11 @@ function intervalsOf(d: SensorDesc): Intervals {
     );
     return { kind: "segment", min: seg.min, max: seg.max, step: seg.step };
   }
-  if (d.intervalsUs.length === 0) return { kind: "none" };
+  if (d.intervalsUs.length === 0) {
+    const us = d.intervalUs ?? FIXED_INTERVAL_US;
+    check(Number.isInteger(us) && us > 0, d, `intervalUs ${us} µs must be a positive integer`);
+    return { kind: "list", us: [us] };
+  }
   for (const us of d.intervalsUs) {
     check(Number.isInteger(us) && us > 0, d, `update interval ${us} µs must be a positive integer`);
   }
@@ -82,8 +102,6 @@ function intervalsOf(d: SensorDesc): Intervals {
 
 function supports(iv: Intervals, us: number): boolean {
   switch (iv.kind) {
-    case "none":
-      return false;
     case "list":
       return iv.us.includes(us);
     case "segment":
@@ -105,11 +123,7 @@ export function sensorModel(d: SensorDesc): SensorModel {
   check(int(d.resolutionExp, -16, 15), d, "resolutionExp must be −16…15");
   check(int(d.latencyUs, 0, Number.MAX_SAFE_INTEGER), d, "latencyUs must be ≥ 0");
   const intervals = intervalsOf(d);
-  const shortest = intervals.kind === "list"
-    ? intervals.us[0]
-    : intervals.kind === "segment"
-    ? intervals.min
-    : 0;
+  const shortest = intervals.kind === "list" ? intervals.us[0] : intervals.min;
   const defaultIntervalUs = d.intervalUs ?? shortest;
   check(
     d.intervalUs === undefined || supports(intervals, d.intervalUs),
@@ -164,11 +178,10 @@ export function sensorModel(d: SensorDesc): SensorModel {
     min: d.min,
     max: d.max,
     intervals,
+    fixed: d.intervalsUs.length === 0 && d.intervalSegment === undefined,
     intervalWords: intervals.kind === "list"
       ? intervals.us.map((us) => encodeInterval(us, 16))
-      : intervals.kind === "segment"
-      ? [intervals.min, intervals.max, intervals.step].map((us) => encodeInterval(us, 16))
-      : [],
+      : [intervals.min, intervals.max, intervals.step].map((us) => encodeInterval(us, 16)),
     defaultIntervalUs,
     v1IntervalBits: (((v1 >>> 5) << 27) | ((v1 & 0x1f) << 22)) >>> 0,
     axisModels,

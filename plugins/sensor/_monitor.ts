@@ -10,13 +10,13 @@ import type { HwTable } from "../../core/hw_table.ts";
 import type { Logger } from "../../core/log.ts";
 import type { Writer } from "../../core/writer.ts";
 import type { SensorClock } from "./clock.ts";
-import type { SensorModel } from "./_model.ts";
+import { FIXED_INTERVAL_US, type SensorModel } from "./_model.ts";
 import { enabledOf, intervalUsOf, READING_SIZE, writeReadings } from "./_sample.ts";
 import type { SensorCtx } from "./_state.ts";
 import { SensorEvent, TRIP_DESC_ASCENDING, TripMode } from "./msg.ts";
 
-/** Poll period of a sensor that states no update interval, µs. */
-export const DEFAULT_POLL_US = 100_000;
+/** Poll period of a sensor whose driver reports no update interval, µs. */
+export const DEFAULT_POLL_US = FIXED_INTERVAL_US;
 
 /** The agent id notifications carry: the platform raised them. */
 const PLATFORM_AGENT = 0;

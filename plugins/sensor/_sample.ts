@@ -30,9 +30,13 @@ export function writeReadings(
   }
 }
 
-/** The update interval the sensor samples at now, µs (0 when it has none). */
+/**
+ * The update interval the sensor samples at now, µs: its fixed one when it declares none,
+ * else the driver's, else the power-on one.
+ */
 export function intervalUsOf(hw: SensorHw, model: SensorModel): number {
-  return hw.getIntervalUs ? hw.getIntervalUs(model.desc.id) : model.defaultIntervalUs;
+  if (model.fixed || !hw.getIntervalUs) return model.defaultIntervalUs;
+  return hw.getIntervalUs(model.desc.id);
 }
 
 /** Whether the sensor is enabled (a driver without an enable is always on). */

@@ -9,6 +9,10 @@
  * - 3.0: extended names (SENSOR_NAME_GET, SENSOR_AXIS_NAME_GET, attribute bits). 3.1 has no
  *   layout change.
  *
+ * Every sensor has an update interval: one that declares none has a fixed 100 ms (the
+ * monitor's poll period), which SENSOR_LIST_UPDATE_INTERVALS, SENSOR_CONFIG_GET and the 1.0
+ * descriptor report, so discovery never ends in an error for a well-formed request.
+ *
  * Trip points, trip point events and continuous updates are per agent: each agent configures
  * its own and only it receives their events, with its own sensor ids. A sensor's enable,
  * update interval and timestamp setting are the sensor's, shared by every agent that may

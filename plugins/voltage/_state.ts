@@ -11,8 +11,8 @@
  * request, or the hardware level when it has none.
  *
  * On/off (store `voltage.enable`): {@linkcode OnVotes}. A domain the board keeps
- * (`desc.kept`), or found on at start-up without a restored vote explaining it, is kept on by
- * the platform, so no guest can switch it off; an agent that never switched it on reads it
+ * (`desc.kept`), one on from power-on (`desc.on`), or one found on at start-up without a
+ * restored vote explaining it, is kept on by the platform, so no guest can switch it off; an agent that never switched it on reads it
  * as off.
  *
  * Votes belong to the agent; the platform withdraws them (grace expiry, explicit end, loss
@@ -138,7 +138,8 @@ export function setupVoltage(env: PlatformEnv): VoltageShared {
       applied: desc.level,
     };
     // On without a restored vote to explain it: something before vscmi switched it on.
-    if (desc.kept || (hw.isOn(desc.id) && votes.voters(desc.id).size === 0)) votes.keep(desc.id);
+    const on = hw.isOn(desc.id) && votes.voters(desc.id).size === 0;
+    if (desc.kept || desc.on || on) votes.keep(desc.id);
   }
   return { domains, votes, levels };
 }

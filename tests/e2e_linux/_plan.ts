@@ -9,11 +9,20 @@
  *   peripheral id, then gives the clock and the domain back;
  * - the clock provider node assigns a new rate to one clock no other guest shares
  *   (`assigned-clock-rates`);
- * - the first regulator is made always-on at a fixed voltage other than its power-on one;
- * - cpu@0 is put on the agent's CPU performance domain, so scmi-cpufreq binds.
+ * - the first regulator is made always-on at a fixed voltage other than its power-on one; the
+ *   others are constrained to their domain's whole range, which Linux checks against the
+ *   levels it read (VOLTAGE_DESCRIBE_LEVELS);
+ * - cpu@0 is put on the agent's CPU performance domain, so scmi-cpufreq binds, with the
+ *   performance governor (kernel parameter): it sets the top level once, and the guest is
+ *   then idle when it reads its SCMI message counters (schedutil would keep changing the
+ *   level, so a command could be in flight while they are read);
+ * - with pin control, the SCMI pin controller hogs a default state of its own: the agent's
+ *   first function on one of its groups, with a pull-up, so pinctrl-scmi requests the pins,
+ *   selects the function and configures the group as soon as it registers. (The PL031 cannot
+ *   carry it: the harness kernel has no RTC driver, so no pin state is ever applied for it.)
  * @module
  */
-import type { ClockDesc, ResourceKind, VoltageDesc } from "../../core/board.ts";
+import type { ClockDesc, ResourceKind, VoltageDesc, VoltageLevels } from "../../core/board.ts";
 import type { AgentDecl, Deployment } from "../../core/manifest/mod.ts";
 import { guestDeviceTree } from "../../cli/dt.ts";
 
@@ -33,12 +42,18 @@ export interface GuestPlan {
   granted: { [K in ResourceKind]: Granted[] };
   /** `vscmi dt` output followed by the consumers. */
   dts: string;
+  /** Extra kernel command line. */
+  cmdline: string;
   /** Clock whose rate the guest sets at boot, and to what. */
   rateSet: { clock: Granted; rate: number } | null;
   /** Regulator made always-on, at which voltage. */
   regulator: { domain: Granted; microvolts: number } | null;
+  /** Regulators other than the fixed one, constrained to their domain's range, µV. */
+  ranges: { domain: Granted; min: number; max: number }[];
   /** Perf domain cpu@0 uses. */
   cpuPerf: Granted | null;
+  /** Function, group and the group's pins the pin controller's own default state selects. */
+  pinmux: { fn: Granted; group: Granted; pins: Granted[] } | null;
   /** Clock, reset and power domain the PL031 consumer uses (virtual id 0 of each). */
   consumer: { clock: Granted | null; reset: Granted | null; power: Granted | null };
 }
@@ -100,7 +115,24 @@ export function planGuest(dep: Deployment, name: string): GuestPlan {
     regulator = { domain: vd, microvolts: uv };
   }
 
+  const ranges: GuestPlan["ranges"] = [];
+  for (const g of has(0x17) ? granted.voltage : []) {
+    if (g === vd) continue;
+    const d = dep.board.voltage.find((v) => v.id === g.phys) as VoltageDesc;
+    ranges.push({ domain: g, ...levelRange(d.levels) });
+  }
+
   const cpuPerf = has(0x13) ? granted.perf.find((g) => /^cpu/.test(g.name)) ?? null : null;
+
+  let pinmux: GuestPlan["pinmux"] = null;
+  for (const fn of has(0x19) ? granted.function : []) {
+    const groups = dep.board.function.find((f) => f.id === fn.phys)?.groups ?? [];
+    const group = granted.group.find((g) => groups.includes(g.phys));
+    if (!group) continue;
+    const pins = dep.board.group.find((g) => g.id === group.phys)!.pins;
+    pinmux = { fn, group, pins: granted.pin.filter((p) => pins.includes(p.phys)) };
+    break;
+  }
   const consumer = {
     clock: has(0x14) ? granted.clock[0] ?? null : null,
     reset: has(0x16) ? granted.reset[0] ?? null : null,
@@ -114,6 +146,19 @@ export function planGuest(dep: Deployment, name: string): GuestPlan {
   }
   if (consumer.reset) rtc.push(`resets = <&scmi_reset ${consumer.reset.vid}>;`);
   if (consumer.power) rtc.push(`power-domains = <&scmi_devpd ${consumer.power.vid}>;`);
+  if (pinmux) {
+    extra.push(
+      "&scmi_pinctrl {",
+      `\tpinctrl-names = "default";`,
+      "\tpinctrl-0 = <&e2e_pins>;",
+      "\te2e_pins: e2e-pins {",
+      `\t\tfunction = "${pinmux.fn.name}";`,
+      `\t\tgroups = "${pinmux.group.name}";`,
+      "\t\tbias-pull-up;",
+      "\t};",
+      "};",
+    );
+  }
   if (rtc.length) extra.push("&{/pl031@9010000} {", ...rtc.map((l) => `\t${l}`), "};");
   if (rateSet) {
     extra.push(
@@ -125,10 +170,18 @@ export function planGuest(dep: Deployment, name: string): GuestPlan {
   }
   if (regulator) {
     extra.push(
-      `&scmi_vreg_${regulator.domain.name.replace(/[^A-Za-z0-9_]/g, "_")} {`,
+      `&${vregLabel(regulator.domain)} {`,
       `\tregulator-min-microvolt = <${regulator.microvolts}>;`,
       `\tregulator-max-microvolt = <${regulator.microvolts}>;`,
       "\tregulator-always-on;",
+      "};",
+    );
+  }
+  for (const r of ranges) {
+    extra.push(
+      `&${vregLabel(r.domain)} {`,
+      `\tregulator-min-microvolt = <${r.min}>;`,
+      `\tregulator-max-microvolt = <${r.max}>;`,
       "};",
     );
   }
@@ -140,9 +193,24 @@ export function planGuest(dep: Deployment, name: string): GuestPlan {
     protocols,
     granted,
     dts: guestDeviceTree(dep, name) + extra.join("\n") + "\n",
+    cmdline: cpuPerf ? "cpufreq.default_governor=performance" : "",
     rateSet,
     regulator,
+    ranges,
     cpuPerf,
+    pinmux,
     consumer,
   };
+}
+
+/** The DT label `vscmi dt` gives a voltage domain's regulator node. */
+function vregLabel(g: Granted): string {
+  return `scmi_vreg_${g.name.replace(/[^A-Za-z0-9_]/g, "_")}`;
+}
+
+/** Lowest and highest level of a voltage domain, µV. */
+function levelRange(l: VoltageLevels): { min: number; max: number } {
+  return l.kind === "list"
+    ? { min: l.levels[0], max: l.levels[l.levels.length - 1] }
+    : { min: l.min, max: l.max };
 }

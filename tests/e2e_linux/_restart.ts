@@ -9,6 +9,8 @@
 import { join } from "node:path";
 import { guestDeviceTree } from "../../cli/dt.ts";
 import type { Deployment } from "../../core/manifest/mod.ts";
+import { ERROR_COUNTERS } from "./_checks.ts";
+import { dmesgProblems, type GuestKernel } from "./_dmesg.ts";
 import { bootGuest, MANIFEST, ROOT, startServe } from "./_harness.ts";
 
 const AGENT = "vm1";
@@ -37,7 +39,7 @@ async function until(cond: () => boolean, ms: number): Promise<boolean> {
 }
 
 /** Runs the scenario; returns the failed checks. */
-export async function restartScenario(dep: Deployment): Promise<string[]> {
+export async function restartScenario(dep: Deployment, kernel: GuestKernel): Promise<string[]> {
   const fail: string[] = [];
   const dir = await Deno.makeTempDir({ prefix: "vscmi-e2e-restart-" });
   await Deno.chmod(dir, 0o700);
@@ -72,19 +74,18 @@ export async function restartScenario(dep: Deployment): Promise<string[]> {
     if (run.code !== 0) fail.push(`run.sh exited ${run.code}: ${run.stderr.slice(-2000)}`);
     if (r.meta?.wait_status !== "ok") fail.push(`wait_status ${r.meta?.wait_status}`);
     if (after.length === 0) fail.push("no command reached the restarted vscmi");
-    if (
-      !after.every((t) => t.status === "SUCCESS" || t.message === "SENSOR_LIST_UPDATE_INTERVALS")
-    ) {
+    const refused = [...first.trace, ...second.trace].filter((t) =>
+      t.agent === AGENT && t.status !== undefined && t.status !== "SUCCESS"
+    );
+    if (refused.length !== 0) fail.push(`error replies: ${JSON.stringify(refused)}`);
+    for (const k of ERROR_COUNTERS) if (c(k) !== 0) fail.push(`debugfs counter ${k} is ${c(k)}`);
+    if (c("sent_ok") !== c("response_ok")) {
       fail.push(
-        `failed commands after the restart: ${
-          JSON.stringify(after.filter((t) => t.status !== "SUCCESS"))
-        }`,
+        `a command went unanswered: sent_ok ${c("sent_ok")}, response_ok ${c("response_ok")}`,
       );
     }
-    if (c("xfers_response_timeout") !== 0) {
-      fail.push(`${c("xfers_response_timeout")} SCMI timeouts`);
-    }
-    if (c("sent_ok") !== c("response_ok")) fail.push("a command went unanswered");
+    const log: string[] = r.sections?.["dmesg-full"] ?? r.sections?.["dmesg-scmi"] ?? [];
+    for (const l of dmesgProblems(log, kernel)) fail.push(`dmesg: ${l.trim()}`);
     const hwmon: string[] = r.sections?.hwmon ?? [];
     if (!hwmon.some((l) => /_input=-?\d+$/.test(l))) {
       fail.push("no sensor reading after the restart");

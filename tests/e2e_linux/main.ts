@@ -4,10 +4,14 @@
  * one arm64 Linux guest per agent at once with the shared harness
  * (`../shared/e2e/linux-guest/run.sh TMP/<agent>.sock`), each with the device tree `vscmi dt`
  * prints for it plus consumers that drive clocks, resets, power domains, a regulator and
- * cpufreq, then checks what Linux reports against the agent's grants and what vscmi traced.
+ * cpufreq and a pin group, then checks what Linux reports against the agent's grants and what
+ * vscmi traced. Strict: every granted protocol binds its Linux driver, no reply carries an
+ * error status, Linux's error counters are all 0 and it took every reply (sent_ok =
+ * response_ok), and its kernel log has no complaint from the SCMI stack (`_dmesg.ts`).
  * Prints each guest's view of every protocol. Exits 1 on any failed check, and when QEMU, the
  * guest kernel or the harness is missing (run `../shared/e2e/linux-guest/setup.sh`): it never
- * skips.
+ * skips. The run directory (kept with `VSCMI_E2E_KEEP=1`) holds each guest's output and
+ * vscmi's trace, `trace.jsonl`.
  *
  * Then a restart scenario: a guest whose QEMU owns the socket (vscmi in client mode) keeps
  * working while vscmi is stopped and started again (`_restart.ts`).
@@ -20,6 +24,7 @@
 import { join } from "node:path";
 import { loadDeployment } from "../../core/manifest/mod.ts";
 import { checkGuest, guestView } from "./_checks.ts";
+import { type GuestKernel, kernelOptions } from "./_dmesg.ts";
 import { bootGuest, HARNESS, MANIFEST, startServe, waitForSocket } from "./_harness.ts";
 import { planGuest } from "./_plan.ts";
 import { restartScenario } from "./_restart.ts";
@@ -63,6 +68,18 @@ async function missingPrerequisites(): Promise<string[]> {
   return missing;
 }
 
+/** What the guest kernel was built with (the harness keeps its .config next to the Image). */
+async function guestKernel(): Promise<GuestKernel> {
+  let config = "";
+  try {
+    config = await Deno.readTextFile(join(cacheDir(), "out/config"));
+  } catch {
+    // Unknown: assume the options the checks care about are on (strictest).
+    return { thermalOf: true };
+  }
+  return { thermalOf: kernelOptions(config).has("CONFIG_THERMAL_OF") };
+}
+
 async function main(): Promise<number> {
   const missing = await missingPrerequisites();
   if (missing.length) {
@@ -70,6 +87,7 @@ async function main(): Promise<number> {
     for (const m of missing) console.error(`  missing ${m}`);
     return 1;
   }
+  const kernel = await guestKernel();
   const dep = await loadDeployment(MANIFEST);
   const names = (Deno.env.get("VSCMI_E2E_AGENTS") ?? dep.agents.map((a) => a.name).join(" "))
     .split(/\s+/).filter(Boolean);
@@ -88,16 +106,28 @@ async function main(): Promise<number> {
     console.log(`e2e: booting ${plans.length} guest(s) at once against ${runDir}/*.sock`);
     const t0 = Date.now();
     const runs = await Promise.all(
-      plans.map((p) => bootGuest(runDir, p.agent.name, p.dts)),
+      plans.map((p) =>
+        bootGuest(runDir, p.agent.name, p.dts, undefined, { SCMI_APPEND: p.cmdline })
+      ),
     );
     console.log(`e2e: guests done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     // Let the last traces of the guests' power-off arrive.
     await new Promise((r) => setTimeout(r, 200));
+    await Deno.writeTextFile(
+      join(runDir, "trace.jsonl"),
+      serve.trace.map((t) => JSON.stringify(t)).join("\n") + "\n",
+    );
     plans.forEach((p, i) => {
       const run = runs[i];
       console.log("");
       console.log(guestView(p, run.results));
-      const fails = checkGuest(dep, p, run.results, serve.trace, run.code);
+      const fails = checkGuest(dep, p, run.results, serve.trace, run.code, kernel);
+      // vscmi itself reports nothing about the agent but its connection coming and going.
+      for (const l of serve.logs) {
+        if (l.includes(`Agent "${p.agent.name}":`) && !/front-end (dis)?connected/.test(l)) {
+          fails.push(`vscmi logged: ${l}`);
+        }
+      }
       if (fails.length === 0) {
         console.log(`e2e: ${p.agent.name}: ok`);
         return;
@@ -119,7 +149,7 @@ async function main(): Promise<number> {
   }
   if (Deno.env.get("VSCMI_E2E_RESTART") !== "0") {
     console.log("\ne2e: vscmi restart while a guest runs (QEMU owns the socket)");
-    const fails = await restartScenario(dep);
+    const fails = await restartScenario(dep, kernel);
     if (fails.length === 0) console.log("e2e: restart: ok");
     else {
       failures += fails.length;

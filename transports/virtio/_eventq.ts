@@ -115,6 +115,13 @@ export interface EventReporter {
   warn(key: string, text: string): void;
   /** The driver wants a used-buffer notification for the eventq. */
   signal(): void;
+  /**
+   * Whether delayed response `msg` may become visible now. False while the reply of its
+   * command is not published, or the driver has not yet taken it: a driver that services the
+   * eventq first (Linux does, in one interrupt) would otherwise see the delayed response
+   * before the reply. The device then drains again later.
+   */
+  delayedMayGo(msg: Uint8Array): boolean;
 }
 
 /** The eventq: posted buffers in, platform→agent messages out. */
@@ -186,22 +193,37 @@ export class EventChannel {
   /**
    * Moves platform→agent messages into posted buffers, oldest first: delayed responses that
    * waited, then the session's queue. Without a buffer, delayed responses wait and
-   * notifications are dropped.
+   * notifications are dropped. A delayed response the reporter holds back stops the drain
+   * there, the messages behind it included.
    */
   drain(s: Session): void {
     if (s.p2a === null) return;
     const q = this.queue;
     const backlog = this.#backlog;
+    const report = this.report;
     let pushed = false;
+    let held = false;
     while (q !== null && backlog.length !== 0 && this.#stash.length !== 0) {
+      if (!report.delayedMayGo(backlog.peek()!)) {
+        held = true;
+        break;
+      }
       if (this.#deliver(q, s, backlog.peek()!, true)) backlog.shift();
       pushed = true;
     }
     const p2a = s.p2a;
-    const stats = this.report.stats;
-    while (p2a.length !== 0) {
-      const msg = p2a.shift()!;
+    const stats = report.stats;
+    while (!held && p2a.length !== 0) {
+      const msg = p2a.peek()!;
       const delayed = (msg[1] & 3) === MsgType.DELAYED_RESPONSE;
+      if (
+        delayed && q !== null && backlog.length === 0 && this.#stash.length !== 0 &&
+        !report.delayedMayGo(msg)
+      ) {
+        held = true;
+        break;
+      }
+      p2a.shift();
       let done = false;
       if (q !== null && backlog.length === 0) {
         while (!done && this.#stash.length !== 0) {
@@ -216,7 +238,7 @@ export class EventChannel {
         this.report.warn("backlog", `dropped a delayed response: ${backlog.limit} already wait`);
       }
     }
-    if (pushed && q !== null && q.needsInterrupt()) this.report.signal();
+    if (pushed && q !== null && q.needsInterrupt()) report.signal();
   }
 
   /**

@@ -18,7 +18,13 @@
  * payload) or delayed response (le32 header, le32 status, payload). With no buffer posted, a
  * delayed response waits for one and a notification is dropped, as the spec allows. A
  * notification larger than the buffer is dropped; a delayed response larger than the buffer
- * is delivered as its header and COMMS_ERROR.
+ * is delivered as its header and COMMS_ERROR. A delayed response never goes before its
+ * command's reply: it waits while a command with its token is still blocked in a handler,
+ * and with EVENT_IDX until the driver has also taken the cmdq replies published before it
+ * (its `used_event` has passed them), at most {@linkcode DELAYED_HOLD_MAX_MS}. Linux services
+ * the eventq before the cmdq in one interrupt, and a delayed response it sees before the
+ * reply makes it reject the reply ("Invalid message type"). Without EVENT_IDX the driver's
+ * progress cannot be known; the delayed response goes once the reply is published.
  *
  * Per message on the cmdq nothing is allocated: one pooled `Msg` and scratch buffers per
  * in-flight command, the reader and writer straight on guest memory when the request and
@@ -28,6 +34,7 @@
  * @module
  */
 import type { Agent } from "../../core/agent.ts";
+import { headerToken } from "../../core/header.ts";
 import type { Logger } from "../../core/log.ts";
 import type { Platform } from "../../core/platform.ts";
 import type { Session } from "../../core/session.ts";
@@ -38,6 +45,11 @@ import { EventChannel } from "./_eventq.ts";
 import { DEVICE_FEATURES, FeatureBit, featureMask, ScmiQueue } from "./features.ts";
 import { gather, scatter, Slot } from "./_slot.ts";
 import type { SplitQueue } from "./split_queue.ts";
+
+/** Longest a delayed response waits for the driver to take its command's reply, ms. */
+export const DELAYED_HOLD_MAX_MS = 100;
+/** How often a held delayed response looks again whether the driver took the reply, ms. */
+const DELAYED_HOLD_POLL_MS = 1;
 
 /** What a binding gives the device besides the platform and the agent. */
 export interface VirtioScmiOptions {
@@ -102,6 +114,13 @@ export class VirtioScmiDevice {
   /** processCmdq stopped taking chains because every slot the queue allows is busy. */
   #stalled = false;
   readonly #events: EventChannel;
+  /** Commands blocked in a handler, by token: their delayed responses wait for the reply. */
+  readonly #blocked = new Uint16Array(1024);
+  /** cmdq used index the driver must take before the held delayed response goes, or -1. */
+  #holdMark = -1;
+  /** When the delayed response was first held, ms (performance.now). */
+  #holdSince = 0;
+  #holdTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** A device serving `agent` on `platform`; nothing happens before {@linkcode start}. */
   constructor(platform: Platform, agent: Agent, options: VirtioScmiOptions) {
@@ -117,6 +136,7 @@ export class VirtioScmiDevice {
       refuse: (q, head, queue, reason) => this.#refuse(q, head, queue, reason),
       warn: (key, text) => this.#warn(key, text),
       signal: () => this.#signal(ScmiQueue.EVENTQ),
+      delayedMayGo: (msg) => this.#delayedMayGo(msg),
     }, options.delayedLimit ?? 1024);
   }
 
@@ -170,6 +190,7 @@ export class VirtioScmiDevice {
    * back by rewinding the index over them, so a resumed ring offers them again.
    */
   detachQueue(index: 0 | 1): number {
+    this.#unhold();
     if (index === ScmiQueue.CMDQ) {
       const q = this.#cmdq;
       this.#cmdq = null;
@@ -195,8 +216,8 @@ export class VirtioScmiDevice {
   }
 
   /**
-   * Device reset: ends the session (plugins release what the agent held), forgets both
-   * queues, the posted eventq buffers and waiting delayed responses; replies of blocked
+   * Device reset: ends the session explicitly (the agent's votes are released at once,
+   * whatever its grace period), forgets both queues, the posted eventq buffers and waiting delayed responses; replies of blocked
    * commands are dropped when they settle. Negotiated features stay until set again.
    */
   reset(): void {
@@ -204,7 +225,7 @@ export class VirtioScmiDevice {
     this.#session = null;
     if (s !== null) {
       if (s.p2a !== null) s.p2a.onPush = null;
-      this.#platform.closeSession(s);
+      this.#platform.closeSession(s, "end");
     }
     this.detachQueue(ScmiQueue.CMDQ);
     this.detachQueue(ScmiQueue.EVENTQ);
@@ -305,6 +326,7 @@ export class VirtioScmiDevice {
     }
     this.#park(c, slot, mem);
     this.#inFlight++;
+    this.#blocked[headerToken(m.header)]++;
     out.then(slot.done, slot.fail);
   }
 
@@ -344,6 +366,7 @@ export class VirtioScmiDevice {
 
   /** A blocked handler settled with a `len`-byte reply. */
   readonly #settled = (slot: Slot, len: number): void => {
+    this.#blocked[headerToken(slot.m.header)]--;
     const q = this.#cmdq;
     if (slot.gen !== this.#gen || q === null) {
       // The queue was detached or reset meanwhile: nothing may reach guest memory.
@@ -353,6 +376,8 @@ export class VirtioScmiDevice {
     this.#inFlight--;
     this.#complete(q, slot, len);
     if (q.needsInterrupt()) this.#signal(ScmiQueue.CMDQ);
+    // A delayed response of this command may have been waiting for the reply.
+    if (this.#session !== null) this.#events.drain(this.#session);
     if (this.#stalled) this.processCmdq();
   };
 
@@ -386,6 +411,52 @@ export class VirtioScmiDevice {
     this.stats.badChains++;
     this.#warn(`chain:${queue}:${reason}`, `dropped a ${queue} chain (head ${head}): ${reason}`);
     q.push(head, 0);
+  }
+
+  /**
+   * Whether delayed response `msg` may become visible now: no command with its token is
+   * blocked in a handler (its reply is out; {@linkcode #settled} drains again), and the
+   * driver took every cmdq reply published before the response was first held, or it waited
+   * DELAYED_HOLD_MAX_MS (the eventq is drained again shortly).
+   */
+  #delayedMayGo(msg: Uint8Array): boolean {
+    // Header bits 27:18: the token.
+    if (this.#blocked[(msg[2] >> 2) | ((msg[3] & 0xf) << 6)] !== 0) {
+      this.#unhold();
+      return false;
+    }
+    const q = this.#cmdq;
+    if (q === null || !q.eventIdx) return true;
+    const now = performance.now();
+    if (this.#holdMark < 0) {
+      this.#holdMark = q.usedIdx;
+      this.#holdSince = now;
+    }
+    if (q.driverTook(this.#holdMark)) {
+      this.#unhold();
+      return true;
+    }
+    if (now - this.#holdSince >= DELAYED_HOLD_MAX_MS) {
+      this.#unhold();
+      this.#warn(
+        "delayed-hold",
+        `sent a delayed response before the driver took its command's reply (waited ${DELAYED_HOLD_MAX_MS} ms)`,
+      );
+      return true;
+    }
+    this.#holdTimer ??= setTimeout(this.#holdDone, DELAYED_HOLD_POLL_MS);
+    return false;
+  }
+
+  readonly #holdDone = (): void => {
+    this.#holdTimer = null;
+    if (this.#session !== null) this.#events.drain(this.#session);
+  };
+
+  #unhold(): void {
+    this.#holdMark = -1;
+    if (this.#holdTimer !== null) clearTimeout(this.#holdTimer);
+    this.#holdTimer = null;
   }
 
   /** A message reached the session's platform→agent queue. */

@@ -12,7 +12,7 @@ import { defineProtocol } from "../../core/protocol.ts";
 import { fixture, hex } from "../../tests/harness.ts";
 import { FeatureBit, featureMask, ScmiQueue } from "./features.ts";
 import { GuestQueue, GuestRam, type Part, words } from "./_driver_test.ts";
-import { VirtioScmiDevice } from "./scmi_device.ts";
+import { DELAYED_HOLD_MAX_MS, VirtioScmiDevice } from "./scmi_device.ts";
 
 const P2A = featureMask(FeatureBit.SCMI_P2A_CHANNELS);
 const VERSION_1 = featureMask(FeatureBit.VERSION_1);
@@ -247,6 +247,15 @@ const demo = defineProtocol({
         });
       },
     },
+    /** a2p: —. Sends its delayed response (status 0, no payload), then blocks on the gate. */
+    0x7: {
+      name: "DELAYED_THEN_BLOCK",
+      params: 0,
+      run: async (ctx, m) => {
+        ctx.delayed(0x7, headerToken(m.header), 0, 0, () => {});
+        await gate.promise;
+      },
+    },
     /** a2p: u32 size. Sends its delayed response (status 0, `size` bytes of 0xcd) at once. */
     0x6: {
       name: "DELAYED",
@@ -385,6 +394,91 @@ Deno.test("eventq: a command's reply is published before the delayed response it
     { queue: 0, cmdUsed: 1, evtUsed: 0 },
     { queue: 1, cmdUsed: 1, evtUsed: 1 },
   ]);
+});
+
+Deno.test("eventq: a delayed response sent while its handler still blocks goes after the reply", async () => {
+  const { send, dev, cmd, evt, signals } = demoGuest();
+  evt.add([{ write: true, len: 136 }]);
+  evt.publish();
+  dev.processEventq();
+  send(words([hdr(0x7, 9)]));
+  dev.processCmdq();
+  await tick();
+  assertEquals([cmd.usedIdx, evt.usedIdx], [0, 0], "the delayed response waits for the reply");
+  gate.resolve();
+  await tick();
+  await tick();
+  assertEquals([cmd.usedIdx, evt.usedIdx], [1, 1]);
+  assertEquals(signals, [
+    { queue: 0, cmdUsed: 1, evtUsed: 0 },
+    { queue: 1, cmdUsed: 1, evtUsed: 1 },
+  ]);
+});
+
+Deno.test("EVENT_IDX: a delayed response waits until the driver took its command's reply", async () => {
+  const { send, dev, cmd, evt, signals, logs } = demoGuest(VERSION_1 | P2A | EVENT_IDX);
+  evt.add([{ write: true, len: 136 }]);
+  evt.publish();
+  dev.processEventq();
+  send(words([hdr(0x6, 1), 0]));
+  dev.processCmdq();
+  // Linux services the eventq first in one interrupt: the reply must be taken before.
+  assertEquals([cmd.usedIdx, evt.usedIdx], [1, 0]);
+  await new Promise((r) => setTimeout(r, 5));
+  assertEquals(evt.usedIdx, 0, "used_event has not moved: still held");
+  // The driver reads the reply and re-enables interrupts: used_event = its last used index.
+  assertEquals(cmd.takeUsed().length, 1);
+  cmd.setUsedEvent(1);
+  await new Promise((r) => setTimeout(r, 5));
+  assertEquals(evt.usedIdx, 1);
+  assertEquals(signals.map((x) => [x.queue, x.cmdUsed, x.evtUsed]), [[0, 1, 0], [1, 1, 1]]);
+  assert(!logs.some((l) => l.includes("before the driver took")));
+});
+
+Deno.test("EVENT_IDX: a held delayed response goes at the next eventq kick once the reply is taken", () => {
+  const { send, dev, cmd, evt } = demoGuest(VERSION_1 | P2A | EVENT_IDX);
+  evt.add([{ write: true, len: 136 }]);
+  evt.publish();
+  dev.processEventq();
+  send(words([hdr(0x6, 1), 0]));
+  send(words([hdr(0x6, 2), 0]));
+  dev.processCmdq();
+  assertEquals([cmd.usedIdx, evt.usedIdx], [2, 0]);
+  cmd.takeUsed();
+  cmd.setUsedEvent(2);
+  evt.add([{ write: true, len: 136 }]);
+  evt.publish();
+  dev.processEventq();
+  assertEquals(evt.usedIdx, 2, "both delayed responses, in order");
+});
+
+Deno.test("EVENT_IDX: a driver that never moves used_event gets the delayed response after the hold limit, logged once", async () => {
+  const { send, dev, evt, logs } = demoGuest(VERSION_1 | P2A | EVENT_IDX);
+  evt.add([{ write: true, len: 136 }]);
+  evt.publish();
+  dev.processEventq();
+  send(words([hdr(0x6, 1), 0]));
+  dev.processCmdq();
+  assertEquals(evt.usedIdx, 0);
+  const t0 = performance.now();
+  while (evt.usedIdx === 0 && performance.now() - t0 < 10 * DELAYED_HOLD_MAX_MS) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assertEquals(evt.usedIdx, 1);
+  assert(performance.now() - t0 >= DELAYED_HOLD_MAX_MS - 5, "held for the limit");
+  assertEquals(logs.filter((l) => l.includes("before the driver took")).length, 1);
+});
+
+Deno.test("EVENT_IDX: reset while a delayed response is held → nothing delivered, no timer left", async () => {
+  const { send, dev, evt } = demoGuest(VERSION_1 | P2A | EVENT_IDX);
+  evt.add([{ write: true, len: 136 }]);
+  evt.publish();
+  dev.processEventq();
+  send(words([hdr(0x6, 1), 0]));
+  dev.processCmdq();
+  dev.reset();
+  await new Promise((r) => setTimeout(r, 5));
+  assertEquals(evt.usedIdx, 0);
 });
 
 Deno.test("eventq: delayed response larger than the buffer → header + COMMS_ERROR, 8 bytes", () => {

@@ -285,6 +285,18 @@ export class SplitQueue {
   }
 
   /**
+   * With EVENT_IDX, whether the driver has taken every used element before used index `idx`:
+   * its `used_event`, which a driver such as Linux's sets to how far it has read each time it
+   * re-enables interrupts, is at or past `idx`. Always false without EVENT_IDX (unknown).
+   */
+  driverTook(idx: number): boolean {
+    if (!this.eventIdx) return false;
+    this.#fence();
+    const event = this.#availDv.getUint16(this.#availOff + 4 + 2 * this.size, true);
+    return ((event - idx) & 0xffff) < 0x8000;
+  }
+
+  /**
    * Tells the driver it need not kick while the device is busy: used.flags NO_NOTIFY
    * without EVENT_IDX; with EVENT_IDX, `avail_event` simply stays behind.
    */

@@ -328,6 +328,17 @@ Deno.test("needsInterrupt with EVENT_IDX: only when used.idx passes used_event",
   assertEquals(q.needsInterrupt(), true);
 });
 
+Deno.test("driverTook: used_event at or past the index, modulo 2^16; unknown without EVENT_IDX", () => {
+  const { g, q } = setup(8, EVENT_IDX);
+  g.setUsedEvent(3);
+  assertEquals([q.driverTook(2), q.driverTook(3), q.driverTook(4)], [true, true, false]);
+  g.setUsedEvent(1); // wrapped past 0xffff
+  assertEquals([q.driverTook(0xfffe), q.driverTook(1), q.driverTook(2)], [true, true, false]);
+  const plain = setup();
+  plain.g.setUsedEvent(3);
+  assertEquals(plain.q.driverTook(0), false);
+});
+
 Deno.test("disable/enableNotifications without EVENT_IDX: used.flags NO_NOTIFY, then recheck", () => {
   const { g, q } = setup();
   q.disableNotifications();

@@ -1,0 +1,327 @@
+/**
+ * The vote journal: record framing, what opening a damaged file keeps and reports,
+ * compaction, durability ordering and group commit (counted through an injected sync).
+ */
+import { join } from "node:path";
+import { assert, assertEquals, assertRejects } from "../_assert_test.ts";
+import { Logger } from "../log.ts";
+import {
+  crc32,
+  Journal,
+  JOURNAL_FILE,
+  JOURNAL_MAGIC,
+  type JournalEntry,
+  scanJournal,
+  type SyncFn,
+} from "./journal.ts";
+
+/** A logger that keeps its lines. */
+function logger(): { log: Logger; lines: string[] } {
+  const log = new Logger();
+  const lines: string[] = [];
+  log.sink = (level, line) => void lines.push(`${level}: ${line}`);
+  return { log, lines };
+}
+
+/** A sync that counts its calls and, when gated, waits for `open()`. */
+function countingSync(gated = false) {
+  let calls = 0;
+  let gate: (() => void) | null = null;
+  let waiting: Promise<void> = Promise.resolve();
+  const arm = () => {
+    waiting = new Promise<void>((r) => (gate = r));
+  };
+  if (gated) arm();
+  const sync: SyncFn = async (f) => {
+    calls++;
+    await waiting;
+    await f.syncData();
+  };
+  return {
+    sync,
+    get calls() {
+      return calls;
+    },
+    /** Lets the syncs waiting now (and later ones) complete. */
+    open() {
+      gate?.();
+      waiting = Promise.resolve();
+    },
+  };
+}
+
+async function tempDir(): Promise<string> {
+  return await Deno.makeTempDir({ prefix: "vscmi-journal-" });
+}
+
+/** Opens, appends `ops`, flushes and closes; returns the file bytes. */
+async function write(dir: string, ops: [string, string, number, number | null][]) {
+  const j = await Journal.open(dir);
+  for (const [a, s, p, v] of ops) j.append(a, s, p, v);
+  await j.flush();
+  await j.close();
+  return await Deno.readFile(join(dir, JOURNAL_FILE));
+}
+
+const E = (agent: string, store: string, phys: number, value: number): JournalEntry => ({
+  agent,
+  store,
+  phys,
+  value,
+});
+
+Deno.test('crc32 matches the IEEE check value of "123456789"', () => {
+  assertEquals(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
+});
+
+Deno.test("a record is length, CRC of the body, then op, names, id and an f64 value", async () => {
+  const dir = await tempDir();
+  const bytes = await write(dir, [["vm1", "clock.rate", 5, 200e6]]);
+  const body = [
+    0x01, // op: vote
+    3,
+    ...new TextEncoder().encode("vm1"),
+    10,
+    ...new TextEncoder().encode("clock.rate"),
+    5,
+    0,
+    0,
+    0, // physical id
+  ];
+  const value = new Uint8Array(8);
+  new DataView(value.buffer).setFloat64(0, 200e6, true);
+  const b = new Uint8Array([...body, ...value]);
+  const frame = new Uint8Array(8);
+  new DataView(frame.buffer).setUint32(0, b.length, true);
+  new DataView(frame.buffer).setUint32(4, crc32(b), true);
+  assertEquals([...bytes], [...JOURNAL_MAGIC, ...frame, ...b]);
+});
+
+Deno.test("reopening restores the live votes in the order they were last made", async () => {
+  const dir = await tempDir();
+  await write(dir, [
+    ["vm1", "clock.enable", 3, 1],
+    ["vm2", "clock.rate", 3, 100],
+    ["vm1", "clock.rate", 3, 200],
+    ["vm2", "clock.rate", 3, 150], // vm2 asks again: now the newest
+    ["vm1", "clock.enable", 3, null], // withdrawn
+    ["vm1", "reset.assert", 0, 1],
+  ]);
+  const j = await Journal.open(dir);
+  assertEquals(j.restored, [
+    E("vm1", "clock.rate", 3, 200),
+    E("vm2", "clock.rate", 3, 150),
+    E("vm1", "reset.assert", 0, 1),
+  ]);
+  await j.close();
+});
+
+Deno.test("a torn last record → reported, ignored, and cut away by the compaction", async () => {
+  const dir = await tempDir();
+  const good = await write(dir, [["vm1", "clock.enable", 1, 1], ["vm2", "clock.enable", 2, 1]]);
+  const path = join(dir, JOURNAL_FILE);
+  // Half of a third record, as a crash in the middle of a write leaves it.
+  const extra = await write(await tempDir(), [["vm1", "clock.enable", 9, 1]]);
+  const torn = extra.subarray(JOURNAL_MAGIC.length, JOURNAL_MAGIC.length + 10);
+  await Deno.writeFile(path, new Uint8Array([...good, ...torn]));
+  const { log, lines } = logger();
+  const j = await Journal.open(dir, { log });
+  assertEquals(j.restored.map((e) => e.phys), [1, 2]);
+  assertEquals(lines.length, 1);
+  assert(/record 3 at byte \d+ is torn/.test(lines[0]), lines[0]);
+  assert(lines[0].startsWith("error: "), lines[0]);
+  assert(lines[0].includes("10 bytes after it"), lines[0]);
+  await j.close();
+  assertEquals([...await Deno.readFile(path)], [...good], "the tail is gone");
+});
+
+Deno.test("a frame cut inside its length word → torn; nothing after it is trusted", async () => {
+  const dir = await tempDir();
+  const good = await write(dir, [["vm1", "clock.enable", 1, 1]]);
+  const scan = scanJournal(new Uint8Array([...good, 0x20, 0x00]));
+  assertEquals(scan.entries.map((e) => e.phys), [1]);
+  assertEquals(scan.goodBytes, good.length);
+  assert(scan.problem?.includes("frame cut short"), scan.problem);
+});
+
+Deno.test("a bad CRC → that record and every later one are dropped, with one log line", async () => {
+  const dir = await tempDir();
+  const bytes = await write(dir, [
+    ["vm1", "clock.enable", 1, 1],
+    ["vm1", "clock.enable", 2, 1],
+    ["vm1", "clock.enable", 3, 1],
+  ]);
+  const recordSize = (bytes.length - JOURNAL_MAGIC.length) / 3;
+  const bad = bytes.slice();
+  bad[JOURNAL_MAGIC.length + recordSize + 12] ^= 0x40; // inside record 2's body
+  await Deno.writeFile(join(dir, JOURNAL_FILE), bad);
+  const { log, lines } = logger();
+  const j = await Journal.open(dir, { log });
+  assertEquals(j.restored.map((e) => e.phys), [1]);
+  assert(lines[0].includes("record 2") && lines[0].includes("CRC"), lines[0]);
+  assert(lines[0].includes("1 good records kept"), lines[0]);
+  await j.close();
+});
+
+Deno.test("an impossible length word → reported as such, not read as a huge record", () => {
+  const frame = new Uint8Array(16);
+  new DataView(frame.buffer).setUint32(0, 0xffffffff, true);
+  const scan = scanJournal(new Uint8Array([...JOURNAL_MAGIC, ...frame]));
+  assertEquals(scan.entries, []);
+  assert(scan.problem?.includes("impossible length 4294967295"), scan.problem);
+  const tiny = new Uint8Array(16);
+  new DataView(tiny.buffer).setUint32(0, 2, true);
+  assert(scanJournal(new Uint8Array([...JOURNAL_MAGIC, ...tiny])).problem?.includes("length 2"));
+});
+
+Deno.test("a file that is not a journal → nothing restored, reported, replaced", async () => {
+  const dir = await tempDir();
+  await Deno.writeFile(join(dir, JOURNAL_FILE), new TextEncoder().encode("hello, world\n"));
+  const { log, lines } = logger();
+  const j = await Journal.open(dir, { log });
+  assertEquals(j.restored, []);
+  assert(lines[0].includes("journal magic"), lines[0]);
+  await j.close();
+  assertEquals([...await Deno.readFile(join(dir, JOURNAL_FILE))], [...JOURNAL_MAGIC]);
+});
+
+Deno.test("a record with a CRC that matches but fields that do not → malformed, dropped", () => {
+  const body = new Uint8Array([0x07, 1, 0x41, 1, 0x42, 0, 0, 0, 0]); // op 7
+  const frame = new Uint8Array(8);
+  new DataView(frame.buffer).setUint32(0, body.length, true);
+  new DataView(frame.buffer).setUint32(4, crc32(body), true);
+  const scan = scanJournal(new Uint8Array([...JOURNAL_MAGIC, ...frame, ...body]));
+  assert(scan.problem?.includes("unknown operation 7"), scan.problem);
+});
+
+Deno.test("compaction at open: a thousand changes on two votes reopen as two records", async () => {
+  const dir = await tempDir();
+  const ops: [string, string, number, number | null][] = [];
+  for (let i = 0; i < 1000; i++) ops.push(["vm1", "clock.rate", i & 1, 1000 + i]);
+  const before = await write(dir, ops);
+  const j = await Journal.open(dir);
+  await j.close();
+  const after = await Deno.readFile(join(dir, JOURNAL_FILE));
+  assert(after.length < before.length / 100, `${after.length} bytes after ${before.length}`);
+  assertEquals(scanJournal(after).records, 2);
+  assertEquals(scanJournal(after).entries, [
+    E("vm1", "clock.rate", 0, 1998),
+    E("vm1", "clock.rate", 1, 1999),
+  ]);
+});
+
+Deno.test("group commit: N changes appended together → one write and one fsync", async () => {
+  const sync = countingSync();
+  const j = await Journal.open(await tempDir(), { sync: sync.sync });
+  const compactions = sync.calls; // the compaction at open syncs once
+  const waits: Promise<void>[] = [];
+  for (let i = 0; i < 50; i++) {
+    j.append("vm1", "clock.enable", i, 1);
+    waits.push(j.durable()!);
+  }
+  await Promise.all(waits);
+  assertEquals(sync.calls - compactions, 1);
+  assertEquals(j.stats.flushes, 1);
+  assertEquals(j.durableSeq, 50);
+  assertEquals(j.durable(), undefined, "nothing left to wait for");
+  await j.close();
+});
+
+Deno.test("changes during a flush join the next one; none is durable before its fsync", async () => {
+  let gate: Promise<void> | null = null;
+  let syncs = 0;
+  const j = await Journal.open(await tempDir(), {
+    sync: async (f) => {
+      syncs++;
+      if (gate) await gate;
+      await f.syncData();
+    },
+  });
+  syncs = 0;
+  let release!: () => void;
+  gate = new Promise<void>((r) => (release = r));
+  const settled: string[] = [];
+  j.append("vm1", "clock.enable", 0, 1);
+  const a = j.durable()!.then(() => settled.push("a"));
+  await new Promise((r) => setTimeout(r, 5)); // the first flush is now in its fsync
+  assertEquals(syncs, 1);
+  j.append("vm2", "clock.enable", 1, 1);
+  const b = j.durable()!.then(() => settled.push("b"));
+  j.append("vm3", "clock.enable", 2, 1);
+  const c = j.durable()!.then(() => settled.push("c"));
+  await new Promise((r) => setTimeout(r, 5));
+  assertEquals(settled, [], "nothing acknowledged while the first fsync runs");
+  assertEquals([syncs, j.stats.flushes], [1, 0], "later changes wait for the next flush");
+  gate = null;
+  release();
+  await Promise.all([a, b, c]);
+  assertEquals(settled, ["a", "b", "c"]);
+  assertEquals([syncs, j.stats.flushes], [2, 2], "b and c shared the second flush");
+  await j.close();
+});
+
+Deno.test("a failing fsync → the waiters are rejected, logged, and the records written again", async () => {
+  const { log, lines } = logger();
+  let failNext = false;
+  const dir = await tempDir();
+  const j = await Journal.open(dir, {
+    log,
+    sync: async (f) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error("EIO");
+      }
+      await f.syncData();
+    },
+  });
+  failNext = true;
+  j.append("vm1", "clock.enable", 4, 1);
+  await assertRejects(() => j.durable()!, Error, "EIO");
+  assert(lines.some((l) => l.includes("not durable") && l.includes("EIO")), lines.join("\n"));
+  j.append("vm1", "clock.enable", 5, 1);
+  await j.durable();
+  await j.close();
+  const back = await Journal.open(dir);
+  assertEquals(back.restored.map((e) => e.phys), [4, 5], "the failed record was written again");
+  await back.close();
+});
+
+Deno.test("a compaction that cannot sync fails the open: nothing half-written is used", async () => {
+  const dir = await tempDir();
+  await write(dir, [["vm1", "clock.enable", 1, 1]]);
+  await assertRejects(
+    () => Journal.open(dir, { sync: () => Promise.reject(new Error("EIO")) }),
+    Error,
+    "EIO",
+  );
+  const j = await Journal.open(dir);
+  assertEquals(j.restored.map((e) => e.phys), [1], "the old journal is intact");
+  await j.close();
+});
+
+Deno.test("a second journal on the same directory → refused while the first is open", async () => {
+  const dir = await tempDir();
+  const first = await Journal.open(dir);
+  await assertRejects(() => Journal.open(dir), Error, "Another vscmi server owns");
+  await first.close();
+  const again = await Journal.open(dir);
+  await again.close();
+});
+
+Deno.test("a lazy record starts no flush; it goes with the next one, or when waited for", async () => {
+  let syncs = 0;
+  const j = await Journal.open(await tempDir(), {
+    sync: (f) => (syncs++, f.syncData()),
+  });
+  syncs = 0;
+  j.append("vm1", "clock.rate", 0, 100, true);
+  await new Promise((r) => setTimeout(r, 5));
+  assertEquals([syncs, j.durableSeq], [0, 0], "nothing written yet");
+  j.append("vm2", "clock.rate", 0, 200);
+  await j.durable();
+  assertEquals([syncs, j.durableSeq], [1, 2], "it rode along with the next flush");
+  j.append("vm1", "clock.rate", 1, 100, true);
+  await j.durable();
+  assertEquals([syncs, j.durableSeq], [2, 3], "waiting for it flushes it");
+  await j.close();
+});
