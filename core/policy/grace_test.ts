@@ -10,6 +10,10 @@ import { startServer } from "../serve.ts";
 import { DEFAULT_GRACE, type GraceClock, GraceTimers, makeGrace, type TimerId } from "./grace.ts";
 import { JOURNAL_FILE } from "./journal.ts";
 
+/** Every directory of this file's tests, removed when the run ends. */
+const ROOT = await Deno.makeTempDir({ prefix: "vscmi-grace-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(ROOT, { recursive: true }));
+
 function quiet(): Logger {
   const log = new Logger();
   log.sink = () => {};
@@ -84,7 +88,7 @@ protocols = ["clock"]
 `;
 
 async function deployment(extra: string, agentGrace?: string): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "vscmi-grace-" });
+  const dir = await Deno.makeTempDir({ dir: ROOT });
   let text = DEPLOYMENT(simBoardPath(), extra);
   if (agentGrace !== undefined) {
     text = text.replace("grace = { close_s = 1.5, restart_s = 300 }", agentGrace);

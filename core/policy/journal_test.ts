@@ -50,8 +50,12 @@ function countingSync(gated = false) {
   };
 }
 
+/** Every directory of this file's tests, removed when the run ends. */
+const ROOT = await Deno.makeTempDir({ prefix: "vscmi-journal-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(ROOT, { recursive: true }));
+
 async function tempDir(): Promise<string> {
-  return await Deno.makeTempDir({ prefix: "vscmi-journal-" });
+  return await Deno.makeTempDir({ dir: ROOT });
 }
 
 /** Opens, appends `ops`, flushes and closes; returns the file bytes. */

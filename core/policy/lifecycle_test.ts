@@ -30,6 +30,10 @@ const RESET_CMD = 0x4;
 const RESET_AGENT_CONFIGURATION = 0xb;
 const MHZ = 1_000_000;
 
+/** Every directory of this file's tests, removed when the run ends. */
+const ROOT = await Deno.makeTempDir({ prefix: "vscmi-lifecycle-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(ROOT, { recursive: true }));
+
 /** clk0 off at boot, clk1 running at boot; rst0. */
 function board(): Board {
   const b = emptyBoard("lifecycle");
@@ -221,7 +225,7 @@ Deno.test("explicit ends release at once whatever the grace: endAgent, RESET_AGE
 });
 
 Deno.test("a stopping server keeps every vote and journals nothing", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "vscmi-life-" });
+  const dir = await Deno.makeTempDir({ dir: ROOT });
   const journal = await Journal.open(dir);
   const { p, open, call, hw } = await platform({ journal });
   open("vm1");
@@ -235,7 +239,7 @@ Deno.test("a stopping server keeps every vote and journals nothing", async () =>
 
 /** Writes a journal as a server that made these votes would have left it. */
 async function leftBehind(votes: [string, string, number, number][]): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "vscmi-restart-" });
+  const dir = await Deno.makeTempDir({ dir: ROOT });
   const j = await Journal.open(dir);
   for (const [a, s, p, v] of votes) j.append(a, s, p, v);
   await j.close();
@@ -336,7 +340,7 @@ async function gatedJournal() {
     if (gate) await gate;
     await f.syncData();
   };
-  const journal = await Journal.open(await Deno.makeTempDir({ prefix: "vscmi-gated-" }), { sync });
+  const journal = await Journal.open(await Deno.makeTempDir({ dir: ROOT }), { sync });
   syncs = 0;
   return {
     journal,
@@ -398,7 +402,7 @@ Deno.test("group commit: eight agents' changes in one tick share one fsync", asy
 
 Deno.test("a journal that cannot sync → GENERIC_ERROR, never SUCCESS, logged once", async () => {
   let fail = false;
-  const journal = await Journal.open(await Deno.makeTempDir({ prefix: "vscmi-eio-" }), {
+  const journal = await Journal.open(await Deno.makeTempDir({ dir: ROOT }), {
     sync: (f) => (fail ? Promise.reject(new Error("EIO")) : f.syncData()),
   });
   const { open, call, logs } = await platform({ journal });

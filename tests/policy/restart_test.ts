@@ -92,13 +92,16 @@ async function serve(manifest: string, runDir: string, stateDir: string): Promis
   const out: string[] = [];
   const pumps = Promise.all([collect(child.stdout, out), collect(child.stderr, out)]);
   const stopped = child.status.then(async (s) => (await pumps, s));
+  const served = { child, out, stopped };
+  running.add(served);
+  stopped.then(() => running.delete(served));
   const t0 = Date.now();
   while (!out.join("").includes("Stop with Ctrl-C")) {
     if (Date.now() - t0 > 20_000) throw new Error(`vscmi serve did not start:\n${out.join("")}`);
     await new Promise((r) => setTimeout(r, 20));
   }
   assert(await exists(`${runDir}/control.sock`));
-  return { child, out, stopped };
+  return served;
 }
 
 async function resource(
@@ -115,8 +118,36 @@ function u32(payload: Uint8Array, i: number): number {
   return new DataView(payload.buffer, payload.byteOffset).getUint32(i * 4, true);
 }
 
+/** Servers still running when a test ends early are killed; their directory goes. */
+const running = new Set<Served>();
+globalThis.addEventListener("unload", () => {
+  for (const s of running) {
+    try {
+      s.child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+});
+
 Deno.test("kill -9 mid-traffic, restart → every acknowledged vote is restored; an agent that stays away loses its votes", async () => {
   const dir = await Deno.makeTempDir({ prefix: "vscmi-restart-" });
+  try {
+    await killAndRestart(dir);
+  } finally {
+    for (const s of [...running]) {
+      try {
+        s.child.kill("SIGKILL");
+      } catch {
+        // It stopped meanwhile.
+      }
+      await s.stopped;
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function killAndRestart(dir: string): Promise<void> {
   const manifest = `${dir}/vscmi.toml`;
   await Deno.writeTextFile(manifest, MANIFEST(simBoardPath()));
   const runDir = `${dir}/run`;
@@ -208,5 +239,4 @@ Deno.test("kill -9 mid-traffic, restart → every acknowledged vote is restored;
     "vm1 clock.enable",
     "vm1 clock.rate",
   ]);
-  await Deno.remove(dir, { recursive: true });
-});
+}
