@@ -141,7 +141,8 @@ export class VhostUserConnection {
     if (this.#closed) return;
     this.#closed = true;
     this.#reactor.remove(this.#sock.fd);
-    this.#stopAll();
+    // The front-end went away: a dropped socket is not an explicit end (grace applies).
+    this.#stopAll("close");
     for (const r of this.#rings) {
       this.#setKick(r, -1);
       closeFd(r.callFd);
@@ -517,15 +518,15 @@ export class VhostUserConnection {
     r.started = false;
   }
 
-  #stopAll(): void {
+  #stopAll(how: "end" | "close" = "end"): void {
     this.#rings.forEach((r, i) => this.#stopRing(i, r));
-    this.#deactivate();
+    this.#deactivate(how);
   }
 
-  #deactivate(): void {
+  #deactivate(how: "end" | "close" = "end"): void {
     if (!this.#deviceActive) return;
     this.#deviceActive = false;
-    this.#device.reset();
+    this.#device.reset(how);
   }
 
   #resetDevice(): void {

@@ -57,8 +57,8 @@ class RecordingDevice implements BackendDevice {
   kick(index: number): void {
     this.events.push(`kick ${index}`);
   }
-  reset(): void {
-    this.events.push("reset");
+  reset(how: "end" | "close" = "end"): void {
+    this.events.push(`reset ${how}`);
   }
 }
 
@@ -178,14 +178,15 @@ Deno.test("GET_VRING_BASE → ring stopped, next index answered; all stopped →
       0,
       7,
     ]);
-    assert(!d.events.includes("reset"), "reset while the eventq still runs");
+    assert(!d.events.some((e) => e.startsWith("reset")), "reset while the eventq still runs");
     fe.send(Req.GET_VRING_BASE, P.state(1, 0));
     await fe.reply();
-    assertEquals(d.events.slice(-3), ["stop 0", "stop 1", "reset"]);
+    // Every ring stopped (guest reset or reboot): an explicit end of the session.
+    assertEquals(d.events.slice(-3), ["stop 0", "stop 1", "reset end"]);
     // A kick on the stopped ring is not delivered (its eventfd was let go).
     rings[0].ring();
     await new Promise((r) => setTimeout(r, 20));
-    assertEquals(d.events.at(-1), "reset");
+    assertEquals(d.events.at(-1), "reset end");
     // Guest reboot: the rings come back with a new table at the saved base.
     fe.send(
       Req.SET_MEM_TABLE,
@@ -245,7 +246,7 @@ Deno.test("RESET_OWNER and RESET_DEVICE → rings stopped, device reset, feature
       fe.send(req, undefined, [], NEED_REPLY);
       assertEquals((await fe.reply()).payload.getBigUint64(0, true), 0n);
       const d = s.devices[0];
-      assertEquals(d.events.slice(-3), ["stop 0", "stop 1", "reset"]);
+      assertEquals(d.events.slice(-3), ["stop 0", "stop 1", "reset end"]);
       rings.forEach((r) => r.close());
     } finally {
       fe.close();
@@ -370,7 +371,7 @@ Deno.test("a second front-end while one is connected → refused; the first keep
   }
 });
 
-Deno.test("front-end disconnect → device reset, memory unmapped, next connection gets a new device", async () => {
+Deno.test("front-end disconnect → device reset as a closed channel (grace applies), memory unmapped, next connection gets a new device", async () => {
   const s = await serve();
   const mem = new TestGuestMemory();
   const fe = await Frontend.connect(s.path);
@@ -378,7 +379,7 @@ Deno.test("front-end disconnect → device reset, memory unmapped, next connecti
     const rings = await startUp(fe, mem);
     fe.close();
     await settle(() => s.ep.connection === null);
-    assertEquals(s.devices[0].events.slice(-3), ["stop 0", "stop 1", "reset"]);
+    assertEquals(s.devices[0].events.slice(-3), ["stop 0", "stop 1", "reset close"]);
     assert(s.logs.some((l) => l.includes("front-end disconnected")));
     const fe2 = await Frontend.connect(s.path);
     await startUp(fe2, mem).then((r) => r.forEach((x) => x.close()));

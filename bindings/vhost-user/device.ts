@@ -38,6 +38,10 @@ export interface BackendDevice {
   stopQueue(index: number): number;
   /** The guest kicked ring `index`: process what it made available. */
   kick(index: number): void;
-  /** Every ring has stopped or the front-end reset the device or went away. */
-  reset(): void;
+  /**
+   * Every ring has stopped or the front-end reset the device (`how` = "end": an explicit
+   * end, the agent's votes go at once), or the front-end went away ("close": the agent's
+   * votes stay for its grace period, waiting for a reconnect).
+   */
+  reset(how?: "end" | "close"): void;
 }

@@ -66,8 +66,8 @@ export class ScmiBackendDevice implements BackendDevice {
     else this.device.processEventq();
   }
 
-  reset(): void {
-    this.device.reset();
+  reset(how: "end" | "close" = "end"): void {
+    this.device.reset(how);
     this.#signals[0] = this.#signals[1] = null;
   }
 }

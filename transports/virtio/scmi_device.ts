@@ -216,16 +216,18 @@ export class VirtioScmiDevice {
   }
 
   /**
-   * Device reset: ends the session explicitly (the agent's votes are released at once,
-   * whatever its grace period), forgets both queues, the posted eventq buffers and waiting delayed responses; replies of blocked
+   * Device reset: ends the session — explicitly by default (`how` = "end": the agent's votes
+   * are released at once, whatever its grace period), or as a closed channel ("close": the
+   * transport lost its peer; the votes stay for the agent's grace period) — and forgets both
+   * queues, the posted eventq buffers and waiting delayed responses; replies of blocked
    * commands are dropped when they settle. Negotiated features stay until set again.
    */
-  reset(): void {
+  reset(how: "end" | "close" = "end"): void {
     const s = this.#session;
     this.#session = null;
     if (s !== null) {
       if (s.p2a !== null) s.p2a.onPush = null;
-      this.#platform.closeSession(s, "end");
+      this.#platform.closeSession(s, how);
     }
     this.detachQueue(ScmiQueue.CMDQ);
     this.detachQueue(ScmiQueue.EVENTQ);
