@@ -301,8 +301,9 @@ export class VirtioScmiDevice {
     if (c.readBytes > this.#maxReq) return this.#oversize(q, c, slot);
     const mem = q.memory;
     const m = slot.m;
-    if (c.readable === 1) m.r.reset(mem.bytes(c.region[0]), c.off[0], c.len[0]);
-    else m.r.reset(slot.req, 0, gather(mem, c, 0, c.readable, slot.req, this.#maxReq));
+    // The request is always copied out of guest memory first: a vCPU could otherwise rewrite
+    // it between the core's checks (visibility, rights, bounds) and the handler's own reads.
+    m.r.reset(slot.req, 0, gather(mem, c, 0, c.readable, slot.req, this.#maxReq));
     const cap = c.writeBytes < this.#maxRep ? c.writeBytes : this.#maxRep;
     slot.direct = c.writable === 1;
     if (slot.direct) m.w.reset(mem.bytes(c.region[c.readable]), c.off[c.readable], cap);
@@ -340,19 +341,11 @@ export class VirtioScmiDevice {
   }
 
   /**
-   * The handler blocked: move the request and the reply written so far off guest memory, so
-   * the rest of the handler works on the slot's own buffers.
+   * The handler blocked: move the reply written so far off guest memory (the request is
+   * already in the slot's own buffer), so the rest of the handler works on the slot's buffers.
    */
   #park(c: Chain, slot: Slot, mem: GuestMemory): void {
     const m = slot.m;
-    if (c.readable === 1) {
-      const read = m.r.offset;
-      const n = gather(mem, c, 0, 1, slot.req, this.#maxReq);
-      m.r.reset(slot.req, 0, n);
-      m.r.u32();
-      m.r.narrow();
-      for (let i = 0; i < read; i++) m.r.u8();
-    }
     if (slot.direct) {
       const len = m.w.length;
       const cap = m.w.capacity;

@@ -563,3 +563,42 @@ Deno.test("without P2A_CHANNELS → the session has no platform→agent channel"
   dev.processCmdq();
   assertEquals(evt.usedIdx, 0);
 });
+
+Deno.test("a guest rewriting its request while it is handled → the handler reads the bytes the core checked", () => {
+  // A vCPU can change a request in guest memory at any time; the device hands the core a
+  // private copy, so a value checked before the handler (bounds, ids) is the value it uses.
+  let rewrite: (() => void) | null = null;
+  const probe = defineProtocol({
+    id: 0x81,
+    name: "probe",
+    versions: [0x10000],
+    commands: {
+      0x1: { name: "PROTOCOL_ATTRIBUTES", params: 0, run: (_c, m) => m.w.u32(0) },
+      0x3: {
+        name: "ECHO",
+        params: 4,
+        run: (_c, m) => {
+          rewrite?.();
+          m.w.u32(m.r.u32());
+        },
+      },
+    },
+  });
+  const agent = new Agent({ id: 1, name: "vm1" });
+  agent.grants.protocols.delete(0x10);
+  agent.grants.protocols.set(0x81, {});
+  const platform = new Platform({
+    board: emptyBoard(),
+    hw: { system: undefined } as never,
+    vendor: { vendor: "vscmi", subVendor: "test", implementationVersion: 1 },
+    agents: [agent],
+    protocols: [probe],
+  });
+  platform.log.sink = () => {};
+  const g = guest(platform, agent, VERSION_1);
+  const head = g.send(words([encodeHeader(0x3, 0, 0x81, 9), 0x1111]));
+  rewrite = () => g.ram.write(g.cmd.partAddr(head, 0) + 4, words([0x2222]));
+  g.dev.processCmdq();
+  const [r] = g.replies();
+  assertEquals(r.bytes, words([encodeHeader(0x3, 0, 0x81, 9), 0, 0x1111]));
+});
