@@ -169,11 +169,16 @@ export function defineProtocol<S = undefined, G = undefined>(
     if (c.resource && !(def.kinds ?? []).includes(c.resource)) {
       throw new TypeError(`${where}: ${c.name} names a "${c.resource}" but kinds does not list it`);
     }
+    const least = typeof c.params === "number" ? c.params : c.params.min;
+    if (c.resource !== undefined && (c.at ?? 0) + 4 > least) {
+      // The dispatcher reads the resource id before the handler: it must lie inside every
+      // message the size check lets through.
+      throw new TypeError(`${where}: ${c.name} reads its resource id past its parameters`);
+    }
     if (c.value !== undefined) {
       if (c.resource === undefined) {
         throw new TypeError(`${where}: ${c.name} declares a value but names no resource`);
       }
-      const least = typeof c.params === "number" ? c.params : c.params.min;
       for (const v of Array.isArray(c.value) ? c.value : [c.value]) {
         if (v.at < 0 || v.at + (v.u64 ? 8 : 4) > least) {
           throw new TypeError(`${where}: ${c.name} declares a value past its parameters`);

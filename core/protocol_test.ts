@@ -1,0 +1,20 @@
+import { assertThrows } from "./_assert_test.ts";
+import { defineProtocol } from "./protocol.ts";
+
+Deno.test("defineProtocol refuses a command whose resource id lies past its smallest parameters", () => {
+  assertThrows(
+    () =>
+      defineProtocol({
+        id: 0x80,
+        name: "bad",
+        versions: [0x10000],
+        kinds: ["clock"],
+        commands: {
+          0x1: { name: "PROTOCOL_ATTRIBUTES", params: 0, run: () => {} },
+          0x3: { name: "SHORT", params: { min: 4 }, resource: "clock", at: 4, run: () => {} },
+        },
+      }),
+    TypeError,
+    "reads its resource id past its parameters",
+  );
+});
