@@ -38,6 +38,7 @@ export { decodeHeader, encodeHeader, MsgType } from "./core/header.ts";
 export type { Header } from "./core/header.ts";
 export { Reader } from "./core/reader.ts";
 export { CapacityError, Writer } from "./core/writer.ts";
+export { page } from "./core/page.ts";
 export { Msg } from "./core/msg.ts";
 export type { Ctx, Session } from "./core/session.ts";
 export type { PlatformEnv, VendorInfo } from "./core/platform_env.ts";

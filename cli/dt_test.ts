@@ -52,6 +52,64 @@ Deno.test("dt --standalone for vm1 → compiles with dtc; arm,scmi-virtio node w
     r.dts,
   );
   assert(r.dts.includes('regulator-name = "vdd_cpu";'));
+  // Constraints from the board's segments (vdd_gpu 700 mV–1 V, vdd_cpu 600 mV–1.1 V), so the
+  // guest's regulator core sees min_uV/max_uV.
+  assertEquals(regulator(text, "vdd_gpu"), [700_000, 1_000_000]);
+  assertEquals(regulator(text, "vdd_cpu"), [600_000, 1_100_000]);
+});
+
+/**
+ * The `regulator-min/max-microvolt` cells of the regulator named `name` in the fragment (read
+ * from vscmi's text: dtc, decompiling, may print a cell such as 800000 as a string).
+ */
+function regulator(dts: string, name: string): number[] {
+  const node = dts.split("regulator@").find((n) => n.includes(`regulator-name = "${name}";`));
+  const cell = (prop: string) => Number(node?.match(new RegExp(`${prop} = <(\\d+)>;`))?.[1]);
+  return [cell("regulator-min-microvolt"), cell("regulator-max-microvolt")];
+}
+
+Deno.test("dt with per-agent voltage bounds → regulator constraints within them, on the level grid", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vscmi-dt-" });
+  try {
+    const board = new URL("../boards/sim.toml", import.meta.url).pathname;
+    await Deno.writeTextFile(
+      `${dir}/vscmi.toml`,
+      `board = "${board}"
+
+[[agent]]
+name = "g"
+transport = { type = "vhost-user" }
+protocols = ["voltage"]
+voltage_domains = ["vdd_gpu"]
+
+[[agent.voltage]]
+name = "vdd_cpu"
+min = 650001
+max = "1V"
+
+[[agent.voltage]]
+name = "vddio_sd"
+levels = ["1.8V"]
+
+[[agent.voltage]]
+name = "vdd_dsp"
+max = "950mV"
+`,
+    );
+    const dep = await loadDeployment(`${dir}/vscmi.toml`);
+    const text = guestDeviceTree(dep, "g", { standalone: true });
+    const r = await dtc(text);
+    assert(r.ok, r.err);
+    // vdd_gpu: no bounds, its whole segment.
+    assertEquals(regulator(text, "vdd_gpu"), [700_000, 1_000_000]);
+    // vdd_cpu (600 mV–1.1 V in 6250 µV steps): 650001 µV rounds up to 656250 µV.
+    assertEquals(regulator(text, "vdd_cpu"), [656_250, 1_000_000]);
+    // vddio_sd (1.8 V, 3.3 V) limited to 1.8 V; vdd_dsp (800, 900 mV, 1 V) to at most 950 mV.
+    assertEquals(regulator(text, "vddio_sd"), [1_800_000, 1_800_000]);
+    assertEquals(regulator(text, "vdd_dsp"), [800_000, 900_000]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("dt for vm2 → only vm2's protocols, and a comment naming each virtual id", async () => {

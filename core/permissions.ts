@@ -5,8 +5,11 @@
  *
  * The model:
  * - An SCMI **device** (`Board.devices`) is a set of resources of several kinds. Granting a
- *   device to an agent adds each of its resources to the agent's per-kind {@linkcode IdMap}
- *   with full rights: a resource the agent already sees keeps its virtual id, a new one gets
+ *   device to an agent adds each of its resources to the agent's per-kind {@linkcode IdMap}:
+ *   one the deployment gave the agent comes with the rights, per-agent name and bounds the
+ *   deployment declared for it (`Platform.defaultGrants`), so a re-grant never widens what
+ *   the deployment restricted; one the deployment never gave it comes with full rights. A
+ *   resource the agent already sees keeps its virtual id (and adds the rights), a new one gets
  *   the next virtual id (appended; ids never move and holes are never reused). Denying a
  *   device removes its resources (leaving holes) unless the agent still reaches a resource
  *   through another granted device; resources the deployment granted one by one are removed
@@ -103,12 +106,35 @@ function withdraw(env: PlatformEnv, agent: Agent, kind: ResourceKind, phys: numb
   map.revoke(phys);
 }
 
+/**
+ * Grants `phys` of `kind` to `agent` with the per-agent name and bounds the deployment
+ * declared for it, if any, and `rights` — by default the rights the deployment declared, or
+ * full rights for a resource the deployment never gave the agent. `virtual` is where to show
+ * it when it is new (default the next id).
+ */
+function regrant(
+  env: PlatformEnv,
+  agent: Agent,
+  kind: ResourceKind,
+  phys: number,
+  rights?: number,
+  virtual?: number,
+): void {
+  const declared = env.defaultGrants(agent).maps[kind];
+  const v = declared.toVirtual(phys);
+  const map = agent.grants.maps[kind];
+  if (v < 0) {
+    map.grant(phys, rights ?? ALL_RIGHTS, virtual);
+    return;
+  }
+  map.grant(phys, rights ?? declared.rights[v], virtual, declared.names[v], declared.bounds[v]);
+}
+
 /** Adds `dev`'s resources of `kind` to the agent's view, unless a protocol denial hides them. */
-function show(env: PlatformEnv, g: Grants, dev: DeviceDesc, kind: ResourceKind): void {
+function show(env: PlatformEnv, agent: Agent, dev: DeviceDesc, kind: ResourceKind): void {
   const ids = dev.resources[kind];
-  if (ids === undefined || kindDenied(env, g, dev.id, kind)) return;
-  const map = g.maps[kind];
-  for (const phys of ids) map.grant(phys, ALL_RIGHTS);
+  if (ids === undefined || kindDenied(env, agent.grants, dev.id, kind)) return;
+  for (const phys of ids) regrant(env, agent, kind, phys);
 }
 
 /** Removes `dev`'s resources of `kind` from the agent's view, except those reached otherwise. */
@@ -142,7 +168,7 @@ export function setDeviceAccess(
   const g = agent.grants;
   if (allow) {
     g.devices.add(deviceId);
-    for (const kind of RESOURCE_KINDS) show(env, g, dev, kind);
+    for (const kind of RESOURCE_KINDS) show(env, agent, dev, kind);
   } else {
     g.devices.delete(deviceId);
     for (const kind of RESOURCE_KINDS) hide(env, agent, dev, kind);
@@ -173,7 +199,7 @@ export function setProtocolAccess(
   if (allow) {
     if (denied === undefined || !denied.delete(protocolId)) return Status.SUCCESS;
     if (denied.size === 0) g.deniedProtocols.delete(deviceId);
-    if (g.devices.has(deviceId)) { for (const kind of kinds) show(env, g, dev, kind); }
+    if (g.devices.has(deviceId)) { for (const kind of kinds) show(env, agent, dev, kind); }
   } else {
     if (denied === undefined) g.deniedProtocols.set(deviceId, denied = new Set());
     denied.add(protocolId);
@@ -193,7 +219,9 @@ export interface ResourceGrantOptions {
 /**
  * Grants (`allow`) or withdraws `agent`'s access to one resource, physical `phys` of `kind`,
  * as per-resource permission commands do (Pin control PINCTRL_SET_PERMISSIONS). Granting
- * gives full rights (or `opts.rights`), at the virtual id the agent already has for it or
+ * gives full rights (or `opts.rights`: an explicit grant of one resource may widen what the
+ * deployment declared), with the per-agent name and bounds the deployment declared for it, at
+ * the virtual id the agent already has for it or
  * the next one (or `opts.virtual`; RangeError when that id is taken or the agent already
  * sees the resource at another); withdrawing runs the plugins' `onRevoke` hooks for the
  * agent's open sessions, then leaves a hole. Returns NOT_FOUND when the board has no such
@@ -209,7 +237,7 @@ export function setResourceAccess(
 ): Status {
   const env = envOf(target);
   if (findResource(env.board, kind, phys) === undefined) return Status.NOT_FOUND;
-  if (allow) agent.grants.maps[kind].grant(phys, opts.rights ?? ALL_RIGHTS, opts.virtual);
+  if (allow) regrant(env, agent, kind, phys, opts.rights ?? ALL_RIGHTS, opts.virtual);
   else withdraw(env, agent, kind, phys);
   return Status.SUCCESS;
 }

@@ -1,6 +1,11 @@
 import { assert, assertEquals } from "./_assert_test.ts";
 import { Grants, IdMap } from "./grants.ts";
-import { resetAgentConfiguration, setDeviceAccess, setProtocolAccess } from "./permissions.ts";
+import {
+  resetAgentConfiguration,
+  setDeviceAccess,
+  setProtocolAccess,
+  setResourceAccess,
+} from "./permissions.ts";
 import { type AnyProtocol, defineProtocol, Right } from "./protocol.ts";
 import type { ResourceKind } from "./board.ts";
 import { Status } from "./status.ts";
@@ -42,6 +47,7 @@ async function setup(seen: Seen[] = []) {
         protocols: { 0x14: undefined, 0x16: undefined },
         grants: { clock: [0, 1], reset: [0] },
         rights: { clock: [Right.READ, Right.READ | Right.WRITE] },
+        bounds: { clock: [undefined, { max: 100_000_000 }] },
       },
     ],
   });
@@ -59,12 +65,47 @@ Deno.test("granting a device appends its resources as new virtual ids → SUCCES
   assert(g.devices.has(2));
 });
 
-Deno.test("granting a device an agent partly sees keeps existing ids and adds rights", async () => {
+// Until the last review this test expected clock 0 to come out with full rights: granting the
+// device widened what the deployment had made read-only. It now keeps the deployment's rights.
+Deno.test("granting a device an agent partly sees keeps existing ids and the deployment's read-only right", async () => {
   const { fx, vm1, g } = await setup();
   setDeviceAccess(fx.platform.env, vm1, 0, true);
   assertEquals(g.maps.clock.v2p, [0, 1]);
-  assertEquals(g.maps.clock.rights[0], Right.READ | Right.WRITE);
+  assertEquals(g.maps.clock.rights, [Right.READ, Right.READ | Right.WRITE]);
   assertEquals(g.maps.reset.v2p, [0]);
+});
+
+Deno.test("a device granted back → the deployment's rights and bounds, not full rights", async () => {
+  const { fx, vm1, g } = await setup();
+  setDeviceAccess(fx.platform, vm1, 0, false);
+  assertEquals(setDeviceAccess(fx.platform, vm1, 0, true), Status.SUCCESS);
+  assertEquals(g.maps.clock.v2p, [-1, -1, 0, 1]);
+  assertEquals(g.maps.clock.rights.slice(2), [Right.READ, Right.READ | Right.WRITE]);
+  assertEquals(g.maps.clock.bounds.slice(2), [undefined, { max: 100_000_000 }]);
+  // Device 2's clocks 3 and 4 the deployment never gave vm1: full rights, no bounds.
+  setDeviceAccess(fx.platform, vm1, 2, true);
+  assertEquals(g.maps.clock.rights.slice(4), [Right.READ | Right.WRITE, Right.READ | Right.WRITE]);
+  assertEquals(g.maps.clock.bounds.slice(4), [undefined, undefined]);
+});
+
+Deno.test("a single resource granted back → full (or the given) rights, the deployment's bounds", async () => {
+  const { fx, vm1, g } = await setup();
+  setResourceAccess(fx.platform, vm1, "clock", 0, false);
+  setResourceAccess(fx.platform, vm1, "clock", 1, false);
+  // An explicit grant of one resource (PINCTRL_SET_PERMISSIONS, vscmi ctl grant) says which
+  // rights: clock 0, read-only in the deployment, comes back writable.
+  assertEquals(setResourceAccess(fx.platform, vm1, "clock", 0, true), Status.SUCCESS);
+  assertEquals(g.maps.clock.rights[2], Right.READ | Right.WRITE);
+  setResourceAccess(fx.platform, vm1, "clock", 1, true, { rights: Right.READ });
+  assertEquals([g.maps.clock.rights[3], g.maps.clock.bounds[3]], [
+    Right.READ,
+    { max: 100_000_000 },
+  ]);
+  setResourceAccess(fx.platform, vm1, "clock", 5, true);
+  assertEquals([g.maps.clock.rights[4], g.maps.clock.bounds[4]], [
+    Right.READ | Right.WRITE,
+    undefined,
+  ]);
 });
 
 Deno.test("unknown device → NOT_FOUND and nothing changes", async () => {

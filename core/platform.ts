@@ -12,7 +12,7 @@
  * @module
  */
 import type { Agent } from "./agent.ts";
-import type { Board } from "./board.ts";
+import type { Board, ResourceKind } from "./board.ts";
 import type { Grants } from "./grants.ts";
 import { negotiateProtocolVersion, protocolMessageAttributes, protocolVersion } from "./common.ts";
 import { headerMessageId, headerProtocol, headerType, MsgType } from "./header.ts";
@@ -20,7 +20,13 @@ import type { HwTable } from "./hw_table.ts";
 import { Logger } from "./log.ts";
 import type { Msg } from "./msg.ts";
 import type { MalformedListener, PlatformEnv, VendorInfo } from "./platform_env.ts";
-import { type AnyProtocol, type CommandDef, CommonMsg, Right } from "./protocol.ts";
+import {
+  type AnyProtocol,
+  type CommandDef,
+  CommonMsg,
+  Right,
+  type ValueParam,
+} from "./protocol.ts";
 import { Ctx, type ProtocolRuntime, Session, type SessionOptions } from "./session.ts";
 import { CapacityError } from "./writer.ts";
 import { ScmiError, Status } from "./status.ts";
@@ -28,6 +34,8 @@ import { Audit, AuditWhy } from "./policy/audit.ts";
 import { checkBounds } from "./policy/bounds.ts";
 import { type GraceClock, type GraceReason, GraceTimers } from "./policy/grace.ts";
 import { VoteBook, type VoteJournal } from "./policy/vote_book.ts";
+
+const NO_ENTRIES: (Entry | undefined)[] = [];
 
 /** Called after every reply when tracing: the message, its command (if found), status. */
 export type Tracer = (
@@ -62,12 +70,45 @@ export type SessionEnd =
   /** The server stops: the votes stay, journaled, for the next start to restore. */
   | "keep";
 
+/**
+ * A command as the dispatcher runs it: the declaration's checks resolved once at
+ * registration, with every field present, so all commands share one object shape and the
+ * per-message loads stay monomorphic whatever mix of commands arrives.
+ */
+class Entry {
+  readonly min: number;
+  readonly max: number;
+  /** Lowest version that has it (0: every version). */
+  readonly since: number;
+  readonly available: ((ctx: Ctx) => boolean) | null;
+  readonly resource: ResourceKind | null;
+  readonly at: number;
+  readonly needs: number;
+  readonly value: ValueParam | readonly ValueParam[] | null;
+  readonly run: CommandDef["run"];
+
+  constructor(readonly def: CommandDef) {
+    const p = def.params;
+    this.min = typeof p === "number" ? p : p.min;
+    this.max = typeof p === "number" ? p : p.max ?? Infinity;
+    this.since = def.since ?? 0;
+    this.available = def.available ?? null;
+    this.resource = def.resource ?? null;
+    this.at = def.at ?? 0;
+    this.needs = def.needs ?? Right.READ;
+    this.value = def.value ?? null;
+    this.run = def.run;
+  }
+}
+
 export class Platform {
   readonly board: Board;
   readonly log: Logger;
   readonly env: PlatformEnv;
   /** Protocol id → runtime. */
   readonly protocols: (ProtocolRuntime | undefined)[] = new Array(256).fill(undefined);
+  /** Protocol id → message id → the command as the dispatcher runs it. */
+  readonly #entries: (Entry | undefined)[][] = new Array(256).fill(NO_ENTRIES);
   readonly #agents: Agent[];
   readonly #sessions = new Set<Session>();
   readonly #ids: number[];
@@ -191,6 +232,7 @@ export class Platform {
     table[CommonMsg.PROTOCOL_MESSAGE_ATTRIBUTES] = protocolMessageAttributes;
     table[CommonMsg.NEGOTIATE_PROTOCOL_VERSION] = negotiateProtocolVersion;
     for (const [k, c] of Object.entries(def.commands)) table[Number(k)] = c as CommandDef;
+    this.#entries[def.id] = table.map((c) => c === undefined ? undefined : new Entry(c));
     this.protocols[def.id] = {
       def,
       table,
@@ -450,35 +492,31 @@ export class Platform {
     if (headerType(h) !== MsgType.COMMAND) {
       return this.#reply(s, m, undefined, Status.PROTOCOL_ERROR);
     }
-    const ctx = s.ctxs[headerProtocol(h)];
+    const proto = headerProtocol(h);
+    const ctx = s.ctxs[proto];
     if (ctx === undefined) return this.#reply(s, m, undefined, Status.NOT_SUPPORTED);
-    const cmd = ctx.rt.table[headerMessageId(h)];
-    if (cmd === undefined) return this.#reply(s, m, undefined, Status.NOT_SUPPORTED);
-    if (cmd.since !== undefined && ctx.version < cmd.since) {
+    const e = this.#entries[proto][headerMessageId(h)];
+    if (e === undefined) return this.#reply(s, m, undefined, Status.NOT_SUPPORTED);
+    const cmd = e.def;
+    if (ctx.version < e.since || (e.available !== null && !e.available(ctx))) {
       return this.#reply(s, m, cmd, Status.NOT_SUPPORTED);
     }
-    if (cmd.available !== undefined && !cmd.available(ctx)) {
-      return this.#reply(s, m, cmd, Status.NOT_SUPPORTED);
-    }
-    const p = cmd.params;
     const n = r.length;
-    if (typeof p === "number" ? n !== p : n < p.min || (p.max !== undefined && n > p.max)) {
-      return this.#reply(s, m, cmd, Status.PROTOCOL_ERROR);
-    }
-    if (cmd.resource !== undefined) {
-      const map = s.agent.grants.maps[cmd.resource];
-      const v = r.peekU32(cmd.at ?? 0);
+    if (n < e.min || n > e.max) return this.#reply(s, m, cmd, Status.PROTOCOL_ERROR);
+    if (e.resource !== null) {
+      const map = s.agent.grants.maps[e.resource];
+      const v = r.peekU32(e.at);
       const phys = v < map.v2p.length ? map.v2p[v] : -1;
       if (phys < 0) return this.#reply(s, m, cmd, Status.NOT_FOUND);
-      const needs = cmd.needs ?? Right.READ;
+      const needs = e.needs;
       m.res = phys;
       m.vid = v;
       if ((map.rights[v] & needs) !== needs) {
         return this.#reply(s, m, cmd, Status.DENIED, AuditWhy.RIGHTS);
       }
-      if (cmd.value !== undefined) {
+      if (e.value !== null) {
         const b = map.bounds[v];
-        const st = b === undefined ? Status.SUCCESS : checkBounds(ctx, cmd.value, r, phys, b);
+        const st = b === undefined ? Status.SUCCESS : checkBounds(ctx, e.value, r, phys, b);
         if (st !== Status.SUCCESS) return this.#reply(s, m, cmd, st, AuditWhy.BOUNDS);
       }
     }
@@ -486,7 +524,7 @@ export class Platform {
     const seq = votes.seq;
     let out;
     try {
-      out = cmd.run(ctx, m);
+      out = e.run.call(cmd, ctx, m);
     } catch (e) {
       out = this.#fault(s, ctx, cmd, e);
     }
@@ -496,6 +534,8 @@ export class Platform {
       const flushed = votes.durable();
       if (flushed !== undefined) return this.#afterFlush(s, m, cmd, out ?? Status.SUCCESS, flushed);
     }
+    // Plain SUCCESS, not traced: nothing for #reply to add.
+    if (out === undefined && this.tracer === null) return w.length;
     return this.#reply(s, m, cmd, out ?? Status.SUCCESS);
   }
 

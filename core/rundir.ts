@@ -1,7 +1,9 @@
 /**
  * The run directory: where the server puts its sockets (one per agent on the stream
  * transport). It is private to the user running the server: created with mode 0700, and an
- * existing one must belong to that user.
+ * existing one must belong to that user. The same checks guard the vote journal's state
+ * directory ({@linkcode ensurePrivateDir}) and the parent of an explicit socket path
+ * ({@linkcode checkOwnedDir}).
  * @module
  */
 import { join } from "node:path";
@@ -27,31 +29,62 @@ export function agentSocketPath(runDir: string, agent: string): string {
  * group or others (mode 0700). Creates it (and its parents) when missing. Throws Error
  * with a sentence naming the directory when it cannot be used safely.
  */
-export async function ensureRunDir(dir: string): Promise<void> {
+export function ensureRunDir(dir: string): Promise<void> {
+  return ensurePrivateDir(dir, "Run directory", "--run-dir");
+}
+
+/**
+ * {@linkcode ensureRunDir} for any directory the server keeps private (`what` names it in
+ * errors, `option` is how to choose another): created 0700 with its parents when missing;
+ * an existing one must be a directory owned by the current user, and loses any group or
+ * others bits (chmod 0700).
+ */
+export async function ensurePrivateDir(dir: string, what: string, option: string): Promise<void> {
   await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  const st = await Deno.lstat(dir);
-  if (!st.isDirectory) throw new Error(`Run directory "${dir}" is not a directory`);
-  const me = await ownUid(dir);
-  if (me !== null && st.uid !== null && st.uid !== me) {
+  const st = await ownedDir(dir, what, option);
+  if (st.mode !== null && (st.mode & 0o077) !== 0) await Deno.chmod(dir, 0o700);
+}
+
+/**
+ * Checks an existing directory the server puts files in but does not own the layout of
+ * (the parent of an explicit socket path): it must be a directory owned by the current user
+ * and not writable by group or others, or someone else could replace what the server puts
+ * there. Nothing is created or changed. Throws Error naming the directory otherwise.
+ */
+export async function checkOwnedDir(dir: string, what: string, option: string): Promise<void> {
+  const st = await ownedDir(dir, what, option);
+  if (st.mode !== null && (st.mode & 0o022) !== 0) {
     throw new Error(
-      `Run directory "${dir}" belongs to user ${st.uid}, not to you (${me}): choose another with --run-dir`,
+      `${what} "${dir}" is writable by group or others (mode ${
+        (st.mode & 0o777).toString(8).padStart(3, "0")
+      }): make it private or choose another with ${option}`,
     );
   }
-  if (st.mode !== null && (st.mode & 0o077) !== 0) await Deno.chmod(dir, 0o700);
+}
+
+/** lstat of `dir`, which must be a directory owned by the current user. */
+async function ownedDir(dir: string, what: string, option: string): Promise<Deno.FileInfo> {
+  const st = await Deno.lstat(dir);
+  if (!st.isDirectory) throw new Error(`${what} "${dir}" is not a directory`);
+  const me = await ownUid(dir, what);
+  if (me !== null && st.uid !== null && st.uid !== me) {
+    throw new Error(
+      `${what} "${dir}" belongs to user ${st.uid}, not to you (${me}): choose another with ${option}`,
+    );
+  }
+  return st;
 }
 
 /**
  * The current user's id, read from a file created in `dir` (no --allow-sys needed). Throws
  * when `dir` is not writable.
  */
-async function ownUid(dir: string): Promise<number | null> {
+async function ownUid(dir: string, what: string): Promise<number | null> {
   let probe: string;
   try {
     probe = await Deno.makeTempFile({ dir, prefix: ".vscmi-probe-" });
   } catch (e) {
-    throw new Error(
-      `Run directory "${dir}" is not writable: ${e instanceof Error ? e.message : e}`,
-    );
+    throw new Error(`${what} "${dir}" is not writable: ${e instanceof Error ? e.message : e}`);
   }
   try {
     return (await Deno.lstat(probe)).uid;

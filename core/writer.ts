@@ -19,6 +19,21 @@ export class CapacityError extends ScmiError {
   }
 }
 
+/**
+ * `s` encoded once for a fixed `size`-byte field (a multiple of 4) exactly as
+ * {@linkcode Writer.name} writes it, as little-endian 32-bit words for
+ * {@linkcode Writer.words}: a name known at startup then costs one store per word.
+ */
+export function encodeName(s: string, size: number): Uint32Array {
+  if (size % 4 !== 0) throw new RangeError(`Name field size ${size} is not a multiple of 4`);
+  const u8 = new Uint8Array(size);
+  new Writer().reset(u8, 0, size).name(s, size);
+  const view = new DataView(u8.buffer);
+  const out = new Uint32Array(size / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getUint32(i * 4, true);
+  return out;
+}
+
 export class Writer {
   #u8: Uint8Array = EMPTY;
   #view: DataView = new DataView(EMPTY.buffer);
@@ -123,6 +138,13 @@ export class Writer {
     let i = 0;
     for (; i < n; i++) this.#u8[at + i] = s.charCodeAt(i) & 0x7f;
     for (; i < size; i++) this.#u8[at + i] = 0;
+  }
+  /** Little-endian 32-bit words, e.g. a name from {@linkcode encodeName}. */
+  words(ws: Uint32Array): void {
+    const n = ws.length;
+    const at = this.#take(n * 4);
+    const view = this.#view;
+    for (let i = 0; i < n; i++) view.setUint32(at + i * 4, ws[i], true);
   }
   /** Zero bytes, e.g. padding to a 4-byte boundary. */
   zeros(n: number): void {

@@ -47,6 +47,7 @@ import {
   setDeviceAccess,
   setProtocolAccess,
 } from "../core/permissions.ts";
+import { page } from "../core/page.ts";
 import type { PlatformEnv } from "../core/platform_env.ts";
 import { defineProtocol } from "../core/protocol.ts";
 import type { Ctx } from "../core/session.ts";
@@ -266,9 +267,8 @@ export const baseProtocol = defineProtocol<BaseSession, BaseShared>({
         const total = visibleCount(ctx);
         if (skip > total) return Status.INVALID_PARAMETERS;
         const w = m.w;
-        // Whole words of ids that fit after the count; at least one id when some remain.
-        const fit = Math.max(Math.floor((w.room - 4) / 4) * 4, 1);
-        const n = Math.min(total - skip, fit);
+        // u8 ids packed in whole words after the count; at least one id when some remain.
+        const n = page(total, skip, 1, w);
         w.u32(n);
         const ctxs = ctx.session.ctxs;
         let seen = 0;

@@ -20,20 +20,23 @@
  *
  * RESET_ISSUED goes to the agents subscribed to the domain other than the one that reset it,
  * for every autonomous reset and explicit assert the platform accepts (a de-assert issues no
- * reset). The asynchronous-reset and notification attribute bits are set only for sessions
- * that have a platform→agent channel, and RESET_NOTIFY exists only for them. RESET_COMPLETE
- * is queued a timer tick after the reset ends at the earliest, so it never overtakes the
- * RESET reply. A board latency of 0x7fffffff (or more) is reported as 0x7fffffff, "unknown".
+ * reset), with agent_id 0 (the platform): a guest never learns which other guest reset a
+ * domain they share. The asynchronous-reset and notification attribute bits are set only for
+ * sessions that have a platform→agent channel, and RESET_NOTIFY exists only for them.
+ * RESET_COMPLETE is queued a timer tick after the reset ends at the earliest, so it never
+ * overtakes the RESET reply. A board latency of 0x7fffffff (or more) is reported as 0x7fffffff, "unknown".
  * @module
  */
 import type { ResetDesc } from "../core/board.ts";
 import { headerToken } from "../core/header.ts";
 import { type ResetHw, ResetState } from "../core/hw/reset.ts";
 import type { Msg } from "../core/msg.ts";
+import { causerFor } from "../core/notify_rules.ts";
 import { defineProtocol, Right } from "../core/protocol.ts";
 import type { Ctx } from "../core/session.ts";
 import { ScmiError, Status } from "../core/status.ts";
 import { OnVotes } from "../core/votes.ts";
+import type { Writer } from "../core/writer.ts";
 
 /** Name of the reset protocol's store in the vote book. */
 export const RESET_STORE = "reset.assert";
@@ -116,18 +119,28 @@ export class ResetArbiter {
     const votes = this.votes;
     const held = votes.has(agent, phys);
     const now = action === ResetAction.ASSERT;
-    votes.vote(agent, phys, now);
-    const undo = (e: unknown): never => {
-      if (votes.has(agent, phys) === now) votes.vote(agent, phys, held);
-      throw e;
-    };
+    if (held !== now) votes.vote(agent, phys, now);
     let out: void | Promise<void>;
     try {
-      out = this.#queue(phys, () => this.#exec(phys, action, state));
+      // An idle domain runs the operation at once, with no queue closure to allocate.
+      out = this.#tail.size === 0 || !this.#tail.has(phys)
+        ? this.#track(phys, this.#exec(phys, action, state))
+        : this.#queue(phys, () => this.#exec(phys, action, state));
     } catch (e) {
-      return undo(e);
+      this.#undo(phys, agent, now, held);
+      throw e;
     }
-    if (out instanceof Promise) return out.catch(undo);
+    if (out instanceof Promise) {
+      return out.catch((e) => {
+        this.#undo(phys, agent, now, held);
+        throw e;
+      });
+    }
+  }
+
+  /** A failed operation: the agent's hold goes back to what it was, unless it moved since. */
+  #undo(phys: number, agent: number, now: boolean, held: boolean): void {
+    if (now !== held && this.votes.has(agent, phys) === now) this.votes.vote(agent, phys, held);
   }
 
   /**
@@ -177,6 +190,11 @@ export class ResetArbiter {
 export interface ResetShared {
   readonly arbiter: ResetArbiter;
   readonly descs: readonly (ResetDesc | undefined)[];
+  /**
+   * RESET_ISSUED subscriptions over every session: while 0, a reset looks for no receiver
+   * (the per-message path skips the walk over the sessions).
+   */
+  subscriptions: number;
 }
 
 /** Per-session state: the physical ids this session wants RESET_ISSUED for. */
@@ -213,21 +231,34 @@ function checkReset(ctx: ResetCtx, d: ResetDesc, flags: number, state: number): 
   return Status.SUCCESS;
 }
 
+// The RESET_ISSUED being sent, read by its builder (no closure per notification).
+let issuedAgent = 0;
+let issuedDomain = 0;
+let issuedState = 0;
+
+function buildIssued(w: Writer): void {
+  w.u32(issuedAgent);
+  w.u32(issuedDomain);
+  w.u32(issuedState);
+}
+
 /**
  * RESET_ISSUED (event 0x0), p2a: u32 agent_id, u32 domain_id (the receiver's id), u32
- * reset_state — to every other agent subscribed to `phys` that can still see it.
+ * reset_state — to every other agent subscribed to `phys` that can still see it. `agent_id`
+ * follows `core/notify_rules.ts`: the receivers are other agents, so they read 0 (the
+ * platform) and never learn which guest reset a domain they share.
  */
 function issued(ctx: ResetCtx, phys: number, state: number): void {
+  if (ctx.shared.subscriptions === 0) return;
   const agent = ctx.agent.id;
   for (const other of ctx.rt.contexts) {
     if (other.agent.id === agent || !other.state.subscribed.has(phys)) continue;
     const vid = other.ids("reset").toVirtual(phys);
     if (vid < 0) continue;
-    other.notify(ResetEvent.RESET_ISSUED, 12, (w) => {
-      w.u32(agent);
-      w.u32(vid);
-      w.u32(state);
-    });
+    issuedAgent = causerFor(other, agent);
+    issuedDomain = vid;
+    issuedState = state;
+    other.notify(ResetEvent.RESET_ISSUED, 12, buildIssued);
   }
 }
 
@@ -266,6 +297,15 @@ function completeLater(ctx: ResetCtx, m: Msg, out: void | Promise<void>): void {
   else send(Status.SUCCESS);
 }
 
+/** Adds or drops the session's RESET_ISSUED subscription to `phys`, keeping the count. */
+function subscribe(ctx: ResetCtx, phys: number, on: boolean): void {
+  const subs = ctx.state.subscribed;
+  if (subs.has(phys) === on) return;
+  if (on) subs.add(phys);
+  else subs.delete(phys);
+  ctx.shared.subscriptions += on ? 1 : -1;
+}
+
 /** The Reset domain management protocol plugin. */
 export const resetProtocol = defineProtocol<ResetSession, ResetShared>({
   id: 0x16,
@@ -280,15 +320,16 @@ export const resetProtocol = defineProtocol<ResetSession, ResetShared>({
       apply: (phys) => arbiter.sync(phys),
     });
     const arbiter = new ResetArbiter(env.hw.reset, votes);
-    return { arbiter, descs };
+    return { arbiter, descs, subscriptions: 0 };
   },
   open: () => ({ subscribed: new Set<number>() }),
   close(ctx) {
+    ctx.shared.subscriptions -= ctx.state.subscribed.size;
     ctx.state.subscribed.clear();
   },
   onRevoke(ctx, kind, phys) {
     if (kind !== "reset") return;
-    ctx.state.subscribed.delete(phys);
+    subscribe(ctx, phys, false);
     ctx.env.votes.withdraw(RESET_STORE, ctx.agent.id, phys);
   },
   commands: {
@@ -366,8 +407,7 @@ export const resetProtocol = defineProtocol<ResetSession, ResetShared>({
         m.r.u32();
         const enable = m.r.u32();
         if ((enable & ~1) !== 0) return Status.INVALID_PARAMETERS;
-        if (enable === 1) ctx.state.subscribed.add(m.res);
-        else ctx.state.subscribed.delete(m.res);
+        subscribe(ctx, m.res, enable === 1);
       },
     },
     /** §4.8.2.7 (3.0 and later). a2p: u32 domain_id. p2a: u32 flags (0), char name[64]. */

@@ -86,8 +86,9 @@ function words(bytes: Uint8Array): number[] {
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
-function issued(agent: number, vid: number, state = 0): number[] {
-  return [encodeHeader(0, MsgType.NOTIFICATION, P, 0), agent, vid, state];
+/** RESET_ISSUED words: the receiver is always another agent, so agent_id is 0 (the platform). */
+function issued(vid: number, state = 0): number[] {
+  return [encodeHeader(0, MsgType.NOTIFICATION, P, 0), 0, vid, state];
 }
 
 Deno.test("async RESET → SUCCESS reply first, then RESET_COMPLETE with the token and virtual id", async () => {
@@ -207,7 +208,7 @@ Deno.test("operations on a busy domain wait and run in arrival order", async () 
   assertEquals(hw.isAsserted(0), true, "asserted after the pulse ended, not cut by it");
 });
 
-Deno.test("RESET_ISSUED reaches subscribed agents that see the domain, never the issuer", async () => {
+Deno.test("RESET_ISSUED reaches subscribed agents that see the domain, agent_id 0, never the issuer", async () => {
   const { fx } = await setup();
   assertEquals(await status(fx, "a", subscribe(1)), Status.SUCCESS);
   assertEquals(await status(fx, "b", subscribe(1)), Status.SUCCESS);
@@ -215,7 +216,7 @@ Deno.test("RESET_ISSUED reaches subscribed agents that see the domain, never the
   await status(fx, "c", subscribe(0, false));
   assertEquals(await status(fx, "a", reset(1, AUTO)), Status.SUCCESS);
   assertEquals(fx.drain("a"), [], "the issuer is not told");
-  assertEquals(fx.drain("b").map(words), [issued(1, 1)]);
+  assertEquals(fx.drain("b").map(words), [issued(1)]);
   assertEquals(fx.drain("c"), [], "c unsubscribed");
   await status(fx, "b", reset(0, AUTO));
   assertEquals(fx.drain("a"), [], "a did not subscribe to spi");
@@ -226,7 +227,7 @@ Deno.test("RESET_ISSUED: a domain revoked after subscribing is no longer reporte
   const { fx } = await setup();
   await status(fx, "c", subscribe(0));
   await status(fx, "a", reset(1, AUTO));
-  assertEquals(fx.drain("c").map(words), [issued(1, 0)]);
+  assertEquals(fx.drain("c").map(words), [issued(0)]);
   fx.session("c").agent.grants.maps.reset.revoke(1);
   await status(fx, "a", reset(1, AUTO));
   assertEquals(fx.drain("c"), []);
@@ -240,7 +241,7 @@ Deno.test("subscriptions belong to the session: a reconnected agent is not notif
   assertEquals(fx.drain("b"), []);
   await status(fx, "b", subscribe(0));
   await status(fx, "a", reset(2, ASSERT, 0));
-  assertEquals(fx.drain("b").map(words), [issued(1, 0)]);
+  assertEquals(fx.drain("b").map(words), [issued(0)]);
 });
 
 Deno.test("async reset answered before its session closes sends no RESET_COMPLETE", async () => {
@@ -343,4 +344,25 @@ Deno.test("any payload length other than 12 bytes → PROTOCOL_ERROR (property)"
     { numRuns: 200 },
   );
   await tick(5);
+});
+
+Deno.test("RESET_ISSUED subscription count: repeats count once, closes and revokes give theirs back", async () => {
+  const { fx } = await setup();
+  const shared = () => (fx.session("a").ctxs[P] as Ctx<ResetSession, ResetShared>).shared;
+  await status(fx, "b", subscribe(1));
+  await status(fx, "b", subscribe(1));
+  await status(fx, "c", subscribe(0));
+  assertEquals(shared().subscriptions, 2, "a repeated subscribe counts once");
+  await status(fx, "b", subscribe(1, false));
+  assertEquals(shared().subscriptions, 1);
+  assertEquals(await status(fx, "a", reset(1, AUTO)), Status.SUCCESS);
+  assertEquals(fx.drain("b"), [], "b unsubscribed: one unsubscribe undoes a repeated subscribe");
+  fx.reconnect("c");
+  assertEquals(shared().subscriptions, 0, "closing c's session gives its subscription back");
+  await status(fx, "b", subscribe(1));
+  resetProtocol.onRevoke!(fx.session("b").ctxs[P] as Ctx<ResetSession, ResetShared>, "reset", 1);
+  assertEquals(shared().subscriptions, 0, "a revoked domain gives its subscription back");
+  await status(fx, "b", subscribe(1));
+  assertEquals(await status(fx, "a", reset(1, AUTO)), Status.SUCCESS);
+  assertEquals(fx.drain("b").map(words), [issued(1)], "subscribed again: told again");
 });

@@ -27,6 +27,47 @@ async function vscmi(...args: string[]): Promise<Run> {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
+/** `vscmi serve` of the default deployment running in the background. */
+interface Served {
+  runDir: string;
+  server: Deno.ChildProcess;
+  output: Promise<Deno.CommandOutput>;
+  /** `vscmi call --agent AGENT --run-dir RUNDIR …`. */
+  call(agent: string, ...args: string[]): Promise<Run>;
+}
+
+/**
+ * Starts `vscmi serve` in a fresh run directory and waits (30 s at most) until socket
+ * `sock` of that directory exists; the server is stopped again when it never appears.
+ */
+async function serve(sock: string, stdout: "piped" | "null"): Promise<Served> {
+  const runDir = await Deno.makeTempDir({ prefix: "vscmi-cli-run-" });
+  const server = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "serve", "--run-dir", runDir],
+    cwd: ROOT,
+    stdout,
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const output = server.output();
+  const call = (agent: string, ...args: string[]) =>
+    vscmi("call", "--agent", agent, "--run-dir", runDir, ...args);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await Deno.lstat(`${runDir}/${sock}`);
+      return { runDir, server, output, call };
+    } catch {
+      if (Date.now() > deadline) {
+        server.kill("SIGTERM");
+        await output;
+        throw new Error(`The server did not create ${sock}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 Deno.test("vscmi --help → exit 0 and lists the commands", async () => {
   const r = await vscmi("--help");
   assertEquals(r.code, 0, r.stderr);
@@ -129,27 +170,9 @@ Deno.test("call … base with no command → lists the base commands, exit 0", a
 });
 
 Deno.test("serve in the background, then call → the vendor; SIGTERM stops it cleanly", async () => {
-  const runDir = await Deno.makeTempDir({ prefix: "vscmi-cli-run-" });
-  const server = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "serve", "--run-dir", runDir],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const output = server.output();
+  const { runDir, server, output } = await serve("vm1.sock", "piped");
   try {
     const sock = `${runDir}/vm1.sock`;
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await Deno.lstat(sock);
-        break;
-      } catch {
-        if (Date.now() > deadline) throw new Error("The server did not create its socket");
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
     const dep = await loadDeployment(defaultDeploymentPath());
 
     const vendor = await vscmi(
@@ -226,28 +249,8 @@ Deno.test("call clock|reset|power|system: each command answers --help with its u
 });
 
 Deno.test("serve, then call clock list / set-rate, reset pulse, power set → decoded output", async () => {
-  const runDir = await Deno.makeTempDir({ prefix: "vscmi-cli-run-" });
-  const server = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "serve", "--run-dir", runDir],
-    cwd: ROOT,
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const output = server.output();
-  const call = (agent: string, ...args: string[]) =>
-    vscmi("call", "--agent", agent, "--run-dir", runDir, ...args);
+  const { runDir, server, output, call } = await serve("host.sock", "null");
   try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await Deno.lstat(`${runDir}/host.sock`);
-        break;
-      } catch {
-        if (Date.now() > deadline) throw new Error("The server did not create its sockets");
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
     // vm1 sees 10 clocks (examples/sim/vscmi.toml); uart0_clk is its clock 0.
     const list = await call("vm1", "clock", "list");
     assertEquals(list.code, 0, list.stderr);
@@ -318,28 +321,8 @@ Deno.test("call perf|sensor|voltage|powercap|pinctrl: commands answer --help wit
 });
 
 Deno.test("serve, then call perf, sensor, voltage, powercap and pinctrl → decoded output", async () => {
-  const runDir = await Deno.makeTempDir({ prefix: "vscmi-cli-run-" });
-  const server = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "serve", "--run-dir", runDir],
-    cwd: ROOT,
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const output = server.output();
-  const call = (agent: string, ...args: string[]) =>
-    vscmi("call", "--agent", agent, "--run-dir", runDir, ...args);
+  const { runDir, server, output, call } = await serve("host.sock", "null");
   try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await Deno.lstat(`${runDir}/host.sock`);
-        break;
-      } catch {
-        if (Date.now() > deadline) throw new Error("The server did not create its sockets");
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
     // The host's clusters (boards/sim.toml: levels in MHz, costs in mW, sustained 1608).
     const perf = await call("host", "perf", "list");
     assertEquals(perf.code, 0, perf.stderr);

@@ -6,7 +6,7 @@
 import { Agent, type SystemPowerDecl } from "../core/agent.ts";
 import { type Board, emptyBoard, type ResourceKind } from "../core/board.ts";
 import type { BoardDriver } from "../core/driver.ts";
-import { ALL_RIGHTS } from "../core/grants.ts";
+import { ALL_RIGHTS, type Bounds } from "../core/grants.ts";
 import { buildHwTable } from "../core/hw_table.ts";
 import { Msg } from "../core/msg.ts";
 import { Platform } from "../core/platform.ts";
@@ -26,6 +26,8 @@ export interface AgentSpec {
   grants?: { [K in ResourceKind]?: number[] };
   /** Rights per granted resource, same shape as `grants`; default full rights. */
   rights?: { [K in ResourceKind]?: number[] };
+  /** Per-agent bounds per granted resource, same shape as `grants`; default none. */
+  bounds?: { [K in ResourceKind]?: (Bounds | undefined)[] };
   /** The session can receive notifications and delayed responses (default true). */
   p2a?: boolean;
   /** What SYSTEM_POWER_STATE_SET does for this agent (default: the Agent's own default). */
@@ -71,7 +73,16 @@ export class Fixture {
       }
       for (const [kind, ids] of Object.entries(a.grants ?? {}) as [ResourceKind, number[]][]) {
         const rights = a.rights?.[kind];
-        ids.forEach((id, v) => agent.grants.maps[kind].grant(id, rights?.[v] ?? ALL_RIGHTS));
+        const bounds = a.bounds?.[kind];
+        ids.forEach((id, v) =>
+          agent.grants.maps[kind].grant(
+            id,
+            rights?.[v] ?? ALL_RIGHTS,
+            undefined,
+            undefined,
+            bounds?.[v],
+          )
+        );
       }
       return agent;
     });

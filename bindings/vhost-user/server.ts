@@ -6,6 +6,7 @@
  * @module
  */
 import type { Logger } from "../../core/log.ts";
+import { removeStaleSocket } from "../../core/unix_socket.ts";
 import { VhostUserConnection } from "./backend.ts";
 import type { BackendDevice } from "./device.ts";
 import { closeFd } from "./libc.ts";
@@ -47,7 +48,7 @@ export class VhostUserEndpoint {
    * one; client mode starts connecting (a front-end that is not there yet is retried).
    */
   static async start(opts: EndpointOptions): Promise<VhostUserEndpoint> {
-    if (opts.mode === "server") await removeStale(opts.path);
+    if (opts.mode === "server") await removeStaleSocket(opts.path, undefined, answers);
     const ep = new VhostUserEndpoint(opts);
     try {
       if (opts.mode === "server") {
@@ -145,27 +146,15 @@ export class VhostUserEndpoint {
   }
 }
 
-/** Removes a socket file nobody listens on; refuses a live socket or another kind of file. */
-async function removeStale(path: string): Promise<void> {
-  let st: Deno.FileInfo;
-  try {
-    st = await Deno.lstat(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return;
-    throw e;
-  }
-  if (!st.isSocket) {
-    throw new Error(`Cannot listen on "${path}": a file that is not a socket is in the way`);
-  }
+/** Whether a server answers on `path`, probed with a libc connect (closed at once). */
+function answers(path: string): boolean {
   let fd = -1;
   try {
     fd = connectUnix(path);
   } catch {
     // Nobody listens: a leftover.
   }
-  if (fd >= 0) {
-    closeFd(fd);
-    throw new Error(`Cannot listen on "${path}": another server is listening there`);
-  }
-  await Deno.remove(path);
+  if (fd < 0) return false;
+  closeFd(fd);
+  return true;
 }

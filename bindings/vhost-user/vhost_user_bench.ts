@@ -15,11 +15,8 @@
  * Each iteration is BATCH round trips. Run: `deno task bench` (needs --allow-ffi).
  * @module
  */
-import { Agent } from "../../core/agent.ts";
-import { buildHwTable } from "../../core/hw_table.ts";
-import { Platform } from "../../core/platform.ts";
-import { DRIVERS, PROTOCOLS } from "../../core/registry.ts";
-import { BENCH_CLOCKS, BENCH_RESETS, benchBoard, mixMessages } from "../../bench/_mix.ts";
+import { benchPlatform } from "../../bench/_bench_platform.ts";
+import { mixMessages } from "../../bench/_mix.ts";
 import { vhostUserTransport } from "../../transports/vhost-user/mod.ts";
 import { EventFd, signalFd } from "./eventfd.ts";
 import { Reactor } from "./poll.ts";
@@ -29,21 +26,7 @@ import type { BenchSetup } from "./_bench_frontend.ts";
 const BATCH = 200;
 const RING = 256;
 
-const board = benchBoard();
-const sim = DRIVERS.find((d) => d.name === "sim")!;
-const driver = await sim.create({ name: "sim", options: { time_scale: 0 }, board });
-const agent = new Agent({ id: 1, name: "bench" });
-for (const p of [0x14, 0x16]) agent.grants.protocols.set(p, {});
-for (let i = 0; i < BENCH_CLOCKS; i++) agent.grants.maps.clock.grant(i);
-for (let i = 0; i < BENCH_RESETS; i++) agent.grants.maps.reset.grant(i);
-const platform = new Platform({
-  board,
-  hw: buildHwTable(board, new Map([["sim", driver]])),
-  vendor: { vendor: "vscmi", subVendor: "bench", implementationVersion: 1 },
-  agents: [agent],
-  protocols: [...PROTOCOLS],
-});
-platform.log.sink = () => {};
+const { platform, agent } = await benchPlatform();
 
 const dir = await Deno.makeTempDir({ prefix: "vscmi-vubench-" });
 const handle = await vhostUserTransport.start({

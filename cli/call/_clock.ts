@@ -1,62 +1,28 @@
 /**
- * The Clock management protocol (0x14, DEN0056 §4.6) from the agent's side: message ids,
- * and one function per command that sends it and decodes the reply the way Linux's
+ * The Clock management protocol (0x14, DEN0056 §4.6) from the agent's side: one function per
+ * command that sends it and decodes the reply the way Linux's
  * `clock.c` reads it (fields gated on the protocol's major version, paged lists checked
  * against the totals the first page announced). The platform's side is `plugins/clock/`.
  * @module
  */
 import { DecodeError } from "../decode.ts";
-import { COMMON_MESSAGES, CommonMsg } from "./common.ts";
+import { ClockAttr as Attr, ClockMsg, ClockVersion } from "../../plugins/clock/msg.ts";
+import { walk } from "./_walk.ts";
+import { CommonMsg, messageNames, protocolVersion } from "./common.ts";
+import { longName } from "./_resolve.ts";
 import type { CallContext } from "./types.ts";
 
-/** Clock message ids (§4.6.2). CLOCK_RATE_SET is also its delayed response's id. */
-export const ClockMsg = {
-  CLOCK_ATTRIBUTES: 0x3,
-  CLOCK_DESCRIBE_RATES: 0x4,
-  CLOCK_RATE_SET: 0x5,
-  CLOCK_RATE_GET: 0x6,
-  CLOCK_CONFIG_SET: 0x7,
-  CLOCK_NAME_GET: 0x8,
-  CLOCK_RATE_NOTIFY: 0x9,
-  CLOCK_RATE_CHANGE_REQUESTED_NOTIFY: 0xa,
-  CLOCK_CONFIG_GET: 0xb,
-  CLOCK_POSSIBLE_PARENTS_GET: 0xc,
-  CLOCK_PARENT_SET: 0xd,
-  CLOCK_PARENT_GET: 0xe,
-  CLOCK_GET_PERMISSIONS: 0xf,
-} as const;
+export { ClockEvent, ClockMsg, RateFlag } from "../../plugins/clock/msg.ts";
 
 /** Specification names by id, common commands included. */
-export const CLOCK_MESSAGES: Readonly<Record<number, string>> = {
-  ...COMMON_MESSAGES,
-  ...Object.fromEntries(Object.entries(ClockMsg).map(([k, v]) => [v, k])),
-};
-
-/** Notification ids (§4.6.3). */
-export const ClockEvent = { CLOCK_RATE_CHANGED: 0x0, CLOCK_RATE_CHANGE_REQUESTED: 0x1 } as const;
-
-/** CLOCK_RATE_SET flags (§4.6.2.7). */
-export const RateFlag = { ASYNC: 1, IGNORE_DELAYED: 2, ROUND_UP: 4, ROUND_AUTO: 8 } as const;
-
-/** CLOCK_ATTRIBUTES bits (§4.6.2.5). */
-const Attr = {
-  RATE_CHANGED_NOTIFY: 0x8000_0000,
-  RATE_CHANGE_REQUESTED_NOTIFY: 0x4000_0000,
-  EXTENDED_NAME: 0x2000_0000,
-  PARENTS: 0x1000_0000,
-  EXTENDED_CONFIG: 0x0800_0000,
-  RESTRICTED: 0x2,
-  ENABLED: 0x1,
-} as const;
+export const CLOCK_MESSAGES: Readonly<Record<number, string>> = messageNames(ClockMsg);
 
 /** Major version 2 and 3 of the protocol, as full version words. */
-export const V2 = 0x20000;
-export const V3 = 0x30000;
+export const V2 = ClockVersion.V2;
+export const V3 = ClockVersion.V3;
 
 /** PROTOCOL_VERSION: `(major << 16) | minor`. */
-export async function clockVersion(ctx: CallContext): Promise<number> {
-  return (await ctx.call(CommonMsg.PROTOCOL_VERSION)).u32();
-}
+export const clockVersion = protocolVersion;
 
 /** PROTOCOL_ATTRIBUTES (§4.6.2.3). p2a: u32 num_clocks 15:0 | max_async_req 23:16. */
 export async function clockProtocolAttributes(
@@ -100,9 +66,7 @@ export async function clockInfo(ctx: CallContext, id: number, version: number): 
   const latency = v2 ? p.u32() : 0;
   const extendedName = v2 && (a & Attr.EXTENDED_NAME) !== 0;
   if (extendedName) {
-    const n = await ctx.call(ClockMsg.CLOCK_NAME_GET, [id]);
-    n.u32();
-    name = n.name(64);
+    name = await longName(ctx, ClockMsg.CLOCK_NAME_GET, [id], "CLOCK_NAME_GET");
   }
   return {
     id,
@@ -123,9 +87,7 @@ export async function clockInfo(ctx: CallContext, id: number, version: number): 
 export async function clockNames(ctx: CallContext): Promise<string[]> {
   const v = await clockVersion(ctx);
   const { clocks } = await clockProtocolAttributes(ctx);
-  const names: string[] = [];
-  for (let id = 0; id < clocks; id++) names.push((await clockInfo(ctx, id, v)).name);
-  return names;
+  return walk(clocks, async (id) => (await clockInfo(ctx, id, v)).name);
 }
 
 /** A clock's rates: a list (ascending, as the platform sends them) or a range. */

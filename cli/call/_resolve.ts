@@ -4,6 +4,8 @@
  * @module
  */
 import { parseU32, UsageError } from "../args.ts";
+import { Payload } from "../decode.ts";
+import type { CallContext } from "./types.ts";
 
 /**
  * The id `text` names: a number (decimal or `0x` hex), or a name among `names()` (index =
@@ -25,6 +27,31 @@ export async function resolveId(
       known.length ? ` (known: ${known.join(", ")})` : `: the platform lists no ${what}`
     }`,
   );
+}
+
+/**
+ * The whole name a `*_NAME_GET` message `msg` gives (a2p: `params`; p2a: u32 flags, char
+ * name[64]), for a resource whose attributes flag a long name. With a `fallback` (the short
+ * name) a refusal keeps the fallback, as Linux does; without one it rejects with StatusError.
+ * `label` names the reply in decode errors.
+ */
+export async function longName(
+  ctx: CallContext,
+  msg: number,
+  params: readonly number[],
+  label: string,
+  fallback?: string,
+): Promise<string> {
+  let p: Payload;
+  if (fallback === undefined) {
+    p = await ctx.call(msg, params);
+  } else {
+    const r = await ctx.request(msg, params);
+    if (r.status !== 0) return fallback;
+    p = new Payload(r.payload, label);
+  }
+  p.u32();
+  return p.name(64);
 }
 
 /** A 5-bit two's-complement field (scale and timestamp exponents) as a number. */

@@ -7,31 +7,16 @@
  */
 import { DecodeError, Payload } from "../decode.ts";
 import { formatScaled } from "../quantity.ts";
-import { s64, signed5, u64 } from "./_resolve.ts";
-import { CommonMsg } from "./common.ts";
+import { longName as nameGet, s64, signed5, u64 } from "./_resolve.ts";
+import { CommonMsg, protocolVersion } from "./common.ts";
 import type { CallContext } from "./types.ts";
+import { SensorMsg, SensorVersion } from "../../plugins/sensor/msg.ts";
 
-/** Sensor message ids. SENSOR_READING_GET is also its delayed response's id. */
-export const SensorMsg = {
-  DESCRIPTION_GET: 0x3,
-  TRIP_POINT_NOTIFY: 0x4,
-  TRIP_POINT_CONFIG: 0x5,
-  READING_GET: 0x6,
-  AXIS_DESCRIPTION_GET: 0x7,
-  LIST_UPDATE_INTERVALS: 0x8,
-  CONFIG_GET: 0x9,
-  CONFIG_SET: 0xa,
-  CONTINUOUS_UPDATE_NOTIFY: 0xb,
-  NAME_GET: 0xc,
-  AXIS_NAME_GET: 0xd,
-} as const;
-
-/** Notification ids. */
-export const SensorEvent = { TRIP_POINT_EVENT: 0x0, UPDATE: 0x1 } as const;
+export { SensorEvent, SensorMsg } from "../../plugins/sensor/msg.ts";
 
 /** Protocol versions where layouts change. */
-export const SENSOR_V2 = 0x20000;
-export const SENSOR_V3 = 0x30000;
+export const SENSOR_V2 = SensorVersion.V2;
+export const SENSOR_V3 = SensorVersion.V3;
 
 /** Unit symbols by sensor type (the DMTF DSP0249 table SCMI uses); 0 and 1 have none. */
 const UNITS: readonly string[] = [
@@ -210,9 +195,8 @@ export async function sensorAttributes(
   };
 }
 
-export async function sensorVersion(ctx: CallContext): Promise<number> {
-  return (await ctx.call(CommonMsg.PROTOCOL_VERSION)).u32();
-}
+/** PROTOCOL_VERSION: `(major << 16) | minor`. */
+export const sensorVersion = protocolVersion;
 
 function resolution(word: number): Resolution {
   return { value: word & 0x7ff_ffff, exp: signed5(word >>> 27) };
@@ -259,11 +243,7 @@ export function readDescriptor(p: Payload, ver: number): SensorInfo {
 /** Replaces the short name with SENSOR_NAME_GET's (u32 flags, char name[64]) when flagged. */
 async function longName(ctx: CallContext, s: SensorInfo): Promise<void> {
   if (!s.extendedName) return;
-  const r = await ctx.request(SensorMsg.NAME_GET, [s.id]);
-  if (r.status !== 0) return; // Linux keeps the short name.
-  const p = new Payload(r.payload, "SENSOR_NAME_GET");
-  p.u32();
-  s.name = p.name(64);
+  s.name = await nameGet(ctx, SensorMsg.SENSOR_NAME_GET, [s.id], "SENSOR_NAME_GET", s.name);
 }
 
 /**
@@ -274,7 +254,7 @@ export async function sensorList(ctx: CallContext, ver: number): Promise<SensorI
   const out: SensorInfo[] = [];
   let total = -1;
   for (;;) {
-    const p = await ctx.call(SensorMsg.DESCRIPTION_GET, [out.length]);
+    const p = await ctx.call(SensorMsg.SENSOR_DESCRIPTION_GET, [out.length]);
     const head = p.u32();
     const n = head & 0xfff;
     const left = head >>> 16;
@@ -293,7 +273,7 @@ export async function sensorList(ctx: CallContext, ver: number): Promise<SensorI
 
 /** Sensor `id`'s descriptor: the first of SENSOR_DESCRIPTION_GET from desc_index `id`. */
 export async function sensorInfo(ctx: CallContext, id: number, ver: number): Promise<SensorInfo> {
-  const p = await ctx.call(SensorMsg.DESCRIPTION_GET, [id]);
+  const p = await ctx.call(SensorMsg.SENSOR_DESCRIPTION_GET, [id]);
   if ((p.u32() & 0xfff) === 0) {
     throw new DecodeError(`SENSOR_DESCRIPTION_GET from index ${id} returned no descriptor`);
   }
@@ -320,7 +300,7 @@ export async function sensorAxes(
 ): Promise<AxisInfo[]> {
   const out: AxisInfo[] = [];
   while (out.length < s.axes) {
-    const p = await ctx.call(SensorMsg.AXIS_DESCRIPTION_GET, [s.id, out.length]);
+    const p = await ctx.call(SensorMsg.SENSOR_AXIS_DESCRIPTION_GET, [s.id, out.length]);
     const head = p.u32();
     const n = head & 0x3f;
     const left = head >>> 26;
@@ -352,7 +332,7 @@ export async function sensorAxes(
   if (out.some((a) => a.extendedName)) {
     let at = 0;
     while (at < out.length) {
-      const r = await ctx.request(SensorMsg.AXIS_NAME_GET, [s.id, at]);
+      const r = await ctx.request(SensorMsg.SENSOR_AXIS_NAME_GET, [s.id, at]);
       if (r.status !== 0) break;
       const p = new Payload(r.payload, "SENSOR_AXIS_NAME_GET");
       const n = p.u32() & 0x3f;
@@ -387,7 +367,7 @@ export function intervalUs(word: number): number {
 export async function sensorIntervals(ctx: CallContext, id: number): Promise<Intervals> {
   const us: number[] = [];
   for (;;) {
-    const p = await ctx.call(SensorMsg.LIST_UPDATE_INTERVALS, [id, us.length]);
+    const p = await ctx.call(SensorMsg.SENSOR_LIST_UPDATE_INTERVALS, [id, us.length]);
     const head = p.u32();
     const n = head & 0xfff;
     const left = head >>> 16;

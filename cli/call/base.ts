@@ -6,6 +6,7 @@
 import { parseChoice, parseU32, UsageError } from "../args.ts";
 import { hex32, hexId, table } from "../format.ts";
 import { DecodeError, StatusError } from "../decode.ts";
+import { ok } from "./_walk.ts";
 import { COMMON_MESSAGES, commonCommands, CommonMsg } from "./common.ts";
 import { parseProtocol, protocolName } from "./names.ts";
 import type { CallContext, CallProtocol } from "./types.ts";
@@ -52,8 +53,6 @@ async function resolveAgent(ctx: CallContext, text: string): Promise<number> {
   }
   throw new UsageError(`No agent named "${text}" among the ${agents} the platform reports`);
 }
-
-const ok = (json: Record<string, unknown>) => ({ text: "ok", json: { ok: true, ...json } });
 
 export const baseCall: CallProtocol = {
   name: "base",

@@ -7,14 +7,7 @@
 import { CommandError, parseU32, UsageError } from "../args.ts";
 import { DecodeError, StatusError } from "../decode.ts";
 import { hex32, table, version as versionText, yesNo } from "../format.ts";
-import {
-  subscribed,
-  waitDelayed,
-  WATCH_FLAGS,
-  watchEvents,
-  watchLimits,
-  watchSummary,
-} from "../p2a.ts";
+import { waitDelayed, WATCH_FLAGS, watchLimits } from "../p2a.ts";
 import { formatRate, parseRate } from "../units.ts";
 import {
   CLOCK_MESSAGES,
@@ -44,8 +37,10 @@ import {
   walkOne,
 } from "./_clock_show.ts";
 import { resolveId } from "./_resolve.ts";
+import { ok, walk } from "./_walk.ts";
+import { watchLoop, watchTargets } from "./_watch.ts";
 import { commonCommands, CommonMsg } from "./common.ts";
-import type { CallContext, CallProtocol, CallResult } from "./types.ts";
+import type { CallContext, CallProtocol } from "./types.ts";
 
 /** A clock argument: id or name. */
 function clockId(ctx: CallContext, text: string): Promise<number> {
@@ -81,10 +76,6 @@ function parseConfigType(text: string | undefined): number {
   return v;
 }
 
-function ok(text: string, json: Record<string, unknown>): CallResult {
-  return { text, json: { ok: true, ...json } };
-}
-
 export const clockCall: CallProtocol = {
   name: "clock",
   id: 0x14,
@@ -115,8 +106,7 @@ export const clockCall: CallProtocol = {
       async run(ctx) {
         const v = await clockVersion(ctx);
         const { clocks, maxAsync } = await clockProtocolAttributes(ctx);
-        const all: Listed[] = [];
-        for (let id = 0; id < clocks; id++) all.push(await walkOne(ctx, id, v));
+        const all: Listed[] = await walk(clocks, (id) => walkOne(ctx, id, v));
         const names = all.map((l) => l.info.name);
         const rows = [["ID", "NAME", "ENABLED", "RATE", "RATES", "PARENT"]];
         for (const l of all) {
@@ -230,16 +220,15 @@ export const clockCall: CallProtocol = {
         if (noDelayed && !isAsync) throw new UsageError("--no-delayed goes with --async");
         const id = await clockId(ctx, which);
         const f = ROUND[roundName as keyof typeof ROUND] | (isAsync ? RateFlag.ASYNC : 0) |
-          (noDelayed ? RateFlag.IGNORE_DELAYED : 0);
+          (noDelayed ? RateFlag.IGNORE_DELAYED_RESPONSE : 0);
         const words = [f, id, rate % 0x1_0000_0000, Math.floor(rate / 0x1_0000_0000)];
         const reply = await ctx.request(ClockMsg.CLOCK_RATE_SET, words);
         if (reply.status !== 0) throw new StatusError("CLOCK_RATE_SET", reply.status);
         if (isAsync && noDelayed) {
-          return ok(`accepted: ${formatRate(rate)} requested, no delayed response asked for`, {
-            id,
-            requested: rate,
-            async: true,
-          });
+          return ok(
+            { id, requested: rate, async: true },
+            `accepted: ${formatRate(rate)} requested, no delayed response asked for`,
+          );
         }
         if (isAsync) {
           const d = await waitDelayed(ctx, reply, "CLOCK_RATE_SET_COMPLETE");
@@ -249,15 +238,13 @@ export const clockCall: CallProtocol = {
           if (got !== id) {
             throw new DecodeError(`CLOCK_RATE_SET_COMPLETE names clock ${got}, not ${id}`);
           }
-          return ok(`done: ${formatRate(done)} (${done} Hz), asynchronously`, {
-            id,
-            requested: rate,
-            rate: done,
-            async: true,
-          });
+          return ok(
+            { id, requested: rate, rate: done, async: true },
+            `done: ${formatRate(done)} (${done} Hz), asynchronously`,
+          );
         }
         const now = await rateGet(ctx, id);
-        return ok(`done: ${formatRate(now)} (${now} Hz)`, { id, requested: rate, rate: now });
+        return ok({ id, requested: rate, rate: now }, `done: ${formatRate(now)} (${now} Hz)`);
       },
     },
     {
@@ -271,7 +258,7 @@ export const clockCall: CallProtocol = {
       async run(ctx, [which]) {
         const id = await clockId(ctx, which);
         await configSet(ctx, id, true, await clockVersion(ctx));
-        return ok("enabled", { id, enabled: true });
+        return ok({ id, enabled: true }, "enabled");
       },
     },
     {
@@ -283,7 +270,7 @@ export const clockCall: CallProtocol = {
       async run(ctx, [which]) {
         const id = await clockId(ctx, which);
         await configSet(ctx, id, false, await clockVersion(ctx));
-        return ok("disabled", { id, enabled: false });
+        return ok({ id, enabled: false }, "disabled");
       },
     },
     {
@@ -390,32 +377,21 @@ export const clockCall: CallProtocol = {
             `Rate notifications need clock protocol 2.0; the platform speaks ${versionText(v)}`,
           );
         }
-        const names = new Map<number, string>();
-        if (which.length === 0) {
-          const { clocks } = await clockProtocolAttributes(ctx);
-          for (let id = 0; id < clocks; id++) {
-            const i = await clockInfo(ctx, id, v);
-            if (i.notifyRateChanged || i.notifyRateChangeRequested) names.set(id, i.name);
-          }
-          if (names.size === 0) throw new CommandError("No clock offers rate notifications here");
-        } else {
-          for (const w of which) {
-            const id = await clockId(ctx, w);
-            names.set(id, (await clockInfo(ctx, id, v)).name);
-          }
-        }
+        const targets = await watchTargets(which, {
+          count: async () => (await clockProtocolAttributes(ctx)).clocks,
+          info: (id) => clockInfo(ctx, id, v),
+          resolve: (text) => clockId(ctx, text),
+          offers: (i) => i.notifyRateChanged || i.notifyRateChangeRequested,
+          none: "No clock offers rate notifications here",
+        });
+        const names = new Map([...targets].map(([id, i]) => [id, i.name]));
         const notify = async (on: number) => {
           for (const id of names.keys()) {
             await ctx.call(ClockMsg.CLOCK_RATE_NOTIFY, [id, on]);
             await ctx.call(ClockMsg.CLOCK_RATE_CHANGE_REQUESTED_NOTIFY, [id, on]);
           }
         };
-        const { events, end } = await subscribed(
-          () => notify(1),
-          () => notify(0),
-          () => watchEvents(ctx, limits, (e) => describeEvent(names, e)),
-        );
-        return watchSummary(events, end, ctx.print !== undefined);
+        return watchLoop(ctx, limits, notify, (e) => describeEvent(names, e));
       },
     },
   ],

@@ -7,7 +7,7 @@
 import { parseU32, parseVersion, UsageError } from "../args.ts";
 import { Payload, StatusError } from "../decode.ts";
 import { hex32, hexId, version } from "../format.ts";
-import type { CallCommand, CallProtocol } from "./types.ts";
+import type { CallCommand, CallContext, CallProtocol } from "./types.ts";
 
 const NOT_FOUND = -4;
 
@@ -26,6 +26,22 @@ export const COMMON_MESSAGES: Readonly<Record<number, string>> = {
   0x2: "PROTOCOL_MESSAGE_ATTRIBUTES",
   0x10: "NEGOTIATE_PROTOCOL_VERSION",
 };
+
+/** PROTOCOL_VERSION of the context's protocol: `(major << 16) | minor`. */
+export async function protocolVersion(ctx: CallContext): Promise<number> {
+  return (await ctx.call(CommonMsg.PROTOCOL_VERSION)).u32();
+}
+
+/**
+ * Specification names by id of a protocol's message-id table (`ClockMsg`), common commands
+ * included.
+ */
+export function messageNames(ids: Readonly<Record<string, number>>): Record<number, string> {
+  return {
+    ...COMMON_MESSAGES,
+    ...Object.fromEntries(Object.entries(ids).map(([name, id]) => [id, name])),
+  };
+}
 
 /** A message id given as a number, a subcommand name or a specification name. */
 export function parseMessage(proto: CallProtocol, text: string): number {
@@ -53,7 +69,7 @@ export function commonCommands(): CallCommand[] {
       summary: "Version the platform speaks to this agent (PROTOCOL_VERSION)",
       message: CommonMsg.PROTOCOL_VERSION,
       async run(ctx) {
-        const v = (await ctx.call(CommonMsg.PROTOCOL_VERSION)).u32();
+        const v = await protocolVersion(ctx);
         return { text: `${version(v)} (${hex32(v)})`, json: { version: version(v), raw: v } };
       },
     },

@@ -8,12 +8,14 @@
 import { parseU32, UsageError } from "../args.ts";
 import { DecodeError, Payload, StatusError } from "../decode.ts";
 import { count, table } from "../format.ts";
-import { subscribed, WATCH_FLAGS, watchEvents, watchLimits, watchSummary } from "../p2a.ts";
+import { WATCH_FLAGS, watchLimits } from "../p2a.ts";
 import { formatMicros, formatPower, type PowerUnit } from "../quantity.ts";
 import { formatRate } from "../units.ts";
 import { resolveId } from "./_resolve.ts";
-import { COMMON_MESSAGES, commonCommands, CommonMsg } from "./common.ts";
-import type { CallContext, CallProtocol, CallResult } from "./types.ts";
+import { ok } from "./_walk.ts";
+import { watchLoop } from "./_watch.ts";
+import { COMMON_MESSAGES, commonCommands, CommonMsg, protocolVersion } from "./common.ts";
+import type { CallContext, CallProtocol } from "./types.ts";
 
 /** Performance message ids (§4.5.2). */
 export const PerfMsg = {
@@ -102,9 +104,7 @@ export async function perfAttributes(ctx: CallContext): Promise<PerfAttributes> 
 }
 
 /** The protocol version the platform speaks to this agent. */
-export async function perfVersion(ctx: CallContext): Promise<number> {
-  return (await ctx.call(CommonMsg.PROTOCOL_VERSION)).u32();
-}
+export const perfVersion = protocolVersion;
 
 /**
  * PERFORMANCE_DOMAIN_ATTRIBUTES. a2p: u32 domain_id. p2a: u32 flags, u32 rate_limit (bits
@@ -245,11 +245,6 @@ function flagWords(d: PerfDomain): string {
   if (d.fastChannels) f.push("fast-channels");
   return f.join(",") || "-";
 }
-
-const ok = (json: Record<string, unknown>): CallResult => ({
-  text: "ok",
-  json: { ok: true, ...json },
-});
 
 export const perfCall: CallProtocol = {
   name: "perf",
@@ -419,38 +414,32 @@ export const perfCall: CallProtocol = {
       async run(ctx, [which], flags) {
         const limits = watchLimits(flags);
         const { id, d, levels } = await describe(ctx, which, true);
-        const notify = (on: number) => async () => {
+        const notify = async (on: number) => {
           await ctx.call(PerfMsg.NOTIFY_LEVEL, [id, on]);
           await ctx.call(PerfMsg.NOTIFY_LIMITS, [id, on]);
         };
-        const { events, end } = await subscribed(
-          notify(1),
-          notify(0),
-          () =>
-            watchEvents(ctx, limits, (e) => {
-              const agent = e.payload.u32();
-              if (e.payload.u32() !== id) return undefined;
-              if (e.id === PerfEvent.LEVEL_CHANGED) {
-                const v = e.payload.u32();
-                return {
-                  text: `level ${showLevel(d, levels, v)} (agent ${agent})`,
-                  json: { event: "level", agent, domain: id, ...levelJson(d, levels, v) },
-                };
-              }
-              if (e.id === PerfEvent.LIMITS_CHANGED) {
-                const max = e.payload.u32();
-                const min = e.payload.u32();
-                return {
-                  text: `limits ${showLevel(d, levels, min)} – ${
-                    showLevel(d, levels, max)
-                  } (agent ${agent})`,
-                  json: { event: "limits", agent, domain: id, min, max },
-                };
-              }
-              return { text: `event ${e.id}`, json: { event: e.id, agent, domain: id } };
-            }),
-        );
-        return watchSummary(events, end, ctx.print !== undefined);
+        return watchLoop(ctx, limits, notify, (e) => {
+          const agent = e.payload.u32();
+          if (e.payload.u32() !== id) return undefined;
+          if (e.id === PerfEvent.LEVEL_CHANGED) {
+            const v = e.payload.u32();
+            return {
+              text: `level ${showLevel(d, levels, v)} (agent ${agent})`,
+              json: { event: "level", agent, domain: id, ...levelJson(d, levels, v) },
+            };
+          }
+          if (e.id === PerfEvent.LIMITS_CHANGED) {
+            const max = e.payload.u32();
+            const min = e.payload.u32();
+            return {
+              text: `limits ${showLevel(d, levels, min)} – ${
+                showLevel(d, levels, max)
+              } (agent ${agent})`,
+              json: { event: "limits", agent, domain: id, min, max },
+            };
+          }
+          return { text: `event ${e.id}`, json: { event: e.id, agent, domain: id } };
+        });
       },
     },
   ],

@@ -7,35 +7,21 @@
  * @module
  */
 import { parseU32, UsageError } from "../args.ts";
-import { DecodeError, Payload, StatusError } from "../decode.ts";
+import { DecodeError, StatusError } from "../decode.ts";
 import { count, table } from "../format.ts";
-import { resolveId } from "./_resolve.ts";
-import { COMMON_MESSAGES, commonCommands, CommonMsg } from "./common.ts";
+import { longName, resolveId } from "./_resolve.ts";
+import { commonCommands, CommonMsg, messageNames } from "./common.ts";
+import { NO_FUNCTION_ID, PinctrlAttr, PinctrlMsg } from "../../plugins/pinctrl/msg.ts";
 import type { CallContext, CallProtocol, CallResult } from "./types.ts";
 
-/** Pin control message ids. */
-export const PinctrlMsg = {
-  ATTRIBUTES: 0x3,
-  LIST_ASSOCIATIONS: 0x4,
-  SETTINGS_GET: 0x5,
-  SETTINGS_CONFIGURE: 0x6,
-  REQUEST: 0x7,
-  RELEASE: 0x8,
-  NAME_GET: 0x9,
-  SET_PERMISSIONS: 0xa,
-} as const;
+export { PinctrlMsg } from "../../plugins/pinctrl/msg.ts";
 
 /** What an identifier names (the selector field of the flags). */
 export type Kind = "pin" | "group" | "function";
 const SELECTOR: Readonly<Record<Kind, number>> = { pin: 0, group: 1, function: 2 };
 
-/** PINCTRL_ATTRIBUTES attribute bits. */
-const EXTENDED_NAME = 0x8000_0000;
-const GPIO_FUNCTION = 0x0002_0000;
-const PIN_ONLY_FUNCTION = 0x0001_0000;
-
 /** PINCTRL_SETTINGS_GET / _CONFIGURE "no function". */
-export const NO_FUNCTION = 0xffff_ffff;
+export const NO_FUNCTION = NO_FUNCTION_ID;
 
 /** Most configurations one PINCTRL_SETTINGS_CONFIGURE carries: (128 − 12) / 8, as Linux. */
 export const CONFIGS_PER_MESSAGE = 14;
@@ -129,24 +115,20 @@ export interface Element {
  * name[64]) replaces a flagged name; on failure the short one stays, as in Linux.
  */
 export async function pinctrlElement(ctx: CallContext, kind: Kind, id: number): Promise<Element> {
-  const p = await ctx.call(PinctrlMsg.ATTRIBUTES, [id, SELECTOR[kind]]);
+  const p = await ctx.call(PinctrlMsg.PINCTRL_ATTRIBUTES, [id, SELECTOR[kind]]);
   const a = p.u32();
   let name = p.name(16);
-  if (a & EXTENDED_NAME) {
-    const r = await ctx.request(PinctrlMsg.NAME_GET, [id, SELECTOR[kind]]);
-    if (r.status === 0) {
-      const q = new Payload(r.payload, "PINCTRL_NAME_GET");
-      q.u32();
-      name = q.name(64);
-    }
+  if (a & PinctrlAttr.EXTENDED_NAME) {
+    const params = [id, SELECTOR[kind]];
+    name = await longName(ctx, PinctrlMsg.PINCTRL_NAME_GET, params, "PINCTRL_NAME_GET", name);
   }
   return {
     kind,
     id,
     name,
     elements: a & 0xffff,
-    gpio: kind === "function" && (a & GPIO_FUNCTION) !== 0,
-    pinOnly: kind === "function" && (a & PIN_ONLY_FUNCTION) !== 0,
+    gpio: kind === "function" && (a & PinctrlAttr.GPIO_FUNCTION) !== 0,
+    pinOnly: kind === "function" && (a & PinctrlAttr.PIN_ONLY_FUNCTION) !== 0,
   };
 }
 
@@ -163,7 +145,11 @@ export async function pinctrlAssociations(
   const out: number[] = [];
   let total = -1;
   for (;;) {
-    const p = await ctx.call(PinctrlMsg.LIST_ASSOCIATIONS, [id, SELECTOR[kind], out.length]);
+    const p = await ctx.call(PinctrlMsg.PINCTRL_LIST_ASSOCIATIONS, [
+      id,
+      SELECTOR[kind],
+      out.length,
+    ]);
     const flags = p.u32();
     const n = flags & 0xfff;
     const left = flags >>> 16;
@@ -201,7 +187,7 @@ export async function pinctrlSettings(
   let fn = NO_FUNCTION;
   for (;;) {
     const attrs = (1 << 18) | (SELECTOR[kind] << 16) | ((configs.length & 0xff) << 8);
-    const p = await ctx.call(PinctrlMsg.SETTINGS_GET, [id, attrs]);
+    const p = await ctx.call(PinctrlMsg.PINCTRL_SETTINGS_GET, [id, attrs]);
     fn = p.u32();
     const head = p.u32();
     const n = head & 0xff;
@@ -237,7 +223,7 @@ export async function pinctrlConfigure(
     const n = Math.min(CONFIGS_PER_MESSAGE, total - at);
     const withFn = sent === 0 && fn !== undefined;
     const attrs = SELECTOR[kind] | (n << 2) | (withFn ? 0x400 : 0);
-    await ctx.call(PinctrlMsg.SETTINGS_CONFIGURE, [
+    await ctx.call(PinctrlMsg.PINCTRL_SETTINGS_CONFIGURE, [
       id,
       withFn ? fn : NO_FUNCTION,
       attrs,
@@ -296,17 +282,7 @@ export const pinctrlCall: CallProtocol = {
   name: "pinctrl",
   id: 0x19,
   summary: "Pin control: pins, groups, functions, settings",
-  messages: {
-    ...COMMON_MESSAGES,
-    0x3: "PINCTRL_ATTRIBUTES",
-    0x4: "PINCTRL_LIST_ASSOCIATIONS",
-    0x5: "PINCTRL_SETTINGS_GET",
-    0x6: "PINCTRL_SETTINGS_CONFIGURE",
-    0x7: "PINCTRL_REQUEST",
-    0x8: "PINCTRL_RELEASE",
-    0x9: "PINCTRL_NAME_GET",
-    0xa: "PINCTRL_SET_PERMISSIONS",
-  },
+  messages: messageNames(PinctrlMsg),
   commands: [
     ...commonCommands(),
     {
@@ -316,7 +292,7 @@ export const pinctrlCall: CallProtocol = {
       summary: "Pins, groups and functions with their members",
       help: "PROTOCOL_ATTRIBUTES, PINCTRL_ATTRIBUTES (and PINCTRL_NAME_GET) for each element,\n" +
         "and PINCTRL_LIST_ASSOCIATIONS for the pins of groups and groups of functions.",
-      message: PinctrlMsg.ATTRIBUTES,
+      message: PinctrlMsg.PINCTRL_ATTRIBUTES,
       async run(ctx, [which]) {
         const only = which === undefined ? undefined : PLURAL[which];
         if (which !== undefined && only === undefined) {
@@ -375,7 +351,7 @@ export const pinctrlCall: CallProtocol = {
       summary: "One pin, group or function: name, flags and members",
       help: "ID is an id or a name. PINCTRL_ATTRIBUTES, then PINCTRL_LIST_ASSOCIATIONS for\n" +
         "groups and functions.",
-      message: PinctrlMsg.ATTRIBUTES,
+      message: PinctrlMsg.PINCTRL_ATTRIBUTES,
       async run(ctx, [kindText, which]) {
         const kind = parseKind(kindText, KINDS);
         const id = await elementId(ctx, kind, which);
@@ -400,7 +376,7 @@ export const pinctrlCall: CallProtocol = {
       summary: "The pins of a group, or the groups of a function",
       help: "Pages through PINCTRL_LIST_ASSOCIATIONS (a2p: u32 identifier, u32 flags, u32\n" +
         "index; p2a: u32 flags (31:16 remaining, 11:0 returned), u16 ids padded to a word).",
-      message: PinctrlMsg.LIST_ASSOCIATIONS,
+      message: PinctrlMsg.PINCTRL_LIST_ASSOCIATIONS,
       async run(ctx, [kindText, which]) {
         const kind = parseKind(kindText, ["group", "function"]);
         const id = await elementId(ctx, kind, which);
@@ -420,7 +396,7 @@ export const pinctrlCall: CallProtocol = {
       arity: [2, 2],
       summary: "The function selected and every configuration of a pin or group",
       help: "Pages through PINCTRL_SETTINGS_GET with config flag 1 (all configurations).",
-      message: PinctrlMsg.SETTINGS_GET,
+      message: PinctrlMsg.PINCTRL_SETTINGS_GET,
       async run(ctx, [kindText, which]) {
         const kind = parseKind(kindText, ["pin", "group"]);
         const id = await elementId(ctx, kind, which);
@@ -451,7 +427,7 @@ export const pinctrlCall: CallProtocol = {
         `value} pairs), ${CONFIGS_PER_MESSAGE} configurations per message. TYPE is a name\n` +
         "(bias-pull-up, drive-strength, output-value, …), oem-N or a number; --function\n" +
         "selects a function by id or name.",
-      message: PinctrlMsg.SETTINGS_CONFIGURE,
+      message: PinctrlMsg.PINCTRL_SETTINGS_CONFIGURE,
       flags: { function: { type: "string", help: "Function to select, by id or name" } },
       async run(ctx, [kindText, which, ...configs], flags) {
         const kind = parseKind(kindText, ["pin", "group"]);
@@ -476,8 +452,8 @@ export const pinctrlCall: CallProtocol = {
       summary: "Claim a pin or group for this agent (PINCTRL_REQUEST)",
       help: "a2p: u32 identifier, u32 flags (selector). The claim lasts as long as the\n" +
         "connection, which ends when the command does.",
-      message: PinctrlMsg.REQUEST,
-      run: (ctx, [kind, which]) => requestRelease(ctx, PinctrlMsg.REQUEST, kind, which),
+      message: PinctrlMsg.PINCTRL_REQUEST,
+      run: (ctx, [kind, which]) => requestRelease(ctx, PinctrlMsg.PINCTRL_REQUEST, kind, which),
     },
     {
       name: "release",
@@ -485,8 +461,8 @@ export const pinctrlCall: CallProtocol = {
       arity: [2, 2],
       summary: "Give a pin or group back (PINCTRL_RELEASE)",
       help: "a2p: u32 identifier, u32 flags (selector).",
-      message: PinctrlMsg.RELEASE,
-      run: (ctx, [kind, which]) => requestRelease(ctx, PinctrlMsg.RELEASE, kind, which),
+      message: PinctrlMsg.PINCTRL_RELEASE,
+      run: (ctx, [kind, which]) => requestRelease(ctx, PinctrlMsg.PINCTRL_RELEASE, kind, which),
     },
   ],
 };

@@ -7,16 +7,11 @@
  */
 import { CommandError, parseU32 } from "../args.ts";
 import { hex32, table, version as versionText, yesNo } from "../format.ts";
-import {
-  type Event,
-  subscribed,
-  WATCH_FLAGS,
-  watchEvents,
-  watchLimits,
-  watchSummary,
-} from "../p2a.ts";
-import { resolveId } from "./_resolve.ts";
-import { COMMON_MESSAGES, commonCommands, CommonMsg } from "./common.ts";
+import { type Event, subscribed, WATCH_FLAGS, watchEvents, watchLimits } from "../p2a.ts";
+import { longName, resolveId } from "./_resolve.ts";
+import { walk } from "./_walk.ts";
+import { watchLoop, watchTargets } from "./_watch.ts";
+import { COMMON_MESSAGES, commonCommands, CommonMsg, protocolVersion } from "./common.ts";
 import type { CallContext, CallProtocol, CallResult } from "./types.ts";
 
 /** Power message ids (§4.3.2). */
@@ -70,10 +65,6 @@ interface DomainInfo {
   attributes: number;
 }
 
-async function powerVersion(ctx: CallContext): Promise<number> {
-  return (await ctx.call(CommonMsg.PROTOCOL_VERSION)).u32();
-}
-
 /**
  * PROTOCOL_ATTRIBUTES (§4.3.2.2). p2a: u32 attributes (num_domains 15:0), u32
  * statistics_address_low, u32 statistics_address_high, u32 statistics_len.
@@ -98,9 +89,7 @@ async function domainInfo(ctx: CallContext, id: number, v: number): Promise<Doma
   let name = p.name(16);
   const extendedName = v >= V3 && (a & Attr.EXTENDED_NAME) !== 0;
   if (extendedName) {
-    const n = await ctx.call(PowerMsg.POWER_DOMAIN_NAME_GET, [id]);
-    n.u32();
-    name = n.name(64);
+    name = await longName(ctx, PowerMsg.POWER_DOMAIN_NAME_GET, [id], "POWER_DOMAIN_NAME_GET");
   }
   return {
     id,
@@ -120,11 +109,9 @@ async function stateGet(ctx: CallContext, id: number): Promise<number> {
 }
 
 async function domainNames(ctx: CallContext): Promise<string[]> {
-  const v = await powerVersion(ctx);
+  const v = await protocolVersion(ctx);
   const { domains } = await protocolAttributes(ctx);
-  const out: string[] = [];
-  for (let id = 0; id < domains; id++) out.push((await domainInfo(ctx, id, v)).name);
-  return out;
+  return walk(domains, async (id) => (await domainInfo(ctx, id, v)).name);
 }
 
 function domainId(ctx: CallContext, text: string): Promise<number> {
@@ -178,13 +165,12 @@ export const powerCall: CallProtocol = {
         "or the hardware state for a domain it may only read.",
       message: PowerMsg.POWER_DOMAIN_ATTRIBUTES,
       async run(ctx) {
-        const v = await powerVersion(ctx);
+        const v = await protocolVersion(ctx);
         const a = await protocolAttributes(ctx);
-        const all: (DomainInfo & { state: number })[] = [];
-        for (let id = 0; id < a.domains; id++) {
+        const all = await walk(a.domains, async (id) => {
           const d = await domainInfo(ctx, id, v);
-          all.push({ ...d, state: await stateGet(ctx, id) });
-        }
+          return { ...d, state: await stateGet(ctx, id) };
+        });
         const rows = [["ID", "NAME", "STATE", "SET", "NOTIFY"]];
         for (const d of all) {
           rows.push([
@@ -209,7 +195,7 @@ export const powerCall: CallProtocol = {
       message: PowerMsg.POWER_DOMAIN_ATTRIBUTES,
       async run(ctx, [which]) {
         const id = await domainId(ctx, which);
-        const d = await domainInfo(ctx, id, await powerVersion(ctx));
+        const d = await domainInfo(ctx, id, await protocolVersion(ctx));
         return {
           text: table([
             ["id", String(d.id)],
@@ -299,21 +285,14 @@ export const powerCall: CallProtocol = {
       flags: WATCH_FLAGS,
       async run(ctx, which, flags) {
         const limits = watchLimits(flags);
-        const v = await powerVersion(ctx);
-        const infos = new Map<number, DomainInfo>();
-        if (which.length === 0) {
-          const { domains } = await protocolAttributes(ctx);
-          for (let id = 0; id < domains; id++) {
-            const d = await domainInfo(ctx, id, v);
-            if (d.notifyChanged) infos.set(id, d);
-          }
-          if (infos.size === 0) throw new CommandError("No power domain offers notifications here");
-        } else {
-          for (const w of which) {
-            const id = await domainId(ctx, w);
-            infos.set(id, await domainInfo(ctx, id, v));
-          }
-        }
+        const v = await protocolVersion(ctx);
+        const infos = await watchTargets(which, {
+          count: async () => (await protocolAttributes(ctx)).domains,
+          info: (id) => domainInfo(ctx, id, v),
+          resolve: (text) => domainId(ctx, text),
+          offers: (d) => d.notifyChanged,
+          none: "No power domain offers notifications here",
+        });
         const names = new Map([...infos].map(([id, d]) => [id, d.name]));
         const notify = async (on: number) => {
           for (const [id, d] of infos) {
@@ -323,12 +302,7 @@ export const powerCall: CallProtocol = {
             }
           }
         };
-        const { events, end } = await subscribed(
-          () => notify(1),
-          () => notify(0),
-          () => watchEvents(ctx, limits, (e) => describeEvent(names, e)),
-        );
-        return watchSummary(events, end, ctx.print !== undefined);
+        return watchLoop(ctx, limits, notify, (e) => describeEvent(names, e));
       },
     },
   ],

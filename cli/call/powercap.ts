@@ -7,18 +7,13 @@
  * @module
  */
 import { CommandError, UsageError } from "../args.ts";
-import { Payload, StatusError } from "../decode.ts";
+import { StatusError } from "../decode.ts";
 import { count, table } from "../format.ts";
-import {
-  subscribed,
-  waitDelayed,
-  WATCH_FLAGS,
-  watchEvents,
-  watchLimits,
-  watchSummary,
-} from "../p2a.ts";
+import { waitDelayed, WATCH_FLAGS, watchLimits } from "../p2a.ts";
 import { formatMicros, formatPower, parseMicros, parsePower, type PowerUnit } from "../quantity.ts";
-import { resolveId } from "./_resolve.ts";
+import { longName, resolveId } from "./_resolve.ts";
+import { ok } from "./_walk.ts";
+import { watchLoop } from "./_watch.ts";
 import { COMMON_MESSAGES, commonCommands, CommonMsg } from "./common.ts";
 import type { CallContext, CallProtocol } from "./types.ts";
 
@@ -102,12 +97,7 @@ export async function powercapDomain(ctx: CallContext, id: number): Promise<Powe
   const [minPai, maxPai, paiStep, minCap, maxCap, capStep, sustainablePower, accuracy, parent] =
     Array.from({ length: 9 }, () => p.u32());
   if (a & Attr.EXTENDED_NAME) {
-    const r = await ctx.request(PowercapMsg.DOMAIN_NAME_GET, [id]);
-    if (r.status === 0) {
-      const q = new Payload(r.payload, "POWERCAP_DOMAIN_NAME_GET");
-      q.u32();
-      name = q.name(64);
-    }
+    name = await longName(ctx, PowercapMsg.DOMAIN_NAME_GET, [id], "POWERCAP_DOMAIN_NAME_GET", name);
   }
   const unit = (a >>> Attr.UNIT_SHIFT) & 0x3;
   return {
@@ -283,7 +273,7 @@ export const powercapCall: CallProtocol = {
         const async = flags.async === true;
         if (!async) {
           await ctx.call(PowercapMsg.CAP_SET, [id, 0, cap]);
-          return { text: "ok", json: { ok: true, domain: id, cap } };
+          return ok({ domain: id, cap });
         }
         const r = await ctx.request(PowercapMsg.CAP_SET, [id, CAP_SET_ASYNC, cap]);
         if (r.status !== 0) throw new StatusError("POWERCAP_CAP_SET", r.status);
@@ -313,7 +303,7 @@ export const powercapCall: CallProtocol = {
         const id = await domainId(ctx, which);
         if (pai !== undefined) {
           await ctx.call(PowercapMsg.PAI_SET, [id, 0, pai]);
-          return { text: "ok", json: { ok: true, domain: id, pai } };
+          return ok({ domain: id, pai });
         }
         const now = (await ctx.call(PowercapMsg.PAI_GET, [id])).u32();
         return { text: formatMicros(now), json: { domain: id, pai: now } };
@@ -372,7 +362,7 @@ export const powercapCall: CallProtocol = {
           high = text("high") === undefined ? now : parsePower(text("high")!, d.unit, "--high");
           if (low > high) throw new UsageError("--low must not be above --high");
         }
-        const notify = (on: number) => async () => {
+        const notify = async (on: number) => {
           await ctx.call(PowercapMsg.CAP_NOTIFY, [id, on]);
           if (measure) await ctx.call(PowercapMsg.MEASUREMENTS_NOTIFY, [id, on, low, high]);
         };
@@ -384,37 +374,29 @@ export const powercapCall: CallProtocol = {
             json: { watching: id, low, high },
           });
         }
-        const { events, end } = await subscribed(
-          notify(1),
-          notify(0),
-          () =>
-            watchEvents(ctx, limits, (e) => {
-              const agent = e.payload.u32();
-              if (e.payload.u32() !== id) return undefined;
-              if (e.id === PowercapEvent.CAP_CHANGED) {
-                const cap = e.payload.u32();
-                const pai = e.payload.u32();
-                return {
-                  text: `cap ${cap === 0 ? "none" : formatPower(cap, d.unit)}, interval ${
-                    formatMicros(pai)
-                  } (agent ${agent})`,
-                  json: { event: "cap", agent, domain: id, cap, pai },
-                };
-              }
-              if (e.id === PowercapEvent.MEASUREMENTS_CHANGED) {
-                const power = e.payload.u32();
-                const where = power < low ? "below" : power > high ? "above" : "back within";
-                return {
-                  text: `power ${
-                    formatPower(power, d.unit)
-                  }, ${where} the thresholds (agent ${agent})`,
-                  json: { event: "power", agent, domain: id, power },
-                };
-              }
-              return { text: `event ${e.id}`, json: { event: e.id, agent, domain: id } };
-            }),
-        );
-        return watchSummary(events, end, ctx.print !== undefined);
+        return watchLoop(ctx, limits, notify, (e) => {
+          const agent = e.payload.u32();
+          if (e.payload.u32() !== id) return undefined;
+          if (e.id === PowercapEvent.CAP_CHANGED) {
+            const cap = e.payload.u32();
+            const pai = e.payload.u32();
+            return {
+              text: `cap ${cap === 0 ? "none" : formatPower(cap, d.unit)}, interval ${
+                formatMicros(pai)
+              } (agent ${agent})`,
+              json: { event: "cap", agent, domain: id, cap, pai },
+            };
+          }
+          if (e.id === PowercapEvent.MEASUREMENTS_CHANGED) {
+            const power = e.payload.u32();
+            const where = power < low ? "below" : power > high ? "above" : "back within";
+            return {
+              text: `power ${formatPower(power, d.unit)}, ${where} the thresholds (agent ${agent})`,
+              json: { event: "power", agent, domain: id, power },
+            };
+          }
+          return { text: `event ${e.id}`, json: { event: e.id, agent, domain: id } };
+        });
       },
     },
   ],

@@ -7,17 +7,12 @@
 import { CommandError, parseU32, UsageError } from "../args.ts";
 import { StatusError } from "../decode.ts";
 import { hex32, table, version as versionText, yesNo } from "../format.ts";
-import {
-  subscribed,
-  waitDelayed,
-  WATCH_FLAGS,
-  watchEvents,
-  watchLimits,
-  watchSummary,
-} from "../p2a.ts";
-import { resolveId } from "./_resolve.ts";
-import { COMMON_MESSAGES, commonCommands, CommonMsg } from "./common.ts";
-import type { CallContext, CallProtocol, CallResult } from "./types.ts";
+import { waitDelayed, WATCH_FLAGS, watchLimits } from "../p2a.ts";
+import { longName, resolveId } from "./_resolve.ts";
+import { ok, walk } from "./_walk.ts";
+import { watchLoop, watchTargets } from "./_watch.ts";
+import { COMMON_MESSAGES, commonCommands, CommonMsg, protocolVersion } from "./common.ts";
+import type { CallContext, CallProtocol } from "./types.ts";
 
 /** Reset message ids (§4.8.2). RESET is also its delayed response's id (RESET_COMPLETE). */
 export const ResetMsg = {
@@ -53,10 +48,6 @@ interface DomainInfo {
   attributes: number;
 }
 
-async function resetVersion(ctx: CallContext): Promise<number> {
-  return (await ctx.call(CommonMsg.PROTOCOL_VERSION)).u32();
-}
-
 /** PROTOCOL_ATTRIBUTES (§4.8.2.2). p2a: u32 attributes, num_domains in 15:0. */
 async function domainCount(ctx: CallContext): Promise<number> {
   return (await ctx.call(CommonMsg.PROTOCOL_ATTRIBUTES)).u32() & 0xffff;
@@ -74,9 +65,7 @@ async function domainInfo(ctx: CallContext, id: number, v: number): Promise<Doma
   let name = p.name(16);
   const extendedName = v >= V3 && (a & Attr.EXTENDED_NAME) !== 0;
   if (extendedName) {
-    const n = await ctx.call(ResetMsg.RESET_DOMAIN_NAME_GET, [id]);
-    n.u32();
-    name = n.name(64);
+    name = await longName(ctx, ResetMsg.RESET_DOMAIN_NAME_GET, [id], "RESET_DOMAIN_NAME_GET");
   }
   return {
     id,
@@ -90,11 +79,8 @@ async function domainInfo(ctx: CallContext, id: number, v: number): Promise<Doma
 }
 
 async function domainNames(ctx: CallContext): Promise<string[]> {
-  const v = await resetVersion(ctx);
-  const n = await domainCount(ctx);
-  const out: string[] = [];
-  for (let id = 0; id < n; id++) out.push((await domainInfo(ctx, id, v)).name);
-  return out;
+  const v = await protocolVersion(ctx);
+  return walk(await domainCount(ctx), async (id) => (await domainInfo(ctx, id, v)).name);
 }
 
 function domainId(ctx: CallContext, text: string): Promise<number> {
@@ -126,10 +112,6 @@ async function reset(ctx: CallContext, id: number, flags: number, state: number)
   return reply;
 }
 
-function ok(text: string, json: Record<string, unknown>): CallResult {
-  return { text, json: { ok: true, ...json } };
-}
-
 export const resetCall: CallProtocol = {
   name: "reset",
   id: 0x16,
@@ -150,10 +132,9 @@ export const resetCall: CallProtocol = {
         "then RESET_DOMAIN_ATTRIBUTES per domain and RESET_DOMAIN_NAME_GET for long names.",
       message: ResetMsg.RESET_DOMAIN_ATTRIBUTES,
       async run(ctx) {
-        const v = await resetVersion(ctx);
+        const v = await protocolVersion(ctx);
         const n = await domainCount(ctx);
-        const all: DomainInfo[] = [];
-        for (let id = 0; id < n; id++) all.push(await domainInfo(ctx, id, v));
+        const all = await walk(n, (id) => domainInfo(ctx, id, v));
         const rows = [["ID", "NAME", "LATENCY", "ASYNC", "NOTIFY"]];
         for (const d of all) {
           rows.push([
@@ -178,7 +159,7 @@ export const resetCall: CallProtocol = {
       message: ResetMsg.RESET_DOMAIN_ATTRIBUTES,
       async run(ctx, [which]) {
         const id = await domainId(ctx, which);
-        const d = await domainInfo(ctx, id, await resetVersion(ctx));
+        const d = await domainInfo(ctx, id, await protocolVersion(ctx));
         return {
           text: table([
             ["id", String(d.id)],
@@ -211,14 +192,14 @@ export const resetCall: CallProtocol = {
         const isAsync = flags.async === true;
         const id = await domainId(ctx, which);
         const reply = await reset(ctx, id, Flag.AUTONOMOUS | (isAsync ? Flag.ASYNC : 0), state);
-        if (!isAsync) return ok("reset done", { id, state });
+        if (!isAsync) return ok({ id, state }, "reset done");
         const d = await waitDelayed(ctx, reply, "RESET_COMPLETE");
         if (d.status !== 0) throw new StatusError("RESET_COMPLETE", d.status);
         const got = d.payload.u32();
         if (got !== id) {
           throw new CommandError(`RESET_COMPLETE names domain ${got}, not ${id}`);
         }
-        return ok("reset done, asynchronously", { id, state, async: true });
+        return ok({ id, state, async: true }, "reset done, asynchronously");
       },
     },
     {
@@ -232,7 +213,7 @@ export const resetCall: CallProtocol = {
       async run(ctx, [which]) {
         const id = await domainId(ctx, which);
         await reset(ctx, id, Flag.EXPLICIT_ASSERT, 0);
-        return ok("asserted", { id, asserted: true });
+        return ok({ id, asserted: true }, "asserted");
       },
     },
     {
@@ -244,7 +225,7 @@ export const resetCall: CallProtocol = {
       async run(ctx, [which]) {
         const id = await domainId(ctx, which);
         await reset(ctx, id, 0, 0);
-        return ok("de-asserted", { id, asserted: false });
+        return ok({ id, asserted: false }, "de-asserted");
       },
     },
     {
@@ -260,44 +241,29 @@ export const resetCall: CallProtocol = {
       flags: WATCH_FLAGS,
       async run(ctx, which, flags) {
         const limits = watchLimits(flags);
-        const v = await resetVersion(ctx);
-        const names = new Map<number, string>();
-        if (which.length === 0) {
-          const n = await domainCount(ctx);
-          for (let id = 0; id < n; id++) {
-            const d = await domainInfo(ctx, id, v);
-            if (d.notify) names.set(id, d.name);
-          }
-          if (names.size === 0) throw new CommandError("No reset domain offers notifications here");
-        } else {
-          for (const w of which) {
-            const id = await domainId(ctx, w);
-            names.set(id, (await domainInfo(ctx, id, v)).name);
-          }
-        }
+        const v = await protocolVersion(ctx);
+        const targets = await watchTargets(which, {
+          count: () => domainCount(ctx),
+          info: (id) => domainInfo(ctx, id, v),
+          resolve: (text) => domainId(ctx, text),
+          offers: (d) => d.notify,
+          none: "No reset domain offers notifications here",
+        });
         const notify = async (on: number) => {
-          for (const id of names.keys()) await ctx.call(ResetMsg.RESET_NOTIFY, [id, on]);
+          for (const id of targets.keys()) await ctx.call(ResetMsg.RESET_NOTIFY, [id, on]);
         };
-        const { events, end } = await subscribed(
-          () => notify(1),
-          () => notify(0),
-          () =>
-            watchEvents(ctx, limits, (e) => {
-              if (e.id !== RESET_ISSUED) return undefined;
-              const agent = e.payload.u32();
-              const domain = e.payload.u32();
-              const state = e.payload.u32();
-              const name = names.get(domain);
-              if (name === undefined) return undefined;
-              return {
-                text: `RESET_ISSUED domain ${domain} (${name}) state ${
-                  hex32(state)
-                } by agent ${agent}`,
-                json: { event: "RESET_ISSUED", domain, name, state, agent },
-              };
-            }),
-        );
-        return watchSummary(events, end, ctx.print !== undefined);
+        return watchLoop(ctx, limits, notify, (e) => {
+          if (e.id !== RESET_ISSUED) return undefined;
+          const agent = e.payload.u32();
+          const domain = e.payload.u32();
+          const state = e.payload.u32();
+          const name = targets.get(domain)?.name;
+          if (name === undefined) return undefined;
+          return {
+            text: `RESET_ISSUED domain ${domain} (${name}) state ${hex32(state)} by agent ${agent}`,
+            json: { event: "RESET_ISSUED", domain, name, state, agent },
+          };
+        });
       },
     },
   ],

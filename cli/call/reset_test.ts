@@ -94,7 +94,7 @@ Deno.test("reset watch prints RESET_ISSUED from other agents until --count", asy
   }
   const { lines } = await watch;
   assertEquals(lines, [
-    "RESET_ISSUED domain 1 (uart0_rst) state 0x00000000 by agent 1",
+    "RESET_ISSUED domain 1 (uart0_rst) state 0x00000000 by agent 0",
     "(1 notification; count reached)",
   ]);
   const all = await e2e.cli("vm2", "--json", "reset", "watch", "--duration", "20");

@@ -8,15 +8,7 @@
 import { CommandError, parseChoice, parseU32, UsageError } from "../args.ts";
 import { StatusError } from "../decode.ts";
 import { count, hex32, table } from "../format.ts";
-import {
-  type Event,
-  subscribed,
-  waitDelayed,
-  WATCH_FLAGS,
-  watchEvents,
-  watchLimits,
-  watchSummary,
-} from "../p2a.ts";
+import { type Event, waitDelayed, WATCH_FLAGS, watchLimits } from "../p2a.ts";
 import { formatMicros, formatScaled, parseMicros, unscale } from "../quantity.ts";
 import { jsonNumber, resolveId, signed5 } from "./_resolve.ts";
 import {
@@ -39,7 +31,9 @@ import {
   showValue,
   unitOf,
 } from "./_sensor.ts";
-import { COMMON_MESSAGES, commonCommands } from "./common.ts";
+import { ok } from "./_walk.ts";
+import { watchLoop } from "./_watch.ts";
+import { commonCommands, messageNames } from "./common.ts";
 import type { CallContext, CallProtocol, CallResult } from "./types.ts";
 
 /** SENSOR_CONFIG_GET/SET fields. */
@@ -156,7 +150,7 @@ function describeEvent(
 ): CallResult | undefined {
   const agent = e.payload.u32();
   if (e.payload.u32() !== id) return undefined;
-  if (e.id === SensorEvent.TRIP_POINT_EVENT) {
+  if (e.id === SensorEvent.SENSOR_TRIP_POINT_EVENT) {
     const desc = e.payload.u32();
     const trip = desc & 0xff;
     const up = (desc & ASCENDING) !== 0;
@@ -165,7 +159,7 @@ function describeEvent(
       json: { event: "trip", agent, sensor: id, trip, direction: up ? "up" : "down" },
     };
   }
-  if (e.id === SensorEvent.UPDATE) {
+  if (e.id === SensorEvent.SENSOR_UPDATE) {
     const rs = readReadings(e.payload, Math.max(1, s.axes));
     return {
       text: showReadings("update", s, rs, axes),
@@ -179,20 +173,7 @@ export const sensorCall: CallProtocol = {
   name: "sensor",
   id: 0x15,
   summary: "Sensors: readings, configuration, trip points, notifications",
-  messages: {
-    ...COMMON_MESSAGES,
-    0x3: "SENSOR_DESCRIPTION_GET",
-    0x4: "SENSOR_TRIP_POINT_NOTIFY",
-    0x5: "SENSOR_TRIP_POINT_CONFIG",
-    0x6: "SENSOR_READING_GET",
-    0x7: "SENSOR_AXIS_DESCRIPTION_GET",
-    0x8: "SENSOR_LIST_UPDATE_INTERVALS",
-    0x9: "SENSOR_CONFIG_GET",
-    0xa: "SENSOR_CONFIG_SET",
-    0xb: "SENSOR_CONTINUOUS_UPDATE_NOTIFY",
-    0xc: "SENSOR_NAME_GET",
-    0xd: "SENSOR_AXIS_NAME_GET",
-  },
+  messages: messageNames(SensorMsg),
   commands: [
     ...commonCommands(),
     {
@@ -200,7 +181,7 @@ export const sensorCall: CallProtocol = {
       summary: "Every sensor with its unit, trip points and axes",
       help: "PROTOCOL_ATTRIBUTES, every page of SENSOR_DESCRIPTION_GET, SENSOR_NAME_GET for\n" +
         "long names (3.0+) and SENSOR_AXIS_DESCRIPTION_GET for sensors with axes (2.0+).",
-      message: SensorMsg.DESCRIPTION_GET,
+      message: SensorMsg.SENSOR_DESCRIPTION_GET,
       async run(ctx) {
         const ver = await sensorVersion(ctx);
         const attrs = await sensorAttributes(ctx);
@@ -247,14 +228,14 @@ export const sensorCall: CallProtocol = {
         "value; from 2.0 per axis (one for a scalar sensor) s64 value, u64 timestamp. With\n" +
         "--async the reply is empty and SENSOR_READING_COMPLETE (u32 status, u32 sensor_id,\n" +
         "readings) follows with the same token.",
-      message: SensorMsg.READING_GET,
+      message: SensorMsg.SENSOR_READING_GET,
       flags: { async: { type: "boolean", help: "Ask for an asynchronous reading" } },
       async run(ctx, [which], flags) {
         const { id, ver, s, axes } = await target(ctx, which);
         const async = flags.async === true;
         let rs: Reading[];
         if (async) {
-          const r = await ctx.request(SensorMsg.READING_GET, [id, 1]);
+          const r = await ctx.request(SensorMsg.SENSOR_READING_GET, [id, 1]);
           if (r.status !== 0) throw new StatusError("SENSOR_READING_GET", r.status);
           const d = await waitDelayed(ctx, r, "SENSOR_READING_COMPLETE");
           if (d.status !== 0) throw new StatusError("SENSOR_READING_COMPLETE", d.status);
@@ -264,7 +245,7 @@ export const sensorCall: CallProtocol = {
           }
           rs = readSample(d.payload, s, ver);
         } else {
-          rs = readSample(await ctx.call(SensorMsg.READING_GET, [id, 0]), s, ver);
+          rs = readSample(await ctx.call(SensorMsg.SENSOR_READING_GET, [id, 0]), s, ver);
         }
         return {
           text: showReadings(`${s.name}:`, s, rs, axes),
@@ -286,7 +267,7 @@ export const sensorCall: CallProtocol = {
         round: { type: "string", help: "down, up or auto (default) to a supported interval" },
         timestamps: { type: "string", help: "on or off" },
       },
-      message: SensorMsg.CONFIG_GET,
+      message: SensorMsg.SENSOR_CONFIG_GET,
       async run(ctx, [which, action], flags) {
         const enable = action === undefined
           ? undefined
@@ -304,7 +285,7 @@ export const sensorCall: CallProtocol = {
           ? undefined
           : parseChoice(str("timestamps")!, "on", "off", "--timestamps");
         const id = await sensorId(ctx, which);
-        const cfg = (await ctx.call(SensorMsg.CONFIG_GET, [id])).u32();
+        const cfg = (await ctx.call(SensorMsg.SENSOR_CONFIG_GET, [id])).u32();
         if (enable !== undefined || interval !== undefined || ts !== undefined) {
           let word = cfg & (Config.ENABLED | Config.TIMESTAMPS);
           if (enable !== undefined) word = enable ? word | 1 : word & ~1;
@@ -319,8 +300,8 @@ export const sensorCall: CallProtocol = {
             word |= (e.secs << Config.SECS_SHIFT) | ((e.exp & 0x1f) << Config.EXP_SHIFT) |
               (round << Config.ROUND_SHIFT);
           }
-          await ctx.call(SensorMsg.CONFIG_SET, [id, word >>> 0]);
-          return { text: "ok", json: { ok: true, sensor: id, config: word >>> 0 } };
+          await ctx.call(SensorMsg.SENSOR_CONFIG_SET, [id, word >>> 0]);
+          return ok({ sensor: id, config: word >>> 0 });
         }
         const secs = cfg >>> Config.SECS_SHIFT;
         const us = secs * 10 ** (signed5(cfg >>> Config.EXP_SHIFT) + 6);
@@ -348,7 +329,7 @@ export const sensorCall: CallProtocol = {
       arity: [1, 1],
       summary: "The update intervals a sensor supports (2.0+)",
       help: "Pages through SENSOR_LIST_UPDATE_INTERVALS; a segment is (lowest, highest, step).",
-      message: SensorMsg.LIST_UPDATE_INTERVALS,
+      message: SensorMsg.SENSOR_LIST_UPDATE_INTERVALS,
       async run(ctx, [which]) {
         const id = await sensorId(ctx, which);
         const iv = await sensorIntervals(ctx, id);
@@ -361,7 +342,7 @@ export const sensorCall: CallProtocol = {
       arity: [1, 1],
       summary: "The axes of a multi-axis sensor (2.0+)",
       help: "SENSOR_AXIS_DESCRIPTION_GET pages, and SENSOR_AXIS_NAME_GET for long names.",
-      message: SensorMsg.AXIS_DESCRIPTION_GET,
+      message: SensorMsg.SENSOR_AXIS_DESCRIPTION_GET,
       async run(ctx, [which]) {
         const { id, s, axes } = await target(ctx, which);
         if (axes.length === 0) {
@@ -394,7 +375,7 @@ export const sensorCall: CallProtocol = {
         "--count, --duration or Ctrl-C. high fires when the value rises past VALUE, low when\n" +
         "it falls past it. VALUE is in the sensor's unit (70.5 for 70.5°C); --raw takes the\n" +
         "raw integer. Trip points belong to this connection: they end with the command.",
-      message: SensorMsg.TRIP_POINT_CONFIG,
+      message: SensorMsg.SENSOR_TRIP_POINT_CONFIG,
       flags: {
         raw: { type: "boolean", help: "VALUE is the raw reading, not scaled" },
         ...WATCH_FLAGS,
@@ -413,23 +394,21 @@ export const sensorCall: CallProtocol = {
         const { id, s, axes } = await target(ctx, which);
         const v = valueText === undefined ? 0n : tripValue(valueText, s, flags.raw === true);
         const bits = BigInt.asUintN(64, v);
-        await ctx.call(SensorMsg.TRIP_POINT_CONFIG, [
+        await ctx.call(SensorMsg.SENSOR_TRIP_POINT_CONFIG, [
           id,
           ((trip << 4) | mode) >>> 0,
           Number(bits & 0xffff_ffffn),
           Number(bits >> 32n),
         ]);
-        if (mode === 0) return { text: "ok", json: { ok: true, sensor: id, trip, mode: "off" } };
+        if (mode === 0) return ok({ sensor: id, trip, mode: "off" });
         ctx.print?.({
           text: `trip point ${trip} armed at ${showValue(v, s.scale, s.type)} (${modeText})`,
           json: { armed: true, sensor: id, trip, mode: modeText, value: jsonNumber(v) },
         });
-        const { events, end } = await subscribed(
-          async () => void await ctx.call(SensorMsg.TRIP_POINT_NOTIFY, [id, 1]),
-          async () => void await ctx.call(SensorMsg.TRIP_POINT_NOTIFY, [id, 0]),
-          () => watchEvents(ctx, limits, (e) => describeEvent(e, id, s, axes)),
-        );
-        return watchSummary(events, end, ctx.print !== undefined);
+        const notify = async (on: number) => {
+          await ctx.call(SensorMsg.SENSOR_TRIP_POINT_NOTIFY, [id, on]);
+        };
+        return watchLoop(ctx, limits, notify, (e) => describeEvent(e, id, s, axes));
       },
     },
     {
@@ -441,7 +420,7 @@ export const sensorCall: CallProtocol = {
         "SENSOR_CONTINUOUS_UPDATE_NOTIFY (sensors that offer it), prints\n" +
         "SENSOR_TRIP_POINT_EVENT (agent_id, sensor_id, trip_point_desc) and SENSOR_UPDATE\n" +
         "(agent_id, sensor_id, readings) until --count, --duration or Ctrl-C.",
-      message: SensorMsg.CONTINUOUS_UPDATE_NOTIFY,
+      message: SensorMsg.SENSOR_CONTINUOUS_UPDATE_NOTIFY,
       flags: WATCH_FLAGS,
       async run(ctx, [which], flags) {
         const limits = watchLimits(flags);
@@ -453,16 +432,11 @@ export const sensorCall: CallProtocol = {
             `Sensor ${id} ("${s.name}") has no trip points and no continuous updates to watch`,
           );
         }
-        const notify = (on: number) => async () => {
-          if (trips) await ctx.call(SensorMsg.TRIP_POINT_NOTIFY, [id, on]);
-          if (updates) await ctx.call(SensorMsg.CONTINUOUS_UPDATE_NOTIFY, [id, on]);
+        const notify = async (on: number) => {
+          if (trips) await ctx.call(SensorMsg.SENSOR_TRIP_POINT_NOTIFY, [id, on]);
+          if (updates) await ctx.call(SensorMsg.SENSOR_CONTINUOUS_UPDATE_NOTIFY, [id, on]);
         };
-        const { events, end } = await subscribed(
-          notify(1),
-          notify(0),
-          () => watchEvents(ctx, limits, (e) => describeEvent(e, id, s, axes)),
-        );
-        return watchSummary(events, end, ctx.print !== undefined);
+        return watchLoop(ctx, limits, notify, (e) => describeEvent(e, id, s, axes));
       },
     },
   ],

@@ -9,8 +9,9 @@ import { Status } from "../../core/status.ts";
 import { CommandError, parseU32 } from "../args.ts";
 import { StatusError } from "../decode.ts";
 import { hex32, table, version as versionText, yesNo } from "../format.ts";
-import { subscribed, WATCH_FLAGS, watchEvents, watchLimits, watchSummary } from "../p2a.ts";
-import { COMMON_MESSAGES, commonCommands, CommonMsg } from "./common.ts";
+import { WATCH_FLAGS, watchLimits } from "../p2a.ts";
+import { watchLoop } from "./_watch.ts";
+import { COMMON_MESSAGES, commonCommands, CommonMsg, protocolVersion } from "./common.ts";
 import type { CallContext, CallProtocol } from "./types.ts";
 
 /** System power message ids (§4.4.2). */
@@ -50,10 +51,6 @@ function parseState(text: string): number {
   );
 }
 
-async function systemVersion(ctx: CallContext): Promise<number> {
-  return (await ctx.call(CommonMsg.PROTOCOL_VERSION)).u32();
-}
-
 /** PROTOCOL_MESSAGE_ATTRIBUTES of `message`: its attributes, or undefined when absent. */
 async function messageAttributes(ctx: CallContext, message: number): Promise<number | undefined> {
   const r = await ctx.request(CommonMsg.PROTOCOL_MESSAGE_ATTRIBUTES, [message]);
@@ -83,7 +80,7 @@ export const systemCall: CallProtocol = {
         "suspend supported), and whether SYSTEM_POWER_STATE_GET and _NOTIFY exist.",
       message: SystemMsg.SYSTEM_POWER_STATE_SET,
       async run(ctx) {
-        const v = await systemVersion(ctx);
+        const v = await protocolVersion(ctx);
         const set = await messageAttributes(ctx, SystemMsg.SYSTEM_POWER_STATE_SET) ?? 0;
         const get = await messageAttributes(ctx, SystemMsg.SYSTEM_POWER_STATE_GET);
         const notify = await messageAttributes(ctx, SystemMsg.SYSTEM_POWER_STATE_NOTIFY);
@@ -113,7 +110,7 @@ export const systemCall: CallProtocol = {
         "2.0 or later has no way to tell. p2a: u32 system_state.",
       message: SystemMsg.SYSTEM_POWER_STATE_GET,
       async run(ctx) {
-        const v = await systemVersion(ctx);
+        const v = await protocolVersion(ctx);
         if (v >= V2) {
           throw new CommandError(
             `SYSTEM_POWER_STATE_GET exists only in System power protocol 1.0; the platform speaks ${
@@ -156,38 +153,32 @@ export const systemCall: CallProtocol = {
       flags: WATCH_FLAGS,
       async run(ctx, _args, flags) {
         const limits = watchLimits(flags);
-        const v = await systemVersion(ctx);
+        const v = await protocolVersion(ctx);
         const notify = async (on: number) => {
           await ctx.call(SystemMsg.SYSTEM_POWER_STATE_NOTIFY, [on]);
         };
-        const { events, end } = await subscribed(
-          () => notify(1),
-          () => notify(0),
-          () =>
-            watchEvents(ctx, limits, (e) => {
-              if (e.id !== NOTIFIER) return undefined;
-              const agent = e.payload.u32();
-              const graceful = (e.payload.u32() & 1) !== 0;
-              const state = e.payload.u32();
-              const timeoutMs = v >= V2 ? e.payload.u32() : undefined;
-              const name = systemStateText(state);
-              const after = timeoutMs ? `, within ${timeoutMs} ms` : "";
-              return {
-                text: `SYSTEM_POWER_STATE_NOTIFIER ${name} (${
-                  graceful ? "graceful" : "forceful"
-                }${after}) by agent ${agent}`,
-                json: {
-                  event: "SYSTEM_POWER_STATE_NOTIFIER",
-                  state,
-                  name,
-                  graceful,
-                  agent,
-                  timeoutMs: timeoutMs ?? null,
-                },
-              };
-            }),
-        );
-        return watchSummary(events, end, ctx.print !== undefined);
+        return watchLoop(ctx, limits, notify, (e) => {
+          if (e.id !== NOTIFIER) return undefined;
+          const agent = e.payload.u32();
+          const graceful = (e.payload.u32() & 1) !== 0;
+          const state = e.payload.u32();
+          const timeoutMs = v >= V2 ? e.payload.u32() : undefined;
+          const name = systemStateText(state);
+          const after = timeoutMs ? `, within ${timeoutMs} ms` : "";
+          return {
+            text: `SYSTEM_POWER_STATE_NOTIFIER ${name} (${
+              graceful ? "graceful" : "forceful"
+            }${after}) by agent ${agent}`,
+            json: {
+              event: "SYSTEM_POWER_STATE_NOTIFIER",
+              state,
+              name,
+              graceful,
+              agent,
+              timeoutMs: timeoutMs ?? null,
+            },
+          };
+        });
       },
     },
   ],

@@ -6,12 +6,13 @@
  * @module
  */
 import { CommandError } from "../args.ts";
-import { DecodeError, Payload, StatusError } from "../decode.ts";
+import { DecodeError, StatusError } from "../decode.ts";
 import { count, table } from "../format.ts";
 import { waitDelayed } from "../p2a.ts";
 import { formatVoltage, parseVoltage } from "../quantity.ts";
-import { resolveId } from "./_resolve.ts";
-import { COMMON_MESSAGES, commonCommands, CommonMsg } from "./common.ts";
+import { longName, resolveId } from "./_resolve.ts";
+import { ok } from "./_walk.ts";
+import { COMMON_MESSAGES, commonCommands, CommonMsg, protocolVersion } from "./common.ts";
 import type { CallContext, CallProtocol } from "./types.ts";
 
 /** Voltage message ids. VOLTAGE_LEVEL_SET is also its delayed response's id. */
@@ -45,10 +46,6 @@ export type VoltageLevels =
   | { kind: "list"; levels: number[] }
   | { kind: "segment"; min: number; max: number; step: number };
 
-async function voltageVersion(ctx: CallContext): Promise<number> {
-  return (await ctx.call(CommonMsg.PROTOCOL_VERSION)).u32();
-}
-
 /** PROTOCOL_ATTRIBUTES. p2a: u32 (bits 15:0 number of domains). */
 export async function voltageDomains(ctx: CallContext): Promise<number> {
   return (await ctx.call(CommonMsg.PROTOCOL_ATTRIBUTES)).u32() & 0xffff;
@@ -70,12 +67,7 @@ export async function voltageDomain(
   let name = p.name(16);
   const v2 = ver >= V2;
   if (v2 && attributes & EXTENDED_NAME) {
-    const r = await ctx.request(VoltageMsg.DOMAIN_NAME_GET, [id]);
-    if (r.status === 0) {
-      const q = new Payload(r.payload, "VOLTAGE_DOMAIN_NAME_GET");
-      q.u32();
-      name = q.name(64);
-    }
+    name = await longName(ctx, VoltageMsg.DOMAIN_NAME_GET, [id], "VOLTAGE_DOMAIN_NAME_GET", name);
   }
   return { id, name, attributes, async: v2 && (attributes & ASYNC) !== 0 };
 }
@@ -120,7 +112,7 @@ function showLevels(l: VoltageLevels): string {
 
 async function domainId(ctx: CallContext, text: string): Promise<number> {
   return await resolveId(text, "voltage domain", async () => {
-    const ver = await voltageVersion(ctx);
+    const ver = await protocolVersion(ctx);
     const n = await voltageDomains(ctx);
     const names: (string | undefined)[] = [];
     for (let i = 0; i < n; i++) {
@@ -139,7 +131,7 @@ async function domainId(ctx: CallContext, text: string): Promise<number> {
 async function setConfig(ctx: CallContext, which: string, on: boolean) {
   const id = await domainId(ctx, which);
   await ctx.call(VoltageMsg.CONFIG_SET, [id, on ? Mode.ON : Mode.OFF]);
-  return { text: "ok", json: { ok: true, domain: id, on } };
+  return ok({ domain: id, on });
 }
 
 export const voltageCall: CallProtocol = {
@@ -165,7 +157,7 @@ export const voltageCall: CallProtocol = {
         "name (2.0+) and every page of VOLTAGE_DESCRIBE_LEVELS.",
       message: CommonMsg.PROTOCOL_ATTRIBUTES,
       async run(ctx) {
-        const ver = await voltageVersion(ctx);
+        const ver = await protocolVersion(ctx);
         const n = await voltageDomains(ctx);
         const rows = [["ID", "NAME", "LEVELS", "FLAGS"]];
         const json: unknown[] = [];
@@ -244,7 +236,7 @@ export const voltageCall: CallProtocol = {
         const async = flags.async === true;
         if (!async) {
           await ctx.call(VoltageMsg.LEVEL_SET, [id, 0, uv >>> 0]);
-          return { text: "ok", json: { ok: true, domain: id, uv } };
+          return ok({ domain: id, uv });
         }
         const r = await ctx.request(VoltageMsg.LEVEL_SET, [id, 1, uv >>> 0]);
         if (r.status !== 0) throw new StatusError("VOLTAGE_LEVEL_SET", r.status);

@@ -75,6 +75,25 @@ export interface LoadOptions {
 }
 
 /**
+ * Reads and parses the manifest `file` a loader was given. A file that cannot be read, or
+ * is not valid TOML, throws ManifestError at once (`expected` says what the file should be).
+ */
+async function readManifest(file: string, problems: Problem[], expected: string): Promise<Source> {
+  const read = await readSource(file, problems);
+  if (isReadFailure(read)) {
+    throw new ManifestError([{
+      file,
+      line: 1,
+      column: 1,
+      keyPath: "",
+      message: `Expected ${expected}, got ${read.detail}`,
+    }]);
+  }
+  if (!read) throw new ManifestError(problems);
+  return read;
+}
+
+/**
  * Reads the deployment manifest at `path` and the board manifest it names, checks both,
  * imports the plugin modules it lists and resolves every reference.
  * Throws ManifestError listing every problem found.
@@ -89,18 +108,7 @@ export interface LoadOptions {
 export async function loadDeployment(path: string, opts: LoadOptions = {}): Promise<Deployment> {
   const file = resolve(path);
   const problems: Problem[] = [];
-  const read = await readSource(file, problems);
-  if (isReadFailure(read)) {
-    throw new ManifestError([{
-      file,
-      line: 1,
-      column: 1,
-      keyPath: "",
-      message: `Expected a readable deployment manifest, got ${read.detail}`,
-    }]);
-  }
-  if (!read) throw new ManifestError(problems);
-  const src = read;
+  const src = await readManifest(file, problems, "a readable deployment manifest");
   const here = dirname(file);
   check(src, [], deploymentDocument, src.doc);
 
@@ -168,17 +176,7 @@ export async function loadDeployment(path: string, opts: LoadOptions = {}): Prom
 export async function loadBoard(path: string, opts: LoadOptions = {}): Promise<Board> {
   const file = resolve(path);
   const problems: Problem[] = [];
-  const read = await readSource(file, problems);
-  if (isReadFailure(read)) {
-    throw new ManifestError([{
-      file,
-      line: 1,
-      column: 1,
-      keyPath: "",
-      message: `Expected a readable board manifest, got ${read.detail}`,
-    }]);
-  }
-  if (!read) throw new ManifestError(problems);
+  const read = await readManifest(file, problems, "a readable board manifest");
   const { board } = readBoard(read, opts.drivers ?? DRIVERS);
   if (problems.length) throw new ManifestError(problems);
   return board;
@@ -211,18 +209,7 @@ export async function loadAgents(
 ): Promise<AgentDecl[]> {
   const file = resolve(path);
   const problems: Problem[] = [];
-  const read = await readSource(file, problems);
-  if (isReadFailure(read)) {
-    throw new ManifestError([{
-      file,
-      line: 1,
-      column: 1,
-      keyPath: "",
-      message: `Expected a readable file of [[agent]] tables, got ${read.detail}`,
-    }]);
-  }
-  if (!read) throw new ManifestError(problems);
-  const src = read;
+  const src = await readManifest(file, problems, "a readable file of [[agent]] tables");
   check(src, [], agentsDocument, src.doc);
   const names = new BoardNames();
   for (const kind of [...RESOURCE_KINDS, "device"] as const) {

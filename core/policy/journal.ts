@@ -22,10 +22,21 @@
  * one fdatasync for every record appended since the previous flush began (group commit).
  * One flush runs at a time; records appended while it runs join the next one. A lazy record
  * starts no flush: it goes with the next one something else needs, or at the close.
+ *
+ * Bounds while running: once the file passes `compactMinBytes` (1 MiB) and
+ * `compactFactor` (4) times the size of its live votes, the next flush is followed by the
+ * same compaction as at opening (appends wait in memory meanwhile). Records that cannot be
+ * written stay buffered and are written again with the next flush, up to `maxPendingBytes`
+ * (4 MiB); past that a record is refused, and {@linkcode Journal.durable} rejects for it
+ * (the dispatcher answers GENERIC_ERROR), so a full disk cannot make memory grow.
+ *
+ * The state directory is private like the run directory (`core/rundir.ts`): created 0700,
+ * refused when another user owns it.
  * @module
  */
 import { join } from "node:path";
 import type { Logger } from "../log.ts";
+import { ensurePrivateDir } from "../rundir.ts";
 
 /** First bytes of every journal file. */
 export const JOURNAL_MAGIC = new TextEncoder().encode("VSCMIJ01");
@@ -55,11 +66,28 @@ export interface JournalEntry {
 
 /** How a journal reaches the disk; tests inject a counting one. */
 export type SyncFn = (file: Deno.FsFile) => Promise<void>;
+/** Writes some of `bytes` to the journal file, returns how many; tests inject failing ones. */
+export type WriteFn = (file: Deno.FsFile, bytes: Uint8Array) => number;
+
+/** Default of {@linkcode JournalOptions.compactMinBytes}: 1 MiB. */
+export const COMPACT_MIN_BYTES = 1 << 20;
+/** Default of {@linkcode JournalOptions.compactFactor}. */
+export const COMPACT_FACTOR = 4;
+/** Default of {@linkcode JournalOptions.maxPendingBytes}: 4 MiB. */
+export const MAX_PENDING_BYTES = 4 << 20;
 
 export interface JournalOptions {
   log?: Logger;
   /** Makes written bytes durable (default: `file.syncData()`, i.e. fdatasync). */
   sync?: SyncFn;
+  /** Appends bytes to the file (default: `file.writeSync(bytes)`). */
+  write?: WriteFn;
+  /** The file is compacted while running only once it is at least this long. */
+  compactMinBytes?: number;
+  /** ... and this many times longer than its live votes would take. */
+  compactFactor?: number;
+  /** Most bytes of records waiting in memory (failed writes included) before refusing more. */
+  maxPendingBytes?: number;
 }
 
 /** What reading a journal file found. */
@@ -202,6 +230,7 @@ function recordSize(agent: Uint8Array, store: Uint8Array, value: number | null):
 }
 
 const defaultSync: SyncFn = (f) => f.syncData();
+const defaultWrite: WriteFn = (f, b) => f.writeSync(b);
 
 /** A settled-together group of waiters: every record up to `seq`. */
 interface Round {
@@ -231,17 +260,30 @@ export interface JournalStats {
   flushes: number;
   /** Bytes written since opening (compaction excluded). */
   bytes: number;
+  /** Compactions while running (the one at opening excluded). */
+  compactions: number;
+  /** Records refused because too many bytes were waiting to be written. */
+  refused: number;
 }
 
 /** The open journal of one server. */
 export class Journal {
   /** Live votes found when it was opened, oldest first. */
   readonly restored: readonly JournalEntry[];
-  readonly stats: JournalStats = { records: 0, flushes: 0, bytes: 0 };
+  readonly stats: JournalStats = { records: 0, flushes: 0, bytes: 0, compactions: 0, refused: 0 };
 
-  readonly #file: Deno.FsFile;
+  #file: Deno.FsFile;
+  readonly #dir: string;
   readonly #lock: Deno.FsFile;
   readonly #sync: SyncFn;
+  readonly #writeFn: WriteFn;
+  readonly #compactMin: number;
+  readonly #compactFactor: number;
+  readonly #maxPending: number;
+  /** File length at which the next flush checks whether compacting is worth it. */
+  #compactAt: number;
+  /** Sequence number of the last record refused for lack of room (0: none). */
+  #refused = 0;
   readonly #log: Logger | undefined;
   readonly #names = new Map<string, Uint8Array>();
   #buf = new Uint8Array(4096);
@@ -264,6 +306,7 @@ export class Journal {
 
   private constructor(
     readonly path: string,
+    dir: string,
     file: Deno.FsFile,
     lock: Deno.FsFile,
     size: number,
@@ -271,21 +314,27 @@ export class Journal {
     opts: JournalOptions,
   ) {
     this.#file = file;
+    this.#dir = dir;
     this.#lock = lock;
     this.#size = size;
     this.restored = restored;
     this.#sync = opts.sync ?? defaultSync;
+    this.#writeFn = opts.write ?? defaultWrite;
     this.#log = opts.log;
+    this.#compactMin = opts.compactMinBytes ?? COMPACT_MIN_BYTES;
+    this.#compactFactor = opts.compactFactor ?? COMPACT_FACTOR;
+    this.#maxPending = opts.maxPendingBytes ?? MAX_PENDING_BYTES;
+    this.#compactAt = this.#nextCompaction(size);
   }
 
   /**
-   * Opens (or creates) the journal in directory `dir` (created, mode 0700, when missing):
-   * takes the directory's lock (a second server on the same directory is refused with an
-   * Error), reads the live votes, reports a bad tail, compacts the file, and opens it for
-   * appending.
+   * Opens (or creates) the journal in directory `dir` (created, mode 0700, when missing; one
+   * another user owns is refused with an Error, group and others bits are dropped): takes
+   * the directory's lock (a second server on the same directory is refused with an Error),
+   * reads the live votes, reports a bad tail, compacts the file, and opens it for appending.
    */
   static async open(dir: string, opts: JournalOptions = {}): Promise<Journal> {
-    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await ensurePrivateDir(dir, "State directory", "--state-dir");
     const lock = await Deno.open(join(dir, LOCK_FILE), { create: true, write: true, mode: 0o600 });
     try {
       if (!await lock.tryLock(true)) {
@@ -317,9 +366,10 @@ export class Journal {
         } bytes after it (${scan.records} good records kept)`,
       );
     }
-    const size = await compact(dir, path, scan.entries, opts.sync ?? defaultSync);
+    const fresh = encodeJournal(scan.entries);
+    await compact(dir, path, fresh, opts.sync ?? defaultSync);
     const file = await Deno.open(path, { append: true });
-    return new Journal(path, file, lock, size, scan.entries, opts);
+    return new Journal(path, dir, file, lock, fresh.length, scan.entries, opts);
   }
 
   /** Records appended so far. */
@@ -349,6 +399,7 @@ export class Journal {
     const a = this.#name(agent);
     const s = this.#name(store);
     const need = recordSize(a, s, value);
+    if (this.#len + need > this.#maxPending) return this.#refuse();
     if (this.#len + need > this.#buf.length) this.#grow(this.#len + need);
     this.#len += encodeRecord(this.#buf, this.#dv, this.#len, a, s, phys, value);
     this.stats.records++;
@@ -362,9 +413,16 @@ export class Journal {
 
   /**
    * Undefined when every record up to `seq` (default: all appended) is on disk; otherwise
-   * a promise that settles once it is (rejects when writing or syncing failed).
+   * a promise that settles once it is (rejects when writing or syncing failed, or when the
+   * last record up to `seq` was refused for lack of room).
    */
   durable(seq: number = this.#seq): Promise<void> | undefined {
+    if (this.#refused > this.#durable && seq >= this.#refused) return this.#refusal();
+    return this.#written(seq);
+  }
+
+  /** {@linkcode durable} without the refusal check: waits for what was buffered. */
+  #written(seq: number): Promise<void> | undefined {
     if (seq <= this.#durable) return undefined;
     const cur = this.#current;
     if (cur !== null && seq <= cur.seq) return cur.promise;
@@ -382,7 +440,7 @@ export class Journal {
 
   /** Writes and syncs everything appended so far; settles when it is on disk. */
   flush(): Promise<void> {
-    const wait = this.durable();
+    const wait = this.#written(this.#seq);
     if (wait === undefined) return Promise.resolve();
     if (this.#current === null) this.#kick();
     return wait;
@@ -400,6 +458,31 @@ export class Journal {
     this.#closed = true;
     this.#file.close();
     this.#lock.close();
+  }
+
+  /** A record that does not fit in memory: counted, logged once, never written. */
+  #refuse(): number {
+    this.stats.refused++;
+    this.#log?.once(
+      "error",
+      `journal:full:${this.path}`,
+      `Vote journal "${this.path}": more than ${this.#maxPending} bytes wait to be written; ` +
+        `refusing further vote changes (GENERIC_ERROR) until the disk takes them`,
+    );
+    return this.#refused = ++this.#seq;
+  }
+
+  /** A settled-rejected promise (observed, so never an unhandled rejection). */
+  #refusal(): Promise<void> {
+    const p = Promise.reject(
+      new Error(`Vote journal "${this.path}": the change was refused, too much is unwritten`),
+    );
+    p.catch(() => {});
+    return p;
+  }
+
+  #nextCompaction(liveBytes: number): number {
+    return Math.max(this.#compactMin, this.#compactFactor * liveBytes);
   }
 
   #name(name: string): Uint8Array {
@@ -445,7 +528,7 @@ export class Journal {
     try {
       // Into the page cache at once (microseconds); only the sync waits for the disk.
       let off = 0;
-      while (off < bytes.length) off += this.#file.writeSync(bytes.subarray(off));
+      while (off < bytes.length) off += this.#writeFn(this.#file, bytes.subarray(off));
       await this.#sync(this.#file);
       this.#spare = full;
       this.#size += bytes.length;
@@ -454,6 +537,7 @@ export class Journal {
       this.stats.bytes += bytes.length;
       this.#current = null;
       r.resolve();
+      if (this.#size >= this.#compactAt) return void this.#compactLive();
     } catch (e) {
       this.#log?.error(
         `Vote journal "${this.path}": writing ${bytes.length} bytes failed, the changes are ` +
@@ -477,21 +561,53 @@ export class Journal {
       if (this.#next !== null) this.#schedule();
       return;
     }
-    // What came meanwhile goes now if anyone needs it; lazy records wait for a reason.
+    this.#resume();
+  }
+
+  /** What came meanwhile goes now if anyone needs it; lazy records wait for a reason. */
+  #resume(): void {
     if (this.#len !== 0 && (this.#eager || this.#next !== null)) this.#schedule();
+  }
+
+  /**
+   * Compaction while running, between two flushes (it holds the flush slot, so appends wait
+   * in memory): reads the file, which holds exactly the durable records, and rewrites its
+   * live votes as at opening when the file is more than `compactFactor` times their size.
+   * A failure is logged once and retried when the file has doubled.
+   */
+  async #compactLive(): Promise<void> {
+    const r = round(this.#durable);
+    this.#current = r;
+    try {
+      const scan = scanJournal(await Deno.readFile(this.path));
+      if (scan.problem !== undefined) throw new Error(scan.problem);
+      const fresh = encodeJournal(scan.entries);
+      if (this.#size > this.#compactFactor * fresh.length) {
+        await compact(this.#dir, this.path, fresh, this.#sync);
+        const file = await Deno.open(this.path, { append: true });
+        this.#file.close();
+        this.#file = file;
+        this.#size = fresh.length;
+        this.stats.compactions++;
+      }
+      this.#compactAt = this.#nextCompaction(fresh.length);
+    } catch (e) {
+      this.#compactAt = Math.max(this.#compactMin, 2 * this.#size);
+      this.#log?.once(
+        "error",
+        `journal:compact:${this.path}`,
+        `Vote journal "${this.path}": compacting failed, the file keeps growing until the ` +
+          `next try: ${e instanceof Error ? e.message : e}`,
+      );
+    }
+    this.#current = null;
+    r.resolve();
+    this.#resume();
   }
 }
 
-/**
- * Rewrites `entries` as a fresh journal at `path`: a temporary file, synced, renamed over
- * the old one, the directory synced. Returns the new file's length.
- */
-async function compact(
-  dir: string,
-  path: string,
-  entries: readonly JournalEntry[],
-  sync: SyncFn,
-): Promise<number> {
+/** The bytes of a fresh journal holding `entries` (magic, then one vote record each). */
+function encodeJournal(entries: readonly JournalEntry[]): Uint8Array {
   const enc = new TextEncoder();
   const parts: Uint8Array[] = [JOURNAL_MAGIC];
   for (const e of entries) {
@@ -508,6 +624,14 @@ async function compact(
     all.set(p, at);
     at += p.length;
   }
+  return all;
+}
+
+/**
+ * Writes `all` (from {@linkcode encodeJournal}) as the journal at `path`: a temporary file,
+ * synced, renamed over the old one, the directory synced.
+ */
+async function compact(dir: string, path: string, all: Uint8Array, sync: SyncFn): Promise<void> {
   const tmp = `${path}.tmp`;
   const f = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
   try {
@@ -528,5 +652,4 @@ async function compact(
   } catch {
     // Some systems cannot sync a directory; the rename is still atomic.
   }
-  return size;
 }

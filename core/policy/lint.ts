@@ -15,6 +15,13 @@
  * - Explicit virtual ids that leave ids unused (the agent finds NOT_FOUND there).
  * - Board resources that no device holds, no agent is granted and no other resource refers
  *   to (as a parent, a group's pin, a function's group); board devices no agent is granted.
+ * - Limits of the Linux SCMI drivers: a clock that shows an agent speaking the clock
+ *   protocol more than 16 discrete rates (`SCMI_MAX_NUM_RATES`: Linux rejects the clock; the
+ *   agent's bounds count, since it is shown only the rates it may set); a pin group an agent
+ *   speaking pin control sees without any of its pins (Linux rejects an empty group); an
+ *   agent granted pin control but no pin. A performance domain with more than 64 levels is
+ *   not linted: the performance protocol warns about it when the platform is built, which
+ *   `vscmi check` does too, so it is said once.
  * @module
  */
 import { basename } from "node:path";
@@ -27,6 +34,7 @@ import { isValueKind, type ValueKind } from "../manifest/policy_schema.ts";
 import type { AgentDecl, Deployment } from "../manifest/types.ts";
 import { stepsOf } from "../manifest/value_steps.ts";
 import { Right } from "../protocol.ts";
+import type { Bounds } from "../grants.ts";
 
 /** Commands that act on the machine they run on, not on one VM. */
 const HOST_POWER_COMMANDS = new Set([
@@ -74,6 +82,9 @@ export async function lintPolicy(dep: Deployment): Promise<Problem[]> {
     ...systemWide(dep),
     ...unusedVirtualIds(dep),
     ...unusedResources(dep),
+    ...tooManyRates(dep),
+    ...emptyGroups(dep),
+    ...pinctrlWithoutPins(dep),
   ];
   const where = new FileLocator();
   const out: Problem[] = [];
@@ -226,6 +237,88 @@ function unusedResources(dep: Deployment): Finding[] {
       path: ["device", j],
       at: "key",
       message: `Device "${d.name}" is granted to no agent`,
+    });
+  });
+  return out;
+}
+
+/** Linux's `SCMI_MAX_NUM_RATES`: a clock listing more discrete rates is rejected. */
+export const LINUX_MAX_RATES = 16;
+
+const CLOCK_PROTOCOL = 0x14;
+const PINCTRL_PROTOCOL = 0x19;
+
+/** Whether agent `a` is granted protocol `id`. */
+function speaks(a: AgentDecl, id: number): boolean {
+  return a.protocols.some((p) => p.id === id);
+}
+
+/** Whether bounds `b` (none: everything) admit `v`. */
+function admits(b: Bounds | undefined, v: number): boolean {
+  if (b === undefined) return true;
+  if ((b.min !== undefined && v < b.min) || (b.max !== undefined && v > b.max)) return false;
+  return b.values === undefined || b.values.includes(v);
+}
+
+function tooManyRates(dep: Deployment): Finding[] {
+  const out: Finding[] = [];
+  dep.board.clock.forEach((c, j) => {
+    if (c.rates.kind !== "list" || c.rates.rates.length <= LINUX_MAX_RATES) return;
+    const list = c.rates.rates;
+    const over: string[] = [];
+    for (const a of dep.agents) {
+      if (!speaks(a, CLOCK_PROTOCOL) || !(a.grants.clock ?? []).includes(c.id)) continue;
+      const b = a.access?.clock?.get(c.id)?.bounds;
+      const shown = list.filter((r) => admits(b, r)).length;
+      if (shown > LINUX_MAX_RATES) over.push(`"${a.name}" (${shown})`);
+    }
+    if (over.length === 0) return;
+    out.push({
+      file: dep.boardFile,
+      path: ["clock", j, "rates"],
+      at: "key",
+      message:
+        `Clock "${c.name}" shows more than ${LINUX_MAX_RATES} rates to agents ${
+          over.join(", ")
+        }: Linux rejects a clock with more (SCMI_MAX_NUM_RATES); bound the rates each agent ` +
+        `may set ([[agent.clock]] min, max or rates)`,
+    });
+  });
+  return out;
+}
+
+function emptyGroups(dep: Deployment): Finding[] {
+  const out: Finding[] = [];
+  dep.agents.forEach((a, i) => {
+    if (!speaks(a, PINCTRL_PROTOCOL)) return;
+    const pins = new Set(a.grants.pin ?? []);
+    for (const phys of a.grants.group ?? []) {
+      const g = dep.board.group.find((x) => x.id === phys);
+      if (g === undefined || g.pins.length === 0 || g.pins.some((p) => pins.has(p))) continue;
+      out.push({
+        file: dep.file,
+        path: origin(a, i, "group", phys),
+        message: `Agent "${a.name}" sees pin group "${g.name}" but none of its pins: Linux ` +
+          `rejects a group without pins; grant it some of ${
+            g.pins.map((p) => `"${dep.board.pin.find((x) => x.id === p)?.name ?? p}"`).join(", ")
+          } or drop the group`,
+      });
+    }
+  });
+  return out;
+}
+
+function pinctrlWithoutPins(dep: Deployment): Finding[] {
+  const out: Finding[] = [];
+  dep.agents.forEach((a, i) => {
+    if (!speaks(a, PINCTRL_PROTOCOL)) return;
+    if ((a.grants.pin ?? []).some((p) => p >= 0)) return;
+    out.push({
+      file: dep.file,
+      path: ["agent", i, "protocols"],
+      at: "key",
+      message: `Agent "${a.name}" is granted pin control but no pin: its guest's pin ` +
+        `controller has nothing to drive; grant pins or drop "pinctrl" from its protocols`,
     });
   });
   return out;

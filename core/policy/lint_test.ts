@@ -230,3 +230,148 @@ clocks = ["pll"]
 Deno.test("lint: examples/sim/vscmi.toml has no policy warning", async () => {
   assertEquals(await lintPolicy(await loadDeployment(defaultDeploymentPath())), []);
 });
+
+const MHZ_LIST = Array.from({ length: 20 }, (_, i) => `"${i + 1}MHz"`).join(", ");
+const LEVELS = Array.from(
+  { length: 65 },
+  (_, i) => `{ level = ${i + 1}, freq = "${i + 1}MHz", power = 1 }`,
+).join(", ");
+
+/** A board at Linux's limits: 20 clock rates, 65 performance levels, two pin groups. */
+const LIMITS_BOARD = `[board]
+name = "limits"
+perf_power_unit = "mW"
+
+[[driver]]
+name = "sim"
+type = "sim"
+
+[[clock]]
+id = 0
+name = "audio"
+rates = [${MHZ_LIST}]
+policy = "max"
+
+[[perf]]
+id = 0
+name = "big"
+levels = [${LEVELS}]
+level = 1
+
+[[pin]]
+id = 0
+name = "p0"
+
+[[pin]]
+id = 1
+name = "p1"
+
+[[pin]]
+id = 2
+name = "p2"
+
+[[group]]
+id = 0
+name = "g1"
+pins = ["p0", "p1"]
+
+[[group]]
+id = 1
+name = "g2"
+pins = ["p2"]
+`;
+
+const LIMITS_DEPLOYMENT = `board = "board.toml"
+
+[[agent]]
+name = "a"
+transport = { type = "stream" }
+protocols = ["clock", "perf", "pinctrl"]
+clocks = ["audio"]
+perf_domains = ["big"]
+pins = ["p2"]
+groups = ["g1", "g2"]
+
+[[agent]]
+name = "b"
+transport = { type = "stream" }
+protocols = ["clock"]
+
+[[agent.clock]]
+name = "audio"
+min = "3MHz"
+max = "18MHz"
+
+[[agent]]
+name = "c"
+transport = { type = "stream" }
+protocols = ["pinctrl"]
+`;
+
+/** Writes the limits board and deployment to a fresh directory. */
+async function limits(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "vscmi-lint-" });
+  await Deno.writeTextFile(`${dir}/board.toml`, LIMITS_BOARD);
+  await Deno.writeTextFile(`${dir}/vscmi.toml`, LIMITS_DEPLOYMENT);
+  return dir;
+}
+
+Deno.test("lint: > 16 clock rates, a group without visible pins, pin control without pins → warned", async () => {
+  const dir = await limits();
+  try {
+    const warnings = await lintPolicy(await loadDeployment(`${dir}/vscmi.toml`));
+    assertEquals(
+      warnings.map((w) => [w.file.slice(dir.length + 1), w.line, w.keyPath, w.message]),
+      [
+        [
+          "board.toml",
+          12,
+          "clock[0].rates",
+          'Clock "audio" shows more than 16 rates to agents "a" (20): Linux rejects a clock with ' +
+          "more (SCMI_MAX_NUM_RATES); bound the rates each agent may set ([[agent.clock]] min, " +
+          "max or rates)",
+        ],
+        [
+          "vscmi.toml",
+          10,
+          "agent[0].groups[0]",
+          'Agent "a" sees pin group "g1" but none of its pins: Linux rejects a group without ' +
+          'pins; grant it some of "p0", "p1" or drop the group',
+        ],
+        [
+          "vscmi.toml",
+          25,
+          "agent[2].protocols",
+          'Agent "c" is granted pin control but no pin: its guest\'s pin controller has nothing ' +
+          'to drive; grant pins or drop "pinctrl" from its protocols',
+        ],
+      ],
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("vscmi check: a perf domain with 65 levels → warned once (at build), not again by lint", async () => {
+  const dir = await limits();
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("../../main.ts", import.meta.url).pathname,
+        "check",
+        `${dir}/vscmi.toml`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 0, stderr);
+    const about = stderr.split("\n").filter((l) => l.includes("65 levels"));
+    assertEquals(about, ['perf "big" (0): 65 levels; Linux agents accept at most 64'], stderr);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

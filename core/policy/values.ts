@@ -32,14 +32,25 @@ interface Entry {
 
 export class ValueVotes {
   readonly #entries = new Map<number, Entry>();
+  /**
+   * The entry last looked up and its physical id (NaN: none): one command reads the same
+   * resource several times in a row (owner, own request, effective value), and a field
+   * compare is cheaper than a Map lookup each time. Cleared when the entry goes.
+   */
+  #hitPhys = NaN;
+  #hit: Entry | undefined = undefined;
 
   /** `policyOf(phys)` gives each resource's policy; it is read on every change. */
   constructor(readonly policyOf: (phys: number) => ValuePolicy) {}
 
   /** Records `agent`'s request for `phys`. */
   request(agent: number, phys: number, value: number): ValueOutcome {
-    let e = this.#entries.get(phys);
-    if (!e) this.#entries.set(phys, e = { requests: new Map(), effective: undefined });
+    let e = this.#entry(phys);
+    if (!e) {
+      this.#entries.set(phys, e = { requests: new Map(), effective: undefined });
+      this.#hitPhys = phys;
+      this.#hit = e;
+    }
     const policy = this.policyOf(phys);
     if (policy === "exclusive" && e.requests.size > 0 && !e.requests.has(agent)) {
       return { accepted: false, effective: e.effective, changed: false };
@@ -52,12 +63,18 @@ export class ValueVotes {
 
   /** Withdraws `agent`'s request on `phys`. */
   release(agent: number, phys: number): ValueOutcome {
-    const e = this.#entries.get(phys);
+    const e = this.#entry(phys);
     if (!e || !e.requests.delete(agent)) {
       return { accepted: true, effective: e?.effective, changed: false };
     }
     const out = this.#settle(e, this.policyOf(phys));
-    if (e.requests.size === 0) this.#entries.delete(phys);
+    if (e.requests.size === 0) {
+      this.#entries.delete(phys);
+      if (this.#hitPhys === phys) {
+        this.#hitPhys = NaN;
+        this.#hit = undefined;
+      }
+    }
     return out;
   }
 
@@ -72,17 +89,17 @@ export class ValueVotes {
 
   /** The value the policy picks now, or undefined when nobody requests one. */
   effective(phys: number): number | undefined {
-    return this.#entries.get(phys)?.effective;
+    return this.#entry(phys)?.effective;
   }
 
   /** `agent`'s own request, or undefined. */
   own(agent: number, phys: number): number | undefined {
-    return this.#entries.get(phys)?.requests.get(agent);
+    return this.#entry(phys)?.requests.get(agent);
   }
 
   /** The owner of an exclusive resource (the first requester still holding), or undefined. */
   owner(phys: number): number | undefined {
-    const e = this.#entries.get(phys);
+    const e = this.#entry(phys);
     if (!e || this.policyOf(phys) !== "exclusive") return undefined;
     for (const agent of e.requests.keys()) return agent;
     return undefined;
@@ -98,6 +115,17 @@ export class ValueVotes {
     const out: number[] = [];
     for (const [phys, e] of this.#entries) if (e.requests.has(agent)) out.push(phys);
     return out;
+  }
+
+  /** The entry of `phys`, through the one-entry cache. */
+  #entry(phys: number): Entry | undefined {
+    if (phys === this.#hitPhys) return this.#hit;
+    const e = this.#entries.get(phys);
+    if (e !== undefined) {
+      this.#hitPhys = phys;
+      this.#hit = e;
+    }
+    return e;
   }
 
   #settle(e: Entry, policy: ValuePolicy): ValueOutcome {

@@ -45,3 +45,16 @@ Deno.test("releaseAll withdraws one agent everywhere and reports what changed", 
   assertEquals(v.effective(0), undefined);
   assertEquals(v.heldBy(2), [1]);
 });
+
+Deno.test("a resource whose last request goes starts afresh on the next request", () => {
+  const v = new ValueVotes(() => "max");
+  v.request(1, 0, 100);
+  v.request(1, 1, 300);
+  assertEquals(v.own(1, 0), 100, "reads resource 0 after 1");
+  assertEquals(v.release(1, 0), { accepted: true, effective: undefined, changed: true });
+  assertEquals(v.own(1, 0), undefined, "the released entry is not read back");
+  assertEquals(v.effective(0), undefined);
+  assertEquals(v.request(2, 0, 50), { accepted: true, effective: 50, changed: true });
+  assertEquals([...v.requests(0)], [[2, 50]], "the new entry holds only the new request");
+  assertEquals(v.effective(1), 300, "other resources untouched");
+});

@@ -49,7 +49,9 @@ export const clockAttributes: Cmd = {
   run(ctx, m) {
     const phys = m.res;
     const d = descOf(ctx, phys);
-    const name = nameOf(ctx, m);
+    // The agent's own name for the clock, or the board's (written pre-encoded below).
+    const own = ctx.ids("clock").names[m.vid];
+    const name = own ?? d.name;
     const v = ctx.version;
     let attr = ctx.shared.votes.has(ctx.agent.id, phys) ? ClockAttr.ENABLED : 0;
     if (v >= ClockVersion.V2) {
@@ -64,7 +66,9 @@ export const clockAttributes: Cmd = {
       if (permissionsOf(ctx, m.vid) !== ALL_PERMS) attr |= ClockAttr.RESTRICTED;
     }
     m.w.u32(attr);
-    m.w.name(name, SHORT_NAME);
+    const encoded = own === undefined ? ctx.shared.shortNames[phys] : undefined;
+    if (encoded !== undefined) m.w.words(encoded);
+    else m.w.name(name, SHORT_NAME);
     if (v >= ClockVersion.V2) m.w.u32(d.enableLatencyUs ?? 0);
   },
 };

@@ -4,13 +4,10 @@
  * on error, and no handler fails on a bug (no error logged).
  */
 import fc from "fast-check";
-import { assert, assertEquals } from "../../core/_assert_test.ts";
-import { encodeHeader, MsgType } from "../../core/header.ts";
-import { Status } from "../../core/status.ts";
+import { assertEquals } from "../../core/_assert_test.ts";
+import { callWellFormed } from "../../tests/well_formed.ts";
 import { AGENTS, clockFixture } from "../../tests/vectors/clock/fixture.ts";
 import { CLOCK, sleep } from "./_call_test.ts";
-
-const STATUSES = new Set<number>(Object.values(Status));
 
 /** Mostly small words (ids, flags, indices), sometimes anything. */
 const word = fc.oneof(
@@ -30,21 +27,8 @@ const message = fc.record({
 Deno.test("any clock message → a well-formed reply with a known status, never a bug", async () => {
   const fx = await clockFixture(AGENTS);
   await fc.assert(
-    fc.asyncProperty(message, async ({ agent, id, token, params, cut }) => {
-      const h = encodeHeader(id, MsgType.COMMAND, CLOCK, token);
-      const req = new Uint8Array(4 + params.length * 4);
-      const dv = new DataView(req.buffer);
-      dv.setUint32(0, h, true);
-      params.forEach((p, i) => dv.setUint32(4 + i * 4, p >>> 0, true));
-      const sent = params.length > 0 ? req.subarray(0, req.length - cut) : req;
-      const reply = await fx.call(agent, sent);
-      const rdv = new DataView(reply.buffer, reply.byteOffset, reply.byteLength);
-      assert(reply.length >= 8 && reply.length % 4 === 0, `reply of ${reply.length} bytes`);
-      assertEquals(rdv.getUint32(0, true), h);
-      const status = rdv.getInt32(4, true);
-      assert(STATUSES.has(status), `unknown status ${status}`);
-      if (status !== Status.SUCCESS) assertEquals(reply.length, 8);
-      assert(reply.length <= 8 + 128);
+    fc.asyncProperty(message, async ({ agent, ...m }) => {
+      await callWellFormed(fx, agent, CLOCK, m, 128);
     }),
     { numRuns: 3000 },
   );

@@ -28,10 +28,14 @@
  *   CLOCK_PARENT_GET when the current parent is hidden from the agent → NOT_FOUND.
  * - CLOCK_NAME_GET answers every clock, long name or not. The *_NOTIFY commands exist only
  *   for sessions with a platform→agent channel (PROTOCOL_MESSAGE_ATTRIBUTES: NOT_FOUND).
- * - CLOCK_RATE_CHANGE_REQUESTED goes out for every accepted rate request, before the change;
- *   CLOCK_RATE_CHANGED once the rate really differs from the last one seen; both to every
- *   subscribed session that sees the clock, the requester's included, `agent_id` being the
- *   requester's.
+ * - CLOCK_RATE_CHANGED goes out once the rate really differs from the last one seen, to
+ *   every subscribed session that sees the clock; `agent_id` is the receiver's own id when
+ *   its agent made the change and 0 (the platform) otherwise, so a guest never learns which
+ *   other guest acts on a shared clock.
+ * - CLOCK_RATE_CHANGE_REQUESTED goes out for every accepted rate request, before the change,
+ *   with the requested rate. That rate is the requester's vote, which other agents must not
+ *   see: only the requesting agent's own subscribed sessions hear it (another agent learns
+ *   of the request only through the CLOCK_RATE_CHANGED it may cause).
  *
  * Section numbers are those of DEN0056E (SCMI 3.2).
  * @module
@@ -51,6 +55,7 @@ import { clockDescribeRates, clockRateGet, clockRateSet } from "./rates.ts";
 import {
   type ClockSession,
   type ClockShared,
+  closeClock,
   openClock,
   revokeClock,
   setupClock,
@@ -94,5 +99,6 @@ export const clockProtocol = defineProtocol<ClockSession, ClockShared>({
   },
   setup: setupClock,
   open: openClock,
+  close: closeClock,
   onRevoke: revokeClock,
 });

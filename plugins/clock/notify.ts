@@ -1,25 +1,41 @@
 /**
  * Rate notifications: CLOCK_RATE_NOTIFY and CLOCK_RATE_CHANGE_REQUESTED_NOTIFY (per-session
- * subscriptions by clock), and the fan-out of CLOCK_RATE_CHANGED and
- * CLOCK_RATE_CHANGE_REQUESTED to every subscribed session that can see the clock, each with
- * its own virtual id. Both commands exist only for sessions with a platform→agent channel.
+ * subscriptions by clock), and the fan-out of CLOCK_RATE_CHANGED to every subscribed session
+ * that can see the clock and of CLOCK_RATE_CHANGE_REQUESTED to the requester's own subscribed
+ * sessions, each with its own virtual id. Both commands exist only for sessions with a platform→agent channel.
  * @module
  */
 import type { CommandDef } from "../../core/protocol.ts";
+import { causerFor, hearsRequest } from "../../core/notify_rules.ts";
 import { Status } from "../../core/status.ts";
+import type { Writer } from "../../core/writer.ts";
 import { ClockEvent, ClockVersion } from "./msg.ts";
-import type { ClockCtx, ClockSession, ClockShared } from "./state.ts";
+import { type ClockCtx, type ClockSession, type ClockShared, subscribe } from "./state.ts";
 
 type Cmd = CommandDef<ClockSession, ClockShared>;
 
 /** Payload bytes of both clock notifications. */
 const EVENT_SIZE = 16;
 
+// The notification being sent, read by the builder (no closure per notification).
+let sendAgent = 0;
+let sendClock = 0;
+let sendRate = 0;
+
+/** p2a of both events: u32 agent_id, u32 clock_id, u32 rate_low, u32 rate_high. */
+function buildEvent(w: Writer): void {
+  w.u32(sendAgent);
+  w.u32(sendClock);
+  w.u64(sendRate);
+}
+
 /**
- * Sends `event` about physical clock `phys` to every session among `contexts` (the
- * protocol's open contexts) subscribed to it that can see it. p2a: u32 agent_id (who changed
- * or asked; 0 for the platform), u32 clock_id (the receiver's virtual id), u32 rate_low,
- * u32 rate_high.
+ * Sends `event` about physical clock `phys` to the sessions among `contexts` (the
+ * protocol's open contexts) subscribed to it that can see it, each by its own virtual id.
+ * p2a: u32 agent_id, u32 clock_id, u32 rate_low, u32 rate_high. CLOCK_RATE_CHANGED goes to
+ * every such session, `agent_id` being `agentId` for the changer's own sessions and 0 (the
+ * platform) for the others; CLOCK_RATE_CHANGE_REQUESTED carries the rate `agentId` asked for
+ * (its vote), so only that agent's own sessions hear it (`core/notify_rules.ts`).
  */
 export function broadcast(
   contexts: Iterable<ClockCtx>,
@@ -28,18 +44,17 @@ export function broadcast(
   agentId: number,
   rate: number,
 ): void {
+  const request = event === ClockEvent.CLOCK_RATE_CHANGE_REQUESTED;
   for (const c of contexts) {
-    const subs = event === ClockEvent.CLOCK_RATE_CHANGED
-      ? c.state.rateChanged
-      : c.state.rateRequested;
+    if (request && !hearsRequest(c, agentId)) continue;
+    const subs = request ? c.state.rateRequested : c.state.rateChanged;
     if (!subs.has(phys)) continue;
     const vid = c.ids("clock").toVirtual(phys);
     if (vid < 0) continue;
-    c.notify(event, EVENT_SIZE, (w) => {
-      w.u32(agentId);
-      w.u32(vid);
-      w.u64(rate);
-    });
+    sendAgent = causerFor(c, agentId);
+    sendClock = vid;
+    sendRate = rate;
+    c.notify(event, EVENT_SIZE, buildEvent);
   }
 }
 
@@ -48,9 +63,7 @@ function subscription(pick: (s: ClockSession) => Set<number>): Cmd["run"] {
     m.r.u32();
     const enable = m.r.u32();
     if ((enable & ~1) !== 0) return Status.INVALID_PARAMETERS;
-    const subs = pick(ctx.state);
-    if (enable !== 0) subs.add(m.res);
-    else subs.delete(m.res);
+    subscribe(ctx, pick(ctx.state), m.res, enable !== 0);
   };
 }
 

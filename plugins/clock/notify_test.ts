@@ -1,6 +1,8 @@
 /**
  * Rate notifications across agents: every subscribed session that can see the clock hears
- * about a change, whoever made it, by its own virtual id; nobody else hears anything.
+ * about a change, whoever made it, by its own virtual id, with agent_id 0 unless its own
+ * agent made it; a rate request (a vote) reaches only the requester's own sessions; nobody
+ * else hears anything.
  */
 import { assertEquals } from "../../core/_assert_test.ts";
 import { MsgType } from "../../core/header.ts";
@@ -9,6 +11,7 @@ import type { AgentSpec } from "../../tests/harness.ts";
 import { clockFixture } from "../../tests/vectors/clock/fixture.ts";
 import { setDeviceAccess } from "../../core/permissions.ts";
 import { ClockEvent, ClockMsg, RateFlag } from "./msg.ts";
+import type { ClockCtx } from "./state.ts";
 import { cmd, drain, type P2a, settle, u64 } from "./_call_test.ts";
 
 const MHZ = 1_000_000;
@@ -34,11 +37,11 @@ async function setup() {
   return { fx, ok };
 }
 
-Deno.test("a rate change by vm1 reaches subscribed vm2 with vm2's id for the clock", async () => {
+Deno.test("a rate change by vm1 reaches subscribed vm2 by vm2's id, from agent 0", async () => {
   const { fx, ok } = await setup();
   await ok("vm2", ClockMsg.CLOCK_RATE_NOTIFY, [0, 1]);
   await ok("vm1", ClockMsg.CLOCK_RATE_SET, [0, 1, ...u64(48 * MHZ)]);
-  assertEquals(drain(fx, "vm2"), [changed(1, 0, 48 * MHZ)]);
+  assertEquals(drain(fx, "vm2"), [changed(0, 0, 48 * MHZ)], "vm2 must not learn vm1 acted");
   assertEquals(drain(fx, "vm1"), [], "vm1 did not subscribe");
   assertEquals(drain(fx, "quiet"), [], "quiet sees the clock but did not subscribe");
   assertEquals(drain(fx, "blind"), [], "blind cannot see the clock");
@@ -52,27 +55,32 @@ Deno.test("an agent that cannot see a clock cannot subscribe to it (NOT_FOUND)",
   );
 });
 
-Deno.test("every subscriber hears the change, the changer too, each by its own id", async () => {
+Deno.test("every subscriber hears the change by its own id; only the changer reads its id", async () => {
   const { fx, ok } = await setup();
   await ok("vm1", ClockMsg.CLOCK_RATE_NOTIFY, [1, 1]);
   await ok("vm2", ClockMsg.CLOCK_RATE_NOTIFY, [0, 1]);
   await ok("quiet", ClockMsg.CLOCK_RATE_NOTIFY, [0, 1]);
   await ok("quiet", ClockMsg.CLOCK_RATE_SET, [RateFlag.ROUND_UP, 0, ...u64(25 * MHZ)]);
-  assertEquals(drain(fx, "vm1"), [changed(4, 1, 48 * MHZ)]);
-  assertEquals(drain(fx, "vm2"), [changed(4, 0, 48 * MHZ)]);
+  assertEquals(drain(fx, "vm1"), [changed(0, 1, 48 * MHZ)]);
+  assertEquals(drain(fx, "vm2"), [changed(0, 0, 48 * MHZ)]);
   assertEquals(drain(fx, "quiet"), [changed(4, 0, 48 * MHZ)]);
 });
 
-Deno.test("a request reaches CHANGE_REQUESTED subscribers with the requested rate", async () => {
+Deno.test("a request reaches only the requester's CHANGE_REQUESTED subscription", async () => {
   const { fx, ok } = await setup();
+  await ok("vm1", ClockMsg.CLOCK_RATE_CHANGE_REQUESTED_NOTIFY, [1, 1]);
   await ok("vm2", ClockMsg.CLOCK_RATE_CHANGE_REQUESTED_NOTIFY, [0, 1]);
   await ok("vm2", ClockMsg.CLOCK_RATE_NOTIFY, [0, 1]);
   await ok("vm1", ClockMsg.CLOCK_RATE_SET, [0, 1, ...u64(30 * MHZ)]);
   // 30 MHz rounds down to 24 MHz, the rate uart0 already runs at: requested, not changed.
-  assertEquals(drain(fx, "vm2"), [requested(1, 0, 30 * MHZ)]);
+  assertEquals(drain(fx, "vm1"), [requested(1, 1, 30 * MHZ)], "vm1 hears its own request");
+  assertEquals(drain(fx, "vm2"), [], "vm2 never sees vm1's vote");
   await ok("vm1", ClockMsg.CLOCK_RATE_SET, [RateFlag.ROUND_UP, 1, ...u64(30 * MHZ)]);
-  assertEquals(drain(fx, "vm2"), [requested(1, 0, 30 * MHZ), changed(1, 0, 48 * MHZ)]);
-  assertEquals(drain(fx, "vm1"), []);
+  assertEquals(drain(fx, "vm2"), [changed(0, 0, 48 * MHZ)], "only the change, from agent 0");
+  assertEquals(drain(fx, "vm1"), [requested(1, 1, 30 * MHZ)]);
+  await ok("vm2", ClockMsg.CLOCK_RATE_SET, [0, 0, ...u64(12 * MHZ)]);
+  assertEquals(drain(fx, "vm2"), [requested(2, 0, 12 * MHZ), changed(2, 0, 12 * MHZ)]);
+  assertEquals(drain(fx, "vm1"), [], "vm1 subscribed to requests only: vm2's is not its to see");
 });
 
 Deno.test("a refused request notifies nobody", async () => {
@@ -87,7 +95,7 @@ Deno.test("an asynchronous change notifies subscribers when it completes", async
   const { fx, ok } = await setup();
   await ok("vm2", ClockMsg.CLOCK_RATE_NOTIFY, [0, 1]);
   await ok("vm1", ClockMsg.CLOCK_RATE_SET, [RateFlag.ASYNC, 1, ...u64(12 * MHZ)]);
-  assertEquals(await settle(fx, "vm2", 1), [changed(1, 0, 12 * MHZ)]);
+  assertEquals(await settle(fx, "vm2", 1), [changed(0, 0, 12 * MHZ)]);
   assertEquals((await settle(fx, "vm1", 1)).map((m) => m.type), [MsgType.DELAYED_RESPONSE]);
 });
 
@@ -122,4 +130,24 @@ Deno.test("a clock withdrawn from a subscriber is no longer notified to it", asy
   await ok("vm1", ClockMsg.CLOCK_RATE_SET, [0, 1, ...u64(48 * MHZ)]);
   assertEquals(drain(fx, "vm2"), []);
   assertEquals(drain(fx, "quiet"), []);
+});
+
+Deno.test("subscription count: repeats count once, a closed session gives its own back", async () => {
+  const { fx, ok } = await setup();
+  const shared = () => (fx.session("vm1").ctxs[0x14] as ClockCtx).shared;
+  await ok("vm2", ClockMsg.CLOCK_RATE_NOTIFY, [0, 1]);
+  await ok("vm2", ClockMsg.CLOCK_RATE_NOTIFY, [0, 1]);
+  await ok("vm2", ClockMsg.CLOCK_RATE_CHANGE_REQUESTED_NOTIFY, [0, 1]);
+  await ok("quiet", ClockMsg.CLOCK_RATE_NOTIFY, [0, 1]);
+  assertEquals(shared().subscriptions, 3, "a repeated subscribe counts once");
+  await ok("vm2", ClockMsg.CLOCK_RATE_NOTIFY, [0, 0]);
+  assertEquals(shared().subscriptions, 2);
+  fx.reconnect("vm2");
+  assertEquals(shared().subscriptions, 1, "vm2's session closed: its subscription went");
+  await ok("vm1", ClockMsg.CLOCK_RATE_SET, [0, 1, ...u64(48 * MHZ)]);
+  assertEquals(drain(fx, "quiet"), [changed(0, 0, 48 * MHZ)], "quiet still hears");
+  fx.reconnect("quiet");
+  assertEquals(shared().subscriptions, 0);
+  await ok("vm1", ClockMsg.CLOCK_RATE_SET, [0, 1, ...u64(24 * MHZ)]);
+  assertEquals(drain(fx, "quiet"), [], "nobody subscribed: nothing sent");
 });

@@ -5,6 +5,7 @@
  * it (NOT_SUPPORTED).
  * @module
  */
+import { page } from "../../core/page.ts";
 import { type CommandDef, Right } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
 import { ClockVersion, ParentsFlag } from "./msg.ts";
@@ -34,11 +35,11 @@ export const clockPossibleParentsGet: Cmd = {
     m.r.u32();
     const skip = m.r.u32();
     if (!hasParents(ctx, phys)) return Status.NOT_SUPPORTED;
-    const left = visibleParents(ctx, phys) - skip;
+    const total = visibleParents(ctx, phys);
+    const left = total - skip;
     if (left <= 0) return Status.OUT_OF_RANGE;
     const w = m.w;
-    const fit = Math.floor((w.room - FLAGS_SIZE) / ID_SIZE);
-    const n = Math.max(1, Math.min(fit, left, ParentsFlag.RETURNED_MAX));
+    const n = page(total, skip, ID_SIZE, w, FLAGS_SIZE, ParentsFlag.RETURNED_MAX);
     w.u32(n | ((left - n) << ParentsFlag.REMAINING_SHIFT));
     const ids = ctx.ids("clock");
     let seen = 0;

@@ -10,12 +10,16 @@
  * exclusive clock another agent owns answers DENIED.
  * @module
  */
-import type { ClockDesc } from "../../core/board.ts";
+import type { ClockDesc, ClockRates } from "../../core/board.ts";
+import type { Bounds } from "../../core/grants.ts";
 import { headerToken } from "../../core/header.ts";
 import type { RateRound } from "../../core/hw/clock.ts";
 import type { Msg } from "../../core/msg.ts";
+import { page } from "../../core/page.ts";
 import { type CommandDef, Right } from "../../core/protocol.ts";
+import type { ValueVotes } from "../../core/policy/values.ts";
 import { ScmiError, Status } from "../../core/status.ts";
+import type { Writer } from "../../core/writer.ts";
 import { ClockEvent, ClockMsg, MAX_ASYNC, RATE_FLAGS, RateFlag, RatesFlag } from "./msg.ts";
 import { broadcast } from "./notify.ts";
 import { type ClockCtx, type ClockSession, type ClockShared, descOf } from "./state.ts";
@@ -33,6 +37,13 @@ const RATE_SIZE = 8;
  * many as the agent's message size holds (at least one); `rate_index` past the last rate →
  * OUT_OF_RANGE. A range clock answers its {min, max, step} triplet with nothing remaining,
  * whatever the index.
+ *
+ * An agent with bounds on the clock (`IdMap.bounds`) sees only the rates it may set: a list
+ * clock lists those of its rates within min–max (and among the allowed values, if any),
+ * indexed and paged the same way; a range clock answers its triplet clipped to min–max, both
+ * ends moved inward onto the clock's step grid; a range clock with allowed values lists the
+ * values on its grid within min–max instead. Bounds that leave no rate → OUT_OF_RANGE (the
+ * manifest loader refuses such bounds).
  */
 export const clockDescribeRates: Cmd = {
   name: "CLOCK_DESCRIBE_RATES",
@@ -43,6 +54,8 @@ export const clockDescribeRates: Cmd = {
     m.r.u32();
     const index = m.r.u32();
     const rates = descOf(ctx, m.res).rates;
+    const b = ctx.ids("clock").bounds[m.vid];
+    if (b !== undefined) return describeBounded(m.w, rates, b, index);
     const w = m.w;
     if (rates.kind === "range") {
       w.u32(3 | RatesFlag.RANGE);
@@ -60,6 +73,68 @@ export const clockDescribeRates: Cmd = {
     for (let i = index; i < index + n; i++) w.u64(list[i]);
   },
 };
+
+/** Whether bounds `b` let the agent set `rate`. */
+function admits(b: Bounds, rate: number): boolean {
+  if ((b.min !== undefined && rate < b.min) || (b.max !== undefined && rate > b.max)) {
+    return false;
+  }
+  return b.values === undefined || b.values.includes(rate);
+}
+
+/** Whether `rate` lies on range clock `r`'s grid. */
+function onGrid(r: RangeRates, rate: number): boolean {
+  return rate >= r.min && rate <= r.max && (!(r.step > 0) || (rate - r.min) % r.step === 0);
+}
+
+type RangeRates = Extract<ClockRates, { kind: "range" }>;
+
+/**
+ * CLOCK_DESCRIBE_RATES for an agent with bounds `b` on the clock (see
+ * {@linkcode clockDescribeRates}). Allocates nothing: the admitted rates are counted, then
+ * written, straight from the board's list (or the allowed values).
+ */
+function describeBounded(
+  w: Writer,
+  rates: ClockRates,
+  b: Bounds,
+  index: number,
+): Status | undefined {
+  if (rates.kind === "range" && b.values === undefined) {
+    const lo = Math.max(rates.min, b.min ?? rates.min);
+    const hi = Math.min(rates.max, b.max ?? rates.max);
+    const step = rates.step;
+    const min = step > 0 ? rates.min + Math.ceil((lo - rates.min) / step) * step : lo;
+    const max = step > 0 ? rates.min + Math.floor((hi - rates.min) / step) * step : hi;
+    if (min > max) return Status.OUT_OF_RANGE;
+    w.u32(3 | RatesFlag.RANGE);
+    w.u64(min);
+    w.u64(max);
+    w.u64(step);
+    return;
+  }
+  // A list: the board's rates, or the allowed values on a range clock's grid.
+  const list = rates.kind === "list" ? rates.rates : b.values!;
+  let total = 0;
+  for (let i = 0; i < list.length; i++) if (keeps(rates, b, list[i])) total++;
+  const n = page(total, index, RATE_SIZE, w, FLAGS_SIZE, RatesFlag.RETURNED_MAX);
+  if (n === 0) return Status.OUT_OF_RANGE;
+  w.u32(n | ((total - index - n) << RatesFlag.REMAINING_SHIFT));
+  let seen = 0;
+  let written = 0;
+  for (let i = 0; i < list.length && written < n; i++) {
+    const rate = list[i];
+    if (!keeps(rates, b, rate)) continue;
+    if (seen++ < index) continue;
+    w.u64(rate);
+    written++;
+  }
+}
+
+/** Whether a bounded agent is shown `rate` of the clock. */
+function keeps(rates: ClockRates, b: Bounds, rate: number): boolean {
+  return admits(b, rate) && (rates.kind === "list" || onGrid(rates, rate));
+}
 
 /** Records the rate the driver reports. */
 function seen(ctx: ClockCtx, phys: number, rate: number): void {
@@ -143,7 +218,7 @@ export function applyRate(
   rate: number,
   round: RateRound,
 ): number | Promise<number> {
-  broadcast(ctx.rt.contexts, ClockEvent.CLOCK_RATE_CHANGE_REQUESTED, phys, ctx.agent.id, rate);
+  tell(ctx, ClockEvent.CLOCK_RATE_CHANGE_REQUESTED, phys, ctx.agent.id, rate);
   const out = ctx.hw.clock[phys]!.setRate(phys, rate, round);
   if (out instanceof Promise) return out.then((r) => changed(ctx, phys, r));
   return changed(ctx, phys, out);
@@ -152,9 +227,14 @@ export function applyRate(
 function changed(ctx: ClockCtx, phys: number, rate: number): number {
   if (ctx.shared.rates[phys] !== rate) {
     seen(ctx, phys, rate);
-    broadcast(ctx.rt.contexts, ClockEvent.CLOCK_RATE_CHANGED, phys, ctx.agent.id, rate);
+    tell(ctx, ClockEvent.CLOCK_RATE_CHANGED, phys, ctx.agent.id, rate);
   }
   return rate;
+}
+
+/** {@linkcode broadcast} to the clock sessions, skipped while no session subscribes at all. */
+function tell(ctx: ClockCtx, event: ClockEvent, phys: number, agent: number, rate: number): void {
+  if (ctx.shared.subscriptions !== 0) broadcast(ctx.rt.contexts, event, phys, agent, rate);
 }
 
 function noop(): void {}
@@ -177,27 +257,40 @@ function requestRate(
   const want = snapRate(descOf(ctx, phys), rate, round);
   const before = votes.own(agent, phys);
   if (votes.request(agent, phys, want).effective !== want) {
-    broadcast(ctx.rt.contexts, ClockEvent.CLOCK_RATE_CHANGE_REQUESTED, phys, agent, rate);
+    tell(ctx, ClockEvent.CLOCK_RATE_CHANGE_REQUESTED, phys, agent, rate);
     return ctx.shared.rates[phys];
   }
-  const undo = (e: unknown): never => {
-    if (votes.own(agent, phys) === want) {
-      if (before === undefined) votes.release(agent, phys);
-      else votes.request(agent, phys, before);
-    }
-    throw e;
-  };
   let out: number | Promise<number>;
   try {
     out = applyRate(ctx, phys, rate, round);
   } catch (e) {
-    return undo(e);
+    withdrawRate(votes, agent, phys, want, before);
+    throw e;
   }
-  return out instanceof Promise ? out.catch(undo) : out;
+  if (!(out instanceof Promise)) return out;
+  return out.catch((e) => {
+    withdrawRate(votes, agent, phys, want, before);
+    throw e;
+  });
+}
+
+/** A failed change: the agent's request goes back to `before`, unless it moved since. */
+function withdrawRate(
+  votes: ValueVotes,
+  agent: number,
+  phys: number,
+  want: number,
+  before: number | undefined,
+): void {
+  if (votes.own(agent, phys) !== want) return;
+  if (before === undefined) votes.release(agent, phys);
+  else votes.request(agent, phys, before);
 }
 
 /** Whether another agent owns clock `phys` under the `exclusive` policy. */
 function ownedByOther(ctx: ClockCtx, phys: number): boolean {
+  // Only an exclusive clock has an owner: skip the vote lookup for the others.
+  if (descOf(ctx, phys).policy !== "exclusive") return false;
   const owner = ctx.shared.rateVotes.owner(phys);
   return owner !== undefined && owner !== ctx.agent.id;
 }

@@ -6,8 +6,9 @@
  * Enables are votes ({@linkcode OnVotes}, store `clock.enable` of the platform's vote book):
  * the hardware gate changes only when the effective state flips; a clock the board keeps
  * (`desc.kept`), one running from power-on (`desc.enabled`), or one found running at start-up
- * without a restored vote explaining it is kept on by the platform, so no guest can switch it off, while an agent that never enabled it reads
- * it as disabled and may enable and disable it freely.
+ * without a restored vote explaining it is kept on by the platform, so no guest can switch it
+ * off, while an agent that never enabled it reads it as disabled and may enable and disable it
+ * freely. A clock the board keeps that the hardware has off at start-up is switched on then.
  *
  * Rates are value votes (store `clock.rate`): each agent's request, snapped to a rate the
  * clock supports, combined by the clock's policy (`desc.policy`, default `last`).
@@ -24,7 +25,8 @@ import type { ValueVotes } from "../../core/policy/values.ts";
 import { Right } from "../../core/protocol.ts";
 import type { Ctx } from "../../core/session.ts";
 import type { OnVotes } from "../../core/votes.ts";
-import { ALL_PERMS, ClockEvent, ParentsFlag, RatesFlag } from "./msg.ts";
+import { encodeName } from "../../core/writer.ts";
+import { ALL_PERMS, ClockEvent, ParentsFlag, RatesFlag, SHORT_NAME } from "./msg.ts";
 import { broadcast } from "./notify.ts";
 
 /** Protocol-wide state, built once from the board and its drivers. */
@@ -41,6 +43,13 @@ export interface ClockShared {
   readonly rateVotes: ValueVotes;
   /** Last rate seen per physical id, to tell a change from a repeat. */
   readonly rates: number[];
+  /** Board names by physical id, encoded for CLOCK_ATTRIBUTES' 16-byte field. */
+  readonly shortNames: readonly (Uint32Array | undefined)[];
+  /**
+   * Rate notification subscriptions over every session (both kinds): while 0, a rate
+   * request looks for no receiver (the per-message path skips the walk over the sessions).
+   */
+  subscriptions: number;
 }
 
 /** Names of the clock protocol's stores in the vote book. */
@@ -75,6 +84,7 @@ export function setupClock(env: PlatformEnv): ClockShared {
   const parents: (readonly number[])[] = [];
   const configTypes: (readonly number[])[] = [];
   const rates: number[] = [];
+  const shortNames: Uint32Array[] = [];
   for (const d of env.board.clock) {
     const where = `Clock "${d.name}" (${d.id})`;
     const r = d.rates;
@@ -101,6 +111,7 @@ export function setupClock(env: PlatformEnv): ClockShared {
     parents[d.id] = ps;
     configTypes[d.id] = d.oemConfig?.map((c) => c.type) ?? NO_IDS;
     rates[d.id] = d.rate;
+    shortNames[d.id] = encodeName(d.name, SHORT_NAME);
   }
   const hw = env.hw.clock ?? [];
   const votes = env.votes.onOff(ClockStore.ENABLE, {
@@ -117,14 +128,44 @@ export function setupClock(env: PlatformEnv): ClockShared {
     policyOf: (phys) => descs[phys]?.policy ?? "last",
     apply: (phys) => settleRate(env, shared, phys),
   });
-  const shared: ClockShared = { descs, parents, configTypes, votes, rateVotes, rates };
+  const shared: ClockShared = {
+    descs,
+    parents,
+    configTypes,
+    votes,
+    rateVotes,
+    rates,
+    shortNames,
+    subscriptions: 0,
+  };
   for (const d of env.board.clock) {
     // Running from power-on, or running without a restored vote to explain it (something
     // before vscmi started it): the platform keeps it on.
     const running = hw[d.id]?.isEnabled(d.id) === true && votes.voters(d.id).size === 0;
     if (d.kept || d.enabled || running) votes.keep(d.id);
+    if (d.kept) startKept(env, d);
   }
   return shared;
+}
+
+/**
+ * A clock the deployment keeps on (`[policy.keep_on]`) runs once the server is up: one the
+ * hardware has off is switched on here, with one info line. A driver that fails (or takes
+ * time and then fails) is logged; serving goes on without the clock.
+ */
+function startKept(env: PlatformEnv, d: ClockDesc): void {
+  const h = env.hw.clock?.[d.id];
+  if (h === undefined || h.isEnabled(d.id)) return;
+  const where = `clock "${d.name}" (${d.id})`;
+  const fail = (e: unknown) =>
+    env.log.error(`Cannot switch on kept ${where}: ${e instanceof Error ? e.message : e}`);
+  env.log.info(`Switching on kept ${where}: it was off at start-up`);
+  try {
+    const out = h.setEnabled(d.id, true);
+    if (out instanceof Promise) out.catch(fail);
+  } catch (e) {
+    fail(e);
+  }
 }
 
 /**
@@ -166,11 +207,27 @@ export function openClock(): ClockSession {
   return { rateChanged: new Set(), rateRequested: new Set(), pending: 0 };
 }
 
+/** The session ends (or its agent's configuration is reset): its subscriptions go. */
+export function closeClock(ctx: ClockCtx): void {
+  const st = ctx.state;
+  ctx.shared.subscriptions -= st.rateChanged.size + st.rateRequested.size;
+  st.rateChanged.clear();
+  st.rateRequested.clear();
+}
+
+/** Adds or drops one of the session's rate subscriptions, keeping the count. */
+export function subscribe(ctx: ClockCtx, subs: Set<number>, phys: number, on: boolean): void {
+  if (subs.has(phys) === on) return;
+  if (on) subs.add(phys);
+  else subs.delete(phys);
+  ctx.shared.subscriptions += on ? 1 : -1;
+}
+
 /** The agent loses clock `phys`: its subscriptions and its votes on it go. */
 export function revokeClock(ctx: ClockCtx, kind: ResourceKind, phys: number): void {
   if (kind !== "clock") return;
-  ctx.state.rateChanged.delete(phys);
-  ctx.state.rateRequested.delete(phys);
+  subscribe(ctx, ctx.state.rateChanged, phys, false);
+  subscribe(ctx, ctx.state.rateRequested, phys, false);
   ctx.env.votes.withdraw(ClockStore.ENABLE, ctx.agent.id, phys);
   ctx.env.votes.withdraw(ClockStore.RATE, ctx.agent.id, phys);
 }
@@ -205,12 +262,14 @@ export function visibleParents(ctx: ClockCtx, phys: number): number {
 
 /** Whether the clock's driver and board description give it extended configuration. */
 export function hasExtendedConfig(ctx: ClockCtx, phys: number): boolean {
+  if (ctx.shared.configTypes[phys].length === 0) return false;
   const hw = ctx.hw.clock[phys];
-  return ctx.shared.configTypes[phys].length > 0 && hw?.getOemConfig !== undefined &&
-    hw.setOemConfig !== undefined;
+  return hw?.getOemConfig !== undefined && hw.setOemConfig !== undefined;
 }
 
 /** Whether the agent may list and switch the clock's parents. */
 export function hasParents(ctx: ClockCtx, phys: number): boolean {
-  return ctx.hw.clock[phys]?.getParent !== undefined && visibleParents(ctx, phys) > 0;
+  // Most clocks have no parent: answer before looking at the driver or the agent's view.
+  return ctx.shared.parents[phys].length !== 0 && ctx.hw.clock[phys]?.getParent !== undefined &&
+    visibleParents(ctx, phys) > 0;
 }

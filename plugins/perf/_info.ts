@@ -4,6 +4,7 @@
  * @module
  */
 import type { Msg } from "../../core/msg.ts";
+import { page } from "../../core/page.ts";
 import { type Outcome, Right } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
 import { domainName, indexed, type PerfCtx, type PerfDomain } from "./_state.ts";
@@ -111,8 +112,7 @@ export function describeLevels(ctx: PerfCtx, m: Msg): Outcome {
   const total = d.desc.levels.length;
   if (start >= total) return Status.INVALID_PARAMETERS;
   const size = ctx.version >= V4 ? LEVEL_ENTRY_V4 : LEVEL_ENTRY_V1;
-  const fit = Math.max(1, Math.floor((m.w.room - LEVELS_HEAD) / size));
-  const n = Math.min(fit, total - start);
+  const n = page(total, start, size, m.w, LEVELS_HEAD);
   m.w.u16(n);
   m.w.u16(total - start - n);
   for (let i = start; i < start + n; i++) writeLevel(ctx, m, d, i);

@@ -1,10 +1,12 @@
 /**
  * Performance notifications: the PERF_NOTIFY_LIMITS / PERF_NOTIFY_LEVEL subscriptions of
  * each session, and PERF_LIMITS_CHANGED / PERF_LEVEL_CHANGED sent to every subscribed
- * session that can see the domain, in that session's own ids and level representation.
+ * session that can see the domain, in that session's own ids and level representation;
+ * `agent_id` follows `core/notify_rules.ts` (the receiver's own id or 0).
  * @module
  */
 import type { Msg } from "../../core/msg.ts";
+import { causerFor } from "../../core/notify_rules.ts";
 import type { Outcome } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
 import type { Writer } from "../../core/writer.ts";
@@ -49,14 +51,6 @@ function buildLimits(w: Writer): void {
   w.u32(domainId);
   w.u32(first);
   w.u32(second);
-}
-
-/**
- * The agent id a receiver is told caused a change: its own id when it did, otherwise 0
- * (the platform), so one guest never learns which other guest acts on a shared domain.
- */
-function causerFor(receiver: PerfCtx, causer: number): number {
-  return receiver.agent.id === causer ? causer : 0;
 }
 
 /**

@@ -3,12 +3,15 @@
  * and gives them back. How claims and ownership work is in `_state.ts`.
  * @module
  */
-import type { CommandDef } from "../../core/protocol.ts";
+import type { PinTarget } from "../../core/hw/pinctrl.ts";
+import type { Msg } from "../../core/msg.ts";
+import type { CommandDef, Outcome } from "../../core/protocol.ts";
 import { Right } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
 import {
   claim,
   lookup,
+  type PinctrlCtx,
   type PinctrlSession,
   type PinctrlShared,
   targetOf,
@@ -17,6 +20,26 @@ import {
 import { FLAGS_RESERVED } from "./msg.ts";
 
 type Command = CommandDef<PinctrlSession, PinctrlShared>;
+
+/**
+ * Decodes the a2p both commands share (u32 identifier, u32 flags: 1:0 selector, pin or
+ * group; 31:2 reserved) and runs `act` on the physical pin or group. INVALID_PARAMETERS for
+ * reserved bits or a function or reserved selector; NOT_FOUND or DENIED from the lookup.
+ */
+function onTarget(
+  ctx: PinctrlCtx,
+  m: Msg,
+  needs: number,
+  act: (ctx: PinctrlCtx, target: PinTarget, phys: number) => Outcome,
+): Outcome {
+  const id = m.r.u32();
+  const flags = m.r.u32();
+  const target = targetOf(flags & 0x3);
+  if ((flags & FLAGS_RESERVED) !== 0 || target === undefined) return Status.INVALID_PARAMETERS;
+  const phys = lookup(ctx, target, id, needs);
+  if (phys < 0) return phys as Status;
+  return act(ctx, target, phys);
+}
 
 /**
  * §4.11.2.8 PINCTRL_REQUEST. a2p: u32 identifier, u32 flags (1:0 selector: pin or group;
@@ -29,15 +52,7 @@ export const pinctrlRequest: Command = {
   name: "PINCTRL_REQUEST",
   params: 8,
   a2p: "identifier flags",
-  run(ctx, m) {
-    const id = m.r.u32();
-    const flags = m.r.u32();
-    const target = targetOf(flags & 0x3);
-    if ((flags & FLAGS_RESERVED) !== 0 || target === undefined) return Status.INVALID_PARAMETERS;
-    const phys = lookup(ctx, target, id, Right.WRITE);
-    if (phys < 0) return phys as Status;
-    return claim(ctx, target, phys);
-  },
+  run: (ctx, m) => onTarget(ctx, m, Right.WRITE, claim),
 };
 
 /**
@@ -52,13 +67,5 @@ export const pinctrlRelease: Command = {
   name: "PINCTRL_RELEASE",
   params: 8,
   a2p: "identifier flags",
-  run(ctx, m) {
-    const id = m.r.u32();
-    const flags = m.r.u32();
-    const target = targetOf(flags & 0x3);
-    if ((flags & FLAGS_RESERVED) !== 0 || target === undefined) return Status.INVALID_PARAMETERS;
-    const phys = lookup(ctx, target, id, Right.READ);
-    if (phys < 0) return phys as Status;
-    return unclaim(ctx, target, phys);
-  },
+  run: (ctx, m) => onTarget(ctx, m, Right.READ, unclaim),
 };

@@ -5,6 +5,7 @@
  * @module
  */
 import type { ResourceKind } from "../../core/board.ts";
+import { page } from "../../core/page.ts";
 import type { CommandDef } from "../../core/protocol.ts";
 import { Right } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
@@ -112,9 +113,8 @@ export const pinctrlListAssociations: Command = {
     const total = visible(ctx, mk, ids);
     if (index > total) return Status.INVALID_PARAMETERS;
     const w = m.w;
-    // Whole words of ids after the flags word; one id (and its padding) at the least.
-    const fit = Math.max(Math.floor((w.room - 4) / 4) * 2, 1);
-    const n = Math.min(total - index, fit, MAX_RETURNED);
+    // u16 ids in whole words after the flags word; one id (and its padding) at the least.
+    const n = page(total, index, 2, w, 4, MAX_RETURNED);
     w.u32(((Math.min(total - index - n, 0xffff) << 16) | n) >>> 0);
     let seen = 0;
     let written = 0;

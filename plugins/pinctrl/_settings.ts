@@ -4,6 +4,7 @@
  * @module
  */
 import { isPinConfigType, NO_FUNCTION, PinConfig, type PinTarget } from "../../core/hw/pinctrl.ts";
+import { page } from "../../core/page.ts";
 import type { CommandDef, Outcome } from "../../core/protocol.ts";
 import { Right } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
@@ -92,8 +93,8 @@ export const pinctrlSettingsGet: Command = {
         const types = hw.configTypes(target, phys);
         const total = types.length;
         if (skip > total) return Status.INVALID_PARAMETERS;
-        const fit = Math.max(Math.floor((w.room - 8) / 8), 1);
-        const n = Math.min(total - skip, fit, MAX_RETURNED);
+        // {type, value} pairs after the selected-function and flags words.
+        const n = page(total, skip, 8, w, 8, MAX_RETURNED);
         w.u32(selected(ctx, target, phys));
         w.u32((((total - skip - n) << 24) | n) >>> 0);
         for (let i = skip; i < skip + n; i++) {

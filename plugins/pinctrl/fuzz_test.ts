@@ -5,14 +5,12 @@
  * a pin another agent owns.
  */
 import fc from "fast-check";
-import { assert, assertEquals } from "../../core/_assert_test.ts";
-import { encodeHeader, MsgType } from "../../core/header.ts";
-import { Status } from "../../core/status.ts";
+import { assertEquals } from "../../core/_assert_test.ts";
+import { callWellFormed } from "../../tests/well_formed.ts";
 import { fixture } from "../../tests/vectors/pinctrl/fixture.ts";
 import type { PinctrlShared } from "./_state.ts";
 import { PINCTRL_PROTOCOL } from "./msg.ts";
 
-const STATUSES = new Set<number>(Object.values(Status));
 const AGENTS = ["hyp", "vm1", "vm2", "small"] as const;
 const SIZES: Record<string, number> = { hyp: 128, vm1: 128, vm2: 128, small: 16 };
 
@@ -53,21 +51,8 @@ Deno.test("any pin control message → a well-formed reply, known status, no bug
     }
   };
   await fc.assert(
-    fc.asyncProperty(message, async ({ agent, id, token, params, cut }) => {
-      const h = encodeHeader(id, MsgType.COMMAND, PINCTRL_PROTOCOL, token);
-      const req = new Uint8Array(4 + params.length * 4);
-      const dv = new DataView(req.buffer);
-      dv.setUint32(0, h, true);
-      params.forEach((p, i) => dv.setUint32(4 + i * 4, p >>> 0, true));
-      const sent = params.length > 0 ? req.subarray(0, req.length - cut) : req;
-      const reply = await fx.call(agent, sent);
-      const rdv = new DataView(reply.buffer, reply.byteOffset, reply.byteLength);
-      assert(reply.length >= 8 && reply.length % 4 === 0, `reply of ${reply.length} bytes`);
-      assertEquals(rdv.getUint32(0, true), h);
-      const status = rdv.getInt32(4, true);
-      assert(STATUSES.has(status), `unknown status ${status}`);
-      if (status !== Status.SUCCESS) assertEquals(reply.length, 8);
-      assert(reply.length <= 8 + SIZES[agent]);
+    fc.asyncProperty(message, async ({ agent, ...m }) => {
+      await callWellFormed(fx, agent, PINCTRL_PROTOCOL, m, SIZES[agent]);
       checkClaims();
     }),
     { numRuns: 4000 },

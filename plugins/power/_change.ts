@@ -6,9 +6,11 @@
  */
 import { DriverError } from "../../core/driver.ts";
 import type { Logger } from "../../core/log.ts";
+import { causerFor, hearsRequest } from "../../core/notify_rules.ts";
 import type { Outcome } from "../../core/protocol.ts";
 import type { Ctx } from "../../core/session.ts";
 import { ScmiError, Status } from "../../core/status.ts";
+import type { Writer } from "../../core/writer.ts";
 import type { PowerArbiter } from "./_arbiter.ts";
 
 const V2 = 0x20000;
@@ -37,9 +39,22 @@ export const POWER_STORE = "power.state";
 /** A handler context of this protocol. */
 export type PCtx = Ctx<PowerSession, PowerShared>;
 
+// The notification being sent, read by its builder (no closure per notification).
+let sendAgent = 0;
+let sendDomain = 0;
+let sendState = 0;
+
+/** p2a of both events: u32 agent_id, u32 domain_id, u32 power_state. */
+function buildEvent(w: Writer): void {
+  w.u32(sendAgent);
+  w.u32(sendDomain);
+  w.u32(sendState);
+}
+
 /**
  * POWER_STATE_CHANGED (12 bytes) to every session among `contexts` (the protocol's open
- * contexts) subscribed to `phys` that can see it; `cause` is the agent id reported.
+ * contexts) subscribed to `phys` that can see it. `cause` is the agent that made the change
+ * (0: the platform); per `core/notify_rules.ts` only its own sessions read it, the others 0.
  */
 export function announceChanged(
   contexts: Iterable<PCtx>,
@@ -51,26 +66,28 @@ export function announceChanged(
     if (!c.state.changed.has(phys)) continue;
     const v = c.ids("power").toVirtual(phys);
     if (v < 0) continue;
-    c.notify(PowerEvent.POWER_STATE_CHANGED, 12, (w) => {
-      w.u32(cause);
-      w.u32(v);
-      w.u32(state);
-    });
+    sendAgent = causerFor(c, cause);
+    sendDomain = v;
+    sendState = state;
+    c.notify(PowerEvent.POWER_STATE_CHANGED, 12, buildEvent);
   }
 }
 
-/** POWER_STATE_CHANGE_REQUESTED (12 bytes) to other agents' subscribed sessions (v2.0+). */
+/**
+ * POWER_STATE_CHANGE_REQUESTED (12 bytes, v2.0+) about the state the calling agent asked
+ * for. That state is the agent's vote, which other agents must not see
+ * (`core/notify_rules.ts`): only the requester's own subscribed sessions hear it.
+ */
 function announceRequested(ctx: PCtx, phys: number, state: number): void {
   const agent = ctx.agent.id;
   for (const c of ctx.rt.contexts) {
-    if (c.agent.id === agent || c.version < V2 || !c.state.requested.has(phys)) continue;
+    if (!hearsRequest(c, agent) || c.version < V2 || !c.state.requested.has(phys)) continue;
     const v = c.ids("power").toVirtual(phys);
     if (v < 0) continue;
-    c.notify(PowerEvent.POWER_STATE_CHANGE_REQUESTED, 12, (w) => {
-      w.u32(agent);
-      w.u32(v);
-      w.u32(state);
-    });
+    sendAgent = agent;
+    sendDomain = v;
+    sendState = state;
+    c.notify(PowerEvent.POWER_STATE_CHANGE_REQUESTED, 12, buildEvent);
   }
 }
 
@@ -93,8 +110,9 @@ function live(ctx: PCtx, st: PowerSession): boolean {
 
 /**
  * One accepted POWER_STATE_SET from the session whose state was `st` when the request came:
- * tell other agents, record the agent's vote, bring the hardware in line. On a driver failure
- * the vote is undone, the hardware brought back, and the failure's status returned. A request
+ * tell the agent's own CHANGE_REQUESTED subscribers, record the agent's vote, bring the
+ * hardware in line. On a driver failure the vote is undone, the hardware brought back, and
+ * the failure's status returned. A request
  * whose session closed or was reset, or whose domain was revoked, while it waited in the
  * queue changes nothing (DENIED).
  */

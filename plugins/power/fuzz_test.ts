@@ -51,7 +51,9 @@ Deno.test("power: any message sequence gets well-formed replies and keeps hardwa
       for (const d of powerBoard().power) {
         assertEquals(arb.state(d.id), arb.desired(d.id), `domain ${d.name}`);
       }
-      fx.platform.close();
+      // Every agent's session ends explicitly (a server stop would keep the votes for a
+      // restart): all votes go, and each domain returns to its power-on state.
+      for (const a of fx.platform.agents) fx.platform.endAgent(a);
       await new Promise((r) => setTimeout(r, 0));
       for (const d of powerBoard().power) {
         const expect = d.on ? PowerState.ON : PowerState.OFF;

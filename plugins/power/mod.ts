@@ -18,6 +18,11 @@
  * the requester always learns that its request is done). Other subscribed sessions hear of
  * real hardware changes only.
  *
+ * Notifications never tell a guest about another guest (`core/notify_rules.ts`):
+ * POWER_STATE_CHANGED carries the receiver's own agent id when its agent caused the change
+ * and 0 (the platform) otherwise; POWER_STATE_CHANGE_REQUESTED carries the requested state,
+ * the requester's vote, so only the requesting agent's own subscribed sessions hear it.
+ *
  * A driver that refuses a switch because a child is still on (`DriverError("in-use")`) is
  * answered DENIED: IN_USE first appears in SCMI 4.0, after the versions spoken here. The
  * arbiter orders switches so that this only happens when the hardware is shared with

@@ -5,6 +5,7 @@
  * platform→agent channel. (POWERCAP_MEASUREMENTS_CHANGED is sent by `_monitor.ts`.)
  * @module
  */
+import { causerFor } from "../../core/notify_rules.ts";
 import type { CommandDef } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
 import type { Writer } from "../../core/writer.ts";
@@ -87,7 +88,7 @@ function buildCapChanged(w: Writer): void {
 /**
  * Tells every session subscribed to `d`'s cap changes its cap and averaging interval now.
  * agent_id is the receiver's own id when it caused the change, otherwise 0 (the platform),
- * so a guest never learns which other guest acts on a shared domain.
+ * so a guest never learns which other guest acts on a shared domain (`core/notify_rules.ts`).
  */
 export function sendCapChanged(ctx: PowercapCtx, d: PowercapDomain, causer: number): void {
   sendCapChangedTo(ctx.rt.contexts, d, causer);
@@ -106,7 +107,7 @@ export function sendCapChangedTo(
     const vid = c.ids("powercap").toVirtual(phys);
     if (vid < 0) continue;
     if (pai < 0) pai = d.hw.getPai(phys);
-    sendAgent = c.agent.id === causer ? causer : 0;
+    sendAgent = causerFor(c, causer);
     sendDomain = vid;
     sendCap = d.hw.getCap(phys);
     sendPai = pai;

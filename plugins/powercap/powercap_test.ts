@@ -9,12 +9,12 @@ import { Right } from "../../core/protocol.ts";
 import { PROTOCOLS } from "../../core/registry.ts";
 import type { Ctx } from "../../core/session.ts";
 import { Status } from "../../core/status.ts";
+import { ManualClock } from "../../core/timer_clock.ts";
 import { createSimPowercap, type SimPowercap } from "../../boards/drivers/sim/powercap.ts";
 import { type AgentSpec, type Fixture, fixture } from "../../tests/harness.ts";
 import {
   aggregateCap,
   createPowercapProtocol,
-  type PowercapClock,
   type PowercapSession,
   type PowercapShared,
 } from "./mod.ts";
@@ -32,38 +32,6 @@ const ASYNC = 2;
 const IGNORE = 1;
 const CAP_CHANGED = 0;
 const MEASUREMENTS_CHANGED = 1;
-
-/** A clock the test moves by hand; timers fire in time order as it passes them. */
-class ManualClock implements PowercapClock {
-  t = 0;
-  readonly #timers = new Set<{ at: number; fn: () => void }>();
-  now(): number {
-    return this.t;
-  }
-  setTimer(fn: () => void, ms: number): unknown {
-    const h = { at: this.t + ms, fn };
-    this.#timers.add(h);
-    return h;
-  }
-  clearTimer(handle: unknown): void {
-    this.#timers.delete(handle as { at: number; fn: () => void });
-  }
-  get pending(): number {
-    return this.#timers.size;
-  }
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      let first: { at: number; fn: () => void } | undefined;
-      for (const h of this.#timers) if (h.at <= end && (!first || h.at < first.at)) first = h;
-      if (!first) break;
-      this.#timers.delete(first);
-      this.t = first.at;
-      first.fn();
-    }
-    this.t = end;
-  }
-}
 
 /**
  * soc (0): caps 1–10 W step 0.1 W, 8 W at power-on, can disable, async (20 ms to apply),

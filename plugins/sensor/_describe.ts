@@ -5,6 +5,8 @@
  * least one whenever some remain.
  * @module
  */
+import type { Msg } from "../../core/msg.ts";
+import { page } from "../../core/page.ts";
 import type { CommandDef } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
 import type { Writer } from "../../core/writer.ts";
@@ -130,6 +132,19 @@ export const descriptionGet: Command = {
   },
 };
 
+/**
+ * The axis_desc_index of an a2p `u32 sensor_id, u32 axis_desc_index` for sensor `model`, or
+ * the status to answer: NOT_SUPPORTED for a sensor without axes, INVALID_PARAMETERS past
+ * its last axis.
+ */
+function axisIndex(model: SensorModel, m: Msg): number {
+  m.r.u32();
+  const start = m.r.u32();
+  if (!model.multi) return Status.NOT_SUPPORTED;
+  if (start >= model.axisModels.length) return Status.INVALID_PARAMETERS;
+  return start;
+}
+
 function axisSize(a: AxisModel): number {
   return a.ext ? DESC_BASE + 20 : DESC_BASE;
 }
@@ -149,11 +164,9 @@ export const axisDescriptionGet: Command = {
   a2p: "sensor_id axis_desc_index",
   run(ctx, m) {
     const model = ctx.shared.models[m.res]!;
-    m.r.u32();
-    const start = m.r.u32();
-    if (!model.multi) return Status.NOT_SUPPORTED;
+    const start = axisIndex(model, m);
+    if (start < 0) return start as Status;
     const axes = model.axisModels;
-    if (start >= axes.length) return Status.INVALID_PARAMETERS;
     const w = m.w;
     const v3 = ctx.version >= SensorVersion.V3;
     w.u32(0);
@@ -206,15 +219,10 @@ export const listUpdateIntervals: Command = {
         return;
       case "list": {
         if (start >= words.length) return Status.INVALID_PARAMETERS;
-        w.u32(0);
-        let n = 0;
-        for (let i = start; i < words.length && n < IntervalsFlags.RETURNED_MASK; i++) {
-          if (n > 0 && w.room < 4) break;
-          w.u32(words[i]);
-          n++;
-        }
+        const n = page(words.length, start, 4, w, 4, IntervalsFlags.RETURNED_MASK);
         const rest = words.length - start - n;
-        w.patchU32(COUNT_AT, (n | (rest << IntervalsFlags.REMAINING_SHIFT)) >>> 0);
+        w.u32((n | (rest << IntervalsFlags.REMAINING_SHIFT)) >>> 0);
+        for (let i = start; i < start + n; i++) w.u32(words[i]);
         return;
       }
     }
@@ -252,20 +260,15 @@ export const axisNameGet: Command = {
   a2p: "sensor_id axis_desc_index",
   run(ctx, m) {
     const model = ctx.shared.models[m.res]!;
-    m.r.u32();
-    const start = m.r.u32();
-    if (!model.multi) return Status.NOT_SUPPORTED;
+    const start = axisIndex(model, m);
+    if (start < 0) return start as Status;
     const axes = model.axisModels;
-    if (start >= axes.length) return Status.INVALID_PARAMETERS;
     const w = m.w;
-    w.u32(0);
-    let n = 0;
-    for (let i = start; i < axes.length; i++) {
-      if (n > 0 && w.room < 4 + LONG_NAME) break;
+    const n = page(axes.length, start, 4 + LONG_NAME, w);
+    w.u32((n | ((axes.length - start - n) << AXIS_REMAINING_SHIFT)) >>> 0);
+    for (let i = start; i < start + n; i++) {
       w.u32(i);
       w.name(axes[i].name, LONG_NAME);
-      n++;
     }
-    w.patchU32(COUNT_AT, (n | ((axes.length - start - n) << AXIS_REMAINING_SHIFT)) >>> 0);
   },
 };

@@ -1,95 +1,11 @@
 /**
  * The time source of the sensor plugin's monitor (trip points, continuous updates): the
- * system clock with timers that never keep the process alive, or a manual clock that tests
- * advance by hand.
+ * shared {@linkcode TimerClock} of `core/timer_clock.ts`.
  * @module
  */
+import type { TimerClock } from "../../core/timer_clock.ts";
+
+export { ManualClock, systemClock } from "../../core/timer_clock.ts";
 
 /** A clock in milliseconds with one-shot timers. */
-export interface SensorClock {
-  /** Milliseconds of a clock that never goes back. */
-  now(): number;
-  /** Calls `fn` once, `ms` from now. Must not keep the process alive. */
-  setTimer(fn: () => void, ms: number): unknown;
-  clearTimer(handle: unknown): void;
-}
-
-/** `performance.now()` and unref'd `setTimeout`. */
-export const systemClock: SensorClock = {
-  now: () => performance.now(),
-  setTimer(fn, ms) {
-    const id = setTimeout(fn, ms);
-    Deno.unrefTimer(id);
-    return id;
-  },
-  clearTimer: (handle) => clearTimeout(handle as number),
-};
-
-interface ManualTimer {
-  at: number;
-  seq: number;
-  fn: () => void;
-}
-
-/**
- * A clock that moves only when told: `advance(ms)` runs every timer that falls due, in time
- * order, with `now()` at each timer's time.
- *
- * @example
- * ```ts
- * import { ManualClock } from "./clock.ts";
- * const clock = new ManualClock(1000);
- * let fired = 0;
- * clock.setTimer(() => fired++, 50);
- * clock.advance(49); // fired === 0
- * clock.advance(1); // fired === 1, clock.now() === 1050
- * ```
- */
-export class ManualClock implements SensorClock {
-  #t: number;
-  #seq = 0;
-  readonly #timers = new Set<ManualTimer>();
-
-  constructor(start = 0) {
-    this.#t = start;
-  }
-
-  now(): number {
-    return this.#t;
-  }
-
-  setTimer(fn: () => void, ms: number): unknown {
-    const t: ManualTimer = { at: this.#t + Math.max(0, ms), seq: this.#seq++, fn };
-    this.#timers.add(t);
-    return t;
-  }
-
-  clearTimer(handle: unknown): void {
-    this.#timers.delete(handle as ManualTimer);
-  }
-
-  /** Timers waiting to fire. */
-  get pending(): number {
-    return this.#timers.size;
-  }
-
-  /** Moves the clock `ms` forward, firing every timer due on the way. */
-  advance(ms: number): void {
-    const end = this.#t + ms;
-    for (;;) {
-      let first: ManualTimer | undefined;
-      for (const t of this.#timers) {
-        if (
-          t.at <= end && (!first || t.at < first.at || (t.at === first.at && t.seq < first.seq))
-        ) {
-          first = t;
-        }
-      }
-      if (!first) break;
-      this.#timers.delete(first);
-      this.#t = Math.max(this.#t, first.at);
-      first.fn();
-    }
-    this.#t = end;
-  }
-}
+export type SensorClock = TimerClock;

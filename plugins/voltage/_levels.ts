@@ -5,6 +5,7 @@
  */
 import { headerToken } from "../../core/header.ts";
 import type { Msg } from "../../core/msg.ts";
+import { page } from "../../core/page.ts";
 import { type CommandDef, Right } from "../../core/protocol.ts";
 import { ScmiError, Status } from "../../core/status.ts";
 import { CapacityError } from "../../core/writer.ts";
@@ -54,8 +55,8 @@ export const describeLevels: Cmd = {
     const total = l.levels.length;
     if (index >= total) return Status.OUT_OF_RANGE;
     const left = total - index;
-    const fit = Math.min(Math.floor((w.room - 4) / 4), left, LevelsFlag.RETURNED_MAX);
-    if (fit < 1) throw new CapacityError(8, w.room);
+    if (w.room < 8) throw new CapacityError(8, w.room);
+    const fit = page(total, index, 4, w, 4, LevelsFlag.RETURNED_MAX);
     w.u32((fit | ((left - fit) << LevelsFlag.REMAINING_SHIFT)) >>> 0);
     for (let i = index; i < index + fit; i++) w.i32(l.levels[i]);
   },

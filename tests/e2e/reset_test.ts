@@ -122,7 +122,7 @@ Deno.test("e2e reset: RESET errors — flags, states, async where unsupported, u
   assertEquals(await e2e.status(vm2, RESET, Msg.RESET, [0, AUTONOMOUS]), Status.PROTOCOL_ERROR);
 });
 
-Deno.test("e2e reset: RESET_ISSUED reaches the other subscribed agent by its own id, not the others", async () => {
+Deno.test("e2e reset: RESET_ISSUED reaches the other subscribed agent by its own id, agent_id 0", async () => {
   await using e2e = await startE2e({ manifest: SHARED });
   const vm1 = await e2e.connect("vm1");
   const vm2 = await e2e.connect("vm2");
@@ -134,19 +134,20 @@ Deno.test("e2e reset: RESET_ISSUED reaches the other subscribed agent by its own
   await e2e.ok(vm1, RESET, Msg.RESET, [0, AUTONOMOUS, 0]);
   const n = await vm2.waitFor(() => true);
   assert(n !== null, "vm2 got RESET_ISSUED");
-  assertEquals(p2a(n), { type: 3, protocol: RESET, id: 0, token: 0, words: [1, 1, 0] });
+  // agent_id 0 (the platform, not vm1's 1), domain 1 (vm2's id for uart0_rst), cold reset.
+  assertEquals(p2a(n), { type: 3, protocol: RESET, id: 0, token: 0, words: [0, 1, 0] });
   assertEquals(n.length, 4 + 12);
   // An explicit assert is a reset too; a de-assert is not.
   await e2e.ok(vm1, RESET, Msg.RESET, [0, ASSERT, 0]);
-  assertEquals(p2a((await vm2.waitFor(() => true))!).words, [1, 1, 0]);
+  assertEquals(p2a((await vm2.waitFor(() => true))!).words, [0, 1, 0]);
   await e2e.ok(vm1, RESET, Msg.RESET, [0, 0, 0]);
   assertEquals(await vm2.collect(30), []);
   assertEquals(await vm1.collect(0), [], "not told of its own resets");
   assertEquals(await host.collect(0), [], "host did not subscribe");
   // host resets: vm1 now hears of it as its domain 0.
   await e2e.ok(host, RESET, Msg.RESET, [0, AUTONOMOUS, 0]);
-  assertEquals(p2a((await vm1.waitFor(() => true))!).words, [3, 0, 0]);
-  assertEquals(p2a((await vm2.waitFor(() => true))!).words, [3, 1, 0]);
+  assertEquals(p2a((await vm1.waitFor(() => true))!).words, [0, 0, 0]);
+  assertEquals(p2a((await vm2.waitFor(() => true))!).words, [0, 1, 0]);
 });
 
 Deno.test("e2e reset: a domain two guests hold asserted stays in reset until both let go or leave", async () => {

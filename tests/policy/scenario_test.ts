@@ -21,6 +21,7 @@ import { MHZ, P, Scenario, u64 } from "./_scenario.ts";
 
 const Clock = {
   ATTRIBUTES: 0x3,
+  DESCRIBE_RATES: 0x4,
   RATE_SET: 0x5,
   RATE_GET: 0x6,
   CONFIG_SET: 0x7,
@@ -137,8 +138,8 @@ scenario(
     assertEquals(s.drain("vm2"), []);
     assertEquals(await rateSet(s, "host", 2, 120 * MHZ), Status.SUCCESS);
     assertEquals(s.drain("vm2"), [], "vm2 does not see pix");
-    // vm1 hears of pix by its own id 1.
-    assertEquals(s.drain("vm1").map((n) => n.words), [[3, 1, 120 * MHZ, 0]]);
+    // vm1 hears of pix by its own id 1, from agent 0: never the host's id 3.
+    assertEquals(s.drain("vm1").map((n) => n.words), [[0, 1, 120 * MHZ, 0]]);
   },
 );
 
@@ -167,8 +168,8 @@ scenario(
     await s.ok("vm1", P.CLOCK, Clock.RATE_NOTIFY, [5, 1]);
     assertEquals(await rateSet(s, "vm1", 5, 200 * MHZ), Status.SUCCESS);
     assertEquals(await s.clockRate(1), 200 * MHZ);
-    // agent_id: the requester's (vm1 = 1); clock_id: the receiver's own id.
-    assertEquals(s.drain("vm2").map((n) => [n.id, n.words]), [[0, [VM1, 0, 200 * MHZ, 0]]]);
+    // agent_id: the changer's (vm1 = 1) for vm1 only, 0 for vm2; clock_id: the receiver's own.
+    assertEquals(s.drain("vm2").map((n) => [n.id, n.words]), [[0, [0, 0, 200 * MHZ, 0]]]);
     assertEquals(s.drain("vm1").map((n) => [n.id, n.words]), [[0, [VM1, 5, 200 * MHZ, 0]]]);
 
     // The delayed response of an asynchronous rate change names the clock by the caller's id.
@@ -288,7 +289,7 @@ scenario(
 // ── Bounds and read-only access ──────────────────────────────────────────────────────────
 
 scenario(
-  "per-agent bounds: outside min–max → OUT_OF_RANGE, outside the allowed set → DENIED",
+  "per-agent bounds: outside min–max → OUT_OF_RANGE, outside the allowed set → DENIED; DESCRIBE_RATES lists only what the agent may set",
   async (s) => {
     // vm1 may set pix up to 150 MHz; the board goes to 300 MHz.
     assertEquals(await rateSet(s, "vm1", 1, 150 * MHZ), Status.SUCCESS);
@@ -313,6 +314,27 @@ scenario(
     // Nothing refused reached the hardware.
     assertEquals(await s.clockRate(2), 150 * MHZ);
     assertEquals(await s.clockRate(1), 100 * MHZ);
+    // CLOCK_DESCRIBE_RATES (p2a num_rates_flags, then u64 rates) shows each agent only what
+    // it may set: pix (range 25–300 MHz, 1 MHz steps, bit 12) up to 150 MHz for vm1, all of
+    // it for the host; bus (50, 100, 200 MHz) as 50 and 100 MHz for vm2, all three for vm1.
+    const RANGE = 0x1000;
+    assertEquals(
+      await s.ok("vm1", P.CLOCK, Clock.DESCRIBE_RATES, [1, 0]),
+      [3 | RANGE, ...u64(25 * MHZ), ...u64(150 * MHZ), ...u64(1 * MHZ)],
+    );
+    assertEquals(
+      await s.ok("host", P.CLOCK, Clock.DESCRIBE_RATES, [2, 0]),
+      [3 | RANGE, ...u64(25 * MHZ), ...u64(300 * MHZ), ...u64(1 * MHZ)],
+    );
+    assertEquals(
+      await s.ok("vm2", P.CLOCK, Clock.DESCRIBE_RATES, [0, 0]),
+      [2, ...u64(50 * MHZ), ...u64(100 * MHZ)],
+    );
+    assertEquals(await s.status("vm2", P.CLOCK, Clock.DESCRIBE_RATES, [0, 2]), Status.OUT_OF_RANGE);
+    assertEquals(
+      await s.ok("vm1", P.CLOCK, Clock.DESCRIBE_RATES, [5, 0]),
+      [3, ...u64(50 * MHZ), ...u64(100 * MHZ), ...u64(200 * MHZ)],
+    );
   },
 );
 
@@ -365,6 +387,30 @@ scenario(
     assertEquals(await rateSet(s, "host", 2, 120 * MHZ), Status.DENIED);
     await s.ok("host", P.BASE, Base.RESET_AGENT, [VM1, 0]);
     assertEquals(await rateSet(s, "host", 2, 120 * MHZ), Status.SUCCESS);
+  },
+);
+
+scenario(
+  "runtime grants: a device granted back keeps the deployment's read-only access, names and bounds",
+  async (s) => {
+    // Device extra holds aux, which the deployment lets vm1 read only (its clock 4): granting
+    // the device does not make it writable.
+    await s.ok("host", P.BASE, Base.SET_DEVICE_PERMISSIONS, [VM1, 1, 1]);
+    assertEquals(await rateSet(s, "vm1", 4, 6 * MHZ), Status.DENIED);
+    assertEquals(await s.ok("vm1", P.CLOCK, Clock.GET_PERMISSIONS, [4]), [0]);
+    // Device io revoked and granted back: bus and gated come back at new ids 6 and 7 (holes
+    // stay at 0 and 5), bus under vm1's own name; vdd (voltage 0, now 1) with its 900 mV max.
+    await s.ok("host", P.BASE, Base.SET_DEVICE_PERMISSIONS, [VM1, 0, 0]);
+    await s.ok("host", P.BASE, Base.SET_DEVICE_PERMISSIONS, [VM1, 0, 1]);
+    assertEquals((await s.ok("vm1", P.CLOCK, 0x1))[0] & 0xffff, 8);
+    assertEquals(await s.status("vm1", P.CLOCK, Clock.ATTRIBUTES, [5]), Status.NOT_FOUND);
+    // CLOCK_NAME_GET p2a: flags, then the name.
+    assertEquals(
+      (await s.call("vm1", P.CLOCK, Clock.NAME_GET, [6])).text.slice(12, 20),
+      "vm1_bus\0",
+    );
+    assertEquals(await s.status("vm1", P.VOLTAGE, 0x7, [1, 0, 1_000_000]), Status.OUT_OF_RANGE);
+    assertEquals(await s.status("vm1", P.VOLTAGE, 0x7, [1, 0, 800_000]), Status.SUCCESS);
   },
 );
 

@@ -4,7 +4,8 @@
  * @module
  */
 import { dirname, isAbsolute, join } from "node:path";
-import { agentSocketPath, ensureRunDir } from "../../core/rundir.ts";
+import { agentSocketPath, checkOwnedDir, ensureRunDir } from "../../core/rundir.ts";
+import { listenPrivate } from "../../core/unix_socket.ts";
 
 /** Default number of messages buffered per direction. */
 export const DEFAULT_MAX_MSG = 32;
@@ -90,53 +91,26 @@ export function parseLoopback(text: string, where = "tcp"): { hostname: string; 
 
 /**
  * Listens on a Unix socket at `path`, for the owner only. The default run directory is
- * created private (0700); another missing parent is created 0700 as well. A stale socket
- * file (nobody listening) is removed; a live one or a file that is not a socket is an error.
+ * created private (0700); another missing parent is created 0700 as well, and any other
+ * parent must belong to the current user and not be writable by group or others (the run
+ * directory's checks, `core/rundir.ts`), or someone else could swap in their own socket
+ * where guests connect. A stale socket file (nobody listening) is removed; a live one or a
+ * file that is not a socket is an error.
+ *
+ * The socket file exists under the process umask until it is chmod-ed 0600 right after
+ * `listen`: Deno changes the umask only with `--allow-sys=umask`, which the server does not
+ * ask for. Under the usual umask 022 nobody else can connect in that moment either
+ * (connecting needs write access to the socket file).
  */
 export async function listenUnix(path: string, runDir: string): Promise<Deno.UnixListener> {
   const dir = dirname(path);
   if (dir === runDir) await ensureRunDir(runDir);
-  else await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  await removeStale(path);
-  const listener = Deno.listen({ transport: "unix", path });
-  try {
-    await Deno.chmod(path, 0o600);
-  } catch (e) {
-    listener.close();
-    throw e;
+  else {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+    await checkOwnedDir(dir, "Socket directory", "another transport path");
   }
-  return listener;
-}
-
-async function removeStale(path: string): Promise<void> {
-  let st: Deno.FileInfo;
-  try {
-    st = await Deno.lstat(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return;
-    throw e;
-  }
-  if (!st.isSocket) {
-    throw new Error(`Cannot listen on "${path}": a file that is not a socket is in the way`);
-  }
-  let live = false;
-  try {
-    const probe = await Deno.connect({ transport: "unix", path });
-    probe.close();
-    live = true;
-  } catch {
-    // Nobody listens: a leftover from a server that did not stop cleanly.
-  }
-  if (live) throw new Error(`Cannot listen on "${path}": another server is listening there`);
-  await Deno.remove(path);
+  return await listenPrivate(path);
 }
 
 /** Removes our socket file if it is still there. */
-export async function removeSocket(path: string): Promise<void> {
-  try {
-    const st = await Deno.lstat(path);
-    if (st.isSocket) await Deno.remove(path);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-}
+export { unlinkSocket as removeSocket } from "../../core/unix_socket.ts";

@@ -88,14 +88,18 @@ function outOfRange(desc: ClockDesc, rate: number): DriverError {
 /** Creates the clocks of sim instance `driver`. */
 export function createSimClock(board: Board, driver: string, opts: SimOptions): SimClockHw {
   const clocks = new Map<number, SimClock>();
+  /** The same clocks indexed by physical id: what every operation reads, cheaper than `get`. */
+  const byId: (SimClock | undefined)[] = [];
   for (const desc of mine(board, "clock", driver)) {
-    clocks.set(desc.id, {
+    const c: SimClock = {
       desc,
       rate: desc.rate,
       on: desc.enabled,
       parent: desc.parent ?? -1,
       config: new Map((desc.oemConfig ?? []).map((c) => [c.type, c.value])),
-    });
+    };
+    clocks.set(desc.id, c);
+    byId[desc.id] = c;
   }
   for (const c of clocks.values()) {
     if (ancestorOf(c.desc.id, c.parent)) {
@@ -104,7 +108,7 @@ export function createSimClock(board: Board, driver: string, opts: SimOptions): 
   }
 
   function clock(id: number): SimClock {
-    const c = clocks.get(id);
+    const c = byId[id];
     if (c === undefined) throw new TypeError(`Clock ${id} is not driven by sim "${driver}"`);
     return c;
   }

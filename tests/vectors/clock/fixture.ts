@@ -1,6 +1,6 @@
 /**
  * The platform the clock protocol vectors (and the clock plugin's unit tests) run against:
- * six clocks of every kind on the `sim` driver and four agents with different grants,
+ * six clocks of every kind on the `sim` driver and five agents with different grants,
  * virtual orders, rights, pinned versions and platform→agent channels.
  *
  * | phys | name                | rates                          | boot       | parent (mux)       |
@@ -22,6 +22,10 @@
  * | vm2 (2)    | 2.0     | 3, 4                                 | all                  | yes |
  * | old (3)    | 1.0     | 2, 0                                 | all                  | yes |
  * | ro (4)     | 3.0     | 3, 0                                 | 3 is read-only       | no  |
+ * | lim (5)    | 3.0     | 2, 4, 1, 3                           | all, with bounds     | yes |
+ *
+ * `lim`'s bounds, by virtual id: 0 `pll_audio` 3–18 MHz; 1 `sdmmc0_card_clock` 1–100.1 MHz;
+ * 2 `pll_sys` only 200 MHz, 1 GHz or 5 GHz and at most 4.5 GHz; 3 `uart0` only 12 or 48 MHz.
  * @module
  */
 import type { ClockDesc } from "../../../core/board.ts";
@@ -109,7 +113,7 @@ export function clocks(): ClockDesc[] {
   ];
 }
 
-/** The four agents of the table above. */
+/** The five agents of the table above. */
 export const AGENTS: AgentSpec[] = [
   { name: "vm1", protocols: { 0x14: undefined }, grants: { clock: [4, 3, 0, 2, 1] } },
   { name: "vm2", protocols: { 0x14: 0x20000 }, grants: { clock: [3, 4] } },
@@ -120,6 +124,19 @@ export const AGENTS: AgentSpec[] = [
     grants: { clock: [3, 0] },
     rights: { clock: [Right.READ, ALL_RIGHTS] },
     p2a: false,
+  },
+  {
+    name: "lim",
+    protocols: { 0x14: undefined },
+    grants: { clock: [2, 4, 1, 3] },
+    bounds: {
+      clock: [
+        { min: 3 * MHZ, max: 18 * MHZ },
+        { min: 1 * MHZ, max: 100_100_000 },
+        { max: 4500 * MHZ, values: [200 * MHZ, 1000 * MHZ, 5000 * MHZ] },
+        { values: [12 * MHZ, 48 * MHZ] },
+      ],
+    },
   },
 ];
 
