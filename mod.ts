@@ -56,3 +56,4 @@ export type { ValueOutcome, ValuePolicy, ValueVotes } from "./core/policy/values
 export type { Grace } from "./core/policy/grace.ts";
 export { RESOURCE_KINDS } from "./core/board.ts";
 export type * from "./core/board.ts";
+export { causerFor, hearsRequest, PLATFORM_AGENT_ID } from "./core/notify_rules.ts";

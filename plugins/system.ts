@@ -23,6 +23,7 @@
  * was accepted.
  * @module
  */
+import { causerFor } from "../core/notify_rules.ts";
 import type { Agent } from "../core/agent.ts";
 import { SYSTEM_STATE_VENDOR, type SystemHw, SystemState } from "../core/hw/system.ts";
 import type { Logger } from "../core/log.ts";
@@ -124,14 +125,17 @@ function supports(ctx: SCtx, state: number): boolean {
   }
 }
 
-/** SYSTEM_POWER_STATE_NOTIFIER to every other agent's subscribed session. */
+/**
+ * SYSTEM_POWER_STATE_NOTIFIER to every other agent's subscribed session. The `agent_id` is
+ * the platform's (0): a guest is not told which agent acted ({@linkcode causerFor}).
+ */
 function announce(ctx: SCtx, state: number, graceful: boolean, timeout: number): void {
   const agent = ctx.agent.id;
   for (const c of ctx.rt.contexts) {
     if (c.agent.id === agent || !c.state.subscribed) continue;
     const size = c.version >= V2 ? 16 : 12;
     c.notify(SystemEvent.SYSTEM_POWER_STATE_NOTIFIER, size, (w) => {
-      w.u32(agent);
+      w.u32(causerFor(c, agent));
       w.u32(graceful ? 1 : 0);
       w.u32(state);
       if (size === 16) w.u32(timeout);

@@ -97,10 +97,11 @@ Deno.test("system: board acts on the whole system and tells every other subscrib
   assertEquals(fx.drain("deaf"), [], "an agent that did not subscribe is not told");
   const fresh = fx.drain("new");
   assertEquals(fresh.map((m) => m.length), [20]);
-  assertEquals(words(fresh[0]), [NOTIFIER, 1, 1, SystemState.SHUTDOWN, sim.gracefulTimeoutMs]);
+  // agent_id 0: the platform, not the host (a guest is not told which agent acted).
+  assertEquals(words(fresh[0]), [NOTIFIER, 0, 1, SystemState.SHUTDOWN, sim.gracefulTimeoutMs]);
   const old = fx.drain("old");
   assertEquals(old.map((m) => m.length), [16]);
-  assertEquals(words(old[0]), [NOTIFIER, 1, 1, SystemState.SHUTDOWN]);
+  assertEquals(words(old[0]), [NOTIFIER, 0, 1, SystemState.SHUTDOWN]);
 });
 
 Deno.test("system: a board driver failure answers its status", async () => {

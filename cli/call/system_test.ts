@@ -79,7 +79,7 @@ Deno.test("system watch prints the host's requests as SYSTEM_POWER_STATE_NOTIFIE
     await new Promise((r) => setTimeout(r, 5));
   }
   assertEquals((await watch).lines, [
-    "SYSTEM_POWER_STATE_NOTIFIER shutdown (graceful, within 10000 ms) by agent 3",
+    "SYSTEM_POWER_STATE_NOTIFIER shutdown (graceful, within 10000 ms) by agent 0",
     "(1 notification; count reached)",
   ]);
 });

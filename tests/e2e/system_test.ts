@@ -63,13 +63,14 @@ Deno.test("e2e system: host's graceful cold reset → NOTIFIER to the subscribed
   await e2e.ok(host, SYSTEM, Msg.STATE_SET, [GRACEFUL, 1]);
   const n = await vm1.waitFor(() => true);
   assert(n !== null, "vm1 got the notifier");
-  // agent_id 3 (host), graceful, cold reset, the board's timeout.
+  // agent_id 0 (the platform: a guest is not told which agent acted), graceful, cold reset,
+  // the board's timeout.
   assertEquals(p2a(n), {
     type: 3,
     protocol: SYSTEM,
     id: 0,
     token: 0,
-    words: [3, 1, 1, SIM_TIMEOUT_MS],
+    words: [0, 1, 1, SIM_TIMEOUT_MS],
   });
   assertEquals(n.length, 4 + 16);
   assertEquals(await vm2.collect(30), [], "vm2 did not subscribe");
@@ -78,7 +79,7 @@ Deno.test("e2e system: host's graceful cold reset → NOTIFIER to the subscribed
 
   // Forceful: timeout 0.
   await e2e.ok(host, SYSTEM, Msg.STATE_SET, [0, 2]);
-  assertEquals(p2a((await vm1.waitFor(() => true))!).words, [3, 0, 2, 0]);
+  assertEquals(p2a((await vm1.waitFor(() => true))!).words, [0, 0, 2, 0]);
   // Unsubscribed: nothing more.
   await e2e.ok(vm1, SYSTEM, Msg.NOTIFY, [0]);
   await e2e.ok(host, SYSTEM, Msg.STATE_SET, [0, 4]);
@@ -128,6 +129,6 @@ protocols = ["system"]
   await e2e.ok(host, SYSTEM, Msg.STATE_SET, [GRACEFUL, 0]);
   const n = await old.waitFor(() => true);
   assert(n !== null);
-  assertEquals(p2a(n).words, [2, 1, 0], "no timeout word before 2.0");
+  assertEquals(p2a(n).words, [0, 1, 0], "no timeout word before 2.0");
   assertEquals(n.length, 4 + 12);
 });
