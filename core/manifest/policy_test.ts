@@ -14,8 +14,14 @@ const ALL = Right.READ | Right.WRITE;
 const MHZ = 1_000_000;
 const SIM = JSON.stringify(simBoardPath());
 
+/** Every manifest this file writes lives under one temp dir, removed when the file's tests end. */
+const ROOT = Deno.makeTempDirSync({ prefix: "vscmi-policy-" });
+addEventListener("unload", () => Deno.removeSync(ROOT, { recursive: true }));
+let written = 0;
+
 async function write(name: string, text: string): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "vscmi-policy-" });
+  const dir = `${ROOT}/${written++}`;
+  await Deno.mkdir(dir);
   const file = `${dir}/${name}`;
   await Deno.writeTextFile(file, text);
   return file;
