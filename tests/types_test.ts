@@ -1,0 +1,79 @@
+/**
+ * The public API rejects wrong shapes at compile time: each `@ts-expect-error` below must
+ * meet a type error, or `deno check` (and so `deno task check` and `deno test`) fails with
+ * "Unused '@ts-expect-error' directive". The runtime checks of `defineProtocol` are tested
+ * here too.
+ */
+import { defineDriver, defineProtocol, defineTransport, Status } from "../mod.ts";
+import { assertThrows } from "../core/_assert_test.ts";
+
+const ATTRS = { name: "PROTOCOL_ATTRIBUTES", params: 0, run: () => {} };
+
+Deno.test("a vendor protocol with wrong shapes does not compile", () => {
+  const bad = () => {
+    defineProtocol({
+      id: 0x80,
+      name: "vendor",
+      versions: [0x10000],
+      commands: {
+        0x1: ATTRS,
+        // @ts-expect-error: a handler returns a Status or nothing, not a string
+        0x3: { name: "X", params: 0, run: () => "ok" },
+        // @ts-expect-error: params is a byte count or { min, max }
+        0x4: { name: "Y", params: "4", run: () => {} },
+        // @ts-expect-error: resource must be a resource kind
+        0x5: { name: "Z", params: 4, resource: "clocks", run: () => {} },
+      },
+    });
+    // @ts-expect-error: versions is required
+    defineProtocol({ id: 0x81, name: "noversions", commands: { 0x1: ATTRS } });
+    defineDriver({
+      name: "d",
+      summary: "s",
+      options: {},
+      // @ts-expect-error: a clock driver's getRate returns a number
+      create: ({ name }) => ({ name, clock: { getRate: () => "fast" } }),
+    });
+    // @ts-expect-error: a transport must start
+    defineTransport({ name: "t", summary: "s", options: {} });
+  };
+  void bad;
+  // A correct one compiles and returns a status where it should.
+  const ok = defineProtocol({
+    id: 0x80,
+    name: "vendor",
+    versions: [0x10000],
+    commands: { 0x1: ATTRS, 0x3: { name: "X", params: 0, run: () => Status.DENIED } },
+  });
+  void ok;
+});
+
+Deno.test("defineProtocol refuses what types cannot catch: ids, versions, core-owned messages", () => {
+  assertThrows(
+    () => defineProtocol({ id: 0x05, name: "low", versions: [0x10000], commands: { 0x1: ATTRS } }),
+    TypeError,
+    "id must be 0x10",
+  );
+  assertThrows(
+    () =>
+      defineProtocol({
+        id: 0x80,
+        name: "down",
+        versions: [0x20000, 0x10000],
+        commands: { 0x1: ATTRS },
+      }),
+    TypeError,
+    "versions must ascend",
+  );
+  assertThrows(
+    () =>
+      defineProtocol({
+        id: 0x80,
+        name: "core",
+        versions: [0x10000],
+        commands: { 0x1: ATTRS, 0x0: { name: "V", params: 0, run: () => {} } },
+      }),
+    TypeError,
+    "answered by the core",
+  );
+});
