@@ -137,6 +137,11 @@ export class IdMap {
   }
 }
 
+/** Position of `kind` in `RESOURCE_KINDS`: its index in {@linkcode Grants.byKind}. */
+export function kindIndex(kind: ResourceKind): number {
+  return RESOURCE_KINDS.indexOf(kind);
+}
+
 /** Per-agent protocol grant: an optional version the deployment pins the agent to. */
 export interface ProtocolGrant {
   /** Highest version this agent is offered, `(major << 16) | minor`. */
@@ -156,11 +161,18 @@ export class Grants {
    */
   readonly deniedProtocols = new Map<number, Set<number>>();
   readonly maps: { readonly [K in ResourceKind]: IdMap };
+  /**
+   * The same maps indexed by the kind's position in `RESOURCE_KINDS` (see
+   * {@linkcode kindIndex}): the dispatcher's per-message lookup, an array read instead of a
+   * property looked up by a string key.
+   */
+  readonly byKind: readonly IdMap[];
 
   constructor() {
     const maps = {} as { [K in ResourceKind]: IdMap };
     for (const k of RESOURCE_KINDS) maps[k] = new IdMap(k);
     this.maps = maps;
+    this.byKind = RESOURCE_KINDS.map((k) => maps[k]);
   }
 
   /** Protocol ids visible to the agent, Base excluded, ascending. */

@@ -13,7 +13,7 @@
  */
 import type { Agent } from "./agent.ts";
 import type { Board, ResourceKind } from "./board.ts";
-import type { Grants } from "./grants.ts";
+import { type Grants, kindIndex } from "./grants.ts";
 import { negotiateProtocolVersion, protocolMessageAttributes, protocolVersion } from "./common.ts";
 import { headerMessageId, headerProtocol, headerType, MsgType } from "./header.ts";
 import type { HwTable } from "./hw_table.ts";
@@ -82,6 +82,8 @@ class Entry {
   readonly since: number;
   readonly available: ((ctx: Ctx) => boolean) | null;
   readonly resource: ResourceKind | null;
+  /** The resource kind's index in `Grants.byKind`, -1 for none. */
+  readonly kind: number;
   readonly at: number;
   readonly needs: number;
   readonly value: ValueParam | readonly ValueParam[] | null;
@@ -94,6 +96,10 @@ class Entry {
     this.since = def.since ?? 0;
     this.available = def.available ?? null;
     this.resource = def.resource ?? null;
+    this.kind = this.resource === null ? -1 : kindIndex(this.resource);
+    if (this.resource !== null && this.kind < 0) {
+      throw new TypeError(`${def.name} names an unknown resource kind "${this.resource}"`);
+    }
     this.at = def.at ?? 0;
     this.needs = def.needs ?? Right.READ;
     this.value = def.value ?? null;
@@ -503,8 +509,8 @@ export class Platform {
     }
     const n = r.length;
     if (n < e.min || n > e.max) return this.#reply(s, m, cmd, Status.PROTOCOL_ERROR);
-    if (e.resource !== null) {
-      const map = s.agent.grants.maps[e.resource];
+    if (e.kind >= 0) {
+      const map = s.agent.grants.byKind[e.kind];
       const v = r.peekU32(e.at);
       const phys = v < map.v2p.length ? map.v2p[v] : -1;
       if (phys < 0) return this.#reply(s, m, cmd, Status.NOT_FOUND);

@@ -76,7 +76,10 @@ export class Reader {
   /** A 64-bit value as a number; exact up to 2^53, which covers every rate and level in use. */
   u64(): number {
     const at = this.#need(8);
-    return this.#view.getUint32(at, true) + this.#view.getUint32(at + 4, true) * 0x1_0000_0000;
+    const lo = this.#view.getUint32(at, true);
+    const hi = this.#view.getUint32(at + 4, true);
+    // Most values fit 32 bits: skip the multiply so they stay small integers, unboxed.
+    return hi === 0 ? lo : lo + hi * 0x1_0000_0000;
   }
   /** A u32 at `off` bytes into the parameters, without moving the cursor. */
   peekU32(off: number): number {

@@ -5,49 +5,86 @@
  * @module
  */
 
+/** Agent ids 0 to 29 also get a bit in `OnVotes`' per-resource word (a small integer). */
+const SMALL_IDS = 30;
+
+function small(agent: number): boolean {
+  return agent >= 0 && agent < SMALL_IDS && agent === (agent | 0);
+}
+
 export class OnVotes {
-  /** Physical id → agent ids voting "on". */
+  /**
+   * Physical id → agent ids voting "on", in the order resources first got a vote (what
+   * `release` and `heldBy` walk). Lookups read `#sets`.
+   */
   readonly #voters = new Map<number, Set<number>>();
-  /** Physical ids the platform keeps on whatever agents vote (host-kept, boot-on). */
-  readonly #kept = new Set<number>();
+  /** The same sets indexed by physical id: what every per-message lookup reads. */
+  readonly #sets: (Set<number> | undefined)[] = [];
+  /**
+   * Physical id → one bit per voting agent whose id is below {@linkcode SMALL_IDS}: the
+   * answer to `has` for the usual agent ids without a Set lookup.
+   */
+  readonly #bits: number[] = [];
+  /** Physical id → kept on by the platform whatever agents vote (host-kept, boot-on). */
+  readonly #kept: (boolean | undefined)[] = [];
 
   /** Marks `phys` as kept on (or no longer kept) by the platform. */
   keep(phys: number, kept = true): void {
-    if (kept) this.#kept.add(phys);
-    else this.#kept.delete(phys);
+    this.#kept[phys] = kept;
   }
 
   isKept(phys: number): boolean {
-    return this.#kept.has(phys);
+    return this.#kept[phys] === true;
   }
 
   /** Whether the resource should be on: some agent votes for it or the platform keeps it. */
   effective(phys: number): boolean {
-    return this.#kept.has(phys) || (this.#voters.get(phys)?.size ?? 0) > 0;
+    // A set is dropped when its last voter goes: one that exists is never empty.
+    return this.#kept[phys] === true || this.#sets[phys] !== undefined;
   }
 
   /** Whether `agent` votes "on" for `phys`. */
   has(agent: number, phys: number): boolean {
-    return this.#voters.get(phys)?.has(agent) ?? false;
+    const set = this.#sets[phys];
+    if (set === undefined) return false;
+    if (small(agent)) return (this.#bits[phys] & (1 << agent)) !== 0;
+    return set.has(agent);
   }
 
   /** Agents voting "on" for `phys`. */
   voters(phys: number): ReadonlySet<number> {
-    return this.#voters.get(phys) ?? new Set();
+    return this.#sets[phys] ?? new Set();
   }
 
   /** Records `agent`'s vote; returns true when the effective state changed. */
   vote(agent: number, phys: number, on: boolean): boolean {
-    const before = this.effective(phys);
-    let set = this.#voters.get(phys);
-    if (on) {
-      if (!set) this.#voters.set(phys, set = new Set());
-      set.add(agent);
-    } else if (set) {
-      set.delete(agent);
-      if (set.size === 0) this.#voters.delete(phys);
+    if (this.#kept[phys] === true) {
+      this.#change(agent, phys, on);
+      return false;
     }
-    return this.effective(phys) !== before;
+    const before = this.#sets[phys] !== undefined;
+    this.#change(agent, phys, on);
+    return (this.#sets[phys] !== undefined) !== before;
+  }
+
+  #change(agent: number, phys: number, on: boolean): void {
+    let set = this.#sets[phys];
+    if (on) {
+      if (set === undefined) {
+        set = new Set();
+        this.#voters.set(phys, set);
+        this.#sets[phys] = set;
+      }
+      set.add(agent);
+      if (small(agent)) this.#bits[phys] = (this.#bits[phys] ?? 0) | (1 << agent);
+    } else if (set !== undefined) {
+      set.delete(agent);
+      if (small(agent)) this.#bits[phys] &= ~(1 << agent);
+      if (set.size === 0) {
+        this.#voters.delete(phys);
+        this.#sets[phys] = undefined;
+      }
+    }
   }
 
   /** Withdraws every vote of `agent`; returns the resources whose effective state changed. */

@@ -38,3 +38,30 @@ Deno.test("release withdraws every vote of one agent and reports what turned off
   assertEquals(v.heldBy(1), []);
   assertEquals(v.heldBy(2), [2]);
 });
+
+Deno.test("agents with ids past the bit-word range vote and read back like small ids", () => {
+  const v = new OnVotes();
+  for (const agent of [0, 29, 30, 31, 1000]) {
+    assertEquals(v.has(agent, 4), false, `agent ${agent} before`);
+    v.vote(agent, 4, true);
+    assertEquals(v.has(agent, 4), true, `agent ${agent} after`);
+  }
+  assertEquals([...v.voters(4)], [0, 29, 30, 31, 1000]);
+  for (const agent of [29, 1000, 0, 30]) v.vote(agent, 4, false);
+  assertEquals(v.has(29, 4) || v.has(1000, 4) || v.has(0, 4) || v.has(30, 4), false);
+  assertEquals(v.has(31, 4), true);
+  assertEquals(v.vote(31, 4, false), true, "the last vote off flips the state");
+  assertEquals(v.has(31, 4), false);
+});
+
+Deno.test("keep(false) ends the platform's hold; heldBy keeps the order of first votes", () => {
+  const v = new OnVotes();
+  v.keep(2);
+  v.vote(1, 9, true);
+  v.vote(1, 2, true);
+  v.vote(1, 5, true);
+  assertEquals(v.heldBy(1), [9, 2, 5]);
+  v.keep(2, false);
+  assertEquals(v.isKept(2), false);
+  assertEquals(v.release(1), [9, 2, 5]);
+});

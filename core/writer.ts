@@ -93,9 +93,19 @@ export class Writer {
 
   /** Starts a reply: header then SUCCESS. Needs 8 bytes of capacity. */
   begin(header: number): void {
-    this.#pos = this.#base;
-    this.u32(header);
-    this.u32(0);
+    const at = this.#base;
+    if (at + 8 > this.#limit) {
+      // Too small: word by word, so the error says what the first missing word needed.
+      this.#pos = at;
+      this.u32(header);
+      this.u32(0);
+      return;
+    }
+    // One bounds check for both words: the first message bytes of every reply.
+    const view = this.#view;
+    view.setUint32(at, header >>> 0, true);
+    view.setInt32(at + 4, 0, true);
+    this.#pos = at + 8;
   }
 
   /** Ends the reply with `status`: the reply becomes header + status, 8 bytes. */

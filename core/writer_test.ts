@@ -31,3 +31,14 @@ Deno.test("words past the reply's capacity → CapacityError, nothing written", 
   assertThrows(() => w.words(encodeName("clk", 64)), CapacityError);
   assertEquals(w.length, 8);
 });
+
+Deno.test("begin writes header then SUCCESS; under 8 bytes of room → CapacityError", () => {
+  assertEquals(
+    written((w) => w.begin(0x12345678)),
+    new Uint8Array([0x78, 0x56, 0x34, 0x12, 0, 0, 0, 0]),
+  );
+  const buf = new Uint8Array(6);
+  const w = new Writer().reset(buf, 0, 6);
+  assertThrows(() => w.begin(0x01020304), CapacityError);
+  assertEquals(w.length, 4, "the header went out, the status did not fit");
+});

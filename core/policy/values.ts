@@ -27,29 +27,26 @@ export interface ValueOutcome {
 interface Entry {
   /** agent id → requested value, in request order (Map keeps insertion order). */
   readonly requests: Map<number, number>;
+  /** The same requests indexed by agent id: what `own` reads, an array read per command. */
+  readonly byAgent: (number | undefined)[];
   effective: number | undefined;
 }
 
 export class ValueVotes {
+  /** Physical id → entry, in the order resources first got a request (what walks read). */
   readonly #entries = new Map<number, Entry>();
-  /**
-   * The entry last looked up and its physical id (NaN: none): one command reads the same
-   * resource several times in a row (owner, own request, effective value), and a field
-   * compare is cheaper than a Map lookup each time. Cleared when the entry goes.
-   */
-  #hitPhys = NaN;
-  #hit: Entry | undefined = undefined;
+  /** The same entries indexed by physical id: what every per-message lookup reads. */
+  readonly #byPhys: (Entry | undefined)[] = [];
 
   /** `policyOf(phys)` gives each resource's policy; it is read on every change. */
   constructor(readonly policyOf: (phys: number) => ValuePolicy) {}
 
   /** Records `agent`'s request for `phys`. */
   request(agent: number, phys: number, value: number): ValueOutcome {
-    let e = this.#entry(phys);
+    let e = this.#byPhys[phys];
     if (!e) {
-      this.#entries.set(phys, e = { requests: new Map(), effective: undefined });
-      this.#hitPhys = phys;
-      this.#hit = e;
+      this.#entries.set(phys, e = { requests: new Map(), byAgent: [], effective: undefined });
+      this.#byPhys[phys] = e;
     }
     const policy = this.policyOf(phys);
     if (policy === "exclusive" && e.requests.size > 0 && !e.requests.has(agent)) {
@@ -58,22 +55,21 @@ export class ValueVotes {
     // Re-inserting moves the agent to the end: "last" reads the newest entry.
     e.requests.delete(agent);
     e.requests.set(agent, value);
+    e.byAgent[agent] = value;
     return this.#settle(e, policy);
   }
 
   /** Withdraws `agent`'s request on `phys`. */
   release(agent: number, phys: number): ValueOutcome {
-    const e = this.#entry(phys);
+    const e = this.#byPhys[phys];
     if (!e || !e.requests.delete(agent)) {
       return { accepted: true, effective: e?.effective, changed: false };
     }
+    e.byAgent[agent] = undefined;
     const out = this.#settle(e, this.policyOf(phys));
     if (e.requests.size === 0) {
       this.#entries.delete(phys);
-      if (this.#hitPhys === phys) {
-        this.#hitPhys = NaN;
-        this.#hit = undefined;
-      }
+      this.#byPhys[phys] = undefined;
     }
     return out;
   }
@@ -89,17 +85,17 @@ export class ValueVotes {
 
   /** The value the policy picks now, or undefined when nobody requests one. */
   effective(phys: number): number | undefined {
-    return this.#entry(phys)?.effective;
+    return this.#byPhys[phys]?.effective;
   }
 
   /** `agent`'s own request, or undefined. */
   own(agent: number, phys: number): number | undefined {
-    return this.#entry(phys)?.requests.get(agent);
+    return this.#byPhys[phys]?.byAgent[agent];
   }
 
   /** The owner of an exclusive resource (the first requester still holding), or undefined. */
   owner(phys: number): number | undefined {
-    const e = this.#entry(phys);
+    const e = this.#byPhys[phys];
     if (!e || this.policyOf(phys) !== "exclusive") return undefined;
     for (const agent of e.requests.keys()) return agent;
     return undefined;
@@ -107,7 +103,7 @@ export class ValueVotes {
 
   /** Every request on `phys`, oldest first. */
   requests(phys: number): ReadonlyMap<number, number> {
-    return this.#entries.get(phys)?.requests ?? new Map();
+    return this.#byPhys[phys]?.requests ?? new Map();
   }
 
   /** Resources `agent` has a request on. */
@@ -115,17 +111,6 @@ export class ValueVotes {
     const out: number[] = [];
     for (const [phys, e] of this.#entries) if (e.requests.has(agent)) out.push(phys);
     return out;
-  }
-
-  /** The entry of `phys`, through the one-entry cache. */
-  #entry(phys: number): Entry | undefined {
-    if (phys === this.#hitPhys) return this.#hit;
-    const e = this.#entries.get(phys);
-    if (e !== undefined) {
-      this.#hitPhys = phys;
-      this.#hit = e;
-    }
-    return e;
   }
 
   #settle(e: Entry, policy: ValuePolicy): ValueOutcome {

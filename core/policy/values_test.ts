@@ -58,3 +58,15 @@ Deno.test("a resource whose last request goes starts afresh on the next request"
   assertEquals([...v.requests(0)], [[2, 50]], "the new entry holds only the new request");
   assertEquals(v.effective(1), 300, "other resources untouched");
 });
+
+Deno.test("own reads each agent's request and nothing once it is released", () => {
+  const v = new ValueVotes(() => "last");
+  v.request(1, 3, 10);
+  v.request(2, 3, 20);
+  v.request(1, 3, 30);
+  assertEquals([v.own(1, 3), v.own(2, 3), v.own(3, 3)], [30, 20, undefined]);
+  v.release(1, 3);
+  assertEquals([v.own(1, 3), v.own(2, 3), v.effective(3)], [undefined, 20, 20]);
+  v.release(2, 3);
+  assertEquals([v.own(2, 3), v.effective(3), v.requests(3).size], [undefined, undefined, 0]);
+});

@@ -115,8 +115,8 @@ export class VoteBook {
   /** Set while replaying: changes are not journaled again. */
   #replaying = false;
   #seq = 0;
-  /** Agent id → sequence number of its last recorded change. */
-  readonly #agentSeq = new Map<number, number>();
+  /** Agent id → sequence number of its last recorded change (an array read per command). */
+  readonly #agentSeq: (number | undefined)[] = [];
 
   constructor(opts: VoteBookOptions) {
     this.#opts = opts;
@@ -141,7 +141,7 @@ export class VoteBook {
 
   /** Sequence number of agent `agent`'s last recorded change (0: none). */
   seqOf(agent: number): number {
-    return this.#agentSeq.get(agent) ?? 0;
+    return this.#agentSeq[agent] ?? 0;
   }
 
   /**
@@ -297,7 +297,7 @@ export class VoteBook {
    */
   record(store: string, agent: number, phys: number, value: number | null, hold = true): void {
     if (this.#replaying) return;
-    if (hold) this.#agentSeq.set(agent, ++this.#seq);
+    if (hold) this.#agentSeq[agent] = ++this.#seq;
     const j = this.#journal;
     if (j === null) return;
     const name = this.#opts.agentName(agent);
@@ -395,8 +395,8 @@ class BookOnVotes extends OnVotes {
 /** A value store of the book: each change of an agent's request is recorded. */
 class BookValueVotes extends ValueVotes {
   readonly #book: VoteBook;
-  /** Physical id → the agent with the newest request (what "last" reads). */
-  readonly #newestOf = new Map<number, number>();
+  /** Physical id → the agent with the newest request (what "last" reads), or undefined. */
+  readonly #newestOf: (number | undefined)[] = [];
   /** The answer to a request that changes nothing, reused (read it before the next call). */
   readonly #unchanged: ValueOutcome = { accepted: true, effective: undefined, changed: false };
   constructor(book: VoteBook, readonly name: string, readonly hooks: ValueHooks) {
@@ -408,7 +408,8 @@ class BookValueVotes extends ValueVotes {
     const before = this.own(agent, phys);
     // Only "last" depends on the order of equal requests: a repeat may move the agent up.
     const repeat = before === value;
-    const same = repeat && (this.policyOf(phys) !== "last" || this.#newest(phys, agent));
+    // The newest check first: an array read, where the policy goes through the plugin's hook.
+    const same = repeat && (this.#newest(phys, agent) || this.policyOf(phys) !== "last");
     if (same) {
       // Nothing moves: skip the store's bookkeeping on the per-message path.
       this.#unchanged.effective = this.effective(phys);
@@ -416,7 +417,7 @@ class BookValueVotes extends ValueVotes {
     }
     const out = super.request(agent, phys, value);
     if (!out.accepted) return out;
-    this.#newestOf.set(phys, agent);
+    this.#newestOf[phys] = agent;
     this.#book.record(this.name, agent, phys, value, !repeat || out.changed);
     return out;
   }
@@ -425,17 +426,16 @@ class BookValueVotes extends ValueVotes {
     const had = this.own(agent, phys) !== undefined;
     const out = super.release(agent, phys);
     if (!had) return out;
-    if (this.#newestOf.get(phys) === agent) {
+    if (this.#newestOf[phys] === agent) {
       let last = -1;
       for (const a of this.requests(phys).keys()) last = a;
-      if (last < 0) this.#newestOf.delete(phys);
-      else this.#newestOf.set(phys, last);
+      this.#newestOf[phys] = last < 0 ? undefined : last;
     }
     this.#book.record(this.name, agent, phys, null);
     return out;
   }
 
   #newest(phys: number, agent: number): boolean {
-    return this.#newestOf.get(phys) === agent;
+    return this.#newestOf[phys] === agent;
   }
 }

@@ -248,13 +248,14 @@ function noop(): void {}
  */
 function requestRate(
   ctx: ClockCtx,
+  d: ClockDesc,
   phys: number,
   rate: number,
   round: RateRound,
 ): number | Promise<number> {
   const votes = ctx.shared.rateVotes;
   const agent = ctx.agent.id;
-  const want = snapRate(descOf(ctx, phys), rate, round);
+  const want = snapRate(d, rate, round);
   const before = votes.own(agent, phys);
   if (votes.request(agent, phys, want).effective !== want) {
     tell(ctx, ClockEvent.CLOCK_RATE_CHANGE_REQUESTED, phys, agent, rate);
@@ -287,10 +288,10 @@ function withdrawRate(
   else votes.request(agent, phys, before);
 }
 
-/** Whether another agent owns clock `phys` under the `exclusive` policy. */
-function ownedByOther(ctx: ClockCtx, phys: number): boolean {
+/** Whether another agent owns clock `phys` (described by `d`) under the `exclusive` policy. */
+function ownedByOther(ctx: ClockCtx, d: ClockDesc, phys: number): boolean {
   // Only an exclusive clock has an owner: skip the vote lookup for the others.
-  if (descOf(ctx, phys).policy !== "exclusive") return false;
+  if (d.policy !== "exclusive") return false;
   const owner = ctx.shared.rateVotes.owner(phys);
   return owner !== undefined && owner !== ctx.agent.id;
 }
@@ -334,13 +335,14 @@ export const clockRateSet: Cmd = {
     m.r.u32();
     const rate = m.r.u64();
     if ((flags & ~RATE_FLAGS) !== 0) return Status.INVALID_PARAMETERS;
-    if (!supported(descOf(ctx, m.res), rate)) return Status.INVALID_PARAMETERS;
-    if (ownedByOther(ctx, m.res)) return Status.DENIED;
+    const d = descOf(ctx, m.res);
+    if (!supported(d, rate)) return Status.INVALID_PARAMETERS;
+    if (ownedByOther(ctx, d, m.res)) return Status.DENIED;
     const round = roundOf(flags);
     if ((flags & RateFlag.ASYNC) !== 0) {
-      return startAsync(ctx, m, rate, round, (flags & RateFlag.IGNORE_DELAYED_RESPONSE) === 0);
+      return startAsync(ctx, m, d, rate, round, (flags & RateFlag.IGNORE_DELAYED_RESPONSE) === 0);
     }
-    const out = requestRate(ctx, m.res, rate, round);
+    const out = requestRate(ctx, d, m.res, rate, round);
     if (out instanceof Promise) return out.then(noop);
   },
 };
@@ -348,6 +350,7 @@ export const clockRateSet: Cmd = {
 function startAsync(
   ctx: ClockCtx,
   m: Msg,
+  d: ClockDesc,
   rate: number,
   round: RateRound,
   respond: boolean,
@@ -356,7 +359,7 @@ function startAsync(
   if (!ctx.canNotify || st.pending >= MAX_ASYNC) return Status.BUSY;
   const token = headerToken(m.header);
   const vid = m.vid;
-  const out = requestRate(ctx, m.res, rate, round);
+  const out = requestRate(ctx, d, m.res, rate, round);
   st.pending++;
   const finish = (status: number, r: number) => {
     st.pending--;

@@ -45,6 +45,13 @@ interface SimClock {
   /** Current parent's physical id, or -1. */
   parent: number;
   readonly config: Map<number, number>;
+  /**
+   * The last `setRate` request, its round mode and what it snapped to: a guest asking again
+   * for the rate it asked for last time (the common case) skips the snapping. NaN: none yet.
+   */
+  askedRate: number;
+  askedRound: RateRound | "";
+  snapped: number;
 }
 
 /** The rate `desc` runs at for a request of `rate` rounded by `round`. */
@@ -97,6 +104,9 @@ export function createSimClock(board: Board, driver: string, opts: SimOptions): 
       on: desc.enabled,
       parent: desc.parent ?? -1,
       config: new Map((desc.oemConfig ?? []).map((c) => [c.type, c.value])),
+      askedRate: NaN,
+      askedRound: "",
+      snapped: NaN,
     };
     clocks.set(desc.id, c);
     byId[desc.id] = c;
@@ -133,7 +143,14 @@ export function createSimClock(board: Board, driver: string, opts: SimOptions): 
     getRate: (id) => clock(id).rate,
     setRate(id, rate, round) {
       const c = clock(id);
-      const target = snapRate(c.desc, rate, round);
+      let target = c.snapped;
+      if (rate !== c.askedRate || round !== c.askedRound) {
+        // Throws for a rate out of range, which is then not remembered.
+        target = snapRate(c.desc, rate, round);
+        c.askedRate = rate;
+        c.askedRound = round;
+        c.snapped = target;
+      }
       const wait = delay(opts, c.desc.latencyUs);
       if (wait === undefined) return c.rate = target;
       return wait.then(() => c.rate = target);

@@ -177,3 +177,14 @@ Deno.test("a clock the instance does not drive → TypeError", () => {
   const hw = createSimClock(board(clock({ id: 0, driver: "other" })), "sim", { timeScale: 0 });
   assertThrows(() => hw.getRate(0), TypeError);
 });
+
+Deno.test("a repeated setRate snaps again after a change of round mode or a refused rate", () => {
+  const hw = createSimClock(board(LIST), "sim", { timeScale: 0 });
+  assertEquals(hw.setRate(0, 25, "down"), 20);
+  assertEquals(hw.setRate(0, 25, "down"), 20);
+  assertEquals(hw.setRate(0, 25, "up"), 40);
+  assert(range(assertThrows(() => hw.setRate(0, 50, "up"))));
+  assertEquals(hw.getRate(0), 40, "a refused rate leaves the clock alone");
+  assertEquals(hw.setRate(0, 25, "nearest"), 20);
+  assertEquals(hw.setRate(0, 25, "up"), 40);
+});

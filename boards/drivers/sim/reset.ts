@@ -9,7 +9,7 @@
 import type { Board, ResetDesc } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
 import { type ResetHw, ResetState } from "../../../core/hw/reset.ts";
-import { delay, mine, record, type SimOptions } from "./_util.ts";
+import { delay, mine, NumberHistory, type SimOptions } from "./_util.ts";
 
 /** Latency value a board uses when the reset time is unknown; the sim then waits no time. */
 const LATENCY_UNKNOWN = 0x7fff_ffff;
@@ -24,9 +24,19 @@ export interface SimResetEvent {
   state: number;
 }
 
+/** `SimResetEvent.action` by its code in the history ring. */
+const ACTIONS = ["assert", "deassert", "pulse"] as const;
+const ASSERT = 0;
+const DEASSERT = 1;
+const PULSE = 2;
+
+function toEvent(id: number, action: number, state: number): SimResetEvent {
+  return { id, action: ACTIONS[action], state };
+}
+
 /** The sim's reset controller: the driver interface plus what tests inspect. */
 export interface SimResetHw extends ResetHw {
-  /** Every action so far, oldest first. */
+  /** Every action so far, oldest first (the newest ones, bounded: see `_util.ts`). */
   readonly history: readonly SimResetEvent[];
   /** How many reset cycles domain `id` has started. */
   pulses(id: number): number;
@@ -47,7 +57,8 @@ export function createSimReset(board: Board, driver: string, opts: SimOptions): 
   for (const desc of mine(board, "reset", driver)) {
     lines[desc.id] = { desc, asserted: false, pulsing: false, pulses: 0 };
   }
-  const history: SimResetEvent[] = [];
+  // Numbers in a ring: a pulse on the per-message path records without allocating.
+  const history = new NumberHistory();
 
   function line(id: number, state: number): Line {
     const l = lines[id];
@@ -72,7 +83,9 @@ export function createSimReset(board: Board, driver: string, opts: SimOptions): 
   }
 
   return {
-    history,
+    get history(): readonly SimResetEvent[] {
+      return history.map(toEvent);
+    },
     pulses: (id) => lines[id]?.pulses ?? 0,
     isAsserted(id) {
       const l = lines[id];
@@ -84,13 +97,13 @@ export function createSimReset(board: Board, driver: string, opts: SimOptions): 
     setAsserted(id, asserted, state) {
       const l = line(id, state);
       l.asserted = asserted;
-      record(history, { id, action: asserted ? "assert" : "deassert", state });
+      history.push(id, asserted ? ASSERT : DEASSERT, state);
     },
     pulse(id, state) {
       const l = line(id, state);
       l.pulses++;
       l.asserted = true;
-      record(history, { id, action: "pulse", state });
+      history.push(id, PULSE, state);
       const us = l.desc.latencyUs >= LATENCY_UNKNOWN ? 0 : l.desc.latencyUs;
       const wait = delay(opts, us);
       if (wait === undefined) {
