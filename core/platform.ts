@@ -17,6 +17,7 @@ import { type Grants, kindIndex } from "./grants.ts";
 import { negotiateProtocolVersion, protocolMessageAttributes, protocolVersion } from "./common.ts";
 import { headerMessageId, headerProtocol, headerType, MsgType } from "./header.ts";
 import type { HwTable } from "./hw_table.ts";
+import { faultStatus } from "./fault.ts";
 import { Logger } from "./log.ts";
 import type { Msg } from "./msg.ts";
 import type { MalformedListener, PlatformEnv, VendorInfo } from "./platform_env.ts";
@@ -29,7 +30,7 @@ import {
 } from "./protocol.ts";
 import { Ctx, type ProtocolRuntime, Session, type SessionOptions } from "./session.ts";
 import { CapacityError } from "./writer.ts";
-import { ScmiError, Status } from "./status.ts";
+import { Status } from "./status.ts";
 import { Audit, AuditWhy } from "./policy/audit.ts";
 import { checkBounds } from "./policy/bounds.ts";
 import { type GraceClock, type GraceReason, GraceTimers } from "./policy/grace.ts";
@@ -636,15 +637,12 @@ export class Platform {
       );
       return Status.COMMS_ERROR;
     }
-    if (e instanceof ScmiError) return e.status;
-    this.log.once(
-      "error",
+    return faultStatus(
+      this.log,
       `bug:${ctx.rt.def.id}:${cmd.name}`,
-      `${ctx.rt.def.name} ${cmd.name} for agent "${s.agent.name}" failed: ${
-        e instanceof Error ? e.stack ?? e.message : String(e)
-      }`,
+      `${ctx.rt.def.name} ${cmd.name} for agent "${s.agent.name}"`,
+      e,
     );
-    return Status.GENERIC_ERROR;
   }
 
   /**

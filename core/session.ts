@@ -7,6 +7,7 @@
 import type { Agent } from "./agent.ts";
 import type { ResourceKind } from "./board.ts";
 import type { IdMap } from "./grants.ts";
+import { faultStatus } from "./fault.ts";
 import { encodeHeader, MsgType } from "./header.ts";
 import type { HwTable } from "./hw_table.ts";
 import { P2aQueue } from "./p2a.ts";
@@ -54,6 +55,19 @@ export class Ctx<S = unknown, G = unknown> {
   ids(kind: ResourceKind): IdMap {
     return this.session.agent.grants.maps[kind];
   }
+  /**
+   * The status a failure of `command`'s work answers, for work that finishes after the reply
+   * (a delayed response): an ScmiError's status, or GENERIC_ERROR with the bug logged once.
+   */
+  fault(command: string, e: unknown): number {
+    return faultStatus(
+      this.rt.env.log,
+      `bug:${this.rt.def.id}:${command}:async`,
+      `${this.rt.def.name} ${command} (async) for agent "${this.session.agent.name}"`,
+      e,
+    );
+  }
+
   /** Whether this session can receive notifications and delayed responses. */
   get canNotify(): boolean {
     return this.session.p2a !== null;

@@ -34,7 +34,7 @@ import type { Msg } from "../core/msg.ts";
 import { causerFor } from "../core/notify_rules.ts";
 import { defineProtocol, Right } from "../core/protocol.ts";
 import type { Ctx } from "../core/session.ts";
-import { ScmiError, Status } from "../core/status.ts";
+import { Status } from "../core/status.ts";
 import { OnVotes } from "../core/votes.ts";
 import type { Writer } from "../core/writer.ts";
 
@@ -262,18 +262,6 @@ function issued(ctx: ResetCtx, phys: number, state: number): void {
   }
 }
 
-function failure(ctx: ResetCtx, e: unknown): number {
-  if (e instanceof ScmiError) return e.status;
-  ctx.env.log.once(
-    "error",
-    `reset:async:${ctx.agent.name}`,
-    `reset RESET for agent "${ctx.agent.name}" failed: ${
-      e instanceof Error ? e.stack ?? e.message : String(e)
-    }`,
-  );
-  return Status.GENERIC_ERROR;
-}
-
 /**
  * RESET_COMPLETE (delayed response to RESET, message 0x4, the command's token), p2a:
  * i32 status, u32 domain_id (the agent's id). Sent one timer tick after completion at the
@@ -293,8 +281,9 @@ function completeLater(ctx: ResetCtx, m: Msg, out: void | Promise<void>): void {
         );
       }
     }, 0);
-  if (out instanceof Promise) out.then(() => send(Status.SUCCESS), (e) => send(failure(ctx, e)));
-  else send(Status.SUCCESS);
+  if (out instanceof Promise) {
+    out.then(() => send(Status.SUCCESS), (e) => send(ctx.fault("RESET", e)));
+  } else send(Status.SUCCESS);
 }
 
 /** Adds or drops the session's RESET_ISSUED subscription to `phys`, keeping the count. */

@@ -18,7 +18,7 @@ import type { Msg } from "../../core/msg.ts";
 import { page } from "../../core/page.ts";
 import { type CommandDef, Right } from "../../core/protocol.ts";
 import type { ValueVotes } from "../../core/policy/values.ts";
-import { ScmiError, Status } from "../../core/status.ts";
+import { Status } from "../../core/status.ts";
 import type { Writer } from "../../core/writer.ts";
 import { ClockEvent, ClockMsg, MAX_ASYNC, RATE_FLAGS, RateFlag, RatesFlag } from "./msg.ts";
 import { broadcast } from "./notify.ts";
@@ -375,20 +375,7 @@ function startAsync(
   };
   Promise.resolve(out).then(
     (r) => finish(Status.SUCCESS, r),
-    (e) => finish(faultStatus(ctx, e), 0),
+    (e) => finish(ctx.fault("CLOCK_RATE_SET", e), 0),
   );
   return undefined;
-}
-
-/** The status a failed asynchronous change reports; anything but an ScmiError is a bug. */
-function faultStatus(ctx: ClockCtx, e: unknown): number {
-  if (e instanceof ScmiError) return e.status;
-  ctx.env.log.once(
-    "error",
-    "bug:clock:async-rate",
-    `clock CLOCK_RATE_SET (async) for agent "${ctx.agent.name}" failed: ${
-      e instanceof Error ? e.stack ?? e.message : String(e)
-    }`,
-  );
-  return Status.GENERIC_ERROR;
 }

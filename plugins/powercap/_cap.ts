@@ -7,7 +7,7 @@
 import { headerToken } from "../../core/header.ts";
 import type { Msg } from "../../core/msg.ts";
 import { type CommandDef, Right } from "../../core/protocol.ts";
-import { ScmiError, Status } from "../../core/status.ts";
+import { Status } from "../../core/status.ts";
 import { sendCapChanged } from "./_notify.ts";
 import {
   capConfigurable,
@@ -141,24 +141,11 @@ function completeLater(
   try {
     out = request(d, agent, cap);
   } catch (e) {
-    finish(failure(ctx, e));
+    finish(ctx.fault("POWERCAP_CAP_SET", e));
     return;
   }
-  if (out instanceof Promise) out.then(done, (e) => finish(failure(ctx, e)));
+  if (out instanceof Promise) out.then(done, (e) => finish(ctx.fault("POWERCAP_CAP_SET", e)));
   else done(out);
-}
-
-/** The status a failed asynchronous change reports; anything but an ScmiError is a bug. */
-function failure(ctx: PowercapCtx, e: unknown): number {
-  if (e instanceof ScmiError) return e.status;
-  ctx.env.log.once(
-    "error",
-    `powercap:async:${ctx.agent.name}`,
-    `powercap POWERCAP_CAP_SET (async) for agent "${ctx.agent.name}" failed: ${
-      e instanceof Error ? e.stack ?? e.message : String(e)
-    }`,
-  );
-  return Status.GENERIC_ERROR;
 }
 
 /** POWERCAP_PAI_GET (§4.10). a2p: u32 domain_id. p2a: u32 pai (µs). */

@@ -5,7 +5,7 @@
  */
 import { headerToken } from "../../core/header.ts";
 import type { CommandDef } from "../../core/protocol.ts";
-import { ScmiError, Status } from "../../core/status.ts";
+import { Status } from "../../core/status.ts";
 import type { Writer } from "../../core/writer.ts";
 import { writeS64 } from "./_codec.ts";
 import type { SensorModel } from "./_model.ts";
@@ -31,18 +31,6 @@ function writeSample(
 /** Payload bytes of the reading at `version`. */
 function sampleSize(model: SensorModel, version: number): number {
   return version < SensorVersion.V2 ? 8 : model.axes * READING_SIZE;
-}
-
-function failure(ctx: SensorCtx, e: unknown): number {
-  if (e instanceof ScmiError) return e.status;
-  ctx.env.log.once(
-    "error",
-    "sensor:read",
-    `sensor SENSOR_READING_GET for agent "${ctx.agent.name}" failed: ${
-      e instanceof Error ? e.stack ?? e.message : String(e)
-    }`,
-  );
-  return Status.GENERIC_ERROR;
 }
 
 /**
@@ -78,7 +66,10 @@ function completeLater(
       }
     }, 0);
   if (sample instanceof Promise) {
-    sample.then((ts) => send(Status.SUCCESS, ts), (e) => send(failure(ctx, e), 0));
+    sample.then(
+      (ts) => send(Status.SUCCESS, ts),
+      (e) => send(ctx.fault("SENSOR_READING_GET", e), 0),
+    );
   } else send(Status.SUCCESS, sample);
 }
 

@@ -7,7 +7,7 @@ import { headerToken } from "../../core/header.ts";
 import type { Msg } from "../../core/msg.ts";
 import { page } from "../../core/page.ts";
 import { type CommandDef, Right } from "../../core/protocol.ts";
-import { ScmiError, Status } from "../../core/status.ts";
+import { Status } from "../../core/status.ts";
 import { CapacityError } from "../../core/writer.ts";
 import {
   declaresLevel,
@@ -132,24 +132,12 @@ function completeLater(ctx: VoltageCtx, m: Msg, uv: number): void {
   try {
     out = request(domainOf(ctx, m.res), ctx.agent.id, uv);
   } catch (e) {
-    send(failure(ctx, e));
+    send(ctx.fault("VOLTAGE_LEVEL_SET", e));
     return;
   }
-  if (out instanceof Promise) out.then(() => send(Status.SUCCESS), (e) => send(failure(ctx, e)));
-  else send(Status.SUCCESS);
-}
-
-/** The status a failed asynchronous change reports; anything but an ScmiError is a bug. */
-function failure(ctx: VoltageCtx, e: unknown): number {
-  if (e instanceof ScmiError) return e.status;
-  ctx.env.log.once(
-    "error",
-    `voltage:async:${ctx.agent.name}`,
-    `voltage VOLTAGE_LEVEL_SET (async) for agent "${ctx.agent.name}" failed: ${
-      e instanceof Error ? e.stack ?? e.message : String(e)
-    }`,
-  );
-  return Status.GENERIC_ERROR;
+  if (out instanceof Promise) {
+    out.then(() => send(Status.SUCCESS), (e) => send(ctx.fault("VOLTAGE_LEVEL_SET", e)));
+  } else send(Status.SUCCESS);
 }
 
 /**

@@ -1,0 +1,19 @@
+/**
+ * What a failure answers: an {@linkcode ScmiError} (a `DriverError` included) carries its
+ * status; anything else is a bug, logged once per `key` and answered GENERIC_ERROR. Shared by
+ * the dispatcher and by handlers that finish work after their reply (delayed responses).
+ * @module
+ */
+import type { Logger } from "./log.ts";
+import { ScmiError, Status } from "./status.ts";
+
+/** The status `e` answers; logs `what failed: …` once per `key` when `e` is a bug. */
+export function faultStatus(log: Logger, key: string, what: string, e: unknown): number {
+  if (e instanceof ScmiError) return e.status;
+  log.once(
+    "error",
+    key,
+    `${what} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`,
+  );
+  return Status.GENERIC_ERROR;
+}
