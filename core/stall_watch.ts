@@ -11,6 +11,28 @@
  */
 import { systemClock, type TimerClock } from "./timer_clock.ts";
 
+/** Default time a frame may take from its first byte to its last, in milliseconds. */
+export const DEFAULT_FRAME_TIMEOUT_MS = 2000;
+/** Upper bound of a transport's `frame_timeout_ms` (one minute). */
+export const MAX_FRAME_TIMEOUT_MS = 60_000;
+
+/**
+ * Checks a transport's `frame_timeout_ms` option (absent: the default). Throws TypeError
+ * starting with `where` (the agent and its transport).
+ */
+export function checkFrameTimeout(where: string, value: unknown): number {
+  const v = value ?? DEFAULT_FRAME_TIMEOUT_MS;
+  const ms = typeof v === "bigint" ? Number(v) : v;
+  if (typeof ms !== "number" || !Number.isInteger(ms) || ms < 1 || ms > MAX_FRAME_TIMEOUT_MS) {
+    throw new TypeError(
+      `${where}: frame_timeout_ms must be an integer from 1 to ${MAX_FRAME_TIMEOUT_MS}, got ${
+        String(v)
+      }`,
+    );
+  }
+  return ms;
+}
+
 /** Which direction a frame travels: being read from the peer, or written to it. */
 export type StallLane = "in" | "out";
 

@@ -6,15 +6,12 @@
 import { dirname, isAbsolute, join } from "node:path";
 import { agentSocketPath, checkOwnedDir, ensureRunDir } from "../../core/rundir.ts";
 import { listenPrivate } from "../../core/unix_socket.ts";
+import { checkFrameTimeout } from "../../core/stall_watch.ts";
 
 /** Default number of messages buffered per direction. */
 export const DEFAULT_MAX_MSG = 32;
 /** Upper bound of `max_msg` (SCMI tokens are 10 bits). */
 export const MAX_MAX_MSG = 1024;
-/** Default time a frame may take from its first byte to its last, in milliseconds. */
-export const DEFAULT_FRAME_TIMEOUT_MS = 2000;
-/** Upper bound of `frame_timeout_ms` (one minute). */
-export const MAX_FRAME_TIMEOUT_MS = 60_000;
 
 /** Checked stream options. */
 export type StreamEndpoint =
@@ -50,19 +47,10 @@ export function checkStreamOptions(
       `${where}: max_msg must be an integer from 1 to ${MAX_MAX_MSG}, got ${String(maxMsg)}`,
     );
   }
-  const ft = options.frame_timeout_ms ?? DEFAULT_FRAME_TIMEOUT_MS;
-  const frameTimeoutMs = typeof ft === "bigint" ? Number(ft) : ft;
-  if (
-    typeof frameTimeoutMs !== "number" || !Number.isInteger(frameTimeoutMs) ||
-    frameTimeoutMs < 1 || frameTimeoutMs > MAX_FRAME_TIMEOUT_MS
-  ) {
-    throw new TypeError(
-      `${where}: frame_timeout_ms must be an integer from 1 to ${MAX_FRAME_TIMEOUT_MS}, got ${
-        String(ft)
-      }`,
-    );
-  }
-  const limits = { maxMsg: Number(maxMsg), frameTimeoutMs };
+  const limits = {
+    maxMsg: Number(maxMsg),
+    frameTimeoutMs: checkFrameTimeout(where, options.frame_timeout_ms),
+  };
   const { path, tcp } = options;
   if (path !== undefined && tcp !== undefined) {
     throw new TypeError(`${where}: set either path or tcp, not both`);
