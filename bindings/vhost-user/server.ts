@@ -82,8 +82,10 @@ export class VhostUserEndpoint {
       // The open connection gives way if it holds the slot without using it.
       this.#conn?.yieldSlot();
       if (this.#conn !== null) {
-        this.#opts.log.warn(
-          `Agent "${this.#opts.agent}": refused a second vhost-user connection on ${this.#opts.path} while one is open`,
+        this.#opts.log.once(
+          "warn",
+          `vhost-user:second:${this.#opts.agent}`,
+          `Agent "${this.#opts.agent}": refused a second vhost-user connection on ${this.#opts.path} while one is open and in use`,
         );
         closeFd(fd);
         continue;
