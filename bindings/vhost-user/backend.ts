@@ -9,10 +9,13 @@
  * disconnect, the device is reset (which ends the agent's SCMI session).
  *
  * A malformed or unsupported request drops the connection with one log line naming the
- * agent and the fault; the listener keeps serving.
+ * agent and the fault; the listener keeps serving. So does a message that is not complete
+ * within the frame timeout of its first byte ({@linkcode StallWatch}).
  * @module
  */
 import type { Logger } from "../../core/log.ts";
+import { DEFAULT_FRAME_TIMEOUT_MS, StallWatch } from "../../core/stall_watch.ts";
+import { systemClock, type TimerClock } from "../../core/timer_clock.ts";
 import type { BackendDevice, RingConfig } from "./device.ts";
 import { drainFd, signalFd } from "./eventfd.ts";
 import { C, closeFd, LibcError, setNonBlocking } from "./libc.ts";
@@ -82,6 +85,12 @@ export interface ConnectionOptions {
   reactor: Reactor;
   /** Called once when the connection has ended, with the reason (null: closed by us). */
   onClosed?: (reason: string | null) => void;
+  /** The socket, for logs. */
+  socket?: string;
+  /** Milliseconds a message may take from its first byte to its last (default 2000). */
+  frameTimeoutMs?: number;
+  /** Times messages (default: the system clock). */
+  clock?: TimerClock;
 }
 
 /** Counters a test or the trace can read. */
@@ -113,6 +122,12 @@ export class VhostUserConnection {
   #owner = false;
   #deviceActive = false;
   #closed = false;
+  readonly #watch: StallWatch;
+  readonly #socket: string;
+  /** When the connection opened. */
+  readonly #openedAt: number;
+  /** Whether the front-end has sent any byte yet. */
+  #heard = false;
   readonly stats: ConnectionStats = { requests: 0, kicks: 0, calls: 0 };
 
   constructor(fd: number, opts: ConnectionOptions) {
@@ -122,6 +137,13 @@ export class VhostUserConnection {
     this.#device = opts.device;
     this.#reactor = opts.reactor;
     this.#onClosed = opts.onClosed;
+    this.#socket = opts.socket ?? `fd ${fd}`;
+    this.#watch = new StallWatch(
+      opts.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS,
+      () => this.#fail(`a message stayed incomplete for ${this.#watch.ms} ms on ${this.#socket}`),
+      opts.clock ?? systemClock,
+    );
+    this.#openedAt = this.#watch.now();
     this.#rings = Array.from({ length: opts.device.queues }, newRing);
     this.#reactor.add(fd, this.#onReadable);
   }
@@ -140,6 +162,7 @@ export class VhostUserConnection {
   close(reason: string | null = null): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#watch.dispose();
     this.#reactor.remove(this.#sock.fd);
     // The front-end went away: a dropped socket is not an explicit end (grace applies).
     this.#stopAll("close");
@@ -155,6 +178,20 @@ export class VhostUserConnection {
     this.#mem = null;
     this.#sock.close();
     this.#onClosed?.(reason);
+  }
+
+  /**
+   * For a new front-end that wants this connection's slot: closes this one if it holds the
+   * slot without using it — a message of it is overdue, or it has sent nothing in the frame
+   * timeout since it connected (QEMU speaks first, at once). Returns whether it closed. A
+   * front-end that has spoken and has no message overdue keeps the slot, however long it
+   * waits for its guest.
+   */
+  yieldSlot(): boolean {
+    if (this.#closed || this.#watch.check()) return true;
+    if (this.#heard || this.#watch.now() - this.#openedAt < this.#watch.ms) return false;
+    this.#fail(`it sent nothing in ${this.#watch.ms} ms on ${this.#socket}, and a new one came`);
+    return true;
   }
 
   /** Drops the connection after a fault, with one log line naming the agent. */
@@ -197,6 +234,10 @@ export class VhostUserConnection {
           this.close("the front-end disconnected");
           return;
         }
+        if (this.#have === 0) {
+          this.#heard = true;
+          this.#watch.start("in");
+        }
         this.#have += n;
         if (n < need) continue;
       }
@@ -206,6 +247,7 @@ export class VhostUserConnection {
       }
       const h = this.#hdr!;
       const fds = this.#fds;
+      this.#watch.stop("in");
       this.#hdr = null;
       this.#have = 0;
       this.#fds = [];

@@ -20,7 +20,8 @@ import {
   TestGuestMemory,
 } from "./_frontend.ts";
 import { bit, FeatureBit, ProtocolBit, Req } from "./protocol.ts";
-import { VhostUserEndpoint } from "./server.ts";
+import { type EndpointOptions, VhostUserEndpoint } from "./server.ts";
+import { ManualClock } from "../../core/timer_clock.ts";
 
 const VERSION_1 = bit(FeatureBit.VERSION_1);
 const P2A = bit(FeatureBit.SCMI_P2A_CHANNELS);
@@ -71,7 +72,7 @@ interface Setup {
   close(): Promise<void>;
 }
 
-async function serve(): Promise<Setup> {
+async function serve(extra: Partial<EndpointOptions> = {}): Promise<Setup> {
   const dir = await Deno.makeTempDir({ prefix: "vscmi-vu-" });
   const path = `${dir}/vm.sock`;
   const logs: string[] = [];
@@ -89,6 +90,7 @@ async function serve(): Promise<Setup> {
       devices.push(d);
       return d;
     },
+    ...extra,
   });
   return {
     dir,
@@ -355,18 +357,77 @@ for (const [name, act, text] of MALFORMED) {
   });
 }
 
-Deno.test("a second front-end while one is connected → refused; the first keeps working", async () => {
+Deno.test("a second front-end while one is connected → refused, logged once; the first keeps working", async () => {
   const s = await serve();
   const fe = await Frontend.connect(s.path);
   try {
     await fe.getU64(Req.GET_FEATURES);
-    const fe2 = await Frontend.connect(s.path);
-    assert(await fe2.closedByPeer(), "second connection refused");
-    fe2.close();
-    assert(s.logs.some((l) => l.includes("refused a second vhost-user connection")));
+    for (let i = 0; i < 3; i++) {
+      const again = await Frontend.connect(s.path);
+      assert(await again.closedByPeer(), "second connection refused");
+      again.close();
+    }
+    assertEquals(
+      s.logs.filter((l) => l.includes("refused a second vhost-user connection")).length,
+      1,
+    );
     assertEquals(await fe.getU64(Req.GET_FEATURES), VERSION_1 | P2A | PROTO);
   } finally {
     fe.close();
+    await s.close();
+  }
+});
+
+Deno.test("a message left incomplete → dropped when due, logged with agent and socket; the next front-end is served", async () => {
+  const clock = new ManualClock();
+  const s = await serve({ clock, frameTimeoutMs: 300 });
+  const fe = await Frontend.connect(s.path);
+  try {
+    // A whole GET_FEATURES, then 7 of the next header's 12 bytes, in one write. When the
+    // reply is here the back-end has read the partial header too.
+    const half = new Uint8Array(12 + 7);
+    new DataView(half.buffer).setUint32(0, Req.GET_FEATURES, true);
+    new DataView(half.buffer).setUint32(4, 1, true);
+    fe.sock.send(half);
+    assertEquals((await fe.reply()).request, Req.GET_FEATURES);
+    clock.advance(299);
+    assert(s.ep.connection !== null);
+    clock.advance(1);
+    assertEquals(s.ep.connection, null);
+    assert(await fe.closedByPeer());
+    const line = s.logs.find((l) => l.includes("stayed incomplete"));
+    assertEquals(
+      line,
+      `Agent "vm1": vhost-user connection dropped: a message stayed incomplete for 300 ms on ${s.path}`,
+    );
+    const fe2 = await Frontend.connect(s.path);
+    assertEquals(await fe2.getU64(Req.GET_FEATURES), VERSION_1 | P2A | PROTO);
+    fe2.close();
+  } finally {
+    fe.close();
+    await s.close();
+  }
+});
+
+Deno.test("a front-end silent since it connected → yields to the next one after the timeout; one that spoke keeps the slot", async () => {
+  const clock = new ManualClock();
+  const s = await serve({ clock, frameTimeoutMs: 300 });
+  const silent = await Frontend.connect(s.path);
+  try {
+    await settle(() => s.ep.connection !== null);
+    clock.advance(300);
+    const qemu = await Frontend.connect(s.path);
+    assertEquals(await qemu.getU64(Req.GET_FEATURES), VERSION_1 | P2A | PROTO);
+    assert(await silent.closedByPeer(), "the silent connection gave way");
+    assert(s.logs.some((l) => l.includes("it sent nothing in 300 ms")), s.logs.join("\n"));
+    clock.advance(100 * 300);
+    const third = await Frontend.connect(s.path);
+    assert(await third.closedByPeer(), "a front-end that spoke keeps its slot");
+    third.close();
+    assertEquals(await qemu.getU64(Req.GET_FEATURES), VERSION_1 | P2A | PROTO);
+    qemu.close();
+  } finally {
+    silent.close();
     await s.close();
   }
 });

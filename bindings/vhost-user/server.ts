@@ -12,6 +12,7 @@ import type { BackendDevice } from "./device.ts";
 import { closeFd } from "./libc.ts";
 import { Reactor } from "./poll.ts";
 import { acceptUnix, connectUnix, listenUnix } from "./socket.ts";
+import type { TimerClock } from "../../core/timer_clock.ts";
 
 export interface EndpointOptions {
   /** Socket path. */
@@ -25,6 +26,10 @@ export interface EndpointOptions {
   createDevice(): BackendDevice;
   /** Client mode: delay between connection attempts (default 1000 ms). */
   reconnectMs?: number;
+  /** Milliseconds a message may take from its first byte to its last (default 2000). */
+  frameTimeoutMs?: number;
+  /** Times messages (default: the system clock). */
+  clock?: TimerClock;
 }
 
 export class VhostUserEndpoint {
@@ -74,9 +79,13 @@ export class VhostUserEndpoint {
     for (;;) {
       const fd = acceptUnix(this.#listenFd);
       if (fd < 0) return;
+      // The open connection gives way if it holds the slot without using it.
+      this.#conn?.yieldSlot();
       if (this.#conn !== null) {
-        this.#opts.log.warn(
-          `Agent "${this.#opts.agent}": refused a second vhost-user connection on ${this.#opts.path} while one is open`,
+        this.#opts.log.once(
+          "warn",
+          `vhost-user:second:${this.#opts.agent}`,
+          `Agent "${this.#opts.agent}": refused a second vhost-user connection on ${this.#opts.path} while one is open and in use`,
         );
         closeFd(fd);
         continue;
@@ -92,6 +101,9 @@ export class VhostUserEndpoint {
       log: this.#opts.log,
       device: this.#opts.createDevice(),
       reactor: this.#reactor,
+      socket: this.#opts.path,
+      frameTimeoutMs: this.#opts.frameTimeoutMs,
+      clock: this.#opts.clock,
       onClosed: () => {
         if (this.#conn === c) this.#conn = null;
         if (this.#opts.mode === "client" && !this.#closed) this.#retry();

@@ -7,6 +7,11 @@
  * whole frame is dispatched in place (no copy; one reused `Msg`) with its reply written
  * straight into the output buffer behind its length prefix, then all replies of the batch
  * leave in one write. Buffers are sized once per connection; views on them are cached.
+ *
+ * Stalls: a request frame must arrive whole, and each write must be taken by the peer,
+ * within the frame timeout of its start ({@linkcode StallWatch}); otherwise the connection
+ * closes and the agent's slot is free again. An idle connection (no frame in progress) never
+ * times out.
  * @module
  */
 import type { Agent } from "../../core/agent.ts";
@@ -15,6 +20,8 @@ import { Msg } from "../../core/msg.ts";
 import type { P2aQueue } from "../../core/p2a.ts";
 import type { Platform } from "../../core/platform.ts";
 import type { Session } from "../../core/session.ts";
+import { type StallLane, StallWatch } from "../../core/stall_watch.ts";
+import { systemClock, type TimerClock } from "../../core/timer_clock.ts";
 import { traceP2a } from "../../core/trace.ts";
 import { MAX_FRAME, PREFIX } from "./framing.ts";
 
@@ -26,14 +33,24 @@ export interface ConnectionLimits {
   readonly reply: number;
   /** Messages buffered per direction (read-ahead requests, queued platform→agent). */
   readonly maxMsg: number;
+  /** Milliseconds a frame may take from its first byte to its last, either direction. */
+  readonly frameTimeoutMs: number;
 }
 
-/** The limits for `agent` with `maxMsg` messages buffered per direction. */
-export function connectionLimits(agent: Agent, maxMsg: number): ConnectionLimits {
+/**
+ * The limits for `agent` with `maxMsg` messages buffered per direction and frames due
+ * within `frameTimeoutMs`.
+ */
+export function connectionLimits(
+  agent: Agent,
+  maxMsg: number,
+  frameTimeoutMs: number,
+): ConnectionLimits {
   return {
     request: Math.min(4 + agent.maxMsgSize, MAX_FRAME),
     reply: Math.min(8 + agent.maxMsgSize, MAX_FRAME),
     maxMsg,
+    frameTimeoutMs,
   };
 }
 
@@ -54,6 +71,8 @@ export class StreamConnection {
   readonly #platform: Platform;
   readonly #log: Logger;
   readonly #agent: string;
+  /** `agent@address`, for logs. */
+  readonly #label: string;
   readonly #limits: ConnectionLimits;
   readonly #q: P2aQueue;
   readonly #m = new Msg();
@@ -79,17 +98,28 @@ export class StreamConnection {
   #flushing: Promise<void> | null = null;
   #closed = false;
 
+  readonly #watch: StallWatch;
+  /** When the first byte of the partial request frame held in `#in` arrived. */
+  #partialSince = 0;
+  /** When the connection opened. */
+  readonly #openedAt: number;
+  /** Whether the peer has sent any byte yet. */
+  #heard = false;
+
   constructor(
     conn: Deno.Conn,
     platform: Platform,
     agent: Agent,
     limits: ConnectionLimits,
-    opts: { label: string; log: Logger; onClosed: () => void },
+    opts: { label: string; log: Logger; onClosed: () => void; clock?: TimerClock },
   ) {
     this.#conn = conn;
     this.#platform = platform;
     this.#log = opts.log;
     this.#agent = agent.name;
+    this.#label = opts.label;
+    this.#watch = new StallWatch(limits.frameTimeoutMs, this.#stalled, opts.clock ?? systemClock);
+    this.#openedAt = this.#watch.now();
     this.#limits = limits;
     this.#onClosed = opts.onClosed;
     const inSize = Math.max(PREFIX + limits.request, limits.maxMsg * (PREFIX + limits.request));
@@ -114,6 +144,7 @@ export class StreamConnection {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#watch.dispose();
     this.#q.onPush = null;
     try {
       this.#conn.close();
@@ -129,18 +160,23 @@ export class StreamConnection {
       while (!this.#closed) {
         const n = await this.#conn.read(this.#readView());
         if (n === null) break;
+        this.#heard = true;
+        // While the batch is handled, only a frame still partial after it is on the clock.
+        this.#watch.stop("in");
         while (this.#flushing !== null) await this.#flushing;
         if (this.#closed) break;
         this.#busy = true;
+        const held = this.#inEnd;
         this.#inEnd += n;
         const slow = this.#consume();
         if (slow !== null) await slow;
         if (this.#closed) break;
+        this.#timePartial(held);
         this.#compact();
         const len = this.#outLen;
         if (this.#q.length === 0 && this.#outStart === 0 && len !== 0) {
           // Fast path: the batch's replies in one write, nothing else to send.
-          const sent = await this.#conn.write(this.#outViews[len] ??= this.#out.subarray(0, len));
+          const sent = await this.#write(this.#outViews[len] ??= this.#out.subarray(0, len));
           if (sent === len) this.#outLen = 0;
           else this.#outStart = sent;
         }
@@ -153,6 +189,68 @@ export class StreamConnection {
     } finally {
       this.close();
     }
+  }
+
+  /**
+   * After a batch: puts a partial frame left in the input buffer on the clock, from when its
+   * first byte arrived. `held` is the bytes held before this read: a partial frame still at
+   * the front is the same one as before, with its old start.
+   */
+  #timePartial(held: number): void {
+    if (this.#inStart === this.#inEnd) return;
+    if (held === 0 || this.#inStart !== 0) this.#partialSince = this.#watch.now();
+    this.#watch.start("in", this.#partialSince);
+  }
+
+  /** One write, on the clock: a peer that stops reading stalls it. */
+  async #write(view: Uint8Array): Promise<number> {
+    this.#watch.start("out");
+    const sent = await this.#conn.write(view);
+    this.#watch.stop("out");
+    return sent;
+  }
+
+  readonly #stalled = (lane: StallLane): void => {
+    this.#log.warn(
+      `Agent "${this.#agent}": closed its stream connection ${this.#label}: ${
+        lane === "in"
+          ? "a request frame stayed incomplete"
+          : "a write was not taken by the peer (it stopped reading)"
+      } for ${this.#watch.ms} ms`,
+    );
+    this.close();
+  };
+
+  /**
+   * For a new connection that wants this one's slot: closes this one if it holds the slot
+   * without using it — a frame of it is overdue, or its peer has sent nothing in the frame
+   * timeout since it connected. Returns whether it closed. A connection that has spoken and
+   * has no frame overdue is kept, however long it has been idle.
+   */
+  yieldSlot(): boolean {
+    if (this.#closed) return true;
+    if (this.#watch.check()) return true;
+    if (this.#heard || this.#watch.now() < this.#silentUntil) return false;
+    this.#log.warn(
+      `Agent "${this.#agent}": closed its stream connection ${this.#label} for a new one: it sent nothing in ${this.#watch.ms} ms`,
+    );
+    this.close();
+    return true;
+  }
+
+  /**
+   * Until when {@linkcode yieldSlot} is worth waiting for: the deadline of the frame in
+   * progress, or the end of the silence allowed after connecting; -Infinity when neither
+   * applies (the connection keeps its slot).
+   */
+  get yieldsBy(): number {
+    if (this.#closed) return -Infinity;
+    if (this.#watch.busy) return this.#watch.due;
+    return this.#heard ? -Infinity : this.#silentUntil;
+  }
+
+  get #silentUntil(): number {
+    return this.#openedAt + this.#watch.ms;
   }
 
   #fail(e: unknown): void {
@@ -262,7 +360,7 @@ export class StreamConnection {
       const view = start === 0
         ? this.#outViews[this.#outLen] ??= this.#out.subarray(0, this.#outLen)
         : this.#out.subarray(start, this.#outLen);
-      this.#outStart = start + await this.#conn.write(view);
+      this.#outStart = start + await this.#write(view);
     }
   }
 

@@ -6,6 +6,7 @@
 import { dirname, isAbsolute, join } from "node:path";
 import { agentSocketPath, checkOwnedDir, ensureRunDir } from "../../core/rundir.ts";
 import { listenPrivate } from "../../core/unix_socket.ts";
+import { checkFrameTimeout } from "../../core/stall_watch.ts";
 
 /** Default number of messages buffered per direction. */
 export const DEFAULT_MAX_MSG = 32;
@@ -14,15 +15,15 @@ export const MAX_MAX_MSG = 1024;
 
 /** Checked stream options. */
 export type StreamEndpoint =
-  | { kind: "unix"; path: string; maxMsg: number }
-  | { kind: "tcp"; hostname: string; port: number; maxMsg: number };
+  & ({ kind: "unix"; path: string } | { kind: "tcp"; hostname: string; port: number })
+  & { maxMsg: number; frameTimeoutMs: number };
 
-const KNOWN = new Set(["path", "tcp", "max_msg"]);
+const KNOWN = new Set(["path", "tcp", "max_msg", "frame_timeout_ms"]);
 
 /**
  * Checks an agent's stream options. `path` (relative paths are under `runDir`; default
- * `<runDir>/<agent>.sock`) or `tcp` ("127.0.0.1:PORT"), and `max_msg`. Throws TypeError with
- * a sentence naming the agent and the option.
+ * `<runDir>/<agent>.sock`) or `tcp` ("127.0.0.1:PORT"), `max_msg` and `frame_timeout_ms`.
+ * Throws TypeError with a sentence naming the agent and the option.
  */
 export function checkStreamOptions(
   agent: string,
@@ -32,7 +33,9 @@ export function checkStreamOptions(
   const where = `Agent "${agent}": stream transport`;
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) {
-      throw new TypeError(`${where}: unknown option "${key}" (expected path, tcp or max_msg)`);
+      throw new TypeError(
+        `${where}: unknown option "${key}" (expected path, tcp, max_msg or frame_timeout_ms)`,
+      );
     }
   }
   const maxMsg = options.max_msg ?? DEFAULT_MAX_MSG;
@@ -44,6 +47,10 @@ export function checkStreamOptions(
       `${where}: max_msg must be an integer from 1 to ${MAX_MAX_MSG}, got ${String(maxMsg)}`,
     );
   }
+  const limits = {
+    maxMsg: Number(maxMsg),
+    frameTimeoutMs: checkFrameTimeout(where, options.frame_timeout_ms),
+  };
   const { path, tcp } = options;
   if (path !== undefined && tcp !== undefined) {
     throw new TypeError(`${where}: set either path or tcp, not both`);
@@ -53,7 +60,7 @@ export function checkStreamOptions(
       throw new TypeError(`${where}: tcp must be a string "127.0.0.1:PORT"`);
     }
     const { hostname, port } = parseLoopback(tcp, where);
-    return { kind: "tcp", hostname, port, maxMsg: Number(maxMsg) };
+    return { kind: "tcp", hostname, port, ...limits };
   }
   if (path !== undefined && (typeof path !== "string" || path === "")) {
     throw new TypeError(`${where}: path must be a non-empty string`);
@@ -66,7 +73,7 @@ export function checkStreamOptions(
     : isAbsolute(path as string)
     ? path as string
     : join(runDir, path as string);
-  return { kind: "unix", path: p, maxMsg: Number(maxMsg) };
+  return { kind: "unix", path: p, ...limits };
 }
 
 /**

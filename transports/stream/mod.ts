@@ -3,6 +3,12 @@
  * One listening endpoint per agent — a private Unix socket (default `<runDir>/<agent>.sock`)
  * or a loopback TCP port — and one connection at a time; each connection is a session.
  *
+ * The slot: a frame (a request arriving, or a write to the peer) that takes longer than
+ * `frame_timeout_ms` closes its connection. A second connection waits up to that long for
+ * the slot; it takes the slot over only from a connection that does not use it (a frame
+ * overdue, or nothing sent since connecting), and is refused otherwise: a connection that
+ * has spoken keeps the slot however long it stays idle.
+ *
  * Framing, both directions: u32 little-endian byte length N, then N bytes of SCMI message
  * (header + payload). Requests with N < 4 are dropped; N above 4 + the agent's message size
  * (or above 64 KiB) closes the connection. Notifications and delayed responses travel on the
@@ -12,8 +18,9 @@
 import { defineTransport, type TransportEnv, type TransportHandle } from "../../core/transport.ts";
 import { connectionLimits, StreamConnection } from "./_connection.ts";
 import { checkStreamOptions, listenUnix, removeSocket } from "./_endpoint.ts";
+import { systemClock } from "../../core/timer_clock.ts";
 
-/** How long a new connection waits for the agent's previous one to finish closing. */
+/** How long a new connection waits at least for the agent's open one to finish closing. */
 const HANDOVER_MS = 50;
 
 export const streamTransport = defineTransport({
@@ -23,14 +30,17 @@ export const streamTransport = defineTransport({
     path: "Unix socket path (relative: under the run directory; default <run-dir>/<agent>.sock)",
     tcp: 'Listen on loopback TCP instead, "127.0.0.1:PORT" (port 0 picks a free one)',
     max_msg: "Messages buffered per direction: read-ahead requests, queued notifications (32)",
+    frame_timeout_ms:
+      "A frame not received or written whole within this closes its connection (2000; 1–60000)",
   },
   start: startStream,
 });
 
 async function startStream(env: TransportEnv): Promise<TransportHandle> {
+  const clock = systemClock;
   const { platform, agent, log } = env;
   const ep = checkStreamOptions(agent.name, env.options, env.runDir);
-  const limits = connectionLimits(agent, ep.maxMsg);
+  const limits = connectionLimits(agent, ep.maxMsg, ep.frameTimeoutMs);
   let listener: Deno.Listener;
   let address: string;
   if (ep.kind === "unix") {
@@ -45,22 +55,35 @@ async function startStream(env: TransportEnv): Promise<TransportHandle> {
   let active: StreamConnection | null = null;
   let closing = false;
 
-  async function admit(conn: Deno.Conn): Promise<void> {
-    if (active !== null) {
-      // The previous connection may be ending right now (its EOF not read yet): give it a
-      // moment before refusing.
-      let timer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Waits for the open connection to end: a moment for an EOF not read yet, or until it
+   * would give up its slot (a frame due, its allowed silence over), at most the frame timeout.
+   */
+  async function awaitSlot(open: StreamConnection): Promise<void> {
+    const deadline = Math.max(clock.now() + HANDOVER_MS, open.yieldsBy);
+    for (let left; active !== null && (left = deadline - clock.now()) > 0;) {
+      let timer: unknown;
       await Promise.race([
         active.done,
-        new Promise<void>((r) => timer = setTimeout(r, HANDOVER_MS)),
+        new Promise<void>((r) => timer = clock.setTimer(r, left)),
       ]);
-      clearTimeout(timer);
+      clock.clearTimer(timer);
+    }
+  }
+
+  async function admit(conn: Deno.Conn): Promise<void> {
+    if (active !== null) {
+      // The open connection may be ending right now (its EOF not read yet) or have a frame
+      // about to time out: wait for it, then take its slot if it still does not use it. By
+      // now, a frame it began before this connection arrived has had its full time.
+      await awaitSlot(active);
+      (active as StreamConnection | null)?.yieldSlot();
     }
     if (active !== null || closing) {
       log.once(
         "warn",
         `stream:second:${agent.name}`,
-        `Agent "${agent.name}": refused a second connection to ${address} while one is open`,
+        `Agent "${agent.name}": refused a second connection to ${address} while one is open and in use`,
       );
       conn.close();
       return;
@@ -69,6 +92,7 @@ async function startStream(env: TransportEnv): Promise<TransportHandle> {
     const c: StreamConnection = new StreamConnection(conn, platform, agent, limits, {
       label: `${agent.name}@${address}`,
       log,
+      clock,
       onClosed: () => {
         if (active === c) active = null;
       },

@@ -12,6 +12,7 @@
  */
 import { isAbsolute, join } from "node:path";
 import { agentSocketPath, ensureRunDir } from "../../core/rundir.ts";
+import { checkFrameTimeout } from "../../core/stall_watch.ts";
 import { defineTransport, type TransportEnv, type TransportHandle } from "../../core/transport.ts";
 import { VhostUserEndpoint } from "../../bindings/vhost-user/server.ts";
 import { ScmiBackendDevice } from "./_device.ts";
@@ -21,14 +22,16 @@ export interface VhostUserOptions {
   path: string;
   mode: "server" | "client";
   reconnectMs: number;
+  frameTimeoutMs: number;
 }
 
-const KNOWN = new Set(["path", "mode", "reconnect_ms"]);
+const KNOWN = new Set(["path", "mode", "reconnect_ms", "frame_timeout_ms"]);
 
 /**
  * Checks an agent's vhost-user options: `path` (relative paths are under `runDir`; default
- * `<runDir>/<agent>.sock`), `mode` ("server" or "client") and `reconnect_ms` (client mode,
- * 10–60000, default 1000). Throws TypeError naming the agent and the option.
+ * `<runDir>/<agent>.sock`), `mode` ("server" or "client"), `reconnect_ms` (client mode,
+ * 10–60000, default 1000) and `frame_timeout_ms` (1–60000, default 2000). Throws TypeError
+ * naming the agent and the option.
  */
 export function checkVhostUserOptions(
   agent: string,
@@ -39,7 +42,7 @@ export function checkVhostUserOptions(
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) {
       throw new TypeError(
-        `${where}: unknown option "${key}" (expected path, mode or reconnect_ms)`,
+        `${where}: unknown option "${key}" (expected path, mode, reconnect_ms or frame_timeout_ms)`,
       );
     }
   }
@@ -69,7 +72,8 @@ export function checkVhostUserOptions(
     : isAbsolute(path as string)
     ? path as string
     : join(runDir, path as string);
-  return { path: p, mode, reconnectMs };
+  const frameTimeoutMs = checkFrameTimeout(where, options.frame_timeout_ms);
+  return { path: p, mode, reconnectMs, frameTimeoutMs };
 }
 
 export const vhostUserTransport = defineTransport({
@@ -79,6 +83,8 @@ export const vhostUserTransport = defineTransport({
     path: "Unix socket path (relative: under the run directory; default <run-dir>/<agent>.sock)",
     mode: '"server" (vscmi listens, QEMU connects; default) or "client" (QEMU listens)',
     reconnect_ms: "Client mode: delay between connection attempts (1000)",
+    frame_timeout_ms:
+      "A message not received whole within this closes its connection (2000; 1–60000)",
   },
   start: startVhostUser,
 });
@@ -98,6 +104,7 @@ async function startVhostUser(env: TransportEnv): Promise<TransportHandle> {
     agent: agent.name,
     log,
     reconnectMs: o.reconnectMs,
+    frameTimeoutMs: o.frameTimeoutMs,
     createDevice: () => new ScmiBackendDevice(platform, agent, log, label),
   });
   return {

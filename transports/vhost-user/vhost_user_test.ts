@@ -221,12 +221,26 @@ Deno.test("vhost-user options → defaults, relative paths under the run dir, un
     path: "/run/v/vm1.sock",
     mode: "server",
     reconnectMs: 1000,
+    frameTimeoutMs: 2000,
   });
   assertEquals(
-    checkVhostUserOptions("vm1", { path: "q/x.sock", mode: "client", reconnect_ms: 50n }, "/r"),
-    { path: "/r/q/x.sock", mode: "client", reconnectMs: 50 },
+    checkVhostUserOptions(
+      "vm1",
+      { path: "q/x.sock", mode: "client", reconnect_ms: 50n, frame_timeout_ms: 300 },
+      "/r",
+    ),
+    { path: "/r/q/x.sock", mode: "client", reconnectMs: 50, frameTimeoutMs: 300 },
   );
-  for (const bad of [{ mode: "both" }, { reconnect_ms: 5 }, { path: "" }, { socket: "x" }]) {
+  for (
+    const bad of [
+      { mode: "both" },
+      { reconnect_ms: 5 },
+      { path: "" },
+      { socket: "x" },
+      { frame_timeout_ms: 0 },
+      { frame_timeout_ms: 60_001 },
+    ]
+  ) {
     let threw = false;
     try {
       checkVhostUserOptions("vm1", bad, "/r");
