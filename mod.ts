@@ -3,6 +3,7 @@
  * `define*` helpers, nothing else.
  * @module
  */
+export { API_MAJOR, API_VERSION } from "./core/api.ts";
 export { CommonMsg, defineProtocol, Right, versionString } from "./core/protocol.ts";
 export type {
   CommandDef,
@@ -12,7 +13,7 @@ export type {
   ProtocolDef,
   ValueParam,
 } from "./core/protocol.ts";
-export { defineDriver, DriverError } from "./core/driver.ts";
+export { defineDriver, DriverError, isDriverError } from "./core/driver.ts";
 export type { BoardDriver, DriverDef, DriverEnv, DriverFault } from "./core/driver.ts";
 export type {
   ClockHw,
@@ -33,11 +34,11 @@ export { isPinConfigType, NO_FUNCTION, PIN_CONFIG_NAMES, PinConfig } from "./cor
 export type { PinTarget } from "./core/hw/pinctrl.ts";
 export { defineTransport } from "./core/transport.ts";
 export type { TransportDef, TransportEnv, TransportHandle } from "./core/transport.ts";
-export { ScmiError, Status, statusName } from "./core/status.ts";
+export { isScmiError, ScmiError, Status, statusName } from "./core/status.ts";
 export { decodeHeader, encodeHeader, MsgType } from "./core/header.ts";
 export type { Header } from "./core/header.ts";
 export { Reader } from "./core/reader.ts";
-export { CapacityError, Writer } from "./core/writer.ts";
+export { CapacityError, isCapacityError, Writer } from "./core/writer.ts";
 export { page } from "./core/page.ts";
 export { Msg } from "./core/msg.ts";
 export type { Ctx, Session } from "./core/session.ts";

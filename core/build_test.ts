@@ -214,6 +214,7 @@ Deno.test("plugin module that exports no protocol, or clashes with a registered 
     new URL("plugins/vendor.ts", fixtures).href,
   ];
   const clash = defineProtocol({
+    api: 1,
     id: 0x80,
     name: "other",
     versions: [0x10000],

@@ -29,7 +29,7 @@ import {
   type ValueParam,
 } from "./protocol.ts";
 import { Ctx, type ProtocolRuntime, Session, type SessionOptions } from "./session.ts";
-import { CapacityError } from "./writer.ts";
+import { isCapacityError } from "./writer.ts";
 import { Status } from "./status.ts";
 import { Audit, AuditWhy } from "./policy/audit.ts";
 import { checkBounds } from "./policy/bounds.ts";
@@ -629,7 +629,7 @@ export class Platform {
   }
 
   #fault(s: Session, ctx: Ctx, cmd: CommandDef, e: unknown): number {
-    if (e instanceof CapacityError) {
+    if (isCapacityError(e)) {
       this.log.once(
         "error",
         `cap:${ctx.rt.def.id}:${cmd.name}:${s.agent.name}`,

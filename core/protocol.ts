@@ -4,6 +4,7 @@
  * runs; handlers do only the command's own semantics.
  * @module
  */
+import { checkApiField } from "./api.ts";
 import type { ResourceKind } from "./board.ts";
 import type { Msg } from "./msg.ts";
 import type { Ctx } from "./session.ts";
@@ -83,6 +84,11 @@ export interface EventDef {
 }
 
 export interface ProtocolDef<S = unknown, G = unknown> {
+  /**
+   * The vscmi API major this plugin was written for (`API_MAJOR` when written
+   * against this API). A plugin stating another major is refused at startup.
+   */
+  readonly api: number;
   /** 0x10–0xFF. */
   readonly id: number;
   /** Short name used in manifests and traces, e.g. `clock`. */
@@ -142,6 +148,7 @@ export function defineProtocol<S = undefined, G = undefined>(
   def: ProtocolDef<S, G>,
 ): ProtocolDef<S, G> {
   const where = `Protocol "${def.name}" (0x${def.id.toString(16)})`;
+  checkApiField(where, def.api);
   if (!Number.isInteger(def.id) || def.id < 0x10 || def.id > 0xff) {
     throw new TypeError(`${where}: id must be 0x10–0xFF`);
   }

@@ -3,6 +3,7 @@
  * type is registered once; the deployment starts one instance per agent channel.
  * @module
  */
+import { checkApiField } from "./api.ts";
 import type { Agent } from "./agent.ts";
 import type { Logger } from "./log.ts";
 import type { Platform } from "./platform.ts";
@@ -29,6 +30,11 @@ export interface TransportHandle {
 }
 
 export interface TransportDef {
+  /**
+   * The vscmi API major this transport was written for (`API_MAJOR` when written
+   * against this API). A transport type stating another major is refused at startup.
+   */
+  readonly api: number;
   /** Type name used in `transport = { type = "…" }`. */
   readonly name: string;
   readonly summary: string;
@@ -39,6 +45,7 @@ export interface TransportDef {
 
 /** Declares a transport type; checks the definition's shape once. */
 export function defineTransport(def: TransportDef): TransportDef {
+  checkApiField(`Transport "${def.name}"`, def.api);
   if (!/^[a-z][a-z0-9-]*$/.test(def.name)) {
     throw new TypeError(
       `Transport name must be lower-case letters, digits and '-': got "${def.name}"`,

@@ -7,17 +7,45 @@
  * a non-zero status makes the reply exactly 8 bytes (header + status).
  * @module
  */
-import { ScmiError, Status } from "./status.ts";
+import { brand, brandedInstance, hasBrand } from "./brand.ts";
+import { isScmiError, ScmiError, Status } from "./status.ts";
 
 const EMPTY = new Uint8Array(0);
 
-/** Thrown when a reply does not fit the room the transport and agent allow. */
+const CAPACITY_BRAND = Symbol.for("vscmi.CapacityError");
+
+/**
+ * Whether `e` is a {@linkcode CapacityError} from any copy of the vscmi API (brand
+ * `Symbol.for("vscmi.CapacityError")`).
+ *
+ * @param e A caught value.
+ * @returns true when `e` is an ScmiError that also carries the CapacityError brand.
+ */
+export function isCapacityError(e: unknown): e is CapacityError {
+  return isScmiError(e) && hasBrand(e, CAPACITY_BRAND);
+}
+
+/**
+ * Thrown by {@linkcode Writer} when a reply does not fit the room the transport and agent
+ * allow; the dispatcher answers COMMS_ERROR and logs the command once. Recognised by
+ * {@linkcode isCapacityError} across copies of the API.
+ */
 export class CapacityError extends ScmiError {
+  /**
+   * @param need Bytes the write needed.
+   * @param room Bytes that were left.
+   */
   constructor(need: number, room: number) {
     super(Status.COMMS_ERROR, `Reply does not fit: needs ${need} more bytes, ${room} left`);
     this.name = "CapacityError";
   }
+
+  /** `e instanceof CapacityError`: true for a CapacityError from any copy of the API. */
+  static override [Symbol.hasInstance](e: unknown): boolean {
+    return brandedInstance(this, CapacityError, isCapacityError, e);
+  }
 }
+brand(CapacityError, CAPACITY_BRAND);
 
 /**
  * `s` encoded once for a fixed `size`-byte field (a multiple of 4) exactly as

@@ -17,6 +17,7 @@ import { checkStreamOptions, listenUnix, removeSocket } from "./_endpoint.ts";
 const HANDOVER_MS = 50;
 
 export const streamTransport = defineTransport({
+  api: 1,
   name: "stream",
   summary: "Length-prefixed SCMI messages over a Unix socket or a loopback TCP port",
   options: {
