@@ -7,7 +7,7 @@
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertRejects } from "./_assert_test.ts";
 import { buildPlatform } from "./build.ts";
-import { RESOURCE_KINDS } from "./board.ts";
+import type { RESOURCE_KINDS } from "./board.ts";
 import { defineDriver, type DriverDef } from "./driver.ts";
 import { encodeHeader, MsgType } from "./header.ts";
 import { Msg } from "./msg.ts";

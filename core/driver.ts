@@ -31,15 +31,25 @@ export type {
 
 /** A running driver instance: one sub-object per resource class it backs. */
 export interface BoardDriver {
+  /** Instance name from the board manifest, for logs. */
   readonly name: string;
+  /** Clocks it backs. */
   clock?: ClockHw;
+  /** Reset domains it backs. */
   reset?: ResetHw;
+  /** Power domains it backs. */
   power?: PowerHw;
+  /** System power (shutdown, reset, suspend) of the whole board, when it can act on it. */
   system?: SystemHw;
+  /** Sensors it backs. */
   sensor?: SensorHw;
+  /** Voltage domains it backs. */
   voltage?: VoltageHw;
+  /** Performance domains it backs. */
   perf?: PerfHw;
+  /** Pins, groups and functions it backs. */
   pinctrl?: PinctrlHw;
+  /** Power-capping domains it backs. */
   powercap?: PowercapHw;
   /** Releases what the driver holds; called once at shutdown. */
   close?(): void | Promise<void>;
@@ -49,7 +59,11 @@ export interface BoardDriver {
 export interface DriverEnv {
   /** The instance name from the board manifest. */
   name: string;
+  /**
+   * Options from the board manifest's `options` table, already checked against the declared names.
+   */
   options: Record<string, unknown>;
+  /** The whole board, for the physical ids and power-on state of the resources it backs. */
   board: Board;
 }
 
@@ -62,13 +76,46 @@ export interface DriverDef {
   readonly api: number;
   /** Type name used in `[[driver]] type = "…"`. */
   readonly name: string;
+  /** One line for `vscmi check` and error messages. */
   readonly summary: string;
   /** Option name → one-line description; any other option is an error. */
   readonly options: Readonly<Record<string, string>>;
+  /**
+   * Creates one instance for a `[[driver]]` table; throw to refuse its options (the error names the
+   * table).
+   */
   create(env: DriverEnv): BoardDriver | Promise<BoardDriver>;
 }
 
-/** Declares a driver type; checks the definition's shape once. */
+/**
+ * Declares a driver type; checks the definition's shape once and freezes it.
+ *
+ * @param def The driver type: its api major, name, summary, options and factory.
+ * @returns The same definition, frozen, to list in the registry.
+ * @throws {TypeError} when the name is not lower-case letters, digits and '-', or `api` is not
+ * a positive integer.
+ *
+ * @example A driver type backing reset domains
+ * ```ts
+ * import { API_MAJOR } from "./api.ts";
+ * import { defineDriver } from "./driver.ts";
+ * const resets = new Map<number, boolean>();
+ * export const demoDriver = defineDriver({
+ *   api: API_MAJOR,
+ *   name: "demo",
+ *   summary: "reset lines kept in memory",
+ *   options: {},
+ *   create: ({ name }) => ({
+ *     name,
+ *     reset: {
+ *       isAsserted: (id) => resets.get(id) ?? false,
+ *       setAsserted: (id, asserted) => void resets.set(id, asserted),
+ *       pulse: (id) => void resets.set(id, false),
+ *     },
+ *   }),
+ * });
+ * ```
+ */
 export function defineDriver(def: DriverDef): DriverDef {
   checkApiField(`Driver "${def.name}"`, def.api);
   if (!/^[a-z][a-z0-9-]*$/.test(def.name)) {
@@ -129,6 +176,8 @@ export class DriverError extends ScmiError {
   /** The kind of failure, which decides the status. */
   readonly fault: DriverFault;
   /**
+   * Makes the error for `fault`; its status follows from the fault.
+   *
    * @param fault The kind of failure.
    * @param message What went wrong, for logs (default: the fault's name).
    */

@@ -75,6 +75,8 @@ export class ScmiError extends Error {
   /** The status the reply carries. */
   readonly status: Status;
   /**
+   * Makes the error that answers `status`.
+   *
    * @param status The status to answer; GENERIC_ERROR only for a failure with no better
    * status.
    * @param message What went wrong, for logs (default: the status name).

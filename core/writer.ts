@@ -32,6 +32,8 @@ export function isCapacityError(e: unknown): e is CapacityError {
  */
 export class CapacityError extends ScmiError {
   /**
+   * Makes the error for a write of `need` bytes with `room` left.
+   *
    * @param need Bytes the write needed.
    * @param room Bytes that were left.
    */
@@ -62,6 +64,11 @@ export function encodeName(s: string, size: number): Uint32Array {
   return out;
 }
 
+/**
+ * The reply builder over the transport's buffer: writes the header, the status and the payload in
+ * place, tracks the length, and throws {@linkcode CapacityError} rather than write past the room
+ * the transport and the agent allow.
+ */
 export class Writer {
   #u8: Uint8Array = EMPTY;
   #view: DataView = new DataView(EMPTY.buffer);
@@ -142,15 +149,19 @@ export class Writer {
     this.#pos = this.#base + 8;
   }
 
+  /** Appends a byte. */
   u8(v: number): void {
     this.#view.setUint8(this.#take(1), v);
   }
+  /** Appends a little-endian u16. */
   u16(v: number): void {
     this.#view.setUint16(this.#take(2), v, true);
   }
+  /** Appends a little-endian u32 (`v` taken modulo 2^32). */
   u32(v: number): void {
     this.#view.setUint32(this.#take(4), v >>> 0, true);
   }
+  /** Appends a little-endian signed 32-bit integer. */
   i32(v: number): void {
     this.#view.setInt32(this.#take(4), v | 0, true);
   }

@@ -31,7 +31,13 @@ async function problemsOf(fn: () => Promise<unknown>) {
   return e.problems.map((p) => [`${p.file}:${p.line}:${p.column}`, p.keyPath, p.message]);
 }
 
-Deno.test("API_VERSION is semver and API_MAJOR its major", () => {
+Deno.test("API_VERSION is the package's version, API_MAJOR its major", async () => {
+  const pkg = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  assertEquals([pkg.name, pkg.version, pkg.exports], [
+    "@vscmi/vscmi",
+    API_VERSION,
+    { ".": "./mod.ts", "./testing": "./testing/mod.ts" },
+  ]);
   assertEquals(/^\d+\.\d+\.\d+$/.test(API_VERSION), true);
   assertEquals(API_MAJOR, 1);
   assertEquals(API_VERSION.split(".")[0], String(API_MAJOR));

@@ -26,6 +26,8 @@ Deno.test("a vendor protocol with wrong shapes does not compile", () => {
         0x5: { name: "Z", params: 4, resource: "clocks", run: () => {} },
       },
     });
+    // @ts-expect-error: api (the API major it was written for) is required
+    defineProtocol({ id: 0x82, name: "noapi", versions: [0x10000], commands: { 0x1: ATTRS } });
     // @ts-expect-error: versions is required
     defineProtocol({ id: 0x81, name: "noversions", commands: { 0x1: ATTRS } });
     defineDriver({
