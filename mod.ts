@@ -1,10 +1,40 @@
 /**
  * The public API of vscmi for plugin, board-driver and transport authors: types and
- * `define*` helpers, nothing else.
+ * `define*` helpers, nothing else. Every definition states the API major it was written for
+ * (`api`, see {@linkcode API_MAJOR}); errors thrown below a handler answer their status, and
+ * are recognised by brand ({@linkcode isScmiError}), so a plugin that imports its own copy of
+ * this module keeps its statuses.
+ *
+ * @example A vendor protocol module, named in a deployment's `[platform] plugins`
+ * ```ts
+ * import { API_MAJOR, defineProtocol, ScmiError, Status } from "./mod.ts";
+ *
+ * const names = ["fan0", "fan1"];
+ * export default defineProtocol({
+ *   api: API_MAJOR,
+ *   id: 0x80,
+ *   name: "fans",
+ *   versions: [0x10000],
+ *   commands: {
+ *     0x1: { name: "PROTOCOL_ATTRIBUTES", params: 0, run: (_ctx, m) => m.w.u32(names.length) },
+ *     0x3: {
+ *       name: "FAN_NAME_GET",
+ *       params: 4,
+ *       run: (_ctx, m) => {
+ *         const name = names[m.r.u32()];
+ *         if (name === undefined) throw new ScmiError(Status.NOT_FOUND);
+ *         m.w.name(name, 16);
+ *       },
+ *     },
+ *   },
+ * });
+ * ```
  * @module
  */
+export { API_MAJOR, API_VERSION } from "./core/api.ts";
 export { CommonMsg, defineProtocol, Right, versionString } from "./core/protocol.ts";
 export type {
+  AnyProtocol,
   CommandDef,
   EventDef,
   Outcome,
@@ -12,7 +42,7 @@ export type {
   ProtocolDef,
   ValueParam,
 } from "./core/protocol.ts";
-export { defineDriver, DriverError } from "./core/driver.ts";
+export { defineDriver, DriverError, isDriverError } from "./core/driver.ts";
 export type { BoardDriver, DriverDef, DriverEnv, DriverFault } from "./core/driver.ts";
 export type {
   ClockHw,
@@ -25,6 +55,7 @@ export type {
   SystemHw,
   VoltageHw,
 } from "./core/driver.ts";
+export type { HwByKind, HwTable } from "./core/hw_table.ts";
 export type { RateRound } from "./core/hw/clock.ts";
 export { SYSTEM_STATE_VENDOR, SystemState } from "./core/hw/system.ts";
 export { PowerState } from "./core/hw/power.ts";
@@ -33,17 +64,21 @@ export { isPinConfigType, NO_FUNCTION, PIN_CONFIG_NAMES, PinConfig } from "./cor
 export type { PinTarget } from "./core/hw/pinctrl.ts";
 export { defineTransport } from "./core/transport.ts";
 export type { TransportDef, TransportEnv, TransportHandle } from "./core/transport.ts";
-export { ScmiError, Status, statusName } from "./core/status.ts";
+export type { Platform, SessionEnd, Tracer } from "./core/platform.ts";
+export { isScmiError, ScmiError, Status, statusName } from "./core/status.ts";
 export { decodeHeader, encodeHeader, MsgType } from "./core/header.ts";
 export type { Header } from "./core/header.ts";
 export { Reader } from "./core/reader.ts";
-export { CapacityError, Writer } from "./core/writer.ts";
+export { CapacityError, isCapacityError, Writer } from "./core/writer.ts";
 export { page } from "./core/page.ts";
 export { Msg } from "./core/msg.ts";
-export type { Ctx, Session } from "./core/session.ts";
-export type { PlatformEnv, VendorInfo } from "./core/platform_env.ts";
-export type { Agent } from "./core/agent.ts";
-export type { Bounds, IdMap } from "./core/grants.ts";
+export type { Ctx, ProtocolRuntime, Session, SessionOptions } from "./core/session.ts";
+export type { P2aKind, P2aQueue } from "./core/p2a.ts";
+export type { MalformedListener, PlatformEnv, VendorInfo } from "./core/platform_env.ts";
+export type { Logger, LogLevel, LogSink } from "./core/log.ts";
+export type { Agent, SystemPowerDecl, TransportDecl } from "./core/agent.ts";
+export type { RateLimit } from "./core/policy/rate_limit.ts";
+export type { Bounds, Grants, IdMap, ProtocolGrant } from "./core/grants.ts";
 export type {
   HeldVote,
   StoreHooks,
@@ -52,8 +87,14 @@ export type {
   VoteDescription,
 } from "./core/policy/vote_book.ts";
 export type { OnVotes } from "./core/votes.ts";
+export { VALUE_POLICIES } from "./core/policy/values.ts";
 export type { ValueOutcome, ValuePolicy, ValueVotes } from "./core/policy/values.ts";
 export type { Grace } from "./core/policy/grace.ts";
 export { RESOURCE_KINDS } from "./core/board.ts";
 export type * from "./core/board.ts";
-export { causerFor, hearsRequest, PLATFORM_AGENT_ID } from "./core/notify_rules.ts";
+export {
+  causerFor,
+  hearsRequest,
+  type NotifyReceiver,
+  PLATFORM_AGENT_ID,
+} from "./core/notify_rules.ts";

@@ -11,6 +11,7 @@ import { ClientError, ScmiClient } from "./client.ts";
 const P = 0x80;
 
 const demo = defineProtocol({
+  api: 1,
   id: P,
   name: "demo",
   versions: [0x10000],

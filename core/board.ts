@@ -19,10 +19,15 @@ export const RESOURCE_KINDS = [
   "function",
   "powercap",
 ] as const;
+/** One of {@linkcode RESOURCE_KINDS}: the kind of a resource, as grants and commands name it. */
 export type ResourceKind = typeof RESOURCE_KINDS[number];
 
 /** Fields every resource has. `id` is the physical id, unique within its kind. */
 export interface ResourceDesc {
+  /**
+   * Physical id: the board's number for the resource, unique within its kind; drivers see only
+   * this.
+   */
   id: number;
   /** Unique within its kind; up to 63 ASCII characters (15 fit the short-name fields). */
   name: string;
@@ -48,7 +53,9 @@ export type ClockRates =
   | { kind: "list"; rates: number[] }
   | { kind: "range"; min: number; max: number; step: number };
 
+/** A clock: its rates, its state and parent at power-on, and how long changes take. */
 export interface ClockDesc extends ResourceDesc {
+  /** The rates it can run at. */
   rates: ClockRates;
   /** Rate at power-on, Hz. */
   rate: number;
@@ -71,10 +78,13 @@ export interface ClockDesc extends ResourceDesc {
 
 /** One extended configuration type of a clock and its value at power-on. */
 export interface ClockConfigDesc {
+  /** The configuration type: 1 duty cycle, 2 phase, 0x80–0xFF OEM-defined. */
   type: number;
+  /** Its value at power-on. */
   value: number;
 }
 
+/** A reset domain: how long a reset takes and which reset states it supports. */
 export interface ResetDesc extends ResourceDesc {
   /** Time a reset cycle takes, µs; 0x7fffffff when unknown. */
   latencyUs: number;
@@ -87,6 +97,7 @@ export interface ResetDesc extends ResourceDesc {
   states?: number[];
 }
 
+/** A power domain: its parent, state at power-on, latency and extra power states. */
 export interface PowerDesc extends ResourceDesc {
   /** Physical id of the domain that must be on for this one to be on. */
   parent?: number;
@@ -103,6 +114,7 @@ export interface PowerDesc extends ResourceDesc {
   states?: number[];
 }
 
+/** One operating point of a performance domain. */
 export interface PerfLevel {
   /** Performance level value (abstract, or kHz when the board says so). */
   level: number;
@@ -114,12 +126,15 @@ export interface PerfLevel {
   freqKhz: number;
 }
 
+/** A performance domain: its levels, level at power-on and sustained operating point. */
 export interface PerfDesc extends ResourceDesc {
   /** Ascending by level. */
   levels: PerfLevel[];
   /** Level at power-on. */
   level: number;
+  /** Sustained frequency, kHz (PERF_DOMAIN_ATTRIBUTES). */
   sustainedFreqKhz: number;
+  /** Level the domain can sustain indefinitely. */
   sustainedLevel: number;
   /** Minimum interval between level changes, µs. */
   rateLimitUs: number;
@@ -158,14 +173,20 @@ export interface SensorAxisDesc {
   scale?: number;
   /** Resolution `resolution × 10^resolutionExp` in the axis's unit; default the sensor's. */
   resolution?: number;
+  /** Power-of-ten exponent of `resolution`; default the sensor's. */
   resolutionExp?: number;
-  /** Smallest and largest value the axis can report; default the sensor's. */
+  /** Smallest value the axis can report; default the sensor's. */
   min?: number;
+  /** Largest value the axis can report; default the sensor's. */
   max?: number;
   /** How the simulated axis moves; default the sensor's `sim`. */
   sim?: SensorSim;
 }
 
+/**
+ * A sensor: its type, unit, axes, update intervals, how the simulation moves it, and extended
+ * attributes.
+ */
 export interface SensorDesc extends ResourceDesc {
   /** SCMI sensor type (e.g. 2 = degrees C, 5 = volts, 6 = amps, 7 = watts). */
   type: number;
@@ -177,6 +198,7 @@ export interface SensorDesc extends ResourceDesc {
   intervalsUs: number[];
   /** Supports asynchronous reads. */
   async: boolean;
+  /** How the simulated sensor's value moves over time. */
   sim: SensorSim;
   /** Per-axis descriptions when `axes` > 1, by axis index; absent entries take the sensor's. */
   axisDescs?: SensorAxisDesc[];
@@ -202,9 +224,13 @@ export interface SensorDesc extends ResourceDesc {
    * largest value it can report (the last three only for scalar sensors, per axis otherwise).
    */
   powerUw?: number;
+  /** Resolution `resolution × 10^resolutionExp` in the sensor's unit (scalar sensors). */
   resolution?: number;
+  /** Power-of-ten exponent of `resolution`. */
   resolutionExp?: number;
+  /** Smallest value the sensor can report (scalar sensors). */
   min?: number;
+  /** Largest value the sensor can report (scalar sensors). */
   max?: number;
 }
 
@@ -213,17 +239,21 @@ export type VoltageLevels =
   | { kind: "list"; levels: number[] }
   | { kind: "segment"; min: number; max: number; step: number };
 
+/** A voltage domain: its levels, level and state at power-on, and settling time. */
 export interface VoltageDesc extends ResourceDesc {
+  /** The levels it can be set to. */
   levels: VoltageLevels;
   /** Level at power-on, µV. */
   level: number;
   /** On at power-on. */
   on: boolean;
+  /** Supports asynchronous VOLTAGE_LEVEL_SET (delayed response). */
   async: boolean;
   /** Time a level change takes to settle, µs (default 0: immediate). */
   latencyUs?: number;
 }
 
+/** A pin: its power-on configuration and function. */
 export interface PinDesc extends ResourceDesc {
   /**
    * Power-on configuration values by SCMI configuration type (1–20 standard, 192–255 OEM;
@@ -235,11 +265,13 @@ export interface PinDesc extends ResourceDesc {
   function?: number;
 }
 
+/** A pin group: the pins it holds. */
 export interface GroupDesc extends ResourceDesc {
   /** Physical ids of its pins. */
   pins: number[];
 }
 
+/** A pin function: the groups or single pins that can carry it. */
 export interface FunctionDesc extends ResourceDesc {
   /** Physical ids of the groups that can carry this function. */
   groups: number[];
@@ -253,17 +285,26 @@ export interface FunctionDesc extends ResourceDesc {
   gpio?: boolean;
 }
 
+/**
+ * A power-capping domain: cap and averaging-interval ranges, state at power-on, units and simulated
+ * load.
+ */
 export interface PowercapDesc extends ResourceDesc {
-  /** Cap range, µW. */
+  /** Smallest cap, µW. */
   minCap: number;
+  /** Largest cap, µW. */
   maxCap: number;
+  /** Step between caps, µW. */
   capStep: number;
   /** Cap at power-on, µW. */
   cap: number;
-  /** Power averaging interval range, µs. */
+  /** Shortest power averaging interval, µs. */
   minPai: number;
+  /** Longest power averaging interval, µs. */
   maxPai: number;
+  /** Step between averaging intervals, µs. */
   paiStep: number;
+  /** Averaging interval at power-on, µs. */
   pai: number;
   /** Physical id of the parent powercap domain, if any. */
   parent?: number;
@@ -294,45 +335,70 @@ export interface PowercapDesc extends ResourceDesc {
  * to `maxCap` over 10 s.
  */
 export interface PowercapLoad {
+  /** Lowest power the load draws, in the domain's cap unit. */
   min: number;
+  /** Highest power the load draws, in the domain's cap unit. */
   max: number;
+  /** Time one swing from `min` to `max` and back takes, ms. */
   periodMs: number;
 }
 
 /** An SCMI device: a set of resources granted together (a UART = its clocks, resets, …). */
 export interface DeviceDesc {
+  /** Device id, as BASE_SET_DEVICE_PERMISSIONS names it. */
   id: number;
+  /** Name from the board manifest. */
   name: string;
+  /** Physical ids of its resources, by kind. */
   resources: { [K in ResourceKind]?: number[] };
 }
 
 /** A driver instance the board declares, with the options its factory checks. */
 export interface DriverDecl {
+  /** Instance name, which resources name in their `driver` key. */
   name: string;
+  /** Driver type, as registered (e.g. `sim`). */
   type: string;
+  /** Options for the driver's factory, checked against its declared option names. */
   options: Record<string, unknown>;
 }
 
+/** The description type of each resource kind. */
 export interface ResourceDescByKind {
+  /** Clocks. */
   clock: ClockDesc;
+  /** Reset domains. */
   reset: ResetDesc;
+  /** Power domains. */
   power: PowerDesc;
+  /** Performance domains. */
   perf: PerfDesc;
+  /** Sensors. */
   sensor: SensorDesc;
+  /** Voltage domains. */
   voltage: VoltageDesc;
+  /** Pins. */
   pin: PinDesc;
+  /** Pin groups. */
   group: GroupDesc;
+  /** Pin functions. */
   function: FunctionDesc;
+  /** Power-capping domains. */
   powercap: PowercapDesc;
 }
 
+/** Every resource of the board, by kind; look one up by its `id`, not by its position. */
 export type BoardResources = { [K in ResourceKind]: ResourceDescByKind[K][] };
 
+/** A board as the board manifest describes it: resources by kind, drivers and devices. */
 export interface Board extends BoardResources {
+  /** Board name from `[board] name`. */
   name: string;
   /** Power unit of perf level costs: "mW", "uW" or "abstract". */
   perfPowerUnit: "mW" | "uW" | "abstract";
+  /** Driver instances it declares. */
   drivers: DriverDecl[];
+  /** SCMI devices: resources granted together. */
   devices: DeviceDesc[];
 }
 

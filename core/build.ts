@@ -7,6 +7,7 @@
  * @module
  */
 import { Agent } from "./agent.ts";
+import { apiMismatch } from "./api.ts";
 import { RESOURCE_KINDS } from "./board.ts";
 import type { BoardDriver, DriverDef } from "./driver.ts";
 import { ALL_RIGHTS, Grants } from "./grants.ts";
@@ -228,6 +229,15 @@ async function createDrivers(
         `Expected a registered driver type (${
           quoteList(types.map((t) => t.name))
         }), got "${d.type}"`,
+      );
+      continue;
+    }
+    const mismatch = apiMismatch("driver type", def.api);
+    if (mismatch) {
+      await problems.add(
+        dep.boardFile,
+        [...at, "type"],
+        `Expected ${mismatch.expected}, got "${d.type}", ${mismatch.got}`,
       );
       continue;
     }

@@ -7,7 +7,7 @@
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertRejects } from "./_assert_test.ts";
 import { buildPlatform } from "./build.ts";
-import { RESOURCE_KINDS } from "./board.ts";
+import type { RESOURCE_KINDS } from "./board.ts";
 import { defineDriver, type DriverDef } from "./driver.ts";
 import { encodeHeader, MsgType } from "./header.ts";
 import { Msg } from "./msg.ts";
@@ -214,6 +214,7 @@ Deno.test("plugin module that exports no protocol, or clashes with a registered 
     new URL("plugins/vendor.ts", fixtures).href,
   ];
   const clash = defineProtocol({
+    api: 1,
     id: 0x80,
     name: "other",
     versions: [0x10000],

@@ -3,6 +3,7 @@
  * they raise. A driver is a plain object with one sub-object per resource class it backs.
  * @module
  */
+import { checkApiField } from "./api.ts";
 import type { Board } from "./board.ts";
 import type { ClockHw } from "./hw/clock.ts";
 import type { ResetHw } from "./hw/reset.ts";
@@ -13,7 +14,8 @@ import type { VoltageHw } from "./hw/voltage.ts";
 import type { PerfHw } from "./hw/perf.ts";
 import type { PinctrlHw } from "./hw/pinctrl.ts";
 import type { PowercapHw } from "./hw/powercap.ts";
-import { ScmiError, Status } from "./status.ts";
+import { brand, brandedInstance, hasBrand } from "./brand.ts";
+import { isScmiError, ScmiError, Status } from "./status.ts";
 
 export type {
   ClockHw,
@@ -29,15 +31,25 @@ export type {
 
 /** A running driver instance: one sub-object per resource class it backs. */
 export interface BoardDriver {
+  /** Instance name from the board manifest, for logs. */
   readonly name: string;
+  /** Clocks it backs. */
   clock?: ClockHw;
+  /** Reset domains it backs. */
   reset?: ResetHw;
+  /** Power domains it backs. */
   power?: PowerHw;
+  /** System power (shutdown, reset, suspend) of the whole board, when it can act on it. */
   system?: SystemHw;
+  /** Sensors it backs. */
   sensor?: SensorHw;
+  /** Voltage domains it backs. */
   voltage?: VoltageHw;
+  /** Performance domains it backs. */
   perf?: PerfHw;
+  /** Pins, groups and functions it backs. */
   pinctrl?: PinctrlHw;
+  /** Power-capping domains it backs. */
   powercap?: PowercapHw;
   /** Releases what the driver holds; called once at shutdown. */
   close?(): void | Promise<void>;
@@ -47,22 +59,65 @@ export interface BoardDriver {
 export interface DriverEnv {
   /** The instance name from the board manifest. */
   name: string;
+  /**
+   * Options from the board manifest's `options` table, already checked against the declared names.
+   */
   options: Record<string, unknown>;
+  /** The whole board, for the physical ids and power-on state of the resources it backs. */
   board: Board;
 }
 
 /** A driver type, as registered: help text, option names, and its factory. */
 export interface DriverDef {
+  /**
+   * The vscmi API major this driver was written for (`API_MAJOR` when written
+   * against this API). A driver type stating another major is refused at startup.
+   */
+  readonly api: number;
   /** Type name used in `[[driver]] type = "…"`. */
   readonly name: string;
+  /** One line for `vscmi check` and error messages. */
   readonly summary: string;
   /** Option name → one-line description; any other option is an error. */
   readonly options: Readonly<Record<string, string>>;
+  /**
+   * Creates one instance for a `[[driver]]` table; throw to refuse its options (the error names the
+   * table).
+   */
   create(env: DriverEnv): BoardDriver | Promise<BoardDriver>;
 }
 
-/** Declares a driver type; checks the definition's shape once. */
+/**
+ * Declares a driver type; checks the definition's shape once and freezes it.
+ *
+ * @param def The driver type: its api major, name, summary, options and factory.
+ * @returns The same definition, frozen, to list in the registry.
+ * @throws {TypeError} when the name is not lower-case letters, digits and '-', or `api` is not
+ * a positive integer.
+ *
+ * @example A driver type backing reset domains
+ * ```ts
+ * import { API_MAJOR } from "./api.ts";
+ * import { defineDriver } from "./driver.ts";
+ * const resets = new Map<number, boolean>();
+ * export const demoDriver = defineDriver({
+ *   api: API_MAJOR,
+ *   name: "demo",
+ *   summary: "reset lines kept in memory",
+ *   options: {},
+ *   create: ({ name }) => ({
+ *     name,
+ *     reset: {
+ *       isAsserted: (id) => resets.get(id) ?? false,
+ *       setAsserted: (id, asserted) => void resets.set(id, asserted),
+ *       pulse: (id) => void resets.set(id, false),
+ *     },
+ *   }),
+ * });
+ * ```
+ */
 export function defineDriver(def: DriverDef): DriverDef {
+  checkApiField(`Driver "${def.name}"`, def.api);
   if (!/^[a-z][a-z0-9-]*$/.test(def.name)) {
     throw new TypeError(
       `Driver name must be lower-case letters, digits and '-': got "${def.name}"`,
@@ -91,12 +146,50 @@ const FAULT_STATUS: Record<DriverFault, Status> = {
   "in-use": Status.IN_USE,
 };
 
-/** A typed hardware failure, e.g. `new DriverError("busy", "PLL relocking")`. */
+const DRIVER_BRAND = Symbol.for("vscmi.DriverError");
+
+/**
+ * Whether `e` is a {@linkcode DriverError} from any copy of the vscmi API (brand
+ * `Symbol.for("vscmi.DriverError")`), so its `fault` can be read.
+ *
+ * @param e A caught value.
+ * @returns true when `e` is an ScmiError that also carries the DriverError brand.
+ */
+export function isDriverError(e: unknown): e is DriverError {
+  return isScmiError(e) && hasBrand(e, DRIVER_BRAND);
+}
+
+/**
+ * A typed hardware failure a driver throws; the dispatcher answers it with the status of its
+ * {@linkcode DriverFault} (e.g. `busy` → BUSY). Recognised by {@linkcode isDriverError} across
+ * copies of the API.
+ *
+ * @example A PLL that cannot take a new rate yet
+ * ```ts
+ * import { DriverError, isDriverError } from "./driver.ts";
+ * import { Status } from "./status.ts";
+ * const e = new DriverError("busy", "PLL relocking");
+ * console.assert(isDriverError(e) && e.status === Status.BUSY && e.fault === "busy");
+ * ```
+ */
 export class DriverError extends ScmiError {
+  /** The kind of failure, which decides the status. */
   readonly fault: DriverFault;
+  /**
+   * Makes the error for `fault`; its status follows from the fault.
+   *
+   * @param fault The kind of failure.
+   * @param message What went wrong, for logs (default: the fault's name).
+   */
   constructor(fault: DriverFault, message?: string) {
     super(FAULT_STATUS[fault], message ?? fault);
     this.name = "DriverError";
     this.fault = fault;
   }
+
+  /** `e instanceof DriverError`: true for a DriverError from any copy of the API. */
+  static override [Symbol.hasInstance](e: unknown): boolean {
+    return brandedInstance(this, DriverError, isDriverError, e);
+  }
 }
+brand(DriverError, DRIVER_BRAND);

@@ -17,7 +17,9 @@ export const ALL_RIGHTS = Right.READ | Right.WRITE;
  * `values`, a value not among them → DENIED. Frozen once built.
  */
 export interface Bounds {
+  /** Lowest value the agent may set. */
   readonly min?: number;
+  /** Highest value the agent may set. */
   readonly max?: number;
   /** The only values allowed (ascending). */
   readonly values?: readonly number[];
@@ -38,6 +40,11 @@ export class IdMap {
   readonly bounds: (Bounds | undefined)[] = [];
   readonly #p2v = new Map<number, number>();
 
+  /**
+   * An empty view of `kind`: no resource visible.
+   *
+   * @param kind The resource kind the map's ids are of.
+   */
   constructor(readonly kind: ResourceKind) {}
 
   /** Number of virtual ids, holes included (what PROTOCOL_ATTRIBUTES reports). */
@@ -108,6 +115,7 @@ export class IdMap {
     return this.#p2v.get(p) ?? -1;
   }
 
+  /** Whether the agent can see physical `phys` of this kind. */
   has(phys: number): boolean {
     return this.#p2v.has(phys);
   }
@@ -151,15 +159,16 @@ export interface ProtocolGrant {
 /** One agent's grants. */
 export class Grants {
   /** Protocol id → grant. Base (0x10) is always present. */
-  readonly protocols = new Map<number, ProtocolGrant>([[0x10, {}]]);
+  readonly protocols: Map<number, ProtocolGrant> = new Map([[0x10, {}]]);
   /** SCMI device ids granted as a whole. */
-  readonly devices = new Set<number>();
+  readonly devices: Set<number> = new Set();
   /**
    * Device id → protocol ids the agent may not use on that device
    * (BASE_SET_PROTOCOL_PERMISSIONS): the device's resources of the kinds those protocols
    * carry stay hidden even while the device is granted. See `core/permissions.ts`.
    */
-  readonly deniedProtocols = new Map<number, Set<number>>();
+  readonly deniedProtocols: Map<number, Set<number>> = new Map();
+  /** Per kind: the agent's view (virtual id → physical id, rights, names, bounds). */
   readonly maps: { readonly [K in ResourceKind]: IdMap };
   /**
    * The same maps indexed by the kind's position in `RESOURCE_KINDS` (see

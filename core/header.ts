@@ -10,13 +10,18 @@ export const MsgType = {
   DELAYED_RESPONSE: 2,
   NOTIFICATION: 3,
 } as const;
+/** One of the values of {@linkcode MsgType}. */
 export type MsgType = typeof MsgType[keyof typeof MsgType];
 
 /** The decoded fields of a header. */
 export interface Header {
+  /** Message id within the protocol (bits 7:0). */
   messageId: number;
+  /** Message type (bits 9:8), one of {@linkcode MsgType}. */
   type: number;
+  /** Protocol id (bits 17:10). */
   protocolId: number;
+  /** Sequence token (bits 27:18), echoed in the reply. */
   token: number;
 }
 

@@ -17,16 +17,27 @@ import type {
   VoltageHw,
 } from "./driver.ts";
 
+/** The driver contract behind each resource kind. */
 export interface HwByKind {
+  /** Clocks. */
   clock: ClockHw;
+  /** Reset domains. */
   reset: ResetHw;
+  /** Power domains. */
   power: PowerHw;
+  /** Performance domains. */
   perf: PerfHw;
+  /** Sensors. */
   sensor: SensorHw;
+  /** Voltage domains. */
   voltage: VoltageHw;
+  /** Pins. */
   pin: PinctrlHw;
+  /** Pin groups. */
   group: PinctrlHw;
+  /** Pin functions (served by the same pin-control contract). */
   function: PinctrlHw;
+  /** Power-capping domains. */
   powercap: PowercapHw;
 }
 
@@ -44,6 +55,11 @@ export const HW_CLASS = {
   powercap: "powercap",
 } as const satisfies Record<ResourceKind, keyof BoardDriver>;
 
+/**
+ * The driver contract serving each physical resource, by kind and physical id (undefined where the
+ * board has no such resource), plus the system driver. Built once at startup; handlers reach it as
+ * `ctx.hw`.
+ */
 export type HwTable = { [K in ResourceKind]: (HwByKind[K] | undefined)[] } & {
   /** The driver that acts on the whole system, if the board has one. */
   system: SystemHw | undefined;

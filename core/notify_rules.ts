@@ -16,6 +16,7 @@ export const PLATFORM_AGENT_ID = 0;
 
 /** A receiving session, as far as these rules look at it. */
 export interface NotifyReceiver {
+  /** The agent the session belongs to. */
   readonly agent: Agent;
 }
 

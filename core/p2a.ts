@@ -8,6 +8,10 @@
 /** Delayed responses must be delivered; notifications may be dropped when the queue is full. */
 export type P2aKind = "delayed" | "notification";
 
+/**
+ * A session's bounded queue of platform→agent messages (delayed responses and notifications), which
+ * its transport drains in order.
+ */
 export class P2aQueue {
   readonly #items: Uint8Array[] = [];
   readonly #kinds: P2aKind[] = [];
@@ -19,6 +23,7 @@ export class P2aQueue {
   /** `limit`: most messages held before notifications are dropped. */
   constructor(readonly limit = 64) {}
 
+  /** Messages queued now. */
   get length(): number {
     return this.#items.length;
   }
@@ -56,6 +61,7 @@ export class P2aQueue {
     return this.#items.shift();
   }
 
+  /** Drops every queued message (the session closed). */
   clear(): void {
     this.#items.length = 0;
     this.#kinds.length = 0;

@@ -22,6 +22,7 @@ type Seen = [string, string, ...unknown[]];
  */
 function recorder(seen: Seen[], id = 0x14, kind: ResourceKind = "clock"): AnyProtocol {
   return defineProtocol<{ n: number }>({
+    api: 1,
     id,
     name: `recorder-${kind}`,
     versions: [0x10000],
@@ -169,6 +170,7 @@ Deno.test("onRevoke runs for every open session of the agent, not for others", a
 
 Deno.test("a throwing onRevoke is logged and the resource still goes", async () => {
   const bad = defineProtocol({
+    api: 1,
     id: 0x14,
     name: "bad",
     versions: [0x10000],

@@ -29,7 +29,7 @@ import {
   type ValueParam,
 } from "./protocol.ts";
 import { Ctx, type ProtocolRuntime, Session, type SessionOptions } from "./session.ts";
-import { CapacityError } from "./writer.ts";
+import { isCapacityError } from "./writer.ts";
 import { Status } from "./status.ts";
 import { Audit, AuditWhy } from "./policy/audit.ts";
 import { checkBounds } from "./policy/bounds.ts";
@@ -108,9 +108,18 @@ class Entry {
   }
 }
 
+/**
+ * The dispatcher and the state it serves: the board, the agents and their sessions, every
+ * registered protocol and the votes. Built by the server from a deployment (`core/build.ts`); a
+ * transport opens a session per agent channel and hands it each message through {@linkcode
+ * Platform.dispatch}.
+ */
 export class Platform {
+  /** The board it serves. */
   readonly board: Board;
+  /** Where the platform, its plugins and transports log. */
   readonly log: Logger;
+  /** What plugins' `setup` received: the platform as plugins see it. */
   readonly env: PlatformEnv;
   /** Protocol id → runtime. */
   readonly protocols: (ProtocolRuntime | undefined)[] = new Array(256).fill(undefined);
@@ -132,7 +141,10 @@ export class Platform {
    * refills, one stepped forward refills at most a burst.
    */
   now: () => number = () => Date.now();
-  /** Refused requests, logged with a per-agent rate limit (`core/policy/audit.ts`). */
+  /**
+   * Refused requests, logged with a per-agent rate limit (`core/policy/audit.ts`).
+   * @internal
+   */
   readonly audit: Audit;
   /** Every agent's votes (`core/policy/vote_book.ts`), journaled when there is a journal. */
   readonly votes: VoteBook;
@@ -146,6 +158,10 @@ export class Platform {
   /** The server is stopping: closing sessions keeps the votes. */
   #stopping = false;
 
+  /**
+   * Builds the platform from what `core/build.ts` assembled: sessions open afterwards.
+   * @internal
+   */
   constructor(init: PlatformInit) {
     this.board = init.board;
     this.log = init.log ?? new Logger();
@@ -253,6 +269,7 @@ export class Platform {
   get agents(): readonly Agent[] {
     return this.#agents;
   }
+  /** The agent named `name`, while it is on the platform. */
   agent(name: string): Agent | undefined {
     return this.#agents.find((a) => a.name === name);
   }
@@ -629,7 +646,7 @@ export class Platform {
   }
 
   #fault(s: Session, ctx: Ctx, cmd: CommandDef, e: unknown): number {
-    if (e instanceof CapacityError) {
+    if (isCapacityError(e)) {
       this.log.once(
         "error",
         `cap:${ctx.rt.def.id}:${cmd.name}:${s.agent.name}`,

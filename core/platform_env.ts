@@ -22,14 +22,24 @@ export type MalformedListener = (session: Session, header: number) => void;
 export interface VendorInfo {
   /** Up to 15 ASCII characters. */
   vendor: string;
+  /** Up to 15 ASCII characters (BASE_DISCOVER_SUB_VENDOR). */
   subVendor: string;
+  /** A 32-bit number (BASE_DISCOVER_IMPLEMENTATION_VERSION). */
   implementationVersion: number;
 }
 
+/**
+ * What a protocol plugin's `setup` (and every handler, as `ctx.env`) sees of the platform: the
+ * board, the drivers behind each resource, the agents and their sessions, the votes, and the log.
+ */
 export interface PlatformEnv {
+  /** The board as its manifest describes it. */
   readonly board: Board;
+  /** The driver contract behind each physical resource, by kind. */
   readonly hw: HwTable;
+  /** The platform's identity, as Base reports it. */
   readonly vendor: VendorInfo;
+  /** Where plugins log; use `log.once` for anything a guest can trigger repeatedly. */
   readonly log: Logger;
   /**
    * Agents in id order. Ids start at 1 and have gaps once an agent was removed at run time

@@ -9,6 +9,7 @@ import { CapacityError } from "./writer.ts";
 import { Status } from "./status.ts";
 
 const demo = defineProtocol({
+  api: 1,
   id: 0x80,
   name: "demo",
   versions: [0x10000, 0x20000],

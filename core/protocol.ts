@@ -4,6 +4,7 @@
  * runs; handlers do only the command's own semantics.
  * @module
  */
+import { checkApiField } from "./api.ts";
 import type { ResourceKind } from "./board.ts";
 import type { Msg } from "./msg.ts";
 import type { Ctx } from "./session.ts";
@@ -31,8 +32,11 @@ export const Right = {
  * first).
  */
 export interface ValueParam<S = unknown, G = unknown> {
+  /** Byte offset of the value in the parameters. */
   readonly at: number;
+  /** The value is a u64 (low word first) at `at`. */
   readonly u64?: boolean;
+  /** The value is a signed 32-bit integer. */
   readonly i32?: boolean;
   /**
    * Turns the wire value into the unit bounds are written in (a level index into a level, a
@@ -42,6 +46,11 @@ export interface ValueParam<S = unknown, G = unknown> {
   readonly of?: (ctx: Ctx<S, G>, phys: number, raw: number) => number;
 }
 
+/**
+ * One command of a protocol: its wire shape (parameter size, the resource it names, the value it
+ * sets), the rights and version it needs, and its handler. The dispatcher checks all of it before
+ * `run`.
+ */
 export interface CommandDef<S = unknown, G = unknown> {
   /** Specification name, e.g. `CLOCK_RATE_SET`. */
   readonly name: string;
@@ -53,6 +62,7 @@ export interface CommandDef<S = unknown, G = unknown> {
    * answers NOT_FOUND for ids the agent cannot see.
    */
   readonly resource?: ResourceKind;
+  /** Byte offset of the resource id in the parameters (default 0). */
   readonly at?: number;
   /** Rights the agent needs on that resource (default READ); DENIED otherwise. */
   readonly needs?: number;
@@ -73,16 +83,33 @@ export interface CommandDef<S = unknown, G = unknown> {
   readonly attributes?: (ctx: Ctx<S, G>) => number;
   /** Whether the command exists for this agent's session (default: yes). */
   readonly available?: (ctx: Ctx<S, G>) => boolean;
+  /**
+   * The handler: reads parameters from `m.r`, writes the reply payload to `m.w`, returns nothing
+   * for SUCCESS or a status; may throw an `ScmiError`.
+   */
   readonly run: (ctx: Ctx<S, G>, m: Msg) => Outcome;
 }
 
+/**
+ * A message the platform sends on its own (notification or delayed response), described for traces.
+ */
 export interface EventDef {
+  /** Specification name, e.g. `CLOCK_RATE_CHANGED`. */
   readonly name: string;
   /** Payload layout for traces, as in {@linkcode CommandDef.a2p}. */
   readonly p2a?: string;
 }
 
+/**
+ * A protocol plugin as data: its id, versions, commands and events, and the hooks that create and
+ * release per-agent and protocol-wide state. Made with {@linkcode defineProtocol}.
+ */
 export interface ProtocolDef<S = unknown, G = unknown> {
+  /**
+   * The vscmi API major this plugin was written for (`API_MAJOR` when written
+   * against this API). A plugin stating another major is refused at startup.
+   */
+  readonly api: number;
   /** 0x10–0xFF. */
   readonly id: number;
   /** Short name used in manifests and traces, e.g. `clock`. */
@@ -123,17 +150,36 @@ export const CommonMsg = {
 } as const;
 
 /**
- * Declares a protocol plugin. Checks the definition once and freezes it.
+ * Declares a protocol plugin. Checks the definition once and freezes it: what types cannot
+ * say (id range, ascending versions, commands the core answers, resource ids and values
+ * inside the declared parameters) is refused here, at import, rather than per message.
  *
- * @example
+ * @param def The protocol: `api` (the API major it was written for), id, name, versions,
+ * kinds, commands, events and hooks.
+ * @returns The same definition, frozen: the module's `default` or `protocol` export.
+ * @throws {TypeError} naming the protocol and the command at fault.
+ *
+ * @example A vendor protocol with one command that reads a u32 and answers it doubled
  * ```ts
+ * import { API_MAJOR } from "./api.ts";
  * import { defineProtocol } from "./protocol.ts";
- * const demo = defineProtocol({
+ * import { Status } from "./status.ts";
+ * export default defineProtocol({
+ *   api: API_MAJOR,
  *   id: 0x80,
  *   name: "demo",
  *   versions: [0x10000],
  *   commands: {
  *     0x1: { name: "PROTOCOL_ATTRIBUTES", params: 0, run: (_ctx, m) => m.w.u32(0) },
+ *     0x3: {
+ *       name: "DEMO_DOUBLE",
+ *       params: 4,
+ *       run: (_ctx, m) => {
+ *         const v = m.r.u32();
+ *         if (v > 0x7fffffff) return Status.OUT_OF_RANGE;
+ *         m.w.u32(v * 2);
+ *       },
+ *     },
  *   },
  * });
  * ```
@@ -142,6 +188,7 @@ export function defineProtocol<S = undefined, G = undefined>(
   def: ProtocolDef<S, G>,
 ): ProtocolDef<S, G> {
   const where = `Protocol "${def.name}" (0x${def.id.toString(16)})`;
+  checkApiField(where, def.api);
   if (!Number.isInteger(def.id) || def.id < 0x10 || def.id > 0xff) {
     throw new TypeError(`${where}: id must be 0x10–0xFF`);
   }
@@ -189,7 +236,12 @@ export function defineProtocol<S = undefined, G = undefined>(
   return Object.freeze(def);
 }
 
-/** `(major << 16) | minor` as "major.minor". */
+/**
+ * A protocol version as text.
+ *
+ * @param v `(major << 16) | minor`, as `versions` holds it.
+ * @returns "major.minor", e.g. "3.0" for 0x30000.
+ */
 export function versionString(v: number): string {
   return `${v >>> 16}.${v & 0xffff}`;
 }

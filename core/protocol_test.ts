@@ -5,6 +5,7 @@ Deno.test("defineProtocol refuses a command whose resource id lies past its smal
   assertThrows(
     () =>
       defineProtocol({
+        api: 1,
         id: 0x80,
         name: "bad",
         versions: [0x10000],

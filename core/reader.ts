@@ -10,6 +10,11 @@ import { ScmiError, Status } from "./status.ts";
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * A bounds-checked little-endian cursor over a request's parameters. Reading past the end throws
+ * `ScmiError(PROTOCOL_ERROR)`, which the dispatcher answers, so a short message never reaches a
+ * handler's logic with garbage.
+ */
 export class Reader {
   #u8: Uint8Array = EMPTY;
   #view: DataView = new DataView(EMPTY.buffer);
@@ -61,15 +66,19 @@ export class Reader {
     return at;
   }
 
+  /** Reads the next byte. */
   u8(): number {
     return this.#view.getUint8(this.#need(1));
   }
+  /** Reads the next little-endian u16. */
   u16(): number {
     return this.#view.getUint16(this.#need(2), true);
   }
+  /** Reads the next little-endian u32. */
   u32(): number {
     return this.#view.getUint32(this.#need(4), true);
   }
+  /** Reads the next little-endian signed 32-bit integer. */
   i32(): number {
     return this.#view.getInt32(this.#need(4), true);
   }

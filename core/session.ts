@@ -17,15 +17,23 @@ import { Writer } from "./writer.ts";
 
 /** A registered protocol: its definition, dense command table and protocol-wide state. */
 export interface ProtocolRuntime<S = unknown, G = unknown> {
+  /** The plugin's definition. */
   readonly def: ProtocolDef<S, G>;
   /** Message id → command, core commands included. */
   readonly table: readonly (CommandDef<S, G> | undefined)[];
+  /** The protocol-wide state `setup` returned. */
   readonly shared: G;
+  /** What `setup` received. */
   readonly env: PlatformEnv;
   /** Contexts of every open session that uses this protocol. */
   readonly contexts: Set<Ctx<S, G>>;
 }
 
+/**
+ * One agent session's context for one protocol, passed to every handler and hook: the negotiated
+ * version, the plugin's per-session and shared state, the agent's view of resources, and the ways
+ * back to the agent (notifications, delayed responses).
+ */
 export class Ctx<S = unknown, G = unknown> {
   /** Version this session speaks now (negotiated or pinned). */
   version: number;
@@ -34,20 +42,28 @@ export class Ctx<S = unknown, G = unknown> {
   /** The plugin's per-session state (from `open`). */
   state!: S;
 
+  /**
+   * Made by the platform when a session opens, one per protocol the agent may use.
+   * @internal
+   */
   constructor(readonly rt: ProtocolRuntime<S, G>, readonly session: Session, ceiling: number) {
     this.ceiling = ceiling;
     this.version = ceiling;
   }
 
+  /** The agent this session belongs to. */
   get agent(): Agent {
     return this.session.agent;
   }
+  /** The protocol-wide state `setup` returned. */
   get shared(): G {
     return this.rt.shared;
   }
+  /** The platform as plugins see it. */
   get env(): PlatformEnv {
     return this.rt.env;
   }
+  /** The driver contract behind each physical resource, by kind (`ctx.hw.clock[phys]`). */
   get hw(): HwTable {
     return this.rt.env.hw;
   }
@@ -116,6 +132,7 @@ export class Ctx<S = unknown, G = unknown> {
   }
 }
 
+/** How a transport opens a session. */
 export interface SessionOptions {
   /** The transport can deliver notifications and delayed responses. */
   p2a: boolean;
@@ -125,13 +142,26 @@ export interface SessionOptions {
   label?: string;
 }
 
+/**
+ * One agent's open channel, opened by a transport: a context per protocol the agent may use and the
+ * platform→agent queue its transport drains.
+ */
 export class Session {
   /** Protocol id → context, for the protocols this agent may use. */
   readonly ctxs: (Ctx | undefined)[] = new Array(256).fill(undefined);
+  /**
+   * Platform→agent messages waiting for the transport; null when the transport cannot carry them.
+   */
   readonly p2a: P2aQueue | null;
+  /** A label for logs and traces, e.g. the socket path. */
   readonly label: string;
+  /** False once the session is closed; work finishing later must not answer on it. */
   open = true;
 
+  /**
+   * Made by `Platform.openSession`, which also opens every protocol context.
+   * @internal
+   */
   constructor(readonly agent: Agent, opts: SessionOptions) {
     this.p2a = opts.p2a ? new P2aQueue(opts.p2aLimit) : null;
     this.label = opts.label ?? agent.name;

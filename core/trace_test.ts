@@ -10,6 +10,7 @@ import { Status } from "./status.ts";
 import { createTracer, parseLayout, type TraceFormat, traceP2a } from "./trace.ts";
 
 const demo = defineProtocol({
+  api: 1,
   id: 0x80,
   name: "demo",
   versions: [0x10000],

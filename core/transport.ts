@@ -3,18 +3,22 @@
  * type is registered once; the deployment starts one instance per agent channel.
  * @module
  */
+import { checkApiField } from "./api.ts";
 import type { Agent } from "./agent.ts";
 import type { Logger } from "./log.ts";
 import type { Platform } from "./platform.ts";
 
 /** What a transport instance is started with. */
 export interface TransportEnv {
+  /** The platform to open sessions on and dispatch messages to. */
   readonly platform: Platform;
+  /** The agent this instance serves. */
   readonly agent: Agent;
   /** Options from the agent's `transport` table, after the transport checked them. */
   readonly options: Record<string, unknown>;
   /** Directory for sockets and other run-time files. */
   readonly runDir: string;
+  /** Where the transport logs; use `log.once` for what a guest can trigger repeatedly. */
   readonly log: Logger;
 }
 
@@ -28,17 +32,39 @@ export interface TransportHandle {
   close(): Promise<void>;
 }
 
+/**
+ * A transport type, as registered: its api major, name, summary, options, and how to start an
+ * instance. Made with {@linkcode defineTransport}.
+ */
 export interface TransportDef {
+  /**
+   * The vscmi API major this transport was written for (`API_MAJOR` when written
+   * against this API). A transport type stating another major is refused at startup.
+   */
+  readonly api: number;
   /** Type name used in `transport = { type = "…" }`. */
   readonly name: string;
+  /** One line for `vscmi check` and error messages. */
   readonly summary: string;
   /** Option name → one-line description; any other option is an error. */
   readonly options: Readonly<Record<string, string>>;
+  /**
+   * Starts one instance for the agent in `env`; resolves with its handle once agents can
+   * reach it.
+   */
   start(env: TransportEnv): Promise<TransportHandle>;
 }
 
-/** Declares a transport type; checks the definition's shape once. */
+/**
+ * Declares a transport type; checks the definition's shape once and freezes it.
+ *
+ * @param def The transport type: its api major, name, summary, options and `start`.
+ * @returns The same definition, frozen, to list in the registry.
+ * @throws {TypeError} when the name is not lower-case letters, digits and '-', or `api` is not
+ * a positive integer.
+ */
 export function defineTransport(def: TransportDef): TransportDef {
+  checkApiField(`Transport "${def.name}"`, def.api);
   if (!/^[a-z][a-z0-9-]*$/.test(def.name)) {
     throw new TypeError(
       `Transport name must be lower-case letters, digits and '-': got "${def.name}"`,

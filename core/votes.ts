@@ -12,6 +12,10 @@ function small(agent: number): boolean {
   return agent >= 0 && agent < SMALL_IDS && agent === (agent | 0);
 }
 
+/**
+ * The "on" votes of every agent on the resources of one store (enables, power states),
+ * reference-counted: a resource is on while any agent votes for it or the platform keeps it.
+ */
 export class OnVotes {
   /**
    * Physical id → agent ids voting "on", in the order resources first got a vote (what
@@ -33,6 +37,7 @@ export class OnVotes {
     this.#kept[phys] = kept;
   }
 
+  /** Whether the platform keeps `phys` on whatever agents vote. */
   isKept(phys: number): boolean {
     return this.#kept[phys] === true;
   }

@@ -7,17 +7,47 @@
  * a non-zero status makes the reply exactly 8 bytes (header + status).
  * @module
  */
-import { ScmiError, Status } from "./status.ts";
+import { brand, brandedInstance, hasBrand } from "./brand.ts";
+import { isScmiError, ScmiError, Status } from "./status.ts";
 
 const EMPTY = new Uint8Array(0);
 
-/** Thrown when a reply does not fit the room the transport and agent allow. */
+const CAPACITY_BRAND = Symbol.for("vscmi.CapacityError");
+
+/**
+ * Whether `e` is a {@linkcode CapacityError} from any copy of the vscmi API (brand
+ * `Symbol.for("vscmi.CapacityError")`).
+ *
+ * @param e A caught value.
+ * @returns true when `e` is an ScmiError that also carries the CapacityError brand.
+ */
+export function isCapacityError(e: unknown): e is CapacityError {
+  return isScmiError(e) && hasBrand(e, CAPACITY_BRAND);
+}
+
+/**
+ * Thrown by {@linkcode Writer} when a reply does not fit the room the transport and agent
+ * allow; the dispatcher answers COMMS_ERROR and logs the command once. Recognised by
+ * {@linkcode isCapacityError} across copies of the API.
+ */
 export class CapacityError extends ScmiError {
+  /**
+   * Makes the error for a write of `need` bytes with `room` left.
+   *
+   * @param need Bytes the write needed.
+   * @param room Bytes that were left.
+   */
   constructor(need: number, room: number) {
     super(Status.COMMS_ERROR, `Reply does not fit: needs ${need} more bytes, ${room} left`);
     this.name = "CapacityError";
   }
+
+  /** `e instanceof CapacityError`: true for a CapacityError from any copy of the API. */
+  static override [Symbol.hasInstance](e: unknown): boolean {
+    return brandedInstance(this, CapacityError, isCapacityError, e);
+  }
 }
+brand(CapacityError, CAPACITY_BRAND);
 
 /**
  * `s` encoded once for a fixed `size`-byte field (a multiple of 4) exactly as
@@ -34,6 +64,11 @@ export function encodeName(s: string, size: number): Uint32Array {
   return out;
 }
 
+/**
+ * The reply builder over the transport's buffer: writes the header, the status and the payload in
+ * place, tracks the length, and throws {@linkcode CapacityError} rather than write past the room
+ * the transport and the agent allow.
+ */
 export class Writer {
   #u8: Uint8Array = EMPTY;
   #view: DataView = new DataView(EMPTY.buffer);
@@ -114,15 +149,19 @@ export class Writer {
     this.#pos = this.#base + 8;
   }
 
+  /** Appends a byte. */
   u8(v: number): void {
     this.#view.setUint8(this.#take(1), v);
   }
+  /** Appends a little-endian u16. */
   u16(v: number): void {
     this.#view.setUint16(this.#take(2), v, true);
   }
+  /** Appends a little-endian u32 (`v` taken modulo 2^32). */
   u32(v: number): void {
     this.#view.setUint32(this.#take(4), v >>> 0, true);
   }
+  /** Appends a little-endian signed 32-bit integer. */
   i32(v: number): void {
     this.#view.setInt32(this.#take(4), v | 0, true);
   }

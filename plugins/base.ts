@@ -213,6 +213,7 @@ export class ErrorReporter {
 }
 
 export const baseProtocol = defineProtocol<BaseSession, BaseShared>({
+  api: 1,
   id: BASE_PROTOCOL,
   name: "base",
   versions: [BaseVersion.V1_0, BaseVersion.V2_0, BaseVersion.V2_1],

@@ -25,6 +25,7 @@ const GREEDY = 0x9;
  * GREEDY (0x9) reads three words whatever it was sent. Votes go on agent close and revoke.
  */
 const votingClock = defineProtocol<undefined, OnVotes>({
+  api: 1,
   id: CLOCK,
   name: "voting-clock",
   versions: [0x10000],

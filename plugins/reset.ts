@@ -297,6 +297,7 @@ function subscribe(ctx: ResetCtx, phys: number, on: boolean): void {
 
 /** The Reset domain management protocol plugin. */
 export const resetProtocol = defineProtocol<ResetSession, ResetShared>({
+  api: 1,
   id: 0x16,
   name: "reset",
   versions: [0x10000, 0x20000, 0x30000, 0x30001],

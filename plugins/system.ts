@@ -29,7 +29,7 @@ import { SYSTEM_STATE_VENDOR, type SystemHw, SystemState } from "../core/hw/syst
 import type { Logger } from "../core/log.ts";
 import { defineProtocol, type Outcome } from "../core/protocol.ts";
 import type { Ctx } from "../core/session.ts";
-import { ScmiError, Status } from "../core/status.ts";
+import { isScmiError, Status } from "../core/status.ts";
 import {
   ACTION_TIMEOUT_MS,
   commandAction,
@@ -152,9 +152,7 @@ function settle(ctx: SCtx, state: number, action: Promise<void>): Promise<void |
       `system:${ctx.agent.name}:${why}`,
       `system: state ${state} for agent "${ctx.agent.name}" failed: ${why}`,
     );
-    return e instanceof ScmiError && e.status !== Status.GENERIC_ERROR
-      ? e.status
-      : Status.HARDWARE_ERROR;
+    return isScmiError(e) && e.status !== Status.GENERIC_ERROR ? e.status : Status.HARDWARE_ERROR;
   });
 }
 
@@ -176,6 +174,7 @@ function stateSet(ctx: SCtx, state: number, graceful: boolean): Outcome {
 }
 
 export const systemProtocol = defineProtocol<SystemSession, SystemShared>({
+  api: 1,
   id: 0x12,
   name: "system",
   versions: [0x10000, 0x20000, 0x20001],

@@ -20,6 +20,7 @@ const STATUSES = new Set<number>(Object.values(Status));
 
 /** 0x81: a handler that reads five words whatever it was sent (0 to 16 bytes allowed). */
 const greedy = defineProtocol({
+  api: 1,
   id: 0x81,
   name: "greedy",
   versions: [0x10000],

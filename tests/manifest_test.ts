@@ -26,6 +26,7 @@ const path = (name: string) => fileURLToPath(new URL(name, dir));
 
 /** A stand-in for the stream transport, so option checks do not depend on its module. */
 const fakeStream = defineTransport({
+  api: 1,
   name: "stream",
   summary: "test stand-in",
   options: { path: "socket path", tcp: "loopback address" },
@@ -357,6 +358,7 @@ Deno.test("unknown protocol name and a number below 0x80 → problem at each ent
 
 Deno.test("bad version pins → implemented versions, format, specification range", async () => {
   const clock = defineProtocol({
+    api: 1,
     id: 0x14,
     name: "clock",
     versions: [0x10000, 0x20000],

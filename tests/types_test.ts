@@ -12,6 +12,7 @@ const ATTRS = { name: "PROTOCOL_ATTRIBUTES", params: 0, run: () => {} };
 Deno.test("a vendor protocol with wrong shapes does not compile", () => {
   const bad = () => {
     defineProtocol({
+      api: 1,
       id: 0x80,
       name: "vendor",
       versions: [0x10000],
@@ -25,9 +26,12 @@ Deno.test("a vendor protocol with wrong shapes does not compile", () => {
         0x5: { name: "Z", params: 4, resource: "clocks", run: () => {} },
       },
     });
+    // @ts-expect-error: api (the API major it was written for) is required
+    defineProtocol({ id: 0x82, name: "noapi", versions: [0x10000], commands: { 0x1: ATTRS } });
     // @ts-expect-error: versions is required
     defineProtocol({ id: 0x81, name: "noversions", commands: { 0x1: ATTRS } });
     defineDriver({
+      api: 1,
       name: "d",
       summary: "s",
       options: {},
@@ -40,6 +44,7 @@ Deno.test("a vendor protocol with wrong shapes does not compile", () => {
   void bad;
   // A correct one compiles and returns a status where it should.
   const ok = defineProtocol({
+    api: 1,
     id: 0x80,
     name: "vendor",
     versions: [0x10000],
@@ -50,13 +55,21 @@ Deno.test("a vendor protocol with wrong shapes does not compile", () => {
 
 Deno.test("defineProtocol refuses what types cannot catch: ids, versions, core-owned messages", () => {
   assertThrows(
-    () => defineProtocol({ id: 0x05, name: "low", versions: [0x10000], commands: { 0x1: ATTRS } }),
+    () =>
+      defineProtocol({
+        api: 1,
+        id: 0x05,
+        name: "low",
+        versions: [0x10000],
+        commands: { 0x1: ATTRS },
+      }),
     TypeError,
     "id must be 0x10",
   );
   assertThrows(
     () =>
       defineProtocol({
+        api: 1,
         id: 0x80,
         name: "down",
         versions: [0x20000, 0x10000],
@@ -68,6 +81,7 @@ Deno.test("defineProtocol refuses what types cannot catch: ids, versions, core-o
   assertThrows(
     () =>
       defineProtocol({
+        api: 1,
         id: 0x80,
         name: "core",
         versions: [0x10000],

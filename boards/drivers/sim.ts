@@ -17,6 +17,7 @@ import { createSimPowercap } from "./sim/powercap.ts";
 import type { SimOptions } from "./sim/_util.ts";
 
 export const simDriver = defineDriver({
+  api: 1,
   name: "sim",
   summary: "Simulated SoC: every resource class, state kept in memory",
   options: {

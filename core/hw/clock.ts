@@ -13,6 +13,10 @@
 /** How a requested rate is rounded to one the clock supports. */
 export type RateRound = "down" | "up" | "nearest";
 
+/**
+ * What a board driver implements for clocks: enable, rate, parent and extended configuration
+ * (physical ids).
+ */
 export interface ClockHw {
   /** The rate the clock is programmed to, Hz; also while it is gated or disabled. */
   getRate(id: number): number | Promise<number>;

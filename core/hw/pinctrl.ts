@@ -15,7 +15,7 @@
 export type PinTarget = "pin" | "group";
 
 /** `getFunction` answer when no function is selected (SCMI 0xFFFFFFFF on the wire). */
-export const NO_FUNCTION = -1;
+export const NO_FUNCTION: number = -1;
 
 /**
  * SCMI pin configuration types (DEN0056E, pin control configuration type table). Types 21–191
@@ -78,6 +78,10 @@ export const PIN_CONFIG_NAMES: Readonly<Record<string, number>> = Object.freeze(
   ]),
 );
 
+/**
+ * What a board driver implements for pins, groups and functions: configuration, function selection
+ * and pin requests (physical ids).
+ */
 export interface PinctrlHw {
   /**
    * The configuration types pin or group `id` has, ascending, without

@@ -16,6 +16,10 @@ export const PowerState = {
 /** Bits of a power-state word that the specification reserves (31, 29, 28). */
 export const POWER_STATE_RESERVED = 0xb0000000;
 
+/**
+ * What a board driver implements for power domains: reading and setting the power state (physical
+ * ids).
+ */
 export interface PowerHw {
   /** The domain's current power-state word, as the hardware reports it. */
   getState(id: number): number;

@@ -17,6 +17,10 @@ export const ResetState = {
   IMPL_DEFINED: 0x8000_0000,
 } as const;
 
+/**
+ * What a board driver implements for reset domains: assert, release and full reset cycles (physical
+ * ids).
+ */
 export interface ResetHw {
   /** Whether the domain is held in reset now (hardware state, all agents together). */
   isAsserted(id: number): boolean;

@@ -19,6 +19,7 @@ export function systemStateName(state: number): typeof NAMES[number] | undefined
   return NAMES[state];
 }
 
+/** What a board driver implements to act on the whole system: shutdown, resets and suspend. */
 export interface SystemHw {
   /**
    * Acts on the whole system. With `graceful`, agents have just been told (with

@@ -34,6 +34,7 @@ import {
   type ResourceDesc,
   type ResourceKind,
 } from "../board.ts";
+import { apiMismatch } from "../api.ts";
 import type { DriverDef } from "../driver.ts";
 import type { ValuePolicy } from "../policy/values.ts";
 import { BoardCtx, BoardNames } from "./_board_ctx.ts";
@@ -217,9 +218,15 @@ function readDrivers(c: BoardCtx, registered: readonly DriverDef[]): DriverDecl[
     seen.add(t.name);
     const options = t.options ?? {};
     const def = registered.find((d) => d.name === t.type);
+    const mismatch = def && apiMismatch("driver type", def.api);
     if (!def) {
       const types = quoteList(registered.map((d) => d.name));
       c.expect(["driver", i, "type"], `a registered driver type (${types})`);
+    } else if (mismatch) {
+      c.src.report(
+        ["driver", i, "type"],
+        `Expected ${mismatch.expected}, got "${t.type}", ${mismatch.got}`,
+      );
     } else {
       for (const key of Object.keys(options)) {
         if (Object.hasOwn(def.options, key)) continue;

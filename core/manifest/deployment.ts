@@ -34,6 +34,7 @@
  */
 import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { apiMismatch } from "../api.ts";
 import type { SystemPowerDecl, TransportDecl } from "../agent.ts";
 import { DEFAULT_MAX_MSG_SIZE } from "../agent.ts";
 import { type Board, RESOURCE_KINDS } from "../board.ts";
@@ -317,7 +318,10 @@ function readTransport(
 ): TransportDecl {
   const { type, ...options } = t;
   const def = transports.find((d) => d.name === type);
-  if (def) {
+  const mismatch = def && apiMismatch("transport type", def.api);
+  if (mismatch) {
+    src.report([...p, "type"], `Expected ${mismatch.expected}, got "${type}", ${mismatch.got}`);
+  } else if (def) {
     const known = Object.keys(def.options);
     for (const key of Object.keys(options)) {
       if (Object.hasOwn(def.options, key)) continue;

@@ -4,6 +4,7 @@
  * plugin modules.
  * @module
  */
+import { apiMismatch } from "../api.ts";
 import type { AnyProtocol } from "../protocol.ts";
 import { versionString } from "../protocol.ts";
 import { describe } from "./problem.ts";
@@ -144,7 +145,8 @@ export interface PluginFailure {
 
 /**
  * Imports a plugin module and returns its protocol: the `default` export, or else the
- * export named `protocol`.
+ * export named `protocol`. A protocol that states another API major than the running one
+ * (see `core/api.ts`) is a failure too.
  */
 export async function importProtocol(url: string): Promise<AnyProtocol | PluginFailure> {
   let mod: Record<string, unknown>;
@@ -157,7 +159,7 @@ export async function importProtocol(url: string): Promise<AnyProtocol | PluginF
     };
   }
   const def = mod.default ?? mod.protocol;
-  if (isProtocolDef(def)) return def;
+  if (isProtocolDef(def)) return apiMismatch("plugin", def.api) ?? def;
   return {
     expected: 'a module whose default or "protocol" export is a protocol definition',
     got: def === undefined

@@ -21,6 +21,7 @@ let ran = 0;
 const done = () => void ran++;
 
 const demo = defineProtocol({
+  api: 1,
   id: DEMO,
   name: "demo",
   versions: [0x10000],
@@ -320,6 +321,7 @@ Deno.test("defineProtocol: a value without a resource, or past the parameters â†
   assertThrows(
     () =>
       defineProtocol({
+        api: 1,
         ...base,
         commands: { 1: attrs, 3: { name: "X", params: 8, value: { at: 4 }, run: () => {} } },
       }),
@@ -329,6 +331,7 @@ Deno.test("defineProtocol: a value without a resource, or past the parameters â†
   assertThrows(
     () =>
       defineProtocol({
+        api: 1,
         ...base,
         kinds: ["clock"],
         commands: {

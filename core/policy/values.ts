@@ -11,7 +11,12 @@
  * @module
  */
 
+/**
+ * How value requests of several agents on one resource combine: `exclusive` (the first agent
+ * to request owns it), `max`, `min`, or `last` (the latest request wins).
+ */
 export const VALUE_POLICIES = ["exclusive", "max", "min", "last"] as const;
+/** One of {@linkcode VALUE_POLICIES}. */
 export type ValuePolicy = typeof VALUE_POLICIES[number];
 
 /** What a request did. */
@@ -32,6 +37,10 @@ interface Entry {
   effective: number | undefined;
 }
 
+/**
+ * The value requests of every agent on the resources of one store, and the effective value each
+ * resource gets under its arbitration policy.
+ */
 export class ValueVotes {
   /** Physical id → entry, in the order resources first got a request (what walks read). */
   readonly #entries = new Map<number, Entry>();

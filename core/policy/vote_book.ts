@@ -52,8 +52,11 @@ export interface ValueHooks extends StoreHooks {
 
 /** One vote an agent holds. */
 export interface HeldVote {
+  /** Name of the store that holds it (one per protocol resource class, e.g. `clock.enable`). */
   store: string;
+  /** Kind of the resource, when the store names one. */
   kind?: ResourceKind;
+  /** Physical id of the resource. */
   phys: number;
   /** 1 for an "on" vote. */
   value: number;
@@ -61,10 +64,15 @@ export interface HeldVote {
 
 /** A resource's arbitration state, for `vscmi ctl` and tests. */
 export interface VoteDescription {
+  /** Name of the store. */
   store: string;
+  /** Whether the store counts on/off votes or arbitrates values. */
   type: "on-off" | "value";
+  /** Physical id of the resource. */
   phys: number;
+  /** Kind of the resource, when the store names one. */
   kind?: ResourceKind;
+  /** Arbitration policy (value stores). */
   policy?: ValuePolicy;
   /** The platform keeps it on (on/off stores). */
   kept?: boolean;
@@ -118,6 +126,10 @@ export class VoteBook {
   /** Agent id → sequence number of its last recorded change (an array read per command). */
   readonly #agentSeq: (number | undefined)[] = [];
 
+  /**
+   * Makes the platform's book, restoring the votes the journal holds.
+   * @internal
+   */
   constructor(opts: VoteBookOptions) {
     this.#opts = opts;
     this.#journal = opts.journal ?? null;

@@ -66,6 +66,7 @@ export type { ClockSession, ClockShared } from "./state.ts";
 
 /** The clock protocol plugin. */
 export const clockProtocol = defineProtocol<ClockSession, ClockShared>({
+  api: 1,
   id: 0x14,
   name: "clock",
   versions: [ClockVersion.V1, ClockVersion.V2, ClockVersion.V3],

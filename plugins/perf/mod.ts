@@ -92,6 +92,7 @@ function limitValue(ctx: PerfCtx, phys: number, wire: number): number {
 
 /** The built-in Performance protocol plugin. */
 export const perfProtocol: ProtocolDef<PerfSession, PerfShared> = defineProtocol({
+  api: 1,
   id: 0x13,
   name: "perf",
   versions: [V1, V2, V3, V4],

@@ -65,6 +65,7 @@ export type { PinctrlSession, PinctrlShared } from "./_state.ts";
 
 /** The Pin control protocol plugin. */
 export const pinctrlProtocol = defineProtocol<PinctrlSession, PinctrlShared>({
+  api: 1,
   id: PINCTRL_PROTOCOL,
   name: "pinctrl",
   versions: [PinctrlVersion.V1],

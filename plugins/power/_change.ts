@@ -4,12 +4,12 @@
  * run after their reply.
  * @module
  */
-import { DriverError } from "../../core/driver.ts";
+import { isDriverError } from "../../core/driver.ts";
 import type { Logger } from "../../core/log.ts";
 import { causerFor, hearsRequest } from "../../core/notify_rules.ts";
 import type { Outcome } from "../../core/protocol.ts";
 import type { Ctx } from "../../core/session.ts";
-import { ScmiError, Status } from "../../core/status.ts";
+import { isScmiError, Status } from "../../core/status.ts";
 import type { Writer } from "../../core/writer.ts";
 import type { PowerArbiter } from "./_arbiter.ts";
 
@@ -93,14 +93,14 @@ function announceRequested(ctx: PCtx, phys: number, state: number): void {
 
 /** The status for a failed switch; rethrows what is not an SCMI outcome (a bug). */
 function failure(ctx: PCtx, phys: number, e: unknown): Status {
-  if (!(e instanceof ScmiError)) throw e;
+  if (!isScmiError(e)) throw e;
   const d = ctx.shared.arbiter.desc(phys)!;
   ctx.shared.log.once(
     "warn",
     `power:${phys}:${e.status}:${ctx.agent.name}`,
     `power: switching domain "${d.name}" for agent "${ctx.agent.name}" failed: ${e.message}`,
   );
-  return e instanceof DriverError && e.fault === "in-use" ? Status.DENIED : e.status;
+  return isDriverError(e) && e.fault === "in-use" ? Status.DENIED : e.status;
 }
 
 /** Whether the session that sent a request with state `st` still is (not closed, not reset). */

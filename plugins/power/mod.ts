@@ -121,6 +121,7 @@ function setup(env: PlatformEnv): PowerShared {
 }
 
 export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
+  api: 1,
   id: 0x11,
   name: "power",
   versions: [0x10000, 0x20000, 0x30000, 0x30001],

@@ -105,6 +105,7 @@ export function createPowercapProtocol(
   const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
   if (!(pollMs > 0)) throw new RangeError(`Powercap pollMs must be above 0, got ${pollMs}`);
   return defineProtocol<PowercapSession, PowercapShared>({
+    api: 1,
     id: 0x18,
     name: "powercap",
     versions: [PowercapVersion.V1, PowercapVersion.V2],

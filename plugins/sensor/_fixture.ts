@@ -16,6 +16,7 @@ import { createSensorProtocol, type SensorProtocolOptions } from "./plugin.ts";
 import type { SensorShared } from "./_state.ts";
 
 const BASE_STAND_IN = defineProtocol({
+  api: 1,
   id: 0x10,
   name: "base-stand-in",
   versions: [0x20001],

@@ -72,6 +72,7 @@ export function createSensorProtocol(
     throw new RangeError(`Sensor maxPending must be 1–255, got ${maxPending}`);
   }
   return defineProtocol<SensorSession, SensorShared>({
+    api: 1,
     id: 0x15,
     name: "sensor",
     versions: [SensorVersion.V1, SensorVersion.V2, SensorVersion.V3, SensorVersion.V3_1],

@@ -41,6 +41,7 @@ export * from "./_wire.ts";
 
 /** The built-in Voltage domain management protocol plugin. */
 export const voltageProtocol = defineProtocol<VoltageSession, VoltageShared>({
+  api: 1,
   id: 0x17,
   name: "voltage",
   versions: [VoltageVersion.V1, VoltageVersion.V2, VoltageVersion.V2_1],

@@ -24,6 +24,7 @@ import { systemClock } from "../../core/timer_clock.ts";
 const HANDOVER_MS = 50;
 
 export const streamTransport = defineTransport({
+  api: 1,
   name: "stream",
   summary: "Length-prefixed SCMI messages over a Unix socket or a loopback TCP port",
   options: {

@@ -18,6 +18,7 @@ const events: string[] = [];
 let lastCtx: Ctx | undefined;
 
 const dummy = defineProtocol({
+  api: 1,
   id: P,
   name: "dummy",
   versions: [0x10000],

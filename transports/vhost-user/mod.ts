@@ -77,6 +77,7 @@ export function checkVhostUserOptions(
 }
 
 export const vhostUserTransport = defineTransport({
+  api: 1,
   name: "vhost-user",
   summary: "Back-end of QEMU's vhost-user-scmi device (virtio-scmi over a vhost-user socket)",
   options: {

@@ -40,6 +40,7 @@ const DEMO = 0x80;
 
 /** Commands a random request may hit: sync, blocking, notifying, replying late. */
 const demo = defineProtocol({
+  api: 1,
   id: DEMO,
   name: "demo",
   versions: [0x10000],

@@ -220,6 +220,7 @@ const DEMO = 0x80;
 let gate = Promise.withResolvers<void>();
 
 const demo = defineProtocol({
+  api: 1,
   id: DEMO,
   name: "demo",
   versions: [0x10000],
@@ -569,6 +570,7 @@ Deno.test("a guest rewriting its request while it is handled → the handler rea
   // private copy, so a value checked before the handler (bounds, ids) is the value it uses.
   let rewrite: (() => void) | null = null;
   const probe = defineProtocol({
+    api: 1,
     id: 0x81,
     name: "probe",
     versions: [0x10000],

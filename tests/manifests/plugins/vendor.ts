@@ -2,6 +2,7 @@
 import { defineProtocol } from "../../../mod.ts";
 
 export const protocol = defineProtocol({
+  api: 1,
   id: 0x80,
   name: "vendor",
   versions: [0x10000, 0x10001],

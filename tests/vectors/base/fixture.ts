@@ -60,6 +60,7 @@ export function standIn(id: number, kind?: ResourceKind): AnyProtocol {
     commands[0x3] = { name: "ECHO", params: 4, resource: kind, run: (_c, m) => m.w.u32(m.res) };
   }
   return defineProtocol({
+    api: 1,
     id,
     name: `stand-in-${id.toString(16)}`,
     versions: [0x10000],

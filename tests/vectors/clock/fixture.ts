@@ -145,6 +145,7 @@ export const AGENTS: AgentSpec[] = [
  * registered, and the clock vectors never talk to it.
  */
 const BASE_STAND_IN = defineProtocol({
+  api: 1,
   id: 0x10,
   name: "base-stand-in",
   versions: [0x20001],

@@ -135,6 +135,7 @@ export const SENSORS: SensorDesc[] = [
  * registered, and these vectors never talk to it.
  */
 const BASE_STAND_IN = defineProtocol({
+  api: 1,
   id: 0x10,
   name: "base-stand-in",
   versions: [0x20001],
