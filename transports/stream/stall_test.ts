@@ -19,6 +19,7 @@ const P = 0x80;
 const TIMEOUT = 100;
 
 const dummy = defineProtocol({
+  api: 1,
   id: P,
   name: "dummy",
   versions: [0x10000],
