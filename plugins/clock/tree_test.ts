@@ -11,12 +11,10 @@ import { resetAgentConfiguration, setDeviceAccess } from "../../core/permissions
 import { Status } from "../../core/status.ts";
 import type { SimClockHw } from "../../boards/drivers/sim/clock.ts";
 import type { AgentSpec, Fixture } from "../../tests/harness.ts";
-import { clockFixture } from "../../tests/vectors/clock/fixture.ts";
+import { clockFixture, simClock as clock } from "../../tests/vectors/clock/fixture.ts";
 import { ClockMsg } from "./msg.ts";
 import type { ClockShared } from "./state.ts";
 import { cmd } from "./_call_test.ts";
-
-const MHZ = 1_000_000;
 
 /** Physical ids of the tree below. */
 const XO = 0;
@@ -26,21 +24,6 @@ const DIV = 3;
 const UART = 4;
 const SPI = 5;
 const KEPT = 6;
-
-function clock(id: number, name: string, parents: number[], extra: Partial<ClockDesc> = {}) {
-  return {
-    id,
-    name,
-    driver: "sim",
-    rates: { kind: "list" as const, rates: [24 * MHZ] },
-    rate: 24 * MHZ,
-    enabled: false,
-    parents,
-    parent: parents[0],
-    latencyUs: 0,
-    ...extra,
-  };
-}
 
 /**
  * xo (off at power-on) feeds pll_a and pll_b; div muxes pll_a (at power-on) or pll_b; uart and
