@@ -85,13 +85,15 @@ Deno.test("at start-up a kept clock's parent chain is started and held", async (
 });
 
 Deno.test("two agents, two children: the chain starts root first and stops, in reverse, with the last child", async () => {
-  const { hw, set, own, on, take } = await setup();
+  const { fx, hw, set, own, on, take } = await setup();
   assertEquals(await set("a", V_UART, true), Status.SUCCESS);
   assertEquals(take(), ["1:on", "3:on", "4:on"], "xo runs already for the kept clock");
   assertEquals(hw.isRunning(UART), true);
   assertEquals(await set("b", V_SPI, true), Status.SUCCESS);
   assertEquals(await set("b", V_UART, true), Status.SUCCESS);
   assertEquals(take(), ["5:on"], "div is already held for uart");
+  const div = () => fx.platform.votes.describe("clock.enable", DIV)!;
+  assertEquals([div().voters, div().heldFor], [[], [UART, SPI]], "what `vscmi ctl` shows");
   assertEquals(await set("a", V_UART, false), Status.SUCCESS);
   assertEquals(take(), [], "b still votes for uart");
   assertEquals(await set("b", V_UART, false), Status.SUCCESS);
