@@ -228,6 +228,7 @@ export function formatResource(r: ResourceInfo): string {
   for (const s of r.stores) {
     const parts = [`${s.policy}`, `effective ${value(s.effective)}`];
     if (s.owner !== undefined) parts.push(`owner ${s.owner}`);
+    if (s.heldFor !== undefined) parts.push(`held for ${r.kind} ${s.heldFor.join(", ")}`);
     parts.push(
       `votes ${
         s.votes.length ? s.votes.map((v) => `${v.agent} ${value(v.value)}`).join(", ") : "none"

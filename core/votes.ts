@@ -1,7 +1,9 @@
 /**
  * On/off votes on shared resources (clock and power-domain enables, reset assertion):
- * the resource is on while any agent votes for it or the platform keeps it on, so hardware
- * changes only when the effective state flips. Each agent sees its own vote.
+ * the resource is on while any agent votes for it, the platform keeps it on, or the platform
+ * holds it for another resource that needs it (a clock's running child), so hardware changes
+ * only when the effective state flips. Each agent sees its own vote; holds are the
+ * platform's, invisible to agents.
  * @module
  */
 
@@ -11,6 +13,8 @@ const SMALL_IDS = 30;
 function small(agent: number): boolean {
   return agent >= 0 && agent < SMALL_IDS && agent === (agent | 0);
 }
+
+const NONE: ReadonlySet<number> = new Set();
 
 /**
  * The "on" votes of every agent on the resources of one store (enables, power states),
@@ -31,6 +35,11 @@ export class OnVotes {
   readonly #bits: number[] = [];
   /** Physical id → kept on by the platform whatever agents vote (host-kept, boot-on). */
   readonly #kept: (boolean | undefined)[] = [];
+  /**
+   * Physical id → the holders (ids the owning plugin chooses, e.g. the child clocks) for
+   * which the platform holds it on; undefined when none.
+   */
+  readonly #holds: (Set<number> | undefined)[] = [];
 
   /** Marks `phys` as kept on (or no longer kept) by the platform. */
   keep(phys: number, kept = true): void {
@@ -42,10 +51,41 @@ export class OnVotes {
     return this.#kept[phys] === true;
   }
 
-  /** Whether the resource should be on: some agent votes for it or the platform keeps it. */
+  /**
+   * Whether the resource should be on: some agent votes for it, the platform keeps it, or
+   * the platform holds it for something.
+   */
   effective(phys: number): boolean {
-    // A set is dropped when its last voter goes: one that exists is never empty.
-    return this.#kept[phys] === true || this.#sets[phys] !== undefined;
+    // A set is dropped when its last member goes: one that exists is never empty.
+    return this.#kept[phys] === true || this.#sets[phys] !== undefined ||
+      this.#holds[phys] !== undefined;
+  }
+
+  /**
+   * Adds (`on`) or drops the platform's hold on `phys` for `holder`; a holder counts once.
+   * Returns true when the effective state changed. Agents never see holds.
+   */
+  hold(phys: number, holder: number, on: boolean): boolean {
+    const before = this.effective(phys);
+    let set = this.#holds[phys];
+    if (on) {
+      if (set === undefined) this.#holds[phys] = set = new Set();
+      set.add(holder);
+    } else if (set !== undefined) {
+      set.delete(holder);
+      if (set.size === 0) this.#holds[phys] = undefined;
+    }
+    return this.effective(phys) !== before;
+  }
+
+  /** Whether the platform holds `phys` for `holder`. */
+  heldFor(phys: number, holder: number): boolean {
+    return this.#holds[phys]?.has(holder) === true;
+  }
+
+  /** The holders the platform holds `phys` for. */
+  holders(phys: number): ReadonlySet<number> {
+    return this.#holds[phys] ?? NONE;
   }
 
   /** Whether `agent` votes "on" for `phys`. */
@@ -63,13 +103,9 @@ export class OnVotes {
 
   /** Records `agent`'s vote; returns true when the effective state changed. */
   vote(agent: number, phys: number, on: boolean): boolean {
-    if (this.#kept[phys] === true) {
-      this.#change(agent, phys, on);
-      return false;
-    }
-    const before = this.#sets[phys] !== undefined;
+    const before = this.effective(phys);
     this.#change(agent, phys, on);
-    return (this.#sets[phys] !== undefined) !== before;
+    return this.effective(phys) !== before;
   }
 
   #change(agent: number, phys: number, on: boolean): void {

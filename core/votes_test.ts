@@ -65,3 +65,26 @@ Deno.test("keep(false) ends the platform's hold; heldBy keeps the order of first
   assertEquals(v.isKept(2), false);
   assertEquals(v.release(1), [9, 2, 5]);
 });
+
+Deno.test("a platform hold keeps a resource on without being anyone's vote; each holder counts once", () => {
+  const v = new OnVotes();
+  assertEquals(v.hold(4, 10, true), true);
+  assertEquals(v.hold(4, 10, true), false, "the same holder again");
+  assertEquals(v.hold(4, 11, true), false);
+  assertEquals([v.effective(4), v.has(1, 4), v.voters(4).size], [true, false, 0]);
+  assertEquals(v.vote(1, 4, true), false, "already on for its holders");
+  assertEquals(v.vote(1, 4, false), false);
+  assertEquals(v.hold(4, 10, false), false, "holder 11 still needs it");
+  assertEquals([v.heldFor(4, 10), v.heldFor(4, 11)], [false, true]);
+  assertEquals(v.hold(4, 11, false), true);
+  assertEquals([v.effective(4), v.holders(4).size], [false, 0]);
+});
+
+Deno.test("an agent's last vote off does not flip a resource the platform holds", () => {
+  const v = new OnVotes();
+  v.vote(1, 2, true);
+  v.hold(2, 9, true);
+  assertEquals(v.release(1), []);
+  assertEquals(v.effective(2), true);
+  assertEquals(v.hold(2, 9, false), true);
+});

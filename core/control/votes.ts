@@ -30,6 +30,8 @@ export interface StoreState {
   policy: string;
   /** The platform keeps it on whatever agents vote. */
   kept?: boolean;
+  /** Physical ids of the same kind the platform holds it on for (a clock's running children). */
+  heldFor?: number[];
   /** What the votes resolve to; absent when nobody votes. */
   effective?: boolean | number;
   /** Agent id owning an exclusive resource. */
@@ -89,6 +91,7 @@ export function voteReader(platform: Platform): VoteReader {
           votes: d.voters.map((v) => ({ agent: v.agent, value: onOff ? true : v.value })),
         };
         if (d.kept !== undefined) s.kept = d.kept;
+        if (d.heldFor !== undefined) s.heldFor = d.heldFor;
         if (d.effective !== undefined) s.effective = d.effective;
         if (d.owner !== undefined) s.owner = d.owner;
         out.push(s);

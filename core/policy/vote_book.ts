@@ -78,6 +78,11 @@ export interface VoteDescription {
   kept?: boolean;
   /** Each agent's vote, oldest first: agent id, its name, its value (1 = on). */
   voters: { agent: number; name: string; value: number }[];
+  /**
+   * Physical ids the platform holds it on for (on/off stores: a clock's running children),
+   * when there are any.
+   */
+  heldFor?: number[];
   /** What the votes call for: on/off, a value, or undefined when nobody asks. */
   effective: number | boolean | undefined;
   /** The owner of an exclusive resource. */
@@ -243,7 +248,7 @@ export class VoteBook {
     const nameOf = (id: number) => this.#opts.agentName(id) ?? `#${id}`;
     const custom = st.hooks.effective?.(phys);
     if (st instanceof BookOnVotes) {
-      return {
+      const d: VoteDescription = {
         store: name,
         type: "on-off",
         phys,
@@ -252,6 +257,9 @@ export class VoteBook {
         voters: [...st.voters(phys)].map((agent) => ({ agent, name: nameOf(agent), value: 1 })),
         effective: custom ?? st.effective(phys),
       };
+      const held = st.holders(phys);
+      if (held.size !== 0) d.heldFor = [...held];
+      return d;
     }
     const policy = st.policyOf(phys);
     const d: VoteDescription = {

@@ -3,13 +3,15 @@
  * layout with an extended configuration type and value) and CLOCK_CONFIG_GET (3.0).
  *
  * An enable or disable is the agent's vote (see `state.ts`): the hardware changes only when
- * the clock's effective state flips, and the agent reads back its own vote.
+ * the clock's effective state flips, and the agent reads back its own vote. Enabling a clock
+ * whose parent is off starts the parent chain first (`tree.ts`).
  * @module
  */
 import { type CommandDef, Right } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
 import { ClockState, ClockVersion, ConfigAttr, ConfigType } from "./msg.ts";
 import { type ClockCtx, type ClockSession, type ClockShared, hasExtendedConfig } from "./state.ts";
+import { settle, settleAfter } from "./tree.ts";
 
 type Cmd = CommandDef<ClockSession, ClockShared>;
 
@@ -17,21 +19,24 @@ type Cmd = CommandDef<ClockSession, ClockShared>;
 const V3_ATTRS = ConfigAttr.STATE_MASK | (ConfigAttr.TYPE_MASK << ConfigAttr.TYPE_SHIFT);
 
 /**
- * Records the agent's enable vote on physical clock `phys` and drives the gate when the
- * clock's effective state flips. A driver failure withdraws the vote again and is thrown.
+ * Records the agent's enable vote on physical clock `phys` and, when the clock's effective
+ * state flips, settles it with its parent chain (`tree.ts`): enabling starts the chain first,
+ * disabling stops the clock, then the parents nothing else needs. A driver failure gives the
+ * vote back, lets go of what it started, and is thrown.
  */
 export function voteEnable(ctx: ClockCtx, phys: number, on: boolean): void | Promise<void> {
-  const votes = ctx.shared.votes;
+  const shared = ctx.shared;
+  const votes = shared.votes;
   const agent = ctx.agent.id;
   const had = votes.has(agent, phys);
   if (had === on || !votes.vote(agent, phys, on)) return;
-  const undo = (e: unknown): never => {
+  const undo = (e: unknown): never | Promise<never> => {
     votes.vote(agent, phys, had);
-    throw e;
+    return settleAfter(shared, phys, e);
   };
   let out: void | Promise<void>;
   try {
-    out = ctx.hw.clock[phys]!.setEnabled(phys, on);
+    out = settle(shared, phys);
   } catch (e) {
     return undo(e);
   }

@@ -15,8 +15,11 @@
  *
  * Decisions where the specification leaves room:
  * - A rate below the clock's lowest or above its highest → INVALID_PARAMETERS (the status
- *   DEN0056 gives for an unsupported rate), whatever the round mode; rates in between are
- *   rounded as the flags say.
+ *   DEN0056 gives for an unsupported rate), whatever the round mode and the agent's bounds;
+ *   rates in between are rounded as the flags say. A supported rate outside the agent's
+ *   min–max → OUT_OF_RANGE, outside its allowed rates → DENIED.
+ * - Enabling a clock starts its parent chain first; the platform holds each parent for its
+ *   running children, also one the agent cannot see (`tree.ts`).
  * - Asynchronous CLOCK_RATE_SET is offered (max_async_req 8 per session) only to sessions
  *   with a platform→agent channel; elsewhere max_async_req is 0 and an asynchronous request
  *   exceeds it → BUSY. The delayed response always follows the command's reply.

@@ -10,6 +10,7 @@ import { type CommandDef, Right } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
 import { ClockVersion, ParentsFlag } from "./msg.ts";
 import { recheckRate } from "./rates.ts";
+import { feeds, switchParent } from "./tree.ts";
 import { type ClockSession, type ClockShared, hasParents, visibleParents } from "./state.ts";
 
 type Cmd = CommandDef<ClockSession, ClockShared>;
@@ -56,7 +57,9 @@ export const clockPossibleParentsGet: Cmd = {
 /**
  * CLOCK_PARENT_SET (§4.6.2.15). a2p: u32 clock_id, u32 parent_clock_id (the agent's virtual
  * id of the new parent). p2a: —. A parent id that is not one of the clock's possible parents
- * the agent sees → INVALID_PARAMETERS.
+ * the agent sees, or one the clock itself feeds → INVALID_PARAMETERS. A running clock moves
+ * its hold on the parent chain (`tree.ts`): the new chain starts before the switch, the old
+ * one stops after it when nothing else needs it.
  */
 export const clockParentSet: Cmd = {
   name: "CLOCK_PARENT_SET",
@@ -74,7 +77,8 @@ export const clockParentSet: Cmd = {
     if (parent < 0 || !ctx.shared.parents[phys].includes(parent)) {
       return Status.INVALID_PARAMETERS;
     }
-    const out = hw.setParent(phys, parent);
+    if (feeds(ctx.shared, phys, parent)) return Status.INVALID_PARAMETERS;
+    const out = switchParent(ctx.shared, phys, parent, (c, p) => hw.setParent!(c, p));
     if (out instanceof Promise) return out.then(() => recheckRate(ctx, phys));
     return recheckRate(ctx, phys);
   },

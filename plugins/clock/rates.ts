@@ -172,6 +172,15 @@ function supported(d: ClockDesc, rate: number): boolean {
 }
 
 /**
+ * CLOCK_RATE_SET's rate for the dispatcher's bound check: a rate the clock cannot produce is
+ * NaN, so the bounds are not consulted and the handler answers INVALID_PARAMETERS.
+ */
+function producible(ctx: ClockCtx, phys: number, rate: number): number {
+  const d = ctx.shared.descs[phys];
+  return d !== undefined && supported(d, rate) ? rate : NaN;
+}
+
+/**
  * The rate clock `d` runs at for a request of `rate` (within its lowest and highest rate)
  * rounded by `round`: a list clock takes the listed rate the mode picks (down: highest at or
  * below; up: lowest at or above; nearest: the closer one, the lower on a tie); a range clock
@@ -310,11 +319,12 @@ export function recheckRate(ctx: ClockCtx, phys: number): void | Promise<void> {
  * CLOCK_RATE_SET (§4.6.2.7). a2p: u32 flags, u32 clock_id, u32 rate_low, u32 rate_high.
  * p2a: —. Flags: 0 async, 1 ignore delayed response, 2 round up, 3 round auto; bits 31:4
  * reserved → INVALID_PARAMETERS. A rate below the lowest or above the highest the clock
- * supports → INVALID_PARAMETERS; one in between is rounded as the flags say. An exclusive
- * clock owned by another agent → DENIED; a request the clock's policy does not pick (a lower
- * one under `max`) succeeds without changing the clock. Before any of this the dispatcher
- * checks the rate against the agent's bounds: outside min–max → OUT_OF_RANGE, not among its
- * allowed rates → DENIED.
+ * supports → INVALID_PARAMETERS (before the agent's bounds are looked at: the clock cannot
+ * produce it for anyone); one in between is rounded as the flags say. An exclusive clock
+ * owned by another agent → DENIED; a request the clock's policy does not pick (a lower one
+ * under `max`) succeeds without changing the clock. Before the handler the dispatcher checks
+ * a rate the clock supports against the agent's bounds: outside min–max → OUT_OF_RANGE, not
+ * among its allowed rates → DENIED.
  *
  * Asynchronous: SUCCESS at once, then unless bit 1 is set the delayed response
  * CLOCK_RATE_SET_COMPLETE with the request's token — p2a: u32 status, u32 clock_id (the
@@ -328,7 +338,7 @@ export const clockRateSet: Cmd = {
   resource: "clock",
   at: 4,
   needs: Right.WRITE,
-  value: { at: 8, u64: true },
+  value: { at: 8, u64: true, of: producible },
   a2p: "flags clock_id rate:u64",
   run(ctx, m) {
     const flags = m.r.u32();

@@ -6,9 +6,11 @@
  * Enables are votes ({@linkcode OnVotes}, store `clock.enable` of the platform's vote book):
  * the hardware gate changes only when the effective state flips; a clock the board keeps
  * (`desc.kept`), one running from power-on (`desc.enabled`), or one found running at start-up
- * without a restored vote explaining it is kept on by the platform, so no guest can switch it
- * off, while an agent that never enabled it reads it as disabled and may enable and disable it
- * freely. A clock the board keeps that the hardware has off at start-up is switched on then.
+ * without a restored vote (or a running or voted clock below it) explaining it is kept on by
+ * the platform, so no guest can switch it off, while an agent that never enabled it reads it
+ * as disabled and may enable and disable it freely. A kept clock that the hardware has off at
+ * start-up is switched on then. Every clock that should run holds its parent on (`tree.ts`):
+ * the store's `apply` settles the clock with its parent chain.
  *
  * Rates are value votes (store `clock.rate`): each agent's request, snapped to a rate the
  * clock supports, combined by the clock's policy (`desc.policy`, default `last`).
@@ -19,6 +21,7 @@
  * @module
  */
 import type { ClockDesc, ResourceKind } from "../../core/board.ts";
+import type { ClockHw } from "../../core/hw/clock.ts";
 import type { Msg } from "../../core/msg.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
 import type { ValueVotes } from "../../core/policy/values.ts";
@@ -28,6 +31,7 @@ import type { OnVotes } from "../../core/votes.ts";
 import { encodeName } from "../../core/writer.ts";
 import { ALL_PERMS, ClockEvent, ParentsFlag, RatesFlag, SHORT_NAME } from "./msg.ts";
 import { broadcast } from "./notify.ts";
+import { parentOf, settle } from "./tree.ts";
 
 /** Protocol-wide state, built once from the board and its drivers. */
 export interface ClockShared {
@@ -37,7 +41,12 @@ export interface ClockShared {
   readonly parents: readonly (readonly number[])[];
   /** Extended configuration types each clock has (1, 2, 0x80–0xFF). */
   readonly configTypes: readonly (readonly number[])[];
-  /** Who keeps each clock enabled (store `clock.enable`). */
+  /** The clocks' drivers by physical id. */
+  readonly hw: readonly (ClockHw | undefined)[];
+  /**
+   * Who keeps each clock enabled (store `clock.enable`): agents' votes, the platform's keeps,
+   * and each running child's hold on its parent (`tree.ts`).
+   */
   readonly votes: OnVotes;
   /** Each agent's rate request, Hz, snapped to a supported rate (store `clock.rate`). */
   readonly rateVotes: ValueVotes;
@@ -116,12 +125,7 @@ export function setupClock(env: PlatformEnv): ClockShared {
   const hw = env.hw.clock ?? [];
   const votes = env.votes.onOff(ClockStore.ENABLE, {
     kind: "clock",
-    apply(phys) {
-      const h = hw[phys];
-      const want = votes.effective(phys);
-      if (h === undefined || h.isEnabled(phys) === want) return;
-      return h.setEnabled(phys, want);
-    },
+    apply: (phys) => settle(shared, phys),
   });
   const rateVotes = env.votes.values(ClockStore.RATE, {
     kind: "clock",
@@ -131,6 +135,7 @@ export function setupClock(env: PlatformEnv): ClockShared {
   const shared: ClockShared = {
     descs,
     parents,
+    hw,
     configTypes,
     votes,
     rateVotes,
@@ -138,30 +143,49 @@ export function setupClock(env: PlatformEnv): ClockShared {
     shortNames,
     subscriptions: 0,
   };
-  for (const d of env.board.clock) {
-    // Running from power-on, or running without a restored vote to explain it (something
-    // before vscmi started it): the platform keeps it on.
-    const running = hw[d.id]?.isEnabled(d.id) === true && votes.voters(d.id).size === 0;
-    if (d.kept || d.enabled || running) votes.keep(d.id);
-    if (d.kept) startKept(env, d);
-  }
+  keepAtStart(env, shared);
   return shared;
 }
 
 /**
- * A clock the deployment keeps on (`[policy.keep_on]`) runs once the server is up: one the
+ * Marks the clocks the platform keeps on: those the deployment keeps, those running from
+ * power-on, and those running without a restored vote to explain them (something before
+ * vscmi started them) — unless a running or voted clock below explains them as its parent.
+ * Each kept clock's parent chain is then held; see {@linkcode startKept}.
+ */
+function keepAtStart(env: PlatformEnv, shared: ClockShared): void {
+  const { votes, hw } = shared;
+  const fed = new Set<number>();
+  for (const d of env.board.clock) {
+    const needed = d.kept || d.enabled || votes.voters(d.id).size !== 0 ||
+      hw[d.id]?.isEnabled(d.id) === true;
+    if (!needed) continue;
+    for (let p = parentOf(shared, d.id); p >= 0 && !fed.has(p); p = parentOf(shared, p)) {
+      fed.add(p);
+    }
+  }
+  for (const d of env.board.clock) {
+    const running = hw[d.id]?.isEnabled(d.id) === true && votes.voters(d.id).size === 0 &&
+      !fed.has(d.id);
+    if (d.kept || d.enabled || running) votes.keep(d.id);
+  }
+  for (const d of env.board.clock) if (votes.isKept(d.id)) startKept(env, shared, d);
+}
+
+/**
+ * A clock the platform keeps runs once the server is up, its parent chain with it: one the
  * hardware has off is switched on here, with one info line. A driver that fails (or takes
  * time and then fails) is logged; serving goes on without the clock.
  */
-function startKept(env: PlatformEnv, d: ClockDesc): void {
-  const h = env.hw.clock?.[d.id];
-  if (h === undefined || h.isEnabled(d.id)) return;
+function startKept(env: PlatformEnv, shared: ClockShared, d: ClockDesc): void {
+  const h = shared.hw[d.id];
+  if (h === undefined) return;
   const where = `clock "${d.name}" (${d.id})`;
   const fail = (e: unknown) =>
     env.log.error(`Cannot switch on kept ${where}: ${e instanceof Error ? e.message : e}`);
-  env.log.info(`Switching on kept ${where}: it was off at start-up`);
+  if (!h.isEnabled(d.id)) env.log.info(`Switching on kept ${where}: it was off at start-up`);
   try {
-    const out = h.setEnabled(d.id, true);
+    const out = settle(shared, d.id);
     if (out instanceof Promise) out.catch(fail);
   } catch (e) {
     fail(e);

@@ -4,6 +4,7 @@
  */
 import { assertEquals } from "../../core/_assert_test.ts";
 import { resetAgentConfiguration, setDeviceAccess } from "../../core/permissions.ts";
+import { DriverError } from "../../core/driver.ts";
 import { Status } from "../../core/status.ts";
 import type { SimClockHw } from "../../boards/drivers/sim/clock.ts";
 import type { AgentSpec } from "../../tests/harness.ts";
@@ -107,22 +108,27 @@ Deno.test("a clock withdrawn from an agent loses that agent's vote", async () =>
   assertEquals(hw.isEnabled(AUDIO), true);
 });
 
-Deno.test("a refused enable leaves no vote: enabling uart0 under a stopped parent → DENIED", async () => {
-  const { fx, hw, set, view } = await setup();
+Deno.test("enabling uart0 under a stopped parent starts the parent; vm1's vote is its own", async () => {
+  const { fx, hw, calls, set, view } = await setup();
   hw.setParent(UART, AUDIO);
-  assertEquals(await set("vm1", V_UART, true), Status.DENIED);
-  assertEquals(await view("vm1", V_UART), false);
-  assertEquals(hw.isEnabled(UART), false);
-  await set("vm2", V_AUDIO, true);
   assertEquals(await set("vm1", V_UART, true), Status.SUCCESS);
-  assertEquals(hw.isRunning(UART), true);
-  // pll_audio stops: uart0 keeps its enable and vm1's view, but no longer runs.
-  await set("vm2", V_AUDIO, false);
-  assertEquals([hw.isEnabled(UART), hw.isRunning(UART), await view("vm1", V_UART)], [
-    true,
-    false,
-    true,
-  ]);
+  assertEquals([hw.isRunning(UART), hw.isEnabled(AUDIO)], [true, true]);
+  assertEquals(await view("vm1", V_AUDIO), false, "pll_audio runs for uart0, not for vm1");
+  assertEquals(calls, ["2:on", "3:on"], "the parent first");
   fx.reconnect("vm1");
-  assertEquals(hw.isEnabled(UART), false);
+  assertEquals(calls, ["2:on", "3:on", "3:off", "2:off"], "released in reverse");
+});
+
+Deno.test("a parent the driver cannot start → its status, no vote, nothing left on", async () => {
+  const { hw, calls, set, view } = await setup();
+  hw.setParent(UART, AUDIO);
+  const setEnabled = hw.setEnabled;
+  hw.setEnabled = (id, on) => {
+    if (id === AUDIO && on) throw new DriverError("hardware", "PLL does not lock");
+    return setEnabled(id, on);
+  };
+  assertEquals(await set("vm1", V_UART, true), Status.HARDWARE_ERROR);
+  assertEquals(await view("vm1", V_UART), false);
+  assertEquals([hw.isEnabled(UART), hw.isEnabled(AUDIO)], [false, false]);
+  assertEquals(calls, []);
 });

@@ -13,9 +13,9 @@
  *   parent runs. Turning a parent off stops every clock below it: they keep their enable bit
  *   and programmed rate (`isEnabled`, `getRate` do not change) but `isRunning` reads false.
  *   Like a gate whose ready bit never comes up without an input, enabling a clock whose parent
- *   is not running fails with `DriverError("denied")`; the chain is not enabled behind the
- *   platform's back, so the enable votes stay the only thing that turns clocks on. A parent
- *   served by another driver instance counts as running.
+ *   is not running fails with `DriverError("denied")`: the driver never enables a chain by
+ *   itself; the platform, which owns the clock tree, starts the parents first. A parent served
+ *   by another driver instance counts as running.
  * - **Parents switch** among the declared mux inputs (or the one fixed parent); a parent not
  *   declared, or one that would make the clock its own ancestor, fails with
  *   `DriverError("invalid")`. The child keeps its programmed rate across a switch.

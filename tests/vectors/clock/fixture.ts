@@ -113,6 +113,27 @@ export function clocks(): ClockDesc[] {
   ];
 }
 
+/** A 24 MHz sim clock, off at power-on, with `parents` (the first at power-on). */
+export function simClock(
+  id: number,
+  name: string,
+  parents: number[],
+  extra: Partial<ClockDesc> = {},
+): ClockDesc {
+  return {
+    id,
+    name,
+    driver: "sim",
+    rates: { kind: "list" as const, rates: [24 * MHZ] },
+    rate: 24 * MHZ,
+    enabled: false,
+    parents,
+    parent: parents[0],
+    latencyUs: 0,
+    ...extra,
+  };
+}
+
 /** The five agents of the table above. */
 export const AGENTS: AgentSpec[] = [
   { name: "vm1", protocols: { 0x14: undefined }, grants: { clock: [4, 3, 0, 2, 1] } },
