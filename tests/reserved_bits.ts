@@ -8,7 +8,8 @@
  *
  * Masks restate the layouts of DEN0056 as summarised in `shared/reference/scmi.md` and the
  * plugins' wire modules; each array holds the reserved mask of each 32-bit word after the
- * status (0: nothing reserved; omitted words: nothing reserved).
+ * status (0: nothing reserved; omitted words: nothing reserved). The flags word of the extended
+ * NAME_GET replies, all reserved, is checked with them.
  * @module
  */
 
@@ -28,6 +29,9 @@ export interface VersionMasks {
 }
 
 const ALL = 0xffff_ffff;
+
+/** The flags word of every extended NAME_GET reply is reserved. */
+const NAME_FLAGS: WordMasks = [ALL];
 
 /** Bits 31:16 reserved, 15:0 a count: the PROTOCOL_ATTRIBUTES of most protocols. */
 const COUNT16: WordMasks = [0xffff_0000];
@@ -53,7 +57,7 @@ const power1: VersionMasks = {
 };
 const power3: VersionMasks = {
   protocol: [0xffff_0000, 0, 0, 0],
-  resource: { POWER_DOMAIN_ATTRIBUTES: [0x07ff_ffff] },
+  resource: { POWER_DOMAIN_ATTRIBUTES: [0x07ff_ffff], POWER_DOMAIN_NAME_GET: NAME_FLAGS },
 };
 
 /** System power: PROTOCOL_ATTRIBUTES all reserved; SET's message attributes 31 warm reset, 30 suspend. */
@@ -66,10 +70,13 @@ const system: VersionMasks = { protocol: [ALL], message: { 0x3: 0x3fff_ffff } };
  * LIMITS_SET/GET and LEVEL_SET/GET have bit 0 (fast channel).
  */
 const perfFast = { 0x5: 0xffff_fffe, 0x6: 0xffff_fffe, 0x7: 0xffff_fffe, 0x8: 0xffff_fffe };
-const perf = (protocol: number, flags: number, fast: boolean): VersionMasks => ({
+const perf = (protocol: number, flags: number, fast: boolean, names: boolean): VersionMasks => ({
   protocol: [protocol, 0, 0, 0],
   message: fast ? perfFast : {},
-  resource: { PERF_DOMAIN_ATTRIBUTES: [flags, 0xfff0_0000, 0, 0] },
+  resource: {
+    PERF_DOMAIN_ATTRIBUTES: [flags, 0xfff0_0000, 0, 0],
+    ...(names ? { PERF_DOMAIN_NAME_GET: NAME_FLAGS } : {}),
+  },
 });
 
 /**
@@ -77,10 +84,11 @@ const perf = (protocol: number, flags: number, fast: boolean): VersionMasks => (
  * enabled (1.0+); 31/30 notifications, 29 extended name (2.0+); 28 parents, 27 extended
  * configuration, 1 restricted (3.0). CLOCK_GET_PERMISSIONS (3.0) 31:29.
  */
-const clock = (attributes: number, permissions?: number): VersionMasks => ({
+const clock = (attributes: number, names: boolean, permissions?: number): VersionMasks => ({
   protocol: [0xff00_0000],
   resource: {
     CLOCK_ATTRIBUTES: [attributes],
+    ...(names ? { CLOCK_NAME_GET: NAME_FLAGS } : {}),
     ...(permissions === undefined ? {} : { CLOCK_GET_PERMISSIONS: [permissions] }),
   },
 });
@@ -94,11 +102,12 @@ const clock = (attributes: number, permissions?: number): VersionMasks => ({
  * 5:0 returned, 31:26 remaining; axis attributes_low 8 extended attributes (2.0+), 9 extended
  * name (3.0+); axis attributes_high 15:11 scale, 7:0 type.
  */
-const sensor = (low: number, high: number, axisLow?: number): VersionMasks => ({
+const sensor = (low: number, high: number, axisLow?: number, names = false): VersionMasks => ({
   protocol: [0xff00_0000, 0, 0, 0],
   resource: {
     [SensorReply.COUNT]: [0x0000_f000],
     [SensorReply.DESCRIPTOR]: [0, low, high],
+    ...(names ? { SENSOR_NAME_GET: NAME_FLAGS } : {}),
     ...(axisLow === undefined ? {} : {
       [SensorReply.AXIS_COUNT]: [0x03ff_ffc0],
       [SensorReply.AXIS]: [0, axisLow, 0xffff_0700],
@@ -107,15 +116,21 @@ const sensor = (low: number, high: number, axisLow?: number): VersionMasks => ({
 });
 
 /** Reset: attributes 31 async, 30 notifications; 29 extended name from 3.0. */
-const reset = (attributes: number): VersionMasks => ({
+const reset = (attributes: number, names: boolean): VersionMasks => ({
   protocol: COUNT16,
-  resource: { RESET_DOMAIN_ATTRIBUTES: [attributes, 0] },
+  resource: {
+    RESET_DOMAIN_ATTRIBUTES: [attributes, 0],
+    ...(names ? { RESET_DOMAIN_NAME_GET: NAME_FLAGS } : {}),
+  },
 });
 
 /** Voltage: 1.0 reserves every attribute bit; 2.0 has 31 async level set, 30 extended name. */
-const voltage = (attributes: number): VersionMasks => ({
+const voltage = (attributes: number, names: boolean): VersionMasks => ({
   protocol: COUNT16,
-  resource: { VOLTAGE_DOMAIN_ATTRIBUTES: [attributes] },
+  resource: {
+    VOLTAGE_DOMAIN_ATTRIBUTES: [attributes],
+    ...(names ? { VOLTAGE_DOMAIN_NAME_GET: NAME_FLAGS } : {}),
+  },
 });
 
 /**
@@ -126,7 +141,7 @@ const voltage = (attributes: number): VersionMasks => ({
 const powercap: VersionMasks = {
   protocol: COUNT16,
   message: { 0x4: 0xffff_fffe, 0x5: 0xffff_fffe, 0x6: 0xffff_fffe, 0x7: 0xffff_fffe },
-  resource: { POWERCAP_DOMAIN_ATTRIBUTES: [0x003f_ffff] },
+  resource: { POWERCAP_DOMAIN_ATTRIBUTES: [0x003f_ffff], POWERCAP_DOMAIN_NAME_GET: NAME_FLAGS },
 };
 
 /**
@@ -136,7 +151,7 @@ const powercap: VersionMasks = {
  */
 const pinctrl: VersionMasks = {
   protocol: [0, 0xffff_0000],
-  resource: { PINCTRL_ATTRIBUTES: [0x7ffc_0000] },
+  resource: { PINCTRL_ATTRIBUTES: [0x7ffc_0000], PINCTRL_NAME_GET: NAME_FLAGS },
 };
 
 /** Protocol id → version → its masks. Every version a built-in offers must be here. */
@@ -150,31 +165,55 @@ export const RESERVED_BITS: Readonly<Record<number, Readonly<Record<number, Vers
   0x11: { [v(1)]: power1, [v(2)]: power1, [v(3)]: power3, [v(3, 1)]: power3 },
   0x12: { [v(1)]: system, [v(2)]: system, [v(2, 1)]: system },
   0x13: {
-    [v(1)]: perf(0xfffe_0000, 0x0fff_ffff, false),
-    [v(2)]: perf(0xfffe_0000, 0x07ff_ffff, true),
-    [v(3)]: perf(0xfffc_0000, 0x03ff_ffff, true),
-    [v(4)]: perf(0xfffc_0000, 0x01ff_ffff, true),
+    [v(1)]: perf(0xfffe_0000, 0x0fff_ffff, false, false),
+    [v(2)]: perf(0xfffe_0000, 0x07ff_ffff, true, false),
+    [v(3)]: perf(0xfffc_0000, 0x03ff_ffff, true, true),
+    [v(4)]: perf(0xfffc_0000, 0x01ff_ffff, true, true),
   },
   0x14: {
-    [v(1)]: clock(0xffff_fffe),
-    [v(2)]: clock(0x1fff_fffe),
-    [v(3)]: clock(0x07ff_fffc, 0x1fff_ffff),
+    [v(1)]: clock(0xffff_fffe, false),
+    [v(2)]: clock(0x1fff_fffe, true),
+    [v(3)]: clock(0x07ff_fffc, true, 0x1fff_ffff),
   },
   0x15: {
     [v(1)]: sensor(0x7fff_ff00, 0x003f_0700),
     [v(2)]: sensor(0x3fff_8000, 0xffc0_0600, 0xffff_feff),
-    [v(3)]: sensor(0x1fff_8000, 0xffc0_0600, 0xffff_fcff),
-    [v(3, 1)]: sensor(0x1fff_8000, 0xffc0_0600, 0xffff_fcff),
+    [v(3)]: sensor(0x1fff_8000, 0xffc0_0600, 0xffff_fcff, true),
+    [v(3, 1)]: sensor(0x1fff_8000, 0xffc0_0600, 0xffff_fcff, true),
   },
   0x16: {
-    [v(1)]: reset(0x3fff_ffff),
-    [v(2)]: reset(0x3fff_ffff),
-    [v(3)]: reset(0x1fff_ffff),
-    [v(3, 1)]: reset(0x1fff_ffff),
+    [v(1)]: reset(0x3fff_ffff, false),
+    [v(2)]: reset(0x3fff_ffff, false),
+    [v(3)]: reset(0x1fff_ffff, true),
+    [v(3, 1)]: reset(0x1fff_ffff, true),
   },
-  0x17: { [v(1)]: voltage(ALL), [v(2)]: voltage(0x3fff_ffff), [v(2, 1)]: voltage(0x3fff_ffff) },
+  0x17: {
+    [v(1)]: voltage(ALL, false),
+    [v(2)]: voltage(0x3fff_ffff, true),
+    [v(2, 1)]: voltage(0x3fff_ffff, true),
+  },
   0x18: { [v(1)]: powercap, [v(2)]: powercap },
   0x19: { [v(1)]: pinctrl },
+};
+
+/** Message ids of the per-resource commands walked, by name. */
+const RESOURCE_COMMANDS: Readonly<Record<string, number>> = {
+  POWER_DOMAIN_ATTRIBUTES: 0x3,
+  POWER_DOMAIN_NAME_GET: 0x8,
+  PERF_DOMAIN_ATTRIBUTES: 0x3,
+  PERF_DOMAIN_NAME_GET: 0xc,
+  CLOCK_ATTRIBUTES: 0x3,
+  CLOCK_NAME_GET: 0x8,
+  CLOCK_GET_PERMISSIONS: 0xf,
+  SENSOR_NAME_GET: 0xc,
+  RESET_DOMAIN_ATTRIBUTES: 0x3,
+  RESET_DOMAIN_NAME_GET: 0x6,
+  VOLTAGE_DOMAIN_ATTRIBUTES: 0x3,
+  VOLTAGE_DOMAIN_NAME_GET: 0x9,
+  POWERCAP_DOMAIN_ATTRIBUTES: 0x3,
+  POWERCAP_DOMAIN_NAME_GET: 0x8,
+  PINCTRL_ATTRIBUTES: 0x3,
+  PINCTRL_NAME_GET: 0x9,
 };
 
 /** A command's answer: its status and the 32-bit words after it. */
@@ -244,59 +283,27 @@ export async function reservedViolations(
 
   const each = async (name: string, count: number, params: (id: number) => number[]) => {
     const m = masks.resource?.[name];
-    if (m === undefined) throw new Error(`${prefix}: no masks for ${name}`);
+    if (m === undefined) return;
     for (let id = 0; id < count; id++) {
       const what = `${prefix} ${name}(${params(id).join(", ")})`;
-      check(what, await ask(commandId(name), params(id), what), m);
+      check(what, await ask(RESOURCE_COMMANDS[name], params(id), what), m);
       walked[name] = (walked[name] ?? 0) + 1;
     }
   };
   const count16 = attrs[0] & 0xffff;
-  switch (protocol) {
-    case 0x11:
-      await each("POWER_DOMAIN_ATTRIBUTES", count16, (id) => [id]);
-      break;
-    case 0x13:
-      await each("PERF_DOMAIN_ATTRIBUTES", count16, (id) => [id]);
-      break;
-    case 0x14:
-      await each("CLOCK_ATTRIBUTES", count16, (id) => [id]);
-      if (version >= v(3)) await each("CLOCK_GET_PERMISSIONS", count16, (id) => [id]);
-      break;
-    case 0x15:
-      await walkSensors(ask, check, masks, prefix, version, walked);
-      break;
-    case 0x16:
-      await each("RESET_DOMAIN_ATTRIBUTES", count16, (id) => [id]);
-      break;
-    case 0x17:
-      await each("VOLTAGE_DOMAIN_ATTRIBUTES", count16, (id) => [id]);
-      break;
-    case 0x18:
-      await each("POWERCAP_DOMAIN_ATTRIBUTES", count16, (id) => [id]);
-      break;
-    case 0x19:
-      await each("PINCTRL_ATTRIBUTES", count16, (id) => [id, 0]);
-      await each("PINCTRL_ATTRIBUTES", attrs[0] >>> 16, (id) => [id, 1]);
-      await each("PINCTRL_ATTRIBUTES", attrs[1] & 0xffff, (id) => [id, 2]);
-      break;
+  if (protocol === 0x19) {
+    for (const name of ["PINCTRL_ATTRIBUTES", "PINCTRL_NAME_GET"]) {
+      await each(name, count16, (id) => [id, 0]);
+      await each(name, attrs[0] >>> 16, (id) => [id, 1]);
+      await each(name, attrs[1] & 0xffff, (id) => [id, 2]);
+    }
+  } else if (protocol === 0x15) {
+    const sensors = await walkSensors(ask, check, masks, prefix, version, walked);
+    await each("SENSOR_NAME_GET", sensors, (id) => [id]);
+  } else {
+    for (const name of Object.keys(masks.resource ?? {})) await each(name, count16, (id) => [id]);
   }
   return { violations: found, walked };
-}
-
-/** Message ids of the per-resource attributes commands. */
-function commandId(name: string): number {
-  const ids: Record<string, number> = {
-    POWER_DOMAIN_ATTRIBUTES: 0x3,
-    PERF_DOMAIN_ATTRIBUTES: 0x3,
-    CLOCK_ATTRIBUTES: 0x3,
-    CLOCK_GET_PERMISSIONS: 0xf,
-    RESET_DOMAIN_ATTRIBUTES: 0x3,
-    VOLTAGE_DOMAIN_ATTRIBUTES: 0x3,
-    POWERCAP_DOMAIN_ATTRIBUTES: 0x3,
-    PINCTRL_ATTRIBUTES: 0x3,
-  };
-  return ids[name];
 }
 
 type Ask = (message: number, params: number[], what: string) => Promise<number[]>;
@@ -304,7 +311,8 @@ type Check = (what: string, words: readonly number[], m: WordMasks, from?: numbe
 
 /**
  * Pages through SENSOR_DESCRIPTION_GET, and from 2.0 through SENSOR_AXIS_DESCRIPTION_GET of
- * every sensor with axes, checking the count words and each descriptor's attributes.
+ * every sensor with axes, checking the count words and each descriptor's attributes. Returns
+ * the number of sensors described.
  */
 async function walkSensors(
   ask: Ask,
@@ -313,7 +321,7 @@ async function walkSensors(
   prefix: string,
   version: number,
   walked: Record<string, number>,
-): Promise<void> {
+): Promise<number> {
   const r = masks.resource!;
   const v2 = version >= v(2);
   const withAxes: number[] = [];
@@ -335,6 +343,7 @@ async function walkSensors(
     index += returned;
     if (words[0] >>> 16 === 0 || returned === 0) break;
   }
+  const sensors = walked[SensorReply.DESCRIPTOR] ?? 0;
   for (const id of withAxes) {
     for (let index = 0;;) {
       const what = `${prefix} SENSOR_AXIS_DESCRIPTION_GET(${id}, ${index})`;
@@ -352,6 +361,7 @@ async function walkSensors(
       if (words[0] >>> 26 === 0 || returned === 0) break;
     }
   }
+  return sensors;
 }
 
 function hex(n: number): string {

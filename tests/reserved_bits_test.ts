@@ -116,15 +116,24 @@ function expectedWalk(
   const n = (k: ResourceKind) => grants[k]?.length ?? 0;
   const only = (name: string, count: number): Record<string, number> =>
     count === 0 ? {} : { [name]: count };
+  const named = (name: string, kind: ResourceKind, since: number) =>
+    only(name, version >= since ? n(kind) : 0);
   switch (protocol) {
     case 0x11:
-      return only("POWER_DOMAIN_ATTRIBUTES", n("power"));
+      return {
+        ...only("POWER_DOMAIN_ATTRIBUTES", n("power")),
+        ...named("POWER_DOMAIN_NAME_GET", "power", 0x30000),
+      };
     case 0x13:
-      return only("PERF_DOMAIN_ATTRIBUTES", n("perf"));
+      return {
+        ...only("PERF_DOMAIN_ATTRIBUTES", n("perf")),
+        ...named("PERF_DOMAIN_NAME_GET", "perf", 0x30000),
+      };
     case 0x14:
       return {
         ...only("CLOCK_ATTRIBUTES", n("clock")),
-        ...only("CLOCK_GET_PERMISSIONS", version >= 0x30000 ? n("clock") : 0),
+        ...named("CLOCK_NAME_GET", "clock", 0x20000),
+        ...named("CLOCK_GET_PERMISSIONS", "clock", 0x30000),
       };
     case 0x15: {
       // Axes: only the e2e board's accelerometer (3 axes) has them, from 2.0 on.
@@ -133,16 +142,28 @@ function expectedWalk(
       return {
         ...only(SensorReply.DESCRIPTOR, n("sensor")),
         ...only(SensorReply.AXIS, axes),
+        ...named("SENSOR_NAME_GET", "sensor", 0x30000),
       };
     }
     case 0x16:
-      return only("RESET_DOMAIN_ATTRIBUTES", n("reset"));
+      return {
+        ...only("RESET_DOMAIN_ATTRIBUTES", n("reset")),
+        ...named("RESET_DOMAIN_NAME_GET", "reset", 0x30000),
+      };
     case 0x17:
-      return only("VOLTAGE_DOMAIN_ATTRIBUTES", n("voltage"));
+      return {
+        ...only("VOLTAGE_DOMAIN_ATTRIBUTES", n("voltage")),
+        ...named("VOLTAGE_DOMAIN_NAME_GET", "voltage", 0x20000),
+      };
     case 0x18:
-      return only("POWERCAP_DOMAIN_ATTRIBUTES", n("powercap"));
-    case 0x19:
-      return only("PINCTRL_ATTRIBUTES", n("pin") + n("group") + n("function"));
+      return {
+        ...only("POWERCAP_DOMAIN_ATTRIBUTES", n("powercap")),
+        ...only("POWERCAP_DOMAIN_NAME_GET", n("powercap")),
+      };
+    case 0x19: {
+      const all = n("pin") + n("group") + n("function");
+      return { ...only("PINCTRL_ATTRIBUTES", all), ...only("PINCTRL_NAME_GET", all) };
+    }
     default:
       return {};
   }
