@@ -1,10 +1,9 @@
 /**
  * The audit log: every request the policy refuses — no right to change the resource, a value
  * outside the agent's bounds, over the agent's request rate limit, a header with reserved bits
- * set, or refused by a handler
- * with DENIED (an exclusive resource another agent owns, a permission command from an
- * untrusted agent) — is logged with the agent, the protocol and command, and the resource as
- * the agent names it (its virtual id) and as the board names it.
+ * set, or refused by a handler with DENIED (an exclusive resource another agent owns, a
+ * permission command from an untrusted agent) — is logged with the agent, the protocol and
+ * command, and the resource as the agent names it (its virtual id) and as the board names it.
  *
  * A flooding guest cannot flood the log: each agent gets at most `lines` lines per window
  * (default 10 per second); past that its refusals are only counted, and one summary line
