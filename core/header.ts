@@ -25,6 +25,14 @@ export interface Header {
   token: number;
 }
 
+/** Bits 31:28, reserved: a header with any of them set is malformed. */
+export const HEADER_RESERVED = 0xf000_0000;
+
+/** Whether `h` has reserved bits set (31:28). */
+export function headerReserved(h: number): boolean {
+  return (h & HEADER_RESERVED) !== 0;
+}
+
 /** Message id (bits 7:0). */
 export function headerMessageId(h: number): number {
   return h & 0xff;

@@ -3,19 +3,20 @@
  * takes one message from a transport to a plugin handler and back.
  *
  * Order of checks before any handler runs (each answers its status with a 4-byte payload):
- * the agent's request rate limit (BUSY), message type (PROTOCOL_ERROR), protocol visible to
+ * the agent's request rate limit (BUSY), reserved header bits 31:28 clear (PROTOCOL_ERROR, the
+ * header echoed as received), message type (PROTOCOL_ERROR), protocol visible to
  * the agent (NOT_SUPPORTED), command exists at the session's version (NOT_SUPPORTED),
  * parameter size (PROTOCOL_ERROR), resource visible (NOT_FOUND), rights (DENIED), the value
  * set within the agent's bounds on the resource (OUT_OF_RANGE outside min–max, DENIED when
- * not an allowed value). Refusals for rate limit, rights and bounds, and every DENIED a
- * handler answers, go to the audit log (`core/policy/audit.ts`).
+ * not an allowed value). Refusals for rate limit, reserved header bits, rights and bounds, and
+ * every DENIED a handler answers, go to the audit log (`core/policy/audit.ts`).
  * @module
  */
 import type { Agent } from "./agent.ts";
 import type { Board, ResourceKind } from "./board.ts";
 import { type Grants, kindIndex } from "./grants.ts";
 import { negotiateProtocolVersion, protocolMessageAttributes, protocolVersion } from "./common.ts";
-import { headerMessageId, headerProtocol, headerType, MsgType } from "./header.ts";
+import { headerMessageId, headerProtocol, headerReserved, headerType, MsgType } from "./header.ts";
 import type { HwTable } from "./hw_table.ts";
 import { faultStatus } from "./fault.ts";
 import { Logger } from "./log.ts";
@@ -512,6 +513,9 @@ export class Platform {
     const bucket = s.agent.bucket;
     if (bucket !== null && !bucket.take(this.now())) {
       return this.#reply(s, m, undefined, Status.BUSY, AuditWhy.RATE_LIMIT);
+    }
+    if (headerReserved(h)) {
+      return this.#reply(s, m, undefined, Status.PROTOCOL_ERROR, AuditWhy.RESERVED_HEADER);
     }
     if (headerType(h) !== MsgType.COMMAND) {
       return this.#reply(s, m, undefined, Status.PROTOCOL_ERROR);

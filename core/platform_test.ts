@@ -132,6 +132,25 @@ Deno.test("non-command message type → PROTOCOL_ERROR", () => {
   assertEquals(call(p, s, [h]), [h, Status.PROTOCOL_ERROR]);
 });
 
+Deno.test("reserved header bits 31:28 set → PROTOCOL_ERROR, header echoed, audited", () => {
+  const { p, s } = setup();
+  const lines: string[] = [];
+  p.log.sink = (_level, line) => void lines.push(line);
+  const h = encodeHeader(3, 0, 0x80, 1);
+  for (const bit of [28, 29, 30, 31]) {
+    const bad = (h | (1 << bit)) >>> 0;
+    assertEquals(call(p, s, [bad, 1]), [bad | 0, Status.PROTOCOL_ERROR]);
+  }
+  assertEquals(lines.length, 4);
+  assertEquals(
+    lines[0],
+    'audit: agent "vm1" demo ECHO_PHYS: PROTOCOL_ERROR: reserved header bits 31:28 set (header 0x10060003)',
+  );
+  // The same command with the reserved bits clear is answered.
+  assertEquals(call(p, s, [h, 1]), [h, Status.SUCCESS, 9, 1]);
+  assertEquals(lines.length, 4, "a well-formed command is not audited");
+});
+
 Deno.test("pinned version hides newer commands; negotiation stays under the pin", () => {
   const { p, s } = setup(0x10000);
   assertEquals(call(p, s, [encodeHeader(0, 0, 0x80, 1)]), [

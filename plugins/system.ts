@@ -1,8 +1,9 @@
 /**
  * The System power management protocol (0x12, DEN0056 §4.4), versions 1.0, 2.0 and 2.1.
  *
- * - 1.0: SYSTEM_POWER_STATE_SET, SYSTEM_POWER_STATE_GET, SYSTEM_POWER_STATE_NOTIFY; the
- *   SYSTEM_POWER_STATE_NOTIFIER payload is 12 bytes.
+ * - 1.0: SYSTEM_POWER_STATE_SET, SYSTEM_POWER_STATE_GET (not for an agent denied system
+ *   power: NOT_SUPPORTED), SYSTEM_POWER_STATE_NOTIFY; the SYSTEM_POWER_STATE_NOTIFIER payload
+ *   is 12 bytes.
  * - 2.0: SYSTEM_POWER_STATE_GET is gone; the notifier gains `timeout` (16 bytes).
  * - 2.1: NEGOTIATE_PROTOCOL_VERSION (answered by the core).
  *
@@ -221,12 +222,13 @@ export const systemProtocol = defineProtocol<SystemSession, SystemShared>({
     },
     /**
      * SYSTEM_POWER_STATE_GET (1.0 only). a2p: —. p2a: u32 system_state: power-up (3), as
-     * the platform answering is running.
+     * the platform answering is running. Only for an agent that may act on system power: one
+     * denied it gets NOT_SUPPORTED (and PROTOCOL_MESSAGE_ATTRIBUTES NOT_FOUND).
      */
     [SystemMsg.SYSTEM_POWER_STATE_GET]: {
       name: "SYSTEM_POWER_STATE_GET",
       params: 0,
-      available: (ctx) => ctx.version < V2,
+      available: (ctx) => ctx.version < V2 && ctx.agent.systemPower.action !== "deny",
       run(_ctx, m) {
         m.w.u32(SystemState.POWER_UP);
       },

@@ -378,7 +378,8 @@ export const perfCall: CallProtocol = {
       summary: "Read the limits, or set them (PERFORMANCE_LIMITS_GET/SET)",
       help: "Without MIN and MAX: PERFORMANCE_LIMITS_GET (a2p: u32 domain_id; p2a: u32\n" +
         "range_max, u32 range_min). With both: PERFORMANCE_LIMITS_SET (a2p: u32 domain_id,\n" +
-        "u32 range_max, u32 range_min). From 3.0 a limit of 0 leaves that limit as it is.",
+        "u32 range_max, u32 range_min). From 3.0 a limit of 0 leaves that limit as it is,\n" +
+        "except in level-indexing mode, where 0 is the lowest level's index.",
       async run(ctx, [which, minText, maxText]) {
         if (minText !== undefined && maxText === undefined) {
           throw new UsageError("perf limits needs both MIN and MAX, or neither");

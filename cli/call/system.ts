@@ -107,7 +107,8 @@ export const systemCall: CallProtocol = {
       name: "get",
       summary: "The system state (SYSTEM_POWER_STATE_GET, protocol 1.0 only)",
       help: "SYSTEM_POWER_STATE_GET was removed in System power 2.0; a platform that speaks\n" +
-        "2.0 or later has no way to tell. p2a: u32 system_state.",
+        "2.0 or later has no way to tell. At 1.0 it answers only an agent that may act on\n" +
+        "system power (NOT_SUPPORTED for one denied it). p2a: u32 system_state.",
       message: SystemMsg.SYSTEM_POWER_STATE_GET,
       async run(ctx) {
         const v = await protocolVersion(ctx);

@@ -50,7 +50,7 @@ Deno.test("system set: DENIED for a guest, done on the board for the host; bad s
   );
 });
 
-Deno.test("system get: refused with an explanation from 2.0 on; the state in 1.0", async () => {
+Deno.test("system get: refused with an explanation from 2.0 on; in 1.0 the state for the system agent, NOT_SUPPORTED for a guest", async () => {
   await using e2e = await startE2e();
   await assertRejects(
     () => e2e.cli("vm1", "system", "get"),
@@ -63,9 +63,20 @@ Deno.test("system get: refused with an explanation from 2.0 on; the state in 1.0
 name = "old"
 transport = { type = "stream" }
 protocols = { system = "1.0" }
+
+[[agent]]
+name = "oldhost"
+trusted = true
+transport = { type = "stream" }
+protocols = { system = "1.0" }
 `,
   });
-  assertEquals((await old.cli("old", "system", "get")).lines, ["power-up"]);
+  assertEquals((await old.cli("oldhost", "system", "get")).lines, ["power-up"]);
+  await assertRejects(
+    () => old.cli("old", "system", "get"),
+    StatusError,
+    "SYSTEM_POWER_STATE_GET answered NOT_SUPPORTED",
+  );
 });
 
 Deno.test("system watch prints the host's requests as SYSTEM_POWER_STATE_NOTIFIER", async () => {

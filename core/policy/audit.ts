@@ -1,9 +1,9 @@
 /**
  * The audit log: every request the policy refuses — no right to change the resource, a value
- * outside the agent's bounds, over the agent's request rate limit, or refused by a handler
- * with DENIED (an exclusive resource another agent owns, a permission command from an
- * untrusted agent) — is logged with the agent, the protocol and command, and the resource as
- * the agent names it (its virtual id) and as the board names it.
+ * outside the agent's bounds, over the agent's request rate limit, a header with reserved bits
+ * set, or refused by a handler with DENIED (an exclusive resource another agent owns, a
+ * permission command from an untrusted agent) — is logged with the agent, the protocol and
+ * command, and the resource as the agent names it (its virtual id) and as the board names it.
  *
  * A flooding guest cannot flood the log: each agent gets at most `lines` lines per window
  * (default 10 per second); past that its refusals are only counted, and one summary line
@@ -35,6 +35,8 @@ export const AuditWhy = {
   BOUNDS: 2,
   /** The agent is over its request rate limit. */
   RATE_LIMIT: 3,
+  /** The message header has reserved bits (31:28) set. */
+  RESERVED_HEADER: 4,
 } as const;
 export type AuditWhy = typeof AuditWhy[keyof typeof AuditWhy];
 
@@ -165,6 +167,10 @@ export class Audit {
       }
       case AuditWhy.BOUNDS:
         return `${line}: ${this.#boundsDetail(s, m, cmd)}`;
+      case AuditWhy.RESERVED_HEADER:
+        return `${line}: reserved header bits 31:28 set (header 0x${
+          (h >>> 0).toString(16).padStart(8, "0")
+        })`;
     }
   }
 

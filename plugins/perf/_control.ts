@@ -8,7 +8,7 @@ import type { Msg } from "../../core/msg.ts";
 import type { Outcome } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
 import { sendLevelChanged, sendLimitsChanged } from "./_notify.ts";
-import { fromWire, limitToWire, type PerfCtx, type PerfDomain, toWire } from "./_state.ts";
+import { fromWire, indexed, limitToWire, type PerfCtx, type PerfDomain, toWire } from "./_state.ts";
 import { V3 } from "./_wire.ts";
 
 function settleLevel(ctx: PerfCtx, phys: number, d: PerfDomain, now: number): void {
@@ -92,21 +92,25 @@ export function requestLimits(
 /**
  * PERF_LIMITS_SET (0x5): DEN0056 §4.5 PERFORMANCE_LIMITS_SET.
  * a2p: u32 domain_id, u32 range_max, u32 range_min. p2a: —.
- * From 3.0 a zero leaves that limit unchanged and both zero is INVALID_PARAMETERS;
- * range_min above range_max is INVALID_PARAMETERS; a limit outside the domain's levels (an
- * index past the last one in level-indexing mode), or limits that admit no level, OUT_OF_RANGE.
+ * In level-indexing mode both are indices, 0 the lowest level. Otherwise, from 3.0, a zero
+ * leaves that limit unchanged and both zero is INVALID_PARAMETERS. range_max below range_min
+ * is INVALID_PARAMETERS; a limit outside the domain's levels (an index past the last one), or
+ * limits that admit no level, OUT_OF_RANGE. Limits that change notify every subscriber.
  */
 export function limitsSet(ctx: PerfCtx, m: Msg): Outcome {
   m.r.u32();
   const rawMax = m.r.u32();
   const rawMin = m.r.u32();
   const d = ctx.shared.domains[m.res]!;
-  const keep = ctx.version >= V3;
+  const keep = ctx.version >= V3 && !indexed(ctx, d);
   if (keep && rawMax === 0 && rawMin === 0) return Status.INVALID_PARAMETERS;
-  const max = keep && rawMax === 0 ? d.max : fromWire(ctx, d, rawMax);
-  const min = keep && rawMin === 0 ? d.min : fromWire(ctx, d, rawMin);
+  // Wire values: levels (where a kept limit is its level) or indices, both ascending.
+  const wireMax = keep && rawMax === 0 ? d.max : rawMax;
+  const wireMin = keep && rawMin === 0 ? d.min : rawMin;
+  if (wireMin > wireMax) return Status.INVALID_PARAMETERS;
+  const max = fromWire(ctx, d, wireMax);
+  const min = fromWire(ctx, d, wireMin);
   if (max < 0 || min < 0) return Status.OUT_OF_RANGE;
-  if (min > max) return Status.INVALID_PARAMETERS;
   const levels = d.desc.levels;
   if (min < levels[0].level || max > levels[levels.length - 1].level) return Status.OUT_OF_RANGE;
   let admits = false;

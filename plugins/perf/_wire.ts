@@ -29,7 +29,10 @@ export const PerfEvent = {
 export const V1 = 0x10000;
 /** 2.0 adds fast channels (PERF_DESCRIBE_FASTCHANNEL). */
 export const V2 = 0x20000;
-/** 3.0 adds µW power units, extended names, and "0 leaves it unchanged" in PERF_LIMITS_SET. */
+/**
+ * 3.0 adds µW power units, extended names, and "0 leaves it unchanged" in PERF_LIMITS_SET (by
+ * level value; in 4.0 level-indexing mode 0 is an index).
+ */
 export const V3 = 0x30000;
 /** 4.0 adds the indicative frequency and level index to each level, and level-indexing mode. */
 export const V4 = 0x40000;

@@ -10,7 +10,7 @@
  *   channel (its transports cannot carry one): PROTOCOL_MESSAGE_ATTRIBUTES reads 0 for every
  *   command, domain attribute bit 27 is never set, and the query answers NOT_SUPPORTED.
  * - **3.0**: costs in µW (bit 1), extended names (bit 26, PERF_DOMAIN_NAME_GET 0xC), and in
- *   PERF_LIMITS_SET a zero leaves that limit as it is (both zero: INVALID_PARAMETERS).
+ *   PERF_LIMITS_SET a zero level leaves that limit as it is (both zero: INVALID_PARAMETERS).
  * - **4.0**: each DESCRIBE_LEVELS entry also carries the indicative frequency (kHz) and the
  *   level's index; level-indexing mode (bit 25) for domains whose board entry asks for it.
  *
@@ -20,9 +20,10 @@
  *   PERF_DOMAIN_NAME_GET answers for every domain.
  * - DESCRIBE_LEVELS returns as many levels as fit the agent's message size, at least one
  *   (COMMS_ERROR when not even one fits); a level_index past the last is INVALID_PARAMETERS.
- * - PERF_LIMITS_SET checks, in order: both zero (3.0+) → INVALID_PARAMETERS; an index past
- *   the last level → OUT_OF_RANGE; minimum above maximum → INVALID_PARAMETERS; a limit
- *   outside the declared levels, or limits admitting no declared level → OUT_OF_RANGE.
+ * - PERF_LIMITS_SET checks, in order: both zero (3.0+, not in level-indexing mode, where 0 is
+ *   the lowest level's index) → INVALID_PARAMETERS; range_max below range_min →
+ *   INVALID_PARAMETERS; an index past the last level → OUT_OF_RANGE; a limit outside the
+ *   declared levels, or limits admitting no declared level → OUT_OF_RANGE.
  *   Limits between levels are kept as given; a level outside new limits moves to the nearest
  *   one inside (the hardware does it), and subscribers hear LIMITS_CHANGED then
  *   LEVEL_CHANGED. Unchanged limits or level send nothing.
@@ -30,7 +31,7 @@
  *   declare → OUT_OF_RANGE unless its hardware approximates (`PerfDesc.approximate`).
  * - Per-agent bounds (deployment `[[agent.perf]] min / max / levels`, in level values) are
  *   checked by the dispatcher before PERF_LEVEL_SET and PERF_LIMITS_SET run: the level, and
- *   each limit given (from 3.0 a zero limit is left as it is and not checked), outside
+ *   each limit given (from 3.0 a zero level is left as it is and not checked), outside
  *   min–max → OUT_OF_RANGE, not among the allowed levels → DENIED. Level indices are turned
  *   into levels first.
  * - The rate limit is reported, not enforced: it tells the agent how often to ask (Linux uses
@@ -65,6 +66,7 @@ import {
 import { notifyLevel, notifyLimits } from "./_notify.ts";
 import {
   fromWire,
+  indexed,
   open,
   type PerfCtx,
   type PerfSession,
@@ -85,9 +87,13 @@ function levelValue(ctx: PerfCtx, phys: number, wire: number): number {
   return level < 0 ? NaN : level;
 }
 
-/** A limit on the wire; from 3.0 a zero leaves the limit as it is and is not checked. */
+/**
+ * A limit on the wire; from 3.0 a zero level leaves the limit as it is and is not checked (in
+ * level-indexing mode 0 is an index like any other).
+ */
 function limitValue(ctx: PerfCtx, phys: number, wire: number): number {
-  return wire === 0 && ctx.version >= V3 ? NaN : levelValue(ctx, phys, wire);
+  const keep = wire === 0 && ctx.version >= V3 && !indexed(ctx, ctx.shared.domains[phys]!);
+  return keep ? NaN : levelValue(ctx, phys, wire);
 }
 
 /** The built-in Performance protocol plugin. */

@@ -318,3 +318,81 @@ Deno.test("a domain with more levels than Linux accepts is logged at startup", a
   await platformFor(board(65), log);
   assertEquals(lines, [`warn: perf "cpu" (0): 65 levels; Linux agents accept at most 64`]);
 });
+
+Deno.test("PERF_LIMITS_SET 4.0: range_max below range_min is INVALID_PARAMETERS, outside the domain OUT_OF_RANGE, accepted limits hold and notify", async () => {
+  // Domain 0 addresses levels 100…400 by value (a zero limit is left unchanged); domain 1 by
+  // index 0…3 (level-indexing mode, where 0 is the lowest level's index).
+  const values = [0, 50, 100, 150, 200, 300, 400, 500];
+  const indices = [0, 1, 2, 3, 4];
+  const request = fc.oneof(
+    fc.tuple(fc.constant(0), fc.constantFrom(...values), fc.constantFrom(...values)),
+    fc.tuple(fc.constant(1), fc.constantFrom(...indices), fc.constantFrom(...indices)),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(request, { minLength: 1, maxLength: 12 }), async (requests) => {
+      const b = board();
+      b.perf.push({ ...b.perf[0], id: 1, name: "indexed", levelIndexing: true });
+      const fx = await fixture({
+        board: b,
+        agents: [
+          { name: "a", protocols: { [PERF]: 0x40000 }, grants: { perf: [0, 1] } },
+          { name: "sub", protocols: { [PERF]: 0x40000 }, grants: { perf: [0, 1] } },
+        ],
+      });
+      for (const d of [0, 1]) await fx.words("sub", [h(PerfMsg.NOTIFY_LIMITS), d, 1]);
+      const limits = [[400, 100], [3, 0]];
+      for (const [d, max, min] of requests) {
+        const st = status(await fx.words("a", [h(PerfMsg.LIMITS_SET), d, max, min]));
+        let want: number[] | Status;
+        if (d === 1) {
+          want = min > max ? Status.INVALID_PARAMETERS : max > 3 ? Status.OUT_OF_RANGE : [max, min];
+        } else if (max === 0 && min === 0) want = Status.INVALID_PARAMETERS;
+        else {
+          const hi = max || limits[0][0];
+          const lo = min || limits[0][1];
+          want = lo > hi
+            ? Status.INVALID_PARAMETERS
+            : lo < 100 || hi > 400 || Math.floor(hi / 100) * 100 < lo
+            ? Status.OUT_OF_RANGE
+            : [hi, lo];
+        }
+        const heard = fx.drain("sub").filter((n) => n[0] === PerfEvent.LIMITS_CHANGED);
+        if (typeof want === "number") {
+          assertEquals(st, want, `LIMITS_SET(${d}, ${max}, ${min})`);
+          assertEquals(heard, []);
+          continue;
+        }
+        assertEquals(st, Status.SUCCESS, `LIMITS_SET(${d}, ${max}, ${min})`);
+        const changed = want[0] !== limits[d][0] || want[1] !== limits[d][1];
+        limits[d] = want;
+        assertEquals((await fx.words("a", [h(PerfMsg.LIMITS_GET), d])).slice(2), want);
+        assertEquals(heard.length, changed ? 1 : 0, "subscribers hear changed limits");
+        if (changed) {
+          const dv = new DataView(heard[0].buffer);
+          assertEquals([2, 3, 4].map((i) => dv.getUint32(i * 4, true)), [d, ...want]);
+        }
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("level-indexing mode: a zero limit is index 0 and is checked against the agent's bounds", async () => {
+  const b = board();
+  b.perf[0].levelIndexing = true;
+  const fx = await fixture({
+    board: b,
+    agents: [{
+      name: "a",
+      protocols: { [PERF]: 0x40000 },
+      grants: { perf: [0] },
+      bounds: { perf: [{ min: 200, max: 400 }] },
+    }],
+  });
+  // Index 0 is level 100, below the agent's minimum of 200.
+  assertEquals(status(await fx.words("a", [h(PerfMsg.LIMITS_SET), 0, 3, 0])), Status.OUT_OF_RANGE);
+  assertEquals((await fx.words("a", [h(PerfMsg.LIMITS_GET), 0])).slice(2), [3, 0]);
+  assertEquals(status(await fx.words("a", [h(PerfMsg.LIMITS_SET), 0, 3, 1])), Status.SUCCESS);
+  assertEquals(status(await fx.words("a", [h(PerfMsg.LIMITS_SET), 0, 0, 1])), Status.OUT_OF_RANGE);
+  assertEquals((await fx.words("a", [h(PerfMsg.LIMITS_GET), 0])).slice(2), [3, 1]);
+});

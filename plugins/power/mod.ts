@@ -2,8 +2,10 @@
  * The Power domain management protocol (0x11, DEN0056 §4.3), versions 1.0, 2.0, 3.0 and 3.1.
  *
  * - 1.0: attributes, state set/get, POWER_STATE_NOTIFY.
- * - 2.0: POWER_STATE_CHANGE_REQUESTED_NOTIFY and domain attribute bit 28.
- * - 3.0: extended names (attribute bit 27, POWER_DOMAIN_NAME_GET).
+ * - 2.0: POWER_STATE_CHANGE_REQUESTED_NOTIFY (found through PROTOCOL_MESSAGE_ATTRIBUTES:
+ *   domain attribute bits 28:0 are still reserved).
+ * - 3.0: domain attribute bit 28 (change-requested notifications), extended names (attribute
+ *   bit 27, POWER_DOMAIN_NAME_GET).
  * - 3.1: NEGOTIATE_PROTOCOL_VERSION (answered by the core).
  *
  * Domains are shared: each agent votes (see `_arbiter.ts`; the votes live in the platform's
@@ -153,8 +155,8 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
     },
     /**
      * POWER_DOMAIN_ATTRIBUTES. a2p: u32 domain_id. p2a: u32 attributes (31 state-change
-     * notifications, 30 async set, 29 sync set, 28 change-requested notifications (v2.0+),
-     * 27 extended name (v3.0+)), u8 name[16].
+     * notifications, 30 async set, 29 sync set; from v3.0 28 change-requested notifications
+     * and 27 extended name; the rest reserved, zero), u8 name[16].
      */
     [PowerMsg.POWER_DOMAIN_ATTRIBUTES]: {
       name: "POWER_DOMAIN_ATTRIBUTES",
@@ -168,7 +170,7 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
         let attr = 0;
         if (ctx.canNotify) {
           attr |= PowerDomainAttr.STATE_CHANGE_NOTIFY;
-          if (ctx.version >= V2) attr |= PowerDomainAttr.CHANGE_REQUESTED_NOTIFY;
+          if (ctx.version >= V3) attr |= PowerDomainAttr.CHANGE_REQUESTED_NOTIFY;
         }
         if (canWrite(ctx, m)) {
           attr |= PowerDomainAttr.SYNC_SET;

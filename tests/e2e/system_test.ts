@@ -105,7 +105,7 @@ Deno.test("e2e system: SYSTEM_POWER_STATE_SET errors — denied guest, reserved 
   assertEquals(sim.history, [], "nothing reached the board");
 });
 
-Deno.test("e2e system: an agent pinned to 1.0 has SYSTEM_POWER_STATE_GET and 12-byte notifiers", async () => {
+Deno.test("e2e system: at 1.0 SYSTEM_POWER_STATE_GET is the system agent's; a guest gets 12-byte notifiers", async () => {
   await using e2e = await startE2e({
     toml: `board = ${JSON.stringify(simBoardPath())}
 [[agent]]
@@ -117,14 +117,20 @@ protocols = { system = "1.0" }
 name = "host"
 trusted = true
 transport = { type = "stream" }
-protocols = ["system"]
+protocols = { system = "1.0" }
 `,
   });
   const old = await e2e.connect("old");
   const host = await e2e.connect("host");
   assertEquals((await e2e.ok(old, SYSTEM, Msg.VERSION)).u32(), 0x10000);
-  assertEquals((await e2e.ok(old, SYSTEM, Msg.MESSAGE_ATTRIBUTES, [Msg.STATE_GET])).u32(), 0);
-  assertEquals((await e2e.ok(old, SYSTEM, Msg.STATE_GET)).u32(), 3, "power-up: it is running");
+  // A guest is denied system power: SYSTEM_POWER_STATE_GET is not there for it.
+  assertEquals(
+    await e2e.status(old, SYSTEM, Msg.MESSAGE_ATTRIBUTES, [Msg.STATE_GET]),
+    Status.NOT_FOUND,
+  );
+  assertEquals(await e2e.status(old, SYSTEM, Msg.STATE_GET), Status.NOT_SUPPORTED);
+  assertEquals((await e2e.ok(host, SYSTEM, Msg.MESSAGE_ATTRIBUTES, [Msg.STATE_GET])).u32(), 0);
+  assertEquals((await e2e.ok(host, SYSTEM, Msg.STATE_GET)).u32(), 3, "power-up: it is running");
   await e2e.ok(old, SYSTEM, Msg.NOTIFY, [1]);
   await e2e.ok(host, SYSTEM, Msg.STATE_SET, [GRACEFUL, 0]);
   const n = await old.waitFor(() => true);

@@ -44,6 +44,12 @@ export function fixture(): Promise<Fixture> {
       { name: "old", protocols: { 0x12: 0x10000 } },
       { name: "guest2", protocols: SYSTEM },
       { name: "quiet", protocols: SYSTEM, p2a: false },
+      {
+        name: "oldhost",
+        trusted: true,
+        protocols: { 0x12: 0x10000 },
+        systemPower: { action: "board" },
+      },
     ],
   });
 }
