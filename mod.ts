@@ -32,7 +32,14 @@ export { ResetState } from "./core/hw/reset.ts";
 export { isPinConfigType, NO_FUNCTION, PIN_CONFIG_NAMES, PinConfig } from "./core/hw/pinctrl.ts";
 export type { PinTarget } from "./core/hw/pinctrl.ts";
 export { defineTransport } from "./core/transport.ts";
-export type { TransportDef, TransportEnv, TransportHandle } from "./core/transport.ts";
+export type {
+  CheckedTransport,
+  ListenAddress,
+  TransportDef,
+  TransportEnv,
+  TransportHandle,
+} from "./core/transport.ts";
+export { isOptionError, OptionError } from "./core/options.ts";
 export { ScmiError, Status, statusName } from "./core/status.ts";
 export { decodeHeader, encodeHeader, MsgType } from "./core/header.ts";
 export type { Header } from "./core/header.ts";

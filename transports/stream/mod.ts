@@ -11,7 +11,14 @@
  */
 import { defineTransport, type TransportEnv, type TransportHandle } from "../../core/transport.ts";
 import { connectionLimits, StreamConnection } from "./_connection.ts";
-import { checkStreamOptions, listenUnix, removeSocket } from "./_endpoint.ts";
+import { inRunDir } from "../../core/rundir.ts";
+import {
+  checkStreamOptions,
+  listenUnix,
+  removeSocket,
+  type StreamEndpoint,
+  streamListens,
+} from "./_endpoint.ts";
 
 /** How long a new connection waits for the agent's previous one to finish closing. */
 const HANDOVER_MS = 50;
@@ -24,12 +31,18 @@ export const streamTransport = defineTransport({
     tcp: 'Listen on loopback TCP instead, "127.0.0.1:PORT" (port 0 picks a free one)',
     max_msg: "Messages buffered per direction: read-ahead requests, queued notifications (32)",
   },
+  checkOptions: (options, agent) => ({
+    listens: streamListens(checkStreamOptions(agent, options), options),
+  }),
   start: startStream,
 });
 
 async function startStream(env: TransportEnv): Promise<TransportHandle> {
   const { platform, agent, log } = env;
-  const ep = checkStreamOptions(agent.name, env.options, env.runDir);
+  const checked = checkStreamOptions(agent.name, env.options);
+  const ep: StreamEndpoint = checked.kind === "unix"
+    ? { ...checked, path: inRunDir(checked.path, env.runDir) }
+    : checked;
   const limits = connectionLimits(agent, ep.maxMsg);
   let listener: Deno.Listener;
   let address: string;
