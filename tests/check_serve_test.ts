@@ -304,6 +304,43 @@ Deno.test("a socket another server holds → serve exits 1 naming it; check acce
   }
 });
 
+Deno.test("a TCP port another process holds → serve exits 1 naming the address", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vscmi-check-serve-" });
+  const other = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = (other.addr as Deno.NetAddr).port;
+    const file = `${dir}/vscmi.toml`;
+    const tcp = `{ type = "stream", tcp = "127.0.0.1:${port}" }`;
+    await Deno.writeTextFile(file, deployment(simBoardPath(), agent(tcp)));
+    const r = await vscmi("serve", "--no-journal", "--run-dir", `${dir}/run`, file);
+    assertEquals(r.code, 1, r.stderr);
+    assert(
+      r.stderr.startsWith(`error: Cannot start serving: Cannot listen on tcp:127.0.0.1:${port}: `),
+      r.stderr,
+    );
+  } finally {
+    other.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a run directory too deep for a Unix socket path → serve exits 1 naming the socket", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vscmi-check-serve-" });
+  try {
+    const runDir = `${dir}/${"r".repeat(Math.max(1, 110 - dir.length))}`;
+    const r = await vscmi("serve", "--no-journal", "--run-dir", runDir, "examples/sim/vscmi.toml");
+    assertEquals(r.code, 1, r.stderr);
+    const path = `${runDir}/control.sock`;
+    assertEquals(
+      r.stderr.trim(),
+      `error: Cannot start serving: Cannot listen on "${path}": a Unix socket path has at ` +
+        `most 107 bytes, this one ${new TextEncoder().encode(path).length}`,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a state directory that cannot be created → serve exits 1 naming it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "vscmi-check-serve-" });
   try {

@@ -50,7 +50,14 @@ async function startStream(env: TransportEnv): Promise<TransportHandle> {
     listener = await listenUnix(ep.path, env.runDir);
     address = `unix:${ep.path}`;
   } else {
-    listener = Deno.listen({ transport: "tcp", hostname: ep.hostname, port: ep.port });
+    try {
+      listener = Deno.listen({ transport: "tcp", hostname: ep.hostname, port: ep.port });
+    } catch (e) {
+      throw new Error(
+        `Cannot listen on tcp:${ep.hostname}:${ep.port}: ${e instanceof Error ? e.message : e}`,
+        { cause: e },
+      );
+    }
     const a = listener.addr as Deno.NetAddr;
     address = `tcp:${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}`;
   }
