@@ -63,8 +63,16 @@ export { ResetState } from "./core/hw/reset.ts";
 export { isPinConfigType, NO_FUNCTION, PIN_CONFIG_NAMES, PinConfig } from "./core/hw/pinctrl.ts";
 export type { PinTarget } from "./core/hw/pinctrl.ts";
 export { defineTransport } from "./core/transport.ts";
-export type { TransportDef, TransportEnv, TransportHandle } from "./core/transport.ts";
+export type {
+  CheckedTransport,
+  ListenAddress,
+  TransportDef,
+  TransportEnv,
+  TransportHandle,
+} from "./core/transport.ts";
 export type { Platform, SessionEnd, Tracer } from "./core/platform.ts";
+export { isOptionError, OptionError } from "./core/options.ts";
+export type { OptionsDecl } from "./core/options.ts";
 export { isScmiError, ScmiError, Status, statusName } from "./core/status.ts";
 export { decodeHeader, encodeHeader, MsgType } from "./core/header.ts";
 export type { Header } from "./core/header.ts";

@@ -9,14 +9,15 @@
 import { Agent } from "./agent.ts";
 import { apiMismatch } from "./api.ts";
 import { RESOURCE_KINDS } from "./board.ts";
-import type { BoardDriver, DriverDef } from "./driver.ts";
+import { type BoardDriver, type DriverDef, driverOptionProblems } from "./driver.ts";
 import { ALL_RIGHTS, Grants } from "./grants.ts";
 import { buildHwTable, HW_CLASS } from "./hw_table.ts";
 import type { Logger } from "./log.ts";
 import { Platform } from "./platform.ts";
 import { Journal } from "./policy/journal.ts";
 import { type AnyProtocol, versionString } from "./protocol.ts";
-import { DRIVERS, PROTOCOLS } from "./registry.ts";
+import { DRIVERS, PROTOCOLS, TRANSPORTS } from "./registry.ts";
+import type { TransportDef } from "./transport.ts";
 import { FileLocator } from "./manifest/locate.ts";
 import {
   type KeyPath,
@@ -34,6 +35,8 @@ export interface BuildOptions {
   protocols?: AnyProtocol[];
   /** Driver types to create instances from (default: the registry). */
   drivers?: readonly DriverDef[];
+  /** Transport types the agents' transports must be of (default: the registry). */
+  transports?: readonly TransportDef[];
   /**
    * Directory of the vote journal: every vote change is made durable there and the votes
    * found are restored (see `core/policy/journal.ts`). Absent or null: no journal.
@@ -91,7 +94,8 @@ export async function buildPlatform(dep: Deployment, opts: BuildOptions = {}): P
   await checkAgentProtocols(dep, protocols, problems);
   problems.throwIfAny();
 
-  const drivers = await createDrivers(dep, opts.drivers ?? DRIVERS, problems);
+  await checkTransports(dep, opts.transports ?? TRANSPORTS, problems);
+  const drivers = await createDrivers(dep, opts.drivers ?? DRIVERS, problems, opts.log);
   let journal: Journal | undefined;
   try {
     await checkDriverClasses(dep, drivers, problems);
@@ -196,6 +200,31 @@ async function checkAgentProtocols(
   }
 }
 
+/**
+ * Every agent's transport is one this server has. (The loader accepts the transport types
+ * of the design before their module is registered: `vscmi dt` describes such guests.)
+ */
+async function checkTransports(
+  dep: Deployment,
+  transports: readonly TransportDef[],
+  problems: Problems,
+): Promise<void> {
+  for (const [i, a] of dep.agents.entries()) {
+    const type = a.transport?.type;
+    if (type === undefined || transports.some((t) => t.name === type)) continue;
+    await agentProblem(
+      problems,
+      dep,
+      a,
+      i,
+      ["transport", "type"],
+      `Expected a transport type this server has (${
+        quoteList(transports.map((t) => t.name))
+      }), got "${type}"`,
+    );
+  }
+}
+
 /** A problem inside agent `i`'s table; falls back to the agent's line when not found. */
 async function agentProblem(
   problems: Problems,
@@ -213,12 +242,19 @@ async function agentProblem(
   }
 }
 
+/**
+ * Creates every driver instance of the board. A type not in `types` or options it refuses
+ * are problems (nothing is created then); a driver failing to start throws Error naming it,
+ * once the ones created before are closed again.
+ */
 async function createDrivers(
   dep: Deployment,
   types: readonly DriverDef[],
   problems: Problems,
+  log: Logger | undefined,
 ): Promise<Map<string, BoardDriver>> {
   const drivers = new Map<string, BoardDriver>();
+  const valid: { d: Deployment["board"]["drivers"][number]; def: DriverDef }[] = [];
   for (const [i, d] of dep.board.drivers.entries()) {
     const at = ["driver", i];
     const def = types.find((t) => t.name === d.type);
@@ -241,28 +277,25 @@ async function createDrivers(
       );
       continue;
     }
-    const unknown = Object.keys(d.options).filter((k) => !Object.hasOwn(def.options, k));
-    for (const key of unknown) {
-      const known = Object.keys(def.options);
-      await problems.add(
-        dep.boardFile,
-        [...at, "options", key],
-        `Expected an option of the "${def.name}" driver (${
-          known.length ? quoteList(known) : "it takes none"
-        }), got "${key}"`,
-        "key",
-      );
+    const bad = driverOptionProblems(def, d.options);
+    for (const o of bad) {
+      const path = [...at, "options", ...(o.option === undefined ? [] : [o.option])];
+      await problems.add(dep.boardFile, path, o.message, o.at);
     }
-    if (unknown.length) continue;
+    if (bad.length) continue;
+    valid.push({ d, def });
+  }
+  if (problems.list.length) return drivers;
+  // Options are valid: what fails now is opening the hardware, a run-time failure.
+  for (const { d, def } of valid) {
     try {
       drivers.set(d.name, await def.create({ name: d.name, options: d.options, board: dep.board }));
     } catch (e) {
+      await closeDrivers(log, drivers);
       const why = e instanceof Error ? e.message : String(e);
-      await problems.add(
-        dep.boardFile,
-        [...at, "options"],
-        `Expected options the "${def.name}" driver accepts, got an error: ${why}`,
-      );
+      throw new Error(`Board driver "${d.name}" ("${def.name}") failed to start: ${why}`, {
+        cause: e,
+      });
     }
   }
   return drivers;

@@ -238,7 +238,7 @@ Deno.test("plugin module that exports no protocol, or clashes with a registered 
   ]);
 });
 
-Deno.test("driver type not registered, unknown option, or failing factory → problem in the board file", async () => {
+Deno.test("driver type not registered, unknown option, or bad option value → problem in the board file", async () => {
   const dep = await simDep();
   const typeLine = await lineOf(dep.boardFile, 'type = "sim"');
   const optLine = await lineOf(dep.boardFile, "options = { time_scale = 1 }");
@@ -270,10 +270,38 @@ Deno.test("driver type not registered, unknown option, or failing factory → pr
 
   dep.board.drivers[0].options = { time_scale: -1 };
   e = await assertRejects(() => buildPlatform(dep), ManifestError) as ManifestError;
-  assertEquals(e.problems.map((p) => [p.line, p.keyPath]), [[optLine, "driver[0].options"]]);
-  assert(
-    e.problems[0].message.startsWith('Expected options the "sim" driver accepts, got an error: '),
+  assertEquals(e.problems.map((p) => [p.line, p.column, p.keyPath, p.message]), [
+    [optLine, 26, "driver[0].options.time_scale", "Expected a number ≥ 0, got -1"],
+  ]);
+});
+
+Deno.test("a driver failing to start → a run-time Error naming it, drivers started before closed", async () => {
+  const dep = await simDep();
+  dep.board.drivers.push({ name: "soc", type: "broken", options: {} });
+  const closed: string[] = [];
+  const sim = defineDriver({
+    ...simDriver,
+    async create(env) {
+      const d = await simDriver.create(env);
+      return { ...d, close: () => void closed.push(env.name) };
+    },
+  });
+  const broken = defineDriver({
+    api: 1,
+    name: "broken",
+    summary: "cannot reach its hardware",
+    options: {},
+    create() {
+      throw new Error("/dev/mem: permission denied");
+    },
+  });
+  const e = await assertRejects(() => buildPlatform(dep, { drivers: [sim, broken] }), Error);
+  assert(!(e instanceof ManifestError), "a driver that cannot start is no manifest problem");
+  assertEquals(
+    e.message,
+    'Board driver "soc" ("broken") failed to start: /dev/mem: permission denied',
   );
+  assertEquals(closed, ["sim"]);
 });
 
 Deno.test("a driver that lacks a resource class → problem at the resource's driver key", async () => {

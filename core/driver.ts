@@ -15,6 +15,7 @@ import type { PerfHw } from "./hw/perf.ts";
 import type { PinctrlHw } from "./hw/pinctrl.ts";
 import type { PowercapHw } from "./hw/powercap.ts";
 import { brand, brandedInstance, hasBrand } from "./brand.ts";
+import { type OptionProblem, optionProblems, type OptionsDecl } from "./options.ts";
 import { isScmiError, ScmiError, Status } from "./status.ts";
 
 export type {
@@ -67,8 +68,8 @@ export interface DriverEnv {
   board: Board;
 }
 
-/** A driver type, as registered: help text, option names, and its factory. */
-export interface DriverDef {
+/** A driver type, as registered: help text, its options, and its factory. */
+export interface DriverDef extends OptionsDecl {
   /**
    * The vscmi API major this driver was written for (`API_MAJOR` when written
    * against this API). A driver type stating another major is refused at startup.
@@ -81,8 +82,15 @@ export interface DriverDef {
   /** Option name → one-line description; any other option is an error. */
   readonly options: Readonly<Record<string, string>>;
   /**
-   * Creates one instance for a `[[driver]]` table; throw to refuse its options (the error names the
-   * table).
+   * Checks an instance's options (only declared names reach it): throws OptionError naming
+   * the option and what it expects. The board loader runs it, so `vscmi check` refuses
+   * whatever `create` would be given; `create` is for opening the hardware, and its
+   * failures are run-time failures.
+   */
+  checkOptions?(options: Readonly<Record<string, unknown>>): void;
+  /**
+   * Creates one instance for a `[[driver]]` table, opening the hardware; its failures are
+   * run-time failures.
    */
   create(env: DriverEnv): BoardDriver | Promise<BoardDriver>;
 }
@@ -124,6 +132,19 @@ export function defineDriver(def: DriverDef): DriverDef {
     );
   }
   return Object.freeze({ ...def, options: Object.freeze({ ...def.options }) });
+}
+
+/**
+ * The problems of one driver instance's options: names `def` does not declare, then what
+ * its `checkOptions` refuses. The board loader reports them with their location.
+ */
+export function driverOptionProblems(
+  def: DriverDef,
+  options: Readonly<Record<string, unknown>>,
+): OptionProblem[] {
+  const check = def.checkOptions;
+  return optionProblems(`the "${def.name}" driver`, def, options, check && (() => check(options)))
+    .problems;
 }
 
 /** Failures a driver reports; the dispatcher answers each with its SCMI status. */

@@ -6,7 +6,8 @@
  * ({@linkcode checkOwnedDir}).
  * @module
  */
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
+import { OptionError } from "./options.ts";
 
 /** `$XDG_RUNTIME_DIR/vscmi` when that variable is set, else `/tmp/vscmi`. */
 export function defaultRunDir(): string {
@@ -22,6 +23,34 @@ export function defaultRunDir(): string {
 /** The default socket path of an agent's stream endpoint: `<runDir>/<agent>.sock`. */
 export function agentSocketPath(runDir: string, agent: string): string {
   return join(runDir, `${agent}.sock`);
+}
+
+/** Longest Unix socket path, in bytes (`sun_path` holds 108 with the terminating NUL). */
+export const MAX_SOCKET_PATH = 107;
+
+/**
+ * Checks a transport's `path` option, the Unix socket an agent's endpoint uses: a non-empty
+ * string (relative: under the run directory), an absolute one short enough for a socket;
+ * absent, `<agent>.sock`, which the agent's name must be able to name. Returns the path as
+ * given (see {@linkcode inRunDir}); throws OptionError for option `path`.
+ */
+export function checkSocketOption(agent: string, path: unknown): string {
+  if (path !== undefined && (typeof path !== "string" || path === "")) {
+    throw new OptionError("path", "a non-empty string", path);
+  }
+  if (path === undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(agent)) {
+    throw new OptionError("path", "a socket path: the agent name cannot name a socket file", path);
+  }
+  const p = path ?? `${agent}.sock`;
+  if (isAbsolute(p) && new TextEncoder().encode(p).length > MAX_SOCKET_PATH) {
+    throw new OptionError("path", `a socket path of at most ${MAX_SOCKET_PATH} bytes`, p);
+  }
+  return p;
+}
+
+/** `path` (relative: under `runDir`) as the absolute path to listen on. */
+export function inRunDir(path: string, runDir: string): string {
+  return isAbsolute(path) ? path : join(runDir, path);
 }
 
 /**
@@ -40,7 +69,16 @@ export function ensureRunDir(dir: string): Promise<void> {
  * others bits (chmod 0700).
  */
 export async function ensurePrivateDir(dir: string, what: string, option: string): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new Error(
+      `${what} "${dir}" cannot be created (${
+        e instanceof Error ? e.message : e
+      }): choose another with ${option}`,
+      { cause: e },
+    );
+  }
   const st = await ownedDir(dir, what, option);
   if (st.mode !== null && (st.mode & 0o077) !== 0) await Deno.chmod(dir, 0o700);
 }

@@ -78,8 +78,10 @@ export interface Server {
 }
 
 /**
- * Builds the platform of `dep` and starts each agent's transport. On any failure, whatever
- * was started is stopped again and the error is rethrown.
+ * Builds the platform of `dep` and starts each agent's transport. A deployment that cannot
+ * be served throws ManifestError before anything listens (the checks `vscmi check` runs:
+ * the loader's and {@linkcode buildPlatform}'s). On any other failure, whatever was started
+ * is stopped again and the error is rethrown.
  */
 export async function startServer(dep: Deployment, opts: ServeOptions = {}): Promise<Server> {
   const runDir = opts.runDir ?? defaultRunDir();
@@ -90,7 +92,7 @@ export async function startServer(dep: Deployment, opts: ServeOptions = {}): Pro
     ? dep.stateDir
     : join(runDir, "state");
   if (stateDir !== null) await ensureRunDir(runDir);
-  const built = await buildPlatform(dep, { log: opts.log, stateDir });
+  const built = await buildPlatform(dep, { log: opts.log, stateDir, transports });
   const platform = built.platform;
   const log = opts.log ?? platform.log;
   if (opts.trace) {

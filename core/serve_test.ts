@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertRejects } from "./_assert_test.ts";
 import { encodeHeader } from "./header.ts";
 import { Logger } from "./log.ts";
-import { loadDeployment, simBoardPath } from "./manifest/mod.ts";
+import { loadDeployment, ManifestError, simBoardPath } from "./manifest/mod.ts";
 import { startServer } from "./serve.ts";
 import { encodeFrame, FrameSplitter } from "../transports/stream/framing.ts";
 
@@ -87,7 +87,7 @@ Deno.test("startServer: one endpoint per agent, sockets in the run dir, all gone
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("startServer: an agent whose transport is not built in → error; nothing stays listening", async () => {
+Deno.test("startServer: an agent whose transport is not built in → ManifestError at its type; nothing listens", async () => {
   const dir = await Deno.makeTempDir({ prefix: "vscmi-serve-" });
   const runDir = `${dir}/run`;
   const dep = await loadDeployment(
@@ -101,12 +101,18 @@ protocols = ["base"]
 `,
     ),
   );
-  await assertRejects(
-    () => startServer(dep, { runDir, log: quietLog() }),
-    TypeError,
-    'Agent "vm9": unknown transport "virtio-mmio"',
-  );
-  await assertRejects(() => Deno.lstat(`${runDir}/vm1.sock`), Deno.errors.NotFound);
+  const e = await assertRejects(
+    () => startServer(dep, { runDir, log: quietLog(), stateDir: null }),
+    ManifestError,
+  ) as ManifestError;
+  assertEquals(e.problems.map((p) => [p.file, p.line, p.keyPath, p.message]), [[
+    dep.file,
+    19,
+    "agent[2].transport.type",
+    'Expected a transport type this server has ("stream", "vhost-user"), got "virtio-mmio"',
+  ]]);
+  // Refused before anything was created, the run directory included.
+  await assertRejects(() => Deno.lstat(runDir), Deno.errors.NotFound);
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -9,6 +9,7 @@
  * at all. A steady stream of frames costs one timer per period, not one per frame.
  * @module
  */
+import { OptionError } from "./options.ts";
 import { systemClock, type TimerClock } from "./timer_clock.ts";
 
 /** Default time a frame may take from its first byte to its last, in milliseconds. */
@@ -17,17 +18,17 @@ export const DEFAULT_FRAME_TIMEOUT_MS = 2000;
 export const MAX_FRAME_TIMEOUT_MS = 60_000;
 
 /**
- * Checks a transport's `frame_timeout_ms` option (absent: the default). Throws TypeError
- * starting with `where` (the agent and its transport).
+ * Checks a transport's `frame_timeout_ms` option (absent: the default). Throws OptionError
+ * naming the option.
  */
-export function checkFrameTimeout(where: string, value: unknown): number {
+export function checkFrameTimeout(value: unknown): number {
   const v = value ?? DEFAULT_FRAME_TIMEOUT_MS;
   const ms = typeof v === "bigint" ? Number(v) : v;
   if (typeof ms !== "number" || !Number.isInteger(ms) || ms < 1 || ms > MAX_FRAME_TIMEOUT_MS) {
-    throw new TypeError(
-      `${where}: frame_timeout_ms must be an integer from 1 to ${MAX_FRAME_TIMEOUT_MS}, got ${
-        String(v)
-      }`,
+    throw new OptionError(
+      "frame_timeout_ms",
+      `an integer from 1 to ${MAX_FRAME_TIMEOUT_MS}`,
+      value,
     );
   }
   return ms;

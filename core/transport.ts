@@ -6,6 +6,7 @@
 import { checkApiField } from "./api.ts";
 import type { Agent } from "./agent.ts";
 import type { Logger } from "./log.ts";
+import { assertOptions, type OptionsDecl } from "./options.ts";
 import type { Platform } from "./platform.ts";
 
 /** What a transport instance is started with. */
@@ -33,10 +34,27 @@ export interface TransportHandle {
 }
 
 /**
+ * Something an endpoint listens on, which no other endpoint of the deployment may take:
+ * `unix:PATH` (a relative path is under the run directory) or `tcp:HOST:PORT` (a fixed port).
+ */
+export interface ListenAddress {
+  /** `unix:PATH` or `tcp:HOST:PORT`. */
+  readonly address: string;
+  /** The option that chose it; undefined when it is the default. */
+  readonly option?: string;
+}
+
+/** What a transport's option check found out about one agent's endpoint. */
+export interface CheckedTransport {
+  /** What the endpoint will listen on. */
+  readonly listens?: readonly ListenAddress[];
+}
+
+/**
  * A transport type, as registered: its api major, name, summary, options, and how to start an
  * instance. Made with {@linkcode defineTransport}.
  */
-export interface TransportDef {
+export interface TransportDef extends OptionsDecl {
   /**
    * The vscmi API major this transport was written for (`API_MAJOR` when written
    * against this API). A transport type stating another major is refused at startup.
@@ -49,6 +67,16 @@ export interface TransportDef {
   /** Option name → one-line description; any other option is an error. */
   readonly options: Readonly<Record<string, string>>;
   /**
+   * Checks one agent's options (only declared names reach it): throws OptionError naming
+   * the option and what it expects. The manifest loader runs it for every agent, so
+   * `vscmi check` refuses whatever `start` would; `start` runs it again before it is called.
+   * Returns what the endpoint will listen on, so that two endpoints never take the same.
+   */
+  checkOptions?(
+    options: Readonly<Record<string, unknown>>,
+    agent: string,
+  ): CheckedTransport | void;
+  /**
    * Starts one instance for the agent in `env`; resolves with its handle once agents can
    * reach it.
    */
@@ -56,7 +84,9 @@ export interface TransportDef {
 }
 
 /**
- * Declares a transport type; checks the definition's shape once and freezes it.
+ * Declares a transport type; checks the definition's shape once and freezes it. The `start`
+ * it returns checks the options first (unknown names, then `checkOptions`), throwing TypeError
+ * that names the agent and the option.
  *
  * @param def The transport type: its api major, name, summary, options and `start`.
  * @returns The same definition, frozen, to list in the registry.
@@ -70,5 +100,36 @@ export function defineTransport(def: TransportDef): TransportDef {
       `Transport name must be lower-case letters, digits and '-': got "${def.name}"`,
     );
   }
-  return Object.freeze({ ...def, options: Object.freeze({ ...def.options }) });
+  const checked: TransportDef = { ...def, options: Object.freeze({ ...def.options }) };
+  return Object.freeze({
+    ...checked,
+    start(env: TransportEnv): Promise<TransportHandle> {
+      try {
+        checkTransportOptions(checked, env.options, env.agent.name);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return def.start(env);
+    },
+  });
+}
+
+/**
+ * Runs `def`'s option declaration on one agent's options, outside the manifest loader
+ * (which reports the same problems with their location): throws TypeError
+ * `Agent "…": "<type>" transport: <option>: Expected …, got …`.
+ */
+export function checkTransportOptions(
+  def: TransportDef,
+  options: Readonly<Record<string, unknown>>,
+  agent: string,
+): CheckedTransport {
+  const check = def.checkOptions;
+  return assertOptions(
+    `Agent "${agent}": "${def.name}" transport`,
+    `the "${def.name}" transport`,
+    def,
+    options,
+    check && (() => check(options, agent)),
+  ) ?? {};
 }

@@ -4,6 +4,7 @@
  * file of another kind in the way is an error, and the socket is for its owner only (0600).
  * @module
  */
+import { MAX_SOCKET_PATH } from "./rundir.ts";
 
 /** Whether a server answers on the socket at `path`. */
 export type LiveProbe = (path: string) => boolean | Promise<boolean>;
@@ -56,6 +57,13 @@ export async function listenPrivate(
   path: string,
   busy: (path: string) => Error = listening,
 ): Promise<Deno.UnixListener> {
+  const bytes = new TextEncoder().encode(path).length;
+  if (bytes > MAX_SOCKET_PATH) {
+    throw new Error(
+      `Cannot listen on "${path}": a Unix socket path has at most ${MAX_SOCKET_PATH} bytes, ` +
+        `this one ${bytes}`,
+    );
+  }
   await removeStaleSocket(path, busy);
   const listener = Deno.listen({ transport: "unix", path });
   try {

@@ -5,6 +5,7 @@
  * @module
  */
 import { defineDriver } from "../../core/driver.ts";
+import { OptionError } from "../../core/options.ts";
 import { createSimClock } from "./sim/clock.ts";
 import { createSimReset } from "./sim/reset.ts";
 import { createSimPower } from "./sim/power.ts";
@@ -23,14 +24,9 @@ export const simDriver = defineDriver({
   options: {
     time_scale: "Multiplies every declared latency; 0 makes every operation immediate (default 1)",
   },
+  checkOptions: simOptions,
   create({ name, options, board }) {
-    const ts = options.time_scale ?? 1;
-    if (typeof ts !== "number" || !(ts >= 0)) {
-      throw new TypeError(
-        `sim driver "${name}": time_scale must be a number ≥ 0, got ${JSON.stringify(ts)}`,
-      );
-    }
-    const opts: SimOptions = { timeScale: ts };
+    const opts = simOptions(options);
     return {
       name,
       clock: createSimClock(board, name, opts),
@@ -45,3 +41,12 @@ export const simDriver = defineDriver({
     };
   },
 });
+
+/** The sim driver's options, checked: throws OptionError naming the option. */
+function simOptions(options: Readonly<Record<string, unknown>>): SimOptions {
+  const ts = options.time_scale ?? 1;
+  if (typeof ts !== "number" || !(ts >= 0) || !Number.isFinite(ts)) {
+    throw new OptionError("time_scale", "a number ≥ 0", ts);
+  }
+  return { timeScale: ts };
+}

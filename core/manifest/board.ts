@@ -35,7 +35,7 @@ import {
   type ResourceKind,
 } from "../board.ts";
 import { apiMismatch } from "../api.ts";
-import type { DriverDef } from "../driver.ts";
+import { type DriverDef, driverOptionProblems } from "../driver.ts";
 import type { ValuePolicy } from "../policy/values.ts";
 import { BoardCtx, BoardNames } from "./_board_ctx.ts";
 import * as kinds from "./board_kinds.ts";
@@ -228,16 +228,9 @@ function readDrivers(c: BoardCtx, registered: readonly DriverDef[]): DriverDecl[
         `Expected ${mismatch.expected}, got "${t.type}", ${mismatch.got}`,
       );
     } else {
-      for (const key of Object.keys(options)) {
-        if (Object.hasOwn(def.options, key)) continue;
-        const known = Object.keys(def.options);
-        c.src.report(
-          ["driver", i, "options", key],
-          `Expected an option of the "${def.name}" driver (${
-            known.length ? quoteList(known) : "it takes none"
-          }), got "${key}"`,
-          "key",
-        );
+      for (const o of driverOptionProblems(def, options)) {
+        const at = ["driver", i, "options", ...(o.option === undefined ? [] : [o.option])];
+        c.src.report(at, o.message, o.at);
       }
     }
     out.push({ name: t.name, type: t.type, options });

@@ -32,7 +32,7 @@
  * ```
  * @module
  */
-import { dirname, isAbsolute, resolve } from "node:path";
+import { dirname, isAbsolute, posix, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { apiMismatch } from "../api.ts";
 import type { SystemPowerDecl, TransportDecl } from "../agent.ts";
@@ -42,7 +42,9 @@ import type { DriverDef } from "../driver.ts";
 import type { VendorInfo } from "../platform_env.ts";
 import type { AnyProtocol } from "../protocol.ts";
 import { DRIVERS, PROTOCOLS, TRANSPORTS } from "../registry.ts";
-import type { TransportDef } from "../transport.ts";
+import { CONTROL_SOCKET } from "../control/protocol.ts";
+import { optionProblems } from "../options.ts";
+import type { ListenAddress, TransportDef } from "../transport.ts";
 import { readGrants } from "./agent_grants.ts";
 import { readPolicy } from "./policy.ts";
 import { type BoardRead, readBoard } from "./board.ts";
@@ -268,6 +270,7 @@ function readAgents(
   const lines = agentLines(src.text);
   const out: AgentDecl[] = [];
   const names = new Map<string, number>();
+  const listens: { agent: number; name: string; listen: ListenAddress }[] = [];
   entries.forEach((entry, i) => {
     const p = ["agent", i];
     const t = check(src, p, agentTable, entry);
@@ -280,11 +283,13 @@ function readAgents(
       );
     } else names.set(t.name, i);
     const trusted = t.trusted ?? false;
+    const transport = readTransport(src, [...p, "transport"], t.transport, t.name, transports);
+    for (const listen of transport.listens) listens.push({ agent: i, name: t.name, listen });
     const decl: AgentDecl = {
       name: t.name,
       trusted,
       maxMsgSize: t.max_msg_size ?? DEFAULT_MAX_MSG_SIZE,
-      transport: readTransport(src, [...p, "transport"], t.transport, transports),
+      transport: transport.decl,
       protocols: readProtocols(src, [...p, "protocols"], t.protocols, catalog),
       grants: {},
       devices: [],
@@ -307,6 +312,7 @@ function readAgents(
     if (boardRead) readGrants(src, p, t, boardRead, decl);
     out.push(decl);
   });
+  checkListens(src, listens);
   return out;
 }
 
@@ -314,33 +320,69 @@ function readTransport(
   src: Source,
   p: KeyPath,
   t: AgentInput["transport"],
+  agent: string,
   transports: readonly TransportDef[],
-): TransportDecl {
+): { decl: TransportDecl; listens: readonly ListenAddress[] } {
   const { type, ...options } = t;
+  const decl = { type, options };
   const def = transports.find((d) => d.name === type);
   const mismatch = def && apiMismatch("transport type", def.api);
   if (mismatch) {
     src.report([...p, "type"], `Expected ${mismatch.expected}, got "${type}", ${mismatch.got}`);
-  } else if (def) {
-    const known = Object.keys(def.options);
-    for (const key of Object.keys(options)) {
-      if (Object.hasOwn(def.options, key)) continue;
+    return { decl, listens: [] };
+  }
+  if (!def) {
+    if (!(KNOWN_TRANSPORTS as readonly string[]).includes(type)) {
+      const types = [...new Set([...transports.map((d) => d.name), ...KNOWN_TRANSPORTS])];
       src.report(
-        [...p, key],
-        `Expected an option of the "${type}" transport (${
-          known.length ? quoteList(known) : "it takes none"
-        }), got "${key}"`,
-        "key",
+        [...p, "type"],
+        `Expected a transport type (${quoteList(types)}), got ${describe(type)}`,
       );
     }
-  } else if (!(KNOWN_TRANSPORTS as readonly string[]).includes(type)) {
-    const types = [...new Set([...transports.map((d) => d.name), ...KNOWN_TRANSPORTS])];
-    src.report(
-      [...p, "type"],
-      `Expected a transport type (${quoteList(types)}), got ${describe(type)}`,
-    );
+    return { decl, listens: [] };
   }
-  return { type, options };
+  const check = def.checkOptions;
+  const { problems, result } = optionProblems(
+    `the "${type}" transport`,
+    def,
+    options,
+    check && (() => check(options, agent)),
+  );
+  for (const o of problems) {
+    src.report(o.option === undefined ? p : [...p, o.option], o.message, o.at);
+  }
+  return { decl, listens: result?.listens ?? [] };
+}
+
+/**
+ * No two endpoints listen on the same socket or port, nor on the control socket. Relative
+ * socket paths are compared as paths under the run directory.
+ */
+function checkListens(
+  src: Source,
+  listens: readonly { agent: number; name: string; listen: ListenAddress }[],
+): void {
+  const taken = new Map<string, string>([
+    [`unix:${CONTROL_SOCKET}`, "the control socket of vscmi ctl"],
+  ]);
+  for (const { agent, name, listen } of listens) {
+    const address = listen.address.startsWith("unix:")
+      ? `unix:${posix.normalize(listen.address.slice(5))}`
+      : listen.address;
+    const holder = taken.get(address);
+    // The default socket is named after the agent.
+    const at = listen.option
+      ? ["agent", agent, "transport", listen.option]
+      : ["agent", agent, "name"];
+    if (holder !== undefined) {
+      src.report(
+        at,
+        `Expected an address no other endpoint listens on, got ${
+          JSON.stringify(address)
+        }, ${holder}`,
+      );
+    } else taken.set(address, `where agent[${agent}] ("${name}") listens`);
+  }
 }
 
 function readProtocols(

@@ -3,96 +3,86 @@
  * files removed, mode 0600) or a loopback TCP port.
  * @module
  */
-import { dirname, isAbsolute, join } from "node:path";
-import { agentSocketPath, checkOwnedDir, ensureRunDir } from "../../core/rundir.ts";
-import { listenPrivate } from "../../core/unix_socket.ts";
+import { dirname } from "node:path";
+import { OptionError } from "../../core/options.ts";
+import { checkOwnedDir, checkSocketOption, ensureRunDir } from "../../core/rundir.ts";
 import { checkFrameTimeout } from "../../core/stall_watch.ts";
+import { listenPrivate } from "../../core/unix_socket.ts";
 
 /** Default number of messages buffered per direction. */
 export const DEFAULT_MAX_MSG = 32;
 /** Upper bound of `max_msg` (SCMI tokens are 10 bits). */
 export const MAX_MAX_MSG = 1024;
 
-/** Checked stream options. */
+/** Checked stream options; a relative `path` is under the run directory. */
 export type StreamEndpoint =
   & ({ kind: "unix"; path: string } | { kind: "tcp"; hostname: string; port: number })
   & { maxMsg: number; frameTimeoutMs: number };
 
-const KNOWN = new Set(["path", "tcp", "max_msg", "frame_timeout_ms"]);
-
 /**
- * Checks an agent's stream options. `path` (relative paths are under `runDir`; default
- * `<runDir>/<agent>.sock`) or `tcp` ("127.0.0.1:PORT"), `max_msg` and `frame_timeout_ms`.
- * Throws TypeError with a sentence naming the agent and the option.
+ * Checks an agent's stream options (the transport declares their names): `path` (default
+ * `<agent>.sock`; relative paths are under the run directory, see {@linkcode inRunDir}) or
+ * `tcp` ("127.0.0.1:PORT"), `max_msg` and `frame_timeout_ms`. Throws OptionError naming the
+ * option.
  */
 export function checkStreamOptions(
   agent: string,
-  options: Record<string, unknown>,
-  runDir: string,
+  options: Readonly<Record<string, unknown>>,
 ): StreamEndpoint {
-  const where = `Agent "${agent}": stream transport`;
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) {
-      throw new TypeError(
-        `${where}: unknown option "${key}" (expected path, tcp, max_msg or frame_timeout_ms)`,
-      );
-    }
-  }
   const maxMsg = options.max_msg ?? DEFAULT_MAX_MSG;
   if (
     typeof maxMsg !== "number" && typeof maxMsg !== "bigint" ||
     !Number.isInteger(Number(maxMsg)) || Number(maxMsg) < 1 || Number(maxMsg) > MAX_MAX_MSG
   ) {
-    throw new TypeError(
-      `${where}: max_msg must be an integer from 1 to ${MAX_MAX_MSG}, got ${String(maxMsg)}`,
-    );
+    throw new OptionError("max_msg", `an integer from 1 to ${MAX_MAX_MSG}`, maxMsg);
   }
   const limits = {
     maxMsg: Number(maxMsg),
-    frameTimeoutMs: checkFrameTimeout(where, options.frame_timeout_ms),
+    frameTimeoutMs: checkFrameTimeout(options.frame_timeout_ms),
   };
   const { path, tcp } = options;
   if (path !== undefined && tcp !== undefined) {
-    throw new TypeError(`${where}: set either path or tcp, not both`);
+    throw new OptionError("tcp", "no tcp address when path is set (one of them, not both)", tcp);
   }
   if (tcp !== undefined) {
-    if (typeof tcp !== "string") {
-      throw new TypeError(`${where}: tcp must be a string "127.0.0.1:PORT"`);
-    }
-    const { hostname, port } = parseLoopback(tcp, where);
+    const { hostname, port } = parseLoopback(tcp);
     return { kind: "tcp", hostname, port, ...limits };
   }
-  if (path !== undefined && (typeof path !== "string" || path === "")) {
-    throw new TypeError(`${where}: path must be a non-empty string`);
+  return { kind: "unix", path: checkSocketOption(agent, path), ...limits };
+}
+
+/** What a stream endpoint listens on, for the check that no two endpoints share it. */
+export function streamListens(ep: StreamEndpoint, options: Readonly<Record<string, unknown>>) {
+  if (ep.kind === "unix") {
+    return [{
+      address: `unix:${ep.path}`,
+      option: options.path === undefined ? undefined : "path",
+    }];
   }
-  if (path === undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(agent)) {
-    throw new TypeError(`${where}: the agent name cannot be a socket file name; set path`);
-  }
-  const p = path === undefined
-    ? agentSocketPath(runDir, agent)
-    : isAbsolute(path as string)
-    ? path as string
-    : join(runDir, path as string);
-  return { kind: "unix", path: p, ...limits };
+  return ep.port === 0 ? [] : [{ address: `tcp:${ep.hostname}:${ep.port}`, option: "tcp" }];
 }
 
 /**
- * Parses "HOST:PORT" and accepts only loopback hosts: 127.0.0.0/8, ::1 (written `[::1]`)
- * and `localhost` (taken as 127.0.0.1). Port 0 picks a free port.
+ * Parses `tcp`, "HOST:PORT", and accepts only loopback hosts: 127.0.0.0/8, ::1 (written
+ * `[::1]`) and `localhost` (taken as 127.0.0.1). Port 0 picks a free port. Throws
+ * OptionError for option `tcp`.
  */
-export function parseLoopback(text: string, where = "tcp"): { hostname: string; port: number } {
+export function parseLoopback(tcp: unknown): { hostname: string; port: number } {
+  const text = typeof tcp === "string" ? tcp : "";
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) {
-    throw new TypeError(`${where}: expected "HOST:PORT" such as "127.0.0.1:9000", got "${text}"`);
+    throw new OptionError("tcp", '"HOST:PORT" such as "127.0.0.1:9000"', tcp);
   }
   const host = m[1] ?? m[2];
   if (host === "localhost") return { hostname: "127.0.0.1", port };
   if (host === "::1" && m[1] !== undefined) return { hostname: "::1", port };
   const v4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
   if (v4 && v4.slice(1).every((o) => Number(o) <= 255)) return { hostname: host, port };
-  throw new TypeError(
-    `${where}: refusing to listen on "${host}": only loopback addresses (127.0.0.1, [::1], localhost) are allowed`,
+  throw new OptionError(
+    "tcp",
+    "a loopback address (only 127.0.0.0/8, [::1] and localhost)",
+    tcp,
   );
 }
 

@@ -17,7 +17,14 @@
  */
 import { defineTransport, type TransportEnv, type TransportHandle } from "../../core/transport.ts";
 import { connectionLimits, StreamConnection } from "./_connection.ts";
-import { checkStreamOptions, listenUnix, removeSocket } from "./_endpoint.ts";
+import { inRunDir } from "../../core/rundir.ts";
+import {
+  checkStreamOptions,
+  listenUnix,
+  removeSocket,
+  type StreamEndpoint,
+  streamListens,
+} from "./_endpoint.ts";
 import { systemClock } from "../../core/timer_clock.ts";
 
 /** How long a new connection waits at least for the agent's open one to finish closing. */
@@ -34,13 +41,19 @@ export const streamTransport = defineTransport({
     frame_timeout_ms:
       "A frame not received or written whole within this closes its connection (2000; 1–60000)",
   },
+  checkOptions: (options, agent) => ({
+    listens: streamListens(checkStreamOptions(agent, options), options),
+  }),
   start: startStream,
 });
 
 async function startStream(env: TransportEnv): Promise<TransportHandle> {
   const clock = systemClock;
   const { platform, agent, log } = env;
-  const ep = checkStreamOptions(agent.name, env.options, env.runDir);
+  const checked = checkStreamOptions(agent.name, env.options);
+  const ep: StreamEndpoint = checked.kind === "unix"
+    ? { ...checked, path: inRunDir(checked.path, env.runDir) }
+    : checked;
   const limits = connectionLimits(agent, ep.maxMsg, ep.frameTimeoutMs);
   let listener: Deno.Listener;
   let address: string;
@@ -48,7 +61,14 @@ async function startStream(env: TransportEnv): Promise<TransportHandle> {
     listener = await listenUnix(ep.path, env.runDir);
     address = `unix:${ep.path}`;
   } else {
-    listener = Deno.listen({ transport: "tcp", hostname: ep.hostname, port: ep.port });
+    try {
+      listener = Deno.listen({ transport: "tcp", hostname: ep.hostname, port: ep.port });
+    } catch (e) {
+      throw new Error(
+        `Cannot listen on tcp:${ep.hostname}:${ep.port}: ${e instanceof Error ? e.message : e}`,
+        { cause: e },
+      );
+    }
     const a = listener.addr as Deno.NetAddr;
     address = `tcp:${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}`;
   }

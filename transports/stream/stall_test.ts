@@ -308,7 +308,9 @@ Deno.test("frame_timeout_ms outside 1–60000 or not an integer → a TypeError 
     await assertRejects(
       () => serve({ frame_timeout_ms: bad }),
       TypeError,
-      `Agent "vm1": stream transport: frame_timeout_ms must be an integer from 1 to 60000, got ${bad}`,
+      `Agent "vm1": "stream" transport: frame_timeout_ms: Expected an integer from 1 to 60000, got ${
+        typeof bad === "string" ? `"${bad}"` : bad
+      }`,
     );
   }
 });

@@ -375,12 +375,25 @@ Deno.test("unix endpoint: socket 0600 in a 0700 run dir, stale file replaced, re
 });
 
 Deno.test("tcp endpoint: loopback serves; a non-loopback address → refused with a clear error", async () => {
-  await assertRejects(() => server({ tcp: "0.0.0.0:0" }), TypeError, "only loopback");
-  await assertRejects(() => server({ tcp: "10.1.2.3:9000" }), TypeError, "only loopback");
-  await assertRejects(() => server({ tcp: "127.0.0.1" }), TypeError, "HOST:PORT");
-  await assertRejects(() => server({ path: "a", tcp: "127.0.0.1:0" }), TypeError, "either");
-  await assertRejects(() => server({ bogus: 1 }), TypeError, 'unknown option "bogus"');
-  await assertRejects(() => server({ max_msg: 0 }), TypeError, "max_msg");
+  const loopback = "tcp: Expected a loopback address (only 127.0.0.0/8, [::1] and localhost)";
+  await assertRejects(() => server({ tcp: "0.0.0.0:0" }), TypeError, loopback);
+  await assertRejects(() => server({ tcp: "10.1.2.3:9000" }), TypeError, loopback);
+  await assertRejects(() => server({ tcp: "127.0.0.1" }), TypeError, 'tcp: Expected "HOST:PORT"');
+  await assertRejects(
+    () => server({ path: "a", tcp: "127.0.0.1:0" }),
+    TypeError,
+    "tcp: Expected no tcp address when path is set",
+  );
+  await assertRejects(
+    () => server({ bogus: 1 }),
+    TypeError,
+    'transport ("path", "tcp", "max_msg", "frame_timeout_ms"), got "bogus"',
+  );
+  await assertRejects(
+    () => server({ max_msg: 0 }),
+    TypeError,
+    'Agent "vm1": "stream" transport: max_msg: Expected an integer from 1 to 1024, got 0',
+  );
   await using s = await server({ tcp: "127.0.0.1:0" });
   const m = /^tcp:127\.0\.0\.1:(\d+)$/.exec(s.handle.address);
   assert(m, s.handle.address);

@@ -10,14 +10,14 @@
  * the front-end resets the device, or when the connection drops.
  * @module
  */
-import { isAbsolute, join } from "node:path";
-import { agentSocketPath, ensureRunDir } from "../../core/rundir.ts";
+import { OptionError } from "../../core/options.ts";
+import { checkSocketOption, ensureRunDir, inRunDir } from "../../core/rundir.ts";
 import { checkFrameTimeout } from "../../core/stall_watch.ts";
 import { defineTransport, type TransportEnv, type TransportHandle } from "../../core/transport.ts";
 import { VhostUserEndpoint } from "../../bindings/vhost-user/server.ts";
 import { ScmiBackendDevice } from "./_device.ts";
 
-/** Checked options of one agent's endpoint. */
+/** Checked options of one agent's endpoint; a relative `path` is under the run directory. */
 export interface VhostUserOptions {
   path: string;
   mode: "server" | "client";
@@ -25,30 +25,19 @@ export interface VhostUserOptions {
   frameTimeoutMs: number;
 }
 
-const KNOWN = new Set(["path", "mode", "reconnect_ms", "frame_timeout_ms"]);
-
 /**
- * Checks an agent's vhost-user options: `path` (relative paths are under `runDir`; default
- * `<runDir>/<agent>.sock`), `mode` ("server" or "client"), `reconnect_ms` (client mode,
- * 10–60000, default 1000) and `frame_timeout_ms` (1–60000, default 2000). Throws TypeError
- * naming the agent and the option.
+ * Checks an agent's vhost-user options (the transport declares their names): `path`
+ * (default `<agent>.sock`; relative paths are under the run directory), `mode` ("server" or
+ * "client"), `reconnect_ms` (client mode, 10–60000, default 1000) and `frame_timeout_ms`
+ * (1–60000, default 2000). Throws OptionError naming the option.
  */
 export function checkVhostUserOptions(
   agent: string,
-  options: Record<string, unknown>,
-  runDir: string,
+  options: Readonly<Record<string, unknown>>,
 ): VhostUserOptions {
-  const where = `Agent "${agent}": vhost-user transport`;
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) {
-      throw new TypeError(
-        `${where}: unknown option "${key}" (expected path, mode, reconnect_ms or frame_timeout_ms)`,
-      );
-    }
-  }
   const mode = options.mode ?? "server";
   if (mode !== "server" && mode !== "client") {
-    throw new TypeError(`${where}: mode must be "server" or "client", got ${JSON.stringify(mode)}`);
+    throw new OptionError("mode", '"server" or "client"', mode);
   }
   const r = options.reconnect_ms ?? 1000;
   const reconnectMs = typeof r === "bigint" ? Number(r) : r;
@@ -56,24 +45,10 @@ export function checkVhostUserOptions(
     typeof reconnectMs !== "number" || !Number.isInteger(reconnectMs) || reconnectMs < 10 ||
     reconnectMs > 60_000
   ) {
-    throw new TypeError(
-      `${where}: reconnect_ms must be an integer from 10 to 60000, got ${String(r)}`,
-    );
+    throw new OptionError("reconnect_ms", "an integer from 10 to 60000", r);
   }
-  const path = options.path;
-  if (path !== undefined && (typeof path !== "string" || path === "")) {
-    throw new TypeError(`${where}: path must be a non-empty string`);
-  }
-  if (path === undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(agent)) {
-    throw new TypeError(`${where}: the agent name cannot be a socket file name; set path`);
-  }
-  const p = path === undefined
-    ? agentSocketPath(runDir, agent)
-    : isAbsolute(path as string)
-    ? path as string
-    : join(runDir, path as string);
-  const frameTimeoutMs = checkFrameTimeout(where, options.frame_timeout_ms);
-  return { path: p, mode, reconnectMs, frameTimeoutMs };
+  const frameTimeoutMs = checkFrameTimeout(options.frame_timeout_ms);
+  return { path: checkSocketOption(agent, options.path), mode, reconnectMs, frameTimeoutMs };
 }
 
 export const vhostUserTransport = defineTransport({
@@ -87,12 +62,24 @@ export const vhostUserTransport = defineTransport({
     frame_timeout_ms:
       "A message not received whole within this closes its connection (2000; 1–60000)",
   },
+  checkOptions(options, agent) {
+    const o = checkVhostUserOptions(agent, options);
+    // In client mode QEMU listens; vscmi only connects.
+    if (o.mode === "client") return {};
+    return {
+      listens: [{
+        address: `unix:${o.path}`,
+        option: options.path === undefined ? undefined : "path",
+      }],
+    };
+  },
   start: startVhostUser,
 });
 
 async function startVhostUser(env: TransportEnv): Promise<TransportHandle> {
   const { platform, agent, log } = env;
-  const o = checkVhostUserOptions(agent.name, env.options, env.runDir);
+  const checked = checkVhostUserOptions(agent.name, env.options);
+  const o = { ...checked, path: inRunDir(checked.path, env.runDir) };
   if (o.mode === "server") {
     const dir = o.path.slice(0, o.path.lastIndexOf("/")) || "/";
     if (dir === env.runDir) await ensureRunDir(env.runDir);

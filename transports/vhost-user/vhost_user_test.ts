@@ -5,7 +5,7 @@
  * from the SCMI layouts (DEN0056 §4.2 Base, §4.8 Reset) and the virtio rule that the used
  * length is the reply's byte count.
  */
-import { assert, assertEquals } from "../../core/_assert_test.ts";
+import { assert, assertEquals, assertThrows } from "../../core/_assert_test.ts";
 import { Logger } from "../../core/log.ts";
 import { loadDeployment } from "../../core/manifest/mod.ts";
 import { type Server, startServer } from "../../core/serve.ts";
@@ -20,7 +20,9 @@ import {
   TestGuestMemory,
 } from "../../bindings/vhost-user/_frontend.ts";
 import { Req } from "../../bindings/vhost-user/protocol.ts";
-import { checkVhostUserOptions } from "./mod.ts";
+import { checkVhostUserOptions, vhostUserTransport } from "./mod.ts";
+import { isOptionError } from "../../core/options.ts";
+import { checkTransportOptions } from "../../core/transport.ts";
 
 const MANIFEST = new URL("../../examples/qemu-vhost-user/vscmi.toml", import.meta.url).pathname;
 
@@ -216,37 +218,53 @@ Deno.test("front-end disconnect → the agent's session ends, vm2 keeps being se
   }
 });
 
-Deno.test("vhost-user options → defaults, relative paths under the run dir, unknown keys refused", () => {
-  assertEquals(checkVhostUserOptions("vm1", {}, "/run/v"), {
-    path: "/run/v/vm1.sock",
+Deno.test("vhost-user options → defaults, relative paths kept for the run dir, bad ones refused", () => {
+  assertEquals(checkVhostUserOptions("vm1", {}), {
+    path: "vm1.sock",
     mode: "server",
     reconnectMs: 1000,
     frameTimeoutMs: 2000,
   });
   assertEquals(
-    checkVhostUserOptions(
-      "vm1",
-      { path: "q/x.sock", mode: "client", reconnect_ms: 50n, frame_timeout_ms: 300 },
-      "/r",
-    ),
-    { path: "/r/q/x.sock", mode: "client", reconnectMs: 50, frameTimeoutMs: 300 },
+    checkVhostUserOptions("vm1", {
+      path: "q/x.sock",
+      mode: "client",
+      reconnect_ms: 50n,
+      frame_timeout_ms: 300,
+    }),
+    { path: "q/x.sock", mode: "client", reconnectMs: 50, frameTimeoutMs: 300 },
   );
-  for (
-    const bad of [
-      { mode: "both" },
-      { reconnect_ms: 5 },
-      { path: "" },
-      { socket: "x" },
-      { frame_timeout_ms: 0 },
-      { frame_timeout_ms: 60_001 },
-    ]
-  ) {
-    let threw = false;
+  const bad: [Record<string, unknown>, string][] = [
+    [{ mode: "both" }, "mode"],
+    [{ reconnect_ms: 5 }, "reconnect_ms"],
+    [{ path: "" }, "path"],
+    [{ path: `/${"x".repeat(120)}.sock` }, "path"],
+    [{ frame_timeout_ms: 0 }, "frame_timeout_ms"],
+    [{ frame_timeout_ms: 60_001 }, "frame_timeout_ms"],
+  ];
+  for (const [options, option] of bad) {
+    let threw: unknown;
     try {
-      checkVhostUserOptions("vm1", bad, "/r");
+      checkVhostUserOptions("vm1", options);
     } catch (e) {
-      threw = e instanceof TypeError && e.message.startsWith('Agent "vm1": vhost-user transport');
+      threw = e;
     }
-    assert(threw, `options ${JSON.stringify(bad)} should be refused`);
+    assert(isOptionError(threw), `options ${JSON.stringify(options)} should be refused`);
+    assertEquals(threw.option, option);
   }
+  // Names no option declares are the shared declaration's to refuse.
+  assertThrows(
+    () => checkTransportOptions(vhostUserTransport, { socket: "x" }, "vm1"),
+    TypeError,
+    'Agent "vm1": "vhost-user" transport: socket: Expected an option of the "vhost-user" ' +
+      'transport ("path", "mode", "reconnect_ms", "frame_timeout_ms"), got "socket"',
+  );
+  assertEquals(
+    checkTransportOptions(vhostUserTransport, { mode: "client", path: "q.sock" }, "vm1"),
+    {},
+    "in client mode vscmi listens on nothing",
+  );
+  assertEquals(checkTransportOptions(vhostUserTransport, {}, "vm1"), {
+    listens: [{ address: "unix:vm1.sock", option: undefined }],
+  });
 });

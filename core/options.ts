@@ -1,0 +1,120 @@
+/**
+ * Options of transports and board drivers. A type declares its options once: their names
+ * (with a line of help each) and a `checkOptions` function that throws {@linkcode OptionError}
+ * for a bad value. The manifest loader runs that declaration on every options table, so a
+ * bad option is a manifest problem with its file, key path and line, found by `vscmi check`
+ * exactly as by `vscmi serve`, before anything starts. A transport or driver started from a
+ * deployment built in code runs the same check ({@linkcode assertOptions}).
+ * @module
+ */
+import { describe, quoteList } from "./manifest/problem.ts";
+
+const OPTION_ERROR = Symbol.for("vscmi.OptionError");
+
+/**
+ * A bad option value, thrown by a `checkOptions` function: which option, what it expects
+ * (the "expected" half of a manifest problem, e.g. `an integer from 1 to 1024`) and the
+ * value found (undefined: the option is missing).
+ */
+export class OptionError extends TypeError {
+  /** The brand `Symbol.for("vscmi.OptionError")`, so any copy of the API recognises it. */
+  readonly [OPTION_ERROR] = true;
+  /**
+   * Makes the error for one option.
+   *
+   * @param option The option's name, e.g. `max_msg`.
+   * @param expected What the option takes, e.g. `an integer from 1 to 1024`.
+   * @param got The value found; undefined when the option is missing.
+   */
+  constructor(readonly option: string, readonly expected: string, readonly got: unknown) {
+    super(`${option}: expected ${expected}, got ${describe(got)}`);
+    this.name = "OptionError";
+  }
+}
+
+/** Whether `e` is an {@linkcode OptionError}, by brand (any copy of this module). */
+export function isOptionError(e: unknown): e is OptionError {
+  return typeof e === "object" && e !== null && OPTION_ERROR in e;
+}
+
+/** One problem with an options table: at an option (its key or its value), or the table. */
+export interface OptionProblem {
+  /** The option concerned; undefined: the table as a whole. */
+  option?: string;
+  at: "key" | "value";
+  /** `Expected …, got …`. */
+  message: string;
+}
+
+/** What declares options: a transport or a driver type. */
+export interface OptionsDecl {
+  /** Option name → one-line description; any other option is an error. */
+  readonly options: Readonly<Record<string, string>>;
+}
+
+/**
+ * Checks `options` against what `decl` declares: unknown names first (each a problem at its
+ * key; `check` is not run then), then `check`, whose OptionError becomes a problem at that
+ * option and any other error a problem of the whole table. `what` names the declaring
+ * type, e.g. `the "stream" transport`. Returns what `check` returned when there is no
+ * problem.
+ */
+export function optionProblems<T>(
+  what: string,
+  decl: OptionsDecl,
+  options: Readonly<Record<string, unknown>>,
+  check: (() => T) | undefined,
+): { problems: OptionProblem[]; result?: T } {
+  const known = Object.keys(decl.options);
+  const problems: OptionProblem[] = Object.keys(options)
+    .filter((key) => !Object.hasOwn(decl.options, key))
+    .map((key) => ({
+      option: key,
+      at: "key",
+      message: `Expected an option of ${what} (${
+        known.length ? quoteList(known) : "it takes none"
+      }), got "${key}"`,
+    }));
+  if (problems.length || check === undefined) return { problems };
+  try {
+    return { problems, result: check() };
+  } catch (e) {
+    if (isOptionError(e)) {
+      problems.push({
+        option: e.option,
+        at: "value",
+        message: `Expected ${e.expected}, got ${describe(e.got)}`,
+      });
+    } else {
+      problems.push({
+        at: "value",
+        message: `Expected options ${what} accepts, got an error: ${
+          e instanceof Error ? e.message : String(e)
+        }`,
+      });
+    }
+    return { problems };
+  }
+}
+
+/**
+ * {@linkcode optionProblems} for options that did not come through the manifest loader:
+ * throws TypeError `<where>: <option>: Expected …, got …` (every problem, `; `-separated),
+ * or returns what `check` returned.
+ */
+export function assertOptions<T>(
+  where: string,
+  what: string,
+  decl: OptionsDecl,
+  options: Readonly<Record<string, unknown>>,
+  check: (() => T) | undefined,
+): T | undefined {
+  const { problems, result } = optionProblems(what, decl, options, check);
+  if (problems.length === 0) return result;
+  throw new TypeError(
+    `${where}: ${
+      problems.map((p) => p.option === undefined ? p.message : `${p.option}: ${p.message}`)
+        .join("; ")
+    }`,
+  );
+}
