@@ -37,7 +37,8 @@ function book(journal = memJournal(), visible?: (id: number, phys: number) => bo
       const i = NAMES.indexOf(name);
       return i > 0 ? i : undefined;
     },
-    visible: visible && ((id, _kind, phys) => visible(id, phys)),
+    check: visible &&
+      ((id, kind, phys) => visible(id, phys) ? undefined : `the agent does not see that ${kind}`),
   });
   return { b, journal, lines };
 }

@@ -69,6 +69,16 @@ export function onStep(v: number, min: number, max: number, step: number): boole
   return step === 0 ? v === min : (v - min) % step === 0;
 }
 
+/**
+ * Why domain `d` refuses a cap of `cap` (0: no cap, which needs version 2.0, `v2`, and a
+ * domain that allows it), or undefined. POWERCAP_CAP_SET answers INVALID_PARAMETERS for it.
+ */
+export function capProblem(d: PowercapDesc, cap: number, v2: boolean): string | undefined {
+  if (cap === 0) return v2 && d.canDisable === true ? undefined : "the domain cannot go uncapped";
+  if (onStep(cap, d.minCap, d.maxCap, d.capStep)) return undefined;
+  return `${cap} is not a cap the domain declares (${d.minCap}–${d.maxCap} step ${d.capStep})`;
+}
+
 /** The cap can be set: the board gives it a range. */
 export function capConfigurable(d: PowercapDesc): boolean {
   return d.minCap !== d.maxCap;
@@ -112,6 +122,12 @@ export function setupDomains(
   const caps = env.votes.values(POWERCAP_STORE, {
     kind: "powercap",
     policyOf: (phys) => descs.get(phys)?.policy ?? "min",
+    // Only an agent of version 2.0 or later could have voted for no cap (0).
+    admit: (phys, cap) => {
+      const d = descs.get(phys);
+      if (d === undefined) return "the board has no such powercap domain";
+      return capConfigurable(d) ? capProblem(d, cap, true) : "the domain's cap cannot be set";
+    },
     effective: (phys) => (domains[phys] ? target(domains[phys]) : undefined),
     apply(phys, cause) {
       const d = domains[phys];
