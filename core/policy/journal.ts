@@ -12,11 +12,16 @@
  *           u32 physical id
  *           f64 value (op 1 only; 1 for an "on" vote)
  * ```
- * Opening reads every record up to the first one that is torn (it runs past the end of the
- * file), corrupt (CRC mismatch) or malformed (impossible length or fields); that one and
- * everything after it are reported with one log line and never replayed. The live votes
- * are then rewritten as a fresh journal (temporary file, fdatasync, rename), so the file
- * never grows without bound and a bad tail is gone for good.
+ * Opening reads every intact record. A damaged one (CRC mismatch, impossible length or
+ * fields, a header that is not the magic) is skipped: reading resynchronises at the next
+ * offset where a whole record with a matching CRC starts, so one bad byte costs one record.
+ * A last record that runs past the end of the file with nothing good after it is the torn
+ * tail a crash in the middle of a write leaves: expected, dropped without a word. Any other
+ * damage is one warning (stretches, bytes, records lost), and the damaged file is kept
+ * beside the journal as `votes.journal.damaged-<time>` (a hard link, or a copy) before
+ * anything replaces it. The live votes are then rewritten as a fresh journal (temporary
+ * file, fdatasync, rename), so the file never grows without bound. What the restored votes
+ * must pass before they are used is the vote book's business (`vote_book.ts`).
  *
  * Appends are buffered in memory and written by {@linkcode Journal.flush}: one write plus
  * one fdatasync for every record appended since the previous flush began (group commit).
@@ -88,6 +93,24 @@ export interface JournalOptions {
   compactFactor?: number;
   /** Most bytes of records waiting in memory (failed writes included) before refusing more. */
   maxPendingBytes?: number;
+  /** The time that names a damaged file kept at opening (default: now). */
+  now?: () => Date;
+}
+
+/** A stretch of a journal file that holds no good record. */
+export interface JournalDamage {
+  /** Byte offset where it starts. */
+  at: number;
+  /** Its length in bytes. */
+  bytes: number;
+  /** What is wrong with its first bytes. */
+  why: string;
+  /**
+   * Records it held as far as their length words still tell (0 for a damaged header);
+   * `exact` false when they do not, and it held at least this many.
+   */
+  records: number;
+  exact: boolean;
 }
 
 /** What reading a journal file found. */
@@ -96,10 +119,10 @@ export interface JournalScan {
   entries: JournalEntry[];
   /** Records read and accepted. */
   records: number;
-  /** Byte offset where the good records end. */
-  goodBytes: number;
-  /** Why reading stopped early, or undefined when the whole file was good. */
-  problem?: string;
+  /** Damaged stretches skipped, in file order; reading went on at the next good record. */
+  damage: JournalDamage[];
+  /** Bytes of an incomplete last record (a crash in the middle of a write), 0 for none. */
+  torn: number;
 }
 
 const CRC_TABLE = (() => {
@@ -125,52 +148,116 @@ function key(agent: string, store: string, phys: number): string {
   return `${agent}\u0000${store}\u0000${phys}`;
 }
 
+/** One record read at a position: a good one, one that runs past the end, or a bad one. */
+type Read =
+  | { ok: true; next: number; rec: Decoded }
+  | { ok: false; torn: boolean; why: string };
+
+/** Reads the record framed at byte `at` of `bytes`. */
+function readRecord(bytes: Uint8Array, dv: DataView, at: number): Read {
+  if (bytes.length - at < FRAME) return { ok: false, torn: true, why: "is torn (frame cut short)" };
+  const len = dv.getUint32(at, true);
+  if (len < MIN_BODY || len > MAX_BODY) {
+    return { ok: false, torn: false, why: `has an impossible length ${len}` };
+  }
+  const body = at + FRAME;
+  if (bytes.length - body < len) {
+    return { ok: false, torn: true, why: `is torn (${bytes.length - body} of ${len} bytes)` };
+  }
+  if (crc32(bytes, body, body + len) !== dv.getUint32(at + 4, true)) {
+    return { ok: false, torn: false, why: "fails its CRC check" };
+  }
+  const rec = decodeBody(bytes, dv, body, len);
+  if (typeof rec === "string") return { ok: false, torn: false, why: rec };
+  return { ok: true, next: body + len, rec };
+}
+
+/** The first offset after `at` where a good record starts, or -1. */
+function resync(bytes: Uint8Array, dv: DataView, at: number): number {
+  for (let p = at + 1; p + FRAME + MIN_BODY <= bytes.length; p++) {
+    if (readRecord(bytes, dv, p).ok) return p;
+  }
+  return -1;
+}
+
 /**
- * Reads journal bytes: every good record, in order, folded into the live votes. Stops at the
- * first torn, corrupt or malformed record and says why in `problem`.
+ * How many records the damaged stretch `[at, end)` held: walked by its length words when
+ * they lead exactly to `end`, else at least one.
+ */
+function recordsIn(dv: DataView, at: number, end: number): { records: number; exact: boolean } {
+  let n = 0;
+  for (let p = at; p < end; n++) {
+    if (end - p < FRAME) return { records: Math.max(n, 1), exact: false };
+    const len = dv.getUint32(p, true);
+    if (len < MIN_BODY || len > MAX_BODY) return { records: Math.max(n, 1), exact: false };
+    p += FRAME + len;
+    if (p > end) return { records: Math.max(n, 1), exact: false };
+  }
+  return { records: n, exact: true };
+}
+
+/**
+ * Reads journal bytes: every good record, in order, folded into the live votes. A damaged
+ * record (bad CRC, impossible length, malformed fields, or a header that is not the magic)
+ * does not end reading: the scan resynchronises at the next offset where a whole record
+ * with a matching CRC starts, and reports the stretch skipped in `damage`. A last record
+ * that runs past the end with no good record after it is a torn tail (`torn`).
  */
 export function scanJournal(bytes: Uint8Array): JournalScan {
   const live = new Map<string, JournalEntry>();
-  const out = (records: number, goodBytes: number, problem?: string): JournalScan => ({
-    entries: [...live.values()],
-    records,
-    goodBytes,
-    problem,
-  });
-  if (bytes.length === 0) return out(0, 0);
-  if (bytes.length < JOURNAL_MAGIC.length) {
-    return out(0, 0, `the ${bytes.length}-byte header is torn`);
-  }
-  for (let i = 0; i < JOURNAL_MAGIC.length; i++) {
-    if (bytes[i] !== JOURNAL_MAGIC[i]) return out(0, 0, "it does not start with the journal magic");
-  }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = JOURNAL_MAGIC.length;
+  const damage: JournalDamage[] = [];
   let records = 0;
-  while (at < bytes.length) {
-    const where = `record ${records + 1} at byte ${at}`;
-    if (bytes.length - at < FRAME) return out(records, at, `${where} is torn (frame cut short)`);
-    const len = dv.getUint32(at, true);
-    if (len < MIN_BODY || len > MAX_BODY) {
-      return out(records, at, `${where} has an impossible length ${len}`);
-    }
-    const body = at + FRAME;
-    if (bytes.length - body < len) {
-      return out(records, at, `${where} is torn (${bytes.length - body} of ${len} bytes)`);
-    }
-    if (crc32(bytes, body, body + len) !== dv.getUint32(at + 4, true)) {
-      return out(records, at, `${where} fails its CRC check`);
-    }
-    const rec = decodeBody(bytes, dv, body, len);
-    if (typeof rec === "string") return out(records, at, `${where} ${rec}`);
-    const k = key(rec.agent, rec.store, rec.phys);
-    // Re-inserting moves the vote to the end: the newest request is the last one.
-    live.delete(k);
-    if (rec.value !== null) live.set(k, { ...rec, value: rec.value });
-    records++;
-    at = body + len;
+  let torn = 0;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 0;
+  if (bytes.length !== 0) {
+    const head = Math.min(bytes.length, JOURNAL_MAGIC.length);
+    let magic = true;
+    for (let i = 0; i < head; i++) if (bytes[i] !== JOURNAL_MAGIC[i]) magic = false;
+    if (!magic) {
+      const why = "does not start with the journal magic";
+      damage.push({ at: 0, bytes: head, why, records: 0, exact: true });
+    } else if (head < JOURNAL_MAGIC.length) torn = head;
+    at = head;
   }
-  return out(records, at);
+  while (at < bytes.length) {
+    const r = readRecord(bytes, dv, at);
+    if (r.ok) {
+      const { rec } = r;
+      const k = key(rec.agent, rec.store, rec.phys);
+      // Re-inserting moves the vote to the end: the newest request is the last one.
+      live.delete(k);
+      if (rec.value !== null) live.set(k, { ...rec, value: rec.value });
+      records++;
+      at = r.next;
+      continue;
+    }
+    const next = resync(bytes, dv, at);
+    if (next < 0 && r.torn) {
+      torn = bytes.length - at;
+      break;
+    }
+    const end = next < 0 ? bytes.length : next;
+    damage.push({
+      at,
+      bytes: end - at,
+      why: `the record at byte ${at} ${r.why}`,
+      ...recordsIn(dv, at, end),
+    });
+    at = end;
+  }
+  return { entries: [...live.values()], records, damage, torn };
+}
+
+/** One line on what the damage in `scan` cost, for logs and errors. */
+export function damageText(scan: JournalScan): string {
+  const bytes = scan.damage.reduce((n, d) => n + d.bytes, 0);
+  const lost = scan.damage.reduce((n, d) => n + d.records, 0);
+  const exact = scan.damage.every((d) => d.exact);
+  const n = scan.damage.length;
+  return `${n} damaged stretch${n === 1 ? "" : "es"} of ${bytes} bytes in all (${
+    scan.damage.map((d) => d.why).join("; ")
+  }); ${exact ? "" : "at least "}${lost} record${lost === 1 ? "" : "s"} lost, ${scan.records} read`;
 }
 
 type Decoded = { agent: string; store: string; phys: number; value: number | null };
@@ -359,11 +446,12 @@ export class Journal {
       bytes = new Uint8Array(0);
     }
     const scan = scanJournal(bytes);
-    if (scan.problem !== undefined) {
-      opts.log?.error(
-        `Vote journal "${path}": ${scan.problem}; ignoring it and the ${
-          bytes.length - scan.goodBytes
-        } bytes after it (${scan.records} good records kept)`,
+    if (scan.damage.length !== 0) {
+      // The damaged file stays beside the new one, for the operator to look at.
+      const kept = await keepDamaged(path, (opts.now ?? (() => new Date()))());
+      opts.log?.warn(
+        `Vote journal "${path}": ${damageText(scan)}; every intact record is kept, the ` +
+          `damaged file is kept as "${kept}"`,
       );
     }
     const fresh = encodeJournal(scan.entries);
@@ -580,7 +668,8 @@ export class Journal {
     this.#current = r;
     try {
       const scan = scanJournal(await Deno.readFile(this.path));
-      if (scan.problem !== undefined) throw new Error(scan.problem);
+      if (scan.damage.length !== 0) throw new Error(damageText(scan));
+      if (scan.torn !== 0) throw new Error(`its last ${scan.torn} bytes are torn`);
       const fresh = encodeJournal(scan.entries);
       if (this.#size > this.#compactFactor * fresh.length) {
         await compact(this.#dir, this.path, fresh, this.#sync);
@@ -625,6 +714,41 @@ function encodeJournal(entries: readonly JournalEntry[]): Uint8Array {
     at += p.length;
   }
   return all;
+}
+
+/**
+ * Keeps the damaged journal at `path` as `<path>.damaged-<time>` (`…-2`, `-3` when taken),
+ * before a fresh journal replaces it: a hard link, or a synced copy where links are not
+ * possible. Returns the name given. Throws when neither works, so nothing damaged is lost.
+ */
+async function keepDamaged(path: string, now: Date): Promise<string> {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
+  for (let n = 1;; n++) {
+    const target = `${path}.damaged-${stamp}${n === 1 ? "" : `-${n}`}`;
+    try {
+      await Deno.link(path, target);
+      return target;
+    } catch (e) {
+      if (e instanceof Deno.errors.AlreadyExists) continue;
+    }
+    try {
+      const src = await Deno.readFile(path);
+      await Deno.writeFile(target, src, { createNew: true, mode: 0o600 });
+      const f = await Deno.open(target, { write: true });
+      try {
+        await f.syncData();
+      } finally {
+        f.close();
+      }
+      return target;
+    } catch (e) {
+      if (e instanceof Deno.errors.AlreadyExists) continue;
+      throw new Error(
+        `Vote journal "${path}" is damaged and cannot be kept as "${target}" ` +
+          `(${e instanceof Error ? e.message : e}); move it away to start with a fresh journal`,
+      );
+    }
+  }
 }
 
 /**
