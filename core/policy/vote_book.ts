@@ -54,11 +54,11 @@ export interface ValueHooks extends StoreHooks {
   /** The resource's arbitration policy (from `desc.policy`, or the protocol's default). */
   policyOf(phys: number): ValuePolicy;
   /**
-   * Why `value` cannot be set on `phys` (a rate the clock cannot produce, a level the domain
-   * does not declare, …), or undefined when it can: the same function the plugin's handler
-   * uses for a live request. Restored votes it refuses are dropped.
+   * Why agent `agent` cannot set `phys` to `value` (a rate the clock cannot produce, a level
+   * the domain does not declare, …), or undefined when it can: the same function the
+   * plugin's handler uses for a live request. Restored votes it refuses are dropped.
    */
-  readonly admit?: (phys: number, value: number) => string | undefined;
+  readonly admit?: (phys: number, value: number, agent: number) => string | undefined;
 }
 
 /** One vote an agent holds. */
@@ -378,7 +378,7 @@ export class VoteBook {
     if (st instanceof BookOnVotes) {
       st.vote(id, e.phys, true);
     } else {
-      const why = st.hooks.admit?.(e.phys, e.value);
+      const why = st.hooks.admit?.(e.phys, e.value, id);
       if (why !== undefined) return why;
       if (!st.request(id, e.phys, e.value).accepted) return "another agent owns the resource";
     }

@@ -21,9 +21,12 @@ import type { ValueVotes } from "../../core/policy/values.ts";
 import type { Ctx } from "../../core/session.ts";
 import type { MeasurementMonitor } from "./_monitor.ts";
 import { aggregateCap } from "./_policy.ts";
+import { PowercapVersion } from "./_wire.ts";
 
 /** Name of the powercap protocol's store in the vote book. */
 export const POWERCAP_STORE = "powercap.cap";
+/** The protocol's id, to find an agent's grant of it. */
+const POWERCAP = 0x18;
 
 /** One power-capping domain as the protocol tracks it. */
 export interface PowercapDomain {
@@ -122,11 +125,13 @@ export function setupDomains(
   const caps = env.votes.values(POWERCAP_STORE, {
     kind: "powercap",
     policyOf: (phys) => descs.get(phys)?.policy ?? "min",
-    // Only an agent of version 2.0 or later could have voted for no cap (0).
-    admit: (phys, cap) => {
+    // No cap (0) needs version 2.0: the agent must not be pinned below it.
+    admit: (phys, cap, agent) => {
       const d = descs.get(phys);
       if (d === undefined) return "the board has no such powercap domain";
-      return capConfigurable(d) ? capProblem(d, cap, true) : "the domain's cap cannot be set";
+      if (!capConfigurable(d)) return "the domain's cap cannot be set";
+      const pin = env.agentById(agent)?.grants.protocols.get(POWERCAP)?.pin;
+      return capProblem(d, cap, pin === undefined || pin >= PowercapVersion.V2);
     },
     effective: (phys) => (domains[phys] ? target(domains[phys]) : undefined),
     apply(phys, cause) {
