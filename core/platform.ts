@@ -12,7 +12,7 @@
  * @module
  */
 import type { Agent } from "./agent.ts";
-import type { Board, ResourceDesc, ResourceKind } from "./board.ts";
+import type { Board, ResourceKind } from "./board.ts";
 import { type Grants, kindIndex } from "./grants.ts";
 import { negotiateProtocolVersion, protocolMessageAttributes, protocolVersion } from "./common.ts";
 import { headerMessageId, headerProtocol, headerType, MsgType } from "./header.ts";
@@ -34,7 +34,7 @@ import { Status } from "./status.ts";
 import { Audit, AuditWhy } from "./policy/audit.ts";
 import { checkBounds } from "./policy/bounds.ts";
 import { type GraceClock, type GraceReason, GraceTimers } from "./policy/grace.ts";
-import { restoredVoteProblem } from "./policy/restore_check.ts";
+import { boardResource, restoredVoteProblem } from "./policy/restore_check.ts";
 import { VoteBook, type VoteJournal } from "./policy/vote_book.ts";
 
 const NO_ENTRIES: (Entry | undefined)[] = [];
@@ -166,10 +166,9 @@ export class Platform {
       agentId: (name) => this.agent(name)?.id,
       check: (id, kind, phys, value) => {
         const a = this.agentById(id);
-        return a && restoredVoteProblem(a.grants, kind, phys, value);
+        return a && restoredVoteProblem(init.board, a.grants, kind, phys, value);
       },
-      resourceName: (kind, phys) =>
-        (init.board[kind] as readonly ResourceDesc[]).find((d) => d.id === phys)?.name,
+      resourceName: (kind, phys) => boardResource(init.board, kind, phys)?.name,
     });
     this.#grace = new GraceTimers((id, why) => this.#expire(id, why), init.graceClock);
     for (const a of agents) this.#defaults.set(a, a.grants.clone());

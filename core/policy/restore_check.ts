@@ -1,26 +1,37 @@
 /**
  * The central checks the dispatcher makes before a handler changes a vote — the resource is
- * granted, the agent holds WRITE on it, the value lies within its bounds
+ * on the board and granted, the agent holds WRITE on it, the value lies within its bounds
  * ({@linkcode checkValue}) — applied to a vote restored from the journal, against the
  * agent's grants as the deployment gives them now. The vote book drops what fails.
  * @module
  */
-import type { ResourceKind } from "../board.ts";
+import type { Board, ResourceDesc, ResourceKind } from "../board.ts";
 import type { Grants } from "../grants.ts";
 import { Right } from "../protocol.ts";
 import { Status } from "../status.ts";
 import { boundsText, checkValue } from "./bounds.ts";
 
+/** `board`'s description of `phys` of `kind`, if it has one. */
+export function boardResource(
+  board: Board,
+  kind: ResourceKind,
+  phys: number,
+): ResourceDesc | undefined {
+  return (board[kind] as readonly ResourceDesc[]).find((d) => d.id === phys);
+}
+
 /**
  * Why a vote of `value` (null: an on/off vote) on `phys` of `kind` by an agent with grants
- * `g` would be refused as a live request, or undefined when it would pass.
+ * `g` on `board` would be refused as a live request, or undefined when it would pass.
  */
 export function restoredVoteProblem(
+  board: Board,
   g: Grants,
   kind: ResourceKind,
   phys: number,
   value: number | null,
 ): string | undefined {
+  if (boardResource(board, kind, phys) === undefined) return `the board has no ${kind} ${phys}`;
   const map = g.maps[kind];
   const v = map.toVirtual(phys);
   if (v < 0) return `the agent is not granted that ${kind} any more`;

@@ -107,6 +107,7 @@ Deno.test("restart: votes a live request could not make are dropped, each logged
     ["vm1", "clock.rate", 12, 75 * MHZ], // between apb_clk's 50 and 100 MHz
     ["vm1", "clock.rate", 15, 50 * MHZ], // i2c0_clk is read-only for vm1 now
     ["vm1", "clock.enable", 17, 1], // usb_ref_clk: not granted to vm1
+    ["vm1", "clock.rate", 99, 24 * MHZ], // a clock the board no longer has
     ["gone", "clock.enable", 14, 1], // an agent the deployment no longer has
     ["vm1", "voltage.level", 3, 5e12], // 5 MV
     ["vm1", "perf.level", 0, 700], // not a declared level
@@ -131,6 +132,7 @@ Deno.test("restart: votes a live request could not make are dropped, each logged
       ['vm1"\'s restored vote of 50000000 on clock.rate 15 ("i2c0_clk")', "may only read"],
       ['vm1"\'s restored vote on clock.enable 17 ("usb_ref_clk")', "not granted"],
       ['gone"\'s restored vote on clock.enable 14 ("uart1_clk")', "no such agent"],
+      ["vm1\"'s restored vote of 24000000 on clock.rate 99:", "the board has no clock 99"],
       ['on voltage.level 3 ("vdd_dsp")', "not a level the domain declares"],
       ['on perf.level 0 ("cpu_cluster0")', "not a level the domain declares"],
       ['on powercap.cap 0 ("soc_cap")', "not a cap the domain declares"],
