@@ -166,7 +166,7 @@ export class Platform {
       agentId: (name) => this.agent(name)?.id,
       check: (id, kind, phys, value) => {
         const a = this.agentById(id);
-        return a && restoredVoteProblem(init.board, a.grants, kind, phys, value);
+        return a && restoredVoteProblem(init.board, init.protocols, a.grants, kind, phys, value);
       },
       resourceName: (kind, phys) => boardResource(init.board, kind, phys)?.name,
     });

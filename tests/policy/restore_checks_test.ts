@@ -10,7 +10,9 @@ import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { buildPlatform } from "../../core/build.ts";
 import { Logger } from "../../core/log.ts";
 import { loadDeployment } from "../../core/manifest/mod.ts";
+import { emptyBoard } from "../../core/board.ts";
 import { Journal } from "../../core/policy/journal.ts";
+import { fixture } from "../harness.ts";
 
 const BOARD = fileURLToPath(new URL("../../boards/sim.toml", import.meta.url));
 const MHZ = 1_000_000;
@@ -155,4 +157,43 @@ Deno.test("restart: votes a live request could not make are dropped, each logged
     "every drop is withdrawn in the journal",
   );
   await j.close();
+});
+
+Deno.test("restart: a vote of an agent no longer granted the protocol is dropped, though it keeps the resource", async () => {
+  const board = emptyBoard("one-clock");
+  board.drivers.push({ name: "sim", type: "sim", options: { time_scale: 0 } });
+  board.clock.push({
+    id: 0,
+    name: "clk0",
+    driver: "sim",
+    rates: { kind: "list", rates: [25 * MHZ, 50 * MHZ] },
+    rate: 25 * MHZ,
+    enabled: false,
+    parents: [],
+    latencyUs: 0,
+  });
+  const withdrawn: string[] = [];
+  const fx = await fixture({
+    board,
+    agents: [
+      { name: "speaks", protocols: { 0x14: undefined }, grants: { clock: [0] } },
+      { name: "mute", protocols: {}, grants: { clock: [0] } },
+    ],
+    journal: {
+      restored: [
+        { agent: "mute", store: "clock.enable", phys: 0, value: 1 },
+        { agent: "speaks", store: "clock.rate", phys: 0, value: 50 * MHZ },
+      ],
+      append: (agent, store, phys, value) => withdrawn.push(`${agent} ${store} ${phys} ${value}`),
+      durable: () => undefined,
+    },
+  });
+  await fx.platform.ready;
+  const held = (name: string) =>
+    fx.platform.votes.heldBy(fx.platform.agent(name)!.id).map((v) => `${v.store} ${v.value}`);
+  assertEquals([held("speaks"), held("mute")], [["clock.rate 50000000"], []]);
+  assertEquals(withdrawn, ["mute clock.enable 0 null"]);
+  const drop = fx.logs.filter((l) => l.includes("dropping"));
+  assertEquals(drop.length, 1, fx.logs.join("\n"));
+  assert(drop[0].includes("not granted the clock protocol"), drop[0]);
 });
