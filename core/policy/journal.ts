@@ -255,8 +255,11 @@ export function damageText(scan: JournalScan): string {
   const lost = scan.damage.reduce((n, d) => n + d.records, 0);
   const exact = scan.damage.every((d) => d.exact);
   const n = scan.damage.length;
+  // The first few reasons say enough; a file of garbage would otherwise make a huge line.
+  const whys = scan.damage.slice(0, 3).map((d) => d.why);
+  if (n > 3) whys.push(`${n - 3} more`);
   return `${n} damaged stretch${n === 1 ? "" : "es"} of ${bytes} bytes in all (${
-    scan.damage.map((d) => d.why).join("; ")
+    whys.join("; ")
   }); ${exact ? "" : "at least "}${lost} record${lost === 1 ? "" : "s"} lost, ${scan.records} read`;
 }
 

@@ -430,3 +430,22 @@ Deno.test("a lazy record starts no flush; it goes with the next one, or when wai
   assertEquals([syncs, j.durableSeq], [2, 3], "waiting for it flushes it");
   await j.close();
 });
+
+Deno.test("many damaged stretches → one warning line naming the first three and counting the rest", async () => {
+  const dir = await tempDir();
+  const ops: [string, string, number, number | null][] = [];
+  for (let i = 0; i < 12; i++) ops.push(["vm1", "clock.enable", i, 1]);
+  const bytes = await write(dir, ops);
+  const size = (bytes.length - JOURNAL_MAGIC.length) / 12;
+  const bad = bytes.slice();
+  for (let i = 0; i < 12; i += 2) bad[JOURNAL_MAGIC.length + i * size + 20] ^= 1;
+  await Deno.writeFile(join(dir, JOURNAL_FILE), bad);
+  const { log, lines } = logger();
+  const j = await Journal.open(dir, { log, now: () => AT });
+  assertEquals(j.restored.map((e) => e.phys), [1, 3, 5, 7, 9, 11]);
+  await j.close();
+  assertEquals(lines.length, 1);
+  assertEquals(lines[0].match(/fails its CRC check/g)?.length, 3, lines[0]);
+  assert(lines[0].includes("6 damaged stretches") && lines[0].includes("3 more"), lines[0]);
+  assert(lines[0].includes("6 records lost, 6 read"), lines[0]);
+});

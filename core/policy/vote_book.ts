@@ -16,9 +16,10 @@
  * each restored resource once every plugin is set up, changing only what differs. A restored
  * vote passes the checks a live request would pass today, against the deployment and board
  * as they are now: the agent exists, the central checks (`VoteBookOptions.check`: granted,
- * writable, within the agent's bounds) and the store's own range check
- * (`ValueHooks.admit`, the function the plugin's handler calls). One that fails is dropped,
- * logged with the agent, the resource and the reason, and withdrawn in the journal.
+ * on the board, writable, within the agent's bounds), the store's own range check
+ * (`ValueHooks.admit`, the function the plugin's handler calls) and, for an exclusive
+ * resource, no other owner. One that fails is dropped, logged with the agent, the resource
+ * and the reason, and withdrawn in the journal.
  * @module
  */
 import type { ResourceKind } from "../board.ts";
@@ -106,8 +107,9 @@ export interface VoteBookOptions {
   agentId(name: string): number | undefined;
   /**
    * The central checks a live request on `phys` of `kind` by agent `id` passes before any
-   * handler runs (granted, writable, `value` within the agent's bounds; `value` null for an
-   * on/off vote): why a restored vote fails them, or undefined. Absent: none.
+   * handler runs (protocol granted, resource on the board and granted, writable, `value`
+   * within the agent's bounds; `value` null for an on/off vote): why a restored vote fails
+   * them, or undefined. Absent: none.
    */
   check?(id: number, kind: ResourceKind, phys: number, value: number | null): string | undefined;
   /** The board's name of `phys` of `kind`, for log lines. */
