@@ -318,3 +318,16 @@ Deno.test("a domain with more levels than Linux accepts is logged at startup", a
   await platformFor(board(65), log);
   assertEquals(lines, [`warn: perf "cpu" (0): 65 levels; Linux agents accept at most 64`]);
 });
+
+Deno.test("PERF_LEVEL_SET of a level the domain does not declare → OUT_OF_RANGE before any vote or driver call", async () => {
+  const fx = await fixture({ board: board(), agents: agents("a") });
+  const seq = fx.platform.votes.seq;
+  assertEquals(status(await fx.words("a", [h(PerfMsg.LEVEL_SET), 0, 250])), Status.OUT_OF_RANGE);
+  assertEquals(fx.platform.votes.seq, seq, "nothing was voted, nothing journaled");
+  assertEquals(shared(fx).domains[0]!.requests.size, 0);
+  // Hardware that approximates takes any level within the domain's range.
+  const b = board();
+  b.perf[0].approximate = true;
+  const fy = await fixture({ board: b, agents: agents("a") });
+  assertEquals(status(await fy.words("a", [h(PerfMsg.LEVEL_SET), 0, 250])), Status.SUCCESS);
+});
