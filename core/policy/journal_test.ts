@@ -5,15 +5,8 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "../_assert_test.ts";
 import { Logger } from "../log.ts";
-import {
-  crc32,
-  Journal,
-  JOURNAL_FILE,
-  JOURNAL_MAGIC,
-  type JournalEntry,
-  scanJournal,
-  type SyncFn,
-} from "./journal.ts";
+import { Journal, JOURNAL_FILE, type SyncFn } from "./journal.ts";
+import { crc32, JOURNAL_MAGIC, type JournalEntry, scanJournal } from "./journal_records.ts";
 
 /** A logger that keeps its lines. */
 function logger(): { log: Logger; lines: string[] } {

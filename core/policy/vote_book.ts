@@ -25,7 +25,7 @@
 import type { ResourceKind } from "../board.ts";
 import type { Logger } from "../log.ts";
 import { OnVotes } from "../votes.ts";
-import type { JournalEntry } from "./journal.ts";
+import type { JournalEntry } from "./journal_records.ts";
 import { type ValueOutcome, type ValuePolicy, ValueVotes } from "./values.ts";
 
 /** What a store does with the hardware. */

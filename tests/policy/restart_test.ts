@@ -20,7 +20,8 @@ import { ControlClient } from "../../core/control/client.ts";
 import type { ResourceInfo } from "../../core/control/inspect.ts";
 import type { ResourceKind } from "../../core/board.ts";
 import { simBoardPath } from "../../core/manifest/mod.ts";
-import { JOURNAL_FILE, scanJournal } from "../../core/policy/journal.ts";
+import { JOURNAL_FILE } from "../../core/policy/journal.ts";
+import { scanJournal } from "../../core/policy/journal_records.ts";
 import { Status } from "../../core/status.ts";
 
 const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
