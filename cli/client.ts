@@ -144,9 +144,22 @@ export class ScmiClient {
       }, timeoutMs);
       this.#pending.set(token, { header, resolve, reject, timer });
     });
+    // The connection's end may reject it while the write still waits, before anyone awaits it.
+    reply.catch(() => {});
     const frame = encodeFrame(message);
-    let off = 0;
-    while (off < frame.length) off += await this.#conn.write(frame.subarray(off));
+    try {
+      let off = 0;
+      while (off < frame.length) off += await this.#conn.write(frame.subarray(off));
+    } catch (e) {
+      // Not sent, so no reply comes: forget the request.
+      const p = this.#pending.get(token);
+      if (p !== undefined) {
+        clearTimeout(p.timer);
+        this.#pending.delete(token);
+      }
+      throw this.#closed ??
+        new ClientError(`The connection failed: ${e instanceof Error ? e.message : e}`);
+    }
     return await reply;
   }
 

@@ -129,3 +129,33 @@ Deno.test("the connection ends → pending requests reject with ClientError", as
   await closing;
   await assertRejects(() => c.request(P, 0x1), ClientError);
 });
+
+Deno.test("the server goes away while a request is being written → it rejects, and nothing is left unobserved", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vscmi-client-" });
+  const path = `${dir}/gone.sock`;
+  const listener = Deno.listen({ transport: "unix", path });
+  const unobserved: unknown[] = [];
+  const watch = (e: PromiseRejectionEvent) => {
+    unobserved.push(e.reason);
+    e.preventDefault();
+  };
+  globalThis.addEventListener("unhandledrejection", watch);
+  try {
+    const accepted = listener.accept();
+    const c = await ScmiClient.connect({ kind: "unix", path });
+    const peer = await accepted;
+    // Far more than a socket buffer holds: the write waits for a reader that never reads.
+    const big = new Uint8Array(8 << 20);
+    const sending = c.send(big, 5000);
+    peer.close();
+    await assertRejects(() => sending);
+    await c.close();
+    // Let a rejection nobody handles surface.
+    for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
+    assertEquals(unobserved, []);
+  } finally {
+    globalThis.removeEventListener("unhandledrejection", watch);
+    listener.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

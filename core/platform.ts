@@ -35,6 +35,7 @@ import { Status } from "./status.ts";
 import { Audit, AuditWhy } from "./policy/audit.ts";
 import { checkBounds } from "./policy/bounds.ts";
 import { type GraceClock, type GraceReason, GraceTimers } from "./policy/grace.ts";
+import { boardResource, restoredVoteProblem } from "./policy/restore_check.ts";
 import { VoteBook, type VoteJournal } from "./policy/vote_book.ts";
 
 const NO_ENTRIES: (Entry | undefined)[] = [];
@@ -180,7 +181,11 @@ export class Platform {
       log: this.log,
       agentName: (id) => this.agentById(id)?.name,
       agentId: (name) => this.agent(name)?.id,
-      visible: (id, kind, phys) => this.agentById(id)?.grants.maps[kind].has(phys) ?? false,
+      check: (id, kind, phys, value) => {
+        const a = this.agentById(id);
+        return a && restoredVoteProblem(init.board, init.protocols, a.grants, kind, phys, value);
+      },
+      resourceName: (kind, phys) => boardResource(init.board, kind, phys)?.name,
     });
     this.#grace = new GraceTimers((id, why) => this.#expire(id, why), init.graceClock);
     for (const a of agents) this.#defaults.set(a, a.grants.clone());

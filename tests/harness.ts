@@ -8,9 +8,11 @@ import { type Board, emptyBoard, type ResourceKind } from "../core/board.ts";
 import type { BoardDriver } from "../core/driver.ts";
 import { ALL_RIGHTS, type Bounds } from "../core/grants.ts";
 import { buildHwTable } from "../core/hw_table.ts";
+import { Logger } from "../core/log.ts";
 import { Msg } from "../core/msg.ts";
 import { Platform } from "../core/platform.ts";
 import type { VendorInfo } from "../core/platform_env.ts";
+import type { VoteJournal } from "../core/policy/vote_book.ts";
 import type { AnyProtocol } from "../core/protocol.ts";
 import type { Session } from "../core/session.ts";
 import { PROTOCOLS } from "../core/registry.ts";
@@ -42,6 +44,8 @@ export interface FixtureSpec {
   /** Defaults to one `sim` driver instance named "sim" with time_scale 0. */
   drivers?: Map<string, BoardDriver>;
   vendor?: VendorInfo;
+  /** Votes to restore, as a journal left them (default: none, nothing journaled). */
+  journal?: VoteJournal;
 }
 
 export const TEST_VENDOR: VendorInfo = {
@@ -86,14 +90,17 @@ export class Fixture {
       }
       return agent;
     });
+    const log = new Logger();
+    log.sink = (level, line) => void this.logs.push(`${level}: ${line}`);
     this.platform = new Platform({
       board,
       hw: buildHwTable(board, drivers),
       vendor: spec.vendor ?? TEST_VENDOR,
       agents,
       protocols: spec.protocols ?? [...PROTOCOLS],
+      log,
+      journal: spec.journal,
     });
-    this.platform.log.sink = (level, line) => void this.logs.push(`${level}: ${line}`);
     for (const a of spec.agents) {
       const agent = this.platform.agent(a.name)!;
       this.sessions.set(a.name, this.platform.openSession(agent, { p2a: a.p2a ?? true }));

@@ -2,21 +2,17 @@
  * The vote journal: an append-only file in the server's state directory holding every
  * acknowledged vote change, so a restarted server knows each agent's votes.
  *
- * File layout (little-endian):
- * ```
- * magic   8 bytes  "VSCMIJ01"
- * record  u32 length of body, u32 CRC-32 (IEEE) of body, body:
- *           u8 op (1 vote: a value follows; 2 withdraw)
- *           u8 n, n bytes: agent name (ASCII)
- *           u8 n, n bytes: store name (ASCII)
- *           u32 physical id
- *           f64 value (op 1 only; 1 for an "on" vote)
- * ```
- * Opening reads every record up to the first one that is torn (it runs past the end of the
- * file), corrupt (CRC mismatch) or malformed (impossible length or fields); that one and
- * everything after it are reported with one log line and never replayed. The live votes
- * are then rewritten as a fresh journal (temporary file, fdatasync, rename), so the file
- * never grows without bound and a bad tail is gone for good.
+ * The file is the magic, then one record per change (`journal_records.ts` has the layout).
+ * Opening reads every intact record. A damaged one (CRC mismatch, impossible length or
+ * fields, a header that is not the magic) is skipped: reading resynchronises at the next
+ * offset where a whole record with a matching CRC starts, so one bad byte costs one record.
+ * A last record that runs past the end of the file with nothing good after it is the torn
+ * tail a crash in the middle of a write leaves: expected, dropped without a word. Any other
+ * damage is one warning (stretches, bytes, records lost), and the damaged file is kept
+ * beside the journal as `votes.journal.damaged-<time>` (a hard link, or a copy) before
+ * anything replaces it. The live votes are then rewritten as a fresh journal (temporary
+ * file, fdatasync, rename), so the file never grows without bound. What the restored votes
+ * must pass before they are used is the vote book's business (`vote_book.ts`).
  *
  * Appends are buffered in memory and written by {@linkcode Journal.flush}: one write plus
  * one fdatasync for every record appended since the previous flush began (group commit).
@@ -37,32 +33,20 @@
 import { join } from "node:path";
 import type { Logger } from "../log.ts";
 import { ensurePrivateDir } from "../rundir.ts";
+import {
+  damageText,
+  encodeJournal,
+  encodeRecord,
+  type JournalEntry,
+  MAX_NAME,
+  recordSize,
+  scanJournal,
+} from "./journal_records.ts";
 
-/** First bytes of every journal file. */
-export const JOURNAL_MAGIC = new TextEncoder().encode("VSCMIJ01");
 /** Name of the journal file in the state directory. */
 export const JOURNAL_FILE = "votes.journal";
 /** Name of the lock file that keeps a second server out of the state directory. */
 export const LOCK_FILE = "votes.lock";
-
-/** Record operations. */
-export const JournalOp = { VOTE: 1, WITHDRAW: 2 } as const;
-
-/** Bytes of a record's length and CRC words. */
-const FRAME = 8;
-/** Longest name a record may carry. */
-const MAX_NAME = 255;
-/** Smallest and largest body a valid record has. */
-const MIN_BODY = 1 + 1 + 1 + 4;
-const MAX_BODY = 1 + 1 + MAX_NAME + 1 + MAX_NAME + 4 + 8;
-
-/** One live vote: what `agent` holds on `phys` in store `store`. */
-export interface JournalEntry {
-  agent: string;
-  store: string;
-  phys: number;
-  value: number;
-}
 
 /** How a journal reaches the disk; tests inject a counting one. */
 export type SyncFn = (file: Deno.FsFile) => Promise<void>;
@@ -88,145 +72,8 @@ export interface JournalOptions {
   compactFactor?: number;
   /** Most bytes of records waiting in memory (failed writes included) before refusing more. */
   maxPendingBytes?: number;
-}
-
-/** What reading a journal file found. */
-export interface JournalScan {
-  /** Live votes in the order they were last made (what "last" and "exclusive" depend on). */
-  entries: JournalEntry[];
-  /** Records read and accepted. */
-  records: number;
-  /** Byte offset where the good records end. */
-  goodBytes: number;
-  /** Why reading stopped early, or undefined when the whole file was good. */
-  problem?: string;
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE 802.3, as zlib computes it) of `buf[start, end)`. */
-export function crc32(buf: Uint8Array, start = 0, end = buf.length): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-const decoder = new TextDecoder();
-
-function key(agent: string, store: string, phys: number): string {
-  return `${agent}\u0000${store}\u0000${phys}`;
-}
-
-/**
- * Reads journal bytes: every good record, in order, folded into the live votes. Stops at the
- * first torn, corrupt or malformed record and says why in `problem`.
- */
-export function scanJournal(bytes: Uint8Array): JournalScan {
-  const live = new Map<string, JournalEntry>();
-  const out = (records: number, goodBytes: number, problem?: string): JournalScan => ({
-    entries: [...live.values()],
-    records,
-    goodBytes,
-    problem,
-  });
-  if (bytes.length === 0) return out(0, 0);
-  if (bytes.length < JOURNAL_MAGIC.length) {
-    return out(0, 0, `the ${bytes.length}-byte header is torn`);
-  }
-  for (let i = 0; i < JOURNAL_MAGIC.length; i++) {
-    if (bytes[i] !== JOURNAL_MAGIC[i]) return out(0, 0, "it does not start with the journal magic");
-  }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let at = JOURNAL_MAGIC.length;
-  let records = 0;
-  while (at < bytes.length) {
-    const where = `record ${records + 1} at byte ${at}`;
-    if (bytes.length - at < FRAME) return out(records, at, `${where} is torn (frame cut short)`);
-    const len = dv.getUint32(at, true);
-    if (len < MIN_BODY || len > MAX_BODY) {
-      return out(records, at, `${where} has an impossible length ${len}`);
-    }
-    const body = at + FRAME;
-    if (bytes.length - body < len) {
-      return out(records, at, `${where} is torn (${bytes.length - body} of ${len} bytes)`);
-    }
-    if (crc32(bytes, body, body + len) !== dv.getUint32(at + 4, true)) {
-      return out(records, at, `${where} fails its CRC check`);
-    }
-    const rec = decodeBody(bytes, dv, body, len);
-    if (typeof rec === "string") return out(records, at, `${where} ${rec}`);
-    const k = key(rec.agent, rec.store, rec.phys);
-    // Re-inserting moves the vote to the end: the newest request is the last one.
-    live.delete(k);
-    if (rec.value !== null) live.set(k, { ...rec, value: rec.value });
-    records++;
-    at = body + len;
-  }
-  return out(records, at);
-}
-
-type Decoded = { agent: string; store: string; phys: number; value: number | null };
-
-function decodeBody(bytes: Uint8Array, dv: DataView, at: number, len: number): Decoded | string {
-  const end = at + len;
-  const op = bytes[at++];
-  if (op !== JournalOp.VOTE && op !== JournalOp.WITHDRAW) return `has an unknown operation ${op}`;
-  const names: string[] = [];
-  for (let i = 0; i < 2; i++) {
-    const n = bytes[at++];
-    if (n === 0 || at + n > end) return "has a malformed name";
-    names.push(decoder.decode(bytes.subarray(at, at + n)));
-    at += n;
-  }
-  if (end - at !== (op === JournalOp.VOTE ? 12 : 4)) return "has a malformed body";
-  const phys = dv.getUint32(at, true);
-  const value = op === JournalOp.VOTE ? dv.getFloat64(at + 4, true) : null;
-  if (value !== null && !Number.isFinite(value)) return "carries a value that is not a number";
-  return { agent: names[0], store: names[1], phys, value };
-}
-
-/** Encodes one record (frame included) at `at` of `buf`; returns the bytes written. */
-function encodeRecord(
-  buf: Uint8Array,
-  dv: DataView,
-  at: number,
-  agent: Uint8Array,
-  store: Uint8Array,
-  phys: number,
-  value: number | null,
-): number {
-  const body = at + FRAME;
-  let p = body;
-  buf[p++] = value === null ? JournalOp.WITHDRAW : JournalOp.VOTE;
-  buf[p++] = agent.length;
-  buf.set(agent, p);
-  p += agent.length;
-  buf[p++] = store.length;
-  buf.set(store, p);
-  p += store.length;
-  dv.setUint32(p, phys >>> 0, true);
-  p += 4;
-  if (value !== null) {
-    dv.setFloat64(p, value, true);
-    p += 8;
-  }
-  const len = p - body;
-  dv.setUint32(at, len, true);
-  dv.setUint32(at + 4, crc32(buf, body, p), true);
-  return p - at;
-}
-
-/** Bytes a record takes, frame included. */
-function recordSize(agent: Uint8Array, store: Uint8Array, value: number | null): number {
-  return FRAME + 1 + 1 + agent.length + 1 + store.length + 4 + (value === null ? 0 : 8);
+  /** The time that names a damaged file kept at opening (default: now). */
+  now?: () => Date;
 }
 
 const defaultSync: SyncFn = (f) => f.syncData();
@@ -359,11 +206,12 @@ export class Journal {
       bytes = new Uint8Array(0);
     }
     const scan = scanJournal(bytes);
-    if (scan.problem !== undefined) {
-      opts.log?.error(
-        `Vote journal "${path}": ${scan.problem}; ignoring it and the ${
-          bytes.length - scan.goodBytes
-        } bytes after it (${scan.records} good records kept)`,
+    if (scan.damage.length !== 0) {
+      // The damaged file stays beside the new one, for the operator to look at.
+      const kept = await keepDamaged(path, (opts.now ?? (() => new Date()))());
+      opts.log?.warn(
+        `Vote journal "${path}": ${damageText(scan)}; every intact record is kept, the ` +
+          `damaged file is kept as "${kept}"`,
       );
     }
     const fresh = encodeJournal(scan.entries);
@@ -580,7 +428,8 @@ export class Journal {
     this.#current = r;
     try {
       const scan = scanJournal(await Deno.readFile(this.path));
-      if (scan.problem !== undefined) throw new Error(scan.problem);
+      if (scan.damage.length !== 0) throw new Error(damageText(scan));
+      if (scan.torn !== 0) throw new Error(`its last ${scan.torn} bytes are torn`);
       const fresh = encodeJournal(scan.entries);
       if (this.#size > this.#compactFactor * fresh.length) {
         await compact(this.#dir, this.path, fresh, this.#sync);
@@ -606,25 +455,39 @@ export class Journal {
   }
 }
 
-/** The bytes of a fresh journal holding `entries` (magic, then one vote record each). */
-function encodeJournal(entries: readonly JournalEntry[]): Uint8Array {
-  const enc = new TextEncoder();
-  const parts: Uint8Array[] = [JOURNAL_MAGIC];
-  for (const e of entries) {
-    const a = enc.encode(e.agent);
-    const s = enc.encode(e.store);
-    const buf = new Uint8Array(recordSize(a, s, e.value));
-    encodeRecord(buf, new DataView(buf.buffer), 0, a, s, e.phys, e.value);
-    parts.push(buf);
+/**
+ * Keeps the damaged journal at `path` as `<path>.damaged-<time>` (`…-2`, `-3` when taken),
+ * before a fresh journal replaces it: a hard link, or a synced copy where links are not
+ * possible. Returns the name given. Throws when neither works, so nothing damaged is lost.
+ */
+async function keepDamaged(path: string, now: Date): Promise<string> {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
+  for (let n = 1;; n++) {
+    const target = `${path}.damaged-${stamp}${n === 1 ? "" : `-${n}`}`;
+    try {
+      await Deno.link(path, target);
+      return target;
+    } catch (e) {
+      if (e instanceof Deno.errors.AlreadyExists) continue;
+    }
+    try {
+      const src = await Deno.readFile(path);
+      await Deno.writeFile(target, src, { createNew: true, mode: 0o600 });
+      const f = await Deno.open(target, { write: true });
+      try {
+        await f.syncData();
+      } finally {
+        f.close();
+      }
+      return target;
+    } catch (e) {
+      if (e instanceof Deno.errors.AlreadyExists) continue;
+      throw new Error(
+        `Vote journal "${path}" is damaged and cannot be kept as "${target}" ` +
+          `(${e instanceof Error ? e.message : e}); move it away to start with a fresh journal`,
+      );
+    }
   }
-  const size = parts.reduce((n, p) => n + p.length, 0);
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return all;
 }
 
 /**

@@ -1,19 +1,12 @@
 /**
- * The vote journal: record framing, what opening a damaged file keeps and reports,
+ * The vote journal: record framing, what opening a damaged file recovers, keeps and reports,
  * compaction, durability ordering and group commit (counted through an injected sync).
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "../_assert_test.ts";
 import { Logger } from "../log.ts";
-import {
-  crc32,
-  Journal,
-  JOURNAL_FILE,
-  JOURNAL_MAGIC,
-  type JournalEntry,
-  scanJournal,
-  type SyncFn,
-} from "./journal.ts";
+import { Journal, JOURNAL_FILE, type SyncFn } from "./journal.ts";
+import { crc32, JOURNAL_MAGIC, type JournalEntry, scanJournal } from "./journal_records.ts";
 
 /** A logger that keeps its lines. */
 function logger(): { log: Logger; lines: string[] } {
@@ -120,7 +113,7 @@ Deno.test("reopening restores the live votes in the order they were last made", 
   await j.close();
 });
 
-Deno.test("a torn last record → reported, ignored, and cut away by the compaction", async () => {
+Deno.test("a torn last record → dropped silently and cut away by the compaction", async () => {
   const dir = await tempDir();
   const good = await write(dir, [["vm1", "clock.enable", 1, 1], ["vm2", "clock.enable", 2, 1]]);
   const path = join(dir, JOURNAL_FILE);
@@ -131,40 +124,136 @@ Deno.test("a torn last record → reported, ignored, and cut away by the compact
   const { log, lines } = logger();
   const j = await Journal.open(dir, { log });
   assertEquals(j.restored.map((e) => e.phys), [1, 2]);
-  assertEquals(lines.length, 1);
-  assert(/record 3 at byte \d+ is torn/.test(lines[0]), lines[0]);
-  assert(lines[0].startsWith("error: "), lines[0]);
-  assert(lines[0].includes("10 bytes after it"), lines[0]);
+  assertEquals(lines, [], "a torn tail is expected after a crash");
   await j.close();
   assertEquals([...await Deno.readFile(path)], [...good], "the tail is gone");
+  assertEquals(await damagedFiles(dir), [], "nothing damaged to keep");
 });
 
-Deno.test("a frame cut inside its length word → torn; nothing after it is trusted", async () => {
+Deno.test("a frame cut inside its length word → a torn tail", async () => {
   const dir = await tempDir();
   const good = await write(dir, [["vm1", "clock.enable", 1, 1]]);
   const scan = scanJournal(new Uint8Array([...good, 0x20, 0x00]));
   assertEquals(scan.entries.map((e) => e.phys), [1]);
-  assertEquals(scan.goodBytes, good.length);
-  assert(scan.problem?.includes("frame cut short"), scan.problem);
+  assertEquals([scan.torn, scan.damage], [2, []]);
 });
 
-Deno.test("a bad CRC → that record and every later one are dropped, with one log line", async () => {
-  const dir = await tempDir();
+/** Three one-vote records of equal size; returns the file and the size of one record. */
+async function threeRecords(dir: string) {
   const bytes = await write(dir, [
     ["vm1", "clock.enable", 1, 1],
     ["vm1", "clock.enable", 2, 1],
     ["vm1", "clock.enable", 3, 1],
   ]);
-  const recordSize = (bytes.length - JOURNAL_MAGIC.length) / 3;
+  return { bytes, size: (bytes.length - JOURNAL_MAGIC.length) / 3 };
+}
+
+/** Names of the damaged journals kept in `dir`. */
+async function damagedFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) if (e.name.includes(".damaged-")) out.push(e.name);
+  return out.sort();
+}
+
+const AT = new Date("2026-12-07T14:30:05.123Z");
+
+Deno.test("one flipped byte in the first record → only that record is lost; the rest are restored, the damaged file kept, one warning", async () => {
+  const dir = await tempDir();
+  const { bytes, size } = await threeRecords(dir);
   const bad = bytes.slice();
-  bad[JOURNAL_MAGIC.length + recordSize + 12] ^= 0x40; // inside record 2's body
+  bad[JOURNAL_MAGIC.length + 12] ^= 0x40; // inside record 1's body
   await Deno.writeFile(join(dir, JOURNAL_FILE), bad);
   const { log, lines } = logger();
-  const j = await Journal.open(dir, { log });
-  assertEquals(j.restored.map((e) => e.phys), [1]);
-  assert(lines[0].includes("record 2") && lines[0].includes("CRC"), lines[0]);
-  assert(lines[0].includes("1 good records kept"), lines[0]);
+  const j = await Journal.open(dir, { log, now: () => AT });
+  assertEquals(j.restored.map((e) => e.phys), [2, 3]);
   await j.close();
+  assertEquals(await damagedFiles(dir), [`${JOURNAL_FILE}.damaged-20261207T143005Z`]);
+  const kept = await Deno.readFile(join(dir, `${JOURNAL_FILE}.damaged-20261207T143005Z`));
+  assertEquals([...kept], [...bad], "the damaged file as it was");
+  assertEquals(lines.length, 1, lines.join("\n"));
+  assert(lines[0].startsWith("warn: "), lines[0]);
+  for (const part of ["record at byte 8 fails its CRC check", `${size} bytes`, "1 record lost"]) {
+    assert(lines[0].includes(part), `${part} in ${lines[0]}`);
+  }
+  assert(lines[0].includes(".damaged-20261207T143005Z"), lines[0]);
+  // The new journal holds the two good votes and nothing damaged.
+  const again = scanJournal(await Deno.readFile(join(dir, JOURNAL_FILE)));
+  assertEquals([again.records, again.damage, again.torn], [2, [], 0]);
+});
+
+Deno.test("a damaged length word running past the end → resynchronised at the next good record, no torn tail", async () => {
+  const dir = await tempDir();
+  const { bytes, size } = await threeRecords(dir);
+  const bad = bytes.slice();
+  // Record 2's length word now says 240: plausible, but it runs past the end of the file.
+  new DataView(bad.buffer).setUint32(JOURNAL_MAGIC.length + size, 240, true);
+  const scan = scanJournal(bad);
+  assertEquals(scan.entries.map((e) => e.phys), [1, 3]);
+  assertEquals(scan.damage.map((d) => [d.at, d.bytes, d.records]), [[
+    JOURNAL_MAGIC.length + size,
+    size,
+    1,
+  ]]);
+  assertEquals(
+    scan.torn,
+    0,
+    "a record running past the end with good ones after it is no torn tail",
+  );
+});
+
+Deno.test("a damaged header → every record is still read; the file is kept", async () => {
+  const dir = await tempDir();
+  const { bytes } = await threeRecords(dir);
+  const bad = bytes.slice();
+  bad[2] = 0x00;
+  await Deno.writeFile(join(dir, JOURNAL_FILE), bad);
+  const { log, lines } = logger();
+  const j = await Journal.open(dir, { log, now: () => AT });
+  assertEquals(j.restored.map((e) => e.phys), [1, 2, 3]);
+  await j.close();
+  assert(lines[0].includes("journal magic") && lines[0].includes("0 records lost"), lines[0]);
+  assertEquals((await damagedFiles(dir)).length, 1);
+});
+
+Deno.test("two damaged records and a torn tail → the rest restored, the loss counted, the tail silent", async () => {
+  const dir = await tempDir();
+  const ops: [string, string, number, number | null][] = [];
+  for (let i = 0; i < 6; i++) ops.push(["vm1", "clock.enable", i, 1]);
+  const bytes = await write(dir, ops);
+  const size = (bytes.length - JOURNAL_MAGIC.length) / 6;
+  const bad = bytes.slice(0, bytes.length - 5); // record 6 torn
+  bad[JOURNAL_MAGIC.length + 1 * size + 20] ^= 1; // records 2 and 3
+  bad[JOURNAL_MAGIC.length + 2 * size + 20] ^= 1;
+  const scan = scanJournal(bad);
+  assertEquals(scan.entries.map((e) => e.phys), [0, 3, 4]);
+  assertEquals(scan.damage.map((d) => [d.bytes, d.records, d.exact]), [[2 * size, 2, true]]);
+  assertEquals(scan.torn, size - 5);
+  await Deno.writeFile(join(dir, JOURNAL_FILE), bad);
+  const { log, lines } = logger();
+  const j = await Journal.open(dir, { log, now: () => AT });
+  await j.close();
+  assertEquals(lines.length, 1);
+  assert(lines[0].includes("2 records lost, 3 read"), lines[0]);
+});
+
+Deno.test("a damaged file kept at the same second again → a second name; the first is not touched", async () => {
+  const dir = await tempDir();
+  const { bytes } = await threeRecords(dir);
+  const bad = bytes.slice();
+  bad[JOURNAL_MAGIC.length + 12] ^= 0x40;
+  await Deno.writeFile(join(dir, JOURNAL_FILE), bad);
+  await (await Journal.open(dir, { now: () => AT })).close();
+  const bad2 = (await Deno.readFile(join(dir, JOURNAL_FILE))).slice();
+  bad2[JOURNAL_MAGIC.length + 12] ^= 0x40;
+  await Deno.writeFile(join(dir, JOURNAL_FILE), bad2);
+  await (await Journal.open(dir, { now: () => AT })).close();
+  const names = await damagedFiles(dir);
+  assertEquals(names, [
+    `${JOURNAL_FILE}.damaged-20261207T143005Z`,
+    `${JOURNAL_FILE}.damaged-20261207T143005Z-2`,
+  ]);
+  assertEquals([...await Deno.readFile(join(dir, names[0]))], [...bad]);
+  assertEquals([...await Deno.readFile(join(dir, names[1]))], [...bad2]);
 });
 
 Deno.test("an impossible length word → reported as such, not read as a huge record", () => {
@@ -172,21 +261,26 @@ Deno.test("an impossible length word → reported as such, not read as a huge re
   new DataView(frame.buffer).setUint32(0, 0xffffffff, true);
   const scan = scanJournal(new Uint8Array([...JOURNAL_MAGIC, ...frame]));
   assertEquals(scan.entries, []);
-  assert(scan.problem?.includes("impossible length 4294967295"), scan.problem);
+  assert(scan.damage[0]?.why.includes("impossible length 4294967295"), scan.damage[0]?.why);
   const tiny = new Uint8Array(16);
   new DataView(tiny.buffer).setUint32(0, 2, true);
-  assert(scanJournal(new Uint8Array([...JOURNAL_MAGIC, ...tiny])).problem?.includes("length 2"));
+  assert(
+    scanJournal(new Uint8Array([...JOURNAL_MAGIC, ...tiny])).damage[0]?.why.includes("length 2"),
+  );
 });
 
-Deno.test("a file that is not a journal → nothing restored, reported, replaced", async () => {
+Deno.test("a file that is not a journal → nothing restored, reported, kept, replaced", async () => {
   const dir = await tempDir();
-  await Deno.writeFile(join(dir, JOURNAL_FILE), new TextEncoder().encode("hello, world\n"));
+  const text = new TextEncoder().encode("hello, world, this is not a vote journal\n");
+  await Deno.writeFile(join(dir, JOURNAL_FILE), text);
   const { log, lines } = logger();
-  const j = await Journal.open(dir, { log });
+  const j = await Journal.open(dir, { log, now: () => AT });
   assertEquals(j.restored, []);
   assert(lines[0].includes("journal magic"), lines[0]);
   await j.close();
   assertEquals([...await Deno.readFile(join(dir, JOURNAL_FILE))], [...JOURNAL_MAGIC]);
+  const kept = await damagedFiles(dir);
+  assertEquals([...await Deno.readFile(join(dir, kept[0]))], [...text]);
 });
 
 Deno.test("a record with a CRC that matches but fields that do not → malformed, dropped", () => {
@@ -195,7 +289,7 @@ Deno.test("a record with a CRC that matches but fields that do not → malformed
   new DataView(frame.buffer).setUint32(0, body.length, true);
   new DataView(frame.buffer).setUint32(4, crc32(body), true);
   const scan = scanJournal(new Uint8Array([...JOURNAL_MAGIC, ...frame, ...body]));
-  assert(scan.problem?.includes("unknown operation 7"), scan.problem);
+  assert(scan.damage[0]?.why.includes("unknown operation 7"), scan.damage[0]?.why);
 });
 
 Deno.test("compaction at open: a thousand changes on two votes reopen as two records", async () => {
@@ -328,4 +422,23 @@ Deno.test("a lazy record starts no flush; it goes with the next one, or when wai
   await j.durable();
   assertEquals([syncs, j.durableSeq], [2, 3], "waiting for it flushes it");
   await j.close();
+});
+
+Deno.test("many damaged stretches → one warning line naming the first three and counting the rest", async () => {
+  const dir = await tempDir();
+  const ops: [string, string, number, number | null][] = [];
+  for (let i = 0; i < 12; i++) ops.push(["vm1", "clock.enable", i, 1]);
+  const bytes = await write(dir, ops);
+  const size = (bytes.length - JOURNAL_MAGIC.length) / 12;
+  const bad = bytes.slice();
+  for (let i = 0; i < 12; i += 2) bad[JOURNAL_MAGIC.length + i * size + 20] ^= 1;
+  await Deno.writeFile(join(dir, JOURNAL_FILE), bad);
+  const { log, lines } = logger();
+  const j = await Journal.open(dir, { log, now: () => AT });
+  assertEquals(j.restored.map((e) => e.phys), [1, 3, 5, 7, 9, 11]);
+  await j.close();
+  assertEquals(lines.length, 1);
+  assertEquals(lines[0].match(/fails its CRC check/g)?.length, 3, lines[0]);
+  assert(lines[0].includes("6 damaged stretches") && lines[0].includes("3 more"), lines[0]);
+  assert(lines[0].includes("6 records lost, 6 read"), lines[0]);
 });

@@ -13,13 +13,19 @@
  *
  * After a restart the book replays the journal's live votes into each store as the plugin
  * creates it (without journaling them again); {@linkcode VoteBook.reconcile} then applies
- * each restored resource once every plugin is set up, changing only what differs.
+ * each restored resource once every plugin is set up, changing only what differs. A restored
+ * vote passes the checks a live request would pass today, against the deployment and board
+ * as they are now: the agent exists, the central checks (`VoteBookOptions.check`: granted,
+ * on the board, writable, within the agent's bounds), the store's own range check
+ * (`ValueHooks.admit`, the function the plugin's handler calls) and, for an exclusive
+ * resource, no other owner. One that fails is dropped, logged with the agent, the resource
+ * and the reason, and withdrawn in the journal.
  * @module
  */
 import type { ResourceKind } from "../board.ts";
 import type { Logger } from "../log.ts";
 import { OnVotes } from "../votes.ts";
-import type { JournalEntry } from "./journal.ts";
+import type { JournalEntry } from "./journal_records.ts";
 import { type ValueOutcome, type ValuePolicy, ValueVotes } from "./values.ts";
 
 /** What a store does with the hardware. */
@@ -48,6 +54,12 @@ export interface StoreHooks {
 export interface ValueHooks extends StoreHooks {
   /** The resource's arbitration policy (from `desc.policy`, or the protocol's default). */
   policyOf(phys: number): ValuePolicy;
+  /**
+   * Why agent `agent` cannot set `phys` to `value` (a rate the clock cannot produce, a level
+   * the domain does not declare, …), or undefined when it can: the same function the
+   * plugin's handler uses for a live request. Restored votes it refuses are dropped.
+   */
+  readonly admit?: (phys: number, value: number, agent: number) => string | undefined;
 }
 
 /** One vote an agent holds. */
@@ -106,8 +118,15 @@ export interface VoteBookOptions {
   agentName(id: number): string | undefined;
   /** Id of the agent called `name`, for restored votes. */
   agentId(name: string): number | undefined;
-  /** Whether agent `id` sees `phys` of `kind` (restored votes on others are dropped). */
-  visible?(id: number, kind: ResourceKind, phys: number): boolean;
+  /**
+   * The central checks a live request on `phys` of `kind` by agent `id` passes before any
+   * handler runs (protocol granted, resource on the board and granted, writable, `value`
+   * within the agent's bounds; `value` null for an on/off vote): why a restored vote fails
+   * them, or undefined. Absent: none.
+   */
+  check?(id: number, kind: ResourceKind, phys: number, value: number | null): string | undefined;
+  /** The board's name of `phys` of `kind`, for log lines. */
+  resourceName?(kind: ResourceKind, phys: number): string | undefined;
 }
 
 type Store = BookOnVotes | BookValueVotes;
@@ -350,7 +369,9 @@ export class VoteBook {
           continue;
         }
         this.#log?.warn(
-          `Vote journal: dropping agent "${e.agent}"'s restored vote on ${st.name} ${e.phys}: ${why}`,
+          `Vote journal: dropping agent "${e.agent}"'s restored vote ${
+            st instanceof BookOnVotes ? "" : `of ${e.value} `
+          }on ${this.#resource(st, e.phys)}: ${why}`,
         );
         this.#replaying = false;
         this.#journal?.append(e.agent, e.store, e.phys, null);
@@ -362,22 +383,36 @@ export class VoteBook {
     if (set.size !== 0) this.#restored.set(st, set);
   }
 
-  /** Puts one restored vote in its store; returns why it was refused, if it was. */
+  /**
+   * Puts one restored vote in its store after the checks a live request passes; returns why
+   * it was refused, if it was.
+   */
   #replay(st: Store, e: JournalEntry): string | undefined {
     const id = this.#opts.agentId(e.agent);
     if (id === undefined) return "the deployment has no such agent";
     const kind = st.hooks.kind;
-    if (kind !== undefined && this.#opts.visible && !this.#opts.visible(id, kind, e.phys)) {
-      return `the agent does not see that ${kind}`;
+    const on = st instanceof BookOnVotes;
+    if (on && e.value !== 1) return `${e.value} is not an on vote`;
+    if (kind !== undefined) {
+      const why = this.#opts.check?.(id, kind, e.phys, on ? null : e.value);
+      if (why !== undefined) return why;
     }
     if (st instanceof BookOnVotes) {
-      if (e.value === 0) return "an off vote is not a vote";
       st.vote(id, e.phys, true);
-    } else if (!st.request(id, e.phys, e.value).accepted) {
-      return "another agent owns the resource";
+    } else {
+      const why = st.hooks.admit?.(e.phys, e.value, id);
+      if (why !== undefined) return why;
+      if (!st.request(id, e.phys, e.value).accepted) return "another agent owns the resource";
     }
     this.#restoredAgents.add(id);
     return undefined;
+  }
+
+  /** `clock.rate 3 ("uart0_clk")`: the store, the physical id and the board's name. */
+  #resource(st: Store, phys: number): string {
+    const kind = st.hooks.kind;
+    const name = kind === undefined ? undefined : this.#opts.resourceName?.(kind, phys);
+    return `${st.name} ${phys}${name === undefined ? "" : ` ("${name}")`}`;
   }
 
   #apply(st: Store, phys: number, agent: number): void | Promise<void> {

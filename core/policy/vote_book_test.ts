@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertThrows } from "../_assert_test.ts";
 import { Logger } from "../log.ts";
-import type { JournalEntry } from "./journal.ts";
+import type { JournalEntry } from "./journal_records.ts";
 import { VoteBook, type VoteJournal } from "./vote_book.ts";
 
 type Rec = [string, string, number, number | null];
@@ -37,7 +37,8 @@ function book(journal = memJournal(), visible?: (id: number, phys: number) => bo
       const i = NAMES.indexOf(name);
       return i > 0 ? i : undefined;
     },
-    visible: visible && ((id, _kind, phys) => visible(id, phys)),
+    check: visible &&
+      ((id, kind, phys) => visible(id, phys) ? undefined : `the agent does not see that ${kind}`),
   });
   return { b, journal, lines };
 }
@@ -257,4 +258,54 @@ Deno.test("a repeat that only makes a request the newest is journaled but holds 
   v.request(2, 0, 200);
   v.request(1, 0, 100); // newest again, and the effective value moves back to 100
   assertEquals([journal.records.length, b.seq], [5, seq + 2]);
+});
+
+Deno.test("a restored value its store refuses never takes an exclusive resource from a valid one", () => {
+  const journal = memJournal([
+    { agent: "vm1", store: "clock.rate", phys: 3, value: 999 }, // the store cannot set 999
+    { agent: "vm2", store: "clock.rate", phys: 3, value: 100 },
+  ]);
+  const { b, lines } = book(journal);
+  const v = b.values("clock.rate", {
+    kind: "clock",
+    policyOf: () => "exclusive",
+    admit: (_phys, value) => value === 999 ? "999 is not a rate the clock runs at" : undefined,
+    apply: () => {},
+  });
+  assertEquals(v.owner(3), 2, "vm2 owns the clock");
+  assertEquals([...v.requests(3)], [[2, 100]]);
+  assertEquals(journal.records, [["vm1", "clock.rate", 3, null]]);
+  assertEquals(lines.length, 1);
+  assert(lines[0].includes('"vm1"') && lines[0].includes("of 999 on clock.rate 3"), lines[0]);
+  assert(lines[0].endsWith("999 is not a rate the clock runs at"), lines[0]);
+});
+
+Deno.test("restored votes meet the central checks with their value (null for on/off) before the store", () => {
+  const journal = memJournal([
+    { agent: "vm1", store: "clock.enable", phys: 1, value: 1 },
+    { agent: "vm1", store: "clock.rate", phys: 1, value: 300 },
+    { agent: "vm1", store: "clock.rate", phys: 2, value: 100 },
+  ]);
+  const log = new Logger();
+  const lines: string[] = [];
+  log.sink = (_level, line) => void lines.push(line);
+  const asked: [number, string, number, number | null][] = [];
+  const b = new VoteBook({
+    journal,
+    log,
+    agentName: (id) => NAMES[id],
+    agentId: (name) => NAMES.indexOf(name),
+    check: (id, kind, phys, value) => {
+      asked.push([id, kind, phys, value]);
+      return value !== null && value > 200 ? `${value} is outside the agent's bounds` : undefined;
+    },
+    resourceName: (_kind, phys) => `clk${phys}`,
+  });
+  const on = b.onOff("clock.enable", { kind: "clock", apply: () => {} });
+  const v = b.values("clock.rate", { kind: "clock", policyOf: () => "last", apply: () => {} });
+  assertEquals(asked, [[1, "clock", 1, null], [1, "clock", 1, 300], [1, "clock", 2, 100]]);
+  assertEquals([on.has(1, 1), v.own(1, 1), v.own(1, 2)], [true, undefined, 100]);
+  assertEquals(lines, [
+    'Vote journal: dropping agent "vm1"\'s restored vote of 300 on clock.rate 1 ("clk1"): 300 is outside the agent\'s bounds',
+  ]);
 });

@@ -22,6 +22,7 @@ import { Status } from "../../core/status.ts";
 import type { Writer } from "../../core/writer.ts";
 import { ClockEvent, ClockMsg, MAX_ASYNC, RATE_FLAGS, RateFlag, RatesFlag } from "./msg.ts";
 import { broadcast } from "./notify.ts";
+import { rateProblem, snapRate } from "./snap.ts";
 import { type ClockCtx, type ClockSession, type ClockShared, descOf } from "./state.ts";
 
 type Cmd = CommandDef<ClockSession, ClockShared>;
@@ -164,51 +165,13 @@ export const clockRateGet: Cmd = {
   },
 };
 
-/** Whether `rate` lies within what the clock supports (rounding does the rest). */
-function supported(d: ClockDesc, rate: number): boolean {
-  const r = d.rates;
-  if (r.kind === "range") return rate >= r.min && rate <= r.max;
-  return rate >= r.rates[0] && rate <= r.rates[r.rates.length - 1];
-}
-
 /**
  * CLOCK_RATE_SET's rate for the dispatcher's bound check: a rate the clock cannot produce is
  * NaN, so the bounds are not consulted and the handler answers INVALID_PARAMETERS.
  */
 function producible(ctx: ClockCtx, phys: number, rate: number): number {
   const d = ctx.shared.descs[phys];
-  return d !== undefined && supported(d, rate) ? rate : NaN;
-}
-
-/**
- * The rate clock `d` runs at for a request of `rate` (within its lowest and highest rate)
- * rounded by `round`: a list clock takes the listed rate the mode picks (down: highest at or
- * below; up: lowest at or above; nearest: the closer one, the lower on a tie); a range clock
- * takes `min + k·step` the same way, never above the highest step, or `rate` itself when its
- * step is 0.
- */
-export function snapRate(d: ClockDesc, rate: number, round: RateRound): number {
-  const r = d.rates;
-  if (r.kind === "list") {
-    const list = r.rates;
-    let hi = 0;
-    while (hi < list.length - 1 && list[hi] < rate) hi++;
-    if (list[hi] <= rate || round === "up" || hi === 0) return list[hi];
-    const lo = list[hi - 1];
-    if (round === "down") return lo;
-    return rate - lo <= list[hi] - rate ? lo : list[hi];
-  }
-  if (!(r.step > 0)) return rate;
-  const top = Math.floor((r.max - r.min) / r.step);
-  const k = (rate - r.min) / r.step;
-  const n = round === "down"
-    ? Math.floor(k)
-    : round === "up"
-    ? Math.ceil(k)
-    : k - Math.floor(k) <= 0.5
-    ? Math.floor(k)
-    : Math.ceil(k);
-  return r.min + Math.min(n, top) * r.step;
+  return d !== undefined && rateProblem(d, rate) === undefined ? rate : NaN;
 }
 
 function roundOf(flags: number): RateRound {
@@ -346,7 +309,7 @@ export const clockRateSet: Cmd = {
     const rate = m.r.u64();
     if ((flags & ~RATE_FLAGS) !== 0) return Status.INVALID_PARAMETERS;
     const d = descOf(ctx, m.res);
-    if (!supported(d, rate)) return Status.INVALID_PARAMETERS;
+    if (rateProblem(d, rate) !== undefined) return Status.INVALID_PARAMETERS;
     if (ownedByOther(ctx, d, m.res)) return Status.DENIED;
     const round = roundOf(flags);
     if ((flags & RateFlag.ASYNC) !== 0) {

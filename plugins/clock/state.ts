@@ -32,6 +32,7 @@ import { encodeName } from "../../core/writer.ts";
 import { ALL_PERMS, ClockEvent, ParentsFlag, RatesFlag, SHORT_NAME } from "./msg.ts";
 import { broadcast } from "./notify.ts";
 import { parentOf, settle } from "./tree.ts";
+import { voteProblem } from "./snap.ts";
 
 /** Protocol-wide state, built once from the board and its drivers. */
 export interface ClockShared {
@@ -130,6 +131,10 @@ export function setupClock(env: PlatformEnv): ClockShared {
   const rateVotes = env.votes.values(ClockStore.RATE, {
     kind: "clock",
     policyOf: (phys) => descs[phys]?.policy ?? "last",
+    admit: (phys, rate) => {
+      const d = descs[phys];
+      return d === undefined ? "the board has no such clock" : voteProblem(d, rate);
+    },
     apply: (phys) => settleRate(env, shared, phys),
   });
   const shared: ClockShared = {

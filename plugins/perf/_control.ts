@@ -8,7 +8,15 @@ import type { Msg } from "../../core/msg.ts";
 import type { Outcome } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
 import { sendLevelChanged, sendLimitsChanged } from "./_notify.ts";
-import { fromWire, indexed, limitToWire, type PerfCtx, type PerfDomain, toWire } from "./_state.ts";
+import {
+  fromWire,
+  indexed,
+  levelProblem,
+  limitToWire,
+  type PerfCtx,
+  type PerfDomain,
+  toWire,
+} from "./_state.ts";
 import { V3 } from "./_wire.ts";
 
 function settleLevel(ctx: PerfCtx, phys: number, d: PerfDomain, now: number): void {
@@ -134,15 +142,17 @@ export function limitsGet(ctx: PerfCtx, m: Msg): Outcome {
 /**
  * PERF_LEVEL_SET (0x7): DEN0056 §4.5 PERFORMANCE_LEVEL_SET.
  * a2p: u32 domain_id, u32 performance_level (an index in level-indexing mode). p2a: —.
- * OUT_OF_RANGE outside the current limits (or an index past the last level); the hardware
- * answers OUT_OF_RANGE for a level it does not support.
+ * OUT_OF_RANGE outside the current limits (or an index past the last level), or for a level
+ * the domain does not declare unless its hardware approximates ({@linkcode levelProblem}).
  */
 export function levelSet(ctx: PerfCtx, m: Msg): Outcome {
   m.r.u32();
   const wire = m.r.u32();
   const d = ctx.shared.domains[m.res]!;
   const level = fromWire(ctx, d, wire);
-  if (level < 0 || level < d.min || level > d.max) return Status.OUT_OF_RANGE;
+  if (level < 0 || levelProblem(d.desc, level, d.min, d.max) !== undefined) {
+    return Status.OUT_OF_RANGE;
+  }
   return requestLevel(ctx, m.res, d, level);
 }
 

@@ -67,6 +67,12 @@ export function setup(env: PlatformEnv): PerfShared {
   const levelVotes = env.votes.values(PERF_STORE, {
     kind: "perf",
     policyOf: (phys) => descs[phys]?.policy ?? "last",
+    // A restored vote meets the limits a domain starts with: its lowest and highest level.
+    admit: (phys, level) => {
+      const d = descs[phys];
+      if (d === undefined) return "the board has no such performance domain";
+      return levelProblem(d, level, d.levels[0]?.level, d.levels[d.levels.length - 1]?.level);
+    },
     apply: (phys, cause) => settle(env, domains[phys], levelVotes, cause),
   });
   for (const desc of env.board.perf) {
@@ -157,6 +163,24 @@ export function revoke(ctx: PerfCtx, kind: ResourceKind, phys: number): void {
 /** Whether this session addresses `d`'s levels by index (4.0 level-indexing mode). */
 export function indexed(ctx: PerfCtx, d: PerfDomain): boolean {
   return ctx.version >= V4 && d.desc.levelIndexing === true;
+}
+
+/**
+ * Why domain `desc` cannot be set to `level` under limits `min`–`max`: outside them, or not a
+ * level it declares when its hardware does not approximate (`PerfDesc.approximate`).
+ * Undefined when it can. PERF_LEVEL_SET answers OUT_OF_RANGE for it.
+ */
+export function levelProblem(
+  desc: PerfDesc,
+  level: number,
+  min: number,
+  max: number,
+): string | undefined {
+  if (!(level >= min && level <= max)) return `${level} is outside the limits ${min}–${max}`;
+  if (desc.approximate === true) return undefined;
+  const levels = desc.levels;
+  for (let i = 0; i < levels.length; i++) if (levels[i].level === level) return undefined;
+  return `${level} is not a level the domain declares`;
 }
 
 /** A level value as this session reads it: the value, or its index; -1 if not declared. */

@@ -396,3 +396,16 @@ Deno.test("level-indexing mode: a zero limit is index 0 and is checked against t
   assertEquals(status(await fx.words("a", [h(PerfMsg.LIMITS_SET), 0, 0, 1])), Status.OUT_OF_RANGE);
   assertEquals((await fx.words("a", [h(PerfMsg.LIMITS_GET), 0])).slice(2), [3, 1]);
 });
+
+Deno.test("PERF_LEVEL_SET of a level the domain does not declare → OUT_OF_RANGE before any vote or driver call", async () => {
+  const fx = await fixture({ board: board(), agents: agents("a") });
+  const seq = fx.platform.votes.seq;
+  assertEquals(status(await fx.words("a", [h(PerfMsg.LEVEL_SET), 0, 250])), Status.OUT_OF_RANGE);
+  assertEquals(fx.platform.votes.seq, seq, "nothing was voted, nothing journaled");
+  assertEquals(shared(fx).domains[0]!.requests.size, 0);
+  // Hardware that approximates takes any level within the domain's range.
+  const b = board();
+  b.perf[0].approximate = true;
+  const fy = await fixture({ board: b, agents: agents("a") });
+  assertEquals(status(await fy.words("a", [h(PerfMsg.LEVEL_SET), 0, 250])), Status.SUCCESS);
+});

@@ -100,10 +100,9 @@ export class PowerArbiter {
     return this.#descs[phys];
   }
 
-  /** Whether `state` is a state the domain has: ON, OFF or one the board declares. */
+  /** Whether `state` is a state the domain has ({@linkcode hasState}). */
   accepts(phys: number, state: number): boolean {
-    return state === PowerState.ON || state === PowerState.OFF ||
-      (this.#descs[phys]?.states?.includes(state) ?? false);
+    return hasState(this.#descs[phys], state);
   }
 
   /** The hardware's current state word. */
@@ -218,4 +217,10 @@ export class PowerArbiter {
   get busy(): boolean {
     return this.#tail !== null;
   }
+}
+
+/** Whether domain `d` has power state `state`: ON, OFF or one the board declares. */
+export function hasState(d: PowerDesc | undefined, state: number): boolean {
+  return state === PowerState.ON || state === PowerState.OFF ||
+    (d?.states?.includes(state) ?? false);
 }

@@ -35,7 +35,8 @@ import type { Msg } from "../../core/msg.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
 import { defineProtocol, Right } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
-import { PowerArbiter } from "./_arbiter.ts";
+import type { PowerDesc } from "../../core/board.ts";
+import { hasState, PowerArbiter } from "./_arbiter.ts";
 import {
   announceChanged,
   change,
@@ -109,9 +110,15 @@ function* powerContexts(env: PlatformEnv): Generator<PCtx> {
  */
 function setup(env: PlatformEnv): PowerShared {
   const log = env.log;
+  const descs: (PowerDesc | undefined)[] = [];
+  for (const d of env.board.power) descs[d.id] = d;
   const votes = env.votes.values(POWER_STORE, {
     kind: "power",
     policyOf: () => "last",
+    admit: (phys, state) =>
+      hasState(descs[phys], state)
+        ? undefined
+        : `0x${state.toString(16)} is not a power state the domain has`,
     effective: (phys) => arbiter.desired(phys),
     apply(phys, cause) {
       const hook = (p: number, s: number) => announceChanged(powerContexts(env), cause, p, s);

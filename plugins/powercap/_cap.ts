@@ -11,6 +11,7 @@ import { Status } from "../../core/status.ts";
 import { sendCapChanged } from "./_notify.ts";
 import {
   capConfigurable,
+  capProblem,
   domainOf,
   monitored,
   onStep,
@@ -83,10 +84,9 @@ export const capSet: Cmd = {
     if (!capConfigurable(d.desc)) return Status.NOT_SUPPORTED;
     const async = (flags & CapSetFlag.ASYNC) !== 0;
     if (async && !asyncCapSet(ctx, phys)) return Status.NOT_SUPPORTED;
-    const ok = cap === 0
-      ? ctx.version >= PowercapVersion.V2 && d.desc.canDisable === true
-      : onStep(cap, d.desc.minCap, d.desc.maxCap, d.desc.capStep);
-    if (!ok) return Status.INVALID_PARAMETERS;
+    if (capProblem(d.desc, cap, ctx.version >= PowercapVersion.V2) !== undefined) {
+      return Status.INVALID_PARAMETERS;
+    }
     if (ownedByOther(d, ctx.agent.id)) return Status.DENIED;
     if (async) {
       completeLater(ctx, m, d, cap, (flags & CapSetFlag.IGNORE_DELAYED_RESPONSE) === 0);

@@ -21,9 +21,12 @@ import type { ValueVotes } from "../../core/policy/values.ts";
 import type { Ctx } from "../../core/session.ts";
 import type { MeasurementMonitor } from "./_monitor.ts";
 import { aggregateCap } from "./_policy.ts";
+import { PowercapVersion } from "./_wire.ts";
 
 /** Name of the powercap protocol's store in the vote book. */
 export const POWERCAP_STORE = "powercap.cap";
+/** The protocol's id, to find an agent's grant of it. */
+const POWERCAP = 0x18;
 
 /** One power-capping domain as the protocol tracks it. */
 export interface PowercapDomain {
@@ -69,6 +72,16 @@ export function onStep(v: number, min: number, max: number, step: number): boole
   return step === 0 ? v === min : (v - min) % step === 0;
 }
 
+/**
+ * Why domain `d` refuses a cap of `cap` (0: no cap, which needs version 2.0, `v2`, and a
+ * domain that allows it), or undefined. POWERCAP_CAP_SET answers INVALID_PARAMETERS for it.
+ */
+export function capProblem(d: PowercapDesc, cap: number, v2: boolean): string | undefined {
+  if (cap === 0) return v2 && d.canDisable === true ? undefined : "the domain cannot go uncapped";
+  if (onStep(cap, d.minCap, d.maxCap, d.capStep)) return undefined;
+  return `${cap} is not a cap the domain declares (${d.minCap}–${d.maxCap} step ${d.capStep})`;
+}
+
 /** The cap can be set: the board gives it a range. */
 export function capConfigurable(d: PowercapDesc): boolean {
   return d.minCap !== d.maxCap;
@@ -112,6 +125,14 @@ export function setupDomains(
   const caps = env.votes.values(POWERCAP_STORE, {
     kind: "powercap",
     policyOf: (phys) => descs.get(phys)?.policy ?? "min",
+    // No cap (0) needs version 2.0: the agent must not be pinned below it.
+    admit: (phys, cap, agent) => {
+      const d = descs.get(phys);
+      if (d === undefined) return "the board has no such powercap domain";
+      if (!capConfigurable(d)) return "the domain's cap cannot be set";
+      const pin = env.agentById(agent)?.grants.protocols.get(POWERCAP)?.pin;
+      return capProblem(d, cap, pin === undefined || pin >= PowercapVersion.V2);
+    },
     effective: (phys) => (domains[phys] ? target(domains[phys]) : undefined),
     apply(phys, cause) {
       const d = domains[phys];

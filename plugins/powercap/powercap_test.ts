@@ -360,3 +360,40 @@ Deno.test("setup rejects a domain Linux would reject, naming it", async () => {
   await bad({ parent: 0 }, "parents loop back through 0");
   await bad({ parent: 1 }, "parents loop back", { ...board().powercap[1], parent: 0 });
 });
+
+Deno.test("powercap: a restored request for no cap stands only for an agent not pinned below 2.0", async () => {
+  const clock = new ManualClock();
+  const b = board();
+  const sim = createSimPowercap(b, "sim", { timeScale: 0 }, () => clock.now());
+  const withdrawn: string[] = [];
+  const fx = await fixture({
+    board: b,
+    agents: [
+      { name: "v2", protocols: { [P]: undefined }, grants: { powercap: [0] } },
+      { name: "v1", protocols: { [P]: 0x10000 }, grants: { powercap: [0] } },
+    ],
+    drivers: new Map<string, BoardDriver>([["sim", { name: "sim", powercap: sim }]]),
+    protocols: [
+      ...PROTOCOLS.filter((p) => p.id !== P),
+      createPowercapProtocol({ clock, pollMs: 100 }),
+    ],
+    journal: {
+      restored: [
+        { agent: "v1", store: "powercap.cap", phys: 0, value: 0 },
+        { agent: "v2", store: "powercap.cap", phys: 0, value: 0 },
+        { agent: "v1", store: "powercap.cap", phys: 1, value: 2_000_000 }, // not granted
+      ],
+      append: (agent, store, phys, value) => withdrawn.push(`${agent} ${store} ${phys} ${value}`),
+      durable: () => undefined,
+    },
+  });
+  await fx.platform.ready;
+  const voters = (phys: number) =>
+    fx.platform.votes.describe("powercap.cap", phys)!.voters.map((v) => `${v.name} ${v.value}`);
+  assertEquals([voters(0), voters(1)], [["v2 0"], []]);
+  assertEquals(withdrawn, ["v1 powercap.cap 0 null", "v1 powercap.cap 1 null"]);
+  const drops = fx.logs.filter((l) => l.includes("dropping"));
+  assertEquals(drops.length, 2, fx.logs.join("\n"));
+  assert(drops[0].includes('"v1"') && drops[0].includes("cannot go uncapped"), drops[0]);
+  assert(drops[1].includes("not granted"), drops[1]);
+});

@@ -89,6 +89,11 @@ export function setupVoltage(env: PlatformEnv): VoltageShared {
   const levels = env.votes.values(VoltageStore.LEVEL, {
     kind: "voltage",
     policyOf: (phys) => descs[phys]?.policy ?? "max",
+    admit: (phys, uv) => {
+      const d = descs[phys];
+      if (d === undefined) return "the board has no such voltage domain";
+      return declaresLevel(d, uv) ? undefined : `${uv} µV is not a level the domain declares`;
+    },
     effective: (phys) => (domains[phys] ? target(domains[phys]) : undefined),
     apply(phys) {
       const d = domains[phys];

@@ -1,0 +1,283 @@
+/**
+ * The vote journal's records: the file's magic, each record's framing (length, CRC-32 of the
+ * body) and body, and reading a whole file back — every intact record, resynchronising
+ * after damaged ones — into the live votes. The file itself (appends, group commit,
+ * compaction, damaged copies) is `journal.ts`'s.
+ *
+ * ```
+ * magic   8 bytes  "VSCMIJ01"
+ * record  u32 length of body, u32 CRC-32 (IEEE) of body, body:
+ *           u8 op (1 vote: a value follows; 2 withdraw)
+ *           u8 n, n bytes: agent name (ASCII)
+ *           u8 n, n bytes: store name (ASCII)
+ *           u32 physical id
+ *           f64 value (op 1 only; 1 for an "on" vote)
+ * ```
+ * All little-endian.
+ * @module
+ */
+
+/** First bytes of every journal file. */
+export const JOURNAL_MAGIC = new TextEncoder().encode("VSCMIJ01");
+
+/** Record operations. */
+export const JournalOp = { VOTE: 1, WITHDRAW: 2 } as const;
+
+/** Bytes of a record's length and CRC words. */
+const FRAME = 8;
+/** Longest name a record may carry. */
+export const MAX_NAME = 255;
+/** Smallest and largest body a valid record has. */
+const MIN_BODY = 1 + 1 + 1 + 4;
+const MAX_BODY = 1 + 1 + MAX_NAME + 1 + MAX_NAME + 4 + 8;
+
+/** One live vote: what `agent` holds on `phys` in store `store`. */
+export interface JournalEntry {
+  agent: string;
+  store: string;
+  phys: number;
+  value: number;
+}
+
+/** A stretch of a journal file that holds no good record. */
+export interface JournalDamage {
+  /** Byte offset where it starts. */
+  at: number;
+  /** Its length in bytes. */
+  bytes: number;
+  /** What is wrong with its first bytes. */
+  why: string;
+  /**
+   * Records it held as far as their length words still tell (0 for a damaged header);
+   * `exact` false when they do not, and it held at least this many.
+   */
+  records: number;
+  exact: boolean;
+}
+
+/** What reading a journal file found. */
+export interface JournalScan {
+  /** Live votes in the order they were last made (what "last" and "exclusive" depend on). */
+  entries: JournalEntry[];
+  /** Records read and accepted. */
+  records: number;
+  /** Damaged stretches skipped, in file order; reading went on at the next good record. */
+  damage: JournalDamage[];
+  /** Bytes of an incomplete last record (a crash in the middle of a write), 0 for none. */
+  torn: number;
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (IEEE 802.3, as zlib computes it) of `buf[start, end)`. */
+export function crc32(buf: Uint8Array, start = 0, end = buf.length): number {
+  let c = 0xffffffff;
+  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+const decoder = new TextDecoder();
+
+function key(agent: string, store: string, phys: number): string {
+  return `${agent}\u0000${store}\u0000${phys}`;
+}
+
+/** One record read at a position: a good one, one that runs past the end, or a bad one. */
+type Read =
+  | { ok: true; next: number; rec: Decoded }
+  | { ok: false; torn: boolean; why: string };
+
+/** Reads the record framed at byte `at` of `bytes`. */
+function readRecord(bytes: Uint8Array, dv: DataView, at: number): Read {
+  if (bytes.length - at < FRAME) return { ok: false, torn: true, why: "is torn (frame cut short)" };
+  const len = dv.getUint32(at, true);
+  if (len < MIN_BODY || len > MAX_BODY) {
+    return { ok: false, torn: false, why: `has an impossible length ${len}` };
+  }
+  const body = at + FRAME;
+  if (bytes.length - body < len) {
+    return { ok: false, torn: true, why: `is torn (${bytes.length - body} of ${len} bytes)` };
+  }
+  if (crc32(bytes, body, body + len) !== dv.getUint32(at + 4, true)) {
+    return { ok: false, torn: false, why: "fails its CRC check" };
+  }
+  const rec = decodeBody(bytes, dv, body, len);
+  if (typeof rec === "string") return { ok: false, torn: false, why: rec };
+  return { ok: true, next: body + len, rec };
+}
+
+/** The first offset after `at` where a good record starts, or -1. */
+function resync(bytes: Uint8Array, dv: DataView, at: number): number {
+  for (let p = at + 1; p + FRAME + MIN_BODY <= bytes.length; p++) {
+    if (readRecord(bytes, dv, p).ok) return p;
+  }
+  return -1;
+}
+
+/**
+ * How many records the damaged stretch `[at, end)` held: walked by its length words when
+ * they lead exactly to `end`, else at least one.
+ */
+function recordsIn(dv: DataView, at: number, end: number): { records: number; exact: boolean } {
+  let n = 0;
+  for (let p = at; p < end; n++) {
+    if (end - p < FRAME) return { records: Math.max(n, 1), exact: false };
+    const len = dv.getUint32(p, true);
+    if (len < MIN_BODY || len > MAX_BODY) return { records: Math.max(n, 1), exact: false };
+    p += FRAME + len;
+    if (p > end) return { records: Math.max(n, 1), exact: false };
+  }
+  return { records: n, exact: true };
+}
+
+/**
+ * Reads journal bytes: every good record, in order, folded into the live votes. A damaged
+ * record (bad CRC, impossible length, malformed fields, or a header that is not the magic)
+ * does not end reading: the scan resynchronises at the next offset where a whole record
+ * with a matching CRC starts, and reports the stretch skipped in `damage`. A last record
+ * that runs past the end with no good record after it is a torn tail (`torn`).
+ */
+export function scanJournal(bytes: Uint8Array): JournalScan {
+  const live = new Map<string, JournalEntry>();
+  const damage: JournalDamage[] = [];
+  let records = 0;
+  let torn = 0;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 0;
+  if (bytes.length !== 0) {
+    const head = Math.min(bytes.length, JOURNAL_MAGIC.length);
+    let magic = true;
+    for (let i = 0; i < head; i++) if (bytes[i] !== JOURNAL_MAGIC[i]) magic = false;
+    if (!magic) {
+      const why = "does not start with the journal magic";
+      damage.push({ at: 0, bytes: head, why, records: 0, exact: true });
+    } else if (head < JOURNAL_MAGIC.length) torn = head;
+    at = head;
+  }
+  while (at < bytes.length) {
+    const r = readRecord(bytes, dv, at);
+    if (r.ok) {
+      const { rec } = r;
+      const k = key(rec.agent, rec.store, rec.phys);
+      // Re-inserting moves the vote to the end: the newest request is the last one.
+      live.delete(k);
+      if (rec.value !== null) live.set(k, { ...rec, value: rec.value });
+      records++;
+      at = r.next;
+      continue;
+    }
+    const next = resync(bytes, dv, at);
+    if (next < 0 && r.torn) {
+      torn = bytes.length - at;
+      break;
+    }
+    const end = next < 0 ? bytes.length : next;
+    damage.push({
+      at,
+      bytes: end - at,
+      why: `the record at byte ${at} ${r.why}`,
+      ...recordsIn(dv, at, end),
+    });
+    at = end;
+  }
+  return { entries: [...live.values()], records, damage, torn };
+}
+
+/** One line on what the damage in `scan` cost, for logs and errors. */
+export function damageText(scan: JournalScan): string {
+  const bytes = scan.damage.reduce((n, d) => n + d.bytes, 0);
+  const lost = scan.damage.reduce((n, d) => n + d.records, 0);
+  const exact = scan.damage.every((d) => d.exact);
+  const n = scan.damage.length;
+  // The first few reasons say enough; a file of garbage would otherwise make a huge line.
+  const whys = scan.damage.slice(0, 3).map((d) => d.why);
+  if (n > 3) whys.push(`${n - 3} more`);
+  return `${n} damaged stretch${n === 1 ? "" : "es"} of ${bytes} bytes in all (${
+    whys.join("; ")
+  }); ${exact ? "" : "at least "}${lost} record${lost === 1 ? "" : "s"} lost, ${scan.records} read`;
+}
+
+type Decoded = { agent: string; store: string; phys: number; value: number | null };
+
+function decodeBody(bytes: Uint8Array, dv: DataView, at: number, len: number): Decoded | string {
+  const end = at + len;
+  const op = bytes[at++];
+  if (op !== JournalOp.VOTE && op !== JournalOp.WITHDRAW) return `has an unknown operation ${op}`;
+  const names: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const n = bytes[at++];
+    if (n === 0 || at + n > end) return "has a malformed name";
+    names.push(decoder.decode(bytes.subarray(at, at + n)));
+    at += n;
+  }
+  if (end - at !== (op === JournalOp.VOTE ? 12 : 4)) return "has a malformed body";
+  const phys = dv.getUint32(at, true);
+  const value = op === JournalOp.VOTE ? dv.getFloat64(at + 4, true) : null;
+  if (value !== null && !Number.isFinite(value)) return "carries a value that is not a number";
+  return { agent: names[0], store: names[1], phys, value };
+}
+
+/** Encodes one record (frame included) at `at` of `buf`; returns the bytes written. */
+export function encodeRecord(
+  buf: Uint8Array,
+  dv: DataView,
+  at: number,
+  agent: Uint8Array,
+  store: Uint8Array,
+  phys: number,
+  value: number | null,
+): number {
+  const body = at + FRAME;
+  let p = body;
+  buf[p++] = value === null ? JournalOp.WITHDRAW : JournalOp.VOTE;
+  buf[p++] = agent.length;
+  buf.set(agent, p);
+  p += agent.length;
+  buf[p++] = store.length;
+  buf.set(store, p);
+  p += store.length;
+  dv.setUint32(p, phys >>> 0, true);
+  p += 4;
+  if (value !== null) {
+    dv.setFloat64(p, value, true);
+    p += 8;
+  }
+  const len = p - body;
+  dv.setUint32(at, len, true);
+  dv.setUint32(at + 4, crc32(buf, body, p), true);
+  return p - at;
+}
+
+/** Bytes a record takes, frame included. */
+export function recordSize(agent: Uint8Array, store: Uint8Array, value: number | null): number {
+  return FRAME + 1 + 1 + agent.length + 1 + store.length + 4 + (value === null ? 0 : 8);
+}
+
+/** The bytes of a fresh journal holding `entries` (magic, then one vote record each). */
+export function encodeJournal(entries: readonly JournalEntry[]): Uint8Array {
+  const enc = new TextEncoder();
+  const parts: Uint8Array[] = [JOURNAL_MAGIC];
+  for (const e of entries) {
+    const a = enc.encode(e.agent);
+    const s = enc.encode(e.store);
+    const buf = new Uint8Array(recordSize(a, s, e.value));
+    encodeRecord(buf, new DataView(buf.buffer), 0, a, s, e.phys, e.value);
+    parts.push(buf);
+  }
+  const size = parts.reduce((n, p) => n + p.length, 0);
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return all;
+}
