@@ -11,7 +11,7 @@ import { ALL_RIGHTS } from "../../core/grants.ts";
 import { buildHwTable } from "../../core/hw_table.ts";
 import { Platform } from "../../core/platform.ts";
 import type { GraceClock, TimerId } from "../../core/policy/grace.ts";
-import type { JournalEntry } from "../../core/policy/journal.ts";
+import type { JournalEntry } from "../../core/policy/journal_records.ts";
 import { PROTOCOLS } from "../../core/registry.ts";
 import { simDriver } from "../../boards/drivers/sim.ts";
 import type { SimClockHw } from "../../boards/drivers/sim/clock.ts";
