@@ -9,10 +9,11 @@
 import { match, P } from "ts-pattern";
 import { ManifestError } from "./core/manifest/problem.ts";
 import { CommandError, Exit, UsageError } from "./cli/args.ts";
-import { table } from "./cli/format.ts";
+import { table } from "./client/mod.ts";
 import { isCallFailure } from "./cli/call_errors.ts";
 
-// Each command is loaded when used, so `call` (a client) does not load the server's plugins.
+// Each command is loaded when used. The built-in plugins (`builtins.ts`) are handed to the
+// commands that need them: `call` takes each protocol's verbs from its definition.
 const CALL_USAGE =
   "vscmi call (--socket PATH | --tcp HOST:PORT | --agent NAME [--run-dir DIR]) [--json]\n" +
   "           [--timeout MS] [--wait MS] PROTOCOL COMMAND [ARGS…]";
@@ -60,7 +61,13 @@ export async function main(args: string[]): Promise<number> {
       .with("serve", async () => (await import("./cli/serve.ts")).serveCommand(rest))
       .with("check", async () => (await import("./cli/check.ts")).checkCommand(rest))
       .with("dt", async () => (await import("./cli/dt.ts")).dtCommand(rest))
-      .with("call", async () => (await import("./cli/call.ts")).callCommand(rest))
+      .with("call", async () => {
+        const [{ callCommand }, { PROTOCOLS }] = await Promise.all([
+          import("./cli/call.ts"),
+          import("./builtins.ts"),
+        ]);
+        return callCommand(rest, PROTOCOLS);
+      })
       .with("ctl", async () => (await import("./cli/ctl.ts")).ctlCommand(rest))
       .with(P.union("help", "--help", "-h"), () => {
         console.log(help());

@@ -22,7 +22,7 @@ import type { Hold } from "../core/control/votes.ts";
 import { formatProblem } from "../core/manifest/problem.ts";
 import { defaultRunDir } from "../core/rundir.ts";
 import { CommandError, Exit, parse, str, UsageError, type Values } from "./args.ts";
-import { table } from "./format.ts";
+import { table } from "../client/mod.ts";
 
 const OPTIONS = {
   "run-dir": { type: "string" },

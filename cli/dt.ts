@@ -14,7 +14,7 @@ import type { Bounds } from "../core/grants.ts";
 import { loadDeployment } from "../core/manifest/mod.ts";
 import type { AgentDecl, Deployment } from "../core/manifest/mod.ts";
 import { CommandError, Exit, parse, str, UsageError } from "./args.ts";
-import { table } from "./format.ts";
+import { table } from "../client/mod.ts";
 
 /** Keep in step with the copy in `main.ts`. */
 export const DT_USAGE = "vscmi dt MANIFEST --agent NAME [--standalone]";

@@ -8,7 +8,7 @@ import { defaultDeploymentPath, loadDeployment, ManifestError } from "../core/ma
 import { defaultRunDir } from "../core/rundir.ts";
 import { type Server, startServer } from "../core/serve.ts";
 import { CommandError, Exit, parse, str, UsageError } from "./args.ts";
-import { table } from "./format.ts";
+import { table } from "../client/mod.ts";
 import { agentTable, boardResources, callTarget } from "./summary.ts";
 
 const OPTIONS = {

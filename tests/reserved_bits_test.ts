@@ -14,7 +14,7 @@ import { type Board, RESOURCE_KINDS, type ResourceKind } from "../core/board.ts"
 import { encodeHeader } from "../core/header.ts";
 import { loadBoard, simBoardPath } from "../core/manifest/mod.ts";
 import { Right } from "../core/protocol.ts";
-import { PROTOCOLS } from "../core/registry.ts";
+import { PROTOCOLS } from "../builtins.ts";
 import { type AgentSpec, fixture } from "./harness.ts";
 import { type Caller, RESERVED_BITS, reservedViolations, SensorReply } from "./reserved_bits.ts";
 import { startE2e } from "./e2e/_server.ts";

@@ -41,7 +41,7 @@ import { type Board, RESOURCE_KINDS } from "../board.ts";
 import type { DriverDef } from "../driver.ts";
 import type { VendorInfo } from "../platform_env.ts";
 import type { AnyProtocol } from "../protocol.ts";
-import { DRIVERS, PROTOCOLS, TRANSPORTS } from "../registry.ts";
+import { DRIVERS, PROTOCOLS, TRANSPORTS } from "../../builtins.ts";
 import type { TransportDef } from "../transport.ts";
 import { readGrants } from "./agent_grants.ts";
 import { readPolicy } from "./policy.ts";

@@ -91,7 +91,7 @@ Deno.test("a protocol the server does not implement → problem at its protocols
   await withFile(
     `[[agent]]\nname = "vm6"\ntransport = { type = "stream" }\nprotocols = ["clock"]\n`,
     async (file, board) => {
-      const { baseProtocol } = await import("../../plugins/base.ts");
+      const { baseProtocol } = await import("../../plugins/base/mod.ts");
       const e = await assertRejects(
         () => loadAgents(file, board, { protocols: [baseProtocol] }),
         ManifestError,

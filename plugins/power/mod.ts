@@ -46,19 +46,13 @@ import {
   type PowerSession,
   type PowerShared,
 } from "./_change.ts";
+import { PowerMsg } from "./msg.ts";
+import { powerCall } from "./call.ts";
+
+export { PowerMsg };
 
 export { PowerEvent };
 export type { PowerSession, PowerShared };
-
-/** Command ids (DEN0056 §4.3.2). */
-export const PowerMsg = {
-  POWER_DOMAIN_ATTRIBUTES: 0x3,
-  POWER_STATE_SET: 0x4,
-  POWER_STATE_GET: 0x5,
-  POWER_STATE_NOTIFY: 0x6,
-  POWER_STATE_CHANGE_REQUESTED_NOTIFY: 0x7,
-  POWER_DOMAIN_NAME_GET: 0x8,
-} as const;
 
 /** POWER_DOMAIN_ATTRIBUTES bits. */
 export const PowerDomainAttr = {
@@ -126,6 +120,7 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
   api: 1,
   id: 0x11,
   name: "power",
+  call: powerCall,
   versions: [0x10000, 0x20000, 0x30000, 0x30001],
   kinds: ["power"],
   setup,

@@ -12,10 +12,10 @@
  * ```
  * @module
  */
-import { ScmiClient, wordsToBytes } from "../../cli/client.ts";
+import { ScmiClient, wordsToBytes } from "../../client/stream.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
 import { encodeFrame, FrameSplitter } from "../../transports/stream/framing.ts";
-import { Payload } from "../../cli/decode.ts";
+import { Payload } from "../../client/decode.ts";
 import { statusName } from "../../core/status.ts";
 import { Logger } from "../../core/log.ts";
 import {
@@ -190,11 +190,15 @@ export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
     until,
     async cli(agent, ...args) {
       const { callCommand } = await import("../../cli/call.ts");
+      const { PROTOCOLS } = await import("../../builtins.ts");
       const lines: string[] = [];
       const log = console.log;
       console.log = (...parts: unknown[]) => void lines.push(parts.join(" "));
       try {
-        const code = await callCommand(["--agent", agent, "--run-dir", runDir, ...args]);
+        const code = await callCommand(
+          ["--agent", agent, "--run-dir", runDir, ...args],
+          PROTOCOLS,
+        );
         return { code, lines: lines.join("\n").split("\n") };
       } finally {
         console.log = log;

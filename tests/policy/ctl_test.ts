@@ -13,7 +13,7 @@
  * @module
  */
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
-import { ClientError, ScmiClient } from "../../cli/client.ts";
+import { ClientError, ScmiClient } from "../../client/stream.ts";
 import { ControlClient } from "../../core/control/client.ts";
 import type { AddedAgent, GrantResult, RemoveResult } from "../../core/control/commands.ts";
 import type { AgentInfo, ResourceInfo } from "../../core/control/inspect.ts";
