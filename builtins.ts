@@ -6,6 +6,7 @@
 import type { DriverDef } from "./core/driver.ts";
 import type { AnyProtocol } from "./core/protocol.ts";
 import type { TransportDef } from "./core/transport.ts";
+import type { LoadOptions } from "./core/manifest/mod.ts";
 
 // Protocol plugins, one line each.
 import { baseProtocol } from "./plugins/base/mod.ts";
@@ -47,3 +48,10 @@ export const TRANSPORTS: readonly TransportDef[] = [
   streamTransport,
   vhostUserTransport,
 ];
+
+/** Everything above: what `vscmi`'s commands hand to the loader, the server and the client. */
+export const BUILTINS: LoadOptions = {
+  protocols: PROTOCOLS,
+  drivers: DRIVERS,
+  transports: TRANSPORTS,
+};

@@ -8,6 +8,7 @@
  */
 import { match, P } from "ts-pattern";
 import { ManifestError } from "./core/manifest/problem.ts";
+import type { LoadOptions } from "./core/manifest/mod.ts";
 import { CommandError, Exit, UsageError } from "./cli/args.ts";
 import { table } from "./client/mod.ts";
 import { isCallFailure } from "./cli/call_errors.ts";
@@ -53,21 +54,29 @@ function help(): string {
   ].join("\n");
 }
 
+/** The built-in plugins, drivers and transports, loaded when a command needs them. */
+async function builtins(): Promise<LoadOptions> {
+  return (await import("./builtins.ts")).BUILTINS;
+}
+
 /** Runs the command line `args`; resolves to the process exit code. */
 export async function main(args: string[]): Promise<number> {
   const [first, ...rest] = args;
   try {
     return await match(first as string | undefined)
-      .with("serve", async () => (await import("./cli/serve.ts")).serveCommand(rest))
-      .with("check", async () => (await import("./cli/check.ts")).checkCommand(rest))
-      .with("dt", async () => (await import("./cli/dt.ts")).dtCommand(rest))
-      .with("call", async () => {
-        const [{ callCommand }, { PROTOCOLS }] = await Promise.all([
-          import("./cli/call.ts"),
-          import("./builtins.ts"),
-        ]);
-        return callCommand(rest, PROTOCOLS);
-      })
+      .with(
+        "serve",
+        async () => (await import("./cli/serve.ts")).serveCommand(rest, await builtins()),
+      )
+      .with(
+        "check",
+        async () => (await import("./cli/check.ts")).checkCommand(rest, await builtins()),
+      )
+      .with("dt", async () => (await import("./cli/dt.ts")).dtCommand(rest, await builtins()))
+      .with(
+        "call",
+        async () => (await import("./cli/call.ts")).callCommand(rest, (await builtins()).protocols),
+      )
       .with("ctl", async () => (await import("./cli/ctl.ts")).ctlCommand(rest))
       .with(P.union("help", "--help", "-h"), () => {
         console.log(help());

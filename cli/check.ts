@@ -5,9 +5,8 @@
  */
 import { buildPlatform } from "../core/build.ts";
 import { Logger } from "../core/log.ts";
-import { formatProblem, loadDeployment } from "../core/manifest/mod.ts";
+import { formatProblem, loadDeployment, type LoadOptions } from "../core/manifest/mod.ts";
 import { lintPolicy } from "../core/policy/lint.ts";
-import { TRANSPORTS } from "../builtins.ts";
 import { Exit, parse, UsageError } from "./args.ts";
 import { count } from "../client/mod.ts";
 import { agentTable, boardResources } from "./summary.ts";
@@ -29,8 +28,11 @@ function help(): string {
   ].join("\n");
 }
 
-/** Runs `vscmi check …`; resolves to the exit code. ManifestError propagates (exit 2). */
-export async function checkCommand(args: string[]): Promise<number> {
+/**
+ * Runs `vscmi check …` against the plugins, drivers and transports `builtins` holds; resolves
+ * to the exit code. ManifestError propagates (exit 2).
+ */
+export async function checkCommand(args: string[], builtins: LoadOptions): Promise<number> {
   const { values, positionals } = parse(args, {});
   if (values.help) {
     console.log(help());
@@ -41,7 +43,7 @@ export async function checkCommand(args: string[]): Promise<number> {
       positionals.length === 0 ? "Say which manifest to check" : "Check takes one manifest",
     );
   }
-  const dep = await loadDeployment(positionals[0]);
+  const dep = await loadDeployment(positionals[0], builtins);
   const log = new Logger();
   log.level = "warn";
   const built = await buildPlatform(dep, { log });
@@ -49,7 +51,7 @@ export async function checkCommand(args: string[]): Promise<number> {
     const p = built.platform;
     for (const a of p.agents) {
       const type = a.transport?.type;
-      if (type !== undefined && !TRANSPORTS.some((t) => t.name === type)) {
+      if (type !== undefined && !builtins.transports.some((t) => t.name === type)) {
         throw new UsageError(`Agent "${a.name}": transport "${type}" is not built in yet`);
       }
     }

@@ -16,7 +16,6 @@ import type { Logger } from "./log.ts";
 import { Platform } from "./platform.ts";
 import { Journal } from "./policy/journal.ts";
 import { type AnyProtocol, versionString } from "./protocol.ts";
-import { DRIVERS, PROTOCOLS } from "../builtins.ts";
 import { FileLocator } from "./manifest/locate.ts";
 import {
   type KeyPath,
@@ -30,9 +29,12 @@ import type { AgentDecl, Deployment } from "./manifest/types.ts";
 
 export interface BuildOptions {
   log?: Logger;
-  /** Protocol plugins to serve, before the deployment's own modules (default: the registry). */
+  /**
+   * Protocol plugins to serve, before the deployment's own modules (default: those the
+   * deployment was loaded against).
+   */
   protocols?: AnyProtocol[];
-  /** Driver types to create instances from (default: the registry). */
+  /** Driver types to create instances from (default: those the deployment was loaded against). */
   drivers?: readonly DriverDef[];
   /**
    * Directory of the vote journal: every vote change is made durable there and the votes
@@ -87,11 +89,15 @@ class Problems {
  */
 export async function buildPlatform(dep: Deployment, opts: BuildOptions = {}): Promise<Built> {
   const problems = new Problems();
-  const protocols = await gatherProtocols(dep, opts.protocols ?? [...PROTOCOLS], problems);
+  const protocols = await gatherProtocols(
+    dep,
+    opts.protocols ?? [...dep.builtins.protocols],
+    problems,
+  );
   await checkAgentProtocols(dep, protocols, problems);
   problems.throwIfAny();
 
-  const drivers = await createDrivers(dep, opts.drivers ?? DRIVERS, problems);
+  const drivers = await createDrivers(dep, opts.drivers ?? dep.builtins.drivers, problems);
   let journal: Journal | undefined;
   try {
     await checkDriverClasses(dep, drivers, problems);
