@@ -1,5 +1,6 @@
 /**
- * Base protocol message ids (DEN0056 §4.2): written once, used by the handlers (`mod.ts`) and the `vscmi call`
+ * Wire constants of the Base protocol (DEN0056 §4.2): message and event ids
+ * and bit fields, written once and used by both the handlers (`mod.ts`) and the `vscmi call`
  * verbs (`call.ts`).
  * @module
  */

@@ -28,21 +28,7 @@ import {
   watchLimits,
   watchLoop,
 } from "../../client/mod.ts";
-import { PerfEvent, PerfMsg } from "./_wire.ts";
-
-/** PERFORMANCE_DOMAIN_ATTRIBUTES flag bits. */
-const Flag = {
-  SET_LIMITS: 1 << 31,
-  SET_LEVEL: 1 << 30,
-  LIMITS_NOTIFY: 1 << 29,
-  LEVEL_NOTIFY: 1 << 28,
-  FAST_CHANNELS: 1 << 27,
-  EXTENDED_NAME: 1 << 26,
-  LEVEL_INDEXING: 1 << 25,
-} as const;
-
-const V3 = 0x30000;
-const V4 = 0x40000;
+import { DomainFlag, PerfEvent, PerfMsg, V3, V4 } from "./_wire.ts";
 
 /** What PROTOCOL_ATTRIBUTES says. */
 export interface PerfAttributes {
@@ -115,7 +101,7 @@ export async function perfDomain(ctx: CallContext, id: number, ver: number): Pro
   const sustainedFreqKhz = p.u32();
   const sustainedLevel = p.u32();
   let name = p.name(16);
-  if (ver >= V3 && flags & Flag.EXTENDED_NAME) {
+  if (ver >= V3 && flags & DomainFlag.EXTENDED_NAME) {
     const r = await ctx.request(PerfMsg.DOMAIN_NAME_GET, [id]);
     if (r.status === 0 && r.payload.length >= 68) {
       const q = new Payload(r.payload, "PERFORMANCE_DOMAIN_NAME_GET");
@@ -127,12 +113,12 @@ export async function perfDomain(ctx: CallContext, id: number, ver: number): Pro
     id,
     name,
     flags: flags >>> 0,
-    canSetLimits: (flags & Flag.SET_LIMITS) !== 0,
-    canSetLevel: (flags & Flag.SET_LEVEL) !== 0,
-    limitsNotify: (flags & Flag.LIMITS_NOTIFY) !== 0,
-    levelNotify: (flags & Flag.LEVEL_NOTIFY) !== 0,
-    fastChannels: (flags & Flag.FAST_CHANNELS) !== 0,
-    levelIndexing: ver >= V4 && (flags & Flag.LEVEL_INDEXING) !== 0,
+    canSetLimits: (flags & DomainFlag.SET_LIMITS) !== 0,
+    canSetLevel: (flags & DomainFlag.SET_LEVEL) !== 0,
+    limitsNotify: (flags & DomainFlag.LIMITS_NOTIFY) !== 0,
+    levelNotify: (flags & DomainFlag.LEVEL_NOTIFY) !== 0,
+    fastChannels: (flags & DomainFlag.FAST_CHANNELS) !== 0,
+    levelIndexing: ver >= V4 && (flags & DomainFlag.LEVEL_INDEXING) !== 0,
     rateLimitUs: rate & 0xfffff,
     sustainedFreqKhz,
     sustainedLevel,

@@ -12,14 +12,9 @@ import type { Ctx } from "../../core/session.ts";
 import { isScmiError, Status } from "../../core/status.ts";
 import type { Writer } from "../../core/writer.ts";
 import type { PowerArbiter } from "./_arbiter.ts";
+import { PowerEvent } from "./msg.ts";
 
 const V2 = 0x20000;
-
-/** Notification ids (DEN0056 §4.3.3). */
-export const PowerEvent = {
-  POWER_STATE_CHANGED: 0x0,
-  POWER_STATE_CHANGE_REQUESTED: 0x1,
-} as const;
 
 /** Per-session state: its subscriptions (physical ids). Votes are the agent's. */
 export interface PowerSession {

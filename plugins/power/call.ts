@@ -29,34 +29,21 @@ import {
   watchTargets,
   yesNo,
 } from "../../client/mod.ts";
-import { PowerMsg } from "./msg.ts";
+import { PowerDomainAttr, PowerEvent, PowerMsg } from "./msg.ts";
+import { PowerState } from "../../mod.ts";
 
-/** Notification ids (§4.3.3). */
-const PowerEvent = { POWER_STATE_CHANGED: 0x0, POWER_STATE_CHANGE_REQUESTED: 0x1 } as const;
-
-/** POWER_DOMAIN_ATTRIBUTES bits (§4.3.2.4). */
-const Attr = {
-  STATE_CHANGE_NOTIFY: 0x8000_0000,
-  ASYNC_SET: 0x4000_0000,
-  SYNC_SET: 0x2000_0000,
-  CHANGE_REQUESTED_NOTIFY: 0x1000_0000,
-  EXTENDED_NAME: 0x0800_0000,
-} as const;
-
-const ON = 0x0000_0000;
-const OFF = 0x4000_0000;
 const V2 = 0x20000;
 const V3 = 0x30000;
 
 /** "on", "off" or the word in hex. */
 export function powerStateText(s: number): string {
-  return s === ON ? "on" : s === OFF ? "off" : hex32(s);
+  return s === PowerState.ON ? "on" : s === PowerState.OFF ? "off" : hex32(s);
 }
 
 /** `on`, `off` or a power-state word. */
 function parseState(text: string): number {
-  if (text === "on") return ON;
-  if (text === "off") return OFF;
+  if (text === "on") return PowerState.ON;
+  if (text === "off") return PowerState.OFF;
   return parseU32(text, "The power state (on, off or a power-state word)");
 }
 
@@ -94,17 +81,17 @@ async function domainInfo(ctx: CallContext, id: number, v: number): Promise<Doma
   const p = await ctx.call(PowerMsg.POWER_DOMAIN_ATTRIBUTES, [id]);
   const a = p.u32();
   let name = p.name(16);
-  const extendedName = v >= V3 && (a & Attr.EXTENDED_NAME) !== 0;
+  const extendedName = v >= V3 && (a & PowerDomainAttr.EXTENDED_NAME) !== 0;
   if (extendedName) {
     name = await longName(ctx, PowerMsg.POWER_DOMAIN_NAME_GET, [id], "POWER_DOMAIN_NAME_GET");
   }
   return {
     id,
     name,
-    syncSet: (a & Attr.SYNC_SET) !== 0,
-    asyncSet: (a & Attr.ASYNC_SET) !== 0,
-    notifyChanged: (a & Attr.STATE_CHANGE_NOTIFY) !== 0,
-    notifyRequested: v >= V2 && (a & Attr.CHANGE_REQUESTED_NOTIFY) !== 0,
+    syncSet: (a & PowerDomainAttr.SYNC_SET) !== 0,
+    asyncSet: (a & PowerDomainAttr.ASYNC_SET) !== 0,
+    notifyChanged: (a & PowerDomainAttr.STATE_CHANGE_NOTIFY) !== 0,
+    notifyRequested: v >= V2 && (a & PowerDomainAttr.CHANGE_REQUESTED_NOTIFY) !== 0,
     extendedName,
     attributes: a,
   };

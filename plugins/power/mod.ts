@@ -42,26 +42,14 @@ import {
   changeLater,
   type PCtx,
   POWER_STORE,
-  PowerEvent,
   type PowerSession,
   type PowerShared,
 } from "./_change.ts";
-import { PowerMsg } from "./msg.ts";
+import { PowerDomainAttr, PowerEvent, PowerMsg } from "./msg.ts";
 import { powerCall } from "./call.ts";
 
-export { PowerMsg };
-
-export { PowerEvent };
+export { PowerDomainAttr, PowerEvent, PowerMsg };
 export type { PowerSession, PowerShared };
-
-/** POWER_DOMAIN_ATTRIBUTES bits. */
-export const PowerDomainAttr = {
-  STATE_CHANGE_NOTIFY: 0x80000000,
-  ASYNC_SET: 0x40000000,
-  SYNC_SET: 0x20000000,
-  CHANGE_REQUESTED_NOTIFY: 0x10000000,
-  EXTENDED_NAME: 0x08000000,
-} as const;
 
 const V2 = 0x20000;
 const V3 = 0x30000;

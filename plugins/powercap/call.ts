@@ -29,26 +29,7 @@ import {
   watchLimits,
   watchLoop,
 } from "../../client/mod.ts";
-import { PowercapEvent, PowercapMsg } from "./_wire.ts";
-
-/** POWERCAP_DOMAIN_ATTRIBUTES attribute bits. */
-const Attr = {
-  CAP_NOTIFY: 1 << 31,
-  MEASUREMENTS_NOTIFY: 1 << 30,
-  ASYNC_CAP_SET: 1 << 29,
-  EXTENDED_NAME: 1 << 28,
-  CAP_CONFIG: 1 << 27,
-  MONITORING: 1 << 26,
-  PAI_CONFIG: 1 << 25,
-  UNIT_SHIFT: 23,
-  FAST_CHANNELS: 1 << 22,
-} as const;
-
-/** POWERCAP_CAP_SET flags: bit 1 asynchronous, bit 0 no delayed response. */
-const CAP_SET_ASYNC = 0x2;
-
-/** parent_id of a root domain. */
-const ROOT = 0xffff_ffff;
+import { CapSetFlag, DomainAttr, NO_PARENT, PowercapEvent, PowercapMsg } from "./_wire.ts";
 
 /** A domain as POWERCAP_DOMAIN_ATTRIBUTES (and NAME_GET) describe it. */
 export interface PowercapDomain {
@@ -93,7 +74,7 @@ export async function powercapDomain(ctx: CallContext, id: number): Promise<Powe
   let name = p.name(16);
   const [minPai, maxPai, paiStep, minCap, maxCap, capStep, sustainablePower, accuracy, parent] =
     Array.from({ length: 9 }, () => p.u32());
-  if (a & Attr.EXTENDED_NAME) {
+  if (a & DomainAttr.EXTENDED_NAME) {
     name = await longName(
       ctx,
       PowercapMsg.POWERCAP_DOMAIN_NAME_GET,
@@ -102,19 +83,19 @@ export async function powercapDomain(ctx: CallContext, id: number): Promise<Powe
       name,
     );
   }
-  const unit = (a >>> Attr.UNIT_SHIFT) & 0x3;
+  const unit = (a >>> DomainAttr.UNIT_SHIFT) & 0x3;
   return {
     id,
     name,
     attributes: a >>> 0,
-    capNotify: (a & Attr.CAP_NOTIFY) !== 0,
-    measurementsNotify: (a & Attr.MEASUREMENTS_NOTIFY) !== 0,
-    asyncCapSet: (a & Attr.ASYNC_CAP_SET) !== 0,
-    capConfigurable: (a & Attr.CAP_CONFIG) !== 0,
-    monitoring: (a & Attr.MONITORING) !== 0,
-    paiConfigurable: (a & Attr.PAI_CONFIG) !== 0,
+    capNotify: (a & DomainAttr.CAP_CHANGE_NOTIFY) !== 0,
+    measurementsNotify: (a & DomainAttr.MEASUREMENTS_NOTIFY) !== 0,
+    asyncCapSet: (a & DomainAttr.ASYNC_CAP_SET) !== 0,
+    capConfigurable: (a & DomainAttr.CAP_CONFIG) !== 0,
+    monitoring: (a & DomainAttr.MONITORING) !== 0,
+    paiConfigurable: (a & DomainAttr.PAI_CONFIG) !== 0,
     unit: unit === 2 ? "mW" : unit === 1 ? "uW" : "abstract",
-    fastChannels: (a & Attr.FAST_CHANNELS) !== 0,
+    fastChannels: (a & DomainAttr.FASTCHANNELS) !== 0,
     minPai,
     maxPai,
     paiStep,
@@ -123,7 +104,7 @@ export async function powercapDomain(ctx: CallContext, id: number): Promise<Powe
     capStep,
     sustainablePower,
     accuracy,
-    parent: parent === ROOT ? undefined : parent,
+    parent: parent === NO_PARENT ? undefined : parent,
   };
 }
 
@@ -263,7 +244,7 @@ export const powercapCall: CallVerbs = {
           await ctx.call(PowercapMsg.POWERCAP_CAP_SET, [id, 0, cap]);
           return ok({ domain: id, cap });
         }
-        const r = await ctx.request(PowercapMsg.POWERCAP_CAP_SET, [id, CAP_SET_ASYNC, cap]);
+        const r = await ctx.request(PowercapMsg.POWERCAP_CAP_SET, [id, CapSetFlag.ASYNC, cap]);
         if (r.status !== 0) throw new StatusError("POWERCAP_CAP_SET", r.status);
         const done = await waitDelayed(ctx, r, "POWERCAP_CAP_SET_COMPLETE");
         if (done.status !== 0) throw new StatusError("POWERCAP_CAP_SET_COMPLETE", done.status);

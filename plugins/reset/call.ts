@@ -28,19 +28,10 @@ import {
   watchTargets,
   yesNo,
 } from "../../client/mod.ts";
-import { ResetMsg } from "./msg.ts";
-
-/** RESET flags (§4.8.2.5). */
-const Flag = { AUTONOMOUS: 1, EXPLICIT_ASSERT: 2, ASYNC: 4 } as const;
-
-/** RESET_DOMAIN_ATTRIBUTES bits (§4.8.2.4). */
-const Attr = { ASYNC: 0x8000_0000, NOTIFY: 0x4000_0000, EXTENDED_NAME: 0x2000_0000 } as const;
+import { ResetAttr, ResetEvent, ResetFlag, ResetMsg } from "./msg.ts";
 
 /** Latency values that mean "not known" (the specification's, and Linux's reading). */
 const LATENCY_UNKNOWN = [0x7fff_ffff, 0xffff_ffff];
-
-/** Event id of RESET_ISSUED (§4.8.3.1). */
-const RESET_ISSUED = 0x0;
 
 const V3 = 0x30000;
 
@@ -71,7 +62,7 @@ async function domainInfo(ctx: CallContext, id: number, v: number): Promise<Doma
   const a = p.u32();
   const latency = p.u32();
   let name = p.name(16);
-  const extendedName = v >= V3 && (a & Attr.EXTENDED_NAME) !== 0;
+  const extendedName = v >= V3 && (a & ResetAttr.EXTENDED_NAME) !== 0;
   if (extendedName) {
     name = await longName(ctx, ResetMsg.RESET_DOMAIN_NAME_GET, [id], "RESET_DOMAIN_NAME_GET");
   }
@@ -79,8 +70,8 @@ async function domainInfo(ctx: CallContext, id: number, v: number): Promise<Doma
     id,
     name,
     latencyUs: LATENCY_UNKNOWN.includes(latency) ? undefined : latency,
-    async: (a & Attr.ASYNC) !== 0,
-    notify: (a & Attr.NOTIFY) !== 0,
+    async: (a & ResetAttr.ASYNC) !== 0,
+    notify: (a & ResetAttr.NOTIFY) !== 0,
     extendedName,
     attributes: a,
   };
@@ -190,7 +181,12 @@ export const resetCall: CallVerbs = {
         const state = parseState(flags.state);
         const isAsync = flags.async === true;
         const id = await domainId(ctx, which);
-        const reply = await reset(ctx, id, Flag.AUTONOMOUS | (isAsync ? Flag.ASYNC : 0), state);
+        const reply = await reset(
+          ctx,
+          id,
+          ResetFlag.AUTONOMOUS | (isAsync ? ResetFlag.ASYNC : 0),
+          state,
+        );
         if (!isAsync) return ok({ id, state }, "reset done");
         const d = await waitDelayed(ctx, reply, "RESET_COMPLETE");
         if (d.status !== 0) throw new StatusError("RESET_COMPLETE", d.status);
@@ -211,7 +207,7 @@ export const resetCall: CallVerbs = {
       message: ResetMsg.RESET,
       async run(ctx, [which]) {
         const id = await domainId(ctx, which);
-        await reset(ctx, id, Flag.EXPLICIT_ASSERT, 0);
+        await reset(ctx, id, ResetFlag.EXPLICIT_ASSERT, 0);
         return ok({ id, asserted: true }, "asserted");
       },
     },
@@ -252,7 +248,7 @@ export const resetCall: CallVerbs = {
           for (const id of targets.keys()) await ctx.call(ResetMsg.RESET_NOTIFY, [id, on]);
         };
         return watchLoop(ctx, limits, notify, (e) => {
-          if (e.id !== RESET_ISSUED) return undefined;
+          if (e.id !== ResetEvent.RESET_ISSUED) return undefined;
           const agent = e.payload.u32();
           const domain = e.payload.u32();
           const state = e.payload.u32();

@@ -37,31 +37,13 @@ import type { Ctx } from "../../core/session.ts";
 import { Status } from "../../core/status.ts";
 import { OnVotes } from "../../core/votes.ts";
 import type { Writer } from "../../core/writer.ts";
-import { ResetEvent, ResetMsg } from "./msg.ts";
+import { ResetAttr, ResetEvent, ResetFlag, ResetMsg } from "./msg.ts";
 import { resetCall } from "./call.ts";
 
-export { ResetEvent, ResetMsg };
+export { ResetAttr, ResetEvent, ResetFlag, ResetMsg };
 
 /** Name of the reset protocol's store in the vote book. */
 export const RESET_STORE = "reset.assert";
-
-/** RESET `flags` bits; bits 31:3 are reserved. */
-export const ResetFlag = {
-  /** The platform asserts then releases the domain itself. */
-  AUTONOMOUS: 1 << 0,
-  /** Without AUTONOMOUS: 1 holds the domain in reset, 0 releases it. */
-  EXPLICIT_ASSERT: 1 << 1,
-  /** With AUTONOMOUS only: reply now, send RESET_COMPLETE when done. */
-  ASYNC: 1 << 2,
-} as const;
-
-/** RESET_DOMAIN_ATTRIBUTES `attributes` bits. */
-export const ResetAttr = {
-  ASYNC: 0x8000_0000,
-  NOTIFY: 0x4000_0000,
-  /** 3.0 and later: RESET_DOMAIN_NAME_GET has a longer name. */
-  EXTENDED_NAME: 0x2000_0000,
-} as const;
 
 /** RESET_DOMAIN_ATTRIBUTES `latency` value meaning "not known". */
 export const LATENCY_UNKNOWN = 0x7fff_ffff;

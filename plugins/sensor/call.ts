@@ -52,9 +52,7 @@ import {
   showValue,
   unitOf,
 } from "./_call_decode.ts";
-
-/** SENSOR_CONFIG_GET/SET fields. */
-const Config = { ENABLED: 0x1, TIMESTAMPS: 0x2, ROUND_SHIFT: 9, EXP_SHIFT: 11, SECS_SHIFT: 16 };
+import { SensorConfig } from "./msg.ts";
 
 /** SENSOR_TRIP_POINT_CONFIG event control (bits 1:0) by word. */
 const TRIP_MODES: Readonly<Record<string, number>> = { off: 0, high: 1, low: 2, both: 3 };
@@ -301,7 +299,7 @@ export const sensorCall: CallVerbs = {
         const id = await sensorId(ctx, which);
         const cfg = (await ctx.call(SensorMsg.SENSOR_CONFIG_GET, [id])).u32();
         if (enable !== undefined || interval !== undefined || ts !== undefined) {
-          let word = cfg & (Config.ENABLED | Config.TIMESTAMPS);
+          let word = cfg & (SensorConfig.ENABLED | SensorConfig.TIMESTAMP);
           if (enable !== undefined) word = enable ? word | 1 : word & ~1;
           if (ts !== undefined) word = ts ? word | 2 : word & ~2;
           if (interval !== undefined) {
@@ -311,18 +309,19 @@ export const sensorCall: CallVerbs = {
                 `--interval ${interval} µs cannot be written as a 16-bit multiple of a power of ten`,
               );
             }
-            word |= (e.secs << Config.SECS_SHIFT) | ((e.exp & 0x1f) << Config.EXP_SHIFT) |
-              (round << Config.ROUND_SHIFT);
+            word |= (e.secs << SensorConfig.INTERVAL_SECS_SHIFT) |
+              ((e.exp & 0x1f) << SensorConfig.INTERVAL_EXP_SHIFT) |
+              (round << SensorConfig.ROUND_SHIFT);
           }
           await ctx.call(SensorMsg.SENSOR_CONFIG_SET, [id, word >>> 0]);
           return ok({ sensor: id, config: word >>> 0 });
         }
-        const secs = cfg >>> Config.SECS_SHIFT;
-        const us = secs * 10 ** (signed5(cfg >>> Config.EXP_SHIFT) + 6);
+        const secs = cfg >>> SensorConfig.INTERVAL_SECS_SHIFT;
+        const us = secs * 10 ** (signed5(cfg >>> SensorConfig.INTERVAL_EXP_SHIFT) + 6);
         const out = {
           sensor: id,
-          enabled: (cfg & Config.ENABLED) !== 0,
-          timestamps: (cfg & Config.TIMESTAMPS) !== 0,
+          enabled: (cfg & SensorConfig.ENABLED) !== 0,
+          timestamps: (cfg & SensorConfig.TIMESTAMP) !== 0,
           intervalUs: us,
           raw: cfg,
         };

@@ -4,7 +4,7 @@
  * 1 cold reset, 2 warm reset, 3 power-up, 4 suspend, 0x80000000 and up vendor-defined.
  * @module
  */
-import { Status, systemStateName } from "../../mod.ts";
+import { Status, SystemState, systemStateName } from "../../mod.ts";
 import {
   type CallContext,
   type CallVerbs,
@@ -22,21 +22,12 @@ import {
   watchLoop,
   yesNo,
 } from "../../client/mod.ts";
-import { SystemMsg } from "./msg.ts";
+import { SystemEvent, SystemMsg, SystemSetAttr } from "./msg.ts";
 
-/** Event id of SYSTEM_POWER_STATE_NOTIFIER (§4.4.3.1). */
-const NOTIFIER = 0x0;
-
-/** PROTOCOL_MESSAGE_ATTRIBUTES bits of SYSTEM_POWER_STATE_SET: what the agent may ask. */
-const SetAttr = { WARM_RESET: 0x8000_0000, SUSPEND: 0x4000_0000 } as const;
-
-const STATES: Readonly<Record<string, number>> = {
-  shutdown: 0,
-  "cold-reset": 1,
-  "warm-reset": 2,
-  "power-up": 3,
-  suspend: 4,
-};
+/** The standard system states by the names commands take. */
+const STATES: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.values(SystemState).map((s) => [systemStateName(s)!, s]),
+);
 
 const V2 = 0x20000;
 
@@ -81,8 +72,8 @@ export const systemCall: CallVerbs = {
         const notify = await messageAttributes(ctx, SystemMsg.SYSTEM_POWER_STATE_NOTIFY);
         const info = {
           version: versionText(v),
-          warmReset: (set & SetAttr.WARM_RESET) !== 0,
-          suspend: (set & SetAttr.SUSPEND) !== 0,
+          warmReset: (set & SystemSetAttr.WARM_RESET) !== 0,
+          suspend: (set & SystemSetAttr.SUSPEND) !== 0,
           get: get !== undefined,
           notify: notify !== undefined,
         };
@@ -154,7 +145,7 @@ export const systemCall: CallVerbs = {
           await ctx.call(SystemMsg.SYSTEM_POWER_STATE_NOTIFY, [on]);
         };
         return watchLoop(ctx, limits, notify, (e) => {
-          if (e.id !== NOTIFIER) return undefined;
+          if (e.id !== SystemEvent.SYSTEM_POWER_STATE_NOTIFIER) return undefined;
           const agent = e.payload.u32();
           const graceful = (e.payload.u32() & 1) !== 0;
           const state = e.payload.u32();

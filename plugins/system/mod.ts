@@ -37,16 +37,10 @@ import {
   qmpAction,
   qmpCommandFor,
 } from "../../core/system_actions.ts";
-import { SystemEvent, SystemMsg } from "./msg.ts";
+import { SystemEvent, SystemMsg, SystemSetAttr } from "./msg.ts";
 import { systemCall } from "./call.ts";
 
-export { SystemEvent, SystemMsg };
-
-/** PROTOCOL_MESSAGE_ATTRIBUTES bits for SYSTEM_POWER_STATE_SET. */
-export const SystemSetAttr = {
-  WARM_RESET: 0x80000000,
-  SUSPEND: 0x40000000,
-} as const;
+export { SystemEvent, SystemMsg, SystemSetAttr };
 
 const V2 = 0x20000;
 const GRACEFUL = 1;

@@ -1,5 +1,6 @@
 /**
- * System power management protocol message ids (DEN0056 §4.4): written once, used by the handlers (`mod.ts`) and the `vscmi call`
+ * Wire constants of the System power management protocol (DEN0056 §4.4): message and event ids
+ * and bit fields, written once and used by both the handlers (`mod.ts`) and the `vscmi call`
  * verbs (`call.ts`).
  * @module
  */
@@ -14,4 +15,10 @@ export const SystemMsg = {
 /** Notification ids (DEN0056 §4.4.3). */
 export const SystemEvent = {
   SYSTEM_POWER_STATE_NOTIFIER: 0x0,
+} as const;
+
+/** PROTOCOL_MESSAGE_ATTRIBUTES bits for SYSTEM_POWER_STATE_SET. */
+export const SystemSetAttr = {
+  WARM_RESET: 0x80000000,
+  SUSPEND: 0x40000000,
 } as const;

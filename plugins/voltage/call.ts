@@ -23,14 +23,7 @@ import {
   table,
   waitDelayed,
 } from "../../client/mod.ts";
-import { VoltageMsg } from "./_wire.ts";
-
-const V2 = 0x20000;
-/** VOLTAGE_DOMAIN_ATTRIBUTES bits (2.0+). */
-const ASYNC = 0x8000_0000;
-const EXTENDED_NAME = 0x4000_0000;
-/** VOLTAGE_CONFIG_SET/GET architectural modes (bits 3:0). */
-const Mode = { OFF: 0x0, ON: 0x7 } as const;
+import { DomainAttr, VoltageConfig, VoltageMsg, VoltageVersion } from "./_wire.ts";
 
 /** A domain as VOLTAGE_DOMAIN_ATTRIBUTES (and NAME_GET) describe it. */
 export interface VoltageDomain {
@@ -64,8 +57,8 @@ export async function voltageDomain(
   const p = await ctx.call(VoltageMsg.VOLTAGE_DOMAIN_ATTRIBUTES, [id]);
   const attributes = p.u32();
   let name = p.name(16);
-  const v2 = ver >= V2;
-  if (v2 && attributes & EXTENDED_NAME) {
+  const v2 = ver >= VoltageVersion.V2;
+  if (v2 && attributes & DomainAttr.EXTENDED_NAME) {
     name = await longName(
       ctx,
       VoltageMsg.VOLTAGE_DOMAIN_NAME_GET,
@@ -74,7 +67,7 @@ export async function voltageDomain(
       name,
     );
   }
-  return { id, name, attributes, async: v2 && (attributes & ASYNC) !== 0 };
+  return { id, name, attributes, async: v2 && (attributes & DomainAttr.ASYNC_LEVEL_SET) !== 0 };
 }
 
 /**
@@ -135,7 +128,7 @@ async function domainId(ctx: CallContext, text: string): Promise<number> {
 /** VOLTAGE_CONFIG_SET a2p: u32 domain_id, u32 config (0x7 on, 0x0 off). */
 async function setConfig(ctx: CallContext, which: string, on: boolean) {
   const id = await domainId(ctx, which);
-  await ctx.call(VoltageMsg.VOLTAGE_CONFIG_SET, [id, on ? Mode.ON : Mode.OFF]);
+  await ctx.call(VoltageMsg.VOLTAGE_CONFIG_SET, [id, on ? VoltageConfig.ON : VoltageConfig.OFF]);
   return ok({ domain: id, on });
 }
 
@@ -199,16 +192,16 @@ export const voltageCall: CallVerbs = {
         const uv = (await ctx.call(VoltageMsg.VOLTAGE_LEVEL_GET, [id])).i32();
         const config = (await ctx.call(VoltageMsg.VOLTAGE_CONFIG_GET, [id])).u32();
         const mode = config & 0xf;
-        const state = mode === Mode.ON
+        const state = mode === VoltageConfig.ON
           ? "on"
-          : mode === Mode.OFF
+          : mode === VoltageConfig.OFF
           ? "off"
           : mode & 0x8
           ? `implementation-defined mode ${mode & 0x7}`
           : `reserved mode ${mode}`;
         return {
           text: `${formatVoltage(uv)}, ${state}`,
-          json: { domain: id, uv, on: mode === Mode.ON, config },
+          json: { domain: id, uv, on: mode === VoltageConfig.ON, config },
         };
       },
     },
