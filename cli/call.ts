@@ -75,7 +75,7 @@ function callHelp(protocols: readonly CallProtocol[]): string {
     "",
     "Protocols:",
     table([
-      ...protocols.map((p) => [p.name, hexId(p.id), p.summary]),
+      ...[...protocols].sort((a, b) => a.id - b.id).map((p) => [p.name, hexId(p.id), p.summary]),
       ["raw", "", "Any protocol: send u32 words, print the reply's words"],
     ], "  "),
     "",

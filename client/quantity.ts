@@ -1,5 +1,5 @@
 /**
- * Voltages, powers, durations and scaled sensor readings on the command line: read as
+ * Voltages, powers, durations and scaled readings on the command line: read as
  * integers in the base unit or with a unit ("900mV", "1.8V", "500mW", "10ms"; the unit's case
  * does not matter), printed exactly with the largest unit that keeps the value short
  * ("606.25mV", "8W", "10ms"). Conversion is exact and reuses the manifest's unit reader
