@@ -20,10 +20,7 @@ import {
   table,
   UsageError,
 } from "../../client/mod.ts";
-import { BaseMsg } from "./msg.ts";
-
-/** DISCOVER_AGENT's id for "the agent asking". */
-const SELF = 0xffffffff;
+import { AGENT_SELF, BaseMsg } from "./msg.ts";
 
 /** PROTOCOL_ATTRIBUTES. p2a: u32 attributes = num_protocols (7:0) | num_agents (15:8). */
 async function attributes(ctx: CallContext): Promise<{ protocols: number; agents: number }> {
@@ -39,7 +36,7 @@ async function discoverAgent(ctx: CallContext, id: number): Promise<{ id: number
 
 /** An agent given as `self`, an id, or a name the platform reports through DISCOVER_AGENT. */
 async function resolveAgent(ctx: CallContext, text: string): Promise<number> {
-  if (text === "self") return SELF;
+  if (text === "self") return AGENT_SELF;
   if (/^(0x[0-9a-f]+|\d+)$/i.test(text)) return parseU32(text, "Agent id");
   const { agents } = await attributes(ctx);
   for (let id = 0; id <= agents; id++) {

@@ -52,19 +52,16 @@ import type { PlatformEnv } from "../../core/platform_env.ts";
 import { defineProtocol } from "../../core/protocol.ts";
 import type { Ctx } from "../../core/session.ts";
 import { Status } from "../../core/status.ts";
-import { BaseMsg } from "./msg.ts";
+import { AGENT_SELF, BaseMsg } from "./msg.ts";
 import { baseCall } from "./call.ts";
 
-export { BaseMsg };
+export { AGENT_SELF, BaseMsg };
 
 /** Base protocol id. */
 export const BASE_PROTOCOL = 0x10;
 
 /** Protocol versions Base speaks, `(major << 16) | minor`. */
 export const BaseVersion = { V1_0: 0x10000, V2_0: 0x20000, V2_1: 0x20001 } as const;
-
-/** DISCOVER_AGENT's id for "the calling agent" (Base ≥ 2.0). */
-export const AGENT_SELF = 0xffffffff;
 
 /** Per-session state. */
 export interface BaseSession {

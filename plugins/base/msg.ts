@@ -21,3 +21,6 @@ export const BaseMsg = {
   RESET_AGENT_CONFIGURATION: 0xb,
   NEGOTIATE_PROTOCOL_VERSION: 0x10,
 } as const;
+
+/** DISCOVER_AGENT's id for "the calling agent" (Base ≥ 2.0). */
+export const AGENT_SELF = 0xffffffff;

@@ -29,11 +29,8 @@ import {
   watchTargets,
   yesNo,
 } from "../../client/mod.ts";
-import { PowerDomainAttr, PowerEvent, PowerMsg } from "./msg.ts";
+import { PowerDomainAttr, PowerEvent, PowerMsg, PowerVersion } from "./msg.ts";
 import { PowerState } from "../../mod.ts";
-
-const V2 = 0x20000;
-const V3 = 0x30000;
 
 /** "on", "off" or the word in hex. */
 export function powerStateText(s: number): string {
@@ -81,7 +78,7 @@ async function domainInfo(ctx: CallContext, id: number, v: number): Promise<Doma
   const p = await ctx.call(PowerMsg.POWER_DOMAIN_ATTRIBUTES, [id]);
   const a = p.u32();
   let name = p.name(16);
-  const extendedName = v >= V3 && (a & PowerDomainAttr.EXTENDED_NAME) !== 0;
+  const extendedName = v >= PowerVersion.V3 && (a & PowerDomainAttr.EXTENDED_NAME) !== 0;
   if (extendedName) {
     name = await longName(ctx, PowerMsg.POWER_DOMAIN_NAME_GET, [id], "POWER_DOMAIN_NAME_GET");
   }
@@ -91,7 +88,7 @@ async function domainInfo(ctx: CallContext, id: number, v: number): Promise<Doma
     syncSet: (a & PowerDomainAttr.SYNC_SET) !== 0,
     asyncSet: (a & PowerDomainAttr.ASYNC_SET) !== 0,
     notifyChanged: (a & PowerDomainAttr.STATE_CHANGE_NOTIFY) !== 0,
-    notifyRequested: v >= V2 && (a & PowerDomainAttr.CHANGE_REQUESTED_NOTIFY) !== 0,
+    notifyRequested: v >= PowerVersion.V2 && (a & PowerDomainAttr.CHANGE_REQUESTED_NOTIFY) !== 0,
     extendedName,
     attributes: a,
   };

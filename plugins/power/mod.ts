@@ -45,14 +45,12 @@ import {
   type PowerSession,
   type PowerShared,
 } from "./_change.ts";
-import { PowerDomainAttr, PowerEvent, PowerMsg } from "./msg.ts";
+import { PowerDomainAttr, PowerEvent, PowerMsg, PowerVersion } from "./msg.ts";
 import { powerCall } from "./call.ts";
 
 export { PowerDomainAttr, PowerEvent, PowerMsg };
 export type { PowerSession, PowerShared };
 
-const V2 = 0x20000;
-const V3 = 0x30000;
 const ASYNC_FLAG = 1;
 const SHORT_NAME = 16;
 const LONG_NAME = 64;
@@ -109,7 +107,7 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
   id: 0x11,
   name: "power",
   call: powerCall,
-  versions: [0x10000, 0x20000, 0x30000, 0x30001],
+  versions: [PowerVersion.V1, PowerVersion.V2, PowerVersion.V3, PowerVersion.V3_1],
   kinds: ["power"],
   setup,
   open: () => ({ changed: new Set(), requested: new Set() }),
@@ -153,13 +151,13 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
         let attr = 0;
         if (ctx.canNotify) {
           attr |= PowerDomainAttr.STATE_CHANGE_NOTIFY;
-          if (ctx.version >= V3) attr |= PowerDomainAttr.CHANGE_REQUESTED_NOTIFY;
+          if (ctx.version >= PowerVersion.V3) attr |= PowerDomainAttr.CHANGE_REQUESTED_NOTIFY;
         }
         if (canWrite(ctx, m)) {
           attr |= PowerDomainAttr.SYNC_SET;
           if (d.async) attr |= PowerDomainAttr.ASYNC_SET;
         }
-        if (ctx.version >= V3 && name.length > SHORT_NAME - 1) {
+        if (ctx.version >= PowerVersion.V3 && name.length > SHORT_NAME - 1) {
           attr |= PowerDomainAttr.EXTENDED_NAME;
         }
         m.w.u32(attr);
@@ -233,7 +231,7 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
       name: "POWER_STATE_CHANGE_REQUESTED_NOTIFY",
       params: 8,
       resource: "power",
-      since: V2,
+      since: PowerVersion.V2,
       a2p: "domain_id notify_enable",
       available: (ctx) => ctx.canNotify,
       run: (ctx, m) => subscribe(ctx.state.requested, m),
@@ -246,7 +244,7 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
       name: "POWER_DOMAIN_NAME_GET",
       params: 4,
       resource: "power",
-      since: V3,
+      since: PowerVersion.V3,
       a2p: "domain_id",
       run(ctx, m) {
         if (!ctx.shared.arbiter.desc(m.res)) return Status.NOT_FOUND;

@@ -5,6 +5,9 @@
  * @module
  */
 
+/** Power domain management protocol versions this plugin speaks, `(major << 16) | minor`. */
+export const PowerVersion = { V1: 0x10000, V2: 0x20000, V3: 0x30000, V3_1: 0x30001 } as const;
+
 /** Command ids (DEN0056 §4.3.2). */
 export const PowerMsg = {
   POWER_DOMAIN_ATTRIBUTES: 0x3,

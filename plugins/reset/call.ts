@@ -28,12 +28,10 @@ import {
   watchTargets,
   yesNo,
 } from "../../client/mod.ts";
-import { ResetAttr, ResetEvent, ResetFlag, ResetMsg } from "./msg.ts";
+import { ResetAttr, ResetEvent, ResetFlag, ResetMsg, ResetVersion } from "./msg.ts";
 
 /** Latency values that mean "not known" (the specification's, and Linux's reading). */
 const LATENCY_UNKNOWN = [0x7fff_ffff, 0xffff_ffff];
-
-const V3 = 0x30000;
 
 /** What RESET_DOMAIN_ATTRIBUTES (and the long name) tell about one domain. */
 interface DomainInfo {
@@ -62,7 +60,7 @@ async function domainInfo(ctx: CallContext, id: number, v: number): Promise<Doma
   const a = p.u32();
   const latency = p.u32();
   let name = p.name(16);
-  const extendedName = v >= V3 && (a & ResetAttr.EXTENDED_NAME) !== 0;
+  const extendedName = v >= ResetVersion.V3 && (a & ResetAttr.EXTENDED_NAME) !== 0;
   if (extendedName) {
     name = await longName(ctx, ResetMsg.RESET_DOMAIN_NAME_GET, [id], "RESET_DOMAIN_NAME_GET");
   }

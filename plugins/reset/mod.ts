@@ -37,7 +37,7 @@ import type { Ctx } from "../../core/session.ts";
 import { Status } from "../../core/status.ts";
 import { OnVotes } from "../../core/votes.ts";
 import type { Writer } from "../../core/writer.ts";
-import { ResetAttr, ResetEvent, ResetFlag, ResetMsg } from "./msg.ts";
+import { ResetAttr, ResetEvent, ResetFlag, ResetMsg, ResetVersion } from "./msg.ts";
 import { resetCall } from "./call.ts";
 
 export { ResetAttr, ResetEvent, ResetFlag, ResetMsg };
@@ -48,7 +48,6 @@ export const RESET_STORE = "reset.assert";
 /** RESET_DOMAIN_ATTRIBUTES `latency` value meaning "not known". */
 export const LATENCY_UNKNOWN = 0x7fff_ffff;
 
-const V3 = 0x30000;
 const FLAGS_KNOWN = ResetFlag.AUTONOMOUS | ResetFlag.EXPLICIT_ASSERT | ResetFlag.ASYNC;
 
 /** What a RESET asks of a domain. */
@@ -273,7 +272,7 @@ export const resetProtocol = defineProtocol<ResetSession, ResetShared>({
   id: 0x16,
   name: "reset",
   call: resetCall,
-  versions: [0x10000, 0x20000, 0x30000, 0x30001],
+  versions: [ResetVersion.V1, ResetVersion.V2, ResetVersion.V3, ResetVersion.V3_1],
   kinds: ["reset"],
   setup(env) {
     const descs: (ResetDesc | undefined)[] = [];
@@ -318,7 +317,7 @@ export const resetProtocol = defineProtocol<ResetSession, ResetShared>({
         const name = nameOf(ctx, m);
         let attrs = 0;
         if (ctx.canNotify) attrs |= ResetAttr.NOTIFY | (d.async ? ResetAttr.ASYNC : 0);
-        if (ctx.version >= V3 && name.length > 15) attrs |= ResetAttr.EXTENDED_NAME;
+        if (ctx.version >= ResetVersion.V3 && name.length > 15) attrs |= ResetAttr.EXTENDED_NAME;
         m.w.u32(attrs);
         m.w.u32(d.latencyUs >= 0 && d.latencyUs < LATENCY_UNKNOWN ? d.latencyUs : LATENCY_UNKNOWN);
         m.w.name(name, 16);
@@ -378,7 +377,7 @@ export const resetProtocol = defineProtocol<ResetSession, ResetShared>({
       name: "RESET_DOMAIN_NAME_GET",
       params: 4,
       resource: "reset",
-      since: V3,
+      since: ResetVersion.V3,
       a2p: "domain_id",
       run(ctx, m) {
         m.w.u32(0);

@@ -5,6 +5,9 @@
  * @module
  */
 
+/** Reset domain management protocol versions this plugin speaks, `(major << 16) | minor`. */
+export const ResetVersion = { V1: 0x10000, V2: 0x20000, V3: 0x30000, V3_1: 0x30001 } as const;
+
 /** Reset domain protocol message ids (commands; RESET is also its delayed response's id). */
 export const ResetMsg = {
   PROTOCOL_ATTRIBUTES: 0x1,

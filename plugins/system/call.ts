@@ -22,14 +22,12 @@ import {
   watchLoop,
   yesNo,
 } from "../../client/mod.ts";
-import { SystemEvent, SystemMsg, SystemSetAttr } from "./msg.ts";
+import { SystemEvent, SystemMsg, SystemSetAttr, SystemVersion } from "./msg.ts";
 
 /** The standard system states by the names commands take. */
 const STATES: Readonly<Record<string, number>> = Object.fromEntries(
   Object.values(SystemState).map((s) => [systemStateName(s)!, s]),
 );
-
-const V2 = 0x20000;
 
 /** A system state's name, or its word in hex for vendor and reserved states. */
 export function systemStateText(s: number): string {
@@ -98,7 +96,7 @@ export const systemCall: CallVerbs = {
       message: SystemMsg.SYSTEM_POWER_STATE_GET,
       async run(ctx) {
         const v = await protocolVersion(ctx);
-        if (v >= V2) {
+        if (v >= SystemVersion.V2) {
           throw new CommandError(
             `SYSTEM_POWER_STATE_GET exists only in System power protocol 1.0; the platform speaks ${
               versionText(v)
@@ -149,7 +147,7 @@ export const systemCall: CallVerbs = {
           const agent = e.payload.u32();
           const graceful = (e.payload.u32() & 1) !== 0;
           const state = e.payload.u32();
-          const timeoutMs = v >= V2 ? e.payload.u32() : undefined;
+          const timeoutMs = v >= SystemVersion.V2 ? e.payload.u32() : undefined;
           const name = systemStateText(state);
           const after = timeoutMs ? `, within ${timeoutMs} ms` : "";
           return {

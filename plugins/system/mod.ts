@@ -37,12 +37,11 @@ import {
   qmpAction,
   qmpCommandFor,
 } from "../../core/system_actions.ts";
-import { SystemEvent, SystemMsg, SystemSetAttr } from "./msg.ts";
+import { SystemEvent, SystemMsg, SystemSetAttr, SystemVersion } from "./msg.ts";
 import { systemCall } from "./call.ts";
 
 export { SystemEvent, SystemMsg, SystemSetAttr };
 
-const V2 = 0x20000;
 const GRACEFUL = 1;
 
 /** Per-session state. */
@@ -120,7 +119,7 @@ function announce(ctx: SCtx, state: number, graceful: boolean, timeout: number):
   const agent = ctx.agent.id;
   for (const c of ctx.rt.contexts) {
     if (c.agent.id === agent || !c.state.subscribed) continue;
-    const size = c.version >= V2 ? 16 : 12;
+    const size = c.version >= SystemVersion.V2 ? 16 : 12;
     c.notify(SystemEvent.SYSTEM_POWER_STATE_NOTIFIER, size, (w) => {
       w.u32(causerFor(c, agent));
       w.u32(graceful ? 1 : 0);
@@ -165,7 +164,7 @@ export const systemProtocol = defineProtocol<SystemSession, SystemShared>({
   id: 0x12,
   name: "system",
   call: systemCall,
-  versions: [0x10000, 0x20000, 0x20001],
+  versions: [SystemVersion.V1, SystemVersion.V2, SystemVersion.V2_1],
   setup(env) {
     for (const a of env.agents()) checkAction(a);
     return { hw: env.hw.system, log: env.log, timeoutMs: ACTION_TIMEOUT_MS };
@@ -215,7 +214,7 @@ export const systemProtocol = defineProtocol<SystemSession, SystemShared>({
     [SystemMsg.SYSTEM_POWER_STATE_GET]: {
       name: "SYSTEM_POWER_STATE_GET",
       params: 0,
-      available: (ctx) => ctx.version < V2 && ctx.agent.systemPower.action !== "deny",
+      available: (ctx) => ctx.version < SystemVersion.V2 && ctx.agent.systemPower.action !== "deny",
       run(_ctx, m) {
         m.w.u32(SystemState.POWER_UP);
       },

@@ -5,6 +5,9 @@
  * @module
  */
 
+/** System power management protocol versions this plugin speaks, `(major << 16) | minor`. */
+export const SystemVersion = { V1: 0x10000, V2: 0x20000, V2_1: 0x20001 } as const;
+
 /** Command ids (DEN0056 §4.4.2). */
 export const SystemMsg = {
   SYSTEM_POWER_STATE_SET: 0x3,
