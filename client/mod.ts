@@ -72,12 +72,12 @@ export { count, hex32, hexId, table, version, yesNo } from "./format.ts";
 export { formatRate, parseRate } from "./units.ts";
 export {
   formatMicros,
+  formatMicrovolts,
   formatPower,
   formatScaled,
-  formatVoltage,
   parseMicros,
+  parseMicrovolts,
   parsePower,
-  parseVoltage,
   type PowerUnit,
   unscale,
 } from "./quantity.ts";

@@ -1,5 +1,5 @@
 /**
- * Voltages, powers, durations and scaled readings on the command line: read as
+ * Volts, watts, durations and scaled readings on the command line: read as
  * integers in the base unit or with a unit ("900mV", "1.8V", "500mW", "10ms"; the unit's case
  * does not matter), printed exactly with the largest unit that keeps the value short
  * ("606.25mV", "8W", "10ms"). Conversion is exact and reuses the manifest's unit reader
@@ -33,10 +33,10 @@ function read(
 }
 
 /**
- * A voltage in µV: "900000", "900mV", "1.8V", "-5V", "606.25mV". Throws UsageError naming
+ * Volts as µV: "900000", "900mV", "1.8V", "-5V", "606.25mV". Throws UsageError naming
  * `what` unless it is a whole number of µV within the signed 32-bit range SCMI carries.
  */
-export function parseVoltage(text: string, what = "Voltage"): number {
+export function parseMicrovolts(text: string, what = "Value"): number {
   const v = read(text, MICROVOLTS, VOLT_UNITS);
   if (v === undefined || v < -0x8000_0000 || v > 0x7fff_ffff) {
     throw new UsageError(
@@ -46,7 +46,7 @@ export function parseVoltage(text: string, what = "Voltage"): number {
   return v;
 }
 
-/** Power units a powercap or performance domain may report in. */
+/** Power units a domain may report its powers in. */
 export type PowerUnit = "uW" | "mW" | "abstract";
 
 /**
@@ -123,7 +123,7 @@ function withUnit(v: number, steps: readonly (readonly [string, number])[], base
 }
 
 /** µV as "900mV", "1.8V", "606.25mV", "-5V", "12µV". */
-export function formatVoltage(uv: number): string {
+export function formatMicrovolts(uv: number): string {
   return withUnit(uv, [["V", 6], ["mV", 3]], "µV");
 }
 

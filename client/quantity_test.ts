@@ -2,24 +2,24 @@ import { assertEquals, assertThrows } from "../core/_assert_test.ts";
 import { UsageError } from "./args.ts";
 import {
   formatMicros,
+  formatMicrovolts,
   formatPower,
   formatScaled,
-  formatVoltage,
   parseMicros,
+  parseMicrovolts,
   parsePower,
-  parseVoltage,
   unscale,
 } from "./quantity.ts";
 
-Deno.test("parseVoltage → µV from integers and units, any case; inexact or too big refused", () => {
+Deno.test("parseMicrovolts → µV from integers and units, any case; inexact or too big refused", () => {
   assertEquals(
     ["900000", "900mV", "900MV", "1.8V", "-5V", "606.25mV", "12uV", "12µV", " 1v "].map((t) =>
-      parseVoltage(t)
+      parseMicrovolts(t)
     ),
     [900_000, 900_000, 900_000, 1_800_000, -5_000_000, 606_250, 12, 12, 1_000_000],
   );
   for (const bad of ["0.1uV", "1.0000001V", "3kV", "fast", "", "2148V", "-2148V", "1e3mV"]) {
-    assertThrows(() => parseVoltage(bad), UsageError);
+    assertThrows(() => parseMicrovolts(bad), UsageError);
   }
 });
 
@@ -50,7 +50,7 @@ Deno.test("parseMicros → µs from integers, us, ms and s", () => {
 });
 
 Deno.test("formatters → the largest unit that keeps the value exact", () => {
-  assertEquals([900_000, 1_800_000, 606_250, -5_000_000, 12, 0].map(formatVoltage), [
+  assertEquals([900_000, 1_800_000, 606_250, -5_000_000, 12, 0].map(formatMicrovolts), [
     "900mV",
     "1.8V",
     "606.25mV",

@@ -75,6 +75,10 @@ Deno.test("core, cli, transports, bindings, server and client import no plugin a
         if (target.startsWith("plugins/") || target === "builtins.ts") {
           offences.push(`${file} imports ${target}`);
         }
+        // The client kit stands alone: the command line imports it, never the reverse.
+        if (dir === "client" && target.startsWith("cli/")) {
+          offences.push(`${file} imports ${target}`);
+        }
       }
     }
   }

@@ -13,10 +13,10 @@ import {
   CommonMsg,
   count,
   DecodeError,
-  formatVoltage,
+  formatMicrovolts,
   longName,
   ok,
-  parseVoltage,
+  parseMicrovolts,
   protocolVersion,
   resolveId,
   StatusError,
@@ -101,11 +101,11 @@ export async function voltageLevels(ctx: CallContext, id: number): Promise<Volta
 
 function showLevels(l: VoltageLevels): string {
   if (l.kind === "segment") {
-    return `${formatVoltage(l.min)} to ${formatVoltage(l.max)} in steps of ${
-      formatVoltage(l.step)
+    return `${formatMicrovolts(l.min)} to ${formatMicrovolts(l.max)} in steps of ${
+      formatMicrovolts(l.step)
     }`;
   }
-  return l.levels.map(formatVoltage).join(", ");
+  return l.levels.map(formatMicrovolts).join(", ");
 }
 
 async function domainId(ctx: CallContext, text: string): Promise<number> {
@@ -200,7 +200,7 @@ export const voltageCall: CallVerbs = {
           ? `implementation-defined mode ${mode & 0x7}`
           : `reserved mode ${mode}`;
         return {
-          text: `${formatVoltage(uv)}, ${state}`,
+          text: `${formatMicrovolts(uv)}, ${state}`,
           json: { domain: id, uv, on: mode === VoltageConfig.ON, config },
         };
       },
@@ -217,7 +217,7 @@ export const voltageCall: CallVerbs = {
       message: VoltageMsg.VOLTAGE_LEVEL_SET,
       flags: { async: { type: "boolean", help: "Ask for an asynchronous change" } },
       async run(ctx, [which, levelText], flags) {
-        const uv = parseVoltage(levelText, "LEVEL");
+        const uv = parseMicrovolts(levelText, "LEVEL");
         const id = await domainId(ctx, which);
         const async = flags.async === true;
         if (!async) {
@@ -234,7 +234,7 @@ export const voltageCall: CallVerbs = {
           throw new CommandError(`VOLTAGE_LEVEL_SET_COMPLETE names domain ${got}, not ${id}`);
         }
         return {
-          text: `ok: ${formatVoltage(level)} (completed asynchronously)`,
+          text: `ok: ${formatMicrovolts(level)} (completed asynchronously)`,
           json: { ok: true, domain: id, uv: level, async: true },
         };
       },
