@@ -8,11 +8,13 @@
  */
 import { match, P } from "ts-pattern";
 import { ManifestError } from "./core/manifest/problem.ts";
+import type { LoadOptions } from "./core/manifest/mod.ts";
 import { CommandError, Exit, UsageError } from "./cli/args.ts";
-import { table } from "./cli/format.ts";
+import { table } from "./client/mod.ts";
 import { isCallFailure } from "./cli/call_errors.ts";
 
-// Each command is loaded when used, so `call` (a client) does not load the server's plugins.
+// Each command is loaded when used. The built-in plugins (`builtins.ts`) are handed to the
+// commands that need them: `call` takes each protocol's verbs from its definition.
 const CALL_USAGE =
   "vscmi call (--socket PATH | --tcp HOST:PORT | --agent NAME [--run-dir DIR]) [--json]\n" +
   "           [--timeout MS] [--wait MS] PROTOCOL COMMAND [ARGS…]";
@@ -52,15 +54,29 @@ function help(): string {
   ].join("\n");
 }
 
+/** The built-in plugins, drivers and transports, loaded when a command needs them. */
+async function builtins(): Promise<LoadOptions> {
+  return (await import("./builtins.ts")).BUILTINS;
+}
+
 /** Runs the command line `args`; resolves to the process exit code. */
 export async function main(args: string[]): Promise<number> {
   const [first, ...rest] = args;
   try {
     return await match(first as string | undefined)
-      .with("serve", async () => (await import("./cli/serve.ts")).serveCommand(rest))
-      .with("check", async () => (await import("./cli/check.ts")).checkCommand(rest))
-      .with("dt", async () => (await import("./cli/dt.ts")).dtCommand(rest))
-      .with("call", async () => (await import("./cli/call.ts")).callCommand(rest))
+      .with(
+        "serve",
+        async () => (await import("./cli/serve.ts")).serveCommand(rest, await builtins()),
+      )
+      .with(
+        "check",
+        async () => (await import("./cli/check.ts")).checkCommand(rest, await builtins()),
+      )
+      .with("dt", async () => (await import("./cli/dt.ts")).dtCommand(rest, await builtins()))
+      .with(
+        "call",
+        async () => (await import("./cli/call.ts")).callCommand(rest, (await builtins()).protocols),
+      )
       .with("ctl", async () => (await import("./cli/ctl.ts")).ctlCommand(rest))
       .with(P.union("help", "--help", "-h"), () => {
         console.log(help());

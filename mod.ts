@@ -42,6 +42,20 @@ export type {
   ProtocolDef,
   ValueParam,
 } from "./core/protocol.ts";
+/** A protocol's `call` verbs are written with the client kit, `client/mod.ts`. */
+export type {
+  CallCommand,
+  CallContext,
+  CallFlagDef,
+  CallFlags,
+  CallProtocol,
+  CallResult,
+  CallVerbs,
+  Endpoint,
+  Payload,
+  Reply,
+  ScmiClient,
+} from "./client/mod.ts";
 export { defineDriver, DriverError, isDriverError } from "./core/driver.ts";
 export type { BoardDriver, DriverDef, DriverEnv, DriverFault } from "./core/driver.ts";
 export type {
@@ -57,7 +71,8 @@ export type {
 } from "./core/driver.ts";
 export type { HwByKind, HwTable } from "./core/hw_table.ts";
 export type { RateRound } from "./core/hw/clock.ts";
-export { SYSTEM_STATE_VENDOR, SystemState } from "./core/hw/system.ts";
+export { SYSTEM_STATE_VENDOR, SystemState, systemStateName } from "./core/hw/system.ts";
+export type { SystemStateName } from "./core/hw/system.ts";
 export { PowerState } from "./core/hw/power.ts";
 export { ResetState } from "./core/hw/reset.ts";
 export { isPinConfigType, NO_FUNCTION, PIN_CONFIG_NAMES, PinConfig } from "./core/hw/pinctrl.ts";

@@ -19,13 +19,24 @@ import {
 import { agentSocketPath, defaultRunDir } from "../core/rundir.ts";
 import { statusName } from "../core/status.ts";
 import { Exit, parse, parsePositive, str, UsageError, type Values } from "./args.ts";
-import { ClientError, type Endpoint, type Reply, ScmiClient } from "./client.ts";
-import { Payload, StatusError } from "./decode.ts";
-import { hex32, hexId, table } from "./format.ts";
-import { protocolName } from "./call/names.ts";
+import {
+  type CallCommand,
+  type CallContext,
+  type CallProtocol,
+  callProtocol,
+  type CallSource,
+  ClientError,
+  type Endpoint,
+  hex32,
+  hexId,
+  Payload,
+  protocolName,
+  type Reply,
+  ScmiClient,
+  StatusError,
+  table,
+} from "../client/mod.ts";
 import { parseRaw, RAW_HELP, RAW_USAGE, replyWords, runRaw } from "./call/raw.ts";
-import { CALL_PROTOCOLS } from "./call/registry.ts";
-import type { CallCommand, CallContext, CallProtocol } from "./call/types.ts";
 
 const OPTIONS = {
   socket: { type: "string" },
@@ -53,7 +64,7 @@ const CALL_OPTIONS_HELP = table([
   ["-h, --help", "Show help"],
 ], "  ");
 
-function callHelp(): string {
+function callHelp(protocols: readonly CallProtocol[]): string {
   return [
     `Usage: ${CALL_USAGE}`,
     "",
@@ -64,7 +75,7 @@ function callHelp(): string {
     "",
     "Protocols:",
     table([
-      ...CALL_PROTOCOLS.map((p) => [p.name, hexId(p.id), p.summary]),
+      ...[...protocols].sort((a, b) => a.id - b.id).map((p) => [p.name, hexId(p.id), p.summary]),
       ["raw", "", "Any protocol: send u32 words, print the reply's words"],
     ], "  "),
     "",
@@ -150,6 +161,7 @@ async function connect(ep: Endpoint, where: string): Promise<ScmiClient> {
 function context(
   client: ScmiClient,
   protocol: CallProtocol,
+  protocols: readonly CallProtocol[],
   timeoutMs: number,
   json = false,
 ): CallContext {
@@ -158,6 +170,7 @@ function context(
   return {
     client,
     protocol,
+    protocols,
     timeoutMs,
     request,
     print: (out) => console.log(json ? JSON.stringify(out.json) : out.text),
@@ -171,7 +184,10 @@ function context(
 }
 
 /** A platform→agent message as text and JSON. */
-function describeP2a(m: Uint8Array): { text: string; json: unknown } {
+function describeP2a(
+  m: Uint8Array,
+  protocols: readonly CallProtocol[],
+): { text: string; json: unknown } {
   const r: Reply = {
     header: m.length >= 4 ? new DataView(m.buffer, m.byteOffset).getUint32(0, true) : 0,
     status: 0,
@@ -185,7 +201,7 @@ function describeP2a(m: Uint8Array): { text: string; json: unknown } {
     ? "notification"
     : `type ${headerType(h)}`;
   const words = replyWords(r);
-  const proto = protocolName(headerProtocol(h));
+  const proto = protocolName(protocols, headerProtocol(h));
   return {
     text: `${type} ${proto} ${hexId(headerMessageId(h))} token ${headerToken(h)}: ${
       words.slice(1).map(hex32).join(" ")
@@ -200,8 +216,12 @@ function describeP2a(m: Uint8Array): { text: string; json: unknown } {
   };
 }
 
-/** Runs `vscmi call …`; returns the exit code. */
-export async function callCommand(args: string[]): Promise<number> {
+/**
+ * Runs `vscmi call …` for the protocols `defs` defines (their `call` verbs); returns the exit
+ * code. `raw` reaches any protocol id.
+ */
+export async function callCommand(args: string[], defs: readonly CallSource[]): Promise<number> {
+  const protocols = defs.map(callProtocol);
   // First pass: find PROTOCOL and COMMAND, so the command's own options can join the strict one.
   const pre = parseArgs({ args, options: OPTIONS, strict: false, allowPositionals: true });
   const [protoName, cmdName] = pre.positionals;
@@ -209,12 +229,12 @@ export async function callCommand(args: string[]): Promise<number> {
 
   if (protoName === undefined) {
     if (wantsHelp) {
-      console.log(callHelp());
+      console.log(callHelp(protocols));
       return Exit.OK;
     }
     parse(args, OPTIONS); // Report unknown options first.
     throw Object.assign(new UsageError("Say which protocol and command to call"), {
-      usage: callHelp(),
+      usage: callHelp(protocols),
     });
   }
 
@@ -226,11 +246,11 @@ export async function callCommand(args: string[]): Promise<number> {
       return Exit.OK;
     }
   } else {
-    proto = CALL_PROTOCOLS.find((p) => p.name === protoName);
+    proto = protocols.find((p) => p.name === protoName);
     if (!proto) {
       throw new UsageError(
         `Unknown protocol "${protoName}" (known: ${
-          [...CALL_PROTOCOLS.map((p) => p.name), "raw"].join(", ")
+          [...protocols.map((p) => p.name), "raw"].join(", ")
         })`,
       );
     }
@@ -273,7 +293,7 @@ export async function callCommand(args: string[]): Promise<number> {
   const timeoutMs = timeout === undefined ? 2000 : parsePositive(timeout, "--timeout");
   const wait = str(values, "wait");
   const waitMs = wait === undefined ? 0 : parsePositive(wait, "--wait");
-  const raw = cmd ? undefined : parseRaw(rest);
+  const raw = cmd ? undefined : parseRaw(protocols, rest);
   const { ep, where } = endpointOf(values);
   const json = values.json === true;
 
@@ -284,7 +304,7 @@ export async function callCommand(args: string[]): Promise<number> {
     try {
       if (cmd) {
         const flags = Object.fromEntries(Object.keys(extra).map((k) => [k, values[k]]));
-        out = await cmd.run(context(client, proto!, timeoutMs, json), rest, flags);
+        out = await cmd.run(context(client, proto!, protocols, timeoutMs, json), rest, flags);
       } else {
         const r = await runRaw(client, raw!, timeoutMs);
         out = r;
@@ -302,7 +322,7 @@ export async function callCommand(args: string[]): Promise<number> {
     console.log(json ? JSON.stringify(out.json) : out.text);
     if (waitMs > 0) {
       for (const m of await client.collect(waitMs)) {
-        const d = describeP2a(m);
+        const d = describeP2a(m, protocols);
         console.log(json ? JSON.stringify(d.json) : d.text);
       }
     }

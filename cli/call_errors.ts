@@ -3,8 +3,7 @@
  * Kept apart from `call.ts` so `main.ts` can tell without loading the command.
  * @module
  */
-import { ClientError } from "./client.ts";
-import { DecodeError, StatusError } from "./decode.ts";
+import { ClientError, DecodeError, StatusError } from "../client/mod.ts";
 
 /** A status other than SUCCESS, a lost connection or timeout, or a reply too short. */
 export function isCallFailure(e: unknown): e is Error {

@@ -5,10 +5,15 @@
  */
 import { buildPlatform, type Built } from "../core/build.ts";
 import { Logger } from "../core/log.ts";
-import { formatProblem, loadDeployment, ManifestError } from "../core/manifest/mod.ts";
+import {
+  formatProblem,
+  loadDeployment,
+  type LoadOptions,
+  ManifestError,
+} from "../core/manifest/mod.ts";
 import { lintPolicy } from "../core/policy/lint.ts";
 import { CommandError, Exit, parse, UsageError } from "./args.ts";
-import { count } from "./format.ts";
+import { count } from "../client/mod.ts";
 import { agentTable, boardResources } from "./summary.ts";
 
 /** Keep in step with the copy in `main.ts`. */
@@ -30,8 +35,11 @@ function help(): string {
   ].join("\n");
 }
 
-/** Runs `vscmi check …`; resolves to the exit code. ManifestError propagates (exit 2). */
-export async function checkCommand(args: string[]): Promise<number> {
+/**
+ * Runs `vscmi check …` against the plugins, drivers and transports `builtins` holds; resolves
+ * to the exit code. ManifestError propagates (exit 2).
+ */
+export async function checkCommand(args: string[], builtins: LoadOptions): Promise<number> {
   const { values, positionals } = parse(args, {});
   if (values.help) {
     console.log(help());
@@ -42,7 +50,7 @@ export async function checkCommand(args: string[]): Promise<number> {
       positionals.length === 0 ? "Say which manifest to check" : "Check takes one manifest",
     );
   }
-  const dep = await loadDeployment(positionals[0]);
+  const dep = await loadDeployment(positionals[0], builtins);
   const log = new Logger();
   log.level = "warn";
   // The checks `serve` runs before it listens on anything: the loader's, then the build's.

@@ -22,7 +22,7 @@ import type { Hold } from "../core/control/votes.ts";
 import { formatProblem } from "../core/manifest/problem.ts";
 import { defaultRunDir } from "../core/rundir.ts";
 import { CommandError, Exit, parse, str, UsageError, type Values } from "./args.ts";
-import { table } from "./format.ts";
+import { table } from "../client/mod.ts";
 
 const OPTIONS = {
   "run-dir": { type: "string" },
@@ -60,8 +60,8 @@ function help(): string {
       ["remove-agent AGENT", "Stop the agent's transport, release its votes, remove it"],
     ], "  "),
     "",
-    "KIND is device or a resource kind: clock, reset, power, perf, sensor, voltage, pin,",
-    "group, function, powercap. AGENT is an agent's name or id; NAME|ID a board name or id.",
+    `KIND is device or a resource kind: ${RESOURCE_KINDS.join(", ")}.`,
+    "AGENT is an agent's name or id; NAME|ID a board name or id.",
     "",
     "Options:",
     table([
@@ -160,7 +160,7 @@ function vote(h: Hold & { name: string }): string {
   return `${h.name || `#${h.id}`}${h.value === true ? "" : `=${h.value}`}`;
 }
 
-/** `clock.on apb_clk, uart0_clk; voltage.level vdd_gpu=900000`. */
+/** `clock.on apb_clk, uart0_clk; perf.level cpu=3`: each store and its holdings. */
 function votes(list: readonly (Hold & { name: string })[]): string {
   if (list.length === 0) return "none";
   const by = new Map<string, string[]>();

@@ -12,9 +12,9 @@
 import type { ResourceKind } from "../core/board.ts";
 import type { Bounds } from "../core/grants.ts";
 import { loadDeployment } from "../core/manifest/mod.ts";
-import type { AgentDecl, Deployment } from "../core/manifest/mod.ts";
+import type { AgentDecl, Deployment, LoadOptions } from "../core/manifest/mod.ts";
 import { CommandError, Exit, parse, str, UsageError } from "./args.ts";
-import { table } from "./format.ts";
+import { table } from "../client/mod.ts";
 
 /** Keep in step with the copy in `main.ts`. */
 export const DT_USAGE = "vscmi dt MANIFEST --agent NAME [--standalone]";
@@ -218,7 +218,7 @@ function help(): string {
 }
 
 /** Runs `vscmi dt …`. */
-export async function dtCommand(args: string[]): Promise<number> {
+export async function dtCommand(args: string[], builtins: LoadOptions): Promise<number> {
   const { values, positionals } = parse(args, {
     agent: { type: "string" },
     standalone: { type: "boolean" },
@@ -238,7 +238,7 @@ export async function dtCommand(args: string[]): Promise<number> {
     e.usage = DT_USAGE;
     throw e;
   }
-  const dep = await loadDeployment(positionals[0]);
+  const dep = await loadDeployment(positionals[0], builtins);
   console.log(guestDeviceTree(dep, agent, { standalone: values.standalone === true }));
   return Exit.OK;
 }

@@ -6,6 +6,7 @@ import { assert, assertEquals, assertThrows } from "../core/_assert_test.ts";
 import { loadDeployment } from "../core/manifest/mod.ts";
 import { CommandError } from "./args.ts";
 import { dtLabel, guestDeviceTree } from "./dt.ts";
+import { BUILTINS } from "../builtins.ts";
 
 const MANIFEST = new URL("../examples/qemu-vhost-user/vscmi.toml", import.meta.url).pathname;
 const SIM = new URL("../examples/sim/vscmi.toml", import.meta.url).pathname;
@@ -30,7 +31,7 @@ async function dtc(source: string): Promise<{ ok: boolean; dts: string; err: str
 }
 
 Deno.test("dt --standalone for vm1 → compiles with dtc; arm,scmi-virtio node with vm1's protocols", async () => {
-  const dep = await loadDeployment(MANIFEST);
+  const dep = await loadDeployment(MANIFEST, BUILTINS);
   const text = guestDeviceTree(dep, "vm1", { standalone: true });
   const r = await dtc(text);
   assert(r.ok, r.err);
@@ -96,7 +97,7 @@ name = "vdd_dsp"
 max = "950mV"
 `,
     );
-    const dep = await loadDeployment(`${dir}/vscmi.toml`);
+    const dep = await loadDeployment(`${dir}/vscmi.toml`, BUILTINS);
     const text = guestDeviceTree(dep, "g", { standalone: true });
     const r = await dtc(text);
     assert(r.ok, r.err);
@@ -113,7 +114,7 @@ max = "950mV"
 });
 
 Deno.test("dt for vm2 → only vm2's protocols, and a comment naming each virtual id", async () => {
-  const dep = await loadDeployment(MANIFEST);
+  const dep = await loadDeployment(MANIFEST, BUILTINS);
   const text = guestDeviceTree(dep, "vm2");
   assert(!text.includes("/dts-v1/"), "a fragment without --standalone");
   assert(!text.includes("protocol@13") && !text.includes("protocol@12"));
@@ -133,9 +134,9 @@ Deno.test("dt for vm2 → only vm2's protocols, and a comment naming each virtua
 });
 
 Deno.test("dt for an unknown agent or a stream agent → CommandError", async () => {
-  const dep = await loadDeployment(MANIFEST);
+  const dep = await loadDeployment(MANIFEST, BUILTINS);
   assertThrows(() => guestDeviceTree(dep, "vm9"), CommandError, 'No agent "vm9"');
-  const sim = await loadDeployment(SIM);
+  const sim = await loadDeployment(SIM, BUILTINS);
   assertThrows(() => guestDeviceTree(sim, "vm1"), CommandError, "stream transport");
 });
 

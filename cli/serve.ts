@@ -4,11 +4,16 @@
  * @module
  */
 import { Logger, type LogLevel } from "../core/log.ts";
-import { defaultDeploymentPath, loadDeployment, ManifestError } from "../core/manifest/mod.ts";
+import {
+  defaultDeploymentPath,
+  loadDeployment,
+  type LoadOptions,
+  ManifestError,
+} from "../core/manifest/mod.ts";
 import { defaultRunDir } from "../core/rundir.ts";
 import { type Server, startServer } from "../core/serve.ts";
 import { CommandError, Exit, parse, str, UsageError } from "./args.ts";
-import { table } from "./format.ts";
+import { table } from "../client/mod.ts";
 import { agentTable, boardResources, callTarget } from "./summary.ts";
 
 const OPTIONS = {
@@ -51,7 +56,7 @@ function help(): string {
 }
 
 /** Runs `vscmi serve …`; resolves to the exit code once stopped. */
-export async function serveCommand(args: string[]): Promise<number> {
+export async function serveCommand(args: string[], builtins: LoadOptions): Promise<number> {
   const { values, positionals } = parse(args, OPTIONS);
   if (values.help) {
     console.log(help());
@@ -75,7 +80,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const runDir = str(values, "run-dir") ?? defaultRunDir();
   const file = positionals[0] ?? defaultDeploymentPath();
 
-  const dep = await loadDeployment(file);
+  const dep = await loadDeployment(file, builtins);
   let server: Server;
   try {
     server = await startServer(dep, {

@@ -6,7 +6,7 @@
 import type { Agent } from "../core/agent.ts";
 import { RESOURCE_KINDS, type ResourceKind } from "../core/board.ts";
 import type { Platform } from "../core/platform.ts";
-import { count, table, version } from "./format.ts";
+import { count, table, version } from "../client/mod.ts";
 
 const NOUN: Record<ResourceKind, string> = {
   clock: "clock",

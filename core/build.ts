@@ -16,7 +16,6 @@ import type { Logger } from "./log.ts";
 import { Platform } from "./platform.ts";
 import { Journal } from "./policy/journal.ts";
 import { type AnyProtocol, versionString } from "./protocol.ts";
-import { DRIVERS, PROTOCOLS, TRANSPORTS } from "./registry.ts";
 import type { TransportDef } from "./transport.ts";
 import { FileLocator } from "./manifest/locate.ts";
 import {
@@ -31,9 +30,12 @@ import type { AgentDecl, Deployment } from "./manifest/types.ts";
 
 export interface BuildOptions {
   log?: Logger;
-  /** Protocol plugins to serve, before the deployment's own modules (default: the registry). */
+  /**
+   * Protocol plugins to serve, before the deployment's own modules (default: those the
+   * deployment was loaded against).
+   */
   protocols?: AnyProtocol[];
-  /** Driver types to create instances from (default: the registry). */
+  /** Driver types to create instances from (default: those the deployment was loaded against). */
   drivers?: readonly DriverDef[];
   /** Transport types the agents' transports must be of (default: the registry). */
   transports?: readonly TransportDef[];
@@ -90,12 +92,21 @@ class Problems {
  */
 export async function buildPlatform(dep: Deployment, opts: BuildOptions = {}): Promise<Built> {
   const problems = new Problems();
-  const protocols = await gatherProtocols(dep, opts.protocols ?? [...PROTOCOLS], problems);
+  const protocols = await gatherProtocols(
+    dep,
+    opts.protocols ?? [...dep.builtins.protocols],
+    problems,
+  );
   await checkAgentProtocols(dep, protocols, problems);
   problems.throwIfAny();
 
-  await checkTransports(dep, opts.transports ?? TRANSPORTS, problems);
-  const drivers = await createDrivers(dep, opts.drivers ?? DRIVERS, problems, opts.log);
+  await checkTransports(dep, opts.transports ?? dep.builtins.transports, problems);
+  const drivers = await createDrivers(
+    dep,
+    opts.drivers ?? dep.builtins.drivers,
+    problems,
+    opts.log,
+  );
   let journal: Journal | undefined;
   try {
     await checkDriverClasses(dep, drivers, problems);

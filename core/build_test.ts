@@ -12,7 +12,7 @@ import { defineDriver, type DriverDef } from "./driver.ts";
 import { encodeHeader, MsgType } from "./header.ts";
 import { Msg } from "./msg.ts";
 import { defineProtocol, Right } from "./protocol.ts";
-import { PROTOCOLS } from "./registry.ts";
+import { PROTOCOLS } from "../builtins.ts";
 import type { Platform } from "./platform.ts";
 import { simDriver } from "../boards/drivers/sim.ts";
 import {
@@ -21,8 +21,9 @@ import {
   loadDeployment,
   ManifestError,
 } from "./manifest/mod.ts";
+import { BUILTINS } from "../builtins.ts";
 
-const simDep = () => loadDeployment(defaultDeploymentPath());
+const simDep = () => loadDeployment(defaultDeploymentPath(), BUILTINS);
 const fixtures = new URL("../tests/manifests/", import.meta.url);
 
 /** Physical ids an agent sees for `kind`, in virtual-id order. */
@@ -146,7 +147,7 @@ Deno.test("a granted protocol no plugin implements → ManifestError naming the 
 });
 
 Deno.test("no Base plugin at all → each agent's table is named (Base is always granted)", async () => {
-  const dep = await loadDeployment(fileURLToPath(new URL("plugin_ok.toml", fixtures)));
+  const dep = await loadDeployment(fileURLToPath(new URL("plugin_ok.toml", fixtures)), BUILTINS);
   dep.plugins = [];
   dep.agents.forEach((a) => (a.protocols = []));
   const e = await assertRejects(
@@ -169,7 +170,7 @@ Deno.test("no Base plugin at all → each agent's table is named (Base is always
 });
 
 Deno.test("vendor plugin module: implemented protocol is served, a pin it lacks is reported", async () => {
-  const dep = await loadDeployment(fileURLToPath(new URL("plugin_ok.toml", fixtures)));
+  const dep = await loadDeployment(fileURLToPath(new URL("plugin_ok.toml", fixtures)), BUILTINS);
   // 0x81 and 0x82 are granted in the fixture but implemented by nothing.
   const e = await assertRejects(() => buildPlatform(dep), ManifestError) as ManifestError;
   assertEquals(e.problems.map((p) => [p.keyPath, p.message.replace(/\(.*\), got/, "(…), got")]), [
@@ -204,7 +205,7 @@ Deno.test("vendor plugin module: implemented protocol is served, a pin it lacks 
 });
 
 Deno.test("plugin module that exports no protocol, or clashes with a registered id → problem at its path", async () => {
-  const dep = await loadDeployment(fileURLToPath(new URL("plugin_ok.toml", fixtures)));
+  const dep = await loadDeployment(fileURLToPath(new URL("plugin_ok.toml", fixtures)), BUILTINS);
   dep.agents.forEach((a) => (a.protocols = a.protocols.filter((p) => p.id === 0x10)));
   // Positions come from the file the deployment names: plugins.toml lists three modules on
   // line 4, the first at column 12, the second at column 33.

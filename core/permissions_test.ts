@@ -9,7 +9,7 @@ import {
 import { type AnyProtocol, defineProtocol, Right } from "./protocol.ts";
 import type { ResourceKind } from "./board.ts";
 import { Status } from "./status.ts";
-import { baseProtocol } from "../plugins/base.ts";
+import { baseProtocol } from "../plugins/base/mod.ts";
 import { fixture } from "../tests/harness.ts";
 import { board, standIn } from "../tests/vectors/base/fixture.ts";
 

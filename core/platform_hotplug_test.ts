@@ -11,6 +11,7 @@ import { Agent } from "./agent.ts";
 import { fixture } from "../tests/harness.ts";
 import { Status } from "./status.ts";
 import { loadBoard, simBoardPath } from "./manifest/mod.ts";
+import { BUILTINS } from "../builtins.ts";
 
 const BASE_ATTRIBUTES = 0x10 << 10 | 0x1;
 const DISCOVER_AGENT = 0x10 << 10 | 0x7;
@@ -27,7 +28,7 @@ function name16(text: string): number[] {
 }
 
 async function setup() {
-  const board = await loadBoard(simBoardPath());
+  const board = await loadBoard(simBoardPath(), BUILTINS);
   const fx = await fixture({
     board,
     agents: [

@@ -4,6 +4,7 @@
  * runs; handlers do only the command's own semantics.
  * @module
  */
+import type { CallVerbs } from "../client/types.ts";
 import { checkApiField } from "./api.ts";
 import type { ResourceKind } from "./board.ts";
 import type { Msg } from "./msg.ts";
@@ -139,6 +140,12 @@ export interface ProtocolDef<S = unknown, G = unknown> {
    * `ctx.ids(kind).toVirtual(phys)` still answers; it disappears right after.
    */
   readonly onRevoke?: (ctx: Ctx<S, G>, kind: ResourceKind, phys: number) => void;
+  /**
+   * The protocol's client side: the `vscmi call` verbs for it (`client/mod.ts`). The id, the
+   * name and the message names `vscmi call` shows come from this definition. Without it,
+   * `vscmi call` still offers the common commands.
+   */
+  readonly call?: CallVerbs;
 }
 
 /** Common command ids every protocol has. */
@@ -233,7 +240,39 @@ export function defineProtocol<S = undefined, G = undefined>(
       }
     }
   }
+  if (def.call !== undefined) checkCall(where, def.call);
   return Object.freeze(def);
+}
+
+/** What types cannot say about a protocol's `call` verbs, checked at import. */
+function checkCall(where: string, call: CallVerbs): void {
+  if (typeof call.summary !== "string" || call.summary.trim() === "") {
+    throw new TypeError(`${where}: call.summary must be a one-line description`);
+  }
+  if (!Array.isArray(call.commands)) throw new TypeError(`${where}: call.commands must be a list`);
+  const seen = new Set<string>();
+  for (const c of call.commands) {
+    const what = `${where}: call command "${c?.name}"`;
+    if (typeof c?.name !== "string" || !/^[a-z][a-z0-9-]*$/.test(c.name)) {
+      throw new TypeError(`${what}: name must be lower-case words joined by "-"`);
+    }
+    if (seen.has(c.name)) throw new TypeError(`${what} is declared twice`);
+    seen.add(c.name);
+    if (typeof c.run !== "function") throw new TypeError(`${what} has no run()`);
+    if (typeof c.summary !== "string" || c.summary === "") {
+      throw new TypeError(`${what} has no summary`);
+    }
+    const [min, max] = c.arity ?? [0, 0];
+    if (!Number.isInteger(min) || !Number.isInteger(max) || min < 0 || max < min) {
+      throw new TypeError(`${what}: arity must be [fewest, most] with 0 <= fewest <= most`);
+    }
+    if (max > 0 && !c.args) throw new TypeError(`${what} takes arguments but names none`);
+    if (
+      c.message !== undefined && (!Number.isInteger(c.message) || c.message < 0 || c.message > 0xff)
+    ) {
+      throw new TypeError(`${what}: message must be a message id 0–0xFF`);
+    }
+  }
 }
 
 /**

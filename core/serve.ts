@@ -12,7 +12,6 @@ import { type ControlServer, startControl } from "./control/server.ts";
 import type { Logger } from "./log.ts";
 import { type Deployment, loadAgents } from "./manifest/mod.ts";
 import type { Platform } from "./platform.ts";
-import { TRANSPORTS } from "./registry.ts";
 import { defaultRunDir, ensureRunDir } from "./rundir.ts";
 import { createTracer, type TraceFormat } from "./trace.ts";
 import type { TransportDef, TransportHandle } from "./transport.ts";
@@ -25,7 +24,7 @@ export interface ServeOptions {
   trace?: TraceFormat;
   /** Where trace lines go (default: standard output). */
   traceWrite?: (line: string) => void;
-  /** Transport types to choose from (default: the built-in ones). */
+  /** Transport types to choose from (default: those the deployment was loaded against). */
   transports?: readonly TransportDef[];
   /**
    * Serve the control socket `<runDir>/control.sock` for `vscmi ctl` (default true). It also
@@ -85,7 +84,7 @@ export interface Server {
  */
 export async function startServer(dep: Deployment, opts: ServeOptions = {}): Promise<Server> {
   const runDir = opts.runDir ?? defaultRunDir();
-  const transports = opts.transports ?? TRANSPORTS;
+  const transports = opts.transports ?? dep.builtins.transports;
   const stateDir = opts.stateDir !== undefined
     ? opts.stateDir
     : dep.stateDir !== undefined

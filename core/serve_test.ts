@@ -4,6 +4,7 @@ import { Logger } from "./log.ts";
 import { loadDeployment, ManifestError, simBoardPath } from "./manifest/mod.ts";
 import { startServer } from "./serve.ts";
 import { encodeFrame, FrameSplitter } from "../transports/stream/framing.ts";
+import { BUILTINS } from "../builtins.ts";
 
 /** A deployment on the bundled sim board: vm1 on a socket, host on loopback TCP. */
 async function deployment(dir: string, extraAgent = ""): Promise<string> {
@@ -58,7 +59,7 @@ const versionRequest = () => {
 Deno.test("startServer: one endpoint per agent, sockets in the run dir, all gone after close", async () => {
   const dir = await Deno.makeTempDir({ prefix: "vscmi-serve-" });
   const runDir = `${dir}/run`;
-  const dep = await loadDeployment(await deployment(dir));
+  const dep = await loadDeployment(await deployment(dir), BUILTINS);
   const server = await startServer(dep, { runDir, log: quietLog() });
   assertEquals(server.endpoints.length, 2);
   assertEquals(server.endpoints[0], {
@@ -100,6 +101,7 @@ transport = { type = "virtio-mmio" }
 protocols = ["base"]
 `,
     ),
+    BUILTINS,
   );
   const e = await assertRejects(
     () => startServer(dep, { runDir, log: quietLog(), stateDir: null }),
@@ -119,7 +121,7 @@ protocols = ["base"]
 Deno.test("startServer with trace → one line per message through traceWrite", async () => {
   const dir = await Deno.makeTempDir({ prefix: "vscmi-serve-" });
   const runDir = `${dir}/run`;
-  const dep = await loadDeployment(await deployment(dir));
+  const dep = await loadDeployment(await deployment(dir), BUILTINS);
   const lines: string[] = [];
   const server = await startServer(dep, {
     runDir,
@@ -141,7 +143,7 @@ Deno.test("startServer: a run dir open to others (0777) → tightened to 0700", 
   const runDir = `${dir}/run`;
   await Deno.mkdir(runDir, { mode: 0o777 });
   await Deno.chmod(runDir, 0o777);
-  const server = await startServer(await loadDeployment(await deployment(dir)), {
+  const server = await startServer(await loadDeployment(await deployment(dir), BUILTINS), {
     runDir,
     log: quietLog(),
   });

@@ -26,6 +26,7 @@ import { loadDeployment } from "../core/manifest/mod.ts";
 import { Msg } from "../core/msg.ts";
 import type { Session } from "../core/session.ts";
 import { Logger } from "../core/log.ts";
+import { BUILTINS } from "../builtins.ts";
 
 /** How {@linkcode Harness.load} builds the platform. */
 export interface HarnessOptions {
@@ -80,7 +81,7 @@ export class Harness {
   static async load(manifest: string, opts: HarnessOptions = {}): Promise<Harness> {
     const log = new Logger();
     if (opts.log) log.sink = opts.log;
-    return new Harness(await buildPlatform(await loadDeployment(manifest), { log }));
+    return new Harness(await buildPlatform(await loadDeployment(manifest, BUILTINS), { log }));
   }
 
   /**

@@ -9,8 +9,9 @@ import { assertEquals, assertRejects, assertThrows } from "../core/_assert_test.
 import { API_MAJOR, API_VERSION, defineDriver, defineProtocol, defineTransport } from "../mod.ts";
 import { buildPlatform } from "../core/build.ts";
 import { loadDeployment, type LoadOptions, ManifestError } from "../core/manifest/mod.ts";
-import { DRIVERS, PROTOCOLS, TRANSPORTS } from "../core/registry.ts";
+import { DRIVERS, PROTOCOLS, TRANSPORTS } from "../builtins.ts";
 import { simDriver } from "../boards/drivers/sim.ts";
+import { BUILTINS } from "../builtins.ts";
 
 const dir = new URL("./manifests/", import.meta.url);
 const path = (name: string) => fileURLToPath(new URL(name, dir));
@@ -36,7 +37,7 @@ Deno.test("API_VERSION is the package's version, API_MAJOR its major", async () 
   assertEquals([pkg.name, pkg.version, pkg.exports], [
     "@vscmi/vscmi",
     API_VERSION,
-    { ".": "./mod.ts", "./testing": "./testing/mod.ts" },
+    { ".": "./mod.ts", "./testing": "./testing/mod.ts", "./client": "./client/mod.ts" },
   ]);
   assertEquals(/^\d+\.\d+\.\d+$/.test(API_VERSION), true);
   assertEquals(API_MAJOR, 1);
@@ -58,7 +59,7 @@ Deno.test("a plugin stating another API major, or none, fails to load at its man
   ];
   assertEquals(await problemsOf(() => loadDeployment(path("plugin_api.toml"), HERMETIC)), want);
   // The platform builder imports the same modules and refuses them the same way.
-  const dep = await loadDeployment(path("plugin_ok.toml"));
+  const dep = await loadDeployment(path("plugin_ok.toml"), BUILTINS);
   dep.agents.forEach((a) => (a.protocols = a.protocols.filter((p) => p.id === 0x10)));
   dep.file = path("plugin_api.toml");
   dep.plugins = ["vendor.ts", "api_major_2.ts", "no_api.ts"].map((f) =>
@@ -94,7 +95,7 @@ Deno.test("a driver or transport type written for another API major fails at its
 });
 
 Deno.test("the platform builder refuses a driver type of another API major in the board file", async () => {
-  const dep = await loadDeployment(path("plugin_ok.toml"));
+  const dep = await loadDeployment(path("plugin_ok.toml"), BUILTINS);
   dep.agents.forEach((a) => (a.protocols = a.protocols.filter((p) => p.id === 0x10)));
   assertEquals(
     await problemsOf(() => buildPlatform(dep, { drivers: [{ ...simDriver, api: API_MAJOR + 1 }] })),

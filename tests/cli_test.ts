@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals } from "../core/_assert_test.ts";
 import { defaultDeploymentPath, loadDeployment } from "../core/manifest/mod.ts";
+import { BUILTINS } from "../builtins.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const MAIN = new URL("main.ts", ROOT).pathname;
@@ -128,7 +129,7 @@ Deno.test("check examples/sim/vscmi.toml → exit 0, ok and the agents", async (
   const r = await vscmi("check", "examples/sim/vscmi.toml");
   assertEquals(r.code, 0, r.stderr);
   assert(r.stdout.startsWith("ok: examples/sim/vscmi.toml: board "), r.stdout);
-  const dep = await loadDeployment(defaultDeploymentPath());
+  const dep = await loadDeployment(defaultDeploymentPath(), BUILTINS);
   for (const a of dep.agents) assert(new RegExp(`^  ${a.name}\\s`, "m").test(r.stdout), r.stdout);
 });
 
@@ -173,7 +174,7 @@ Deno.test("serve in the background, then call → the vendor; SIGTERM stops it c
   const { runDir, server, output } = await serve("vm1.sock", "piped");
   try {
     const sock = `${runDir}/vm1.sock`;
-    const dep = await loadDeployment(defaultDeploymentPath());
+    const dep = await loadDeployment(defaultDeploymentPath(), BUILTINS);
 
     const vendor = await vscmi(
       "call",

@@ -12,7 +12,7 @@ import { encodeHeader } from "../core/header.ts";
 import { Msg } from "../core/msg.ts";
 import { defineProtocol } from "../core/protocol.ts";
 import { Status } from "../core/status.ts";
-import { BASE_PROTOCOL, BaseMsg, baseProtocol } from "../plugins/base.ts";
+import { BASE_PROTOCOL, BaseMsg, baseProtocol } from "../plugins/base/mod.ts";
 import { type Fixture, fixture } from "./harness.ts";
 import { board, standIn } from "./vectors/base/fixture.ts";
 

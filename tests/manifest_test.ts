@@ -20,6 +20,7 @@ import {
   simBoardPath,
 } from "../core/manifest/mod.ts";
 import { simDriver } from "../boards/drivers/sim.ts";
+import { BUILTINS } from "../builtins.ts";
 
 const dir = new URL("./manifests/", import.meta.url);
 const path = (name: string) => fileURLToPath(new URL(name, dir));
@@ -57,7 +58,7 @@ function problem(
 // ── The bundled deployment and board ───────────────────────────────────────────────────
 
 Deno.test("examples/sim/vscmi.toml loads: three stream agents on the sim board", async () => {
-  const dep = await loadDeployment(defaultDeploymentPath());
+  const dep = await loadDeployment(defaultDeploymentPath(), BUILTINS);
   assertEquals(dep.file, defaultDeploymentPath());
   assertEquals(dep.boardFile, simBoardPath());
   assertEquals(dep.board.name, "sim-soc");
@@ -98,7 +99,7 @@ Deno.test("examples/sim/vscmi.toml loads: three stream agents on the sim board",
 });
 
 Deno.test("examples/sim/vscmi.toml: vm1 and vm2 share the APB bus clock, seen once each", async () => {
-  const dep = await loadDeployment(defaultDeploymentPath());
+  const dep = await loadDeployment(defaultDeploymentPath(), BUILTINS);
   const clockId = (n: string) => dep.board.clock.find((c) => c.name === n)!.id;
   const [vm1, vm2, host] = dep.agents;
   // uart0 (uart0_clk, apb_clk), i2c0 (i2c0_clk, apb_clk), spi0, display, gpu, then timer_clk.
@@ -125,7 +126,7 @@ Deno.test("examples/sim/vscmi.toml: vm1 and vm2 share the APB bus clock, seen on
 });
 
 Deno.test("boards/sim.toml has the resource counts the examples rely on", async () => {
-  const board = await loadBoard(simBoardPath());
+  const board = await loadBoard(simBoardPath(), BUILTINS);
   const counts = Object.fromEntries(RESOURCE_KINDS.map((k) => [k, board[k].length]));
   assertEquals(counts, {
     clock: 28,
@@ -150,7 +151,7 @@ Deno.test("boards/sim.toml has the resource counts the examples rely on", async 
 });
 
 Deno.test("boards/sim.toml: units, defaults and references resolve to the model", async () => {
-  const board = await loadBoard(simBoardPath());
+  const board = await loadBoard(simBoardPath(), BUILTINS);
   const clock = (n: string) => board.clock.find((c) => c.name === n)!;
   assertEquals(clock("osc32k").rates, { kind: "list", rates: [32768] });
   assertEquals(clock("pll_cpu0").rates, {

@@ -14,17 +14,21 @@ import { type Board, RESOURCE_KINDS, type ResourceKind } from "../core/board.ts"
 import { encodeHeader } from "../core/header.ts";
 import { loadBoard, simBoardPath } from "../core/manifest/mod.ts";
 import { Right } from "../core/protocol.ts";
-import { PROTOCOLS } from "../core/registry.ts";
+import { PROTOCOLS } from "../builtins.ts";
 import { type AgentSpec, fixture } from "./harness.ts";
 import { type Caller, RESERVED_BITS, reservedViolations, SensorReply } from "./reserved_bits.ts";
 import { startE2e } from "./e2e/_server.ts";
+import { BUILTINS } from "../builtins.ts";
 
 const NEGOTIATE = 0x10;
 
 /** The sim board with the e2e sensor board's sensors (axes, extended attributes) added. */
 async function richBoard(): Promise<Board> {
-  const board = await loadBoard(simBoardPath());
-  const extra = await loadBoard(new URL("./e2e/sensor_board.toml", import.meta.url).pathname);
+  const board = await loadBoard(simBoardPath(), BUILTINS);
+  const extra = await loadBoard(
+    new URL("./e2e/sensor_board.toml", import.meta.url).pathname,
+    BUILTINS,
+  );
   const base = Math.max(...board.sensor.map((s) => s.id)) + 1;
   for (const s of extra.sensor) {
     board.sensor.push({ ...s, id: base + s.id, name: `e2e_${s.name}`, driver: "sim" });

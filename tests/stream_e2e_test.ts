@@ -12,6 +12,7 @@ import { Logger } from "../core/log.ts";
 import { loadDeployment, simBoardPath } from "../core/manifest/mod.ts";
 import { type Server, startServer } from "../core/serve.ts";
 import { hex, toHex } from "./harness.ts";
+import { BUILTINS } from "../builtins.ts";
 
 const MANIFEST = (board: string) =>
   `board = ${JSON.stringify(board)}
@@ -50,7 +51,10 @@ async function serve(): Promise<Env> {
   const log = new Logger();
   log.sink = () => {};
   const runDir = `${dir}/run`;
-  const server = await startServer(await loadDeployment(`${dir}/vscmi.toml`), { runDir, log });
+  const server = await startServer(await loadDeployment(`${dir}/vscmi.toml`, BUILTINS), {
+    runDir,
+    log,
+  });
   return {
     server,
     runDir,

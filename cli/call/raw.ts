@@ -3,11 +3,16 @@
  * reply's words, for protocols `vscmi call` does not decode and for poking at error paths.
  * @module
  */
-import { parseU32, UsageError } from "../args.ts";
-import type { Reply, ScmiClient } from "../client.ts";
-import { hex32 } from "../format.ts";
 import { statusName } from "../../core/status.ts";
-import { parseProtocol } from "./names.ts";
+import {
+  type CallProtocol,
+  hex32,
+  parseProtocol,
+  parseU32,
+  type Reply,
+  type ScmiClient,
+  UsageError,
+} from "../../client/mod.ts";
 
 export const RAW_USAGE = "raw PROTOCOL MESSAGE [WORD…]";
 export const RAW_HELP =
@@ -34,9 +39,9 @@ export interface RawArgs {
 }
 
 /** Checks `PROTOCOL MESSAGE [WORD…]`; throws UsageError. */
-export function parseRaw(args: string[]): RawArgs {
+export function parseRaw(protocols: readonly CallProtocol[], args: string[]): RawArgs {
   if (args.length < 2) throw new UsageError(`Expected ${RAW_USAGE}`);
-  const protocol = parseProtocol(args[0]);
+  const protocol = parseProtocol(protocols, args[0]);
   const message = parseU32(args[1], "Message id");
   if (message > 0xff) throw new UsageError(`Message id must be 0–0xff, got "${args[1]}"`);
   const params = args.slice(2).map((w, i) => parseU32(w, `Word ${i + 1}`));

@@ -14,6 +14,7 @@ import { fixture } from "../../tests/harness.ts";
 import { type ControlHost, execute, type GrantResult, type RemoveResult } from "./commands.ts";
 import type { AgentInfo, ResourceInfo } from "./inspect.ts";
 import { ControlError, type RequestInput, requestSchema } from "./protocol.ts";
+import { BUILTINS } from "../../builtins.ts";
 
 const CLOCK_PROTOCOL_ATTRIBUTES = 0x14 << 10 | 0x1;
 const CLOCK_CONFIG_SET = 0x14 << 10 | 0x7;
@@ -21,7 +22,7 @@ const NOT_FOUND = Status.NOT_FOUND >>> 0;
 const DENIED = Status.DENIED >>> 0;
 
 async function setup() {
-  const board = await loadBoard(simBoardPath());
+  const board = await loadBoard(simBoardPath(), BUILTINS);
   // vm1: uart0_clk (13), apb_clk (12); vm2: uart1_clk (14), apb_clk (12).
   const fx = await fixture({
     board,

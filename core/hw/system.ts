@@ -12,10 +12,19 @@ export const SystemState = {
 /** First vendor-defined system state. */
 export const SYSTEM_STATE_VENDOR = 0x80000000;
 
-const NAMES = ["shutdown", "cold-reset", "warm-reset", "power-up", "suspend"] as const;
+/** The name of a standard system state, as commands and logs print it. */
+export type SystemStateName = "shutdown" | "cold-reset" | "warm-reset" | "power-up" | "suspend";
+
+const NAMES: readonly SystemStateName[] = [
+  "shutdown",
+  "cold-reset",
+  "warm-reset",
+  "power-up",
+  "suspend",
+];
 
 /** The name of a standard system state (`shutdown` … `suspend`), or undefined. */
-export function systemStateName(state: number): typeof NAMES[number] | undefined {
+export function systemStateName(state: number): SystemStateName | undefined {
   return NAMES[state];
 }
 

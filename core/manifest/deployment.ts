@@ -41,7 +41,6 @@ import { type Board, RESOURCE_KINDS } from "../board.ts";
 import type { DriverDef } from "../driver.ts";
 import type { VendorInfo } from "../platform_env.ts";
 import type { AnyProtocol } from "../protocol.ts";
-import { DRIVERS, PROTOCOLS, TRANSPORTS } from "../registry.ts";
 import { CONTROL_SOCKET } from "../control/protocol.ts";
 import { optionProblems } from "../options.ts";
 import type { ListenAddress, TransportDef } from "../transport.ts";
@@ -70,11 +69,18 @@ import { check } from "./_schema.ts";
 import { isReadFailure, readSource, type Source } from "./toml.ts";
 import type { AgentDecl, Deployment } from "./types.ts";
 
-/** What a deployment may name; each defaults to the built-in registry. */
+/**
+ * What a deployment may name: the protocol plugins, board driver types and transport types
+ * the program carries (the entry point's list of built-ins, `builtins.ts`, for `vscmi`). The
+ * deployment's own `[platform] plugins` add to the protocols.
+ */
 export interface LoadOptions {
-  protocols?: readonly AnyProtocol[];
-  drivers?: readonly DriverDef[];
-  transports?: readonly TransportDef[];
+  /** Protocol plugins. */
+  readonly protocols: readonly AnyProtocol[];
+  /** Board driver types. */
+  readonly drivers: readonly DriverDef[];
+  /** Transport types. */
+  readonly transports: readonly TransportDef[];
 }
 
 /**
@@ -104,11 +110,11 @@ async function readManifest(file: string, problems: Problem[], expected: string)
  * @example
  * ```ts ignore
  * import { defaultDeploymentPath, loadDeployment } from "./mod.ts";
- * const dep = await loadDeployment(defaultDeploymentPath());
+ * const dep = await loadDeployment(defaultDeploymentPath(), BUILTINS);
  * console.log(dep.agents.map((a) => a.name)); // ["vm1", "vm2", "host"]
  * ```
  */
-export async function loadDeployment(path: string, opts: LoadOptions = {}): Promise<Deployment> {
+export async function loadDeployment(path: string, opts: LoadOptions): Promise<Deployment> {
   const file = resolve(path);
   const problems: Problem[] = [];
   const src = await readManifest(file, problems, "a readable deployment manifest");
@@ -128,7 +134,7 @@ export async function loadDeployment(path: string, opts: LoadOptions = {}): Prom
         } (${b.detail}: ${boardFile})`,
       );
     } else if (b) {
-      boardRead = readBoard(b, opts.drivers ?? DRIVERS);
+      boardRead = readBoard(b, opts.drivers);
     }
   }
 
@@ -141,7 +147,7 @@ export async function loadDeployment(path: string, opts: LoadOptions = {}): Prom
     implementationVersion: platform.implementation_version ?? 0,
   };
 
-  const catalog = new ProtocolCatalog(opts.protocols ?? PROTOCOLS);
+  const catalog = new ProtocolCatalog(opts.protocols);
   const plugins: string[] = [];
   for (const [i, p] of (platform.plugins ?? []).entries()) {
     const at = ["platform", "plugins", i];
@@ -163,9 +169,17 @@ export async function loadDeployment(path: string, opts: LoadOptions = {}): Prom
   }
 
   if (boardRead) readPolicy(src, src.doc.policy, boardRead);
-  const agents = readAgents(src, boardRead, catalog, opts.transports ?? TRANSPORTS);
+  const agents = readAgents(src, boardRead, catalog, opts.transports);
   if (problems.length) throw new ManifestError(problems);
-  const dep: Deployment = { file, boardFile, board: boardRead!.board, vendor, agents, plugins };
+  const dep: Deployment = {
+    file,
+    boardFile,
+    board: boardRead!.board,
+    vendor,
+    agents,
+    plugins,
+    builtins: opts,
+  };
   if (platform.state_dir !== undefined) {
     dep.stateDir = platform.state_dir === false ? null : resolve(here, platform.state_dir);
   }
@@ -176,17 +190,17 @@ export async function loadDeployment(path: string, opts: LoadOptions = {}): Prom
  * Reads and checks a board manifest alone (for `vscmi check` of a board, and tests).
  * Throws ManifestError listing every problem found.
  */
-export async function loadBoard(path: string, opts: LoadOptions = {}): Promise<Board> {
+export async function loadBoard(path: string, opts: LoadOptions): Promise<Board> {
   const file = resolve(path);
   const problems: Problem[] = [];
   const read = await readManifest(file, problems, "a readable board manifest");
-  const { board } = readBoard(read, opts.drivers ?? DRIVERS);
+  const { board } = readBoard(read, opts.drivers);
   if (problems.length) throw new ManifestError(problems);
   return board;
 }
 
 /** What {@linkcode loadAgents} checks new agents against. */
-export interface AgentLoadOptions extends LoadOptions {
+export interface AgentLoadOptions extends Omit<LoadOptions, "drivers"> {
   /** Names of the agents already on the platform: a new agent may not take one. */
   taken?: readonly string[];
 }
@@ -208,7 +222,7 @@ export interface AgentLoadOptions extends LoadOptions {
 export async function loadAgents(
   path: string,
   board: Board,
-  opts: AgentLoadOptions = {},
+  opts: AgentLoadOptions,
 ): Promise<AgentDecl[]> {
   const file = resolve(path);
   const problems: Problem[] = [];
@@ -222,10 +236,10 @@ export async function loadAgents(
       names.seen(kind).add(r.name);
     }
   }
-  const catalog = new ProtocolCatalog(opts.protocols ?? PROTOCOLS);
-  const agents = readAgents(src, { board, names }, catalog, opts.transports ?? TRANSPORTS);
+  const catalog = new ProtocolCatalog(opts.protocols);
+  const agents = readAgents(src, { board, names }, catalog, opts.transports);
   const taken = new Set(opts.taken ?? []);
-  const implemented = opts.protocols ?? PROTOCOLS;
+  const implemented = opts.protocols;
   const entries = Array.isArray(src.doc.agent) ? src.doc.agent : [];
   entries.forEach((entry, i) => {
     const name = (entry as { name?: unknown } | null)?.name;

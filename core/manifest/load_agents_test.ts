@@ -7,13 +7,14 @@
 import { assert, assertEquals, assertRejects } from "../_assert_test.ts";
 import type { Board } from "../board.ts";
 import { loadAgents, loadBoard, ManifestError, simBoardPath } from "./mod.ts";
+import { BUILTINS } from "../../builtins.ts";
 
 async function withFile(text: string, fn: (file: string, board: Board) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "vscmi-agents-" });
   const file = `${dir}/agents.toml`;
   await Deno.writeTextFile(file, text);
   try {
-    await fn(file, await loadBoard(simBoardPath()));
+    await fn(file, await loadBoard(simBoardPath(), BUILTINS));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -22,7 +23,10 @@ async function withFile(text: string, fn: (file: string, board: Board) => Promis
 async function problems(text: string, taken: string[] = []): Promise<string[]> {
   let out: string[] = [];
   await withFile(text, async (file, board) => {
-    const e = await assertRejects(() => loadAgents(file, board, { taken }), ManifestError);
+    const e = await assertRejects(
+      () => loadAgents(file, board, { ...BUILTINS, taken }),
+      ManifestError,
+    );
     out = (e as ManifestError).problems.map((p) =>
       `${p.line}:${p.column} ${p.keyPath}: ${p.message}`
     );
@@ -44,7 +48,7 @@ transport = { type = "stream", path = "vm4-alt.sock" }
 clocks = ["pll_video"]
 `,
     async (file, board) => {
-      const decls = await loadAgents(file, board, { taken: ["vm1"] });
+      const decls = await loadAgents(file, board, { ...BUILTINS, taken: ["vm1"] });
       assertEquals(decls.map((d) => d.name), ["vm3", "vm4"]);
       // spi0: spi0_clk (16), apb_clk (12); spi0_rst (3).
       assertEquals(decls[0].grants.clock, [16, 12]);
@@ -91,9 +95,9 @@ Deno.test("a protocol the server does not implement → problem at its protocols
   await withFile(
     `[[agent]]\nname = "vm6"\ntransport = { type = "stream" }\nprotocols = ["clock"]\n`,
     async (file, board) => {
-      const { baseProtocol } = await import("../../plugins/base.ts");
+      const { baseProtocol } = await import("../../plugins/base/mod.ts");
       const e = await assertRejects(
-        () => loadAgents(file, board, { protocols: [baseProtocol] }),
+        () => loadAgents(file, board, { ...BUILTINS, protocols: [baseProtocol] }),
         ManifestError,
       ) as ManifestError;
       assertEquals(e.problems.map((p) => [p.line, p.keyPath]), [[4, "agent[0].protocols"]]);
@@ -103,7 +107,10 @@ Deno.test("a protocol the server does not implement → problem at its protocols
 });
 
 Deno.test("a file that does not exist → problem naming it", async () => {
-  const board = await loadBoard(simBoardPath());
-  const e = await assertRejects(() => loadAgents("/nonexistent/x.toml", board), ManifestError);
+  const board = await loadBoard(simBoardPath(), BUILTINS);
+  const e = await assertRejects(
+    () => loadAgents("/nonexistent/x.toml", board, BUILTINS),
+    ManifestError,
+  );
   assert(e.message.includes("no such file"), e.message);
 });

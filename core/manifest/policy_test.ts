@@ -9,6 +9,7 @@ import { assertEquals, assertRejects } from "../_assert_test.ts";
 import { buildPlatform } from "../build.ts";
 import { Right } from "../protocol.ts";
 import { loadBoard, loadDeployment, ManifestError, simBoardPath } from "./mod.ts";
+import { BUILTINS } from "../../builtins.ts";
 
 const ALL = Right.READ | Right.WRITE;
 const MHZ = 1_000_000;
@@ -30,7 +31,10 @@ async function write(name: string, text: string): Promise<string> {
 /** Each problem as [line, key path, message]. */
 async function problems(text: string): Promise<[number, string, string][]> {
   const file = await write("vscmi.toml", text);
-  const e = await assertRejects(() => loadDeployment(file), ManifestError) as ManifestError;
+  const e = await assertRejects(
+    () => loadDeployment(file, BUILTINS),
+    ManifestError,
+  ) as ManifestError;
   return e.problems.map((p) => [p.line, p.keyPath, p.message]);
 }
 
@@ -86,7 +90,7 @@ max = "3W"
 `;
 
 Deno.test("[policy] sets each resource's policy and kept flag on the board model", async () => {
-  const dep = await loadDeployment(await write("vscmi.toml", VALID));
+  const dep = await loadDeployment(await write("vscmi.toml", VALID), BUILTINS);
   const clock = (n: string) => dep.board.clock.find((c) => c.name === n)!;
   assertEquals([clock("apb_clk").policy, clock("pll_video").policy], ["max", "exclusive"]);
   assertEquals(clock("uart0_clk").policy, undefined);
@@ -96,7 +100,7 @@ Deno.test("[policy] sets each resource's policy and kept flag on the board model
 });
 
 Deno.test("[[agent.clock]]: explicit virtual ids first, the rest at the lowest free id, holes -1", async () => {
-  const dep = await loadDeployment(await write("vscmi.toml", VALID));
+  const dep = await loadDeployment(await write("vscmi.toml", VALID), BUILTINS);
   const [vm1] = dep.agents;
   // spi0_clk (16) asks for 0, apb_clk (12) for 5; then uart0_clk (13) and timer_clk (27).
   assertEquals(vm1.grants.clock, [16, 13, 27, -1, -1, 12]);
@@ -116,7 +120,9 @@ Deno.test("[[agent.clock]]: explicit virtual ids first, the rest at the lowest f
 });
 
 Deno.test("built platform: the agent's IdMap holds the virtual ids, rights, names, bounds and rate limit", async () => {
-  const built = await buildPlatform(await loadDeployment(await write("vscmi.toml", VALID)));
+  const built = await buildPlatform(
+    await loadDeployment(await write("vscmi.toml", VALID), BUILTINS),
+  );
   try {
     const vm1 = built.platform.agent("vm1")!;
     const map = vm1.grants.maps.clock;
@@ -302,17 +308,17 @@ levels = [{ level = 1, freq = "1MHz" }]
 policy = "bogus"
 `,
   );
-  const e = await assertRejects(() => loadBoard(board), ManifestError) as ManifestError;
+  const e = await assertRejects(() => loadBoard(board, BUILTINS), ManifestError) as ManifestError;
   assertEquals(e.problems.map((p) => [p.line, p.keyPath, p.message]), [
     [18, "perf[0].policy", 'Expected one of "exclusive", "max", "min", "last", got "bogus"'],
   ]);
   await Deno.writeTextFile(board, (await Deno.readTextFile(board)).replace('"bogus"', '"max"'));
-  assertEquals((await loadBoard(board)).clock[0].policy, "min");
+  assertEquals((await loadBoard(board, BUILTINS)).clock[0].policy, "min");
   const dep = await write(
     "vscmi.toml",
     `board = ${JSON.stringify(board)}\n\n[policy.clock]\nbus = "last"\n\n[[agent]]\n` +
       `name = "a"\ntransport = { type = "stream" }\n`,
   );
-  const d = await loadDeployment(dep);
+  const d = await loadDeployment(dep, BUILTINS);
   assertEquals([d.board.clock[0].policy, d.board.perf[0].policy], ["last", "max"]);
 });

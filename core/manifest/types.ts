@@ -9,6 +9,7 @@ import type { Bounds } from "../grants.ts";
 import type { VendorInfo } from "../platform_env.ts";
 import type { Grace } from "../policy/grace.ts";
 import type { RateLimit } from "../policy/rate_limit.ts";
+import type { LoadOptions } from "./deployment.ts";
 import type { KeyPath } from "./problem.ts";
 
 /** What an agent's `[[agent.<kind>]]` table says about one resource beyond granting it. */
@@ -70,4 +71,6 @@ export interface Deployment {
    * manifest turns the journal off, absent for the server's default (`<run-dir>/state`).
    */
   stateDir?: string | null;
+  /** The protocols, drivers and transports it was loaded against, its plugins not included. */
+  builtins: LoadOptions;
 }

@@ -9,6 +9,7 @@ import { Logger } from "../log.ts";
 import { startServer } from "../serve.ts";
 import { DEFAULT_GRACE, type GraceClock, GraceTimers, makeGrace, type TimerId } from "./grace.ts";
 import { JOURNAL_FILE } from "./journal.ts";
+import { BUILTINS } from "../../builtins.ts";
 
 /** Every directory of this file's tests, removed when the run ends. */
 const ROOT = await Deno.makeTempDir({ prefix: "vscmi-grace-" });
@@ -99,7 +100,7 @@ async function deployment(extra: string, agentGrace?: string): Promise<string> {
 
 Deno.test("manifest: grace per agent and [platform] state_dir reach the built agents", async () => {
   const file = await deployment(`[platform]\nstate_dir = "votes"\n`);
-  const dep = await loadDeployment(file);
+  const dep = await loadDeployment(file, BUILTINS);
   assertEquals(dep.agents.map((a) => a.grace), [{ closeS: 1.5, restartS: 300 }, undefined]);
   assertEquals(dep.stateDir, file.replace("vscmi.toml", "votes"));
   const built = await buildPlatform(dep);
@@ -113,22 +114,22 @@ Deno.test("manifest: grace per agent and [platform] state_dir reach the built ag
 
 Deno.test("manifest: state_dir = false turns the journal off; absent leaves the default", async () => {
   assertEquals(
-    (await loadDeployment(await deployment("[platform]\nstate_dir = false\n"))).stateDir,
+    (await loadDeployment(await deployment("[platform]\nstate_dir = false\n"), BUILTINS)).stateDir,
     null,
   );
-  assertEquals((await loadDeployment(await deployment(""))).stateDir, undefined);
+  assertEquals((await loadDeployment(await deployment(""), BUILTINS)).stateDir, undefined);
 });
 
 Deno.test("manifest: a negative close_s → ManifestError at agent[0].grace.close_s", async () => {
   const file = await deployment("", "grace = { close_s = -1 }");
-  const e = await assertRejects(() => loadDeployment(file), ManifestError);
+  const e = await assertRejects(() => loadDeployment(file, BUILTINS), ManifestError);
   assert(e.message.includes("agent[0].grace.close_s"), e.message);
   assert(e.message.includes("a number of seconds from 0 to 86400"), e.message);
 });
 
 Deno.test("manifest: an unknown grace key → ManifestError naming the keys", async () => {
   const file = await deployment("", "grace = { close = 1 }");
-  const e = await assertRejects(() => loadDeployment(file), ManifestError);
+  const e = await assertRejects(() => loadDeployment(file, BUILTINS), ManifestError);
   assert(e.message.includes("agent[0].grace"), e.message);
   assert(e.message.includes('"close_s"') && e.message.includes('"restart_s"'), e.message);
 });
@@ -136,7 +137,7 @@ Deno.test("manifest: an unknown grace key → ManifestError naming the keys", as
 Deno.test("serve: the journal lives in <run-dir>/state unless told otherwise; null: none", async () => {
   const file = await deployment("");
   const runDir = `${file.replace("/vscmi.toml", "")}/run`;
-  const dep = await loadDeployment(file);
+  const dep = await loadDeployment(file, BUILTINS);
   const a = await startServer(dep, { runDir, control: false, log: quiet() });
   assertEquals(a.stateDir, `${runDir}/state`);
   assert((await Deno.stat(`${runDir}/state/${JOURNAL_FILE}`)).isFile);

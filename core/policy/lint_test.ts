@@ -7,6 +7,7 @@
 import { assertEquals } from "../_assert_test.ts";
 import { defaultDeploymentPath, loadDeployment } from "../manifest/mod.ts";
 import { lintPolicy } from "./lint.ts";
+import { BUILTINS } from "../../builtins.ts";
 
 const BOARD = `[board]
 name = "lintb"
@@ -99,7 +100,7 @@ Deno.test("lint: every policy slip warned at its file, line and key", async () =
   const dir = await Deno.makeTempDir({ prefix: "vscmi-lint-" });
   await Deno.writeTextFile(`${dir}/board.toml`, BOARD);
   await Deno.writeTextFile(`${dir}/vscmi.toml`, DEPLOYMENT);
-  const warnings = await lintPolicy(await loadDeployment(`${dir}/vscmi.toml`));
+  const warnings = await lintPolicy(await loadDeployment(`${dir}/vscmi.toml`, BUILTINS));
   const kept = (what: string) =>
     `Agent "vm1" may switch off ${what}, which [policy.keep_on] keeps on: its "off" only ` +
     `withdraws its own vote; grant it with access = "read" if the agent is not to control it`;
@@ -221,14 +222,14 @@ transport = { type = "stream" }
 clocks = ["pll"]
 `,
   );
-  const warnings = await lintPolicy(await loadDeployment(`${dir}/vscmi.toml`));
+  const warnings = await lintPolicy(await loadDeployment(`${dir}/vscmi.toml`, BUILTINS));
   // bus now has one rate; pll has a policy; vm1 reads pll only. vm2 may still switch pll off.
   assertEquals(warnings.map((w) => [w.line, w.keyPath]), [[25, "agent[1].clocks[0]"]]);
   await Deno.remove(dir, { recursive: true });
 });
 
 Deno.test("lint: examples/sim/vscmi.toml has no policy warning", async () => {
-  assertEquals(await lintPolicy(await loadDeployment(defaultDeploymentPath())), []);
+  assertEquals(await lintPolicy(await loadDeployment(defaultDeploymentPath(), BUILTINS)), []);
 });
 
 const MHZ_LIST = Array.from({ length: 20 }, (_, i) => `"${i + 1}MHz"`).join(", ");
@@ -319,7 +320,7 @@ async function limits(): Promise<string> {
 Deno.test("lint: > 16 clock rates, a group without visible pins, pin control without pins → warned", async () => {
   const dir = await limits();
   try {
-    const warnings = await lintPolicy(await loadDeployment(`${dir}/vscmi.toml`));
+    const warnings = await lintPolicy(await loadDeployment(`${dir}/vscmi.toml`, BUILTINS));
     assertEquals(
       warnings.map((w) => [w.file.slice(dir.length + 1), w.line, w.keyPath, w.message]),
       [

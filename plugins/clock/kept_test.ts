@@ -17,6 +17,7 @@ import { simDriver } from "../../boards/drivers/sim.ts";
 import { TEST_VENDOR } from "../../tests/harness.ts";
 import { clocks } from "../../tests/vectors/clock/fixture.ts";
 import { clockProtocol } from "./mod.ts";
+import { BUILTINS } from "../../builtins.ts";
 
 const BOARD = `[board]
 name = "kept"
@@ -74,7 +75,7 @@ Deno.test("keep_on clock off at boot → running once the platform is up, one in
     await Deno.writeTextFile(`${dir}/board.toml`, BOARD);
     await Deno.writeTextFile(`${dir}/vscmi.toml`, DEPLOYMENT);
     const { log, lines } = recording();
-    const built = await buildPlatform(await loadDeployment(`${dir}/vscmi.toml`), { log });
+    const built = await buildPlatform(await loadDeployment(`${dir}/vscmi.toml`, BUILTINS), { log });
     try {
       const hw = built.platform.env.hw.clock;
       // pll (off on the board, kept) now runs; osc ran already; spare (not kept) stays off.

@@ -63,6 +63,7 @@ import {
   revokeClock,
   setupClock,
 } from "./state.ts";
+import { clockCall } from "./call.ts";
 
 export { ClockAttr, ClockEvent, ClockMsg, ClockVersion, RateFlag } from "./msg.ts";
 export type { ClockSession, ClockShared } from "./state.ts";
@@ -72,6 +73,7 @@ export const clockProtocol = defineProtocol<ClockSession, ClockShared>({
   api: 1,
   id: 0x14,
   name: "clock",
+  call: clockCall,
   versions: [ClockVersion.V1, ClockVersion.V2, ClockVersion.V3],
   kinds: ["clock"],
   commands: {

@@ -75,6 +75,7 @@ import {
   setup,
 } from "./_state.ts";
 import { PerfEvent, PerfMsg, V1, V2, V3, V4 } from "./_wire.ts";
+import { perfCall } from "./call.ts";
 
 export { PerfEvent, PerfMsg } from "./_wire.ts";
 export type { PerfDomain, PerfSession, PerfShared } from "./_state.ts";
@@ -101,6 +102,7 @@ export const perfProtocol: ProtocolDef<PerfSession, PerfShared> = defineProtocol
   api: 1,
   id: 0x13,
   name: "perf",
+  call: perfCall,
   versions: [V1, V2, V3, V4],
   kinds: ["perf"],
   commands: {

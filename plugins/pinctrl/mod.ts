@@ -48,6 +48,7 @@ import {
   setupPinctrl,
 } from "./_state.ts";
 import { PINCTRL_PROTOCOL, PinctrlMsg, PinctrlVersion } from "./msg.ts";
+import { pinctrlCall } from "./call.ts";
 
 export {
   ConfigFlag,
@@ -68,6 +69,7 @@ export const pinctrlProtocol = defineProtocol<PinctrlSession, PinctrlShared>({
   api: 1,
   id: PINCTRL_PROTOCOL,
   name: "pinctrl",
+  call: pinctrlCall,
   versions: [PinctrlVersion.V1],
   kinds: ["pin", "group", "function"],
   commands: {

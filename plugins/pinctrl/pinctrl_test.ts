@@ -16,7 +16,7 @@ import { fixture, FUNCTIONS, GROUPS, PINS } from "../../tests/vectors/pinctrl/fi
 import { cmd } from "./_call_test.ts";
 import { PinctrlMsg } from "./msg.ts";
 import { pinctrlProtocol } from "./mod.ts";
-import { baseProtocol } from "../base.ts";
+import { baseProtocol } from "../base/mod.ts";
 
 const { PINCTRL_REQUEST: REQUEST, PINCTRL_RELEASE: RELEASE } = PinctrlMsg;
 const CONFIGURE = PinctrlMsg.PINCTRL_SETTINGS_CONFIGURE;

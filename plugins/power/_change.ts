@@ -12,14 +12,7 @@ import type { Ctx } from "../../core/session.ts";
 import { isScmiError, Status } from "../../core/status.ts";
 import type { Writer } from "../../core/writer.ts";
 import type { PowerArbiter } from "./_arbiter.ts";
-
-const V2 = 0x20000;
-
-/** Notification ids (DEN0056 §4.3.3). */
-export const PowerEvent = {
-  POWER_STATE_CHANGED: 0x0,
-  POWER_STATE_CHANGE_REQUESTED: 0x1,
-} as const;
+import { PowerEvent, PowerVersion } from "./msg.ts";
 
 /** Per-session state: its subscriptions (physical ids). Votes are the agent's. */
 export interface PowerSession {
@@ -81,7 +74,9 @@ export function announceChanged(
 function announceRequested(ctx: PCtx, phys: number, state: number): void {
   const agent = ctx.agent.id;
   for (const c of ctx.rt.contexts) {
-    if (!hearsRequest(c, agent) || c.version < V2 || !c.state.requested.has(phys)) continue;
+    if (!hearsRequest(c, agent) || c.version < PowerVersion.V2 || !c.state.requested.has(phys)) {
+      continue;
+    }
     const v = c.ids("power").toVirtual(phys);
     if (v < 0) continue;
     sendAgent = agent;

@@ -43,35 +43,15 @@ import {
   changeLater,
   type PCtx,
   POWER_STORE,
-  PowerEvent,
   type PowerSession,
   type PowerShared,
 } from "./_change.ts";
+import { PowerDomainAttr, PowerEvent, PowerMsg, PowerVersion } from "./msg.ts";
+import { powerCall } from "./call.ts";
 
-export { PowerEvent };
+export { PowerDomainAttr, PowerEvent, PowerMsg };
 export type { PowerSession, PowerShared };
 
-/** Command ids (DEN0056 §4.3.2). */
-export const PowerMsg = {
-  POWER_DOMAIN_ATTRIBUTES: 0x3,
-  POWER_STATE_SET: 0x4,
-  POWER_STATE_GET: 0x5,
-  POWER_STATE_NOTIFY: 0x6,
-  POWER_STATE_CHANGE_REQUESTED_NOTIFY: 0x7,
-  POWER_DOMAIN_NAME_GET: 0x8,
-} as const;
-
-/** POWER_DOMAIN_ATTRIBUTES bits. */
-export const PowerDomainAttr = {
-  STATE_CHANGE_NOTIFY: 0x80000000,
-  ASYNC_SET: 0x40000000,
-  SYNC_SET: 0x20000000,
-  CHANGE_REQUESTED_NOTIFY: 0x10000000,
-  EXTENDED_NAME: 0x08000000,
-} as const;
-
-const V2 = 0x20000;
-const V3 = 0x30000;
 const ASYNC_FLAG = 1;
 const SHORT_NAME = 16;
 const LONG_NAME = 64;
@@ -133,7 +113,8 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
   api: 1,
   id: 0x11,
   name: "power",
-  versions: [0x10000, 0x20000, 0x30000, 0x30001],
+  call: powerCall,
+  versions: [PowerVersion.V1, PowerVersion.V2, PowerVersion.V3, PowerVersion.V3_1],
   kinds: ["power"],
   setup,
   open: () => ({ changed: new Set(), requested: new Set() }),
@@ -177,13 +158,13 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
         let attr = 0;
         if (ctx.canNotify) {
           attr |= PowerDomainAttr.STATE_CHANGE_NOTIFY;
-          if (ctx.version >= V3) attr |= PowerDomainAttr.CHANGE_REQUESTED_NOTIFY;
+          if (ctx.version >= PowerVersion.V3) attr |= PowerDomainAttr.CHANGE_REQUESTED_NOTIFY;
         }
         if (canWrite(ctx, m)) {
           attr |= PowerDomainAttr.SYNC_SET;
           if (d.async) attr |= PowerDomainAttr.ASYNC_SET;
         }
-        if (ctx.version >= V3 && name.length > SHORT_NAME - 1) {
+        if (ctx.version >= PowerVersion.V3 && name.length > SHORT_NAME - 1) {
           attr |= PowerDomainAttr.EXTENDED_NAME;
         }
         m.w.u32(attr);
@@ -257,7 +238,7 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
       name: "POWER_STATE_CHANGE_REQUESTED_NOTIFY",
       params: 8,
       resource: "power",
-      since: V2,
+      since: PowerVersion.V2,
       a2p: "domain_id notify_enable",
       available: (ctx) => ctx.canNotify,
       run: (ctx, m) => subscribe(ctx.state.requested, m),
@@ -270,7 +251,7 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
       name: "POWER_DOMAIN_NAME_GET",
       params: 4,
       resource: "power",
-      since: V3,
+      since: PowerVersion.V3,
       a2p: "domain_id",
       run(ctx, m) {
         if (!ctx.shared.arbiter.desc(m.res)) return Status.NOT_FOUND;

@@ -52,6 +52,7 @@ import {
   setupDomains,
 } from "./_state.ts";
 import { PowercapEvent, PowercapMsg, PowercapVersion } from "./_wire.ts";
+import { powercapCall } from "./call.ts";
 
 export { aggregateCap } from "./_policy.ts";
 export { type PowercapClock, systemClock } from "./_clock.ts";
@@ -108,6 +109,7 @@ export function createPowercapProtocol(
     api: 1,
     id: 0x18,
     name: "powercap",
+    call: powercapCall,
     versions: [PowercapVersion.V1, PowercapVersion.V2],
     kinds: ["powercap"],
     setup(env) {

@@ -38,6 +38,7 @@ import { continuousUpdateNotify, tripPointConfig, tripPointNotify } from "./_not
 import { readingGet } from "./_reading.ts";
 import { SensorSession, type SensorShared } from "./_state.ts";
 import { MAX_AXES, SensorEvent, SensorMsg, SensorVersion } from "./msg.ts";
+import { sensorCall } from "./call.ts";
 
 /** Options of {@linkcode createSensorProtocol}. */
 export interface SensorProtocolOptions {
@@ -75,6 +76,7 @@ export function createSensorProtocol(
     api: 1,
     id: 0x15,
     name: "sensor",
+    call: sensorCall,
     versions: [SensorVersion.V1, SensorVersion.V2, SensorVersion.V3, SensorVersion.V3_1],
     kinds: ["sensor"],
     commands: {

@@ -34,6 +34,7 @@ import { domainAttributes, domainNameGet, protocolAttributes } from "./_info.ts"
 import { describeLevels, levelGet, levelSet } from "./_levels.ts";
 import { revokeVoltage, setupVoltage, type VoltageSession, type VoltageShared } from "./_state.ts";
 import { VoltageMsg, VoltageVersion } from "./_wire.ts";
+import { voltageCall } from "./call.ts";
 
 export { aggregateLevel, type LevelRange } from "./_policy.ts";
 export type { VoltageDomain, VoltageSession, VoltageShared } from "./_state.ts";
@@ -44,6 +45,7 @@ export const voltageProtocol = defineProtocol<VoltageSession, VoltageShared>({
   api: 1,
   id: 0x17,
   name: "voltage",
+  call: voltageCall,
   versions: [VoltageVersion.V1, VoltageVersion.V2, VoltageVersion.V2_1],
   kinds: ["voltage"],
   setup: setupVoltage,

@@ -12,10 +12,11 @@
  * ```
  * @module
  */
-import { ScmiClient, wordsToBytes } from "../../cli/client.ts";
+import type { AnyProtocol } from "../../core/protocol.ts";
+import { ScmiClient, wordsToBytes } from "../../client/stream.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
 import { encodeFrame, FrameSplitter } from "../../transports/stream/framing.ts";
-import { Payload } from "../../cli/decode.ts";
+import { Payload } from "../../client/decode.ts";
 import { statusName } from "../../core/status.ts";
 import { Logger } from "../../core/log.ts";
 import {
@@ -25,6 +26,7 @@ import {
   simBoardPath,
 } from "../../core/manifest/mod.ts";
 import { type Server, startServer } from "../../core/serve.ts";
+import { BUILTINS } from "../../builtins.ts";
 
 export { simBoardPath };
 
@@ -38,6 +40,8 @@ export interface E2eOptions {
    * path.
    */
   toml?: string;
+  /** The protocols `cli` knows, as `main.ts` hands them to `vscmi call` (default: the built-ins). */
+  callProtocols?: readonly AnyProtocol[];
   /** Collects the server's log lines (`level: text`); by default they are dropped. */
   log?: string[];
   /**
@@ -113,7 +117,7 @@ export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
   let server: Server;
   let dep: Deployment;
   try {
-    dep = await loadDeployment(file);
+    dep = await loadDeployment(file, BUILTINS);
     opts.prepare?.(dep);
     server = await startServer(dep, { runDir, log });
   } catch (e) {
@@ -190,11 +194,15 @@ export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
     until,
     async cli(agent, ...args) {
       const { callCommand } = await import("../../cli/call.ts");
+      const { PROTOCOLS } = await import("../../builtins.ts");
       const lines: string[] = [];
       const log = console.log;
       console.log = (...parts: unknown[]) => void lines.push(parts.join(" "));
       try {
-        const code = await callCommand(["--agent", agent, "--run-dir", runDir, ...args]);
+        const code = await callCommand(
+          ["--agent", agent, "--run-dir", runDir, ...args],
+          opts.callProtocols ?? PROTOCOLS,
+        );
         return { code, lines: lines.join("\n").split("\n") };
       } finally {
         console.log = log;

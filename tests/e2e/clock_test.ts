@@ -14,7 +14,7 @@
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import type { ClockDesc } from "../../core/board.ts";
 import { Status } from "../../core/status.ts";
-import type { ScmiClient } from "../../cli/client.ts";
+import type { ScmiClient } from "../../client/stream.ts";
 import { type E2e, p2a, simBoardPath, startE2e, u64Words } from "./_server.ts";
 
 const CLOCK = 0x14;

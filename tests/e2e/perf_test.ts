@@ -17,7 +17,7 @@
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import type { PerfDesc } from "../../core/board.ts";
 import { Status } from "../../core/status.ts";
-import type { ScmiClient } from "../../cli/client.ts";
+import type { ScmiClient } from "../../client/stream.ts";
 import { type E2e, p2a, simBoardPath, startE2e } from "./_server.ts";
 
 const PERF = 0x13;

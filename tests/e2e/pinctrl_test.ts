@@ -20,7 +20,7 @@ import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts"
 import type { PinctrlHw } from "../../core/hw/pinctrl.ts";
 import type { ResourceKind } from "../../core/board.ts";
 import { Status } from "../../core/status.ts";
-import type { ScmiClient } from "../../cli/client.ts";
+import type { ScmiClient } from "../../client/stream.ts";
 import { type E2e, simBoardPath, startE2e } from "./_server.ts";
 
 const PINCTRL = 0x19;

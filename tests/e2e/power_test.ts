@@ -16,7 +16,7 @@
  */
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { Status } from "../../core/status.ts";
-import type { ScmiClient } from "../../cli/client.ts";
+import type { ScmiClient } from "../../client/stream.ts";
 import { type E2e, p2a, startE2e } from "./_server.ts";
 
 const POWER = 0x11;

@@ -19,11 +19,12 @@ import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts"
 import type { PowercapDesc } from "../../core/board.ts";
 import type { Deployment } from "../../core/manifest/mod.ts";
 import { Status } from "../../core/status.ts";
-import type { ScmiClient } from "../../cli/client.ts";
-import { linuxProblems, powercapDomain } from "../../cli/call/powercap.ts";
-import { powercapCall } from "../../cli/call/powercap.ts";
-import type { CallContext } from "../../cli/call/types.ts";
-import { Payload, StatusError } from "../../cli/decode.ts";
+import type { ScmiClient } from "../../client/stream.ts";
+import { linuxProblems, powercapDomain } from "../../plugins/powercap/call.ts";
+import { powercapProtocol } from "../../plugins/powercap/mod.ts";
+import { callProtocol } from "../../client/protocols.ts";
+import type { CallContext } from "../../client/types.ts";
+import { Payload, StatusError } from "../../client/decode.ts";
 import { type E2e, p2a, simBoardPath, startE2e } from "./_server.ts";
 
 const POWERCAP = 0x18;
@@ -93,9 +94,11 @@ function domains(e2e: E2e, agent: string): PowercapDesc[] {
 function context(c: ScmiClient): CallContext {
   const request = (id: number, params: readonly number[] | Uint8Array = []) =>
     c.request(POWERCAP, id, params);
+  const protocol = callProtocol(powercapProtocol);
   return {
     client: c,
-    protocol: powercapCall,
+    protocol,
+    protocols: [protocol],
     timeoutMs: 2000,
     request,
     async call(id, params) {

@@ -14,7 +14,7 @@
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { Status } from "../../core/status.ts";
 import type { SimResetHw } from "../../boards/drivers/sim/reset.ts";
-import type { ScmiClient } from "../../cli/client.ts";
+import type { ScmiClient } from "../../client/stream.ts";
 import { type E2e, p2a, startE2e } from "./_server.ts";
 
 const RESET = 0x16;

@@ -17,8 +17,8 @@
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import type { SensorDesc } from "../../core/board.ts";
 import { Status } from "../../core/status.ts";
-import type { ScmiClient } from "../../cli/client.ts";
-import type { Payload } from "../../cli/decode.ts";
+import type { ScmiClient } from "../../client/stream.ts";
+import type { Payload } from "../../client/decode.ts";
 import { type E2e, p2a, startE2e } from "./_server.ts";
 
 const SENSOR = 0x15;

@@ -18,7 +18,7 @@ import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts"
 import type { VoltageDesc } from "../../core/board.ts";
 import type { VoltageHw } from "../../core/hw/voltage.ts";
 import { Status } from "../../core/status.ts";
-import type { ScmiClient } from "../../cli/client.ts";
+import type { ScmiClient } from "../../client/stream.ts";
 import { type E2e, p2a, simBoardPath, startE2e } from "./_server.ts";
 
 const VOLTAGE = 0x17;

@@ -28,6 +28,7 @@ import { type GuestKernel, kernelOptions } from "./_dmesg.ts";
 import { bootGuest, HARNESS, MANIFEST, startServe, waitForSocket } from "./_harness.ts";
 import { planGuest } from "./_plan.ts";
 import { restartScenario } from "./_restart.ts";
+import { BUILTINS } from "../../builtins.ts";
 
 function cacheDir(): string {
   const env = Deno.env.get("SCMI_E2E_CACHE");
@@ -88,7 +89,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const kernel = await guestKernel();
-  const dep = await loadDeployment(MANIFEST);
+  const dep = await loadDeployment(MANIFEST, BUILTINS);
   const names = (Deno.env.get("VSCMI_E2E_AGENTS") ?? dep.agents.map((a) => a.name).join(" "))
     .split(/\s+/).filter(Boolean);
   const plans = names.map((n) => planGuest(dep, n));

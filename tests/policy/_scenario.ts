@@ -22,6 +22,7 @@ import { loadDeployment } from "../../core/manifest/mod.ts";
 import { Msg } from "../../core/msg.ts";
 import type { Platform } from "../../core/platform.ts";
 import type { Session } from "../../core/session.ts";
+import { BUILTINS } from "../../builtins.ts";
 
 const level = (mhz: number) => `{ level = ${mhz}, freq = "${mhz}MHz", power = ${mhz} }`;
 const LEVELS = `levels = [${[100, 200, 300, 400].map(level).join(", ")}]`;
@@ -361,7 +362,7 @@ export class Scenario {
     const dir = await Deno.makeTempDir({ prefix: "vscmi-scenario-" });
     await Deno.writeTextFile(`${dir}/board.toml`, BOARD);
     await Deno.writeTextFile(`${dir}/vscmi.toml`, DEPLOYMENT);
-    const built = await buildPlatform(await loadDeployment(`${dir}/vscmi.toml`));
+    const built = await buildPlatform(await loadDeployment(`${dir}/vscmi.toml`, BUILTINS));
     return new Scenario(built, dir);
   }
 

@@ -13,7 +13,7 @@
  * @module
  */
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
-import { ClientError, ScmiClient } from "../../cli/client.ts";
+import { ClientError, ScmiClient } from "../../client/stream.ts";
 import { ControlClient } from "../../core/control/client.ts";
 import type { AddedAgent, GrantResult, RemoveResult } from "../../core/control/commands.ts";
 import type { AgentInfo, ResourceInfo } from "../../core/control/inspect.ts";
@@ -23,6 +23,7 @@ import { Logger } from "../../core/log.ts";
 import { loadDeployment, simBoardPath } from "../../core/manifest/mod.ts";
 import { type Server, startServer } from "../../core/serve.ts";
 import { Status } from "../../core/status.ts";
+import { BUILTINS } from "../../builtins.ts";
 
 const BASE = 0x10;
 const CLOCK = 0x14;
@@ -71,7 +72,10 @@ async function serve(): Promise<Env> {
   const log = new Logger();
   log.sink = (level, line) => void logs.push(`${level}: ${line}`);
   const runDir = `${dir}/run`;
-  const server = await startServer(await loadDeployment(`${dir}/vscmi.toml`), { runDir, log });
+  const server = await startServer(await loadDeployment(`${dir}/vscmi.toml`, BUILTINS), {
+    runDir,
+    log,
+  });
   const ctl = await ControlClient.connect(server.control!);
   const clients: ScmiClient[] = [];
   return {
@@ -153,7 +157,7 @@ Deno.test("control socket → mode 0600 in a 0700 run dir; a second server there
   assertEquals(env.server.control, `${env.runDir}/control.sock`);
   assertEquals((await Deno.stat(env.server.control!)).mode! & 0o777, 0o600);
   assertEquals((await Deno.stat(env.runDir)).mode! & 0o777, 0o700);
-  const dep = await loadDeployment(`${env.dir}/vscmi.toml`);
+  const dep = await loadDeployment(`${env.dir}/vscmi.toml`, BUILTINS);
   await assertRejects(
     () => startServer(dep, { runDir: env.runDir, log: new Logger() }),
     Error,

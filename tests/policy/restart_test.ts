@@ -15,7 +15,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
-import { ScmiClient } from "../../cli/client.ts";
+import { ScmiClient } from "../../client/stream.ts";
 import { ControlClient } from "../../core/control/client.ts";
 import type { ResourceInfo } from "../../core/control/inspect.ts";
 import type { ResourceKind } from "../../core/board.ts";

@@ -23,6 +23,7 @@ import { Req } from "../../bindings/vhost-user/protocol.ts";
 import { checkVhostUserOptions, vhostUserTransport } from "./mod.ts";
 import { isOptionError } from "../../core/options.ts";
 import { checkTransportOptions } from "../../core/transport.ts";
+import { BUILTINS } from "../../builtins.ts";
 
 const MANIFEST = new URL("../../examples/qemu-vhost-user/vscmi.toml", import.meta.url).pathname;
 
@@ -48,7 +49,7 @@ async function boot(agent = "vm1"): Promise<Guest> {
   const logs: string[] = [];
   const log = new Logger();
   log.sink = (_l, line) => logs.push(line);
-  const server = await startServer(await loadDeployment(MANIFEST), { runDir: dir, log });
+  const server = await startServer(await loadDeployment(MANIFEST, BUILTINS), { runDir: dir, log });
   const mem = new TestGuestMemory();
   const fe = await Frontend.connect(`${dir}/${agent}.sock`);
   const fds = await startUp(fe, mem, 8);

@@ -18,7 +18,7 @@ import fc from "fast-check";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
 import { defineProtocol } from "../../core/protocol.ts";
-import { baseProtocol } from "../../plugins/base.ts";
+import { baseProtocol } from "../../plugins/base/mod.ts";
 import { fixture } from "../../tests/harness.ts";
 import { FeatureBit, featureMask, ScmiQueue } from "./features.ts";
 import { RegionMemory } from "./guest_memory.ts";

@@ -14,7 +14,7 @@ import { emptyBoard } from "../../core/board.ts";
 import { encodeHeader } from "../../core/header.ts";
 import { Msg } from "../../core/msg.ts";
 import { Platform } from "../../core/platform.ts";
-import { baseProtocol } from "../../plugins/base.ts";
+import { baseProtocol } from "../../plugins/base/mod.ts";
 import { GuestQueue, GuestRam, words } from "./_driver_test.ts";
 import { FeatureBit, featureMask, ScmiQueue } from "./features.ts";
 import { VirtioScmiDevice } from "./scmi_device.ts";

@@ -44,7 +44,7 @@ import type { ClockDesc, ResetDesc, ResourceKind } from "../../../core/board.ts"
 import { emptyBoard } from "../../../core/board.ts";
 import type { VendorInfo } from "../../../core/platform_env.ts";
 import { type AnyProtocol, type CommandDef, defineProtocol } from "../../../core/protocol.ts";
-import { baseProtocol, type BaseShared } from "../../../plugins/base.ts";
+import { baseProtocol, type BaseShared } from "../../../plugins/base/mod.ts";
 import { type Fixture, fixture as build } from "../../harness.ts";
 
 /** A stand-in protocol: PROTOCOL_ATTRIBUTES = count of `kind` ids, 0x3 echoes the physical id. */

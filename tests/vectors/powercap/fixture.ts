@@ -23,7 +23,7 @@
 import { emptyBoard, type PowercapDesc } from "../../../core/board.ts";
 import { ALL_RIGHTS } from "../../../core/grants.ts";
 import { Right } from "../../../core/protocol.ts";
-import { PROTOCOLS } from "../../../core/registry.ts";
+import { PROTOCOLS } from "../../../builtins.ts";
 import { createPowercapProtocol } from "../../../plugins/powercap/mod.ts";
 import { type Fixture, fixture as build } from "../../harness.ts";
 
