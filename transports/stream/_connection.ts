@@ -7,6 +7,11 @@
  * whole frame is dispatched in place (no copy; one reused `Msg`) with its reply written
  * straight into the output buffer behind its length prefix, then all replies of the batch
  * leave in one write. Buffers are sized once per connection; views on them are cached.
+ *
+ * Fairness: frames are dispatched in turns of the platform's scheduler (`core/scheduler.ts`,
+ * at most `quota` messages a turn, other agents' turns in between while they wait), and the
+ * connection reads again only once every request it holds has been answered — a flooding
+ * peer fills its socket, not the server's memory, and cannot hold up other agents.
  * @module
  */
 import type { Agent } from "../../core/agent.ts";
@@ -73,6 +78,10 @@ export class StreamConnection {
   /** Bytes of framed output in the buffer. */
   #outLen = 0;
 
+  /** Messages left in the turn this connection holds; 0: it holds none. */
+  #budget = 0;
+  /** This batch has had a turn: a further one waits for the other agents. */
+  #hadTurn = false;
   /** The read loop is handling a batch (it writes p2a messages itself when done). */
   #busy = false;
   /** A write of platform→agent messages started while the read loop was waiting. */
@@ -135,6 +144,8 @@ export class StreamConnection {
         this.#inEnd += n;
         const slow = this.#consume();
         if (slow !== null) await slow;
+        this.#budget = 0;
+        this.#hadTurn = false;
         if (this.#closed) break;
         this.#compact();
         const len = this.#outLen;
@@ -207,6 +218,18 @@ export class StreamConnection {
         this.#inStart = at;
         return this.#flushThenConsume();
       }
+      if (this.#budget === 0) {
+        const turn = this.#hadTurn
+          ? platform.scheduler.next(this.session.agent)
+          : platform.scheduler.turn(this.session.agent);
+        this.#hadTurn = true;
+        if (turn !== null) {
+          this.#inStart = at;
+          return this.#afterTurn(turn);
+        }
+        this.#budget = platform.scheduler.quota;
+      }
+      this.#budget--;
       at = body + n;
       const m = this.#m;
       m.r.reset(this.#in, body, n);
@@ -225,6 +248,15 @@ export class StreamConnection {
     }
     this.#inStart = at;
     return null;
+  }
+
+  /** Waits for this agent's turn, then goes on dispatching. */
+  async #afterTurn(turn: Promise<void>): Promise<void> {
+    await turn;
+    if (this.#closed) return;
+    this.#budget = this.#platform.scheduler.quota;
+    const slow = this.#consume();
+    if (slow !== null) await slow;
   }
 
   async #flushThenConsume(): Promise<void> {

@@ -42,6 +42,16 @@ async function startStream(env: TransportEnv): Promise<TransportHandle> {
     address = `tcp:${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}`;
   }
 
+  // Between rounds of turns, let the runtime read every agent's socket (core/scheduler.ts).
+  let detachPause: () => void;
+  try {
+    detachPause = await platform.scheduler.attachIoPause();
+  } catch (e) {
+    listener.close();
+    if (ep.kind === "unix") await removeSocket(ep.path);
+    throw e;
+  }
+
   let active: StreamConnection | null = null;
   let closing = false;
 
@@ -103,6 +113,7 @@ async function startStream(env: TransportEnv): Promise<TransportHandle> {
         c.close();
         await c.done;
       }
+      detachPause();
       if (ep.kind === "unix") await removeSocket(ep.path);
     },
   };
