@@ -2,10 +2,11 @@
  * Fair turns between agents. A transport dispatches an agent's messages in turns of at most
  * `quota` messages: an agent that finds nobody waiting goes at once; one that wants more
  * after a full turn, or arrives while others wait, queues. Queued agents are served in
- * rounds, one turn per agent per round in arrival order, and before each round the
- * scheduler pauses so the runtime can take in input from agents not yet queued. So a
- * flooding agent gets at most one turn between two turns of any other agent, however much
- * it has sent, and an agent alone keeps its full speed.
+ * rounds, one turn per agent per round: first the agents that arrived since the last round
+ * (in arrival order), then those coming back for more — so a request from a quiet agent
+ * waits for one pause, not for a flooding agent's turn, and a flooding agent still gets one
+ * turn every round. Before each round the scheduler pauses so the runtime can take in
+ * input from agents not yet queued. An agent alone keeps its full speed.
  *
  * The pause matters: while one agent always has input ready, the runtime may go many event
  * loop turns without polling the other sockets (Deno's runtime polls for I/O every 61
@@ -17,7 +18,7 @@ import type { Agent } from "./agent.ts";
 import { type IoPause, openIoPause } from "./io_pause.ts";
 
 /** Messages one agent dispatches per turn by default. */
-export const DEFAULT_QUOTA = 16;
+export const DEFAULT_QUOTA = 8;
 
 /** Waits before a round of turns; resolves when the round may start. */
 export type Pause = () => Promise<void>;
@@ -43,6 +44,8 @@ export class Scheduler {
   readonly #fixedPause: Pause | null;
   #queue: Waiter[] = [];
   #spare: Waiter[] = [];
+  /** The first `#fresh` waiters arrived since the last round (they go first). */
+  #fresh = 0;
   /** Agents granted a turn in the round being handed out. */
   readonly #granted: Agent[] = [];
   /** Rounds are running: a turn asked for now waits for the next round. */
@@ -71,16 +74,19 @@ export class Scheduler {
    */
   turn(agent: Agent): Promise<void> | null {
     if (!this.#running) return null;
-    return this.#wait(agent);
+    return this.#wait(agent, true);
   }
 
   /** `agent` used a whole turn and has more: resolves at its next turn, after the others. */
   next(agent: Agent): Promise<void> {
-    return this.#wait(agent);
+    return this.#wait(agent, false);
   }
 
-  #wait(agent: Agent): Promise<void> {
-    const p = new Promise<void>((go) => this.#queue.push({ agent, go }));
+  #wait(agent: Agent, fresh: boolean): Promise<void> {
+    const p = new Promise<void>((go) => {
+      if (fresh) this.#queue.splice(this.#fresh++, 0, { agent, go });
+      else this.#queue.push({ agent, go });
+    });
     if (!this.#running) {
       this.#running = true;
       this.#rounds().catch(() => {});
@@ -99,6 +105,7 @@ export class Scheduler {
         const round = this.#queue;
         if (round.length === 0) break;
         this.#queue = this.#spare;
+        this.#fresh = 0;
         const granted = this.#granted;
         for (const w of round) {
           if (granted.includes(w.agent)) this.#queue.push(w);

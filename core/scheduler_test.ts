@@ -39,7 +39,7 @@ Deno.test("an agent alone goes at once: no pause, no promise", () => {
   assertEquals(p.calls, 0);
 });
 
-Deno.test("an agent wanting more after its turn waits a pause; others arriving meanwhile go first in arrival order", async () => {
+Deno.test("an agent wanting more after its turn waits a pause; agents arriving meanwhile go before it, in arrival order", async () => {
   const p = manualPause();
   const s = new Scheduler({ quota: 4, pause: () => p.pause() });
   const order: string[] = [];
@@ -50,12 +50,12 @@ Deno.test("an agent wanting more after its turn waits a pause; others arriving m
   assert(bTurn !== null && cTurn !== null, "a busy scheduler makes newcomers wait");
   bTurn.then(() => order.push("b"));
   cTurn.then(() => order.push("c"));
-  assertEquals(s.waiting.map((x) => x.name), ["a", "b", "c"]);
+  assertEquals(s.waiting.map((x) => x.name), ["b", "c", "a"]);
   await p.paused();
   assertEquals(order, [], "nobody goes before the pause ends");
   p.release();
   await Promise.all([aMore, bTurn, cTurn]);
-  assertEquals(order, ["a", "b", "c"]);
+  assertEquals(order, ["b", "c", "a"]);
 });
 
 Deno.test("one turn per agent per round: a second request of the same agent waits for the next round", async () => {
@@ -97,13 +97,13 @@ Deno.test("a flooding agent re-queuing every turn cannot pass an agent that wait
   const bTurn = s.turn(b)!.then(() => order.push("b"));
   p.release();
   await bTurn;
-  assertEquals(order, ["a", "b"], "b is served in the first round after it arrived");
+  assertEquals(order, ["b", "a"], "b goes first in the round after it arrived");
   for (let i = 0; i < 4; i++) {
     await p.paused();
     p.release();
   }
   await flooding;
-  assertEquals(order, ["a", "b", "a", "a", "a", "a"]);
+  assertEquals(order, ["b", "a", "a", "a", "a", "a"]);
 });
 
 Deno.test("once nobody waits the rounds stop: the next agent goes at once again", async () => {

@@ -166,11 +166,11 @@ Deno.test("a flooding agent's backlog is served in turns: another agent's reques
   assertEquals(dispatched, ["a0", "a1", "a2", "a3"]);
   r.b.fake.feed(requests(0, 3));
   await settle(() => r.sched.waiting.length === 2);
-  assertEquals(r.sched.waiting.map((x) => x.name), ["a", "b"]);
+  assertEquals(r.sched.waiting.map((x) => x.name), ["b", "a"]);
   r.release();
   await settle(() => r.paused() && dispatched.length === 11);
-  // One turn each, in arrival order: b did not wait for a's six other requests.
-  assertEquals(dispatched.slice(4), ["a4", "a5", "a6", "a7", "b0", "b1", "b2"]);
+  // One turn each, the newcomer first: b did not wait for a's six other requests.
+  assertEquals(dispatched.slice(4), ["b0", "b1", "b2", "a4", "a5", "a6", "a7"]);
   await settle(() => r.b.fake.got.length === 3);
   assertEquals(r.b.fake.got, [0, 1, 2], "b's replies went out in its turn");
   r.release();
