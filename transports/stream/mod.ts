@@ -54,16 +54,23 @@ async function startStream(env: TransportEnv): Promise<TransportHandle> {
 
   let active: StreamConnection | null = null;
   let closing = false;
+  /**
+   * Wakes the new connection waiting for the active one to end. One slot is enough: the
+   * accept loop admits one connection at a time. (Nothing is attached to the active
+   * connection itself, so refused attempts leave nothing behind while it stays open.)
+   */
+  let handover: (() => void) | null = null;
 
   async function admit(conn: Deno.Conn): Promise<void> {
     if (active !== null) {
       // The previous connection may be ending right now (its EOF not read yet): give it a
       // moment before refusing.
       let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        active.done,
-        new Promise<void>((r) => timer = setTimeout(r, HANDOVER_MS)),
-      ]);
+      await new Promise<void>((r) => {
+        handover = r;
+        timer = setTimeout(r, HANDOVER_MS);
+      });
+      handover = null;
       clearTimeout(timer);
     }
     if (active !== null || closing) {
@@ -80,7 +87,9 @@ async function startStream(env: TransportEnv): Promise<TransportHandle> {
       label: `${agent.name}@${address}`,
       log,
       onClosed: () => {
-        if (active === c) active = null;
+        if (active !== c) return;
+        active = null;
+        handover?.();
       },
     });
     active = c;
