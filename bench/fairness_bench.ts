@@ -3,24 +3,24 @@
  * in flight at a time, the six-message mix) alone, and again while a second agent of the
  * same platform floods its own connection with pipelined requests from another thread
  * (`_flood_worker.ts`). No `rate_limit` is declared: what keeps the first agent served is
- * the platform's scheduling. Compare the p99 columns.
+ * the platform's scheduling. The server runs on a thread of its own (`_server_worker.ts`),
+ * as it is a process of its own beside its guests. Compare the p99 columns.
  *
  * Run: `deno task bench`
  * @module
  */
 import { FramedClient } from "./_framed_client.ts";
 import { mixMessages } from "./_mix.ts";
-import { benchPlatform } from "./_bench_platform.ts";
-import { streamTransport } from "../transports/stream/mod.ts";
 
-const { platform, agents } = await benchPlatform(2);
 const dir = await Deno.makeTempDir({ prefix: "vscmi-fair-" });
-for (const agent of agents) {
-  await streamTransport.start({ platform, agent, options: {}, runDir: dir, log: platform.log });
-}
+const server = new Worker(new URL("./_server_worker.ts", import.meta.url), { type: "module" });
+await new Promise<void>((ready) => {
+  server.onmessage = () => ready();
+  server.postMessage(dir);
+});
 const frames = FramedClient.frame(mixMessages(16));
 const victim = new FramedClient(
-  await Deno.connect({ transport: "unix", path: `${dir}/${agents[0].name}.sock` }),
+  await Deno.connect({ transport: "unix", path: `${dir}/bench1.sock` }),
 );
 
 /** Round trips measured per entry (after the warm-up); the flood stops after its last. */
@@ -40,7 +40,7 @@ function startFlood(): Promise<void> {
       if (e.data === "stopped") w.terminate();
     };
   });
-  w.postMessage({ path: `${dir}/${agents[1].name}.sock`, maxMs: 120_000 });
+  w.postMessage({ path: `${dir}/bench2.sock`, maxMs: 120_000 });
   return started;
 }
 
@@ -61,6 +61,9 @@ Deno.bench({
   fn: async () => {
     if (flood === null) await startFlood();
     await victim.roundTrip(frames[i++ % frames.length]);
-    if (++calls === N + WARMUP) flood!.postMessage("stop");
+    if (++calls === N + WARMUP) {
+      flood!.postMessage("stop");
+      server.terminate();
+    }
   },
 });
