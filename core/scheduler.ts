@@ -62,7 +62,7 @@ export class Scheduler {
     this.#fixedPause = opts.pause ?? null;
   }
 
-  /** Agents waiting for a turn, in the order they will get it (for tests and `vscmi ctl`). */
+  /** Agents waiting for a turn, in the order they will get it. */
   get waiting(): readonly Agent[] {
     return this.#queue.map((w) => w.agent);
   }
