@@ -32,6 +32,7 @@ import {
 import { Ctx, type ProtocolRuntime, Session, type SessionOptions } from "./session.ts";
 import { isCapacityError } from "./writer.ts";
 import { Status } from "./status.ts";
+import { Scheduler } from "./scheduler.ts";
 import { Audit, AuditWhy } from "./policy/audit.ts";
 import { checkBounds } from "./policy/bounds.ts";
 import { type GraceClock, type GraceReason, GraceTimers } from "./policy/grace.ts";
@@ -62,6 +63,8 @@ export interface PlatformInit {
   journal?: VoteJournal | null;
   /** Timers of the grace periods (tests pass fake ones). */
   graceClock?: GraceClock;
+  /** Turns between agents (default: a {@linkcode Scheduler} with its default quota). */
+  scheduler?: Scheduler;
 }
 
 /** How a session ends, for its agent's votes. */
@@ -155,6 +158,11 @@ export class Platform {
    * journal at start-up (failures are logged). Transports start after it.
    */
   readonly ready: Promise<void>;
+  /**
+   * Fair turns between agents' messages (`core/scheduler.ts`), used by the transports.
+   * @internal
+   */
+  readonly scheduler: Scheduler;
   /** Pending releases of agents' votes (grace periods). */
   readonly #grace: GraceTimers;
   /** The server is stopping: closing sessions keeps the votes. */
@@ -168,6 +176,7 @@ export class Platform {
     this.board = init.board;
     this.log = init.log ?? new Logger();
     this.audit = new Audit(this.log, init.board, { now: () => this.now() });
+    this.scheduler = init.scheduler ?? new Scheduler();
     this.#agents = [...init.agents].sort((a, b) => a.id - b.id);
     this.#agents.forEach((a, i) => {
       if (a.id !== i + 1) {

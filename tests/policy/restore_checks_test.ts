@@ -13,6 +13,7 @@ import { loadDeployment } from "../../core/manifest/mod.ts";
 import { emptyBoard } from "../../core/board.ts";
 import { Journal } from "../../core/policy/journal.ts";
 import { fixture } from "../harness.ts";
+import { BUILTINS } from "../../builtins.ts";
 
 const BOARD = fileURLToPath(new URL("../../boards/sim.toml", import.meta.url));
 const MHZ = 1_000_000;
@@ -63,7 +64,10 @@ async function start(state: string, manifest: string) {
   const log = new Logger();
   const lines: string[] = [];
   log.sink = (level, line) => void lines.push(`${level}: ${line}`);
-  const built = await buildPlatform(await loadDeployment(manifest), { log, stateDir: state });
+  const built = await buildPlatform(await loadDeployment(manifest, BUILTINS), {
+    log,
+    stateDir: state,
+  });
   return { built, lines };
 }
 

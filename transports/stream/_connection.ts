@@ -12,6 +12,11 @@
  * within the frame timeout of its start ({@linkcode StallWatch}); otherwise the connection
  * closes and the agent's slot is free again. An idle connection (no frame in progress) never
  * times out.
+ *
+ * Fairness: frames are dispatched in turns of the platform's scheduler (`core/scheduler.ts`,
+ * at most `quota` messages a turn, other agents' turns in between while they wait), and the
+ * connection reads again only once every request it holds has been answered — a flooding
+ * peer fills its socket, not the server's memory, and cannot hold up other agents.
  * @module
  */
 import type { Agent } from "../../core/agent.ts";
@@ -80,18 +85,28 @@ export class StreamConnection {
 
   readonly #in: Uint8Array;
   readonly #inDv: DataView;
+  /**
+   * Views on the input buffer by start offset, made when first needed. Filled on demand
+   * rather than preallocated (one slot per buffer byte was about 70 KB of heap a
+   * connection, with the output's, garbage after every session).
+   */
   readonly #inViews: (Uint8Array | undefined)[];
   #inStart = 0;
   #inEnd = 0;
 
   readonly #out: Uint8Array;
   readonly #outDv: DataView;
+  /** Views on the output buffer by end offset, made when first needed. */
   readonly #outViews: (Uint8Array | undefined)[];
   /** Bytes before this offset have been written to the socket. */
   #outStart = 0;
   /** Bytes of framed output in the buffer. */
   #outLen = 0;
 
+  /** Messages left in the turn this connection holds; 0: it holds none. */
+  #budget = 0;
+  /** This batch has had a turn: a further one waits for the other agents. */
+  #hadTurn = false;
   /** The read loop is handling a batch (it writes p2a messages itself when done). */
   #busy = false;
   /** A write of platform→agent messages started while the read loop was waiting. */
@@ -125,11 +140,11 @@ export class StreamConnection {
     const inSize = Math.max(PREFIX + limits.request, limits.maxMsg * (PREFIX + limits.request));
     this.#in = new Uint8Array(inSize);
     this.#inDv = new DataView(this.#in.buffer);
-    this.#inViews = new Array(inSize + 1);
+    this.#inViews = [];
     const outSize = Math.max(2 * (PREFIX + limits.reply), limits.maxMsg * (PREFIX + limits.reply));
     this.#out = new Uint8Array(outSize);
     this.#outDv = new DataView(this.#out.buffer);
-    this.#outViews = new Array(outSize + 1);
+    this.#outViews = [];
     this.session = platform.openSession(agent, {
       p2a: true,
       p2aLimit: limits.maxMsg,
@@ -170,6 +185,8 @@ export class StreamConnection {
         this.#inEnd += n;
         const slow = this.#consume();
         if (slow !== null) await slow;
+        this.#budget = 0;
+        this.#hadTurn = false;
         if (this.#closed) break;
         this.#timePartial(held);
         this.#compact();
@@ -305,6 +322,18 @@ export class StreamConnection {
         this.#inStart = at;
         return this.#flushThenConsume();
       }
+      if (this.#budget === 0) {
+        const turn = this.#hadTurn
+          ? platform.scheduler.next(this.session.agent)
+          : platform.scheduler.turn(this.session.agent);
+        this.#hadTurn = true;
+        if (turn !== null) {
+          this.#inStart = at;
+          return this.#afterTurn(turn);
+        }
+        this.#budget = platform.scheduler.quota;
+      }
+      this.#budget--;
       at = body + n;
       const m = this.#m;
       m.r.reset(this.#in, body, n);
@@ -323,6 +352,15 @@ export class StreamConnection {
     }
     this.#inStart = at;
     return null;
+  }
+
+  /** Waits for this agent's turn, then goes on dispatching. */
+  async #afterTurn(turn: Promise<void>): Promise<void> {
+    await turn;
+    if (this.#closed) return;
+    this.#budget = this.#platform.scheduler.quota;
+    const slow = this.#consume();
+    if (slow !== null) await slow;
   }
 
   async #flushThenConsume(): Promise<void> {

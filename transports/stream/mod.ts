@@ -73,21 +73,39 @@ async function startStream(env: TransportEnv): Promise<TransportHandle> {
     address = `tcp:${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}`;
   }
 
+  // Between rounds of turns, let the runtime read every agent's socket (core/scheduler.ts).
+  let detachPause: () => void;
+  try {
+    detachPause = await platform.scheduler.attachIoPause();
+  } catch (e) {
+    listener.close();
+    if (ep.kind === "unix") await removeSocket(ep.path);
+    throw e;
+  }
+
   let active: StreamConnection | null = null;
   let closing = false;
+  /**
+   * Wakes the new connection waiting for the active one to end. One slot is enough: the
+   * accept loop admits one connection at a time. (Nothing is attached to the active
+   * connection itself, so refused attempts leave nothing behind while it stays open.)
+   */
+  let handover: (() => void) | null = null;
 
   /**
    * Waits for the open connection to end: a moment for an EOF not read yet, or until it
    * would give up its slot (a frame due, its allowed silence over), at most the frame timeout.
+   * Its end wakes the wait through `handover`, so nothing is attached to the open connection.
    */
   async function awaitSlot(open: StreamConnection): Promise<void> {
     const deadline = Math.max(clock.now() + HANDOVER_MS, open.yieldsBy);
     for (let left; active !== null && (left = deadline - clock.now()) > 0;) {
       let timer: unknown;
-      await Promise.race([
-        active.done,
-        new Promise<void>((r) => timer = clock.setTimer(r, left)),
-      ]);
+      await new Promise<void>((r) => {
+        handover = r;
+        timer = clock.setTimer(r, left);
+      });
+      handover = null;
       clock.clearTimer(timer);
     }
   }
@@ -115,7 +133,9 @@ async function startStream(env: TransportEnv): Promise<TransportHandle> {
       log,
       clock,
       onClosed: () => {
-        if (active === c) active = null;
+        if (active !== c) return;
+        active = null;
+        handover?.();
       },
     });
     active = c;
@@ -148,6 +168,7 @@ async function startStream(env: TransportEnv): Promise<TransportHandle> {
         c.close();
         await c.done;
       }
+      detachPause();
       if (ep.kind === "unix") await removeSocket(ep.path);
     },
   };

@@ -1,0 +1,158 @@
+/**
+ * Fair turns between agents. A transport dispatches an agent's messages in turns of at most
+ * `quota` messages: an agent that finds nobody waiting goes at once; one that wants more
+ * after a full turn, or arrives while others wait, queues. Queued agents are served in
+ * rounds, one turn per agent per round: first the agents that arrived since the last round
+ * (in arrival order), then those coming back for more — so a request from a quiet agent
+ * waits for one pause, not for a flooding agent's turn, and a flooding agent still gets one
+ * turn every round. Before each round the scheduler pauses so the runtime can take in
+ * input from agents not yet queued. An agent alone keeps its full speed.
+ *
+ * The pause matters: while one agent always has input ready, the runtime may go a few dozen
+ * event-loop turns without polling the other sockets (measured: 47–58 turns). {@linkcode Scheduler.attachIoPause} installs a pause that
+ * returns only after the runtime has polled for I/O (`core/io_pause.ts`).
+ * @module
+ */
+import type { Agent } from "./agent.ts";
+import { type IoPause, openIoPause } from "./io_pause.ts";
+
+/** Messages one agent dispatches per turn by default. */
+export const DEFAULT_QUOTA = 8;
+
+/** Waits before a round of turns; resolves when the round may start. */
+export type Pause = () => Promise<void>;
+
+export interface SchedulerOptions {
+  /** Messages per turn (default {@linkcode DEFAULT_QUOTA}). */
+  quota?: number;
+  /** The pause before each round (tests pass one they control). */
+  pause?: Pause;
+}
+
+interface Waiter {
+  readonly agent: Agent;
+  readonly go: () => void;
+}
+
+/** A next-macrotask pause, for a scheduler without an I/O pause attached. */
+const immediate: Pause = () => new Promise<void>((r) => setImmediate(r));
+
+/** One platform's turns; see the module documentation. */
+export class Scheduler {
+  readonly quota: number;
+  readonly #fixedPause: Pause | null;
+  #queue: Waiter[] = [];
+  #spare: Waiter[] = [];
+  /** The first `#fresh` waiters arrived since the last round (they go first). */
+  #fresh = 0;
+  /** Agents granted a turn in the round being handed out. */
+  readonly #granted: Agent[] = [];
+  /** Rounds are running: a turn asked for now waits for the next round. */
+  #running = false;
+  #io: IoPause | null = null;
+  #ioOpening: Promise<IoPause> | null = null;
+  #ioUsers = 0;
+
+  constructor(opts: SchedulerOptions = {}) {
+    const quota = opts.quota ?? DEFAULT_QUOTA;
+    if (!Number.isInteger(quota) || quota < 1) {
+      throw new RangeError(`Scheduler quota must be an integer of 1 or more, got ${quota}`);
+    }
+    this.quota = quota;
+    this.#fixedPause = opts.pause ?? null;
+  }
+
+  /** Agents waiting for a turn, in the order they will get it. */
+  get waiting(): readonly Agent[] {
+    return this.#queue.map((w) => w.agent);
+  }
+
+  /**
+   * `agent` has messages to dispatch and holds no turn: null when it may go now (nobody is
+   * waiting), else a promise that resolves at its turn.
+   */
+  turn(agent: Agent): Promise<void> | null {
+    if (!this.#running) return null;
+    return this.#wait(agent, true);
+  }
+
+  /** `agent` used a whole turn and has more: resolves at its next turn, after the others. */
+  next(agent: Agent): Promise<void> {
+    return this.#wait(agent, false);
+  }
+
+  #wait(agent: Agent, fresh: boolean): Promise<void> {
+    const p = new Promise<void>((go) => {
+      if (fresh) this.#queue.splice(this.#fresh++, 0, { agent, go });
+      else this.#queue.push({ agent, go });
+    });
+    if (!this.#running) {
+      this.#running = true;
+      this.#rounds().catch(() => {});
+    }
+    return p;
+  }
+
+  async #rounds(): Promise<void> {
+    try {
+      for (;;) {
+        try {
+          await this.#pause();
+        } catch {
+          // A failed pause (its socket closed under it) still ends: nobody is left waiting.
+        }
+        const round = this.#queue;
+        if (round.length === 0) break;
+        this.#queue = this.#spare;
+        this.#fresh = 0;
+        const granted = this.#granted;
+        for (const w of round) {
+          if (granted.includes(w.agent)) this.#queue.push(w);
+          else {
+            granted.push(w.agent);
+            w.go();
+          }
+        }
+        granted.length = 0;
+        round.length = 0;
+        this.#spare = round;
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  #pause(): Promise<void> {
+    if (this.#fixedPause !== null) return this.#fixedPause();
+    return this.#io !== null ? this.#io.pause() : immediate();
+  }
+
+  /**
+   * Makes the pause before each round wait for the runtime to poll for I/O, through a
+   * private socket pair (`core/io_pause.ts`). Transports whose input the
+   * runtime could otherwise leave unread call it when they start and call the returned
+   * function when they stop; the pair closes with its last user. A scheduler given its own
+   * pause keeps it.
+   */
+  async attachIoPause(): Promise<() => void> {
+    if (this.#fixedPause !== null) return () => {};
+    this.#ioUsers++;
+    try {
+      this.#io ??= await (this.#ioOpening ??= openIoPause());
+    } catch (e) {
+      this.#ioUsers--;
+      this.#ioOpening = null;
+      throw e;
+    }
+    let attached = true;
+    return () => {
+      if (!attached) return;
+      attached = false;
+      if (--this.#ioUsers !== 0) return;
+      const io = this.#io;
+      this.#io = null;
+      this.#ioOpening = null;
+      io?.close();
+    };
+  }
+}
