@@ -14,6 +14,8 @@ import { createSimVoltage } from "./sim/voltage.ts";
 import { createSimPerf } from "./sim/perf.ts";
 import { createSimPinctrl } from "./sim/pinctrl.ts";
 import { createSimPowercap } from "./sim/powercap.ts";
+import type { Board } from "../../core/board.ts";
+import type { BoardDriver } from "../../core/driver.ts";
 import type { SimOptions } from "./sim/_util.ts";
 
 export const simDriver = defineDriver({
@@ -29,18 +31,22 @@ export const simDriver = defineDriver({
         `sim driver "${name}": time_scale must be a number ≥ 0, got ${JSON.stringify(ts)}`,
       );
     }
-    const opts: SimOptions = { timeScale: ts };
-    return {
-      name,
-      clock: createSimClock(board, name, opts),
-      reset: createSimReset(board, name, opts),
-      power: createSimPower(board, name, opts),
-      system: createSimSystem(board, name, opts),
-      sensor: createSimSensor(board, name, opts),
-      voltage: createSimVoltage(board, name, opts),
-      perf: createSimPerf(board, name, opts),
-      pinctrl: createSimPinctrl(board, name, opts),
-      powercap: createSimPowercap(board, name, opts),
-    };
+    return createSim(board, name, { timeScale: ts });
   },
 });
+
+/** A sim driver instance serving `board` as `name`; tests pass their own clock in `opts`. */
+export function createSim(board: Board, name: string, opts: SimOptions): BoardDriver {
+  return {
+    name,
+    clock: createSimClock(board, name, opts),
+    reset: createSimReset(board, name, opts),
+    power: createSimPower(board, name, opts),
+    system: createSimSystem(board, name, opts),
+    sensor: createSimSensor(board, name, opts),
+    voltage: createSimVoltage(board, name, opts),
+    perf: createSimPerf(board, name, opts),
+    pinctrl: createSimPinctrl(board, name, opts),
+    powercap: createSimPowercap(board, name, opts),
+  };
+}

@@ -1,5 +1,6 @@
 /** Shared helpers of the simulated board driver. @module */
 import type { Board, ResourceDescByKind, ResourceKind } from "../../../core/board.ts";
+import type { TimerClock } from "../../../core/timer_clock.ts";
 
 /** The resources of `kind` this sim instance backs. */
 export function mine<K extends ResourceKind>(
@@ -14,13 +15,32 @@ export function mine<K extends ResourceKind>(
 export interface SimOptions {
   /** Multiplies every declared latency (0 makes everything immediate; default 1). */
   timeScale: number;
+  /** Where latencies are waited (default: the system's timers); tests pass a manual clock. */
+  clock?: TimerClock;
+}
+
+/**
+ * The system's timers, which keep the process alive while simulated hardware is mid-change
+ * (unlike `systemClock`, whose timers never do).
+ */
+const HARDWARE_TIMERS: TimerClock = {
+  now: () => performance.now(),
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (handle) => clearTimeout(handle as number),
+};
+
+/** The time in ms of the sim's clock. */
+export function simNow(opts: SimOptions): () => number {
+  const clock = opts.clock ?? HARDWARE_TIMERS;
+  return () => clock.now();
 }
 
 /** Waits `us` microseconds scaled by the sim's time scale; immediate at 0. */
 export function delay(opts: SimOptions, us: number): Promise<void> | void {
   const ms = (us * opts.timeScale) / 1000;
   if (ms <= 0) return;
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  const clock = opts.clock ?? HARDWARE_TIMERS;
+  return new Promise((resolve) => clock.setTimer(resolve, ms));
 }
 
 /** Most entries a sim keeps in a history list: a long-running server must not grow. */
