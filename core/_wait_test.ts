@@ -4,6 +4,7 @@
  * hang (it is never what a test asserts, so a busy machine cannot fail it).
  * @module
  */
+import type { ManualClock } from "./timer_clock.ts";
 
 /** How long {@linkcode until} waits before calling it a hang. */
 export const HANG_MS = 60_000;
@@ -31,4 +32,21 @@ export async function until(cond: () => boolean, what: string, guardMs = HANG_MS
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 1));
   }
+}
+
+/**
+ * Moves `clock` forward `stepMs` at a time, one event-loop turn apart, until `p` settles;
+ * resolves to what `p` resolves to. Gives up after `maxSteps` steps (a hang, not a timing).
+ */
+export async function advanceUntil<T>(
+  clock: ManualClock,
+  p: Promise<T>,
+  stepMs: number,
+  maxSteps = 100_000,
+): Promise<T> {
+  for (let i = 0; !await settled(p); i++) {
+    if (i === maxSteps) throw new Error(`Still pending after ${maxSteps} steps of ${stepMs} ms`);
+    clock.advance(stepMs);
+  }
+  return p;
 }
