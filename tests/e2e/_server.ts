@@ -18,6 +18,7 @@ import { encodeFrame, FrameSplitter } from "../../transports/stream/framing.ts";
 import { Payload } from "../../cli/decode.ts";
 import { statusName } from "../../core/status.ts";
 import { Logger } from "../../core/log.ts";
+import { HANG_MS } from "../../core/_wait_test.ts";
 import {
   defaultDeploymentPath,
   type Deployment,
@@ -90,7 +91,7 @@ export interface E2e {
    * the command throws them. The agent must not be connected otherwise meanwhile.
    */
   cli(agent: string, ...args: string[]): Promise<{ code: number; lines: string[] }>;
-  /** Polls `cond` every few ms until it holds; throws after `ms` (default 2000). */
+  /** Polls `cond` every few ms until it holds; throws after `ms` (default: a hang, 60 s). */
   until(cond: () => boolean, what: string, ms?: number): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -124,7 +125,7 @@ export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
   const raws = new Set<RawAgent>();
   const socket = (agent: string) => `${runDir}/${agent}.sock`;
 
-  async function until(cond: () => boolean, what: string, ms = 2000): Promise<void> {
+  async function until(cond: () => boolean, what: string, ms = HANG_MS): Promise<void> {
     const deadline = Date.now() + ms;
     while (!cond()) {
       if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
@@ -149,6 +150,8 @@ export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
     async connect(agent) {
       const sessions = server.platform.sessions.size;
       const c = await ScmiClient.connect({ kind: "unix", path: socket(agent) });
+      // A busy machine may be slow to answer: only a hang fails a test.
+      c.timeoutMs = HANG_MS;
       clients.add(c);
       // The stream transport opens the session when it admits the connection.
       await until(() => server.platform.sessions.size > sessions, `${agent}'s session`);
@@ -194,7 +197,15 @@ export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
       const log = console.log;
       console.log = (...parts: unknown[]) => void lines.push(parts.join(" "));
       try {
-        const code = await callCommand(["--agent", agent, "--run-dir", runDir, ...args]);
+        const code = await callCommand([
+          "--agent",
+          agent,
+          "--run-dir",
+          runDir,
+          "--timeout",
+          String(HANG_MS),
+          ...args,
+        ]);
         return { code, lines: lines.join("\n").split("\n") };
       } finally {
         console.log = log;
@@ -293,7 +304,7 @@ async function rawAgent(path: string): Promise<RawAgent> {
       let off = 0;
       while (off < frame.length) off += await conn.write(frame.subarray(off));
     },
-    async next(ms = 2000) {
+    async next(ms = HANG_MS) {
       const deadline = Date.now() + ms;
       while (queue.length === 0) {
         if (closed) throw new Error("The server closed the connection");
