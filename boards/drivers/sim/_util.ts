@@ -1,6 +1,6 @@
 /** Shared helpers of the simulated board driver. @module */
 import type { Board, ResourceDescByKind, ResourceKind } from "../../../core/board.ts";
-import type { TimerClock } from "../../../core/timer_clock.ts";
+import { liveClock, type TimerClock } from "../../../core/timer_clock.ts";
 
 /** The resources of `kind` this sim instance backs. */
 export function mine<K extends ResourceKind>(
@@ -15,23 +15,13 @@ export function mine<K extends ResourceKind>(
 export interface SimOptions {
   /** Multiplies every declared latency (0 makes everything immediate; default 1). */
   timeScale: number;
-  /** Where latencies are waited (default: the system's timers); tests pass a manual clock. */
+  /** Where latencies are waited (default `liveClock`); tests pass a manual clock. */
   clock?: TimerClock;
 }
 
-/**
- * The system's timers, which keep the process alive while simulated hardware is mid-change
- * (unlike `systemClock`, whose timers never do).
- */
-const HARDWARE_TIMERS: TimerClock = {
-  now: () => performance.now(),
-  setTimer: (fn, ms) => setTimeout(fn, ms),
-  clearTimer: (handle) => clearTimeout(handle as number),
-};
-
 /** The time in ms of the sim's clock. */
 export function simNow(opts: SimOptions): () => number {
-  const clock = opts.clock ?? HARDWARE_TIMERS;
+  const clock = opts.clock ?? liveClock;
   return () => clock.now();
 }
 
@@ -39,7 +29,7 @@ export function simNow(opts: SimOptions): () => number {
 export function delay(opts: SimOptions, us: number): Promise<void> | void {
   const ms = (us * opts.timeScale) / 1000;
   if (ms <= 0) return;
-  const clock = opts.clock ?? HARDWARE_TIMERS;
+  const clock = opts.clock ?? liveClock;
   return new Promise((resolve) => clock.setTimer(resolve, ms));
 }
 
