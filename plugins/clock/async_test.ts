@@ -10,7 +10,7 @@ import { Msg } from "../../core/msg.ts";
 import { Status } from "../../core/status.ts";
 import { AGENTS, clockFixture, clocks } from "../../tests/vectors/clock/fixture.ts";
 import { ClockMsg, MAX_ASYNC, RateFlag } from "./msg.ts";
-import { CLOCK, cmd, drain, settle, sleep, u64 } from "./_call_test.ts";
+import { CLOCK, cmd, drain, settle, u64 } from "./_call_test.ts";
 import type { Fixture } from "../../tests/harness.ts";
 import { ManualClock } from "../../core/timer_clock.ts";
 import { settled, turn, until } from "../../core/_wait_test.ts";
@@ -72,7 +72,8 @@ Deno.test("async RATE_SET with the ignore bit → SUCCESS, the rate changes, no 
     (await cmd(fx, "vm1", ClockMsg.CLOCK_RATE_SET, [flags, UART, ...u64(12 * MHZ)])).status,
     0,
   );
-  await sleep(5);
+  await turn(); // a delayed response would have been queued by now (rates.ts: one macrotask)
+  await turn();
   assertEquals(drain(fx, "vm1"), []);
   assertEquals((await cmd(fx, "vm1", ClockMsg.CLOCK_RATE_GET, [UART])).words, u64(12 * MHZ));
 });
