@@ -78,6 +78,8 @@ export class ScmiClient {
   readonly notifications: Uint8Array[] = [];
   /** Delayed responses received, oldest first. */
   readonly delayed: Uint8Array[] = [];
+  /** How long a request waits for its reply, and `waitFor` for a message, by default (ms). */
+  timeoutMs = 2000;
   readonly #conn: Deno.Conn;
   readonly #pending = new Map<number, Pending>();
   readonly #waiters: Waiter[] = [];
@@ -117,7 +119,7 @@ export class ScmiClient {
     protocol: number,
     messageId: number,
     params: Uint8Array | readonly number[] = [],
-    timeoutMs = 2000,
+    timeoutMs = this.timeoutMs,
   ): Promise<Reply> {
     if (this.#closed) throw this.#closed;
     const p = params instanceof Uint8Array ? params : wordsToBytes(params);
@@ -133,7 +135,7 @@ export class ScmiClient {
    * Sends a whole message as given (header included) and resolves to the reply with the
    * same token.
    */
-  async send(message: Uint8Array, timeoutMs = 2000): Promise<Reply> {
+  async send(message: Uint8Array, timeoutMs = this.timeoutMs): Promise<Reply> {
     if (this.#closed) throw this.#closed;
     const header = message.length >= 4
       ? new DataView(message.buffer, message.byteOffset).getUint32(0, true)
@@ -175,7 +177,10 @@ export class ScmiClient {
    * Resolves to the first notification or delayed response (already received or arriving
    * within `timeoutMs`) that `match` accepts, removing it from its list; null on timeout.
    */
-  waitFor(match: (message: Uint8Array) => boolean, timeoutMs = 2000): Promise<Uint8Array | null> {
+  waitFor(
+    match: (message: Uint8Array) => boolean,
+    timeoutMs = this.timeoutMs,
+  ): Promise<Uint8Array | null> {
     for (const list of [this.delayed, this.notifications]) {
       const i = list.findIndex(match);
       if (i >= 0) return Promise.resolve(list.splice(i, 1)[0]);

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects } from "./_assert_test.ts";
+import { assertEquals, assertRejects } from "./_assert_test.ts";
 import { DriverError } from "./driver.ts";
 import { SystemState } from "./hw/system.ts";
 import {
@@ -253,13 +253,13 @@ Deno.test("command: a program that does not exist → DriverError hardware", asy
 });
 
 Deno.test("command: a command that outlives the time limit is killed → DriverError hardware", async () => {
-  const t0 = performance.now();
+  // The rejection comes once the command has exited; a `sleep 60` left alive would end on its
+  // own and resolve instead, so the assertion holds however slowly the machine runs.
   await assertRejects(
-    () => runCommand(["sleep", "5"], { timeoutMs: 100 }),
+    () => runCommand(["sleep", "60"], { timeoutMs: 100 }),
     DriverError,
     "did not finish within 100 ms",
   );
-  assert(performance.now() - t0 < 3000, "the command was killed early");
 });
 
 Deno.test("command: an empty argv or a vendor state is refused", async () => {

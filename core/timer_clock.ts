@@ -25,6 +25,16 @@ export const systemClock: TimerClock = {
   clearTimer: (handle) => clearTimeout(handle as number),
 };
 
+/**
+ * `performance.now()` and plain `setTimeout`: timers that keep the process alive while they
+ * wait, for work under way (simulated hardware mid-change, a held virtio delayed response).
+ */
+export const liveClock: TimerClock = {
+  now: () => performance.now(),
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (handle) => clearTimeout(handle as number),
+};
+
 interface ManualTimer {
   at: number;
   seq: number;

@@ -4,6 +4,7 @@
  * @module
  */
 import { assert, assertEquals } from "../core/_assert_test.ts";
+import { HANG_MS } from "../core/_wait_test.ts";
 import { defaultDeploymentPath, loadDeployment } from "../core/manifest/mod.ts";
 import { BUILTINS } from "../builtins.ts";
 
@@ -52,8 +53,8 @@ async function serve(sock: string, stdout: "piped" | "null"): Promise<Served> {
   }).spawn();
   const output = server.output();
   const call = (agent: string, ...args: string[]) =>
-    vscmi("call", "--agent", agent, "--run-dir", runDir, ...args);
-  const deadline = Date.now() + 30_000;
+    vscmi("call", "--agent", agent, "--run-dir", runDir, "--timeout", String(HANG_MS), ...args);
+  const deadline = Date.now() + HANG_MS;
   for (;;) {
     try {
       await Deno.lstat(`${runDir}/${sock}`);

@@ -8,6 +8,7 @@
  * @module
  */
 import { assertEquals } from "../core/_assert_test.ts";
+import { until } from "../core/_wait_test.ts";
 import { Logger } from "../core/log.ts";
 import { loadDeployment, simBoardPath } from "../core/manifest/mod.ts";
 import { type Server, startServer } from "../core/serve.ts";
@@ -201,11 +202,7 @@ Deno.test("e2e: a disconnect closes the session; the agent can connect again", a
   );
   assertEquals(env.server.platform.sessions.size, 1);
   first.close();
-  const deadline = Date.now() + 2000;
-  while (env.server.platform.sessions.size !== 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  assertEquals(env.server.platform.sessions.size, 0);
+  await until(() => env.server.platform.sessions.size === 0, "the session to close");
   const again = await connect(env, "vm1");
   await exchange(
     again,

@@ -137,6 +137,13 @@ export class DriverRing {
   }
 }
 
+/**
+ * How long the test front-end waits for the back-end before calling it a hang. Generous on
+ * purpose: it only stops a stuck test, it is never what a test asserts, and a back-end on a
+ * machine whose every core is busy may take seconds to answer.
+ */
+export const HANG_MS = 60_000;
+
 /** A reply as received. */
 export interface Reply {
   request: number;
@@ -155,7 +162,7 @@ export class Frontend {
   }
 
   /** Connects to a back-end listening at `path`, retrying while the socket is not there. */
-  static async connect(path: string, timeoutMs = 10_000): Promise<Frontend> {
+  static async connect(path: string, timeoutMs = HANG_MS): Promise<Frontend> {
     const t0 = Date.now();
     for (;;) {
       try {
@@ -179,7 +186,7 @@ export class Frontend {
   }
 
   /** Waits for one reply (or rejects after `timeoutMs`, or when the back-end hangs up). */
-  async reply(timeoutMs = 10_000): Promise<Reply> {
+  async reply(timeoutMs = HANG_MS): Promise<Reply> {
     const t0 = Date.now();
     for (;;) {
       if (this.#have >= 12) {
@@ -210,7 +217,7 @@ export class Frontend {
   }
 
   /** Resolves true once the back-end has closed the connection (false after `timeoutMs`). */
-  async closedByPeer(timeoutMs = 10_000): Promise<boolean> {
+  async closedByPeer(timeoutMs = HANG_MS): Promise<boolean> {
     const t0 = Date.now();
     const scratch = new Uint8Array(new ArrayBuffer(256));
     for (;;) {
@@ -291,7 +298,7 @@ export class RingFds {
   }
 
   /** Waits until the back-end signalled the call eventfd; returns the count. */
-  async waitCall(timeoutMs = 10_000): Promise<number> {
+  async waitCall(timeoutMs = HANG_MS): Promise<number> {
     const t0 = Date.now();
     for (;;) {
       const n = this.call.drain();

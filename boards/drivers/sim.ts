@@ -15,6 +15,8 @@ import { createSimVoltage } from "./sim/voltage.ts";
 import { createSimPerf } from "./sim/perf.ts";
 import { createSimPinctrl } from "./sim/pinctrl.ts";
 import { createSimPowercap } from "./sim/powercap.ts";
+import type { Board } from "../../core/board.ts";
+import type { BoardDriver } from "../../core/driver.ts";
 import type { SimOptions } from "./sim/_util.ts";
 
 export const simDriver = defineDriver({
@@ -26,21 +28,25 @@ export const simDriver = defineDriver({
   },
   checkOptions: simOptions,
   create({ name, options, board }) {
-    const opts = simOptions(options);
-    return {
-      name,
-      clock: createSimClock(board, name, opts),
-      reset: createSimReset(board, name, opts),
-      power: createSimPower(board, name, opts),
-      system: createSimSystem(board, name, opts),
-      sensor: createSimSensor(board, name, opts),
-      voltage: createSimVoltage(board, name, opts),
-      perf: createSimPerf(board, name, opts),
-      pinctrl: createSimPinctrl(board, name, opts),
-      powercap: createSimPowercap(board, name, opts),
-    };
+    return createSim(board, name, simOptions(options));
   },
 });
+
+/** A sim driver instance serving `board` as `name`; tests pass their own clock in `opts`. */
+export function createSim(board: Board, name: string, opts: SimOptions): BoardDriver {
+  return {
+    name,
+    clock: createSimClock(board, name, opts),
+    reset: createSimReset(board, name, opts),
+    power: createSimPower(board, name, opts),
+    system: createSimSystem(board, name, opts),
+    sensor: createSimSensor(board, name, opts),
+    voltage: createSimVoltage(board, name, opts),
+    perf: createSimPerf(board, name, opts),
+    pinctrl: createSimPinctrl(board, name, opts),
+    powercap: createSimPowercap(board, name, opts),
+  };
+}
 
 /** The sim driver's options, checked: throws OptionError naming the option. */
 function simOptions(options: Readonly<Record<string, unknown>>): SimOptions {

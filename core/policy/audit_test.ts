@@ -7,6 +7,7 @@ import { Msg } from "../msg.ts";
 import { Session } from "../session.ts";
 import { Status } from "../status.ts";
 import { Audit, AuditWhy } from "./audit.ts";
+import { until } from "../_wait_test.ts";
 
 function setup(opts: ConstructorParameters<typeof Audit>[2]) {
   const lines: string[] = [];
@@ -24,7 +25,7 @@ Deno.test("audit: with timers, a quiet agent's suppressed count comes when its w
   const vm1 = s("vm1");
   for (let i = 0; i < 5; i++) audit.refused(vm1, m, undefined, Status.DENIED, AuditWhy.HANDLER);
   assertEquals(lines, ['audit: agent "vm1" protocol 0x14 message 0x5: DENIED']);
-  await new Promise((r) => setTimeout(r, 60));
+  await until(() => lines.length >= 2, "the window's summary");
   assertEquals(lines.length, 2);
   assertEquals(
     /^audit: agent "vm1": 4 more refused requests suppressed in the last \d+ ms$/

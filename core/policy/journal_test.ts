@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "../_assert_test.ts";
+import { until } from "../_wait_test.ts";
 import { Logger } from "../log.ts";
 import { Journal, JOURNAL_FILE, type SyncFn } from "./journal.ts";
 import { crc32, JOURNAL_MAGIC, type JournalEntry, scanJournal } from "./journal_records.ts";
@@ -341,8 +342,7 @@ Deno.test("changes during a flush join the next one; none is durable before its 
   const settled: string[] = [];
   j.append("vm1", "clock.enable", 0, 1);
   const a = j.durable()!.then(() => settled.push("a"));
-  await new Promise((r) => setTimeout(r, 5)); // the first flush is now in its fsync
-  assertEquals(syncs, 1);
+  await until(() => syncs === 1, "the first flush to reach its fsync");
   j.append("vm2", "clock.enable", 1, 1);
   const b = j.durable()!.then(() => settled.push("b"));
   j.append("vm3", "clock.enable", 2, 1);

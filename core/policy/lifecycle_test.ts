@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { simDriver } from "../../boards/drivers/sim.ts";
 import type { SimClockHw } from "../../boards/drivers/sim/clock.ts";
 import { assert, assertEquals } from "../_assert_test.ts";
+import { until } from "../_wait_test.ts";
 import { Agent } from "../agent.ts";
 import { type Board, emptyBoard } from "../board.ts";
 import { encodeHeader, MsgType } from "../header.ts";
@@ -371,7 +372,7 @@ Deno.test("a vote change is acknowledged only after its fsync; a read never wait
   assertEquals(typeof read.n, "number", "a read answers at once");
   const get = raw("vm1", CLOCK, CLOCK_RATE_GET, [0]);
   assertEquals(typeof get.n, "number");
-  await new Promise((r) => setTimeout(r, 10));
+  await until(() => g.syncs === 1, "the flush to reach its fsync");
   assertEquals([done, g.syncs, g.journal.seq], [false, 1, 1]);
   g.open();
   assertEquals(set.words(await set.n), [Status.SUCCESS]);
@@ -393,7 +394,7 @@ Deno.test("group commit: eight agents' changes in one tick share one fsync", asy
     replies.push(raw("vm2", CLOCK, CLOCK_CONFIG_SET, [i & 1, 1 - (i >> 1)]));
   }
   assert(replies.every((r) => r.n instanceof Promise));
-  await new Promise((r) => setTimeout(r, 5));
+  await until(() => g.syncs === 1, "the shared flush to reach its fsync");
   g.open();
   for (const r of replies) assertEquals(r.words(await r.n), [Status.SUCCESS]);
   assertEquals(g.syncs, 1);

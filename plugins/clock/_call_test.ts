@@ -5,6 +5,7 @@
  */
 import { decodeHeader, encodeHeader, MsgType } from "../../core/header.ts";
 import type { Fixture } from "../../tests/harness.ts";
+import { until } from "../../core/_wait_test.ts";
 
 /** Clock protocol id. */
 export const CLOCK = 0x14;
@@ -76,12 +77,11 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /**
- * Waits until `agent` has at least `count` platform→agent messages queued (for at most `ms`
- * milliseconds), then takes and decodes them all.
+ * Waits until `agent` has at least `count` platform→agent messages queued, then takes and
+ * decodes them all.
  */
-export async function settle(fx: Fixture, agent: string, count: number, ms = 1000): Promise<P2a[]> {
+export async function settle(fx: Fixture, agent: string, count: number): Promise<P2a[]> {
   const q = fx.session(agent).p2a!;
-  const end = performance.now() + ms;
-  while (q.length < count && performance.now() < end) await sleep(1);
+  await until(() => q.length >= count, `${count} message(s) to ${agent}`);
   return drain(fx, agent);
 }

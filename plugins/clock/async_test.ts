@@ -10,8 +10,10 @@ import { Msg } from "../../core/msg.ts";
 import { Status } from "../../core/status.ts";
 import { AGENTS, clockFixture, clocks } from "../../tests/vectors/clock/fixture.ts";
 import { ClockMsg, MAX_ASYNC, RateFlag } from "./msg.ts";
-import { CLOCK, cmd, drain, settle, sleep, u64 } from "./_call_test.ts";
+import { CLOCK, cmd, drain, settle, u64 } from "./_call_test.ts";
 import type { Fixture } from "../../tests/harness.ts";
+import { ManualClock } from "../../core/timer_clock.ts";
+import { settled, turn, until } from "../../core/_wait_test.ts";
 
 const MHZ = 1_000_000;
 const { ASYNC, IGNORE_DELAYED_RESPONSE } = RateFlag;
@@ -70,39 +72,45 @@ Deno.test("async RATE_SET with the ignore bit → SUCCESS, the rate changes, no 
     (await cmd(fx, "vm1", ClockMsg.CLOCK_RATE_SET, [flags, UART, ...u64(12 * MHZ)])).status,
     0,
   );
-  await sleep(5);
+  await turn(); // a delayed response would have been queued by now (rates.ts: one macrotask)
+  await turn();
   assertEquals(drain(fx, "vm1"), []);
   assertEquals((await cmd(fx, "vm1", ClockMsg.CLOCK_RATE_GET, [UART])).words, u64(12 * MHZ));
 });
 
 Deno.test("a slow clock: async RATE_SET answers at once and completes after the latency", async () => {
-  const fx = await clockFixture(AGENTS, { timeScale: 1, clocks: slowClocks(30) });
+  const clock = new ManualClock();
+  const fx = await clockFixture(AGENTS, { timeScale: 1, clocks: slowClocks(30), clock });
   const h = encodeHeader(ClockMsg.CLOCK_RATE_SET, MsgType.COMMAND, CLOCK, 9);
-  const t0 = performance.now();
   const { n } = dispatch(fx, "vm1", [h, ASYNC, PLL, ...u64(5000 * MHZ)]);
   assertEquals(n, 8, "a synchronous reply, not a promise");
   assertEquals((await cmd(fx, "vm1", ClockMsg.CLOCK_RATE_GET, [PLL])).words, u64(4800 * MHZ));
-  await sleep(10);
+  clock.advance(29.9);
+  await turn();
+  await turn();
   assertEquals(drain(fx, "vm1"), [], "not done before the latency");
+  clock.advance(0.1);
   const [done] = await settle(fx, "vm1", 1);
-  assert(performance.now() - t0 >= 30);
   assertEquals(done.words, [Status.SUCCESS, PLL, ...u64(5000 * MHZ)]);
   assertEquals((await cmd(fx, "vm1", ClockMsg.CLOCK_RATE_GET, [PLL])).words, u64(5000 * MHZ));
 });
 
 Deno.test("a slow clock: synchronous RATE_SET replies once the clock runs at the new rate", async () => {
-  const fx = await clockFixture(AGENTS, { timeScale: 1, clocks: slowClocks(20) });
+  const clock = new ManualClock();
+  const fx = await clockFixture(AGENTS, { timeScale: 1, clocks: slowClocks(20), clock });
   const h = encodeHeader(ClockMsg.CLOCK_RATE_SET, MsgType.COMMAND, CLOCK, 1);
-  const t0 = performance.now();
   const { n } = dispatch(fx, "vm1", [h, 0, PLL, ...u64(200 * MHZ)]);
   assert(n instanceof Promise, "the driver blocks, so the reply is a promise");
+  clock.advance(19.9);
+  assert(!await settled(n), "no reply before the clock's 20 ms");
+  clock.advance(0.1);
   assertEquals(await n, 8);
-  assert(performance.now() - t0 >= 19);
   assertEquals((await cmd(fx, "vm1", ClockMsg.CLOCK_RATE_GET, [PLL])).words, u64(200 * MHZ));
 });
 
 Deno.test(`more than ${MAX_ASYNC} pending async RATE_SET → BUSY, accepted again once done`, async () => {
-  const fx = await clockFixture(AGENTS, { timeScale: 1, clocks: slowClocks(20) });
+  const clock = new ManualClock();
+  const fx = await clockFixture(AGENTS, { timeScale: 1, clocks: slowClocks(20), clock });
   for (let i = 0; i < MAX_ASYNC; i++) {
     const r = await cmd(fx, "vm1", ClockMsg.CLOCK_RATE_SET, [
       ASYNC,
@@ -115,9 +123,11 @@ Deno.test(`more than ${MAX_ASYNC} pending async RATE_SET → BUSY, accepted agai
   assertEquals(busy.status, Status.BUSY);
   const other = await cmd(fx, "vm2", ClockMsg.CLOCK_RATE_SET, [ASYNC, 0, ...u64(12 * MHZ)]);
   assertEquals(other.status, Status.SUCCESS, "the limit is per session");
+  clock.advance(20);
   assertEquals((await settle(fx, "vm1", MAX_ASYNC)).map((d) => d.token), [0, 1, 2, 3, 4, 5, 6, 7]);
   const again = await cmd(fx, "vm1", ClockMsg.CLOCK_RATE_SET, [ASYNC, PLL, ...u64(100 * MHZ)]);
   assertEquals(again.status, Status.SUCCESS);
+  clock.advance(20);
   assertEquals((await settle(fx, "vm1", 1)).length, 1);
   assertEquals((await settle(fx, "vm2", 1)).length, 1);
 });
@@ -138,7 +148,8 @@ Deno.test("async RATE_SET the hardware fails → SUCCESS, then a delayed respons
 });
 
 Deno.test("async RATE_SET whose session closes before completion sends nothing", async () => {
-  const fx = await clockFixture(AGENTS, { timeScale: 1, clocks: slowClocks(10) });
+  const clock = new ManualClock();
+  const fx = await clockFixture(AGENTS, { timeScale: 1, clocks: slowClocks(10), clock });
   assertEquals(
     (await cmd(fx, "vm1", ClockMsg.CLOCK_RATE_SET, [ASYNC, PLL, ...u64(200 * MHZ)])).status,
     0,
@@ -146,9 +157,10 @@ Deno.test("async RATE_SET whose session closes before completion sends nothing",
   const old = fx.session("vm1");
   fx.reconnect("vm1");
   const hw = fx.drivers.get("sim")!.clock!;
-  for (let t = 0; t < 1000 && hw.getRate(1) !== 200 * MHZ; t++) await sleep(1);
-  assertEquals(hw.getRate(1), 200 * MHZ, "the change itself went through (pll_sys is physical 1)");
-  await sleep(5);
+  clock.advance(10);
+  await until(() => hw.getRate(1) === 200 * MHZ, "pll_sys (physical 1) at the new rate");
+  await turn();
+  await turn();
   assertEquals(old.p2a!.length, 0);
   assertEquals(drain(fx, "vm1"), []);
 });

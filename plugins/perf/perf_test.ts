@@ -8,7 +8,9 @@ import { Logger } from "../../core/log.ts";
 import { Msg } from "../../core/msg.ts";
 import { Platform } from "../../core/platform.ts";
 import { Status } from "../../core/status.ts";
-import { simDriver } from "../../boards/drivers/sim.ts";
+import { createSim, simDriver } from "../../boards/drivers/sim.ts";
+import { ManualClock } from "../../core/timer_clock.ts";
+import { settled } from "../../core/_wait_test.ts";
 import { type AgentSpec, type Fixture, fixture, TEST_VENDOR } from "../../tests/harness.ts";
 import { perfBoard } from "../../tests/vectors/perf/fixture.ts";
 import { perfProtocol, type PerfShared } from "./mod.ts";
@@ -225,8 +227,9 @@ Deno.test("with an immediate driver the set/get path answers synchronously", asy
 
 Deno.test("PERF_LEVEL_SET waits for the transition latency; the notification follows it", async () => {
   const b = board(4, 30_000);
+  const clock = new ManualClock();
   const drivers = new Map<string, BoardDriver>([
-    ["sim", await simDriver.create({ name: "sim", options: { time_scale: 1 }, board: b })],
+    ["sim", createSim(b, "sim", { timeScale: 1, clock })],
   ]);
   const fx = await fixture({ board: b, drivers, agents: agents("a") });
   await fx.words("a", [h(PerfMsg.NOTIFY_LEVEL), 0, 1]);
@@ -236,12 +239,13 @@ Deno.test("PERF_LEVEL_SET waits for the transition latency; the notification fol
   const m = new Msg();
   m.r.reset(req, 0, 12);
   m.w.reset(new Uint8Array(64), 0, 64);
-  const t0 = performance.now();
   const pending = fx.platform.dispatch(fx.session("a"), m);
   assert(pending instanceof Promise, "a transition with latency answers asynchronously");
+  clock.advance(29.9);
+  assert(!await settled(pending), "the reply waits for the 30 ms transition");
   assertEquals(fx.drain("a"), []);
+  clock.advance(0.1);
   assertEquals(await pending, 8);
-  assert(performance.now() - t0 >= 25, "the reply waited for the 30 ms transition");
   assertEquals(fx.drain("a").length, 1);
   assertEquals((await fx.words("a", [h(PerfMsg.LEVEL_GET), 0]))[2], 400);
 });

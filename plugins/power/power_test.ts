@@ -5,7 +5,9 @@ import { encodeHeader, MsgType } from "../../core/header.ts";
 import { type PowerHw, PowerState } from "../../core/hw/power.ts";
 import type { Ctx } from "../../core/session.ts";
 import { Status } from "../../core/status.ts";
-import { simDriver } from "../../boards/drivers/sim.ts";
+import { createSim } from "../../boards/drivers/sim.ts";
+import { ManualClock } from "../../core/timer_clock.ts";
+import { advanceUntil, settled, turn, until } from "../../core/_wait_test.ts";
 import type { SimPower } from "../../boards/drivers/sim/power.ts";
 import { type Fixture, fixture } from "../../tests/harness.ts";
 import { PowerEvent, PowerMsg, powerProtocol, type PowerSession, type PowerShared } from "./mod.ts";
@@ -33,6 +35,8 @@ function board(latencyUs: number): Board {
 interface Setup {
   fx: Fixture;
   hw: SimPower;
+  /** Where the sim waits its switches. */
+  clock: ManualClock;
 }
 
 /** vm1 sees 0 top, 1 gpu, 2 shader, 3 dsp; vm2 sees 0 gpu, 1 shader, 2 dsp. */
@@ -40,11 +44,8 @@ async function setup(
   opts: { latencyUs?: number; timeScale?: number; wrap?: (hw: PowerHw) => PowerHw } = {},
 ): Promise<Setup> {
   const b = board(opts.latencyUs ?? 0);
-  const drv: BoardDriver = await simDriver.create({
-    name: "sim",
-    options: { time_scale: opts.timeScale ?? 0 },
-    board: b,
-  });
+  const clock = new ManualClock();
+  const drv: BoardDriver = createSim(b, "sim", { timeScale: opts.timeScale ?? 0, clock });
   const hw = drv.power as SimPower;
   if (opts.wrap) drv.power = opts.wrap(hw);
   const fx = await fixture({
@@ -55,7 +56,7 @@ async function setup(
       { name: "vm2", protocols: { 0x11: undefined }, grants: { power: [1, 2, 3] } },
     ],
   });
-  return { fx, hw };
+  return { fx, hw, clock };
 }
 
 function set(fx: Fixture, agent: string, virt: number, state: number, flags = SYNC) {
@@ -136,35 +137,42 @@ Deno.test("power: resetting an agent's configuration releases its votes", async 
 });
 
 Deno.test("power: a sync POWER_STATE_SET answers once the hardware's latency has passed", async () => {
-  const { fx, hw } = await setup({ latencyUs: 15_000, timeScale: 1 });
-  const t0 = performance.now();
-  assertEquals(await set(fx, "vm1", 3, ON), [H(4), OK]);
-  assert(performance.now() - t0 >= 12, "the reply waited for the switch");
+  const { fx, hw, clock } = await setup({ latencyUs: 15_000, timeScale: 1 });
+  const reply = set(fx, "vm1", 3, ON);
+  await turn();
+  clock.advance(14.9);
+  assert(!await settled(reply), "the reply waits for the switch");
+  clock.advance(0.1);
+  assertEquals(await reply, [H(4), OK]);
   assertEquals(hw.getState(3), ON);
 });
 
 Deno.test("power: an async POWER_STATE_SET answers first, then completes with POWER_STATE_CHANGED", async () => {
-  const { fx, hw } = await setup({ latencyUs: 30_000, timeScale: 1 });
+  const { fx, hw, clock } = await setup({ latencyUs: 30_000, timeScale: 1 });
   await fx.words("vm1", [H(PowerMsg.POWER_STATE_NOTIFY), 3, 1]);
   assertEquals(await set(fx, "vm1", 3, ON, ASYNC), [H(4), OK]);
   assertEquals(hw.getState(3), OFF, "the reply did not wait: the hardware is still switching");
   assertEquals(fx.drain("vm1"), []);
-  for (let i = 0; i < 50 && hw.getState(3) !== ON; i++) await tick(5);
-  await tick(0);
+  clock.advance(30);
+  await until(() => fx.session("vm1").p2a!.length > 0, "POWER_STATE_CHANGED");
   assertEquals(hw.getState(3), ON);
   assertEquals(fx.drain("vm1").map(words), [[CHANGED, 1, 3, ON]]);
 });
 
 Deno.test("power: overlapping requests on a slow board are serialized, never BUSY", async () => {
-  const { fx, hw } = await setup({ latencyUs: 5_000, timeScale: 1 });
-  const replies = await Promise.all([
-    set(fx, "vm1", 2, ON),
-    set(fx, "vm2", 0, ON),
-    set(fx, "vm2", 2, ON, ASYNC),
-    set(fx, "vm1", 2, OFF),
-  ]);
+  const { fx, hw, clock } = await setup({ latencyUs: 5_000, timeScale: 1 });
+  const replies = await advanceUntil(
+    clock,
+    Promise.all([
+      set(fx, "vm1", 2, ON),
+      set(fx, "vm2", 0, ON),
+      set(fx, "vm2", 2, ON, ASYNC),
+      set(fx, "vm1", 2, OFF),
+    ]),
+    5,
+  );
   assertEquals(replies.map((r) => r[1]), [OK, OK, OK, OK]);
-  for (let i = 0; i < 50 && hw.getState(3) !== ON; i++) await tick(5);
+  await advanceUntil(clock, until(() => hw.getState(3) === ON, "dsp on"), 5);
   assertEquals([hw.getState(0), hw.getState(1), hw.getState(2), hw.getState(3)], [ON, ON, OFF, ON]);
 });
 
@@ -243,24 +251,24 @@ Deno.test("power: every notification payload is exactly 12 bytes", async () => {
 });
 
 Deno.test("power: a request queued behind a slow switch whose session closes meanwhile leaves no vote", async () => {
-  const { fx, hw } = await setup({ latencyUs: 10_000, timeScale: 1 });
+  const { fx, hw, clock } = await setup({ latencyUs: 10_000, timeScale: 1 });
   const slow = set(fx, "vm1", 3, ON);
   const queued = set(fx, "vm2", 0, ON);
   fx.platform.closeSession(fx.session("vm2"));
-  assertEquals((await slow)[1], OK);
-  assertEquals((await queued)[1], Status.DENIED >>> 0);
+  assertEquals((await advanceUntil(clock, slow, 10))[1], OK);
+  assertEquals((await advanceUntil(clock, queued, 10))[1], Status.DENIED >>> 0);
   await tick(0);
   assertEquals([hw.getState(0), hw.getState(1)], [OFF, OFF], "gpu and its parent stay off");
 });
 
 Deno.test("power: a request queued behind a slow switch for a domain revoked meanwhile leaves no vote", async () => {
-  const { fx, hw } = await setup({ latencyUs: 10_000, timeScale: 1 });
+  const { fx, hw, clock } = await setup({ latencyUs: 10_000, timeScale: 1 });
   const slow = set(fx, "vm1", 3, ON);
   const queued = set(fx, "vm2", 0, ON);
   powerProtocol.onRevoke!(powerCtx(fx, "vm2"), "power", 1);
   fx.session("vm2").agent.grants.maps.power.revoke(1);
-  assertEquals((await slow)[1], OK);
-  assertEquals((await queued)[1], Status.DENIED >>> 0);
+  assertEquals((await advanceUntil(clock, slow, 10))[1], OK);
+  assertEquals((await advanceUntil(clock, queued, 10))[1], Status.DENIED >>> 0);
   await tick(0);
   assertEquals(hw.getState(1), OFF);
 });

@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { turn, until } from "../../core/_wait_test.ts";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
 import { type Board, emptyBoard, type PowercapDesc } from "../../core/board.ts";
 import { type BoardDriver, DriverError } from "../../core/driver.ts";
@@ -95,7 +96,7 @@ const AGENTS: AgentSpec[] = [
 async function setup(timeScale = 0, hw?: PowercapHw) {
   const clock = new ManualClock();
   const b = board();
-  const sim = createSimPowercap(b, "sim", { timeScale }, () => clock.now());
+  const sim = createSimPowercap(b, "sim", { timeScale, clock });
   const drivers = new Map<string, BoardDriver>([["sim", { name: "sim", powercap: hw ?? sim }]]);
   const protocols = [
     ...PROTOCOLS.filter((p) => p.id !== P),
@@ -261,17 +262,18 @@ Deno.test("shared caps: the lowest request is in force; leaving withdraws it and
 });
 
 Deno.test("async CAP_SET → SUCCESS first, CAP_SET_COMPLETE after the controller applied it", async () => {
-  const { fx, hw } = await setup(1);
+  const { fx, hw, clock } = await setup(1);
   await call(fx, "b", cmd(Cmd.CAP_NOTIFY, [1, 1]));
-  const t0 = performance.now();
   const { n, reply } = send(fx, "a", cmd(Cmd.CAP_SET, [0, ASYNC, 2_000_000], 0x155));
   assertEquals(typeof n, "number", "answered without waiting");
   assertEquals(reply(n as number), [encodeHeader(Cmd.CAP_SET, 0, P, 0x155), 0]);
   assertEquals(drained(fx, "a"), []);
-  await tick(5);
+  clock.advance(19.9);
+  await turn();
+  await turn();
   assertEquals([drained(fx, "a"), hw.getCap(0)], [[], 8_000_000], "not applied before 20 ms");
-  while (fx.session("a").p2a!.length === 0) await tick(2);
-  assert(performance.now() - t0 >= 19);
+  clock.advance(0.1);
+  await until(() => fx.session("a").p2a!.length > 0, "CAP_SET_COMPLETE");
   assertEquals(drained(fx, "a"), [[
     encodeHeader(Cmd.CAP_SET, MsgType.DELAYED_RESPONSE, P, 0x155),
     0,
@@ -281,7 +283,10 @@ Deno.test("async CAP_SET → SUCCESS first, CAP_SET_COMPLETE after the controlle
   assertEquals(drained(fx, "b"), [capChanged(0, 1, 2_000_000, 10_000)]);
   const ignored = send(fx, "a", cmd(Cmd.CAP_SET, [0, ASYNC | IGNORE, 3_000_000], 9));
   assertEquals(ignored.reply(ignored.n as number)[1], 0);
-  await tick(40);
+  clock.advance(20);
+  await until(() => hw.getCap(0) === 3_000_000, "the ignored-response cap to apply");
+  await turn();
+  await turn();
   assertEquals(drained(fx, "a"), [], "bit 0: no delayed response");
   assertEquals(hw.getCap(0), 3_000_000, "but the cap was applied");
   assertEquals(drained(fx, "b"), [capChanged(0, 1, 3_000_000, 10_000)]);
@@ -298,7 +303,7 @@ Deno.test("async CAP_SET the controller fails → SUCCESS, then CAP_SET_COMPLETE
   const { fx } = await setup(0, failing);
   const { n, reply } = send(fx, "a", cmd(Cmd.CAP_SET, [0, ASYNC, 2_000_000], 3));
   assertEquals(reply(n as number)[1], 0);
-  while (fx.session("a").p2a!.length === 0) await tick(2);
+  await until(() => fx.session("a").p2a!.length > 0, "CAP_SET_COMPLETE");
   assertEquals(drained(fx, "a"), [[
     encodeHeader(Cmd.CAP_SET, MsgType.DELAYED_RESPONSE, P, 3),
     Status.HARDWARE_ERROR,

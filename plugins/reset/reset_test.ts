@@ -6,7 +6,9 @@ import { encodeHeader, MsgType } from "../../core/header.ts";
 import type { ResetHw } from "../../core/hw/reset.ts";
 import { Msg } from "../../core/msg.ts";
 import { Status } from "../../core/status.ts";
-import { simDriver } from "../../boards/drivers/sim.ts";
+import { createSim } from "../../boards/drivers/sim.ts";
+import { ManualClock } from "../../core/timer_clock.ts";
+import { advanceUntil, settled, turn, until } from "../../core/_wait_test.ts";
 import type { SimResetHw } from "../../boards/drivers/sim/reset.ts";
 import { type AgentSpec, type Fixture, fixture } from "../../tests/harness.ts";
 import { resetProtocol, type ResetSession, type ResetShared } from "./mod.ts";
@@ -40,13 +42,14 @@ const AGENTS: AgentSpec[] = [
 /** A fixture on the sim driver; `timeScale` 0 makes every latency immediate. */
 async function setup(timeScale = 0, drivers?: Map<string, BoardDriver>) {
   const b = board();
-  const sim = await simDriver.create({ name: "sim", options: { time_scale: timeScale }, board: b });
+  const clock = new ManualClock();
+  const sim = createSim(b, "sim", { timeScale, clock });
   const fx = await fixture({
     board: b,
     agents: AGENTS,
     drivers: drivers ?? new Map([["sim", sim]]),
   });
-  return { fx, hw: sim.reset as SimResetHw };
+  return { fx, hw: sim.reset as SimResetHw, clock };
 }
 
 /** Dispatches one command without awaiting; returns what dispatch returned and the reply. */
@@ -106,27 +109,29 @@ Deno.test("async RESET → SUCCESS reply first, then RESET_COMPLETE with the tok
 });
 
 Deno.test("sync RESET with latency and time_scale 1 → reply only after the pulse, hardware really waits", async () => {
-  const { fx, hw } = await setup(1);
-  const t0 = performance.now();
+  const { fx, hw, clock } = await setup(1);
   const { n, reply } = send(fx, "a", reset(0, AUTO));
   assert(n instanceof Promise, "the reply waits for the driver");
+  clock.advance(19.9);
+  assert(!await settled(n), "no reply before the 20 ms pulse ends");
   assertEquals(hw.isAsserted(0), true, "the line is held during the cycle");
+  clock.advance(0.1);
   assertEquals(reply(await n), [encodeHeader(RESET, 0, P, 1), 0]);
-  assert(performance.now() - t0 >= 19, `pulse took ${performance.now() - t0} ms`);
   assertEquals(hw.isAsserted(0), false);
   assertEquals(hw.pulses(0), 1);
 });
 
 Deno.test("async RESET with latency → SUCCESS at once, RESET_COMPLETE only after the latency", async () => {
-  const { fx, hw } = await setup(1);
-  const t0 = performance.now();
+  const { fx, hw, clock } = await setup(1);
   const { n } = send(fx, "a", reset(1, AUTO | ASYNC, 0, 9));
   assertEquals(typeof n, "number");
   assertEquals(hw.isAsserted(1), true);
-  await tick(5);
+  clock.advance(19.9);
+  await turn();
+  await turn();
   assertEquals(fx.drain("a"), [], "not complete before the latency");
-  while (fx.session("a").p2a!.length === 0) await tick(2);
-  assert(performance.now() - t0 >= 19);
+  clock.advance(0.1);
+  await until(() => fx.session("a").p2a!.length > 0, "RESET_COMPLETE");
   assertEquals(hw.isAsserted(1), false);
   assertEquals(fx.drain("a").map(words), [[encodeHeader(RESET, 2, P, 9), 0, 1]]);
 });
@@ -182,14 +187,13 @@ Deno.test("closing a session releases its holds; other holders keep the line ass
 });
 
 Deno.test("close while a pulse is under way withdraws the queued assert: the line never asserts", async () => {
-  const { fx, hw } = await setup(1);
+  const { fx, hw, clock } = await setup(1);
   const pulse = send(fx, "a", reset(0, AUTO)).n;
   const held = send(fx, "b", reset(2, ASSERT)).n;
   assert(held instanceof Promise, "b waits for the pulse");
   fx.platform.closeSession(fx.session("b"));
-  await pulse;
-  await held;
-  await tick(1);
+  await advanceUntil(clock, Promise.all([pulse, held]), 20);
+  await turn();
   // The hold is withdrawn at close, before the queued assert reaches the hardware (holds are
   // recorded when the command arrives), so no assert/deassert pair glitches the line.
   assertEquals(hw.history.map((e) => e.action), ["pulse"]);
@@ -197,12 +201,12 @@ Deno.test("close while a pulse is under way withdraws the queued assert: the lin
 });
 
 Deno.test("operations on a busy domain wait and run in arrival order", async () => {
-  const { fx, hw } = await setup(1);
+  const { fx, hw, clock } = await setup(1);
   const first = send(fx, "a", reset(0, AUTO)).n;
   const second = send(fx, "b", reset(2, ASSERT));
   assert(second.n instanceof Promise);
   assertEquals(hw.history.length, 1, "the assert has not reached the hardware yet");
-  assertEquals(second.reply(await second.n)[1], Status.SUCCESS);
+  assertEquals(second.reply(await advanceUntil(clock, second.n, 20))[1], Status.SUCCESS);
   await first;
   assertEquals(hw.history.map((e) => e.action), ["pulse", "assert"]);
   assertEquals(hw.isAsserted(0), true, "asserted after the pulse ended, not cut by it");
@@ -245,12 +249,15 @@ Deno.test("subscriptions belong to the session: a reconnected agent is not notif
 });
 
 Deno.test("async reset answered before its session closes sends no RESET_COMPLETE", async () => {
-  const { fx } = await setup(1);
+  const { fx, hw, clock } = await setup(1);
   const { n } = send(fx, "a", reset(1, AUTO | ASYNC));
   assertEquals(typeof n, "number");
   const s = fx.session("a");
   fx.platform.closeSession(s);
-  await tick(30);
+  clock.advance(20);
+  await until(() => !hw.isAsserted(1), "the pulse to end");
+  await turn();
+  await turn();
   assertEquals(s.p2a!.length, 0);
 });
 
@@ -300,7 +307,7 @@ Deno.test("async pulse that fails → RESET_COMPLETE carries the status only", a
   const drv: BoardDriver = { name: "sim", reset: failing({ sync: false, async: true }) };
   const { fx } = await setup(0, new Map([["sim", drv]]));
   assertEquals(await status(fx, "a", reset(1, AUTO | ASYNC, 0, 3)), Status.SUCCESS);
-  await tick(5);
+  await until(() => fx.session("a").p2a!.length > 0, "RESET_COMPLETE");
   assertEquals(fx.drain("a").map(words), [[encodeHeader(RESET, 2, P, 3), Status.BUSY >>> 0]]);
 });
 

@@ -45,7 +45,7 @@ export interface SensorTestSpec {
   clock?: ManualClock;
   /** Plugin options besides the clock. */
   plugin?: Omit<SensorProtocolOptions, "clock">;
-  /** The sim's time scale for read latencies (default 0: immediate). */
+  /** The sim's time scale for read latencies, waited on `clock` (default 0: immediate). */
   timeScale?: number;
   /** Replaces the sim's sensor class. */
   hw?: SensorHw;
@@ -67,7 +67,11 @@ export async function sensorTest(spec: SensorTestSpec): Promise<SensorTest> {
   const now = spec.realTime ? () => performance.now() : () => clock.now();
   const driver: BoardDriver = {
     name: "sim",
-    sensor: spec.hw ?? createSimSensor(board, "sim", { timeScale: spec.timeScale ?? 0 }, now),
+    sensor: spec.hw ??
+      createSimSensor(board, "sim", {
+        timeScale: spec.timeScale ?? 0,
+        clock: spec.realTime ? undefined : clock,
+      }, now),
   };
   const plugin = createSensorProtocol({
     ...spec.plugin,

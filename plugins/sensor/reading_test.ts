@@ -5,6 +5,7 @@ import { Msg } from "../../core/msg.ts";
 import { Status } from "../../core/status.ts";
 import { cmd, delayed, drainWords, sensor, sensorTest, settle, words } from "./_fixture.ts";
 import { SensorMsg } from "./msg.ts";
+import { settled, until } from "../../core/_wait_test.ts";
 
 const READ = SensorMsg.SENSOR_READING_GET;
 const u = (s: number) => s >>> 0;
@@ -33,34 +34,40 @@ Deno.test("async read: reply first, SENSOR_READING_COMPLETE later, same token", 
   const reply = await fx.words("a", [cmd(READ, 0x2a5), 0, 1]);
   assertEquals(reply, [cmd(READ, 0x2a5), Status.SUCCESS]);
   assertEquals(drainWords(fx, "a"), [], "the delayed response must not precede the reply");
-  await settle();
+  await until(() => fx.session("a").p2a!.length > 0, "SENSOR_READING_COMPLETE");
   // status, sensor id, value 42, timestamp in ns (manual clock at 0 → 0).
   assertEquals(drainWords(fx, "a"), [[delayed(READ, 0x2a5), 0, 0, 42, 0, 0, 0]]);
 });
 
 Deno.test("read with latency: sync waits for the driver, async completes after", async () => {
-  const { fx } = await slowBoard(3000);
-  const t0 = performance.now();
-  const sync = await fx.words("a", [cmd(READ, 1), 0, 0]);
-  assert(performance.now() - t0 >= 2, "the sync read should take the sensor's 3 ms");
-  assertEquals(sync, [cmd(READ, 1), Status.SUCCESS, 42, 0, 0, 0]);
+  const { fx, clock } = await slowBoard(3000);
+  const sync = fx.words("a", [cmd(READ, 1), 0, 0]);
+  clock.advance(2.9);
+  assert(!await settled(sync), "the sync read takes the sensor's 3 ms");
+  clock.advance(0.1);
+  assertEquals(await sync, [cmd(READ, 1), Status.SUCCESS, 42, 0, 3_000_000, 0]);
   assertEquals(await fx.words("a", [cmd(READ, 2), 0, 1]), [cmd(READ, 2), Status.SUCCESS]);
+  clock.advance(2.9);
   await settle(0);
   assertEquals(drainWords(fx, "a"), []);
-  await settle(15);
-  assertEquals(drainWords(fx, "a"), [[delayed(READ, 2), 0, 0, 42, 0, 0, 0]]);
+  clock.advance(0.1);
+  await until(() => fx.session("a").p2a!.length > 0, "SENSOR_READING_COMPLETE");
+  assertEquals(drainWords(fx, "a"), [[delayed(READ, 2), 0, 0, 42, 0, 6_000_000, 0]]);
 });
 
 Deno.test("async reads past the session's limit → BUSY until one completes", async () => {
-  const { fx } = await slowBoard(3000, 1);
+  const { fx, clock } = await slowBoard(3000, 1);
+  const queued = () => fx.session("a").p2a!.length;
   assertEquals((await fx.words("a", [cmd(READ, 1), 0, 1]))[1], Status.SUCCESS);
   assertEquals((await fx.words("a", [cmd(READ, 2), 0, 1]))[1], u(Status.BUSY));
   // PROTOCOL_ATTRIBUTES reports the limit.
   assertEquals((await fx.words("a", [cmd(1)]))[2], (1 << 16) | 2);
-  await settle(15);
+  clock.advance(3);
+  await until(() => queued() > 0, "the first SENSOR_READING_COMPLETE");
   assertEquals(drainWords(fx, "a").length, 1);
   assertEquals((await fx.words("a", [cmd(READ, 3), 0, 1]))[1], Status.SUCCESS);
-  await settle(15);
+  clock.advance(3);
+  await until(() => queued() > 0, "the second SENSOR_READING_COMPLETE");
   assertEquals(drainWords(fx, "a").length, 1);
 });
 
@@ -79,7 +86,7 @@ Deno.test("async read whose sample fails → delayed HARDWARE_ERROR, no payload"
     hw,
   });
   assertEquals(await fx.words("a", [cmd(READ, 7), 0, 1]), [cmd(READ, 7), Status.SUCCESS]);
-  await settle();
+  await until(() => fx.session("a").p2a!.length > 0, "SENSOR_READING_COMPLETE");
   assertEquals(drainWords(fx, "a"), [[delayed(READ, 7), u(Status.HARDWARE_ERROR)]]);
 });
 
@@ -96,11 +103,13 @@ Deno.test("sync read whose sample throws → the driver's status, 8-byte reply",
 });
 
 Deno.test("async read of a session that closes before completion queues nothing", async () => {
-  const { fx } = await slowBoard(3000);
+  const { fx, clock } = await slowBoard(3000);
   assertEquals((await fx.words("a", [cmd(READ, 1), 0, 1]))[1], Status.SUCCESS);
   const old = fx.session("a");
+  const state = old.ctxs[0x15]!.state as { pending: number };
   fx.reconnect("a");
-  await settle(15);
+  clock.advance(3);
+  await until(() => state.pending === 0, "the read to complete");
   assertEquals(old.p2a!.length, 0);
   assertEquals(drainWords(fx, "a"), []);
 });

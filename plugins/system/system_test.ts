@@ -150,9 +150,8 @@ Deno.test("system: command runs argv with the state and mode, and answers after 
       "{graceful}",
     ];
     const { fx } = await setup([agent("vm1", { action: "command", argv })]);
-    const t0 = performance.now();
     assertEquals(await fx.words("vm1", [H(3), FORCEFUL, SystemState.WARM_RESET]), [H(3), OK]);
-    assert(performance.now() - t0 >= 90, "the reply waited for the command");
+    // The command writes only after its sleep: the file there at the reply shows it waited.
     assertEquals(await Deno.readTextFile(out), "warm-reset forceful");
     assertEquals(fx.drain("vm1"), []);
   } finally {

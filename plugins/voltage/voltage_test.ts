@@ -8,7 +8,9 @@ import { Msg } from "../../core/msg.ts";
 import { Right } from "../../core/protocol.ts";
 import type { Ctx } from "../../core/session.ts";
 import { Status } from "../../core/status.ts";
-import { simDriver } from "../../boards/drivers/sim.ts";
+import { createSim } from "../../boards/drivers/sim.ts";
+import { ManualClock } from "../../core/timer_clock.ts";
+import { settled, turn, until } from "../../core/_wait_test.ts";
 import type { SimVoltage } from "../../boards/drivers/sim/voltage.ts";
 import { type AgentSpec, type Fixture, fixture } from "../../tests/harness.ts";
 import { aggregateLevel, voltageProtocol, type VoltageSession, type VoltageShared } from "./mod.ts";
@@ -91,9 +93,10 @@ const AGENTS: AgentSpec[] = [
 
 async function setup(timeScale = 0, agents = AGENTS) {
   const b = board();
-  const sim = await simDriver.create({ name: "sim", options: { time_scale: timeScale }, board: b });
+  const clock = new ManualClock();
+  const sim = createSim(b, "sim", { timeScale, clock });
   const fx = await fixture({ board: b, agents, drivers: new Map([["sim", sim]]) });
-  return { fx, hw: sim.voltage as SimVoltage };
+  return { fx, hw: sim.voltage as SimVoltage, clock };
 }
 
 function cmd(msg: number, params: number[], token = 1): number[] {
@@ -189,17 +192,18 @@ Deno.test("DESCRIBE_LEVELS when not one level fits the message → COMMS_ERROR",
 });
 
 Deno.test("async LEVEL_SET → SUCCESS reply first, then LEVEL_SET_COMPLETE with the token and virtual id", async () => {
-  const { fx, hw } = await setup(1);
-  const t0 = performance.now();
+  const { fx, hw, clock } = await setup(1);
   const { n, reply } = send(fx, "b", cmd(Cmd.LEVEL_SET, [1, ASYNC, 1_000_000], 0x2a5));
   assertEquals(typeof n, "number", "an async request is answered without waiting");
   assertEquals(reply(n as number), [encodeHeader(Cmd.LEVEL_SET, 0, P, 0x2a5), 0]);
   assertEquals(fx.drain("b"), [], "the delayed response never precedes the reply");
-  await tick(5);
+  clock.advance(19.9);
+  await turn();
+  await turn();
   assertEquals(fx.drain("b"), [], "not complete before the 20 ms latency");
   assertEquals(hw.getLevel(0), 900_000, "the output is still settling");
-  while (fx.session("b").p2a!.length === 0) await tick(2);
-  assert(performance.now() - t0 >= 19, `settled after ${performance.now() - t0} ms`);
+  clock.advance(0.1);
+  await until(() => fx.session("b").p2a!.length > 0, "LEVEL_SET_COMPLETE");
   assertEquals(fx.drain("b").map(words), [[
     encodeHeader(Cmd.LEVEL_SET, MsgType.DELAYED_RESPONSE, P, 0x2a5),
     0,
@@ -210,12 +214,13 @@ Deno.test("async LEVEL_SET → SUCCESS reply first, then LEVEL_SET_COMPLETE with
 });
 
 Deno.test("sync LEVEL_SET with latency → the reply waits until the output has settled", async () => {
-  const { fx, hw } = await setup(1);
-  const t0 = performance.now();
+  const { fx, hw, clock } = await setup(1);
   const { n, reply } = send(fx, "a", cmd(Cmd.LEVEL_SET, [0, 0, 700_000]));
   assert(n instanceof Promise, "the reply waits for the driver");
+  clock.advance(19.9);
+  assert(!await settled(n), "no reply before the output settles");
+  clock.advance(0.1);
   assertEquals(reply(await n)[1], Status.SUCCESS);
-  assert(performance.now() - t0 >= 19);
   assertEquals(hw.getLevel(0), 700_000);
   assertEquals(fx.drain("a"), [], "no delayed response for a synchronous set");
 });
@@ -241,7 +246,7 @@ Deno.test("async LEVEL_SET the hardware fails → SUCCESS, then a 4-byte LEVEL_S
   });
   const { n, reply } = send(fx, "a", cmd(Cmd.LEVEL_SET, [0, ASYNC, 1_000_000], 7));
   assertEquals(reply(n as number)[1], Status.SUCCESS);
-  while (fx.session("a").p2a!.length === 0) await tick(2);
+  await until(() => fx.session("a").p2a!.length > 0, "LEVEL_SET_COMPLETE");
   assertEquals(fx.drain("a").map(words), [[
     encodeHeader(Cmd.LEVEL_SET, MsgType.DELAYED_RESPONSE, P, 7),
     Status.HARDWARE_ERROR,

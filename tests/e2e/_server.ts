@@ -19,6 +19,7 @@ import { encodeFrame, FrameSplitter } from "../../transports/stream/framing.ts";
 import { Payload } from "../../client/decode.ts";
 import { statusName } from "../../core/status.ts";
 import { Logger } from "../../core/log.ts";
+import { HANG_MS } from "../../core/_wait_test.ts";
 import {
   defaultDeploymentPath,
   type Deployment,
@@ -94,7 +95,7 @@ export interface E2e {
    * the command throws them. The agent must not be connected otherwise meanwhile.
    */
   cli(agent: string, ...args: string[]): Promise<{ code: number; lines: string[] }>;
-  /** Polls `cond` every few ms until it holds; throws after `ms` (default 2000). */
+  /** Polls `cond` every few ms until it holds; throws after `ms` (default: a hang, 60 s). */
   until(cond: () => boolean, what: string, ms?: number): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -128,7 +129,7 @@ export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
   const raws = new Set<RawAgent>();
   const socket = (agent: string) => `${runDir}/${agent}.sock`;
 
-  async function until(cond: () => boolean, what: string, ms = 2000): Promise<void> {
+  async function until(cond: () => boolean, what: string, ms = HANG_MS): Promise<void> {
     const deadline = Date.now() + ms;
     while (!cond()) {
       if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
@@ -153,6 +154,8 @@ export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
     async connect(agent) {
       const sessions = server.platform.sessions.size;
       const c = await ScmiClient.connect({ kind: "unix", path: socket(agent) });
+      // A busy machine may be slow to answer: only a hang fails a test.
+      c.timeoutMs = HANG_MS;
       clients.add(c);
       // The stream transport opens the session when it admits the connection.
       await until(() => server.platform.sessions.size > sessions, `${agent}'s session`);
@@ -200,7 +203,7 @@ export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
       console.log = (...parts: unknown[]) => void lines.push(parts.join(" "));
       try {
         const code = await callCommand(
-          ["--agent", agent, "--run-dir", runDir, ...args],
+          ["--agent", agent, "--run-dir", runDir, "--timeout", String(HANG_MS), ...args],
           opts.callProtocols ?? PROTOCOLS,
         );
         return { code, lines: lines.join("\n").split("\n") };
@@ -301,7 +304,7 @@ async function rawAgent(path: string): Promise<RawAgent> {
       let off = 0;
       while (off < frame.length) off += await conn.write(frame.subarray(off));
     },
-    async next(ms = 2000) {
+    async next(ms = HANG_MS) {
       const deadline = Date.now() + ms;
       while (queue.length === 0) {
         if (closed) throw new Error("The server closed the connection");

@@ -173,21 +173,21 @@ Deno.test("e2e perf: LEVEL_CHANGED and LIMITS_CHANGED reach subscribed agents on
 
   // vm2 moves the shared cluster: vm1 hears it as its domain 1, from the platform (agent 0).
   await e2e.ok(vm2, PERF, Msg.LEVEL_SET, [0, 816]);
-  const n = await vm1.waitFor(() => true, 1000);
+  const n = await vm1.waitFor(() => true);
   assert(n !== null, "vm1 is subscribed");
   assertEquals(p2a(n), { type: 3, protocol: PERF, id: 0x1, token: 0, words: [0, 1, 816] });
 
   // vm1 moves it itself: agent_id is its own id (1).
   await e2e.ok(vm1, PERF, Msg.LEVEL_SET, [1, 1200]);
-  const own = await vm1.waitFor(() => true, 1000);
+  const own = await vm1.waitFor(() => true);
   assertEquals(p2a(own!).words, [1, 1, 1200]);
 
   // Limits: only vm2 subscribes; vm1 narrows them so the level (1200) must move to 1008.
   await e2e.ok(vm2, PERF, Msg.NOTIFY_LIMITS, [0, 1]);
   await e2e.ok(vm1, PERF, Msg.LIMITS_SET, [1, 1008, 600]);
-  const lim = await vm2.waitFor(() => true, 1000);
+  const lim = await vm2.waitFor(() => true);
   assertEquals(p2a(lim!), { type: 3, protocol: PERF, id: 0x0, token: 0, words: [0, 0, 1008, 600] });
-  const moved = await vm1.waitFor(() => true, 1000);
+  const moved = await vm1.waitFor(() => true);
   // vm1 caused the move (through its limits), so the event carries vm1's own id.
   assertEquals(p2a(moved!).words, [1, 1, 1008], "vm1 hears the level its limits forced");
 
@@ -221,7 +221,8 @@ Deno.test("e2e perf: vscmi call perf list / set / get / limits / watch against t
   const vm2 = await e2e.connect("vm2");
   let settled = false;
   watching.finally(() => settled = true);
-  for (let i = 0; !settled && i < 100; i++) {
+  // Moves the level until the watch (subscribing in the meantime) has seen one change.
+  for (let i = 0; !settled; i++) {
     await e2e.ok(vm2, PERF, Msg.LEVEL_SET, [0, i % 2 ? 600 : 816]);
     await new Promise((r) => setTimeout(r, 20));
   }

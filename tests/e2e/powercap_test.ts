@@ -99,7 +99,7 @@ function context(c: ScmiClient): CallContext {
     client: c,
     protocol,
     protocols: [protocol],
-    timeoutMs: 2000,
+    timeoutMs: c.timeoutMs,
     request,
     async call(id, params) {
       const r = await request(id, params);
@@ -256,7 +256,7 @@ Deno.test("e2e powercap: CAP_CHANGED and MEASUREMENTS_CHANGED reach subscribed a
 
   // vm2 lowers the shared gpu_cap: vm1 hears it as its domain 1, from the platform (agent 0).
   await e2e.ok(vm2, POWERCAP, Msg.CAP_SET, [0, 0, 3_000_000]);
-  const n = await vm1.waitFor(() => true, 1000);
+  const n = await vm1.waitFor(() => true);
   assert(n !== null, "vm1 is subscribed");
   assertEquals(p2a(n), {
     type: 3,
@@ -273,18 +273,18 @@ Deno.test("e2e powercap: CAP_CHANGED and MEASUREMENTS_CHANGED reach subscribed a
   assertEquals(vm2.notifications.length, 0, "vm2 never subscribed");
   // vm2 leaves: its request goes, vm1's applies.
   await e2e.disconnect(vm2);
-  const after = await vm1.waitFor(() => true, 1000);
+  const after = await vm1.waitFor(() => true);
   assertEquals(p2a(after!).words, [0, 1, 3_500_000, pai]);
 
   // vm1 changes the interval itself: agent_id is its own id (1).
   await e2e.ok(vm1, POWERCAP, Msg.PAI_SET, [1, 0, 20_000]);
-  assertEquals(p2a((await vm1.waitFor(() => true, 1000))!).words, [1, 1, 3_500_000, 20_000]);
+  assertEquals(p2a((await vm1.waitFor(() => true))!).words, [1, 1, 3_500_000, 20_000]);
 
   // Measurements: thresholds both at the power now; the moving load crosses one soon.
   await e2e.ok(vm1, POWERCAP, Msg.CAP_NOTIFY, [1, 0]);
   const now = (await e2e.ok(vm1, POWERCAP, Msg.MEASUREMENTS_GET, [1])).u32();
   await e2e.ok(vm1, POWERCAP, Msg.MEASUREMENTS_NOTIFY, [1, 1, now, now]);
-  const meas = await vm1.waitFor(() => true, 2000);
+  const meas = await vm1.waitFor(() => true);
   assert(meas !== null, "a threshold was crossed");
   const m = p2a(meas);
   assertEquals([m.type, m.id, m.words.length, m.words[0], m.words[1]], [3, 1, 3, 0, 1]);

@@ -16,6 +16,7 @@
  * @module
  */
 import { assert, assertEquals } from "../../core/_assert_test.ts";
+import { until } from "../../core/_wait_test.ts";
 import { Status } from "../../core/status.ts";
 import { MHZ, P, Scenario, u64 } from "./_scenario.ts";
 
@@ -176,7 +177,7 @@ scenario(
     await s.ok("vm1", P.CLOCK, Clock.RATE_NOTIFY, [5, 0]);
     const r = await s.call("vm1", P.CLOCK, Clock.RATE_SET, [1, 2, ...u64(10 * MHZ)]);
     assertEquals(r.status, Status.SUCCESS);
-    await new Promise((ok) => setTimeout(ok, 20));
+    await until(() => s.session("vm1").p2a!.length > 0, "CLOCK_RATE_SET_COMPLETE");
     const delayed = s.drain("vm1");
     assertEquals(delayed.map((d) => [d.type, d.protocol, d.id, d.words]), [
       [2, P.CLOCK, Clock.RATE_SET, [0, 2, 10 * MHZ, 0]],

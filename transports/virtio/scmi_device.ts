@@ -33,6 +33,7 @@
  * after a reset.
  * @module
  */
+import { liveClock, type TimerClock } from "../../core/timer_clock.ts";
 import type { Agent } from "../../core/agent.ts";
 import { headerToken } from "../../core/header.ts";
 import type { Logger } from "../../core/log.ts";
@@ -64,6 +65,8 @@ export interface VirtioScmiOptions {
   label?: string;
   /** Delayed responses held while no eventq buffer is posted (default 1024, Linux's tokens). */
   delayedLimit?: number;
+  /** Times the hold of a delayed response (default `liveClock`); tests pass a manual clock. */
+  clock?: TimerClock;
 }
 
 /** Counters of what the device refused or dropped. */
@@ -118,9 +121,10 @@ export class VirtioScmiDevice {
   readonly #blocked = new Uint16Array(1024);
   /** cmdq used index the driver must take before the held delayed response goes, or -1. */
   #holdMark = -1;
-  /** When the delayed response was first held, ms (performance.now). */
+  /** When the delayed response was first held, ms (on #clock). */
   #holdSince = 0;
-  #holdTimer: ReturnType<typeof setTimeout> | null = null;
+  #holdTimer: unknown = null;
+  readonly #clock: TimerClock;
 
   /** A device serving `agent` on `platform`; nothing happens before {@linkcode start}. */
   constructor(platform: Platform, agent: Agent, options: VirtioScmiOptions) {
@@ -128,6 +132,7 @@ export class VirtioScmiDevice {
     this.#agent = agent;
     this.#log = options.log;
     this.#signal = options.signal;
+    this.#clock = options.clock ?? liveClock;
     this.#label = options.label ?? `${agent.name}@virtio`;
     this.#maxReq = 4 + agent.maxMsgSize;
     this.#maxRep = 8 + agent.maxMsgSize;
@@ -422,7 +427,7 @@ export class VirtioScmiDevice {
     }
     const q = this.#cmdq;
     if (q === null || !q.eventIdx) return true;
-    const now = performance.now();
+    const now = this.#clock.now();
     if (this.#holdMark < 0) {
       this.#holdMark = q.usedIdx;
       this.#holdSince = now;
@@ -439,7 +444,7 @@ export class VirtioScmiDevice {
       );
       return true;
     }
-    this.#holdTimer ??= setTimeout(this.#holdDone, DELAYED_HOLD_POLL_MS);
+    this.#holdTimer ??= this.#clock.setTimer(this.#holdDone, DELAYED_HOLD_POLL_MS);
     return false;
   }
 
@@ -450,7 +455,7 @@ export class VirtioScmiDevice {
 
   #unhold(): void {
     this.#holdMark = -1;
-    if (this.#holdTimer !== null) clearTimeout(this.#holdTimer);
+    if (this.#holdTimer !== null) this.#clock.clearTimer(this.#holdTimer);
     this.#holdTimer = null;
   }
 

@@ -4,6 +4,7 @@
  * and a small demo protocol for blocking handlers, notifications and delayed responses.
  */
 import { assert, assertEquals } from "../../core/_assert_test.ts";
+import { ManualClock } from "../../core/timer_clock.ts";
 import { Agent } from "../../core/agent.ts";
 import { emptyBoard } from "../../core/board.ts";
 import { encodeHeader, headerToken } from "../../core/header.ts";
@@ -25,9 +26,12 @@ function guest(platform: Platform, agent: Agent, features: bigint, size = 16) {
   const cmd = new GuestQueue(ram, size);
   const evt = new GuestQueue(ram, size);
   const signals: { queue: number; cmdUsed: number; evtUsed: number }[] = [];
+  /** Times the hold of delayed responses: it moves only when a test advances it. */
+  const clock = new ManualClock();
   const dev = new VirtioScmiDevice(platform, agent, {
     log: platform.log,
     signal: (queue) => signals.push({ queue, cmdUsed: cmd.usedIdx, evtUsed: evt.usedIdx }),
+    clock,
   });
   const kept = dev.setFeatures(features);
   dev.attachQueue(ScmiQueue.CMDQ, cmd.device(kept));
@@ -49,7 +53,7 @@ function guest(platform: Platform, agent: Agent, features: bigint, size = 16) {
       len,
       bytes: ram.read(q.partAddr(id, part), len),
     }));
-  return { ram, cmd, evt, dev, signals, send, replies };
+  return { ram, cmd, evt, dev, signals, send, replies, clock };
 }
 
 /** Base over the real plugin: agent vm1 sees power, clock and reset besides Base. */
@@ -417,7 +421,7 @@ Deno.test("eventq: a delayed response sent while its handler still blocks goes a
 });
 
 Deno.test("EVENT_IDX: a delayed response waits until the driver took its command's reply", async () => {
-  const { send, dev, cmd, evt, signals, logs } = demoGuest(VERSION_1 | P2A | EVENT_IDX);
+  const { send, dev, cmd, evt, signals, logs, clock } = demoGuest(VERSION_1 | P2A | EVENT_IDX);
   evt.add([{ write: true, len: 136 }]);
   evt.publish();
   dev.processEventq();
@@ -425,12 +429,13 @@ Deno.test("EVENT_IDX: a delayed response waits until the driver took its command
   dev.processCmdq();
   // Linux services the eventq first in one interrupt: the reply must be taken before.
   assertEquals([cmd.usedIdx, evt.usedIdx], [1, 0]);
-  await new Promise((r) => setTimeout(r, 5));
+  clock.advance(5);
   assertEquals(evt.usedIdx, 0, "used_event has not moved: still held");
   // The driver reads the reply and re-enables interrupts: used_event = its last used index.
   assertEquals(cmd.takeUsed().length, 1);
   cmd.setUsedEvent(1);
-  await new Promise((r) => setTimeout(r, 5));
+  clock.advance(1);
+  await tick();
   assertEquals(evt.usedIdx, 1);
   assertEquals(signals.map((x) => [x.queue, x.cmdUsed, x.evtUsed]), [[0, 1, 0], [1, 1, 1]]);
   assert(!logs.some((l) => l.includes("before the driver took")));
@@ -454,31 +459,34 @@ Deno.test("EVENT_IDX: a held delayed response goes at the next eventq kick once 
 });
 
 Deno.test("EVENT_IDX: a driver that never moves used_event gets the delayed response after the hold limit, logged once", async () => {
-  const { send, dev, evt, logs } = demoGuest(VERSION_1 | P2A | EVENT_IDX);
+  const { send, dev, evt, logs, clock } = demoGuest(VERSION_1 | P2A | EVENT_IDX);
   evt.add([{ write: true, len: 136 }]);
   evt.publish();
   dev.processEventq();
   send(words([hdr(0x6, 1), 0]));
   dev.processCmdq();
   assertEquals(evt.usedIdx, 0);
-  const t0 = performance.now();
-  while (evt.usedIdx === 0 && performance.now() - t0 < 10 * DELAYED_HOLD_MAX_MS) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  clock.advance(DELAYED_HOLD_MAX_MS - 1);
+  await tick();
+  assertEquals(evt.usedIdx, 0, "held until the limit");
+  clock.advance(1);
+  await tick();
   assertEquals(evt.usedIdx, 1);
-  assert(performance.now() - t0 >= DELAYED_HOLD_MAX_MS - 5, "held for the limit");
   assertEquals(logs.filter((l) => l.includes("before the driver took")).length, 1);
 });
 
 Deno.test("EVENT_IDX: reset while a delayed response is held → nothing delivered, no timer left", async () => {
-  const { send, dev, evt } = demoGuest(VERSION_1 | P2A | EVENT_IDX);
+  const { send, dev, evt, clock } = demoGuest(VERSION_1 | P2A | EVENT_IDX);
   evt.add([{ write: true, len: 136 }]);
   evt.publish();
   dev.processEventq();
   send(words([hdr(0x6, 1), 0]));
   dev.processCmdq();
+  assertEquals(clock.pending, 1, "the hold polls");
   dev.reset();
-  await new Promise((r) => setTimeout(r, 5));
+  assertEquals(clock.pending, 0, "no timer left");
+  clock.advance(DELAYED_HOLD_MAX_MS);
+  await tick();
   assertEquals(evt.usedIdx, 0);
 });
 

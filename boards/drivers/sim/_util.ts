@@ -1,5 +1,6 @@
 /** Shared helpers of the simulated board driver. @module */
 import type { Board, ResourceDescByKind, ResourceKind } from "../../../core/board.ts";
+import { liveClock, type TimerClock } from "../../../core/timer_clock.ts";
 
 /** The resources of `kind` this sim instance backs. */
 export function mine<K extends ResourceKind>(
@@ -14,13 +15,22 @@ export function mine<K extends ResourceKind>(
 export interface SimOptions {
   /** Multiplies every declared latency (0 makes everything immediate; default 1). */
   timeScale: number;
+  /** Where latencies are waited (default `liveClock`); tests pass a manual clock. */
+  clock?: TimerClock;
+}
+
+/** The time in ms of the sim's clock. */
+export function simNow(opts: SimOptions): () => number {
+  const clock = opts.clock ?? liveClock;
+  return () => clock.now();
 }
 
 /** Waits `us` microseconds scaled by the sim's time scale; immediate at 0. */
 export function delay(opts: SimOptions, us: number): Promise<void> | void {
   const ms = (us * opts.timeScale) / 1000;
   if (ms <= 0) return;
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  const clock = opts.clock ?? liveClock;
+  return new Promise((resolve) => clock.setTimer(resolve, ms));
 }
 
 /** Most entries a sim keeps in a history list: a long-running server must not grow. */

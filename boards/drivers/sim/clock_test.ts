@@ -1,6 +1,8 @@
 import { assert, assertEquals, assertThrows } from "../../../core/_assert_test.ts";
 import { type Board, type ClockDesc, emptyBoard } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
+import { ManualClock } from "../../../core/timer_clock.ts";
+import { settled } from "../../../core/_wait_test.ts";
 import { createSimClock, snapRate } from "./clock.ts";
 
 const MHZ = 1_000_000;
@@ -80,13 +82,15 @@ Deno.test("setRate is synchronous at time scale 0 and returns the rate set", () 
 
 Deno.test("setRate of a slow clock resolves after its latency; the old rate reads meanwhile", async () => {
   const slow = clock({ id: 0, rates: { kind: "list", rates: [10, 20] }, rate: 10, latencyUs: 15 });
-  const hw = createSimClock(board(slow), "sim", { timeScale: 1000 });
-  const t0 = performance.now();
+  const time = new ManualClock();
+  const hw = createSimClock(board(slow), "sim", { timeScale: 1000, clock: time });
   const out = hw.setRate(0, 20, "down");
   assert(out instanceof Promise);
+  time.advance(14.9);
+  assert(!await settled(out), "still changing before its 15 ms");
   assertEquals(hw.getRate(0), 10);
+  time.advance(0.1);
   assertEquals(await out, 20);
-  assert(performance.now() - t0 >= 14);
   assertEquals(hw.getRate(0), 20);
 });
 
@@ -120,12 +124,17 @@ Deno.test("a stopped parent gates its children; enabling under it → DriverErro
 });
 
 Deno.test("enable latency delays the enable", async () => {
+  const time = new ManualClock();
   const hw = createSimClock(board(clock({ id: 0, enableLatencyUs: 10 })), "sim", {
     timeScale: 1000,
+    clock: time,
   });
   const out = hw.setEnabled(0, true);
   assert(out instanceof Promise);
+  time.advance(9.9);
+  assert(!await settled(out), "still enabling before its 10 ms");
   assertEquals(hw.isEnabled(0), false);
+  time.advance(0.1);
   await out;
   assertEquals(hw.isEnabled(0), true);
 });

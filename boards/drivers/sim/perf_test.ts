@@ -3,6 +3,8 @@ import { type Board, emptyBoard } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
 import { Status } from "../../../core/status.ts";
 import { createSimPerf } from "./perf.ts";
+import { ManualClock } from "../../../core/timer_clock.ts";
+import { settled } from "../../../core/_wait_test.ts";
 
 /** Domain 0 "cpu": levels 100/200/400 (latency 1/2/4 ms), boot at 200. Domain 1 approximates. */
 function board(): Board {
@@ -87,13 +89,15 @@ Deno.test("sim perf refuses limits that admit no level (OUT_OF_RANGE) or are rev
 });
 
 Deno.test("sim perf with time_scale > 0 takes the target level's latency, asynchronously", async () => {
-  const hw = now(1);
-  const t0 = performance.now();
+  const clock = new ManualClock();
+  const hw = createSimPerf(board(), "sim", { timeScale: 1, clock });
   const p = hw.setLevel(0, 400);
   assert(p instanceof Promise, "a 4 ms transition is asynchronous");
+  clock.advance(3.9);
+  assert(!await settled(p), "it takes the 4 ms latency of level 400");
   assertEquals(hw.getLevel(0), 200);
+  clock.advance(0.1);
   assertEquals(await p, 400);
-  assert(performance.now() - t0 >= 3.5, "it took the 4 ms latency of level 400");
   assertEquals(hw.getLevel(0), 400);
   assertEquals(hw.setLevel(0, 400), 400, "staying at a level is immediate");
 });

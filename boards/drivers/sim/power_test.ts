@@ -3,6 +3,8 @@ import { type Board, emptyBoard } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
 import { PowerState } from "../../../core/hw/power.ts";
 import { createSimPower } from "./power.ts";
+import { ManualClock } from "../../../core/timer_clock.ts";
+import { settled } from "../../../core/_wait_test.ts";
 
 const { ON, OFF } = PowerState;
 
@@ -67,14 +69,16 @@ Deno.test("sim power: setting the current state is a no-op", () => {
 });
 
 Deno.test("sim power: latency makes a switch asynchronous; a second switch meanwhile → busy", async () => {
-  const hw = createSimPower(board(5_000), "sim", { timeScale: 1 });
-  const t0 = performance.now();
+  const clock = new ManualClock();
+  const hw = createSimPower(board(5_000), "sim", { timeScale: 1, clock });
   const p = hw.setState(0, ON);
   assert(p instanceof Promise, "a switch with latency returns a promise");
+  clock.advance(4.9);
+  assert(!await settled(p), "the switch takes its 5 ms latency");
   assertEquals(hw.getState(0), OFF, "the new state shows only when the switch is done");
   assertEquals(faultOf(() => hw.setState(0, OFF)), "busy");
+  clock.advance(0.1);
   await p;
-  assert(performance.now() - t0 >= 4, "the switch took about its latency");
   assertEquals(hw.getState(0), ON);
 });
 

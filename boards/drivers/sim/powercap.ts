@@ -16,7 +16,7 @@
 import type { Board, PowercapDesc, PowercapLoad } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
 import type { PowercapHw } from "../../../core/hw/powercap.ts";
-import { delay, mine, record, type SimOptions } from "./_util.ts";
+import { delay, mine, record, simNow, type SimOptions } from "./_util.ts";
 
 /** Milliseconds of a clock that never goes back; the load model's time. */
 export type SimNow = () => number;
@@ -54,13 +54,13 @@ function onStep(v: number, min: number, max: number, step: number): boolean {
 
 /**
  * Builds the controllers of the domains that sim instance `driver` backs, at their power-on
- * cap and PAI. `now` is the load model's clock (default `performance.now`).
+ * cap and PAI. `now` is the load model's clock (default the sim's clock).
  */
 export function createSimPowercap(
   board: Board,
   driver: string,
   opts: SimOptions,
-  now: SimNow = () => performance.now(),
+  now: SimNow = simNow(opts),
 ): SimPowercap {
   const t0 = now();
   const ctls = new Map<number, Controller>();

@@ -2,6 +2,8 @@ import { assert, assertEquals, assertThrows } from "../../../core/_assert_test.t
 import { type Board, emptyBoard } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
 import { createSimPowercap, loadOf } from "./powercap.ts";
+import { ManualClock } from "../../../core/timer_clock.ts";
+import { settled } from "../../../core/_wait_test.ts";
 
 /**
  * 0: caps 1–5 W step 0.5 W, can disable, PAI 1–10 ms step 1 ms, 20 ms to apply, load from 1 W
@@ -63,8 +65,9 @@ function fault(fn: () => unknown): string {
 /** A sim on a clock the test moves: `at(t)` sets the time in ms. */
 function manual(timeScale = 0) {
   let t = 0;
-  const hw = createSimPowercap(board(), "sim", { timeScale }, () => t);
-  return { hw, at: (ms: number) => void (t = ms) };
+  const clock = new ManualClock();
+  const hw = createSimPowercap(board(), "sim", { timeScale, clock }, () => t);
+  return { hw, at: (ms: number) => void (t = ms), clock };
 }
 
 Deno.test("every controller starts at its power-on cap and PAI", () => {
@@ -104,16 +107,20 @@ Deno.test("setPai takes only declared intervals", () => {
 });
 
 Deno.test("a cap with latency takes latency × time_scale; a newer one supersedes it", async () => {
-  const { hw } = manual(1);
-  const t0 = performance.now();
+  const { hw, clock } = manual(1);
   const out = hw.setCap(0, 2_000_000);
   assert(out instanceof Promise, "a 20 ms change is asynchronous");
   assertEquals(hw.getCap(0), 5_000_000, "not in force yet");
+  clock.advance(5);
   const newer = hw.setCap(0, 3_000_000);
+  clock.advance(15);
   await out;
   assertEquals(hw.getCap(0), 5_000_000, "the superseded cap never lands");
+  clock.advance(4.9);
+  assert(!await settled(newer), "the newer cap takes its own 20 ms");
+  assertEquals(hw.getCap(0), 5_000_000);
+  clock.advance(0.1);
   await newer;
-  assert(performance.now() - t0 >= 19);
   assertEquals(hw.getCap(0), 3_000_000);
   assertEquals(hw.history, [{ id: 0, cap: 3_000_000 }]);
 });

@@ -3,6 +3,8 @@ import { type Board, emptyBoard } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
 import { Status } from "../../../core/status.ts";
 import { createSimReset } from "./reset.ts";
+import { ManualClock } from "../../../core/timer_clock.ts";
+import { settled } from "../../../core/_wait_test.ts";
 
 /** 0: 20 ms; 1: unknown latency; 2: 0 µs with state 0x80000003; 9: another instance's. */
 function board(): Board {
@@ -47,13 +49,15 @@ Deno.test("pulse with time_scale 0 is immediate, counted, and ends released", ()
 });
 
 Deno.test("pulse with latency really waits: asserted until latency × time_scale has passed", async () => {
-  const hw = createSimReset(board(), "sim", { timeScale: 1 });
-  const t0 = performance.now();
+  const clock = new ManualClock();
+  const hw = createSimReset(board(), "sim", { timeScale: 1, clock });
   const p = hw.pulse(0, 0);
   assert(p instanceof Promise, "a pulse with latency is asynchronous");
+  clock.advance(19.9);
+  assert(!await settled(p), "the pulse lasts its 20 ms");
   assertEquals(hw.isAsserted(0), true);
+  clock.advance(0.1);
   await p;
-  assert(performance.now() - t0 >= 19, `took ${performance.now() - t0} ms`);
   assertEquals(hw.isAsserted(0), false);
 });
 
@@ -71,10 +75,12 @@ Deno.test("unknown latency (0x7fffffff) does not wait", () => {
 });
 
 Deno.test("any action during a pulse → DriverError busy (BUSY)", async () => {
-  const hw = createSimReset(board(), "sim", { timeScale: 0.1 });
+  const clock = new ManualClock();
+  const hw = createSimReset(board(), "sim", { timeScale: 0.1, clock });
   const p = hw.pulse(0, 0);
   assertEquals(fault(() => hw.setAsserted(0, false, 0)), "busy");
   assertEquals(fault(() => hw.pulse(0, 0)), "busy");
+  clock.advance(2);
   await p;
   hw.setAsserted(0, true, 0);
   assertEquals(hw.pulses(0), 1);

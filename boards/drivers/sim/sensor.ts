@@ -9,7 +9,7 @@
 import type { Board, SensorDesc, SensorSim } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
 import type { SensorHw } from "../../../core/hw/sensor.ts";
-import { delay, mine, type SimOptions } from "./_util.ts";
+import { delay, mine, simNow, type SimOptions } from "./_util.ts";
 
 interface SimSensor {
   readonly desc: SensorDesc;
@@ -75,13 +75,13 @@ function valueAt(sim: SensorSim, t: number, s: SimSensor): number {
 
 /**
  * The sim's sensor class for the sensors of `board` that name driver `driver`. `now` is the
- * clock in ms (default `performance.now`); tests pass a fake one.
+ * clock in ms (default the sim's clock); tests pass a fake one.
  */
 export function createSimSensor(
   board: Board,
   driver: string,
   opts: SimOptions,
-  now: () => number = () => performance.now(),
+  now: () => number = simNow(opts),
 ): SensorHw {
   const sensors = new Map<number, SimSensor>();
   for (const d of mine(board, "sensor", driver)) {

@@ -2,6 +2,8 @@ import { assert, assertEquals, assertRejects, assertThrows } from "../../../core
 import { emptyBoard, type SensorDesc } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
 import { createSimSensor } from "./sensor.ts";
+import { ManualClock } from "../../../core/timer_clock.ts";
+import { settled } from "../../../core/_wait_test.ts";
 
 function desc(id: number, more: Partial<SensorDesc>): SensorDesc {
   return {
@@ -22,14 +24,15 @@ function sim(sensors: SensorDesc[], timeScale = 0) {
   const board = emptyBoard();
   board.sensor = sensors;
   let t = 500;
-  const hw = createSimSensor(board, "sim", { timeScale }, () => t);
+  const clock = new ManualClock();
+  const hw = createSimSensor(board, "sim", { timeScale, clock }, () => t);
   const read = (id: number, n = 1) => {
     const out = new Array(n).fill(NaN);
     const ts = hw.sample(id, out);
     if (ts instanceof Promise) throw new Error("unexpected async sample");
     return { out, ts };
   };
-  return { hw, read, at: (ms: number) => void (t = 500 + ms) };
+  return { hw, read, at: (ms: number) => void (t = 500 + ms), clock };
 }
 
 Deno.test("ramp: a sawtooth from → to per period; bounce makes a triangle", () => {
@@ -97,22 +100,24 @@ Deno.test("a disabled sensor refuses to sample; enable and interval are kept per
 });
 
 Deno.test("a sensor with latency answers after it when the time scale allows", async () => {
-  const { hw } = sim([desc(0, { latencyUs: 3000, sim: { kind: "constant", value: 8 } })], 1);
+  const { hw, clock } = sim([desc(0, { latencyUs: 3000, sim: { kind: "constant", value: 8 } })], 1);
   const out = [0];
-  const t0 = performance.now();
   const r = hw.sample(0, out);
   assert(r instanceof Promise, "a read with latency settles later");
+  clock.advance(2.9);
+  assert(!await settled(r), "the read takes its 3 ms");
   assertEquals(out, [0], "values land when the read completes");
+  clock.advance(0.1);
   await r;
-  assert(performance.now() - t0 >= 2);
   assertEquals(out, [8]);
   const instant = sim([desc(0, { latencyUs: 3000 })], 0);
   assert(!(instant.hw.sample(0, [0]) instanceof Promise), "time_scale 0 makes it immediate");
 });
 
 Deno.test("disabling during a slow read fails it", async () => {
-  const { hw } = sim([desc(0, { latencyUs: 2000 })], 1);
+  const { hw, clock } = sim([desc(0, { latencyUs: 2000 })], 1);
   const r = hw.sample(0, [0]);
   hw.setEnabled!(0, false);
+  clock.advance(2);
   await assertRejects(() => r as Promise<number>, DriverError, "disabled");
 });

@@ -3,6 +3,8 @@ import { type Board, emptyBoard } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
 import { Status } from "../../../core/status.ts";
 import { createSimVoltage, declaresLevel } from "./voltage.ts";
+import { ManualClock } from "../../../core/timer_clock.ts";
+import { settled } from "../../../core/_wait_test.ts";
 
 /** 0: list, 20 ms to settle. 1: segment 600–700 mV step 25 mV, on. 9: another instance's. */
 function board(): Board {
@@ -44,8 +46,6 @@ function fault(fn: () => unknown): DriverError {
   return assertThrows(fn, DriverError) as DriverError;
 }
 
-const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
-
 Deno.test("every output starts at its power-on level and state", () => {
   const hw = createSimVoltage(board(), "sim", { timeScale: 1 });
   assertEquals([hw.getLevel(0), hw.getLevel(1)], [3_300_000, 650_000]);
@@ -84,29 +84,36 @@ Deno.test("time_scale 0 makes a level change immediate", () => {
 });
 
 Deno.test("a change with latency really takes latency × time_scale; the level shows once settled", async () => {
-  const hw = createSimVoltage(board(), "sim", { timeScale: 1 });
-  const t0 = performance.now();
+  const clock = new ManualClock();
+  const hw = createSimVoltage(board(), "sim", { timeScale: 1, clock });
   const out = hw.setLevel(0, 1_800_000);
   assert(out instanceof Promise, "a 20 ms change is asynchronous");
+  clock.advance(19.9);
+  assert(!await settled(out), "still settling before its 20 ms");
   assertEquals(hw.getLevel(0), 3_300_000, "still settling");
+  clock.advance(0.1);
   await out;
-  assert(performance.now() - t0 >= 19, `settled after ${performance.now() - t0} ms`);
   assertEquals(hw.getLevel(0), 1_800_000);
-  const half = createSimVoltage(board(), "sim", { timeScale: 0.5 });
-  const t1 = performance.now();
-  await half.setLevel(0, 1_800_000);
-  const took = performance.now() - t1;
-  assert(took >= 9 && took < 19, `time_scale 0.5 took ${took} ms`);
+  const half = createSimVoltage(board(), "sim", { timeScale: 0.5, clock });
+  const halfOut = half.setLevel(0, 1_800_000);
+  clock.advance(9.9);
+  assert(!await settled(halfOut), "time_scale 0.5 still settling before 10 ms");
+  clock.advance(0.1);
+  assert(await settled(halfOut), "time_scale 0.5 settled at 10 ms");
+  assertEquals(half.getLevel(0), 1_800_000);
   assertEquals(hw.setLevel(1, 700_000), undefined, "no declared latency: immediate");
 });
 
 Deno.test("a change requested while another settles supersedes it", async () => {
-  const hw = createSimVoltage(board(), "sim", { timeScale: 1 });
+  const clock = new ManualClock();
+  const hw = createSimVoltage(board(), "sim", { timeScale: 1, clock });
   const first = hw.setLevel(0, 1_800_000);
-  await tick(5);
+  clock.advance(5);
   const second = hw.setLevel(0, 3_300_000);
+  clock.advance(15);
   await first;
   assertEquals(hw.getLevel(0), 3_300_000, "the superseded change never lands");
+  clock.advance(5);
   await second;
   assertEquals(hw.getLevel(0), 3_300_000);
   assertEquals(hw.history, [{ id: 0, level: 3_300_000 }]);

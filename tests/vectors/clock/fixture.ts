@@ -34,7 +34,8 @@ import type { BoardDriver } from "../../../core/driver.ts";
 import { ALL_RIGHTS } from "../../../core/grants.ts";
 import { type AnyProtocol, defineProtocol, Right } from "../../../core/protocol.ts";
 import { PROTOCOLS } from "../../../builtins.ts";
-import { simDriver } from "../../../boards/drivers/sim.ts";
+import { createSim } from "../../../boards/drivers/sim.ts";
+import type { TimerClock } from "../../../core/timer_clock.ts";
 import { type AgentSpec, type Fixture, fixture as build } from "../../harness.ts";
 
 const MHZ = 1_000_000;
@@ -183,6 +184,8 @@ function protocols(): AnyProtocol[] {
 export interface ClockFixtureOptions {
   /** The sim driver's time scale (default 0: every operation immediate). */
   timeScale?: number;
+  /** Where the sim waits its latencies (default: the system's timers). */
+  clock?: TimerClock;
   /** The board's clocks (default {@linkcode clocks}). */
   clocks?: ClockDesc[];
 }
@@ -195,12 +198,8 @@ export async function clockFixture(
   const board = emptyBoard("clock-vectors");
   board.drivers.push({ name: "sim", type: "sim", options: {} });
   board.clock = opts.clocks ?? clocks();
-  const sim = await simDriver.create({
-    name: "sim",
-    options: { time_scale: opts.timeScale ?? 0 },
-    board,
-  });
-  return build({
+  const sim = createSim(board, "sim", { timeScale: opts.timeScale ?? 0, clock: opts.clock });
+  return await build({
     board,
     protocols: protocols(),
     agents,
