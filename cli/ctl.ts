@@ -8,7 +8,11 @@
  * @module
  */
 import { resolve } from "node:path";
-import { RESOURCE_KINDS } from "../core/board.ts";
+import { kindsOf } from "../core/kind.ts";
+import { PROTOCOLS } from "../core/registry.ts";
+
+/** The kinds the built-in protocols carry. */
+const RESOURCE_KINDS = () => kindsOf(PROTOCOLS).map((k) => k.name);
 import { ControlClient, ControlClientError } from "../core/control/client.ts";
 import type { AddedAgent, Change, GrantResult, RemoveResult } from "../core/control/commands.ts";
 import type { AgentInfo, ResourceInfo } from "../core/control/inspect.ts";
@@ -36,7 +40,7 @@ const OPTIONS = {
 /** Keep in step with the copy in `main.ts`. */
 export const CTL_USAGE = "vscmi ctl [--run-dir DIR | --socket PATH] [--json] COMMAND [ARGS…]";
 
-const KINDS = `device, ${RESOURCE_KINDS.join(", ")}`;
+const KINDS = () => `device, ${RESOURCE_KINDS().join(", ")}`;
 
 function help(): string {
   return [
@@ -91,8 +95,8 @@ function arity(cmd: string, args: string[], n: number, shape: string): void {
 }
 
 function checkKind(kind: string): void {
-  if (kind !== "device" && !(RESOURCE_KINDS as readonly string[]).includes(kind)) {
-    throw usage(`Unknown kind "${kind}" (expected ${KINDS})`);
+  if (kind !== "device" && !RESOURCE_KINDS().includes(kind)) {
+    throw usage(`Unknown kind "${kind}" (expected ${KINDS()})`);
   }
 }
 
@@ -115,13 +119,13 @@ export function buildRequest(positionals: string[], values: Values): RequestInpu
       arity(cmd, args, 2, "KIND NAME|ID");
       if (args[0] === "device") throw usage(`"resource" takes a resource kind, not device`);
       checkKind(args[0]);
-      return { cmd, kind: args[0] as typeof RESOURCE_KINDS[number], resource: args[1] };
+      return { cmd, kind: args[0], resource: args[1] };
     }
     case "grant":
     case "revoke": {
       arity(cmd, args, 3, "AGENT KIND NAME|ID");
       checkKind(args[1]);
-      const kind = args[1] as typeof RESOURCE_KINDS[number] | "device";
+      const kind = args[1];
       if (cmd === "revoke") return { cmd, agent: args[0], kind, resource: args[2] };
       const req: RequestInput = { cmd, agent: args[0], kind, resource: args[2] };
       const virt = str(values, "virtual");

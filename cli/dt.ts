@@ -9,6 +9,7 @@
  * board's DTS; `--standalone` adds it so `dtc` compiles the fragment alone.
  * @module
  */
+import { voltageKind } from "../plugins/voltage/kind.ts";
 import type { ResourceKind } from "../core/board.ts";
 import type { Bounds } from "../core/grants.ts";
 import { loadDeployment } from "../core/manifest/mod.ts";
@@ -167,7 +168,7 @@ export function voltageSpan(
   phys: number,
   b?: Bounds,
 ): { min: number; max: number } | undefined {
-  const levels = dep.board.voltage.find((r) => r.id === phys)?.levels;
+  const levels = voltageKind.of(dep.board).find((r) => r.id === phys)?.levels;
   if (levels === undefined) return undefined;
   const lo = b?.min ?? -Infinity;
   const hi = b?.max ?? Infinity;
@@ -197,7 +198,7 @@ function onSegment(s: { min: number; max: number; step: number }, x: number): bo
 }
 
 function resourceName(dep: Deployment, kind: ResourceKind, phys: number): string {
-  return dep.board[kind].find((r) => r.id === phys)?.name ?? `${kind}${phys}`;
+  return dep.board.resources[kind]?.find((r) => r.id === phys)?.name ?? `${kind}${phys}`;
 }
 
 function help(): string {

@@ -534,7 +534,7 @@ export class Platform {
     if (e.kind >= 0) {
       const map = s.agent.grants.byKind[e.kind];
       const v = r.peekU32(e.at);
-      const phys = v < map.v2p.length ? map.v2p[v] : -1;
+      const phys = map !== undefined && v < map.v2p.length ? map.v2p[v] : -1;
       if (phys < 0) return this.#reply(s, m, cmd, Status.NOT_FOUND);
       const needs = e.needs;
       m.res = phys;

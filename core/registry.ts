@@ -26,17 +26,21 @@ import { simDriver } from "../boards/drivers/sim.ts";
 import { streamTransport } from "../transports/stream/mod.ts";
 import { vhostUserTransport } from "../transports/vhost-user/mod.ts";
 
+/**
+ * The built-in protocols. Their order is the order of the kinds they carry: in board and
+ * deployment messages, in listings.
+ */
 export const PROTOCOLS: readonly AnyProtocol[] = [
   baseProtocol,
   clockProtocol,
-  perfProtocol,
-  pinctrlProtocol,
-  powerProtocol,
-  powercapProtocol,
   resetProtocol,
+  powerProtocol,
+  perfProtocol,
   sensorProtocol,
-  systemProtocol,
   voltageProtocol,
+  pinctrlProtocol,
+  powercapProtocol,
+  systemProtocol,
 ];
 
 export const DRIVERS: readonly DriverDef[] = [

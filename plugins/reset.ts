@@ -27,7 +27,8 @@
  * overtakes the RESET reply. A board latency of 0x7fffffff (or more) is reported as 0x7fffffff, "unknown".
  * @module
  */
-import type { ResetDesc } from "../core/board.ts";
+import { resetKind } from "./reset/kind.ts";
+import type { ResetDesc } from "./reset/kind.ts";
 import { headerToken } from "../core/header.ts";
 import { type ResetHw, ResetState } from "../core/hw/reset.ts";
 import type { Msg } from "../core/msg.ts";
@@ -301,15 +302,15 @@ export const resetProtocol = defineProtocol<ResetSession, ResetShared>({
   id: 0x16,
   name: "reset",
   versions: [0x10000, 0x20000, 0x30000, 0x30001],
-  kinds: ["reset"],
+  kinds: [resetKind],
   setup(env) {
     const descs: (ResetDesc | undefined)[] = [];
-    for (const d of env.board.reset) descs[d.id] = d;
+    for (const d of resetKind.of(env.board)) descs[d.id] = d;
     const votes = env.votes.onOff(RESET_STORE, {
       kind: "reset",
       apply: (phys) => arbiter.sync(phys),
     });
-    const arbiter = new ResetArbiter(env.hw.reset, votes);
+    const arbiter = new ResetArbiter(resetKind.hwOf(env.hw), votes);
     return { arbiter, descs, subscriptions: 0 };
   },
   open: () => ({ subscribed: new Set<number>() }),

@@ -24,6 +24,7 @@
  * was accepted.
  * @module
  */
+import { systemHw } from "./system/hw.ts";
 import { causerFor } from "../core/notify_rules.ts";
 import type { Agent } from "../core/agent.ts";
 import { SYSTEM_STATE_VENDOR, type SystemHw, SystemState } from "../core/hw/system.ts";
@@ -181,7 +182,7 @@ export const systemProtocol = defineProtocol<SystemSession, SystemShared>({
   versions: [0x10000, 0x20000, 0x20001],
   setup(env) {
     for (const a of env.agents()) checkAction(a);
-    return { hw: env.hw.system, log: env.log, timeoutMs: ACTION_TIMEOUT_MS };
+    return { hw: systemHw.whole(env.hw), log: env.log, timeoutMs: ACTION_TIMEOUT_MS };
   },
   open(ctx) {
     checkAction(ctx.agent);

@@ -4,7 +4,7 @@
  * "Unused '@ts-expect-error' directive". The runtime checks of `defineProtocol` are tested
  * here too.
  */
-import { defineDriver, defineProtocol, defineTransport, Status } from "../mod.ts";
+import { defineProtocol, defineTransport, Status } from "../mod.ts";
 import { assertThrows } from "../core/_assert_test.ts";
 
 const ATTRS = { name: "PROTOCOL_ATTRIBUTES", params: 0, run: () => {} };
@@ -22,22 +22,12 @@ Deno.test("a vendor protocol with wrong shapes does not compile", () => {
         0x3: { name: "X", params: 0, run: () => "ok" },
         // @ts-expect-error: params is a byte count or { min, max }
         0x4: { name: "Y", params: "4", run: () => {} },
-        // @ts-expect-error: resource must be a resource kind
-        0x5: { name: "Z", params: 4, resource: "clocks", run: () => {} },
       },
     });
     // @ts-expect-error: api (the API major it was written for) is required
     defineProtocol({ id: 0x82, name: "noapi", versions: [0x10000], commands: { 0x1: ATTRS } });
     // @ts-expect-error: versions is required
     defineProtocol({ id: 0x81, name: "noversions", commands: { 0x1: ATTRS } });
-    defineDriver({
-      api: 1,
-      name: "d",
-      summary: "s",
-      options: {},
-      // @ts-expect-error: a clock driver's getRate returns a number
-      create: ({ name }) => ({ name, clock: { getRate: () => "fast" } }),
-    });
     // @ts-expect-error: a transport must start
     defineTransport({ name: "t", summary: "s", options: {} });
   };

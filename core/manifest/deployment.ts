@@ -37,7 +37,8 @@ import { pathToFileURL } from "node:url";
 import { apiMismatch } from "../api.ts";
 import type { SystemPowerDecl, TransportDecl } from "../agent.ts";
 import { DEFAULT_MAX_MSG_SIZE } from "../agent.ts";
-import { type Board, RESOURCE_KINDS } from "../board.ts";
+import type { Board } from "../board.ts";
+import { type KindDef, kindsOf } from "../kind.ts";
 import type { DriverDef } from "../driver.ts";
 import type { VendorInfo } from "../platform_env.ts";
 import type { AnyProtocol } from "../protocol.ts";
@@ -73,6 +74,17 @@ export interface LoadOptions {
   protocols?: readonly AnyProtocol[];
   drivers?: readonly DriverDef[];
   transports?: readonly TransportDef[];
+  /**
+   * The resource kinds in play besides those the plugins add; default: those `protocols`
+   * carry (a loader given a narrower protocol list for its checks may keep every kind).
+   */
+  kinds?: readonly KindDef[];
+}
+
+/** The kinds in play: `opts.kinds`, else those of the protocols, plus those of `extra`. */
+function kindsIn(opts: LoadOptions, extra: readonly AnyProtocol[] = []): KindDef[] {
+  const base = opts.kinds ?? kindsOf(opts.protocols ?? PROTOCOLS);
+  return kindsOf([{ kinds: base }, ...extra]);
 }
 
 /**
@@ -113,23 +125,6 @@ export async function loadDeployment(path: string, opts: LoadOptions = {}): Prom
   const here = dirname(file);
   check(src, [], deploymentDocument, src.doc);
 
-  let boardFile = "";
-  let boardRead: BoardRead | undefined;
-  if (typeof src.doc.board === "string") {
-    boardFile = resolve(here, src.doc.board);
-    const b = await readSource(boardFile, problems);
-    if (isReadFailure(b)) {
-      src.report(
-        ["board"],
-        `Expected a path to a board manifest, got ${
-          describe(src.doc.board)
-        } (${b.detail}: ${boardFile})`,
-      );
-    } else if (b) {
-      boardRead = readBoard(b, opts.drivers ?? DRIVERS);
-    }
-  }
-
   const platform = src.doc.platform === undefined
     ? {}
     : check(src, ["platform"], platformTable, src.doc.platform) ?? {};
@@ -139,7 +134,9 @@ export async function loadDeployment(path: string, opts: LoadOptions = {}): Prom
     implementationVersion: platform.implementation_version ?? 0,
   };
 
-  const catalog = new ProtocolCatalog(opts.protocols ?? PROTOCOLS);
+  const protocols = [...(opts.protocols ?? PROTOCOLS)];
+  const builtIn = protocols.length;
+  const catalog = new ProtocolCatalog(protocols);
   const plugins: string[] = [];
   for (const [i, p] of (platform.plugins ?? []).entries()) {
     const at = ["platform", "plugins", i];
@@ -157,11 +154,38 @@ export async function loadDeployment(path: string, opts: LoadOptions = {}): Prom
     const clash = catalog.add(def);
     if (clash) {
       src.report(at, `Expected a protocol no other plugin provides, got one where ${clash}`);
+    } else protocols.push(def);
+  }
+
+  // The plugins' kinds are in play before the board is read: a vendor's `[[fan]]` is a table.
+  let kinds: KindDef[] = [];
+  try {
+    kinds = kindsIn(opts, protocols.slice(builtIn));
+  } catch (e) {
+    src.report(
+      ["platform", "plugins"],
+      `Expected plugins whose kinds have distinct names, got ${(e as Error).message}`,
+    );
+  }
+  let boardFile = "";
+  let boardRead: BoardRead | undefined;
+  if (typeof src.doc.board === "string") {
+    boardFile = resolve(here, src.doc.board);
+    const b = await readSource(boardFile, problems);
+    if (isReadFailure(b)) {
+      src.report(
+        ["board"],
+        `Expected a path to a board manifest, got ${
+          describe(src.doc.board)
+        } (${b.detail}: ${boardFile})`,
+      );
+    } else if (b) {
+      boardRead = readBoard(b, opts.drivers ?? DRIVERS, kinds);
     }
   }
 
   if (boardRead) readPolicy(src, src.doc.policy, boardRead);
-  const agents = readAgents(src, boardRead, catalog, opts.transports ?? TRANSPORTS);
+  const agents = readAgents(src, boardRead, catalog, opts.transports ?? TRANSPORTS, kinds);
   if (problems.length) throw new ManifestError(problems);
   const dep: Deployment = { file, boardFile, board: boardRead!.board, vendor, agents, plugins };
   if (platform.state_dir !== undefined) {
@@ -178,7 +202,7 @@ export async function loadBoard(path: string, opts: LoadOptions = {}): Promise<B
   const file = resolve(path);
   const problems: Problem[] = [];
   const read = await readManifest(file, problems, "a readable board manifest");
-  const { board } = readBoard(read, opts.drivers ?? DRIVERS);
+  const { board } = readBoard(read, opts.drivers ?? DRIVERS, kindsIn(opts));
   if (problems.length) throw new ManifestError(problems);
   return board;
 }
@@ -212,16 +236,18 @@ export async function loadAgents(
   const problems: Problem[] = [];
   const src = await readManifest(file, problems, "a readable file of [[agent]] tables");
   check(src, [], agentsDocument, src.doc);
-  const names = new BoardNames();
-  for (const kind of [...RESOURCE_KINDS, "device"] as const) {
-    const list = kind === "device" ? board.devices : board[kind];
+  const kinds = kindsIn(opts);
+  const names = new BoardNames(kinds);
+  for (
+    const [kind, list] of [...Object.entries(board.resources), ["device", board.devices]] as const
+  ) {
     for (const r of list) {
       names.of(kind).set(r.name, r.id);
       names.seen(kind).add(r.name);
     }
   }
   const catalog = new ProtocolCatalog(opts.protocols ?? PROTOCOLS);
-  const agents = readAgents(src, { board, names }, catalog, opts.transports ?? TRANSPORTS);
+  const agents = readAgents(src, { board, names, kinds }, catalog, opts.transports ?? TRANSPORTS);
   const taken = new Set(opts.taken ?? []);
   const implemented = opts.protocols ?? PROTOCOLS;
   const entries = Array.isArray(src.doc.agent) ? src.doc.agent : [];
@@ -263,14 +289,16 @@ function readAgents(
   boardRead: BoardRead | undefined,
   catalog: ProtocolCatalog,
   transports: readonly TransportDef[],
+  kinds: readonly KindDef[] = boardRead?.kinds ?? [],
 ): AgentDecl[] {
   const entries = Array.isArray(src.doc.agent) ? src.doc.agent : [];
   const lines = agentLines(src.text);
   const out: AgentDecl[] = [];
   const names = new Map<string, number>();
+  const schema = agentTable(kinds);
   entries.forEach((entry, i) => {
     const p = ["agent", i];
-    const t = check(src, p, agentTable, entry);
+    const t = check(src, p, schema, entry) as AgentInput | undefined;
     if (!t) return;
     const other = names.get(t.name);
     if (other !== undefined) {

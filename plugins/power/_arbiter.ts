@@ -15,7 +15,7 @@
  * switches.
  * @module
  */
-import type { PowerDesc } from "../../core/board.ts";
+import type { PowerDesc } from "./kind.ts";
 import { POWER_STATE_RESERVED, type PowerHw, PowerState } from "../../core/hw/power.ts";
 import { ValueVotes } from "../../core/policy/values.ts";
 

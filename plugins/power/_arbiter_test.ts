@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrows } from "../../core/_assert_test.ts";
-import type { PowerDesc } from "../../core/board.ts";
+import type { PowerDesc } from "./kind.ts";
 import { type PowerHw, PowerState } from "../../core/hw/power.ts";
 import { PowerArbiter } from "./_arbiter.ts";
 

@@ -31,6 +31,7 @@
  * something vscmi does not see.
  * @module
  */
+import { powerKind } from "./kind.ts";
 import type { Msg } from "../../core/msg.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
 import { defineProtocol, Right } from "../../core/protocol.ts";
@@ -118,7 +119,7 @@ function setup(env: PlatformEnv): PowerShared {
       return arbiter.serial(() => arbiter.reconcile([phys], hook));
     },
   });
-  const arbiter = new PowerArbiter(env.board.power, env.hw.power, votes);
+  const arbiter = new PowerArbiter(powerKind.of(env.board), powerKind.hwOf(env.hw), votes);
   return { arbiter, log };
 }
 
@@ -127,7 +128,7 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
   id: 0x11,
   name: "power",
   versions: [0x10000, 0x20000, 0x30000, 0x30001],
-  kinds: ["power"],
+  kinds: [powerKind],
   setup,
   open: () => ({ changed: new Set(), requested: new Set() }),
   /** The agent loses the domain: its vote goes (the hardware follows) and its subscriptions end. */

@@ -1,3 +1,4 @@
+import { powerKind } from "./kind.ts";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { type Board, emptyBoard } from "../../core/board.ts";
 import { type BoardDriver, DriverError } from "../../core/driver.ts";
@@ -21,7 +22,7 @@ const ASYNC = 1;
 function board(latencyUs: number): Board {
   const b = emptyBoard();
   const common = { driver: "sim", latencyUs, on: false };
-  b.power.push(
+  powerKind.of(b).push(
     { ...common, id: 0, name: "top", async: false },
     { ...common, id: 1, name: "gpu", parent: 0, async: true },
     { ...common, id: 2, name: "shader", parent: 1, async: false },

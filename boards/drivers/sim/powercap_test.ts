@@ -1,3 +1,4 @@
+import { powercapKind } from "../../../plugins/powercap/kind.ts";
 import { assert, assertEquals, assertThrows } from "../../../core/_assert_test.ts";
 import { type Board, emptyBoard } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
@@ -9,7 +10,7 @@ import { createSimPowercap, loadOf } from "./powercap.ts";
  */
 function board(): Board {
   const b = emptyBoard("sim-powercap");
-  b.powercap = [
+  powercapKind.of(b).push(
     {
       id: 0,
       name: "soc",
@@ -52,7 +53,7 @@ function board(): Board {
       paiStep: 0,
       pai: 1,
     },
-  ];
+  );
   return b;
 }
 
@@ -144,7 +145,7 @@ Deno.test("measure averages eight samples over the last PAI, clipped to the cap"
 });
 
 Deno.test("the default load swings from half the minimum cap to the maximum over 10 s", () => {
-  const d = board().powercap[1];
+  const d = powercapKind.of(board())[1];
   assertEquals(loadOf(d), { min: 1_000_000, max: 2_000_000, periodMs: 10_000 });
   const { hw, at } = manual();
   at(5_000);

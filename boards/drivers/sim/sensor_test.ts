@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "../../../core/_assert_test.ts";
-import { emptyBoard, type SensorDesc } from "../../../core/board.ts";
+import { emptyBoard } from "../../../core/board.ts";
+import type { SensorDesc } from "../../../plugins/sensor/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
 import { createSimSensor } from "./sensor.ts";
 
@@ -20,7 +21,7 @@ function desc(id: number, more: Partial<SensorDesc>): SensorDesc {
 
 function sim(sensors: SensorDesc[], timeScale = 0) {
   const board = emptyBoard();
-  board.sensor = sensors;
+  board.resources.sensor = sensors;
   let t = 500;
   const hw = createSimSensor(board, "sim", { timeScale }, () => t);
   const read = (id: number, n = 1) => {
