@@ -44,15 +44,6 @@ export type {
 } from "./core/protocol.ts";
 export { defineDriver, DriverError, isDriverError } from "./core/driver.ts";
 export type { BoardDriver, DriverDef, DriverEnv, DriverFault } from "./core/driver.ts";
-export type { ClockHw, RateRound } from "./core/hw/clock.ts";
-export type { PerfHw } from "./core/hw/perf.ts";
-export type { PinctrlHw } from "./core/hw/pinctrl.ts";
-export type { PowercapHw } from "./core/hw/powercap.ts";
-export type { PowerHw } from "./core/hw/power.ts";
-export type { ResetHw } from "./core/hw/reset.ts";
-export type { SensorHw } from "./core/hw/sensor.ts";
-export type { SystemHw } from "./core/hw/system.ts";
-export type { VoltageHw } from "./core/hw/voltage.ts";
 export type { HwTable } from "./core/hw_table.ts";
 export { definedKinds, defineKind, hwClass, kindNamed, kindsOf, nounOf } from "./core/kind.ts";
 export type {
@@ -78,11 +69,6 @@ export type { AgentDecl, Deployment, ResourceAccess } from "./core/manifest/type
 
 export type { LintFinding } from "./core/policy/lint.ts";
 export { admits, origin, rightsOf, speaks } from "./core/policy/lint.ts";
-export { SYSTEM_STATE_VENDOR, SystemState } from "./core/hw/system.ts";
-export { PowerState } from "./core/hw/power.ts";
-export { ResetState } from "./core/hw/reset.ts";
-export { isPinConfigType, NO_FUNCTION, PIN_CONFIG_NAMES, PinConfig } from "./core/hw/pinctrl.ts";
-export type { PinTarget } from "./core/hw/pinctrl.ts";
 export { defineTransport } from "./core/transport.ts";
 export type { TransportDef, TransportEnv, TransportHandle } from "./core/transport.ts";
 export type { Platform, SessionEnd, Tracer } from "./core/platform.ts";

@@ -24,7 +24,7 @@ export interface ResourceDesc {
   /** Name of the board driver instance that backs it. */
   driver: string;
   /**
-   * How agents' value requests (clock rate, performance level, voltage, power cap) combine
+   * How agents' value requests (a rate, a level, a cap: what the kind's commands set) combine
    * on this resource: the board's `policy` key, overridden by the deployment's
    * `[policy.<kind>]` table. Absent: the protocol's default.
    */

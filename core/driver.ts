@@ -10,7 +10,7 @@ import { isScmiError, ScmiError, Status } from "./status.ts";
 
 /**
  * A running driver instance: one sub-object per driver class it backs, keyed by class name
- * (`clock`, `pinctrl`, `system`, …), each implementing the contract the protocol that owns the
+ * (`clock`, `system`, …), each implementing the contract the protocol that owns the
  * class declares (read it typed through the class: `clockKind.hw.of(driver)`).
  */
 export interface BoardDriver {

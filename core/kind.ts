@@ -16,7 +16,7 @@ import type { Deployment } from "./manifest/types.ts";
 import type { LintFinding } from "./policy/lint.ts";
 
 /**
- * A driver sub-object class (`clock`, `pinctrl`, `system`, …) with the contract `H` that
+ * A driver sub-object class (`clock`, `system`, …) with the contract `H` that
  * drivers implement for it. Made with {@linkcode hwClass}.
  */
 export interface HwClass<H> {
@@ -41,7 +41,7 @@ export interface HwClass<H> {
 /**
  * Names a driver sub-object class and the contract drivers implement for it.
  *
- * @param name The sub-object's key in a board driver (`clock`, `pinctrl`, `system`, …).
+ * @param name The sub-object's key in a board driver (`clock`, `system`, …).
  * @returns The class, for a kind's `hw` or a protocol's whole-board lookups.
  *
  * @example

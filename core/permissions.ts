@@ -212,7 +212,7 @@ export interface ResourceGrantOptions {
 
 /**
  * Grants (`allow`) or withdraws `agent`'s access to one resource, physical `phys` of `kind`,
- * as per-resource permission commands do (Pin control PINCTRL_SET_PERMISSIONS). Granting
+ * as per-resource permission commands do (a protocol's SET_PERMISSIONS command). Granting
  * gives full rights (or `opts.rights`: an explicit grant of one resource may widen what the
  * deployment declared), with the per-agent name and bounds the deployment declared for it, at
  * the virtual id the agent already has for it or

@@ -28,7 +28,7 @@ export const Right = {
 
 /**
  * A parameter that carries the value a command sets on its resource (a rate, a level, a
- * voltage, a cap), for the dispatcher's check against the agent's bounds
+ * cap), for the dispatcher's check against the agent's bounds
  * (`IdMap.bounds`): a u32 at byte `at` of the parameters, or an i32, or a u64 (low word
  * first).
  */

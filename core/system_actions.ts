@@ -15,7 +15,7 @@
  * @module
  */
 import { DriverError } from "./driver.ts";
-import { SystemState, systemStateName } from "./hw/system.ts";
+import { SystemState, systemStateName } from "../plugins/system/hw.ts";
 
 /** Limits for one action. */
 export interface ActionOptions {

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertRejects } from "./_assert_test.ts";
 import { DriverError } from "./driver.ts";
-import { SystemState } from "./hw/system.ts";
+import { SystemState } from "../plugins/system/hw.ts";
 import {
   commandAction,
   commandArgv,

@@ -30,7 +30,7 @@
 import { resetKind } from "./reset/kind.ts";
 import type { ResetDesc } from "./reset/kind.ts";
 import { headerToken } from "../core/header.ts";
-import { type ResetHw, ResetState } from "../core/hw/reset.ts";
+import { type ResetHw, ResetState } from "./reset/hw.ts";
 import type { Msg } from "../core/msg.ts";
 import { causerFor } from "../core/notify_rules.ts";
 import { defineProtocol, Right } from "../core/protocol.ts";

@@ -5,7 +5,7 @@ import { type Board, emptyBoard } from "../core/board.ts";
 import type { ResetDesc } from "./reset/kind.ts";
 import { type BoardDriver, DriverError } from "../core/driver.ts";
 import { encodeHeader, MsgType } from "../core/header.ts";
-import type { ResetHw } from "../core/hw/reset.ts";
+import type { ResetHw } from "./reset/hw.ts";
 import { Msg } from "../core/msg.ts";
 import { Status } from "../core/status.ts";
 import { simDriver } from "../boards/drivers/sim.ts";

@@ -27,7 +27,7 @@
 import { systemHw } from "./system/hw.ts";
 import { causerFor } from "../core/notify_rules.ts";
 import type { Agent } from "../core/agent.ts";
-import { SYSTEM_STATE_VENDOR, type SystemHw, SystemState } from "../core/hw/system.ts";
+import { SYSTEM_STATE_VENDOR, type SystemHw, SystemState } from "./system/hw.ts";
 import type { Logger } from "../core/log.ts";
 import { defineProtocol, type Outcome } from "../core/protocol.ts";
 import type { Ctx } from "../core/session.ts";

@@ -4,7 +4,7 @@
  * 1 cold reset, 2 warm reset, 3 power-up, 4 suspend, 0x80000000 and up vendor-defined.
  * @module
  */
-import { systemStateName } from "../../core/hw/system.ts";
+import { systemStateName } from "../../plugins/system/hw.ts";
 import { Status } from "../../core/status.ts";
 import { CommandError, parseU32 } from "../args.ts";
 import { StatusError } from "../decode.ts";

@@ -42,7 +42,7 @@ import { type KindDef, kindsOf } from "../kind.ts";
 import type { DriverDef } from "../driver.ts";
 import type { VendorInfo } from "../platform_env.ts";
 import type { AnyProtocol } from "../protocol.ts";
-import { DRIVERS, PROTOCOLS, TRANSPORTS } from "../registry.ts";
+import { DRIVERS, PROTOCOLS, STANDARD_PROTOCOLS, TRANSPORTS } from "../registry.ts";
 import type { TransportDef } from "../transport.ts";
 import { readGrants } from "./agent_grants.ts";
 import { readPolicy } from "./policy.ts";
@@ -136,7 +136,7 @@ export async function loadDeployment(path: string, opts: LoadOptions = {}): Prom
 
   const protocols = [...(opts.protocols ?? PROTOCOLS)];
   const builtIn = protocols.length;
-  const catalog = new ProtocolCatalog(protocols);
+  const catalog = new ProtocolCatalog(protocols, STANDARD_PROTOCOLS);
   const plugins: string[] = [];
   for (const [i, p] of (platform.plugins ?? []).entries()) {
     const at = ["platform", "plugins", i];
@@ -246,7 +246,7 @@ export async function loadAgents(
       names.seen(kind).add(r.name);
     }
   }
-  const catalog = new ProtocolCatalog(opts.protocols ?? PROTOCOLS);
+  const catalog = new ProtocolCatalog(opts.protocols ?? PROTOCOLS, STANDARD_PROTOCOLS);
   const agents = readAgents(src, { board, names, kinds }, catalog, opts.transports ?? TRANSPORTS);
   const taken = new Set(opts.taken ?? []);
   const implemented = opts.protocols ?? PROTOCOLS;

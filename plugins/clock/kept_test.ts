@@ -9,7 +9,7 @@ import { assertEquals } from "../../core/_assert_test.ts";
 import { type Board, emptyBoard } from "../../core/board.ts";
 import { buildPlatform } from "../../core/build.ts";
 import { type BoardDriver, DriverError } from "../../core/driver.ts";
-import type { ClockHw } from "../../core/hw/clock.ts";
+import type { ClockHw } from "./hw.ts";
 import { buildHwTable } from "../../core/hw_table.ts";
 import { Logger } from "../../core/log.ts";
 import { loadDeployment } from "../../core/manifest/mod.ts";

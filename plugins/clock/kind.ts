@@ -9,7 +9,7 @@ import { bool, int, list, oneOf, quantity, ref, table, u32 } from "../../core/ma
 import { initial, stepsAt } from "../../core/manifest/board_steps.ts";
 import { HERTZ } from "../../core/manifest/units.ts";
 import { VALUE_POLICIES } from "../../core/policy/values.ts";
-import type { ClockHw } from "../../core/hw/clock.ts";
+import type { ClockHw } from "./hw.ts";
 import { tooManyRates } from "./lint.ts";
 
 /** Rates a clock supports: a discrete list (ascending, Hz) or a linear range. */

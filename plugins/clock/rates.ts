@@ -14,7 +14,7 @@ import { clockKind } from "./kind.ts";
 import type { ClockDesc, ClockRates } from "./kind.ts";
 import type { Bounds } from "../../core/grants.ts";
 import { headerToken } from "../../core/header.ts";
-import type { RateRound } from "../../core/hw/clock.ts";
+import type { RateRound } from "./hw.ts";
 import type { Msg } from "../../core/msg.ts";
 import { page } from "../../core/page.ts";
 import { type CommandDef, Right } from "../../core/protocol.ts";

@@ -23,7 +23,7 @@
 import { clockKind } from "./kind.ts";
 import type { ResourceKind } from "../../core/board.ts";
 import type { ClockDesc } from "./kind.ts";
-import type { ClockHw } from "../../core/hw/clock.ts";
+import type { ClockHw } from "./hw.ts";
 import type { Msg } from "../../core/msg.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
 import type { ValueVotes } from "../../core/policy/values.ts";

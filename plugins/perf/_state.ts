@@ -9,7 +9,7 @@
 import { perfKind } from "./kind.ts";
 import type { ResourceKind } from "../../core/board.ts";
 import { type PerfDesc, perfPowerUnit } from "./kind.ts";
-import type { PerfHw } from "../../core/hw/perf.ts";
+import type { PerfHw } from "./hw.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
 import type { ValueVotes } from "../../core/policy/values.ts";
 import type { Ctx } from "../../core/session.ts";

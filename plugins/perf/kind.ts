@@ -9,7 +9,7 @@ import type { Board } from "../../core/board.ts";
 import { bool, int, list, oneOf, quantity, table, u32 } from "../../core/manifest/_schema.ts";
 import { HERTZ } from "../../core/manifest/units.ts";
 import { VALUE_POLICIES } from "../../core/policy/values.ts";
-import type { PerfHw } from "../../core/hw/perf.ts";
+import type { PerfHw } from "./hw.ts";
 
 /** One operating point of a performance domain. */
 export interface PerfLevel {

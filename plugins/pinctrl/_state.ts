@@ -18,7 +18,7 @@
 import { functionKind, groupKind, pinKind } from "./kind.ts";
 import type { ResourceKind } from "../../core/board.ts";
 import type { FunctionDesc, GroupDesc, PinDesc } from "./kind.ts";
-import type { PinctrlHw, PinTarget } from "../../core/hw/pinctrl.ts";
+import type { PinctrlHw, PinTarget } from "./hw.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
 import type { Ctx } from "../../core/session.ts";
 import { Status } from "../../core/status.ts";

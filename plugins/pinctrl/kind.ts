@@ -6,14 +6,14 @@
 import type { ResourceDesc } from "../../core/board.ts";
 import { defineKind, hwClass } from "../../core/kind.ts";
 import { list, ref } from "../../core/manifest/_schema.ts";
-import type { PinctrlHw } from "../../core/hw/pinctrl.ts";
+import type { PinctrlHw } from "./hw.ts";
 import { emptyGroups, pinctrlWithoutPins } from "./lint.ts";
 
 /** A pin: its power-on configuration and function. */
 export interface PinDesc extends ResourceDesc {
   /**
    * Power-on configuration values by SCMI configuration type (1–20 standard, 192–255 OEM;
-   * see `PinConfig` and `PIN_CONFIG_NAMES` in `core/hw/pinctrl.ts`). The pin has every
+   * see `PinConfig` and `PIN_CONFIG_NAMES` in `plugins/pinctrl/hw.ts`). The pin has every
    * standard type (value 0 unless given here) and the OEM types given here.
    */
   config?: Readonly<Record<number, number>>;

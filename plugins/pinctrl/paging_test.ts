@@ -8,7 +8,7 @@
 import { functionKind, groupKind, pinKind } from "./kind.ts";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { type Board, emptyBoard } from "../../core/board.ts";
-import { PinConfig } from "../../core/hw/pinctrl.ts";
+import { PinConfig } from "./hw.ts";
 import { Status } from "../../core/status.ts";
 import { type AgentSpec, type Fixture, fixture } from "../../tests/harness.ts";
 import { cmd, u16s } from "./_call_test.ts";

@@ -10,7 +10,7 @@ import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { emptyBoard } from "../../core/board.ts";
 import { type BoardDriver, DriverError } from "../../core/driver.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
-import { PinConfig, type PinctrlHw } from "../../core/hw/pinctrl.ts";
+import { PinConfig, type PinctrlHw } from "./hw.ts";
 import { Status } from "../../core/status.ts";
 import { createSimPinctrl } from "../../boards/drivers/sim/pinctrl.ts";
 import { fixture as build } from "../../tests/harness.ts";

@@ -16,7 +16,7 @@
  * @module
  */
 import type { PowerDesc } from "./kind.ts";
-import { POWER_STATE_RESERVED, type PowerHw, PowerState } from "../../core/hw/power.ts";
+import { POWER_STATE_RESERVED, type PowerHw, PowerState } from "./hw.ts";
 import { ValueVotes } from "../../core/policy/values.ts";
 
 /** Called after each completed hardware switch. */

@@ -2,7 +2,7 @@ import { powerKind } from "./kind.ts";
 import fc from "fast-check";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
-import { PowerState } from "../../core/hw/power.ts";
+import { PowerState } from "./hw.ts";
 import type { Ctx } from "../../core/session.ts";
 import { Status } from "../../core/status.ts";
 import { fixture } from "../../tests/harness.ts";

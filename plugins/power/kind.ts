@@ -7,7 +7,7 @@ import type { ResourceDesc } from "../../core/board.ts";
 import { defineKind, hwClass } from "../../core/kind.ts";
 import { bool, list, ref, u32 } from "../../core/manifest/_schema.ts";
 import { parentRef, stateWords } from "../../core/manifest/board_steps.ts";
-import type { PowerHw } from "../../core/hw/power.ts";
+import type { PowerHw } from "./hw.ts";
 
 /** A power domain: its parent, state at power-on, latency and extra power states. */
 export interface PowerDesc extends ResourceDesc {

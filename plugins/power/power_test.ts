@@ -3,7 +3,7 @@ import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { type Board, emptyBoard } from "../../core/board.ts";
 import { type BoardDriver, DriverError } from "../../core/driver.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
-import { type PowerHw, PowerState } from "../../core/hw/power.ts";
+import { type PowerHw, PowerState } from "./hw.ts";
 import type { Ctx } from "../../core/session.ts";
 import { Status } from "../../core/status.ts";
 import { simDriver } from "../../boards/drivers/sim.ts";

@@ -16,7 +16,7 @@
  */
 import { powercapKind } from "./kind.ts";
 import type { PowercapDesc } from "./kind.ts";
-import type { PowercapHw } from "../../core/hw/powercap.ts";
+import type { PowercapHw } from "./hw.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
 import type { ValueVotes } from "../../core/policy/values.ts";
 import type { Ctx } from "../../core/session.ts";

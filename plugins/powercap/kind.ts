@@ -9,7 +9,7 @@ import { int, oneOf, quantity, ref } from "../../core/manifest/_schema.ts";
 import { initial, parentRef, triplet } from "../../core/manifest/board_steps.ts";
 import { MICROWATTS } from "../../core/manifest/units.ts";
 import { VALUE_POLICIES } from "../../core/policy/values.ts";
-import type { PowercapHw } from "../../core/hw/powercap.ts";
+import type { PowercapHw } from "./hw.ts";
 
 /**
  * A power-capping domain: cap and averaging-interval ranges, state at power-on, units and simulated

@@ -5,7 +5,7 @@ import { type Board, emptyBoard } from "../../core/board.ts";
 import type { PowercapDesc } from "./kind.ts";
 import { type BoardDriver, DriverError } from "../../core/driver.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
-import type { PowercapHw } from "../../core/hw/powercap.ts";
+import type { PowercapHw } from "./hw.ts";
 import { Msg } from "../../core/msg.ts";
 import { Right } from "../../core/protocol.ts";
 import { PROTOCOLS } from "../../core/registry.ts";

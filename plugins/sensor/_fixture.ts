@@ -8,7 +8,7 @@ import { emptyBoard } from "../../core/board.ts";
 import type { SensorDesc } from "./kind.ts";
 import type { BoardDriver } from "../../core/driver.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
-import type { SensorHw } from "../../core/hw/sensor.ts";
+import type { SensorHw } from "./hw.ts";
 import { defineProtocol } from "../../core/protocol.ts";
 import { createSimSensor } from "../../boards/drivers/sim/sensor.ts";
 import { type AgentSpec, type Fixture, fixture } from "../../tests/harness.ts";

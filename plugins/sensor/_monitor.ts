@@ -6,7 +6,7 @@
  * watched.
  * @module
  */
-import type { SensorHw } from "../../core/hw/sensor.ts";
+import type { SensorHw } from "./hw.ts";
 import type { Logger } from "../../core/log.ts";
 import type { Writer } from "../../core/writer.ts";
 import type { SensorClock } from "./clock.ts";

@@ -8,7 +8,7 @@ import type { ResourceDesc } from "../../core/board.ts";
 import { defineKind, hwClass } from "../../core/kind.ts";
 import { bool, int, list, name, quantity, table } from "../../core/manifest/_schema.ts";
 import { MICROWATTS } from "../../core/manifest/units.ts";
-import type { SensorHw } from "../../core/hw/sensor.ts";
+import type { SensorHw } from "./hw.ts";
 
 /** How a simulated sensor's value moves over time. */
 export type SensorSim =

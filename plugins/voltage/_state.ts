@@ -22,7 +22,7 @@
 import { voltageKind } from "./kind.ts";
 import type { ResourceKind } from "../../core/board.ts";
 import type { VoltageDesc } from "./kind.ts";
-import type { VoltageHw } from "../../core/hw/voltage.ts";
+import type { VoltageHw } from "./hw.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
 import type { ValueVotes } from "../../core/policy/values.ts";
 import type { Ctx } from "../../core/session.ts";

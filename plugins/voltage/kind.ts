@@ -9,7 +9,7 @@ import { bool, list, oneOf, quantity, table } from "../../core/manifest/_schema.
 import { initial, stepsAt } from "../../core/manifest/board_steps.ts";
 import { MICROVOLTS } from "../../core/manifest/units.ts";
 import { VALUE_POLICIES } from "../../core/policy/values.ts";
-import type { VoltageHw } from "../../core/hw/voltage.ts";
+import type { VoltageHw } from "./hw.ts";
 
 /** Voltage levels: a discrete list (ascending, µV) or a segment (min, max, step). */
 export type VoltageLevels =

@@ -5,7 +5,7 @@ import { type Board, emptyBoard } from "../../core/board.ts";
 import type { VoltageDesc } from "./kind.ts";
 import { type BoardDriver, DriverError } from "../../core/driver.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
-import type { VoltageHw } from "../../core/hw/voltage.ts";
+import type { VoltageHw } from "./hw.ts";
 import { Msg } from "../../core/msg.ts";
 import { Right } from "../../core/protocol.ts";
 import type { Ctx } from "../../core/session.ts";

@@ -18,7 +18,7 @@
  */
 import { functionKind, groupKind, pinKind } from "../../plugins/pinctrl/kind.ts";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
-import type { PinctrlHw } from "../../core/hw/pinctrl.ts";
+import type { PinctrlHw } from "../../plugins/pinctrl/hw.ts";
 import type { ResourceKind } from "../../core/board.ts";
 import { Status } from "../../core/status.ts";
 import type { ScmiClient } from "../../cli/client.ts";

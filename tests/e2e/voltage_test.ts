@@ -17,7 +17,7 @@
 import { voltageKind } from "../../plugins/voltage/kind.ts";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
 import type { VoltageDesc } from "../../plugins/voltage/kind.ts";
-import type { VoltageHw } from "../../core/hw/voltage.ts";
+import type { VoltageHw } from "../../plugins/voltage/hw.ts";
 import { Status } from "../../core/status.ts";
 import type { ScmiClient } from "../../cli/client.ts";
 import { type E2e, p2a, simBoardPath, startE2e } from "./_server.ts";

@@ -27,7 +27,7 @@ import { clockKind } from "../../../plugins/clock/kind.ts";
 import type { Board } from "../../../core/board.ts";
 import type { ClockDesc } from "../../../plugins/clock/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
-import type { ClockHw, RateRound } from "../../../core/hw/clock.ts";
+import type { ClockHw, RateRound } from "../../../plugins/clock/hw.ts";
 import { delay, mine, type SimOptions } from "./_util.ts";
 
 /** The sim's clocks: the driver interface plus what only a simulation can tell. */

@@ -9,7 +9,7 @@ import { perfKind } from "../../../plugins/perf/kind.ts";
 import type { Board } from "../../../core/board.ts";
 import type { PerfDesc } from "../../../plugins/perf/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
-import type { PerfHw } from "../../../core/hw/perf.ts";
+import type { PerfHw } from "../../../plugins/perf/hw.ts";
 import { delay, mine, type SimOptions } from "./_util.ts";
 
 interface SimDomain {

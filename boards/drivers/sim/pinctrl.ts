@@ -35,7 +35,7 @@ import {
   PinConfig,
   type PinctrlHw,
   type PinTarget,
-} from "../../../core/hw/pinctrl.ts";
+} from "../../../plugins/pinctrl/hw.ts";
 import { mine, type SimOptions } from "./_util.ts";
 
 /** A pin's state as tests inspect it. */

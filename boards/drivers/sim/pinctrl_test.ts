@@ -3,7 +3,7 @@ import { groupKind, pinKind } from "../../../plugins/pinctrl/kind.ts";
 import { assertEquals, assertThrows } from "../../../core/_assert_test.ts";
 import { type Board, emptyBoard } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
-import { NO_FUNCTION, PinConfig } from "../../../core/hw/pinctrl.ts";
+import { NO_FUNCTION, PinConfig } from "../../../plugins/pinctrl/hw.ts";
 import { createSimPinctrl } from "./pinctrl.ts";
 
 const STANDARD = Array.from({ length: 20 }, (_, i) => i + 1);

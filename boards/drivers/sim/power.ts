@@ -10,7 +10,7 @@ import { powerKind } from "../../../plugins/power/kind.ts";
 import type { Board } from "../../../core/board.ts";
 import type { PowerDesc } from "../../../plugins/power/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
-import { type PowerHw, PowerState } from "../../../core/hw/power.ts";
+import { type PowerHw, PowerState } from "../../../plugins/power/hw.ts";
 import { delay, mine, record, type SimOptions } from "./_util.ts";
 
 /** One completed switch, for tests. */

@@ -2,7 +2,7 @@ import { powerKind } from "../../../plugins/power/kind.ts";
 import { assert, assertEquals, assertThrows } from "../../../core/_assert_test.ts";
 import { type Board, emptyBoard } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
-import { PowerState } from "../../../core/hw/power.ts";
+import { PowerState } from "../../../plugins/power/hw.ts";
 import { createSimPower } from "./power.ts";
 
 const { ON, OFF } = PowerState;

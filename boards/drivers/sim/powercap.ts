@@ -17,7 +17,7 @@ import { powercapKind } from "../../../plugins/powercap/kind.ts";
 import type { Board } from "../../../core/board.ts";
 import type { PowercapDesc, PowercapLoad } from "../../../plugins/powercap/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
-import type { PowercapHw } from "../../../core/hw/powercap.ts";
+import type { PowercapHw } from "../../../plugins/powercap/hw.ts";
 import { delay, mine, record, type SimOptions } from "./_util.ts";
 
 /** Milliseconds of a clock that never goes back; the load model's time. */

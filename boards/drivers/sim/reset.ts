@@ -10,7 +10,7 @@ import { resetKind } from "../../../plugins/reset/kind.ts";
 import type { Board } from "../../../core/board.ts";
 import type { ResetDesc } from "../../../plugins/reset/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
-import { type ResetHw, ResetState } from "../../../core/hw/reset.ts";
+import { type ResetHw, ResetState } from "../../../plugins/reset/hw.ts";
 import { delay, mine, NumberHistory, type SimOptions } from "./_util.ts";
 
 /** Latency value a board uses when the reset time is unknown; the sim then waits no time. */

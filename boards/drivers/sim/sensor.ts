@@ -10,7 +10,7 @@ import { sensorKind } from "../../../plugins/sensor/kind.ts";
 import type { Board } from "../../../core/board.ts";
 import type { SensorDesc, SensorSim } from "../../../plugins/sensor/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
-import type { SensorHw } from "../../../core/hw/sensor.ts";
+import type { SensorHw } from "../../../plugins/sensor/hw.ts";
 import { delay, mine, type SimOptions } from "./_util.ts";
 
 interface SimSensor {

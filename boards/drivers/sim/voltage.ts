@@ -11,7 +11,7 @@ import { voltageKind } from "../../../plugins/voltage/kind.ts";
 import type { Board } from "../../../core/board.ts";
 import type { VoltageDesc } from "../../../plugins/voltage/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
-import type { VoltageHw } from "../../../core/hw/voltage.ts";
+import type { VoltageHw } from "../../../plugins/voltage/hw.ts";
 import { delay, mine, type SimOptions } from "./_util.ts";
 
 /** One completed hardware change. */

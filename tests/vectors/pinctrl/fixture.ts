@@ -40,7 +40,7 @@
 import { emptyBoard } from "../../../core/board.ts";
 import type { FunctionDesc, GroupDesc, PinDesc } from "../../../plugins/pinctrl/kind.ts";
 import { ALL_RIGHTS } from "../../../core/grants.ts";
-import { PinConfig } from "../../../core/hw/pinctrl.ts";
+import { PinConfig } from "../../../plugins/pinctrl/hw.ts";
 import { Right } from "../../../core/protocol.ts";
 import { type Fixture, fixture as build } from "../../harness.ts";
 
