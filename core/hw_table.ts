@@ -16,6 +16,11 @@ export interface HwTable {
   /** Kind name → driver contract by physical id. */
   readonly kinds: Readonly<Record<string, readonly unknown[]>>;
   /**
+   * The same arrays by each kind's slot (`KindDef.slot`): what handlers reach per message,
+   * an array read instead of a property looked up by a string key.
+   */
+  readonly bySlot: readonly (readonly unknown[] | undefined)[];
+  /**
    * The sub-object `cls` of the first declared driver that has one: a whole-board driver
    * class (e.g. what acts on the whole system).
    *
@@ -31,6 +36,7 @@ export interface HwTable {
  */
 export function buildHwTable(board: Board, drivers: ReadonlyMap<string, BoardDriver>): HwTable {
   const kinds: Record<string, unknown[]> = {};
+  const bySlot: (unknown[] | undefined)[] = [];
   for (const [kind, list] of Object.entries(board.resources)) {
     const cls = hwClassOf(kind);
     const arr: unknown[] = [];
@@ -46,10 +52,16 @@ export function buildHwTable(board: Board, drivers: ReadonlyMap<string, BoardDri
       arr[res.id] = hw;
     }
     kinds[kind] = arr;
+    const slot = kindNamed(kind)?.slot;
+    if (slot !== undefined) {
+      while (bySlot.length <= slot) bySlot.push(undefined);
+      bySlot[slot] = arr;
+    }
   }
   const wholes = new Map<string, unknown>();
   return {
     kinds,
+    bySlot,
     whole(cls: string): unknown {
       if (wholes.has(cls)) return wholes.get(cls);
       let found: unknown;

@@ -249,7 +249,17 @@ export interface KindDef<D extends ResourceDesc = ResourceDesc, H = unknown>
   find(board: Board, id: number): D | undefined;
 }
 
-const defined = new Map<string, KindDef>();
+/**
+ * Every kind defined in this process, by name, in slot order: one table for every copy of the
+ * API (kept on `globalThis` under `Symbol.for("vscmi.kinds")`), so a plugin built against
+ * another copy gets slots the platform's grant tables agree with.
+ */
+const defined: Map<string, KindDef> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for("vscmi.kinds")
+] ??= new Map<string, KindDef>()) as Map<string, KindDef>;
+
+/** What `hwOf` answers for a kind the table has no resources of. */
+const NO_HW: readonly unknown[] = Object.freeze([]);
 
 /**
  * Declares a resource kind; a protocol lists it in `ProtocolDef.kinds`. Each name is
@@ -288,6 +298,7 @@ export function defineKind<D extends ResourceDesc, H, F extends Fields>(
   }
   if (defined.has(spec.name)) throw new TypeError(`Kind "${spec.name}" is already defined`);
   const name = spec.name;
+  const slot = defined.size;
   const def: KindDef<D, H> = Object.freeze({
     ...spec,
     convert: spec.convert as KindDef<D, H>["convert"],
@@ -295,9 +306,9 @@ export function defineKind<D extends ResourceDesc, H, F extends Fields>(
     refersTo: spec.refersTo as KindDef<D, H>["refersTo"],
     value: spec.value as ValueSpec<ResourceDesc> | undefined,
     inspect: spec.inspect as KindDef<D, H>["inspect"],
-    slot: defined.size,
+    slot,
     of: (board: Board) => (board.resources[name] ??= []) as D[],
-    hwOf: (table: HwTable) => (table.kinds[name] ?? []) as readonly (H | undefined)[],
+    hwOf: (table: HwTable) => (table.bySlot[slot] ?? NO_HW) as readonly (H | undefined)[],
     find: (board: Board, id: number) =>
       (board.resources[name] as D[] | undefined)?.find((r) => r.id === id),
   });

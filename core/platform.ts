@@ -180,7 +180,7 @@ export class Platform {
       log: this.log,
       agentName: (id) => this.agentById(id)?.name,
       agentId: (name) => this.agent(name)?.id,
-      visible: (id, kind, phys) => this.agentById(id)?.grants.maps[kind].has(phys) ?? false,
+      visible: (id, kind, phys) => this.agentById(id)?.grants.map(kind).has(phys) ?? false,
     });
     this.#grace = new GraceTimers((id, why) => this.#expire(id, why), init.graceClock);
     for (const a of agents) this.#defaults.set(a, a.grants.clone());

@@ -72,7 +72,8 @@ export class Ctx<S = unknown, G = unknown> {
   }
   /** This agent's view of a resource kind. */
   ids(kind: ResourceKind): IdMap {
-    return this.session.agent.grants.map(kind);
+    const g = this.session.agent.grants;
+    return g.maps[kind] ?? g.map(kind);
   }
   /**
    * The status a failure of `command`'s work answers, for work that finishes after the reply
