@@ -4,7 +4,9 @@
  * "Unused '@ts-expect-error' directive". The runtime checks of `defineProtocol` are tested
  * here too.
  */
-import { defineProtocol, defineTransport, Status } from "../mod.ts";
+import { z } from "zod";
+import { defineKind, defineProtocol, defineTransport, hwClass, Status } from "../mod.ts";
+import type { HwTable } from "../mod.ts";
 import { assertThrows } from "../core/_assert_test.ts";
 
 const ATTRS = { name: "PROTOCOL_ATTRIBUTES", params: 0, run: () => {} };
@@ -30,6 +32,18 @@ Deno.test("a vendor protocol with wrong shapes does not compile", () => {
     defineProtocol({ id: 0x81, name: "noversions", commands: { 0x1: ATTRS } });
     // @ts-expect-error: a transport must start
     defineTransport({ name: "t", summary: "s", options: {} });
+    const fan = defineKind({
+      name: "types_fan",
+      noun: "fan",
+      member: "fans",
+      hw: hwClass<{ rpm(id: number): number }>("fan"),
+      fields: { max_rpm: z.number() },
+      // @ts-expect-error: a converter reads its entry typed by its fields: max_rpm is a number
+      convert: (_c, _p, base, t) => ({ ...base, label: t.max_rpm.toUpperCase() }),
+    });
+    const table = {} as HwTable;
+    // @ts-expect-error: a kind's driver contract is typed: fans have no spin()
+    fan.hwOf(table)[0]!.spin();
   };
   void bad;
   // A correct one compiles and returns a status where it should.

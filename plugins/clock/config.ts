@@ -7,7 +7,6 @@
  * whose parent is off starts the parent chain first (`tree.ts`).
  * @module
  */
-import { clockKind } from "./kind.ts";
 import { type CommandDef, Right } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
 import { ClockState, ClockVersion, ConfigAttr, ConfigType } from "./msg.ts";
@@ -102,7 +101,7 @@ export const clockConfigSet: Cmd = {
     const on = state === ClockState.ENABLE;
     const keep = state === ClockState.UNCHANGED;
     if (type === ConfigType.NONE) return voteEnable(ctx, phys, on);
-    const out = clockKind.hwOf(ctx.hw)[phys]!.setOemConfig!(phys, type, value);
+    const out = ctx.shared.hw[phys]!.setOemConfig!(phys, type, value);
     if (keep) return out;
     if (out instanceof Promise) return out.then(() => voteEnable(ctx, phys, on));
     return voteEnable(ctx, phys, on);
@@ -130,7 +129,7 @@ export const clockConfigGet: Cmd = {
     if (flags !== ConfigType.NONE) {
       const bad = checkType(ctx, phys, flags);
       if (bad !== Status.SUCCESS) return bad;
-      value = clockKind.hwOf(ctx.hw)[phys]!.getOemConfig!(phys, flags);
+      value = ctx.shared.hw[phys]!.getOemConfig!(phys, flags);
     }
     m.w.u32(0);
     m.w.u32(ctx.shared.votes.has(ctx.agent.id, phys) ? 1 : 0);

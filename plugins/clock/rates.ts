@@ -10,7 +10,6 @@
  * exclusive clock another agent owns answers DENIED.
  * @module
  */
-import { clockKind } from "./kind.ts";
 import type { ClockDesc, ClockRates } from "./kind.ts";
 import type { Bounds } from "../../core/grants.ts";
 import { headerToken } from "../../core/header.ts";
@@ -153,7 +152,7 @@ export const clockRateGet: Cmd = {
   a2p: "clock_id",
   run(ctx, m) {
     const phys = m.res;
-    const out = clockKind.hwOf(ctx.hw)[phys]!.getRate(phys);
+    const out = ctx.shared.hw[phys]!.getRate(phys);
     if (out instanceof Promise) {
       return out.then((r) => {
         seen(ctx, phys, r);
@@ -229,7 +228,7 @@ export function applyRate(
   round: RateRound,
 ): number | Promise<number> {
   tell(ctx, ClockEvent.CLOCK_RATE_CHANGE_REQUESTED, phys, ctx.agent.id, rate);
-  const out = clockKind.hwOf(ctx.hw)[phys]!.setRate(phys, rate, round);
+  const out = ctx.shared.hw[phys]!.setRate(phys, rate, round);
   if (out instanceof Promise) return out.then((r) => changed(ctx, phys, r));
   return changed(ctx, phys, out);
 }
@@ -311,7 +310,7 @@ function ownedByOther(ctx: ClockCtx, d: ClockDesc, phys: number): boolean {
  * CLOCK_RATE_CHANGED subscribers when it did.
  */
 export function recheckRate(ctx: ClockCtx, phys: number): void | Promise<void> {
-  const out = clockKind.hwOf(ctx.hw)[phys]!.getRate(phys);
+  const out = ctx.shared.hw[phys]!.getRate(phys);
   if (out instanceof Promise) return out.then((r) => void changed(ctx, phys, r));
   changed(ctx, phys, out);
 }

@@ -124,7 +124,7 @@ export function setupClock(env: PlatformEnv): ClockShared {
     rates[d.id] = d.rate;
     shortNames[d.id] = encodeName(d.name, SHORT_NAME);
   }
-  const hw = clockKind.hwOf(env.hw) ?? [];
+  const hw = clockKind.hwOf(env.hw);
   const votes = env.votes.onOff(ClockStore.ENABLE, {
     kind: "clock",
     apply: (phys) => settle(shared, phys),
@@ -201,7 +201,7 @@ function startKept(env: PlatformEnv, shared: ClockShared, d: ClockDesc): void {
  */
 function settleRate(env: PlatformEnv, shared: ClockShared, phys: number): void | Promise<void> {
   const want = shared.rateVotes.effective(phys);
-  const h = clockKind.hwOf(env.hw)?.[phys];
+  const h = clockKind.hwOf(env.hw)[phys];
   if (want === undefined || h === undefined) return;
   const program = (now: number): void | Promise<void> => {
     if (now === want) return void seenRate(env, shared, phys, now);
@@ -289,7 +289,7 @@ export function visibleParents(ctx: ClockCtx, phys: number): number {
 /** Whether the clock's driver and board description give it extended configuration. */
 export function hasExtendedConfig(ctx: ClockCtx, phys: number): boolean {
   if (ctx.shared.configTypes[phys].length === 0) return false;
-  const hw = clockKind.hwOf(ctx.hw)[phys];
+  const hw = ctx.shared.hw[phys];
   return hw?.getOemConfig !== undefined && hw.setOemConfig !== undefined;
 }
 
@@ -297,6 +297,6 @@ export function hasExtendedConfig(ctx: ClockCtx, phys: number): boolean {
 export function hasParents(ctx: ClockCtx, phys: number): boolean {
   // Most clocks have no parent: answer before looking at the driver or the agent's view.
   return ctx.shared.parents[phys].length !== 0 &&
-    clockKind.hwOf(ctx.hw)[phys]?.getParent !== undefined &&
+    ctx.shared.hw[phys]?.getParent !== undefined &&
     visibleParents(ctx, phys) > 0;
 }

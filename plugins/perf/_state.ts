@@ -87,7 +87,7 @@ export function setup(env: PlatformEnv): PerfShared {
     if (!index.has(desc.level)) {
       throw new TypeError(`${where}: power-on level ${desc.level} is not one of its levels`);
     }
-    const hw = perfKind.hwOf(env.hw)?.[desc.id];
+    const hw = perfKind.hwOf(env.hw)[desc.id];
     if (!hw) throw new TypeError(`${where}: no driver backs it`);
     if (levels.length > LINUX_MAX_LEVELS) {
       env.log.warn(

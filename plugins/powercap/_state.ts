@@ -141,7 +141,7 @@ export function setupDomains(
       if (seen.has(p)) throw new TypeError(`${where}: parents loop back through ${p}`);
       seen.add(p);
     }
-    const hw = powercapKind.hwOf(env.hw)?.[desc.id];
+    const hw = powercapKind.hwOf(env.hw)[desc.id];
     if (!hw) throw new TypeError(`${where}: no driver backs it`);
     domains[desc.id] = {
       desc,

@@ -126,7 +126,7 @@ export function setupVoltage(env: PlatformEnv): VoltageShared {
     if (!declaresLevel(desc, desc.level)) {
       throw new TypeError(`${where}: power-on level ${desc.level} µV is not one of its levels`);
     }
-    const hw = voltageKind.hwOf(env.hw)?.[desc.id];
+    const hw = voltageKind.hwOf(env.hw)[desc.id];
     if (!hw) throw new TypeError(`${where}: no driver backs it`);
     const allowed = boundedBy(env, desc.id, range);
     domains[desc.id] = {
