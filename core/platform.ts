@@ -180,7 +180,7 @@ export class Platform {
       log: this.log,
       agentName: (id) => this.agentById(id)?.name,
       agentId: (name) => this.agent(name)?.id,
-      visible: (id, kind, phys) => this.agentById(id)?.grants.map(kind).has(phys) ?? false,
+      visible: (id, kind, phys) => this.agentById(id)?.grants.maps[kind]?.has(phys) ?? false,
     });
     this.#grace = new GraceTimers((id, why) => this.#expire(id, why), init.graceClock);
     for (const a of agents) this.#defaults.set(a, a.grants.clone());
@@ -241,6 +241,9 @@ export class Platform {
         throw new TypeError(`Agent "${a.name}": protocol 0x${p.toString(16)} is not registered`);
       }
     }
+    // Every kind a command names has a view in the agent's grants, so the dispatcher's
+    // `byKind[e.kind]` is always a map (grants made before a kind was defined get one now).
+    for (const rt of this.protocols) for (const k of rt?.def.kinds ?? []) a.grants.map(k.name);
   }
 
   #register(def: AnyProtocol): void {
@@ -534,7 +537,7 @@ export class Platform {
     if (e.kind >= 0) {
       const map = s.agent.grants.byKind[e.kind];
       const v = r.peekU32(e.at);
-      const phys = map !== undefined && v < map.v2p.length ? map.v2p[v] : -1;
+      const phys = v < map.v2p.length ? map.v2p[v] : -1;
       if (phys < 0) return this.#reply(s, m, cmd, Status.NOT_FOUND);
       const needs = e.needs;
       m.res = phys;

@@ -201,7 +201,7 @@ function startKept(env: PlatformEnv, shared: ClockShared, d: ClockDesc): void {
  */
 function settleRate(env: PlatformEnv, shared: ClockShared, phys: number): void | Promise<void> {
   const want = shared.rateVotes.effective(phys);
-  const h = clockKind.hwOf(env.hw)[phys];
+  const h = shared.hw[phys];
   if (want === undefined || h === undefined) return;
   const program = (now: number): void | Promise<void> => {
     if (now === want) return void seenRate(env, shared, phys, now);
