@@ -60,6 +60,8 @@ export type {
   ValueSpec,
 } from "./core/kind.ts";
 export { initial, parentRef, stateWords, stepsAt, triplet } from "./core/manifest/board_steps.ts";
+export { field } from "./core/manifest/fields.ts";
+export type { Field } from "./core/manifest/fields.ts";
 export { HERTZ, MICROVOLTS, MICROWATTS, parseQuantity, toBaseUnit } from "./core/manifest/units.ts";
 export type { UnitSystem } from "./core/manifest/units.ts";
 export type { KeyPath } from "./core/manifest/problem.ts";

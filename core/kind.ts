@@ -272,8 +272,8 @@ const NO_HW: readonly unknown[] = Object.freeze([]);
  *
  * @example A vendor kind
  * ```ts
- * import { z } from "zod";
  * import { defineKind, hwClass } from "./kind.ts";
+ * import { field } from "./manifest/fields.ts";
  * import { emptyBoard } from "./board.ts";
  * import type { ResourceDesc } from "./board.ts";
  * interface FanDesc extends ResourceDesc { maxRpm: number }
@@ -282,7 +282,7 @@ const NO_HW: readonly unknown[] = Object.freeze([]);
  *   noun: "fan",
  *   member: "doc_fans",
  *   hw: hwClass<{ setRpm(id: number, rpm: number): void }>("doc_fan"),
- *   fields: { max_rpm: z.number() },
+ *   fields: { max_rpm: field.int(1, 100_000) },
  *   convert: (_c, _p, base, t): FanDesc => ({ ...base, maxRpm: t.max_rpm }),
  * });
  * const b = emptyBoard();

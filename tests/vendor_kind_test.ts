@@ -79,7 +79,7 @@ Deno.test("a vendor kind's board and grant mistakes name file, key and line like
     ManifestError,
   ) as ManifestError;
   assertEquals(e.problems.map((p) => [p.file.split("/").pop(), p.line, p.keyPath, p.message]), [
-    ["bad.board.toml", 11, "fan[0].max_rpm", "Expected a speed in rpm, got 0"],
+    ["bad.board.toml", 11, "fan[0].max_rpm", "Expected a speed in rpm from 1 to 100000, got 0"],
     ["bad.toml", 10, "agent[0].fans[0]", 'Expected the name of a fan, got "no_such_fan"'],
   ]);
 });

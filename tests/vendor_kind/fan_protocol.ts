@@ -8,8 +8,7 @@
  * driver reports.
  * @module
  */
-import { z } from "zod";
-import { API_MAJOR, defineDriver, defineKind, defineProtocol, hwClass } from "../../mod.ts";
+import { API_MAJOR, defineDriver, defineKind, defineProtocol, field, hwClass } from "../../mod.ts";
 import type { ResourceDesc } from "../../mod.ts";
 
 /** A fan as the board describes it. */
@@ -31,9 +30,7 @@ export const fanKind = defineKind({
   member: "fans",
   hw: hwClass<FanHw>("fan"),
   fields: {
-    max_rpm: z.number({ error: "a speed in rpm" }).int({ error: "a speed in rpm" }).min(1, {
-      error: "a speed in rpm",
-    }),
+    max_rpm: field.int(1, 100_000, "a speed in rpm from 1 to 100000"),
   },
   convert: (_c, _p, base, t): FanDesc => ({ ...base, maxRpm: t.max_rpm }),
 });
