@@ -169,7 +169,10 @@ export interface KindSpec<D extends ResourceDesc, H, F extends Fields> {
   readonly member: string;
   /** The driver sub-object that serves it. */
   readonly hw: HwClass<H>;
-  /** Board-entry keys beyond `id`, `name`, `driver` (and `policy` for value kinds). */
+  /**
+   * Board-entry keys beyond `id`, `name`, `driver` (and `policy`, which the board adds for
+   * kinds with a `value`).
+   */
   readonly fields: F;
   /** Turns a checked entry into its description; reports problems through `c`. */
   readonly convert: Convert<D, EntryOf<F> & ResourceBase>;

@@ -7,7 +7,8 @@
  */
 import { z } from "zod";
 import type { KindDef } from "../kind.ts";
-import { ascii, int, list, name, ref, table } from "./_schema.ts";
+import { ascii, int, list, name, oneOf, ref, table } from "./_schema.ts";
+import { VALUE_POLICIES } from "../policy/values.ts";
 
 const id = () => int(0, 0xffff, "an id from 0 to 65535");
 
@@ -32,9 +33,13 @@ export const driverTable = table({
   options: z.record(z.string(), z.unknown(), { error: "a table of driver options" }).optional(),
 });
 
-/** The schema of one `[[<kind>]]` table. */
+/**
+ * The schema of one `[[<kind>]]` table: the common keys, the kind's own, and for a kind whose
+ * commands set a value its arbitration `policy`.
+ */
 export function resourceTable(kind: KindDef) {
-  return table({ ...common(), ...(kind.fields as z.ZodRawShape) });
+  const policy: z.ZodRawShape = kind.value ? { policy: oneOf(VALUE_POLICIES).optional() } : {};
+  return table({ ...common(), ...(kind.fields as z.ZodRawShape), ...policy });
 }
 
 /** What one `[[<kind>]]` table holds after the shape check. */

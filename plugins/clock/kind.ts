@@ -5,10 +5,9 @@
  */
 import type { ResourceDesc } from "../../core/board.ts";
 import { defineKind, hwClass } from "../../core/kind.ts";
-import { bool, int, list, oneOf, quantity, ref, table, u32 } from "../../core/manifest/_schema.ts";
+import { bool, int, list, quantity, ref, table, u32 } from "../../core/manifest/_schema.ts";
 import { initial, stepsAt } from "../../core/manifest/board_steps.ts";
 import { HERTZ } from "../../core/manifest/units.ts";
-import { VALUE_POLICIES } from "../../core/policy/values.ts";
 import type { ClockHw } from "./hw.ts";
 import { tooManyRates } from "./lint.ts";
 
@@ -82,7 +81,6 @@ export const clockKind = defineKind({
       }, "a table { type, value }"),
       "an array of { type, value } tables",
     ).optional(),
-    policy: oneOf(VALUE_POLICIES).optional(),
   },
   value: {
     key: "rates",

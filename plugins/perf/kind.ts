@@ -8,7 +8,6 @@ import { defineKind, hwClass } from "../../core/kind.ts";
 import type { Board } from "../../core/board.ts";
 import { bool, int, list, oneOf, quantity, table, u32 } from "../../core/manifest/_schema.ts";
 import { HERTZ } from "../../core/manifest/units.ts";
-import { VALUE_POLICIES } from "../../core/policy/values.ts";
 import type { PerfHw } from "./hw.ts";
 
 /** One operating point of a performance domain. */
@@ -88,7 +87,6 @@ export const perfKind = defineKind({
     rate_limit_us: int(0, 0xfffff, "a time in µs from 0 to 1048575").optional(),
     level_indexing: bool().optional(),
     approximate: bool().optional(),
-    policy: oneOf(VALUE_POLICIES).optional(),
   },
   value: {
     key: "levels",

@@ -5,10 +5,9 @@
  */
 import type { ResourceDesc } from "../../core/board.ts";
 import { defineKind, hwClass } from "../../core/kind.ts";
-import { int, oneOf, quantity, ref } from "../../core/manifest/_schema.ts";
+import { int, quantity, ref } from "../../core/manifest/_schema.ts";
 import { initial, parentRef, triplet } from "../../core/manifest/board_steps.ts";
 import { MICROWATTS } from "../../core/manifest/units.ts";
-import { VALUE_POLICIES } from "../../core/policy/values.ts";
 import type { PowercapHw } from "./hw.ts";
 
 /**
@@ -91,7 +90,6 @@ export const powercapKind = defineKind({
     pai_step: pai().optional(),
     pai: pai().optional(),
     parent: ref("a power-capping domain").optional(),
-    policy: oneOf(VALUE_POLICIES).optional(),
   },
   value: {
     key: "caps",

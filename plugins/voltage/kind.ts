@@ -5,10 +5,9 @@
  */
 import type { ResourceDesc } from "../../core/board.ts";
 import { defineKind, hwClass } from "../../core/kind.ts";
-import { bool, list, oneOf, quantity, table } from "../../core/manifest/_schema.ts";
+import { bool, list, quantity, table } from "../../core/manifest/_schema.ts";
 import { initial, stepsAt } from "../../core/manifest/board_steps.ts";
 import { MICROVOLTS } from "../../core/manifest/units.ts";
-import { VALUE_POLICIES } from "../../core/policy/values.ts";
 import type { VoltageHw } from "./hw.ts";
 
 /** Voltage levels: a discrete list (ascending, µV) or a segment (min, max, step). */
@@ -47,7 +46,6 @@ export const voltageKind = defineKind({
     level: volts().optional(),
     on: bool().optional(),
     async: bool().optional(),
-    policy: oneOf(VALUE_POLICIES).optional(),
   },
   value: {
     key: "levels",
