@@ -6,7 +6,7 @@
 import { Agent } from "../core/agent.ts";
 import { buildHwTable } from "../core/hw_table.ts";
 import { Platform } from "../core/platform.ts";
-import { DRIVERS, PROTOCOLS } from "../core/registry.ts";
+import { DRIVERS, PROTOCOLS } from "../builtins.ts";
 import { BENCH_CLOCKS, BENCH_RESETS, benchBoard } from "./_mix.ts";
 
 export async function benchPlatform(): Promise<{ platform: Platform; agent: Agent }> {

@@ -27,7 +27,7 @@ import { Agent } from "../core/agent.ts";
 import { buildHwTable } from "../core/hw_table.ts";
 import { Platform } from "../core/platform.ts";
 import { Journal } from "../core/policy/journal.ts";
-import { DRIVERS, PROTOCOLS } from "../core/registry.ts";
+import { DRIVERS, PROTOCOLS } from "../builtins.ts";
 import type { TransportHandle } from "../core/transport.ts";
 import { streamTransport } from "../transports/stream/mod.ts";
 import { FramedClient } from "./_framed_client.ts";

@@ -7,7 +7,7 @@ import { buildPlatform } from "../core/build.ts";
 import { Logger } from "../core/log.ts";
 import { formatProblem, loadDeployment } from "../core/manifest/mod.ts";
 import { lintPolicy } from "../core/policy/lint.ts";
-import { TRANSPORTS } from "../core/registry.ts";
+import { TRANSPORTS } from "../builtins.ts";
 import { Exit, parse, UsageError } from "./args.ts";
 import { count } from "./format.ts";
 import { agentTable, boardResources } from "./summary.ts";

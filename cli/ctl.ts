@@ -9,7 +9,7 @@
  */
 import { resolve } from "node:path";
 import { kindsOf } from "../core/kind.ts";
-import { PROTOCOLS } from "../core/registry.ts";
+import { PROTOCOLS } from "../builtins.ts";
 
 /** The kinds the built-in protocols carry. */
 const RESOURCE_KINDS = () => kindsOf(PROTOCOLS).map((k) => k.name);

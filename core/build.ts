@@ -15,7 +15,7 @@ import type { Logger } from "./log.ts";
 import { Platform } from "./platform.ts";
 import { Journal } from "./policy/journal.ts";
 import { type AnyProtocol, versionString } from "./protocol.ts";
-import { DRIVERS, PROTOCOLS } from "./registry.ts";
+import { DRIVERS, PROTOCOLS } from "../builtins.ts";
 import { FileLocator } from "./manifest/locate.ts";
 import {
   type KeyPath,

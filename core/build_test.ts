@@ -11,7 +11,7 @@ import { defineDriver, type DriverDef } from "./driver.ts";
 import { encodeHeader, MsgType } from "./header.ts";
 import { Msg } from "./msg.ts";
 import { defineProtocol, Right } from "./protocol.ts";
-import { PROTOCOLS } from "./registry.ts";
+import { PROTOCOLS } from "../builtins.ts";
 import type { Platform } from "./platform.ts";
 import { simDriver } from "../boards/drivers/sim.ts";
 import {

@@ -1,6 +1,6 @@
 import { assertEquals } from "./_assert_test.ts";
 import { kindsOf } from "./kind.ts";
-import { PROTOCOLS } from "./registry.ts";
+import { PROTOCOLS } from "../builtins.ts";
 import { Grants, kindIndex } from "./grants.ts";
 
 /** The built-in kinds, in the order the built-in protocols list them. */

@@ -12,7 +12,7 @@ import { type ControlServer, startControl } from "./control/server.ts";
 import type { Logger } from "./log.ts";
 import { type Deployment, loadAgents } from "./manifest/mod.ts";
 import type { Platform } from "./platform.ts";
-import { TRANSPORTS } from "./registry.ts";
+import { TRANSPORTS } from "../builtins.ts";
 import { defaultRunDir, ensureRunDir } from "./rundir.ts";
 import { createTracer, type TraceFormat } from "./trace.ts";
 import type { TransportDef, TransportHandle } from "./transport.ts";

@@ -9,7 +9,7 @@ import { assertEquals, assertRejects, assertThrows } from "../core/_assert_test.
 import { API_MAJOR, API_VERSION, defineDriver, defineProtocol, defineTransport } from "../mod.ts";
 import { buildPlatform } from "../core/build.ts";
 import { loadDeployment, type LoadOptions, ManifestError } from "../core/manifest/mod.ts";
-import { DRIVERS, PROTOCOLS, TRANSPORTS } from "../core/registry.ts";
+import { DRIVERS, PROTOCOLS, TRANSPORTS } from "../builtins.ts";
 import { simDriver } from "../boards/drivers/sim.ts";
 import { kindsOf } from "../core/kind.ts";
 

@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import { assert, assertEquals } from "../core/_assert_test.ts";
 import { kindsOf } from "../core/kind.ts";
-import { PROTOCOLS } from "../core/registry.ts";
+import { PROTOCOLS } from "../builtins.ts";
 import { encodeHeader } from "../core/header.ts";
 import { Msg } from "../core/msg.ts";
 import { defineProtocol } from "../core/protocol.ts";

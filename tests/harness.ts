@@ -13,7 +13,7 @@ import { Platform } from "../core/platform.ts";
 import type { VendorInfo } from "../core/platform_env.ts";
 import type { AnyProtocol } from "../core/protocol.ts";
 import type { Session } from "../core/session.ts";
-import { PROTOCOLS } from "../core/registry.ts";
+import { PROTOCOLS } from "../builtins.ts";
 import { simDriver } from "../boards/drivers/sim.ts";
 
 export interface AgentSpec {

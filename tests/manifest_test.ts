@@ -13,7 +13,7 @@ import { powerKind } from "../plugins/power/kind.ts";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertRejects } from "../core/_assert_test.ts";
 import { kindsOf } from "../core/kind.ts";
-import { PROTOCOLS } from "../core/registry.ts";
+import { PROTOCOLS } from "../builtins.ts";
 import { defineTransport } from "../core/transport.ts";
 import { defineProtocol } from "../core/protocol.ts";
 import {

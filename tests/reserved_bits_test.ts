@@ -22,7 +22,7 @@ import { kindsOf } from "../core/kind.ts";
 import { encodeHeader } from "../core/header.ts";
 import { loadBoard, simBoardPath } from "../core/manifest/mod.ts";
 import { Right } from "../core/protocol.ts";
-import { PROTOCOLS } from "../core/registry.ts";
+import { PROTOCOLS } from "../builtins.ts";
 import { type AgentSpec, fixture } from "./harness.ts";
 import { type Caller, RESERVED_BITS, reservedViolations, SensorReply } from "./reserved_bits.ts";
 import { startE2e } from "./e2e/_server.ts";

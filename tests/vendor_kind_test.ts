@@ -17,7 +17,7 @@ import { buildPlatform } from "../core/build.ts";
 import { loadDeployment, ManifestError } from "../core/manifest/mod.ts";
 import { Msg } from "../core/msg.ts";
 import type { Platform } from "../core/platform.ts";
-import { DRIVERS } from "../core/registry.ts";
+import { DRIVERS } from "../builtins.ts";
 import { Status } from "../core/status.ts";
 import { fanDriver, fanKind } from "./vendor_kind/fan_protocol.ts";
 

@@ -15,7 +15,7 @@ import type { Board } from "../board.ts";
 import { simDriver } from "../../boards/drivers/sim.ts";
 import { readBoard } from "./board.ts";
 import { kindsOf } from "../kind.ts";
-import { PROTOCOLS } from "../registry.ts";
+import { PROTOCOLS } from "../../builtins.ts";
 import type { Problem } from "./problem.ts";
 import { Source } from "./toml.ts";
 

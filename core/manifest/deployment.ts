@@ -42,7 +42,7 @@ import { type KindDef, kindsOf } from "../kind.ts";
 import type { DriverDef } from "../driver.ts";
 import type { VendorInfo } from "../platform_env.ts";
 import type { AnyProtocol } from "../protocol.ts";
-import { DRIVERS, PROTOCOLS, STANDARD_PROTOCOLS, TRANSPORTS } from "../registry.ts";
+import { DRIVERS, PROTOCOLS, STANDARD_PROTOCOLS, TRANSPORTS } from "../../builtins.ts";
 import type { TransportDef } from "../transport.ts";
 import { readGrants } from "./agent_grants.ts";
 import { readPolicy } from "./policy.ts";

@@ -15,7 +15,7 @@ import { encodeHeader, MsgType } from "../header.ts";
 import { buildHwTable } from "../hw_table.ts";
 import { Msg } from "../msg.ts";
 import { Platform } from "../platform.ts";
-import { PROTOCOLS } from "../registry.ts";
+import { PROTOCOLS } from "../../builtins.ts";
 import type { Session } from "../session.ts";
 import { Status } from "../status.ts";
 import type { Grace, GraceClock, TimerId } from "./grace.ts";

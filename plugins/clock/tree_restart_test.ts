@@ -13,7 +13,7 @@ import { buildHwTable } from "../../core/hw_table.ts";
 import { Platform } from "../../core/platform.ts";
 import type { GraceClock, TimerId } from "../../core/policy/grace.ts";
 import type { JournalEntry } from "../../core/policy/journal.ts";
-import { PROTOCOLS } from "../../core/registry.ts";
+import { PROTOCOLS } from "../../builtins.ts";
 import { simDriver } from "../../boards/drivers/sim.ts";
 import type { SimClockHw } from "../../boards/drivers/sim/clock.ts";
 import { TEST_VENDOR } from "../../tests/harness.ts";

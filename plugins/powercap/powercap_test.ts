@@ -8,7 +8,7 @@ import { encodeHeader, MsgType } from "../../core/header.ts";
 import type { PowercapHw } from "./hw.ts";
 import { Msg } from "../../core/msg.ts";
 import { Right } from "../../core/protocol.ts";
-import { PROTOCOLS } from "../../core/registry.ts";
+import { PROTOCOLS } from "../../builtins.ts";
 import type { Ctx } from "../../core/session.ts";
 import { Status } from "../../core/status.ts";
 import { ManualClock } from "../../core/timer_clock.ts";

@@ -33,7 +33,7 @@ import { emptyBoard } from "../../../core/board.ts";
 import type { BoardDriver } from "../../../core/driver.ts";
 import { ALL_RIGHTS } from "../../../core/grants.ts";
 import { type AnyProtocol, defineProtocol, Right } from "../../../core/protocol.ts";
-import { PROTOCOLS } from "../../../core/registry.ts";
+import { PROTOCOLS } from "../../../builtins.ts";
 import { simDriver } from "../../../boards/drivers/sim.ts";
 import { type AgentSpec, type Fixture, fixture as build } from "../../harness.ts";
 

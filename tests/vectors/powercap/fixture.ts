@@ -24,7 +24,7 @@ import { emptyBoard } from "../../../core/board.ts";
 import type { PowercapDesc } from "../../../plugins/powercap/kind.ts";
 import { ALL_RIGHTS } from "../../../core/grants.ts";
 import { Right } from "../../../core/protocol.ts";
-import { PROTOCOLS } from "../../../core/registry.ts";
+import { PROTOCOLS } from "../../../builtins.ts";
 import { createPowercapProtocol } from "../../../plugins/powercap/mod.ts";
 import { type Fixture, fixture as build } from "../../harness.ts";
 

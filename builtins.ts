@@ -3,29 +3,29 @@
  * `deno compile` bundles them. A new built-in is one module plus one line here.
  * @module
  */
-import type { DriverDef } from "./driver.ts";
-import type { AnyProtocol } from "./protocol.ts";
-import type { TransportDef } from "./transport.ts";
-import type { StandardProtocols } from "./manifest/protocols.ts";
+import type { DriverDef } from "./core/driver.ts";
+import type { AnyProtocol } from "./core/protocol.ts";
+import type { TransportDef } from "./core/transport.ts";
+import type { StandardProtocols } from "./core/manifest/protocols.ts";
 
 // Protocol plugins, one line each.
-import { baseProtocol } from "../plugins/base.ts";
-import { clockProtocol } from "../plugins/clock/mod.ts";
-import { perfProtocol } from "../plugins/perf/mod.ts";
-import { pinctrlProtocol } from "../plugins/pinctrl/mod.ts";
-import { powerProtocol } from "../plugins/power/mod.ts";
-import { powercapProtocol } from "../plugins/powercap/mod.ts";
-import { resetProtocol } from "../plugins/reset.ts";
-import { sensorProtocol } from "../plugins/sensor/mod.ts";
-import { systemProtocol } from "../plugins/system.ts";
-import { voltageProtocol } from "../plugins/voltage/mod.ts";
+import { baseProtocol } from "./plugins/base.ts";
+import { clockProtocol } from "./plugins/clock/mod.ts";
+import { perfProtocol } from "./plugins/perf/mod.ts";
+import { pinctrlProtocol } from "./plugins/pinctrl/mod.ts";
+import { powerProtocol } from "./plugins/power/mod.ts";
+import { powercapProtocol } from "./plugins/powercap/mod.ts";
+import { resetProtocol } from "./plugins/reset.ts";
+import { sensorProtocol } from "./plugins/sensor/mod.ts";
+import { systemProtocol } from "./plugins/system.ts";
+import { voltageProtocol } from "./plugins/voltage/mod.ts";
 
 // Board drivers, one line each.
-import { simDriver } from "../boards/drivers/sim.ts";
+import { simDriver } from "./boards/drivers/sim.ts";
 
 // Transports, one line each.
-import { streamTransport } from "../transports/stream/mod.ts";
-import { vhostUserTransport } from "../transports/vhost-user/mod.ts";
+import { streamTransport } from "./transports/stream/mod.ts";
+import { vhostUserTransport } from "./transports/vhost-user/mod.ts";
 
 /**
  * The built-in protocols. Their order is the order of the kinds they carry: in board and
