@@ -77,7 +77,7 @@ export async function main(args: string[]): Promise<number> {
         "call",
         async () => (await import("./cli/call.ts")).callCommand(rest, (await builtins()).protocols),
       )
-      .with("ctl", async () => (await import("./cli/ctl.ts")).ctlCommand(rest))
+      .with("ctl", async () => (await import("./cli/ctl.ts")).ctlCommand(rest, await builtins()))
       .with(P.union("help", "--help", "-h"), () => {
         console.log(help());
         return Exit.OK;

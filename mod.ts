@@ -58,25 +58,35 @@ export type {
 } from "./client/mod.ts";
 export { defineDriver, DriverError, isDriverError } from "./core/driver.ts";
 export type { BoardDriver, DriverDef, DriverEnv, DriverFault } from "./core/driver.ts";
+export type { HwTable } from "./core/hw_table.ts";
+export { definedKinds, defineKind, hwClass, kindNamed, kindsOf, nounOf } from "./core/kind.ts";
 export type {
-  ClockHw,
-  PerfHw,
-  PinctrlHw,
-  PowercapHw,
-  PowerHw,
-  ResetHw,
-  SensorHw,
-  SystemHw,
-  VoltageHw,
-} from "./core/driver.ts";
-export type { HwByKind, HwTable } from "./core/hw_table.ts";
-export type { RateRound } from "./core/hw/clock.ts";
-export { SYSTEM_STATE_VENDOR, SystemState, systemStateName } from "./core/hw/system.ts";
-export type { SystemStateName } from "./core/hw/system.ts";
-export { PowerState } from "./core/hw/power.ts";
-export { ResetState } from "./core/hw/reset.ts";
-export { isPinConfigType, NO_FUNCTION, PIN_CONFIG_NAMES, PinConfig } from "./core/hw/pinctrl.ts";
-export type { PinTarget } from "./core/hw/pinctrl.ts";
+  Convert,
+  EntryOf,
+  Fields,
+  FieldSchema,
+  HwClass,
+  Inspected,
+  KindCtx,
+  KindDef,
+  KindSpec,
+  ResourceBase,
+  ValueSpec,
+} from "./core/kind.ts";
+export { initial, parentRef, stateWords, stepsAt, triplet } from "./core/manifest/board_steps.ts";
+export { field } from "./core/manifest/fields.ts";
+export type { Field } from "./core/manifest/fields.ts";
+export { HERTZ, MICROVOLTS, MICROWATTS, parseQuantity, toBaseUnit } from "./core/manifest/units.ts";
+export type { UnitSystem } from "./core/manifest/units.ts";
+export type { KeyPath } from "./core/manifest/problem.ts";
+export type { Steps } from "./core/manifest/value_steps.ts";
+export { supports } from "./core/manifest/value_steps.ts";
+export type { AgentDecl, Deployment, ResourceAccess } from "./core/manifest/types.ts";
+export type { LoadOptions } from "./core/manifest/deployment.ts";
+export type { StandardProtocols } from "./core/manifest/protocols.ts";
+
+export type { LintFinding } from "./core/policy/lint.ts";
+export { admits, origin, rightsOf, speaks } from "./core/policy/lint.ts";
 export { defineTransport } from "./core/transport.ts";
 export type {
   CheckedTransport,
@@ -113,8 +123,8 @@ export type { OnVotes } from "./core/votes.ts";
 export { VALUE_POLICIES } from "./core/policy/values.ts";
 export type { ValueOutcome, ValuePolicy, ValueVotes } from "./core/policy/values.ts";
 export type { Grace } from "./core/policy/grace.ts";
-export { RESOURCE_KINDS } from "./core/board.ts";
-export type * from "./core/board.ts";
+export { emptyBoard, findResource } from "./core/board.ts";
+export type { Board, DeviceDesc, DriverDecl, ResourceDesc, ResourceKind } from "./core/board.ts";
 export {
   causerFor,
   hearsRequest,

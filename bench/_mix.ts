@@ -4,6 +4,8 @@
  * board of 64 clocks and 32 resets. Shared by the dispatch and socket benchmarks.
  * @module
  */
+import { clockKind } from "../plugins/clock/kind.ts";
+import { resetKind } from "../plugins/reset/kind.ts";
 import { type Board, emptyBoard } from "../core/board.ts";
 import { encodeHeader } from "../core/header.ts";
 
@@ -16,7 +18,7 @@ export function benchBoard(): Board {
   const b = emptyBoard("bench");
   b.drivers.push({ name: "sim", type: "sim", options: { time_scale: 0 } });
   for (let i = 0; i < BENCH_CLOCKS; i++) {
-    b.clock.push({
+    clockKind.of(b).push({
       id: i,
       name: `clk${i}`,
       driver: "sim",
@@ -28,7 +30,7 @@ export function benchBoard(): Board {
     });
   }
   for (let i = 0; i < BENCH_RESETS; i++) {
-    b.reset.push({ id: i, name: `rst${i}`, driver: "sim", latencyUs: 0, async: false });
+    resetKind.of(b).push({ id: i, name: `rst${i}`, driver: "sim", latencyUs: 0, async: false });
   }
   return b;
 }

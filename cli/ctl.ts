@@ -8,7 +8,13 @@
  * @module
  */
 import { resolve } from "node:path";
-import { RESOURCE_KINDS } from "../core/board.ts";
+import { kindsOf } from "../core/kind.ts";
+import type { AnyProtocol } from "../core/protocol.ts";
+
+/** The kinds the built-in protocols carry. */
+/** Names of the resource kinds the protocols given to `ctlCommand` carry. */
+let kindNames: readonly string[] = [];
+const RESOURCE_KINDS = () => kindNames;
 import { ControlClient, ControlClientError } from "../core/control/client.ts";
 import type { AddedAgent, Change, GrantResult, RemoveResult } from "../core/control/commands.ts";
 import type { AgentInfo, ResourceInfo } from "../core/control/inspect.ts";
@@ -36,8 +42,6 @@ const OPTIONS = {
 /** Keep in step with the copy in `main.ts`. */
 export const CTL_USAGE = "vscmi ctl [--run-dir DIR | --socket PATH] [--json] COMMAND [ARGS…]";
 
-const KINDS = `device, ${RESOURCE_KINDS.join(", ")}`;
-
 function help(): string {
   return [
     `Usage: ${CTL_USAGE}`,
@@ -60,7 +64,7 @@ function help(): string {
       ["remove-agent AGENT", "Stop the agent's transport, release its votes, remove it"],
     ], "  "),
     "",
-    `KIND is device or a resource kind: ${RESOURCE_KINDS.join(", ")}.`,
+    `KIND is device or a resource kind: ${RESOURCE_KINDS().join(", ")}.`,
     "AGENT is an agent's name or id; NAME|ID a board name or id.",
     "",
     "Options:",
@@ -90,14 +94,18 @@ function arity(cmd: string, args: string[], n: number, shape: string): void {
   }
 }
 
-function checkKind(kind: string): void {
-  if (kind !== "device" && !(RESOURCE_KINDS as readonly string[]).includes(kind)) {
-    throw usage(`Unknown kind "${kind}" (expected ${KINDS})`);
+function checkKind(kind: string, kinds: readonly string[]): void {
+  if (kind !== "device" && !kinds.includes(kind)) {
+    throw usage(`Unknown kind "${kind}" (expected device, ${kinds.join(", ")})`);
   }
 }
 
 /** Builds the request the command line asks for. */
-export function buildRequest(positionals: string[], values: Values): RequestInput {
+export function buildRequest(
+  positionals: string[],
+  values: Values,
+  kinds: readonly string[] = kindNames,
+): RequestInput {
   const [cmd, ...args] = positionals;
   const only = (flag: string, where: string) => {
     if (values[flag] !== undefined) throw usage(`--${flag} applies to ${where} only`);
@@ -114,14 +122,14 @@ export function buildRequest(positionals: string[], values: Values): RequestInpu
     case "resource": {
       arity(cmd, args, 2, "KIND NAME|ID");
       if (args[0] === "device") throw usage(`"resource" takes a resource kind, not device`);
-      checkKind(args[0]);
-      return { cmd, kind: args[0] as typeof RESOURCE_KINDS[number], resource: args[1] };
+      checkKind(args[0], kinds);
+      return { cmd, kind: args[0], resource: args[1] };
     }
     case "grant":
     case "revoke": {
       arity(cmd, args, 3, "AGENT KIND NAME|ID");
-      checkKind(args[1]);
-      const kind = args[1] as typeof RESOURCE_KINDS[number] | "device";
+      checkKind(args[1], kinds);
+      const kind = args[1];
       if (cmd === "revoke") return { cmd, agent: args[0], kind, resource: args[2] };
       const req: RequestInput = { cmd, agent: args[0], kind, resource: args[2] };
       const virt = str(values, "virtual");
@@ -316,8 +324,15 @@ const EXIT: Record<ErrorCode, number> = {
   failed: Exit.FAIL,
 };
 
-/** Runs `vscmi ctl …`; resolves to the exit code. */
-export async function ctlCommand(args: string[]): Promise<number> {
+/**
+ * Runs `vscmi ctl …`; resolves to the exit code. Resource kinds are those `builtins.protocols`
+ * carry.
+ */
+export async function ctlCommand(
+  args: string[],
+  builtins: { readonly protocols: readonly AnyProtocol[] },
+): Promise<number> {
+  kindNames = kindsOf(builtins.protocols).map((k) => k.name);
   const { values, positionals } = parse(args, OPTIONS);
   if (values.help) {
     console.log(help());

@@ -1,7 +1,13 @@
 import { assert, assertEquals, assertThrows } from "../core/_assert_test.ts";
 import type { AgentInfo, ResourceInfo } from "../core/control/inspect.ts";
 import { UsageError } from "./args.ts";
-import { buildRequest, formatAgents, formatGrant, formatResource } from "./ctl.ts";
+import { buildRequest as build, formatAgents, formatGrant, formatResource } from "./ctl.ts";
+import { kindsOf } from "../core/kind.ts";
+import { PROTOCOLS } from "../builtins.ts";
+import type { Values } from "./args.ts";
+
+const KINDS = kindsOf(PROTOCOLS).map((k) => k.name);
+const buildRequest = (p: string[], v: Values) => build(p, v, KINDS);
 
 Deno.test("ctl grant with --virtual and --read-only → one grant request", () => {
   assertEquals(

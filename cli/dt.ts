@@ -167,7 +167,17 @@ export function voltageSpan(
   phys: number,
   b?: Bounds,
 ): { min: number; max: number } | undefined {
-  const levels = dep.board.voltage.find((r) => r.id === phys)?.levels;
+  const desc = dep.board.resources.voltage?.find((r) => r.id === phys) as
+    | {
+      levels?: { kind: "list"; levels: number[] } | {
+        kind: "segment";
+        min: number;
+        max: number;
+        step: number;
+      };
+    }
+    | undefined;
+  const levels = desc?.levels;
   if (levels === undefined) return undefined;
   const lo = b?.min ?? -Infinity;
   const hi = b?.max ?? Infinity;
@@ -197,7 +207,7 @@ function onSegment(s: { min: number; max: number; step: number }, x: number): bo
 }
 
 function resourceName(dep: Deployment, kind: ResourceKind, phys: number): string {
-  return dep.board[kind].find((r) => r.id === phys)?.name ?? `${kind}${phys}`;
+  return dep.board.resources[kind]?.find((r) => r.id === phys)?.name ?? `${kind}${phys}`;
 }
 
 function help(): string {

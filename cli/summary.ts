@@ -4,11 +4,12 @@
  * @module
  */
 import type { Agent } from "../core/agent.ts";
-import { RESOURCE_KINDS, type ResourceKind } from "../core/board.ts";
+import type { ResourceKind } from "../core/board.ts";
+import { nounOf } from "../core/kind.ts";
 import type { Platform } from "../core/platform.ts";
 import { count, table, version } from "../client/mod.ts";
 
-const NOUN: Record<ResourceKind, string> = {
+const NOUN: Record<ResourceKind, string | undefined> = {
   clock: "clock",
   reset: "reset",
   power: "power domain",
@@ -23,8 +24,8 @@ const NOUN: Record<ResourceKind, string> = {
 
 /** `12 clocks, 4 resets, …` for the kinds the board has. */
 export function boardResources(platform: Platform): string {
-  const parts = RESOURCE_KINDS.filter((k) => platform.board[k].length > 0)
-    .map((k) => count(platform.board[k].length, NOUN[k]));
+  const parts = Object.entries(platform.board.resources).filter(([, list]) => list.length > 0)
+    .map(([k, list]) => count(list.length, NOUN[k] ?? nounOf(k)));
   const devices = platform.board.devices.length;
   if (devices > 0) parts.push(count(devices, "device"));
   return parts.length ? parts.join(", ") : "no resources";
@@ -44,9 +45,9 @@ export function agentProtocols(platform: Platform, agent: Agent): string {
 /** `clock 7, reset 3` — resources the agent can see, per kind. */
 export function agentResources(agent: Agent): string {
   const parts: string[] = [];
-  for (const k of RESOURCE_KINDS) {
+  for (const [k, map] of Object.entries(agent.grants.maps)) {
     let n = 0;
-    for (const p of agent.grants.maps[k].v2p) if (p >= 0) n++;
+    for (const p of map.v2p) if (p >= 0) n++;
     if (n > 0) parts.push(`${k} ${n}`);
   }
   return parts.length ? parts.join(", ") : "none";

@@ -8,10 +8,9 @@
  */
 import { Agent } from "./agent.ts";
 import { apiMismatch } from "./api.ts";
-import { RESOURCE_KINDS } from "./board.ts";
 import { type BoardDriver, type DriverDef, driverOptionProblems } from "./driver.ts";
 import { ALL_RIGHTS, Grants } from "./grants.ts";
-import { buildHwTable, HW_CLASS } from "./hw_table.ts";
+import { buildHwTable, hwClassOf } from "./hw_table.ts";
 import type { Logger } from "./log.ts";
 import { Platform } from "./platform.ts";
 import { Journal } from "./policy/journal.ts";
@@ -319,8 +318,9 @@ async function checkDriverClasses(
   problems: Problems,
 ): Promise<void> {
   const declared = new Set(dep.board.drivers.map((d) => d.name));
-  for (const kind of RESOURCE_KINDS) {
-    for (const [i, r] of dep.board[kind].entries()) {
+  for (const [kind, list] of Object.entries(dep.board.resources)) {
+    const cls = hwClassOf(kind);
+    for (const [i, r] of list.entries()) {
       const drv = drivers.get(r.driver);
       if (!drv) {
         if (declared.has(r.driver)) continue; // its creation failed, already reported
@@ -329,11 +329,11 @@ async function checkDriverClasses(
           [kind, i, "driver"],
           `Expected the name of a declared driver (${quoteList([...declared])}), got "${r.driver}"`,
         );
-      } else if (!drv[HW_CLASS[kind]]) {
+      } else if (!drv[cls]) {
         await problems.add(
           dep.boardFile,
           [kind, i, "driver"],
-          `Expected a driver that drives ${HW_CLASS[kind]}, got "${r.driver}"`,
+          `Expected a driver that drives ${cls}, got "${r.driver}"`,
         );
       }
     }
@@ -355,11 +355,12 @@ export function makeAgent(dep: Deployment, a: AgentDecl, i: number): Agent {
     grants.devices.add(id);
     return dev;
   });
-  for (const kind of RESOURCE_KINDS) {
-    const map = grants.maps[kind];
+  const kinds = new Set([...Object.keys(dep.board.resources), ...Object.keys(a.grants)]);
+  for (const kind of kinds) {
+    const map = grants.map(kind);
     const list = a.grants[kind] ?? [];
     for (const phys of list) {
-      if (phys >= 0 && !dep.board[kind].some((r) => r.id === phys)) {
+      if (phys >= 0 && !dep.board.resources[kind]?.some((r) => r.id === phys)) {
         throw new TypeError(`Agent "${a.name}": ${kind} ${phys} is not on the board`);
       }
     }

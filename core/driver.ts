@@ -5,55 +5,22 @@
  */
 import { checkApiField } from "./api.ts";
 import type { Board } from "./board.ts";
-import type { ClockHw } from "./hw/clock.ts";
-import type { ResetHw } from "./hw/reset.ts";
-import type { PowerHw } from "./hw/power.ts";
-import type { SystemHw } from "./hw/system.ts";
-import type { SensorHw } from "./hw/sensor.ts";
-import type { VoltageHw } from "./hw/voltage.ts";
-import type { PerfHw } from "./hw/perf.ts";
-import type { PinctrlHw } from "./hw/pinctrl.ts";
-import type { PowercapHw } from "./hw/powercap.ts";
 import { brand, brandedInstance, hasBrand } from "./brand.ts";
 import { type OptionProblem, optionProblems, type OptionsDecl } from "./options.ts";
 import { isScmiError, ScmiError, Status } from "./status.ts";
 
-export type {
-  ClockHw,
-  PerfHw,
-  PinctrlHw,
-  PowercapHw,
-  PowerHw,
-  ResetHw,
-  SensorHw,
-  SystemHw,
-  VoltageHw,
-};
-
-/** A running driver instance: one sub-object per resource class it backs. */
+/**
+ * A running driver instance: one sub-object per driver class it backs, keyed by class name
+ * (`clock`, `system`, …), each implementing the contract the protocol that owns the
+ * class declares (read it typed through the class: `clockKind.hw.of(driver)`).
+ */
 export interface BoardDriver {
   /** Instance name from the board manifest, for logs. */
   readonly name: string;
-  /** Clocks it backs. */
-  clock?: ClockHw;
-  /** Reset domains it backs. */
-  reset?: ResetHw;
-  /** Power domains it backs. */
-  power?: PowerHw;
-  /** System power (shutdown, reset, suspend) of the whole board, when it can act on it. */
-  system?: SystemHw;
-  /** Sensors it backs. */
-  sensor?: SensorHw;
-  /** Voltage domains it backs. */
-  voltage?: VoltageHw;
-  /** Performance domains it backs. */
-  perf?: PerfHw;
-  /** Pins, groups and functions it backs. */
-  pinctrl?: PinctrlHw;
-  /** Power-capping domains it backs. */
-  powercap?: PowercapHw;
   /** Releases what the driver holds; called once at shutdown. */
   close?(): void | Promise<void>;
+  /** Sub-objects by driver class name. */
+  [cls: string]: unknown;
 }
 
 /** What a driver factory receives: its checked options and the board it serves. */
@@ -116,9 +83,9 @@ export interface DriverDef extends OptionsDecl {
  *   create: ({ name }) => ({
  *     name,
  *     reset: {
- *       isAsserted: (id) => resets.get(id) ?? false,
- *       setAsserted: (id, asserted) => void resets.set(id, asserted),
- *       pulse: (id) => void resets.set(id, false),
+ *       isAsserted: (id: number) => resets.get(id) ?? false,
+ *       setAsserted: (id: number, asserted: boolean) => void resets.set(id, asserted),
+ *       pulse: (id: number) => void resets.set(id, false),
  *     },
  *   }),
  * });

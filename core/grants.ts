@@ -4,15 +4,15 @@
  * holds on each. Every visibility and permission answer in the server comes from here.
  * @module
  */
-import { RESOURCE_KINDS, type ResourceKind } from "./board.ts";
+import type { ResourceKind } from "./board.ts";
+import { definedKinds, kindNamed } from "./kind.ts";
 import { Right } from "./protocol.ts";
 
 /** Full rights on a resource. */
 export const ALL_RIGHTS = Right.READ | Right.WRITE;
 
 /**
- * What one agent may set a resource's value to (clock rate in Hz, performance level, voltage
- * in µV, power cap in the domain's unit), checked by the dispatcher before any handler runs
+ * What one agent may set a resource's value to (in the unit of the resource's kind), checked by the dispatcher before any handler runs
  * (see `CommandDef.value`): a value below `min` or above `max` → OUT_OF_RANGE; with
  * `values`, a value not among them → DENIED. Frozen once built.
  */
@@ -125,9 +125,9 @@ export class IdMap {
     for (const p of this.v2p) if (p >= 0) yield p;
   }
 
-  /** Makes this map an exact copy of `other` (same kind), in place. */
+  /** Makes this map an exact copy of `other` (same kind, or the empty map), in place. */
   copyFrom(other: IdMap): void {
-    if (other.kind !== this.kind) {
+    if (other.kind !== this.kind && other !== EMPTY) {
       throw new TypeError(`Cannot copy a ${other.kind} map into a ${this.kind} map`);
     }
     this.v2p.length = 0;
@@ -145,9 +145,12 @@ export class IdMap {
   }
 }
 
-/** Position of `kind` in `RESOURCE_KINDS`: its index in {@linkcode Grants.byKind}. */
+/**
+ * The slot of `kind` in {@linkcode Grants.byKind}, fixed when the kind was defined; -1 for a
+ * name no kind has.
+ */
 export function kindIndex(kind: ResourceKind): number {
-  return RESOURCE_KINDS.indexOf(kind);
+  return kindNamed(kind)?.slot ?? -1;
 }
 
 /** Per-agent protocol grant: an optional version the deployment pins the agent to. */
@@ -168,20 +171,37 @@ export class Grants {
    * carry stay hidden even while the device is granted. See `core/permissions.ts`.
    */
   readonly deniedProtocols: Map<number, Set<number>> = new Map();
-  /** Per kind: the agent's view (virtual id → physical id, rights, names, bounds). */
-  readonly maps: { readonly [K in ResourceKind]: IdMap };
+  /** Per kind name: the agent's view (virtual id → physical id, rights, names, bounds). */
+  readonly maps: Readonly<Record<ResourceKind, IdMap>> = {};
   /**
-   * The same maps indexed by the kind's position in `RESOURCE_KINDS` (see
-   * {@linkcode kindIndex}): the dispatcher's per-message lookup, an array read instead of a
-   * property looked up by a string key.
+   * The same maps indexed by each kind's slot (see {@linkcode kindIndex}): the dispatcher's
+   * per-message lookup, an array read instead of a property looked up by a string key.
    */
-  readonly byKind: readonly IdMap[];
+  readonly byKind: IdMap[] = [];
 
+  /** Empty grants, with an empty view of every kind defined so far. */
   constructor() {
-    const maps = {} as { [K in ResourceKind]: IdMap };
-    for (const k of RESOURCE_KINDS) maps[k] = new IdMap(k);
-    this.maps = maps;
-    this.byKind = RESOURCE_KINDS.map((k) => maps[k]);
+    for (const k of definedKinds()) this.map(k.name);
+  }
+
+  /**
+   * The view of `kind`, made empty when these grants have none yet (a kind defined after
+   * they were made).
+   *
+   * @param kind A kind name.
+   * @returns Its map.
+   */
+  map(kind: ResourceKind): IdMap {
+    const had = this.maps[kind];
+    if (had) return had;
+    const m = new IdMap(kind);
+    (this.maps as Record<ResourceKind, IdMap>)[kind] = m;
+    const slot = kindIndex(kind);
+    if (slot >= 0) {
+      while (this.byKind.length <= slot) this.byKind.push(EMPTY);
+      this.byKind[slot] = m;
+    }
+    return m;
   }
 
   /** Protocol ids visible to the agent, Base excluded, ascending. */
@@ -204,6 +224,10 @@ export class Grants {
     for (const d of other.devices) this.devices.add(d);
     this.deniedProtocols.clear();
     for (const [d, set] of other.deniedProtocols) this.deniedProtocols.set(d, new Set(set));
-    for (const k of RESOURCE_KINDS) this.maps[k].copyFrom(other.maps[k]);
+    for (const k of Object.keys(other.maps)) this.map(k).copyFrom(other.maps[k]);
+    for (const k of Object.keys(this.maps)) if (!other.maps[k]) this.maps[k].copyFrom(EMPTY);
   }
 }
+
+/** A map with nothing visible, for slots of kinds these grants have no view of. */
+const EMPTY = new IdMap("");

@@ -1,6 +1,10 @@
 import { assertEquals } from "./_assert_test.ts";
-import { RESOURCE_KINDS } from "./board.ts";
+import { kindsOf } from "./kind.ts";
+import { PROTOCOLS } from "../builtins.ts";
 import { Grants, kindIndex } from "./grants.ts";
+
+/** The built-in kinds, in the order the built-in protocols list them. */
+const RESOURCE_KINDS = kindsOf(PROTOCOLS).map((k) => k.name);
 
 Deno.test("byKind holds the same map as maps for every kind, also after copyFrom", () => {
   const g = new Grants();

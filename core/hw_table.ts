@@ -1,98 +1,83 @@
 /**
  * Which driver object backs each physical resource, resolved once at startup into arrays
- * indexed by physical id.
+ * indexed by physical id, for every kind in play.
  * @module
  */
-import { type Board, RESOURCE_KINDS, type ResourceKind } from "./board.ts";
-import type {
-  BoardDriver,
-  ClockHw,
-  PerfHw,
-  PinctrlHw,
-  PowercapHw,
-  PowerHw,
-  ResetHw,
-  SensorHw,
-  SystemHw,
-  VoltageHw,
-} from "./driver.ts";
-
-/** The driver contract behind each resource kind. */
-export interface HwByKind {
-  /** Clocks. */
-  clock: ClockHw;
-  /** Reset domains. */
-  reset: ResetHw;
-  /** Power domains. */
-  power: PowerHw;
-  /** Performance domains. */
-  perf: PerfHw;
-  /** Sensors. */
-  sensor: SensorHw;
-  /** Voltage domains. */
-  voltage: VoltageHw;
-  /** Pins. */
-  pin: PinctrlHw;
-  /** Pin groups. */
-  group: PinctrlHw;
-  /** Pin functions (served by the same pin-control contract). */
-  function: PinctrlHw;
-  /** Power-capping domains. */
-  powercap: PowercapHw;
-}
-
-/** The driver sub-object that serves each resource kind. */
-export const HW_CLASS = {
-  clock: "clock",
-  reset: "reset",
-  power: "power",
-  perf: "perf",
-  sensor: "sensor",
-  voltage: "voltage",
-  pin: "pinctrl",
-  group: "pinctrl",
-  function: "pinctrl",
-  powercap: "powercap",
-} as const satisfies Record<ResourceKind, keyof BoardDriver>;
+import type { Board } from "./board.ts";
+import type { BoardDriver } from "./driver.ts";
+import { kindNamed } from "./kind.ts";
 
 /**
- * The driver contract serving each physical resource, by kind and physical id (undefined where the
- * board has no such resource), plus the system driver. Built once at startup; handlers reach it as
- * `ctx.hw`.
+ * The driver contract serving each physical resource, by kind and physical id (undefined where
+ * the board has no such resource), and the whole-board drivers. Built once at startup;
+ * handlers reach it as `ctx.hw`, typed through their kind (`clockKind.hwOf(ctx.hw)`).
  */
-export type HwTable = { [K in ResourceKind]: (HwByKind[K] | undefined)[] } & {
-  /** The driver that acts on the whole system, if the board has one. */
-  system: SystemHw | undefined;
-};
+export interface HwTable {
+  /** Kind name → driver contract by physical id. */
+  readonly kinds: Readonly<Record<string, readonly unknown[]>>;
+  /**
+   * The same arrays by each kind's slot (`KindDef.slot`): what handlers reach per message,
+   * an array read instead of a property looked up by a string key.
+   */
+  readonly bySlot: readonly (readonly unknown[] | undefined)[];
+  /**
+   * The sub-object `cls` of the first declared driver that has one: a whole-board driver
+   * class (e.g. what acts on the whole system).
+   *
+   * @param cls A driver class name.
+   * @returns That sub-object, or undefined when no driver has one.
+   */
+  whole(cls: string): unknown;
+}
 
 /**
  * Resolves every resource's driver. Throws TypeError naming the resource when its driver is
  * not declared or does not implement the resource's class.
  */
 export function buildHwTable(board: Board, drivers: ReadonlyMap<string, BoardDriver>): HwTable {
-  const table = { system: undefined } as HwTable;
-  for (const kind of RESOURCE_KINDS) {
+  const kinds: Record<string, unknown[]> = {};
+  const bySlot: (unknown[] | undefined)[] = [];
+  for (const [kind, list] of Object.entries(board.resources)) {
+    const cls = hwClassOf(kind);
     const arr: unknown[] = [];
-    for (const res of board[kind]) {
+    for (const res of list) {
       const drv = drivers.get(res.driver);
       if (!drv) {
         throw new TypeError(`${kind} "${res.name}": driver "${res.driver}" is not declared`);
       }
-      const hw = drv[HW_CLASS[kind]];
+      const hw = drv[cls];
       if (!hw) {
-        throw new TypeError(
-          `${kind} "${res.name}": driver "${res.driver}" does not drive ${HW_CLASS[kind]}`,
-        );
+        throw new TypeError(`${kind} "${res.name}": driver "${res.driver}" does not drive ${cls}`);
       }
       arr[res.id] = hw;
     }
-    (table as Record<string, unknown>)[kind] = arr;
-  }
-  for (const drv of drivers.values()) {
-    if (drv.system) {
-      table.system = drv.system;
-      break;
+    kinds[kind] = arr;
+    const slot = kindNamed(kind)?.slot;
+    if (slot !== undefined) {
+      while (bySlot.length <= slot) bySlot.push(undefined);
+      bySlot[slot] = arr;
     }
   }
-  return table;
+  const wholes = new Map<string, unknown>();
+  return {
+    kinds,
+    bySlot,
+    whole(cls: string): unknown {
+      if (wholes.has(cls)) return wholes.get(cls);
+      let found: unknown;
+      for (const drv of drivers.values()) {
+        if (drv[cls] !== undefined) {
+          found = drv[cls];
+          break;
+        }
+      }
+      wholes.set(cls, found);
+      return found;
+    },
+  };
+}
+
+/** The driver sub-object that serves `kind` (its name when the kind is not defined). */
+export function hwClassOf(kind: string): string {
+  return kindNamed(kind)?.hw.name ?? kind;
 }

@@ -1,7 +1,6 @@
 /**
- * Paging of multi-part lists (clock parents, performance and voltage levels, sensor
- * intervals and axis names, pin control associations and settings, Base protocol list):
- * how many entries of a list one reply carries.
+ * Paging of multi-part lists (clock parents, levels, update intervals, associations, the
+ * Base protocol list, …): how many entries of a list one reply carries.
  *
  * A paged reply is a count/flags head (`head` bytes after the status) followed by entries of
  * `itemSize` bytes, padded to a whole 4-byte word. The reply holds as many entries as fit the

@@ -31,13 +31,7 @@
  * @module
  */
 import type { Agent } from "./agent.ts";
-import {
-  type Board,
-  type DeviceDesc,
-  findResource,
-  RESOURCE_KINDS,
-  type ResourceKind,
-} from "./board.ts";
+import { type Board, type DeviceDesc, findResource, type ResourceKind } from "./board.ts";
 import { ALL_RIGHTS, type Grants } from "./grants.ts";
 import type { PlatformEnv } from "./platform_env.ts";
 import { Status } from "./status.ts";
@@ -61,7 +55,7 @@ export function findDevice(board: Board, deviceId: number): DeviceDesc | undefin
 function kindDenied(env: PlatformEnv, g: Grants, deviceId: number, kind: ResourceKind): boolean {
   const denied = g.deniedProtocols.get(deviceId);
   if (denied === undefined) return false;
-  for (const p of denied) if (env.protocol(p)?.kinds?.includes(kind)) return true;
+  for (const p of denied) if (env.protocol(p)?.kinds?.some((k) => k.name === kind)) return true;
   return false;
 }
 
@@ -83,13 +77,13 @@ function reachedElsewhere(
 
 /** Tells the agent's plugins that `phys` is going away, then withdraws it from its map. */
 function withdraw(env: PlatformEnv, agent: Agent, kind: ResourceKind, phys: number): void {
-  const map = agent.grants.maps[kind];
+  const map = agent.grants.map(kind);
   if (!map.has(phys)) return;
   for (const s of env.sessions()) {
     if (s.agent !== agent || !s.open) continue;
     for (const ctx of s.ctxs) {
       const def = ctx?.rt.def;
-      if (!ctx || !def?.onRevoke || !def.kinds?.includes(kind)) continue;
+      if (!ctx || !def?.onRevoke || !def.kinds?.some((k) => k.name === kind)) continue;
       try {
         def.onRevoke(ctx, kind, phys);
       } catch (e) {
@@ -120,9 +114,9 @@ function regrant(
   rights?: number,
   virtual?: number,
 ): void {
-  const declared = env.defaultGrants(agent).maps[kind];
+  const declared = env.defaultGrants(agent).map(kind);
   const v = declared.toVirtual(phys);
-  const map = agent.grants.maps[kind];
+  const map = agent.grants.map(kind);
   if (v < 0) {
     map.grant(phys, rights ?? ALL_RIGHTS, virtual);
     return;
@@ -168,10 +162,10 @@ export function setDeviceAccess(
   const g = agent.grants;
   if (allow) {
     g.devices.add(deviceId);
-    for (const kind of RESOURCE_KINDS) show(env, agent, dev, kind);
+    for (const kind of Object.keys(env.board.resources)) show(env, agent, dev, kind);
   } else {
     g.devices.delete(deviceId);
-    for (const kind of RESOURCE_KINDS) hide(env, agent, dev, kind);
+    for (const kind of Object.keys(env.board.resources)) hide(env, agent, dev, kind);
   }
   return Status.SUCCESS;
 }
@@ -194,7 +188,7 @@ export function setProtocolAccess(
   const def = protocolId === BASE ? undefined : env.protocol(protocolId);
   if (dev === undefined || def === undefined) return Status.NOT_FOUND;
   const g = agent.grants;
-  const kinds = def.kinds ?? [];
+  const kinds = (def.kinds ?? []).map((k) => k.name);
   let denied = g.deniedProtocols.get(deviceId);
   if (allow) {
     if (denied === undefined || !denied.delete(protocolId)) return Status.SUCCESS;
@@ -218,7 +212,7 @@ export interface ResourceGrantOptions {
 
 /**
  * Grants (`allow`) or withdraws `agent`'s access to one resource, physical `phys` of `kind`,
- * as per-resource permission commands do (Pin control PINCTRL_SET_PERMISSIONS). Granting
+ * as per-resource permission commands do (a protocol's SET_PERMISSIONS command). Granting
  * gives full rights (or `opts.rights`: an explicit grant of one resource may widen what the
  * deployment declared), with the per-agent name and bounds the deployment declared for it, at
  * the virtual id the agent already has for it or

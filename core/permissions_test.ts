@@ -1,3 +1,5 @@
+import { clockKind } from "../plugins/clock/kind.ts";
+import { kindNamed } from "./kind.ts";
 import { assert, assertEquals } from "./_assert_test.ts";
 import { Grants, IdMap } from "./grants.ts";
 import {
@@ -26,7 +28,7 @@ function recorder(seen: Seen[], id = 0x14, kind: ResourceKind = "clock"): AnyPro
     id,
     name: `recorder-${kind}`,
     versions: [0x10000],
-    kinds: [kind],
+    kinds: [kindNamed(kind)!],
     commands: { 0x1: { name: "PROTOCOL_ATTRIBUTES", params: 0, run: (_c, m) => m.w.u32(0) } },
     open: (
       ctx,
@@ -174,7 +176,7 @@ Deno.test("a throwing onRevoke is logged and the resource still goes", async () 
     id: 0x14,
     name: "bad",
     versions: [0x10000],
-    kinds: ["clock"],
+    kinds: [clockKind],
     commands: { 0x1: { name: "PROTOCOL_ATTRIBUTES", params: 0, run: () => {} } },
     onRevoke: () => {
       throw new Error("boom");

@@ -255,6 +255,9 @@ export class Platform {
         throw new TypeError(`Agent "${a.name}": protocol 0x${p.toString(16)} is not registered`);
       }
     }
+    // Every kind a command names has a view in the agent's grants, so the dispatcher's
+    // `byKind[e.kind]` is always a map (grants made before a kind was defined get one now).
+    for (const rt of this.protocols) for (const k of rt?.def.kinds ?? []) a.grants.map(k.name);
   }
 
   #register(def: AnyProtocol): void {

@@ -6,6 +6,7 @@
  * num_agents (15:8); DISCOVER_AGENT (2.x) p2a = status, agent_id, name[16].
  * @module
  */
+import { clockKind } from "../plugins/clock/kind.ts";
 import { assert, assertEquals, assertThrows } from "./_assert_test.ts";
 import { Agent } from "./agent.ts";
 import { fixture } from "../tests/harness.ts";
@@ -83,7 +84,7 @@ Deno.test("addAgent with a used id, a taken name or an unknown protocol → erro
 Deno.test("removeAgent → its sessions close, its clock vote is released, others keep theirs", async () => {
   const fx = await setup();
   const p = fx.platform;
-  const hw = p.env.hw.clock;
+  const hw = clockKind.hwOf(p.env.hw);
   // vm1 and vm2 both enable the shared apb_clk (12, virtual 1), vm2 its uart1_clk (14, virtual 0).
   for (const [agent, v] of [["vm1", 1], ["vm2", 1], ["vm2", 0]] as const) {
     assertEquals(await fx.words(agent, [CLOCK_CONFIG_SET, v, ENABLE, 0]), [CLOCK_CONFIG_SET, 0]);

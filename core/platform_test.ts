@@ -1,3 +1,4 @@
+import { clockKind } from "../plugins/clock/kind.ts";
 import { assertEquals, assertThrows } from "./_assert_test.ts";
 import { Agent } from "./agent.ts";
 import { emptyBoard } from "./board.ts";
@@ -13,7 +14,7 @@ const demo = defineProtocol({
   id: 0x80,
   name: "demo",
   versions: [0x10000, 0x20000],
-  kinds: ["clock"],
+  kinds: [clockKind],
   commands: {
     0x1: {
       name: "PROTOCOL_ATTRIBUTES",

@@ -7,6 +7,7 @@
 import type { CallVerbs } from "../client/types.ts";
 import { checkApiField } from "./api.ts";
 import type { ResourceKind } from "./board.ts";
+import type { KindDef } from "./kind.ts";
 import type { Msg } from "./msg.ts";
 import type { Ctx } from "./session.ts";
 import type { PlatformEnv } from "./platform_env.ts";
@@ -28,7 +29,7 @@ export const Right = {
 
 /**
  * A parameter that carries the value a command sets on its resource (a rate, a level, a
- * voltage, a cap), for the dispatcher's check against the agent's bounds
+ * cap), for the dispatcher's check against the agent's bounds
  * (`IdMap.bounds`): a u32 at byte `at` of the parameters, or an i32, or a u64 (low word
  * first).
  */
@@ -117,8 +118,11 @@ export interface ProtocolDef<S = unknown, G = unknown> {
   readonly name: string;
   /** Every version this plugin can speak, `(major << 16) | minor`, ascending. */
   readonly versions: readonly number[];
-  /** Resource kinds whose ids this protocol's commands carry. */
-  readonly kinds?: readonly ResourceKind[];
+  /**
+   * Resource kinds this protocol carries (made with `defineKind`): its commands' `resource`
+   * names one of them, and the board, grants and policy read them.
+   */
+  readonly kinds?: readonly KindDef[];
   /**
    * Command handlers by message id. PROTOCOL_VERSION (0x0), PROTOCOL_MESSAGE_ATTRIBUTES (0x2)
    * and NEGOTIATE_PROTOCOL_VERSION (0x10) are answered by the core; PROTOCOL_ATTRIBUTES (0x1)
@@ -220,7 +224,7 @@ export function defineProtocol<S = undefined, G = undefined>(
     }
     const c = def.commands[id];
     if (typeof c.run !== "function") throw new TypeError(`${where}: ${c.name} has no run()`);
-    if (c.resource && !(def.kinds ?? []).includes(c.resource)) {
+    if (c.resource && !(def.kinds ?? []).some((k) => k.name === c.resource)) {
       throw new TypeError(`${where}: ${c.name} names a "${c.resource}" but kinds does not list it`);
     }
     const least = typeof c.params === "number" ? c.params : c.params.min;

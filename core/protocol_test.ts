@@ -1,3 +1,4 @@
+import { clockKind } from "../plugins/clock/kind.ts";
 import { assertEquals, assertThrows } from "./_assert_test.ts";
 import { defineProtocol } from "./protocol.ts";
 
@@ -9,7 +10,7 @@ Deno.test("defineProtocol refuses a command whose resource id lies past its smal
         id: 0x80,
         name: "bad",
         versions: [0x10000],
-        kinds: ["clock"],
+        kinds: [clockKind],
         commands: {
           0x1: { name: "PROTOCOL_ATTRIBUTES", params: 0, run: () => {} },
           0x3: { name: "SHORT", params: { min: 4 }, resource: "clock", at: 4, run: () => {} },

@@ -63,13 +63,17 @@ export class Ctx<S = unknown, G = unknown> {
   get env(): PlatformEnv {
     return this.rt.env;
   }
-  /** The driver contract behind each physical resource, by kind (`ctx.hw.clock[phys]`). */
+  /**
+   * The driver contract behind each physical resource, by kind; read one kind typed through
+   * its definition (`someKind.hwOf(ctx.hw)[phys]`).
+   */
   get hw(): HwTable {
     return this.rt.env.hw;
   }
   /** This agent's view of a resource kind. */
   ids(kind: ResourceKind): IdMap {
-    return this.session.agent.grants.maps[kind];
+    const g = this.session.agent.grants;
+    return g.maps[kind] ?? g.map(kind);
   }
   /**
    * The status a failure of `command`'s work answers, for work that finishes after the reply

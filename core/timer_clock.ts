@@ -1,6 +1,6 @@
 /**
- * Time sources for plugins that act on their own schedule (the sensor monitor's trip points
- * and continuous updates, the powercap measurement monitor): the system clock with timers
+ * Time sources for plugins that act on their own schedule (monitors that check thresholds or
+ * send periodic updates): the system clock with timers
  * that never keep the process alive, or a manual clock that tests advance by hand.
  * @module
  */

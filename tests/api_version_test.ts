@@ -12,6 +12,7 @@ import { loadDeployment, type LoadOptions, ManifestError } from "../core/manifes
 import { DRIVERS, PROTOCOLS, TRANSPORTS } from "../builtins.ts";
 import { simDriver } from "../boards/drivers/sim.ts";
 import { BUILTINS } from "../builtins.ts";
+import { kindsOf } from "../core/kind.ts";
 
 const dir = new URL("./manifests/", import.meta.url);
 const path = (name: string) => fileURLToPath(new URL(name, dir));
@@ -23,7 +24,12 @@ const fakeStream = defineTransport({
   options: {},
   start: () => Promise.reject(new Error("not started in tests")),
 });
-const HERMETIC: LoadOptions = { protocols: [], drivers: [simDriver], transports: [fakeStream] };
+const HERMETIC: LoadOptions = {
+  protocols: [],
+  drivers: [simDriver],
+  transports: [fakeStream],
+  kinds: kindsOf(PROTOCOLS),
+};
 const EXPECTED = (what: string) =>
   `Expected a ${what} written for vscmi API major ${API_MAJOR} (running ${API_VERSION})`;
 
@@ -77,6 +83,7 @@ Deno.test("a driver or transport type written for another API major fails at its
         protocols: [],
         drivers: [oldSim],
         transports: [oldStream],
+        kinds: kindsOf(PROTOCOLS),
       })
     )).filter(([, key]) => !key.startsWith("platform.")),
     [

@@ -7,7 +7,8 @@
  */
 import fc from "fast-check";
 import { assert, assertEquals } from "../core/_assert_test.ts";
-import { RESOURCE_KINDS } from "../core/board.ts";
+import { kindsOf } from "../core/kind.ts";
+import { PROTOCOLS } from "../builtins.ts";
 import { encodeHeader } from "../core/header.ts";
 import { Msg } from "../core/msg.ts";
 import { defineProtocol } from "../core/protocol.ts";
@@ -15,6 +16,9 @@ import { Status } from "../core/status.ts";
 import { BASE_PROTOCOL, BaseMsg, baseProtocol } from "../plugins/base/mod.ts";
 import { type Fixture, fixture } from "./harness.ts";
 import { board, standIn } from "./vectors/base/fixture.ts";
+
+/** The built-in kinds, in the order the built-in protocols list them. */
+const RESOURCE_KINDS = kindsOf(PROTOCOLS).map((k) => k.name);
 
 const STATUSES = new Set<number>(Object.values(Status));
 

@@ -4,9 +4,16 @@
  * message. Expected positions are counted by hand from the fixture files.
  * @module
  */
+import { clockKind } from "../plugins/clock/kind.ts";
+import { perfKind, perfPowerUnit } from "../plugins/perf/kind.ts";
+import { voltageKind } from "../plugins/voltage/kind.ts";
+import { powercapKind } from "../plugins/powercap/kind.ts";
+import { sensorKind } from "../plugins/sensor/kind.ts";
+import { powerKind } from "../plugins/power/kind.ts";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertRejects } from "../core/_assert_test.ts";
-import { RESOURCE_KINDS } from "../core/board.ts";
+import { kindsOf } from "../core/kind.ts";
+import { PROTOCOLS, STANDARD_PROTOCOLS } from "../builtins.ts";
 import { defineTransport } from "../core/transport.ts";
 import { defineProtocol } from "../core/protocol.ts";
 import {
@@ -22,6 +29,9 @@ import {
 import { simDriver } from "../boards/drivers/sim.ts";
 import { BUILTINS } from "../builtins.ts";
 
+/** The built-in kinds, in the order the built-in protocols list them. */
+const RESOURCE_KINDS = kindsOf(PROTOCOLS).map((k) => k.name);
+
 const dir = new URL("./manifests/", import.meta.url);
 const path = (name: string) => fileURLToPath(new URL(name, dir));
 
@@ -35,7 +45,13 @@ const fakeStream = defineTransport({
 });
 
 /** The registry as these cases assume it: only the sim driver, no protocol plugins. */
-const HERMETIC: LoadOptions = { protocols: [], drivers: [simDriver], transports: [fakeStream] };
+const HERMETIC: LoadOptions = {
+  protocols: [],
+  drivers: [simDriver],
+  transports: [fakeStream],
+  kinds: kindsOf(PROTOCOLS),
+  standard: STANDARD_PROTOCOLS,
+};
 
 const STANDARD_NAMES =
   '"base", "power", "system", "perf", "clock", "sensor", "reset", "voltage", "powercap", "pinctrl"';
@@ -100,7 +116,7 @@ Deno.test("examples/sim/vscmi.toml loads: three stream agents on the sim board",
 
 Deno.test("examples/sim/vscmi.toml: vm1 and vm2 share the APB bus clock, seen once each", async () => {
   const dep = await loadDeployment(defaultDeploymentPath(), BUILTINS);
-  const clockId = (n: string) => dep.board.clock.find((c) => c.name === n)!.id;
+  const clockId = (n: string) => clockKind.of(dep.board).find((c) => c.name === n)!.id;
   const [vm1, vm2, host] = dep.agents;
   // uart0 (uart0_clk, apb_clk), i2c0 (i2c0_clk, apb_clk), spi0, display, gpu, then timer_clk.
   assertEquals(
@@ -127,7 +143,7 @@ Deno.test("examples/sim/vscmi.toml: vm1 and vm2 share the APB bus clock, seen on
 
 Deno.test("boards/sim.toml has the resource counts the examples rely on", async () => {
   const board = await loadBoard(simBoardPath(), BUILTINS);
-  const counts = Object.fromEntries(RESOURCE_KINDS.map((k) => [k, board[k].length]));
+  const counts = Object.fromEntries(RESOURCE_KINDS.map((k) => [k, board.resources[k].length]));
   assertEquals(counts, {
     clock: 28,
     reset: 12,
@@ -141,18 +157,19 @@ Deno.test("boards/sim.toml has the resource counts the examples rely on", async 
     powercap: 2,
   });
   assertEquals(board.devices.length, 16);
-  assertEquals(board.perfPowerUnit, "mW");
+  assertEquals(perfPowerUnit(board), "mW");
   assertEquals(board.drivers, [{ name: "sim", type: "sim", options: { time_scale: 1 } }]);
   // Every physical id is unique per kind and every resource uses the one driver.
   for (const k of RESOURCE_KINDS) {
-    assertEquals(new Set(board[k].map((r) => r.id)).size, board[k].length, k);
-    assert(board[k].every((r) => r.driver === "sim"), k);
+    const list = board.resources[k];
+    assertEquals(new Set(list.map((r) => r.id)).size, list.length, k);
+    assert(list.every((r) => r.driver === "sim"), k);
   }
 });
 
 Deno.test("boards/sim.toml: units, defaults and references resolve to the model", async () => {
   const board = await loadBoard(simBoardPath(), BUILTINS);
-  const clock = (n: string) => board.clock.find((c) => c.name === n)!;
+  const clock = (n: string) => clockKind.of(board).find((c) => c.name === n)!;
   assertEquals(clock("osc32k").rates, { kind: "list", rates: [32768] });
   assertEquals(clock("pll_cpu0").rates, {
     kind: "range",
@@ -176,15 +193,15 @@ Deno.test("boards/sim.toml: units, defaults and references resolve to the model"
   assertEquals(clock("pll_gpu").enabled, false);
   assertEquals(clock("gpu_core_clk").parent, clock("pll_gpu").id);
 
-  const vdd = board.voltage.find((v) => v.name === "vdd_cpu")!;
+  const vdd = voltageKind.of(board).find((v) => v.name === "vdd_cpu")!;
   assertEquals(vdd.levels, { kind: "segment", min: 600_000, max: 1_100_000, step: 6_250 });
   assertEquals(vdd.level, 900_000);
-  assertEquals(board.voltage.find((v) => v.name === "vddio_sd")!.levels, {
+  assertEquals(voltageKind.of(board).find((v) => v.name === "vddio_sd")!.levels, {
     kind: "list",
     levels: [1_800_000, 3_300_000],
   });
 
-  const little = board.perf.find((p) => p.name === "cpu_cluster0")!;
+  const little = perfKind.of(board).find((p) => p.name === "cpu_cluster0")!;
   assertEquals(little.levels[0], { level: 408, power: 60, latencyUs: 200, freqKhz: 408_000 });
   assertEquals([little.sustainedLevel, little.sustainedFreqKhz, little.level], [
     1608,
@@ -192,7 +209,7 @@ Deno.test("boards/sim.toml: units, defaults and references resolve to the model"
     1200,
   ]);
 
-  const gpuCap = board.powercap.find((p) => p.name === "gpu_cap")!;
+  const gpuCap = powercapKind.of(board).find((p) => p.name === "gpu_cap")!;
   assertEquals([gpuCap.minCap, gpuCap.maxCap, gpuCap.capStep, gpuCap.cap, gpuCap.parent], [
     500_000,
     5_000_000,
@@ -200,7 +217,7 @@ Deno.test("boards/sim.toml: units, defaults and references resolve to the model"
     4_000_000,
     0,
   ]);
-  const soc = board.sensor.find((s) => s.name === "soc_temp")!;
+  const soc = sensorKind.of(board).find((s) => s.name === "soc_temp")!;
   assertEquals([soc.type, soc.scale, soc.sim], [2, -3, {
     kind: "ramp",
     from: 40_000,
@@ -209,8 +226,8 @@ Deno.test("boards/sim.toml: units, defaults and references resolve to the model"
   }]);
   const uart0 = board.devices.find((d) => d.name === "uart0")!;
   assertEquals(uart0.resources.clock, [clock("uart0_clk").id, clock("apb_clk").id]);
-  const pd = board.power.find((p) => p.name === "pd_usb")!;
-  assertEquals(pd.parent, board.power.find((p) => p.name === "pd_periph")!.id);
+  const pd = powerKind.of(board).find((p) => p.name === "pd_usb")!;
+  assertEquals(pd.parent, powerKind.of(board).find((p) => p.name === "pd_periph")!.id);
 });
 
 Deno.test("a deployment with plugins, pins, table protocols and command system power loads", async () => {

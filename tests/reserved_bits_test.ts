@@ -8,9 +8,17 @@
  * sees a random subset with random rights, with or without a platform→agent channel.
  * @module
  */
+import { sensorKind } from "../plugins/sensor/kind.ts";
+import { resetKind } from "../plugins/reset/kind.ts";
+import { powerKind } from "../plugins/power/kind.ts";
+import { voltageKind } from "../plugins/voltage/kind.ts";
+import { powercapKind } from "../plugins/powercap/kind.ts";
+import { perfKind } from "../plugins/perf/kind.ts";
+import { clockKind } from "../plugins/clock/kind.ts";
 import fc from "fast-check";
 import { assertEquals } from "../core/_assert_test.ts";
-import { type Board, RESOURCE_KINDS, type ResourceKind } from "../core/board.ts";
+import type { Board, ResourceKind } from "../core/board.ts";
+import { kindsOf } from "../core/kind.ts";
 import { encodeHeader } from "../core/header.ts";
 import { loadBoard, simBoardPath } from "../core/manifest/mod.ts";
 import { Right } from "../core/protocol.ts";
@@ -19,6 +27,9 @@ import { type AgentSpec, fixture } from "./harness.ts";
 import { type Caller, RESERVED_BITS, reservedViolations, SensorReply } from "./reserved_bits.ts";
 import { startE2e } from "./e2e/_server.ts";
 import { BUILTINS } from "../builtins.ts";
+
+/** The built-in kinds, in the order the built-in protocols list them. */
+const RESOURCE_KINDS = kindsOf(PROTOCOLS).map((k) => k.name);
 
 const NEGOTIATE = 0x10;
 
@@ -29,9 +40,9 @@ async function richBoard(): Promise<Board> {
     new URL("./e2e/sensor_board.toml", import.meta.url).pathname,
     BUILTINS,
   );
-  const base = Math.max(...board.sensor.map((s) => s.id)) + 1;
-  for (const s of extra.sensor) {
-    board.sensor.push({ ...s, id: base + s.id, name: `e2e_${s.name}`, driver: "sim" });
+  const base = Math.max(...sensorKind.of(board).map((s) => s.id)) + 1;
+  for (const s of sensorKind.of(extra)) {
+    sensorKind.of(board).push({ ...s, id: base + s.id, name: `e2e_${s.name}`, driver: "sim" });
   }
   return board;
 }
@@ -56,26 +67,26 @@ function vary(template: Board, bits: number[]): { board: Board; spec: Omit<Agent
   const board = structuredClone(template);
   const bit = (i: number, n: number) => ((bits[i % bits.length] >>> n) & 1) === 1;
   const long = (i: number, name: string) => bit(i, 0) ? `${name}_with_a_longer_name` : name;
-  board.reset.forEach((r, i) => (r.async = bit(i, 1), r.name = long(i, r.name)));
-  board.power.forEach((r, i) => (r.async = bit(i, 1), r.name = long(i, r.name)));
-  board.voltage.forEach((r, i) => (r.async = bit(i, 1), r.name = long(i, r.name)));
-  board.powercap.forEach((r, i) => (r.async = bit(i, 1), r.name = long(i, r.name)));
-  board.perf.forEach((r, i) => (r.levelIndexing = bit(i, 1), r.name = long(i, r.name)));
-  board.clock.forEach((r, i) => (r.name = long(i, r.name)));
-  board.sensor.forEach((r, i) => {
+  resetKind.of(board).forEach((r, i) => (r.async = bit(i, 1), r.name = long(i, r.name)));
+  powerKind.of(board).forEach((r, i) => (r.async = bit(i, 1), r.name = long(i, r.name)));
+  voltageKind.of(board).forEach((r, i) => (r.async = bit(i, 1), r.name = long(i, r.name)));
+  powercapKind.of(board).forEach((r, i) => (r.async = bit(i, 1), r.name = long(i, r.name)));
+  perfKind.of(board).forEach((r, i) => (r.levelIndexing = bit(i, 1), r.name = long(i, r.name)));
+  clockKind.of(board).forEach((r, i) => (r.name = long(i, r.name)));
+  sensorKind.of(board).forEach((r, i) => {
     r.async = bit(i, 1);
     r.continuousUpdate = bit(i, 2);
     r.timestamps = bit(i, 3);
     r.name = long(i, r.name);
   });
   for (const k of ["pin", "group", "function"] as const) {
-    board[k].forEach((r, i) => (r.name = long(i, r.name)));
+    board.resources[k].forEach((r, i) => (r.name = long(i, r.name)));
   }
   const grants: { [K in ResourceKind]?: number[] } = {};
   const rights: { [K in ResourceKind]?: number[] } = {};
   RESOURCE_KINDS.forEach((kind, k) => {
     // Keep about three in four resources, in an order of their own, some read-only.
-    const ids = board[kind].map((r) => r.id)
+    const ids = board.resources[kind].map((r) => r.id)
       .filter((_, i) => !bit(i + k, 4) || !bit(i + k, 5))
       .sort((a, b) => (bits[(a + k) % 64] & 0xff) - (bits[(b + k) % 64] & 0xff));
     grants[kind] = ids;
@@ -141,7 +152,9 @@ function expectedWalk(
       };
     case 0x15: {
       // Axes: only the e2e board's accelerometer (3 axes) has them, from 2.0 on.
-      const accel = template.sensor.find((s) => s.name === "e2e_accelerometer_of_the_board")!;
+      const accel = sensorKind.of(template).find((s) =>
+        s.name === "e2e_accelerometer_of_the_board"
+      )!;
       const axes = version >= 0x20000 && grants.sensor!.includes(accel.id) ? 3 : 0;
       return {
         ...only(SensorReply.DESCRIPTOR, n("sensor")),

@@ -4,7 +4,9 @@
  * "Unused '@ts-expect-error' directive". The runtime checks of `defineProtocol` are tested
  * here too.
  */
-import { defineDriver, defineProtocol, defineTransport, Status } from "../mod.ts";
+import { z } from "zod";
+import { defineKind, defineProtocol, defineTransport, hwClass, Status } from "../mod.ts";
+import type { HwTable } from "../mod.ts";
 import { assertThrows } from "../core/_assert_test.ts";
 
 const ATTRS = { name: "PROTOCOL_ATTRIBUTES", params: 0, run: () => {} };
@@ -22,24 +24,26 @@ Deno.test("a vendor protocol with wrong shapes does not compile", () => {
         0x3: { name: "X", params: 0, run: () => "ok" },
         // @ts-expect-error: params is a byte count or { min, max }
         0x4: { name: "Y", params: "4", run: () => {} },
-        // @ts-expect-error: resource must be a resource kind
-        0x5: { name: "Z", params: 4, resource: "clocks", run: () => {} },
       },
     });
     // @ts-expect-error: api (the API major it was written for) is required
     defineProtocol({ id: 0x82, name: "noapi", versions: [0x10000], commands: { 0x1: ATTRS } });
     // @ts-expect-error: versions is required
     defineProtocol({ id: 0x81, name: "noversions", commands: { 0x1: ATTRS } });
-    defineDriver({
-      api: 1,
-      name: "d",
-      summary: "s",
-      options: {},
-      // @ts-expect-error: a clock driver's getRate returns a number
-      create: ({ name }) => ({ name, clock: { getRate: () => "fast" } }),
-    });
     // @ts-expect-error: a transport must start
     defineTransport({ name: "t", summary: "s", options: {} });
+    const fan = defineKind({
+      name: "types_fan",
+      noun: "fan",
+      member: "fans",
+      hw: hwClass<{ rpm(id: number): number }>("fan"),
+      fields: { max_rpm: z.number() },
+      // @ts-expect-error: a converter reads its entry typed by its fields: max_rpm is a number
+      convert: (_c, _p, base, t) => ({ ...base, label: t.max_rpm.toUpperCase() }),
+    });
+    const table = {} as HwTable;
+    // @ts-expect-error: a kind's driver contract is typed: fans have no spin()
+    fan.hwOf(table)[0]!.spin();
   };
   void bad;
   // A correct one compiles and returns a status where it should.

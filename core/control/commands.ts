@@ -7,7 +7,7 @@
  * @module
  */
 import type { Agent } from "../agent.ts";
-import { RESOURCE_KINDS, type ResourceKind } from "../board.ts";
+import type { ResourceKind } from "../board.ts";
 import type { Platform } from "../platform.ts";
 import { resetAgentConfiguration, setDeviceAccess, setResourceAccess } from "../permissions.ts";
 import { Right } from "../protocol.ts";
@@ -78,12 +78,12 @@ export interface RemoveResult {
 }
 
 /** A snapshot of an agent's grants: per kind, virtual id → physical id and rights. */
-type Snapshot = { [K in ResourceKind]: { v2p: number[]; rights: number[] } };
+type Snapshot = { [kind: ResourceKind]: { v2p: number[]; rights: number[] } };
 
 function snapshot(agent: Agent): Snapshot {
-  const out = {} as Snapshot;
-  for (const kind of RESOURCE_KINDS) {
-    const m = agent.grants.maps[kind];
+  const out: Snapshot = {};
+  for (const kind of Object.keys(agent.grants.maps)) {
+    const m = agent.grants.map(kind);
     out[kind] = { v2p: [...m.v2p], rights: [...m.rights] };
   }
   return out;
@@ -96,10 +96,10 @@ function rightsText(bits: number): Change["rights"] {
 /** What changed in `agent`'s grants since `before`, by kind then virtual id. */
 function diff(platform: Platform, agent: Agent, before: Snapshot): Change[] {
   const out: Change[] = [];
-  for (const kind of RESOURCE_KINDS) {
-    const m = agent.grants.maps[kind];
-    const old = before[kind];
-    const name = (id: number) => platform.board[kind].find((r) => r.id === id)?.name ?? "";
+  for (const kind of Object.keys(agent.grants.maps)) {
+    const m = agent.grants.map(kind);
+    const old = before[kind] ?? { v2p: [], rights: [] };
+    const name = (id: number) => findResource(platform, kind, id)?.name ?? "";
     const n = Math.max(old.v2p.length, m.v2p.length);
     for (let v = 0; v < n; v++) {
       const was = old.v2p[v] ?? -1;
@@ -129,7 +129,7 @@ function released(
   const still = new Set(after.map(key));
   return before.filter((h) => !still.has(key(h))).map((h) => ({
     ...h,
-    name: platform.board[h.kind].find((r) => r.id === h.id)?.name ?? "",
+    name: findResource(platform, h.kind, h.id)?.name ?? "",
   }));
 }
 
@@ -137,7 +137,7 @@ function released(
 function unusedKinds(platform: Platform, agent: Agent, changes: readonly Change[]): string[] {
   const used = new Set<ResourceKind>();
   for (const id of agent.grants.protocols.keys()) {
-    for (const k of platform.protocols[id]?.def.kinds ?? []) used.add(k);
+    for (const k of platform.protocols[id]?.def.kinds ?? []) used.add(k.name);
   }
   const kinds = [...new Set(changes.filter((c) => c.change === "shown").map((c) => c.kind))];
   return kinds.filter((k) => !used.has(k)).map((k) =>
@@ -179,7 +179,7 @@ function grant(
     return changing(platform, agent, () => setDeviceAccess(platform, agent, dev.id, true));
   }
   const desc = findResource(platform, kind, ref);
-  const map = agent.grants.maps[kind];
+  const map = agent.grants.map(kind);
   const v = map.toVirtual(desc.id);
   if (v >= 0) {
     if (opts.virtual !== undefined && opts.virtual !== v) {
@@ -196,7 +196,8 @@ function grant(
     }
   } else if (opts.virtual !== undefined && map.toPhysical(opts.virtual) >= 0) {
     const other = map.toPhysical(opts.virtual);
-    const otherName = platform.board[kind].find((r) => r.id === other)?.name ?? `#${other}`;
+    const otherName = platform.board.resources[kind]?.find((r) => r.id === other)?.name ??
+      `#${other}`;
     throw new ControlError(
       "conflict",
       `Agent "${agent.name}" already uses virtual id ${opts.virtual} for ${kind} "${otherName}"`,

@@ -6,6 +6,7 @@
  * CLOCK_CONFIG_SET a2p = clock_id, attributes (bit 0 enable), oem_config_val.
  * @module
  */
+import { clockKind } from "../../plugins/clock/kind.ts";
 import { assert, assertEquals, assertRejects } from "../_assert_test.ts";
 import type { Agent } from "../agent.ts";
 import { loadBoard, simBoardPath } from "../manifest/mod.ts";
@@ -87,7 +88,7 @@ Deno.test("grant a device → its resources appended as new virtual ids, vm2 see
   const words = await fx.words("vm2", [CLOCK_PROTOCOL_ATTRIBUTES]);
   assertEquals([words[1], words[2] & 0xffff, words[2] >>> 16], [0, 5, before >>> 16]);
   assertEquals(await fx.words("vm2", [CLOCK_CONFIG_SET, 2, 1, 0]), [CLOCK_CONFIG_SET, 0]);
-  assert(fx.platform.env.hw.clock[17]!.isEnabled(17));
+  assert(clockKind.hwOf(fx.platform.env.hw)[17]!.isEnabled(17));
 });
 
 Deno.test("revoke a device while vm2 votes on its clock → vote released, then NOT_FOUND", async () => {
@@ -106,7 +107,7 @@ Deno.test("revoke a device while vm2 votes on its clock → vote released, then 
     ["hidden", "clock", 3],
     ["hidden", "clock", 4],
   ]);
-  assert(!fx.platform.env.hw.clock[17]!.isEnabled(17), "usb_ref_clk is off again");
+  assert(!clockKind.hwOf(fx.platform.env.hw)[17]!.isEnabled(17), "usb_ref_clk is off again");
   assertEquals(await fx.words("vm2", [CLOCK_CONFIG_SET, 2, 1, 0]), [CLOCK_CONFIG_SET, NOT_FOUND]);
   // Its own clocks keep their ids.
   assertEquals(await fx.words("vm2", [CLOCK_CONFIG_SET, 0, 1, 0]), [CLOCK_CONFIG_SET, 0]);
@@ -117,7 +118,7 @@ Deno.test("revoke while vm2 has no session but its votes are kept → votes rele
   assertEquals(await fx.words("vm2", [CLOCK_CONFIG_SET, 0, 1, 0]), [CLOCK_CONFIG_SET, 0]);
   // The session goes, the votes stay (as during a grace period or after a restart).
   fx.platform.closeSession(fx.session("vm2"), "keep");
-  assert(fx.platform.env.hw.clock[14]!.isEnabled(14));
+  assert(clockKind.hwOf(fx.platform.env.hw)[14]!.isEnabled(14));
   const r = await run({
     cmd: "revoke",
     agent: "vm2",
@@ -125,7 +126,7 @@ Deno.test("revoke while vm2 has no session but its votes are kept → votes rele
     resource: "uart1_clk",
   }) as GrantResult;
   assertEquals(r.released.map((h) => [h.store, h.name]), [["clock.enable", "uart1_clk"]]);
-  assert(!fx.platform.env.hw.clock[14]!.isEnabled(14), "uart1_clk off once nobody votes");
+  assert(!clockKind.hwOf(fx.platform.env.hw)[14]!.isEnabled(14), "uart1_clk off once nobody votes");
 });
 
 Deno.test("grant one clock read-only at virtual id 7 → CLOCK_CONFIG_SET on it DENIED", async () => {

@@ -5,7 +5,8 @@
  * @module
  */
 import type { Agent } from "../agent.ts";
-import { type DeviceDesc, RESOURCE_KINDS, type ResourceDesc, type ResourceKind } from "../board.ts";
+import type { DeviceDesc, ResourceDesc, ResourceKind } from "../board.ts";
+import { kindNamed } from "../kind.ts";
 import type { Platform } from "../platform.ts";
 import type { ValuePolicy } from "../policy/values.ts";
 import { Right, versionString } from "../protocol.ts";
@@ -107,7 +108,7 @@ export function findResource(
   kind: ResourceKind,
   ref: string | number,
 ): ResourceDesc {
-  const r = byRef<ResourceDesc>(platform.board[kind], ref);
+  const r = byRef<ResourceDesc>(platform.board.resources[kind] ?? [], ref);
   if (!r) throw new ControlError("not-found", `The board has no ${kind} "${ref}"`);
   return r;
 }
@@ -120,7 +121,7 @@ export function findDevice(platform: Platform, ref: string | number): DeviceDesc
 }
 
 function nameOf(platform: Platform, kind: ResourceKind, id: number): string {
-  return platform.board[kind].find((r) => r.id === id)?.name ?? `#${id}`;
+  return platform.board.resources[kind]?.find((r) => r.id === id)?.name ?? `#${id}`;
 }
 
 function agentName(platform: Platform, id: number): string {
@@ -151,9 +152,9 @@ export function agentInfo(
     },
   );
   const resources: Partial<Record<ResourceKind, number>> = {};
-  for (const kind of RESOURCE_KINDS) {
+  for (const kind of Object.keys(platform.board.resources)) {
     let n = 0;
-    for (const p of agent.grants.maps[kind].v2p) if (p >= 0) n++;
+    for (const p of agent.grants.map(kind).v2p) if (p >= 0) n++;
     if (n > 0) resources[kind] = n;
   }
   const devices = [...agent.grants.devices].sort((a, b) => a - b).map((d) =>
@@ -182,49 +183,9 @@ async function hardware(
   const hw = platform.env.hw;
   const out: Record<string, number | boolean | string> = {};
   try {
-    switch (kind) {
-      case "clock": {
-        const c = hw.clock[phys];
-        if (c) {
-          out.enabled = c.isEnabled(phys);
-          out.rate = await c.getRate(phys);
-        }
-        break;
-      }
-      case "reset": {
-        const r = hw.reset[phys];
-        if (r) out.asserted = r.isAsserted(phys);
-        break;
-      }
-      case "power": {
-        const p = hw.power[phys];
-        if (p) out.state = `0x${p.getState(phys).toString(16).padStart(8, "0")}`;
-        break;
-      }
-      case "perf": {
-        const p = hw.perf[phys];
-        if (p) out.level = await p.getLevel(phys);
-        break;
-      }
-      case "voltage": {
-        const v = hw.voltage[phys];
-        if (v) {
-          out.on = v.isOn(phys);
-          out.level = await v.getLevel(phys);
-        }
-        break;
-      }
-      case "powercap": {
-        const p = hw.powercap[phys];
-        if (p) {
-          out.cap = p.getCap(phys);
-          out.pai = p.getPai(phys);
-        }
-        break;
-      }
-      default:
-        break;
-    }
+    const def = kindNamed(kind);
+    const drv = def?.hwOf(hw)[phys];
+    if (def?.inspect && drv !== undefined) Object.assign(out, await def.inspect(drv, phys));
   } catch (e) {
     out.error = e instanceof Error ? e.message : String(e);
   }
@@ -250,7 +211,7 @@ export async function resourceInfo(
   });
   const visibility: Visibility[] = [];
   for (const a of platform.agents) {
-    const map = a.grants.maps[kind];
+    const map = a.grants.map(kind);
     const v = map.toVirtual(phys);
     if (v < 0) continue;
     const seen: Visibility = {

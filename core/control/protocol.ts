@@ -30,7 +30,8 @@
  * @module
  */
 import { z } from "zod";
-import { RESOURCE_KINDS, type ResourceKind } from "../board.ts";
+import type { ResourceKind } from "../board.ts";
+import { definedKinds, kindNamed } from "../kind.ts";
 import type { Problem } from "../manifest/problem.ts";
 
 /** Longest request line, bytes (newline excluded). */
@@ -68,10 +69,16 @@ const resourceRef = z.union([
   z.string().min(1).max(128),
   z.number().int().min(0).max(0xffffffff),
 ], { error: "a resource name or id" });
-const kind = z.enum(RESOURCE_KINDS, { error: `one of ${RESOURCE_KINDS.join(", ")}` });
-const grantKind = z.enum([...RESOURCE_KINDS, "device"], {
-  error: `device or one of ${RESOURCE_KINDS.join(", ")}`,
-});
+/** Names of the kinds defined in this process, for messages. */
+const kindNames = () => definedKinds().map((k) => k.name).join(", ");
+const kind = z.string({ error: () => `one of ${kindNames()}` }).refine(
+  (k) => kindNamed(k) !== undefined,
+  { error: () => `one of ${kindNames()}` },
+);
+const grantKind = z.string({ error: () => `device or one of ${kindNames()}` }).refine(
+  (k) => k === "device" || kindNamed(k) !== undefined,
+  { error: () => `device or one of ${kindNames()}` },
+);
 
 const VIRTUAL = "a virtual id from 0 to 4294967294";
 const FILE = "a path of 1 to 4096 characters";

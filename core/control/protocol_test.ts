@@ -1,5 +1,7 @@
 import { assert, assertEquals } from "../_assert_test.ts";
 import { parseRequest } from "./protocol.ts";
+// The request schema knows the kinds defined in the process: those of the built-in protocols.
+import "../../builtins.ts";
 
 function refused(line: string): { id: unknown; code: string; message: string } {
   const r = parseRequest(line);

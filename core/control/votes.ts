@@ -63,7 +63,7 @@ export function voteReader(platform: Platform): VoteReader {
     if (kinds.has(store)) return kinds.get(store);
     const proto = protocolOf(store);
     const kind = book.describe(store, 0)?.kind ??
-      platform.protocols.find((rt) => rt?.def.name === proto)?.def.kinds?.[0];
+      platform.protocols.find((rt) => rt?.def.name === proto)?.def.kinds?.[0]?.name;
     kinds.set(store, kind);
     return kind;
   };

@@ -9,7 +9,10 @@ import type { Source } from "./toml.ts";
 import { toBaseUnit, type UnitSystem } from "./units.ts";
 
 /** A table with exactly these keys; any other key is reported by name. */
-export function table<S extends z.ZodRawShape>(shape: S, what = "a table") {
+export function table<S extends z.ZodRawShape>(
+  shape: S,
+  what = "a table",
+): z.ZodObject<S, z.core.$strict> {
   const keys = quoteList(Object.keys(shape));
   return z.strictObject(shape, {
     error: (iss) => iss.code === "unrecognized_keys" ? `one of the keys ${keys}` : what,
@@ -17,36 +20,39 @@ export function table<S extends z.ZodRawShape>(shape: S, what = "a table") {
 }
 
 /** An integer in `[min, max]`. */
-export function int(min: number, max: number, what?: string) {
+export function int(min: number, max: number, what?: string): z.ZodNumber {
   const error = what ?? `an integer from ${min} to ${max}`;
   return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
 }
 
 /** A non-negative 32-bit integer. */
-export const u32 = (what?: string) => int(0, 0xffffffff, what);
+export const u32 = (what?: string): z.ZodNumber => int(0, 0xffffffff, what);
 
-export const bool = () => z.boolean({ error: "true or false" });
+/** true or false. */
+export const bool = (): z.ZodBoolean => z.boolean({ error: "true or false" });
 
 /** A string of 1–`max` printable ASCII characters. */
-export function ascii(max: number, what?: string, min = 1) {
+export function ascii(max: number, what?: string, min = 1): z.ZodString {
   const error = what ?? `a string of ${min} to ${max} printable ASCII characters`;
   const re = new RegExp(`^[\\x20-\\x7e]{${min},${max}}$`);
   return z.string({ error }).regex(re, { error });
 }
 
 /** A resource, device or driver name: 1–63 printable ASCII characters. */
-export const name = () => ascii(63, "a name of 1 to 63 printable ASCII characters");
+export const name = (): z.ZodString => ascii(63, "a name of 1 to 63 printable ASCII characters");
 
 /** The name of something declared elsewhere (resolved after the shape check). */
-export const ref = (what: string) => z.string({ error: `the name of ${what}` });
+export const ref = (what: string): z.ZodString => z.string({ error: `the name of ${what}` });
 
 /** An array of `item`. */
-export function list<T extends z.ZodType>(item: T, what = "an array") {
+export function list<T extends z.ZodType>(item: T, what = "an array"): z.ZodArray<T> {
   return z.array(item, { error: what });
 }
 
 /** One of the given strings. */
-export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+export function oneOf<const T extends readonly [string, ...string[]]>(
+  values: T,
+): z.ZodEnum<{ [K in T[number]]: K }> {
   return z.enum(values, { error: `one of ${quoteList(values)}` });
 }
 
@@ -54,7 +60,12 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
  * A physical quantity (integer in the base unit or a string with a unit), converted to the
  * base unit and checked against `[min, max]`.
  */
-export function quantity(units: UnitSystem, what: string, min: number, max: number) {
+export function quantity(
+  units: UnitSystem,
+  what: string,
+  min: number,
+  max: number,
+): z.ZodType<number, number | bigint | string> {
   return z.union([z.number(), z.bigint(), z.string()], {
     error: `${what} (an integer in ${units.base} or a string with a unit)`,
   }).transform((v, ctx) => {

@@ -9,13 +9,13 @@
  * clocks = ["timer_clk"]              # single resources, full access
  *
  * [[agent.clock]]                     # one resource with its own settings (any kind:
- * name = "apb_clk"                    # [[agent.reset]], [[agent.power]], [[agent.perf]] …)
+ * name = "apb_clk"                    # [[agent.<kind>]])
  * virtual = 3                         # the id the agent knows it by
  * as = "bus"                          # the name the agent sees (default the board's)
  * access = "read"                     # "read" or "write" (default "write")
- * min = "10MHz"                       # bounds, clock / perf / voltage / powercap only:
+ * min = "10MHz"                       # bounds, for kinds whose commands set a value:
  * max = "200MHz"                      # what this agent may set it to
- * rates = ["50MHz", "100MHz"]         # (levels for perf and voltage, caps for powercap)
+ * rates = ["50MHz", "100MHz"]         # (the allowed set under the kind's own key)
  * ```
  *
  * A table entry may name a resource a device already grants: it then refines that grant.
@@ -26,13 +26,12 @@
  * @module
  */
 import type { Board, ResourceKind } from "../board.ts";
-import { RESOURCE_KINDS } from "../board.ts";
 import { ALL_RIGHTS, type Bounds } from "../grants.ts";
+import type { KindDef } from "../kind.ts";
 import { Right } from "../protocol.ts";
 import type { BoardRead } from "./board.ts";
-import { KIND_NOUN, MEMBER_KEY } from "./board_schema.ts";
 import type { AgentInput } from "./deployment_schema.ts";
-import { type GrantInput, isValueKind, VALUE_KEY, type ValueKind } from "./policy_schema.ts";
+import type { GrantInput } from "./policy_schema.ts";
 import { describe, type KeyPath } from "./problem.ts";
 import type { Source } from "./toml.ts";
 import type { AgentDecl, ResourceAccess } from "./types.ts";
@@ -58,8 +57,10 @@ export function readGrants(
   readLists(src, p, t, b, add);
   const explicit: { [K in ResourceKind]?: { id: number; v: number; at: KeyPath }[] } = {};
   const tables: { [K in ResourceKind]?: Map<number, KeyPath> } = {};
-  for (const kind of RESOURCE_KINDS) {
-    const entries = (t as Record<string, unknown>)[kind] as GrantInput[] | undefined;
+  for (const k of b.kinds) {
+    const kind = k.name;
+    const noun = k.noun;
+    const entries = t[kind] as GrantInput[] | undefined;
     if (!entries) continue;
     const listed = new Set<number>();
     entries.forEach((e, j) => {
@@ -69,7 +70,7 @@ export function readGrants(
         if (!b.names.seen(kind).has(e.name)) {
           src.report(
             [...at, "name"],
-            `Expected the name of a ${KIND_NOUN[kind]}, got ${describe(e.name)}`,
+            `Expected the name of a ${noun}, got ${describe(e.name)}`,
           );
         }
         return;
@@ -77,25 +78,23 @@ export function readGrants(
       if (listed.has(id)) {
         src.report(
           [...at, "name"],
-          `Expected each ${KIND_NOUN[kind]} in one [[agent.${kind}]] table, got ${
-            describe(e.name)
-          } again`,
+          `Expected each ${noun} in one [[agent.${kind}]] table, got ${describe(e.name)} again`,
         );
         return;
       }
       listed.add(id);
       add(kind, id, at);
       (tables[kind] ??= new Map()).set(id, at);
-      const access = readAccess(src, at, kind, id, e, b.board);
+      const access = readAccess(src, at, k, id, e, b.board);
       if (access) ((decl.access ??= {})[kind] ??= new Map()).set(id, access);
       if (e.virtual !== undefined) (explicit[kind] ??= []).push({ id, v: e.virtual, at });
     });
   }
-  for (const kind of RESOURCE_KINDS) {
-    const ids = order[kind];
-    if (ids) decl.grants[kind] = place(src, decl.name, kind, ids, explicit[kind] ?? []);
+  for (const k of b.kinds) {
+    const ids = order[k.name];
+    if (ids) decl.grants[k.name] = place(src, decl.name, k.noun, ids, explicit[k.name] ?? []);
   }
-  uniqueNames(src, decl, b.board, tables);
+  uniqueNames(src, decl, b, tables);
 }
 
 type Add = (kind: ResourceKind, id: number, at: KeyPath) => void;
@@ -125,30 +124,31 @@ function readDevices(
       return;
     }
     decl.devices.push(dev.id);
-    for (const kind of RESOURCE_KINDS) {
-      for (const id of dev.resources[kind] ?? []) add(kind, id, at);
+    for (const k of b.kinds) {
+      for (const id of dev.resources[k.name] ?? []) add(k.name, id, at);
     }
   });
 }
 
 /** The simple lists: `clocks = [...]`, `resets = [...]` … */
 function readLists(src: Source, p: KeyPath, t: AgentInput, b: BoardRead, add: Add): void {
-  for (const kind of RESOURCE_KINDS) {
-    const key = MEMBER_KEY[kind];
-    const names = t[key];
+  for (const k of b.kinds) {
+    const kind = k.name;
+    const key = k.member;
+    const names = t[key] as string[] | undefined;
     if (!names) continue;
     const seen = new Set<string>();
     names.forEach((name, j) => {
       const at = [...p, key, j];
       if (seen.has(name)) {
-        src.report(at, `Expected each ${KIND_NOUN[kind]} listed once, got ${describe(name)} again`);
+        src.report(at, `Expected each ${k.noun} listed once, got ${describe(name)} again`);
         return;
       }
       seen.add(name);
       const id = b.names.of(kind).get(name);
       if (id !== undefined) add(kind, id, at);
       else if (!b.names.seen(kind).has(name)) {
-        src.report(at, `Expected the name of a ${KIND_NOUN[kind]}, got ${describe(name)}`);
+        src.report(at, `Expected the name of a ${k.noun}, got ${describe(name)}`);
       }
     });
   }
@@ -158,14 +158,14 @@ function readLists(src: Source, p: KeyPath, t: AgentInput, b: BoardRead, add: Ad
 function readAccess(
   src: Source,
   at: KeyPath,
-  kind: ResourceKind,
+  kind: KindDef,
   id: number,
   e: GrantInput,
   board: Board,
 ): ResourceAccess | undefined {
   const out: ResourceAccess = { rights: e.access === "read" ? Right.READ : ALL_RIGHTS };
   if (e.as !== undefined) out.name = e.as;
-  if (isValueKind(kind)) {
+  if (kind.value) {
     const bounds = readBounds(src, at, kind, id, e, board);
     if (bounds) {
       if (e.access === "read") {
@@ -190,16 +190,16 @@ function readAccess(
 function readBounds(
   src: Source,
   at: KeyPath,
-  kind: ValueKind,
+  kind: KindDef,
   id: number,
   e: GrantInput,
   board: Board,
 ): Bounds | undefined {
-  const key = VALUE_KEY[kind];
-  const values = e[key];
+  const key = kind.value!.key;
+  const values = e[key] as number[] | undefined;
   if (e.min === undefined && e.max === undefined && values === undefined) return undefined;
   const steps = stepsOf(board, kind, id);
-  const unit = UNIT[kind];
+  const unit = kind.value!.unit;
   if (e.min !== undefined && e.max !== undefined && e.min > e.max) {
     src.report(
       [...at, "max"],
@@ -216,7 +216,7 @@ function readBounds(
     } else if (steps && !supports(steps, v)) {
       src.report(
         [...at, key, j],
-        `Expected a value the ${KIND_NOUN[kind]} supports (${stepsText(steps, unit)}), got ${v}`,
+        `Expected a value the ${kind.noun} supports (${stepsText(steps, unit)}), got ${v}`,
       );
       ok = false;
     }
@@ -232,7 +232,7 @@ function readBounds(
     const where = e.min !== undefined ? "min" : e.max !== undefined ? "max" : key;
     src.report(
       [...at, where],
-      `Expected bounds that admit a value the ${KIND_NOUN[kind]} supports (${
+      `Expected bounds that admit a value the ${kind.noun} supports (${
         stepsText(steps!, unit)
       }), got ${e.min ?? "…"}–${e.max ?? "…"}${values ? ` of ${values.join(", ")}` : ""}`,
     );
@@ -244,8 +244,6 @@ function readBounds(
   if (values) b.values = Object.freeze([...values].sort((x, y) => x - y));
   return Object.freeze(b);
 }
-
-const UNIT: Record<ValueKind, string> = { clock: "Hz", perf: "", voltage: "µV", powercap: "µW" };
 
 function admitsRange(s: Steps, lo: number, hi: number): boolean {
   if (s.kind === "list") return s.values.some((v) => v >= lo && v <= hi);
@@ -267,7 +265,7 @@ function stepsText(s: Steps, unit: string): string {
 function place(
   src: Source,
   agent: string,
-  kind: ResourceKind,
+  noun: string,
   ids: number[],
   explicit: { id: number; v: number; at: KeyPath }[],
 ): number[] {
@@ -280,7 +278,7 @@ function place(
       const name = nameAt(src, other);
       src.report(
         [...at, "virtual"],
-        `Expected a virtual id no other ${KIND_NOUN[kind]} of agent "${agent}" has (${
+        `Expected a virtual id no other ${noun} of agent "${agent}" has (${
           name === undefined ? "another" : `"${name}"`
         } has it), got ${v}`,
       );
@@ -312,17 +310,18 @@ function nameAt(src: Source, at: KeyPath): string | undefined {
 function uniqueNames(
   src: Source,
   decl: AgentDecl,
-  board: Board,
+  b: BoardRead,
   tables: { [K in ResourceKind]?: Map<number, KeyPath> },
 ): void {
-  for (const kind of RESOURCE_KINDS) {
+  for (const k of b.kinds) {
+    const kind = k.name;
     const own = decl.access?.[kind];
     const ids = decl.grants[kind];
     if (!own || !ids) continue;
     const seen = new Map<string, number>();
     for (const id of ids) {
       if (id < 0) continue;
-      const name = own.get(id)?.name ?? board[kind].find((r) => r.id === id)?.name;
+      const name = own.get(id)?.name ?? k.find(b.board, id)?.name;
       if (name === undefined) continue;
       const other = seen.get(name);
       if (other === undefined) {
@@ -334,9 +333,7 @@ function uniqueNames(
       if (at) {
         src.report(
           [...at, "as"],
-          `Expected a name no other ${KIND_NOUN[kind]} of agent "${decl.name}" has, got ${
-            describe(name)
-          }`,
+          `Expected a name no other ${k.noun} of agent "${decl.name}" has, got ${describe(name)}`,
         );
       }
     }

@@ -22,66 +22,35 @@
  * [[device]]
  * id = 0
  * name = "uart0"
- * clocks = ["uart0_clk"]            # resets, power_domains, perf_domains, sensors,
- * ```                               # voltage_domains, pins, groups, functions, powercaps
+ * clocks = ["uart0_clk"]            # one member list per kind (its `member` key)
+ * ```
  * @module
  */
-import {
-  type Board,
-  type DeviceDesc,
-  type DriverDecl,
-  RESOURCE_KINDS,
-  type ResourceDesc,
-  type ResourceKind,
-} from "../board.ts";
+import type { Board, DeviceDesc, DriverDecl, ResourceDesc } from "../board.ts";
 import { apiMismatch } from "../api.ts";
 import { type DriverDef, driverOptionProblems } from "../driver.ts";
+import type { KindDef } from "../kind.ts";
 import type { ValuePolicy } from "../policy/values.ts";
 import { BoardCtx, BoardNames } from "./_board_ctx.ts";
-import * as kinds from "./board_kinds.ts";
-import { sensor } from "./board_sensor.ts";
 import {
   boardDocument,
   boardTable,
   deviceTable,
   driverTable,
-  KIND_NOUN,
-  MEMBER_KEY,
-  RESOURCE_TABLE,
   type ResourceInput,
+  resourceTable,
 } from "./board_schema.ts";
 import { check } from "./_schema.ts";
-import { quoteList } from "./problem.ts";
+import { type KeyPath, quoteList } from "./problem.ts";
 import type { Source } from "./toml.ts";
 
 /** A board read from its manifest, with the names each kind declares (for later lookups). */
 export interface BoardRead {
   board: Board;
   names: BoardNames;
+  /** The kinds it was read with. */
+  kinds: readonly KindDef[];
 }
-
-type Convert<K extends ResourceKind> = (
-  c: BoardCtx,
-  p: (string | number)[],
-  base: ResourceDesc,
-  t: ResourceInput[K],
-) => Board[K][number] | undefined;
-
-const CONVERT: { [K in ResourceKind]: Convert<K> } = {
-  clock: kinds.clock,
-  reset: kinds.reset,
-  power: kinds.power,
-  perf: kinds.perf,
-  sensor,
-  voltage: kinds.voltage,
-  pin: kinds.pin,
-  group: kinds.group,
-  function: kinds.fn,
-  powercap: kinds.powercap,
-};
-
-/** Kinds whose `parent` key forms chains that must not loop. */
-const PARENTED = ["clock", "power", "powercap"] as const;
 
 function tables(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
@@ -94,70 +63,84 @@ function nameOf(v: unknown): string | undefined {
 
 /**
  * Reads the board in `src`, recording problems in `src.problems`. Driver types and their
- * option names are checked against `drivers`.
+ * option names are checked against `drivers`; resource tables are those of `kinds`.
  */
-export function readBoard(src: Source, drivers: readonly DriverDef[]): BoardRead {
-  const names = new BoardNames();
+export function readBoard(
+  src: Source,
+  drivers: readonly DriverDef[],
+  kinds: readonly KindDef[],
+): BoardRead {
+  const names = new BoardNames(kinds);
   const c = new BoardCtx(src, names);
   const raw = src.doc;
-  check(src, [], boardDocument, raw);
-  const head = check(src, ["board"], boardTable, raw.board);
+  check(src, [], boardDocument(kinds), raw);
+  const head = check(src, ["board"], boardTable(kinds), raw.board) as
+    | Record<string, unknown>
+    | undefined;
+  const settings: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(head ?? {})) {
+    if (k !== "name" && v !== undefined) settings[k] = v;
+  }
   const board: Board = {
-    name: head?.name ?? "",
-    perfPowerUnit: head?.perf_power_unit ?? "abstract",
+    name: (head?.name as string | undefined) ?? "",
+    settings,
     drivers: readDrivers(c, drivers),
     devices: [],
-    clock: [],
-    reset: [],
-    power: [],
-    perf: [],
-    sensor: [],
-    voltage: [],
-    pin: [],
-    group: [],
-    function: [],
-    powercap: [],
+    resources: Object.fromEntries(kinds.map((k) => [k.name, []])),
   };
   const driverNames = new Set(tables(raw.driver).map(nameOf).filter((n) => n !== undefined));
 
   // Shape first, and every kind's names, so references may point forward and across kinds.
-  const valid = {} as { [K in ResourceKind]: { i: number; t: ResourceInput[K] }[] };
-  for (const kind of RESOURCE_KINDS) {
-    const list: { i: number; t: unknown }[] = [];
+  const valid = new Map<KindDef, { i: number; t: ResourceInput }[]>();
+  for (const kind of kinds) {
+    const list: { i: number; t: ResourceInput }[] = [];
     const ids = new Map<number, number>();
-    tables(raw[kind]).forEach((entry, i) => {
+    const schema = resourceTable(kind);
+    tables(raw[kind.name]).forEach((entry, i) => {
       const n = nameOf(entry);
-      if (n !== undefined) names.seen(kind).add(n);
-      const t = check(src, [kind, i], RESOURCE_TABLE[kind], entry) as ResourceInput[typeof kind];
+      if (n !== undefined) names.seen(kind.name).add(n);
+      const t = check(src, [kind.name, i], schema, entry) as ResourceInput | undefined;
       if (!t) return;
-      if (unique(c, kind, i, t, ids)) list.push({ i, t });
+      if (unique(c, kind.name, kind.noun, i, t, ids)) list.push({ i, t });
     });
-    (valid as Record<ResourceKind, unknown>)[kind] = list;
+    valid.set(kind, list);
   }
-  const anyResource = RESOURCE_KINDS.some((k) => tables(raw[k]).length > 0);
+  const anyResource = kinds.some((k) => tables(raw[k.name]).length > 0);
   if (anyResource && tables(raw.driver).length === 0) {
     src.report(["driver"], "Expected a [[driver]] table to back the board's resources, got none");
   }
   const fallbackDriver = nameOf(tables(raw.driver)[0]) ?? "";
 
-  for (const kind of RESOURCE_KINDS) {
-    convertKind(c, kind, valid[kind], driverNames, fallbackDriver, board);
+  for (const kind of kinds) {
+    convertKind(c, kind, valid.get(kind)!, driverNames, fallbackDriver, board);
   }
-  for (const kind of PARENTED) noLoops(c, kind, board);
-  parentsOn(c, board);
-  board.devices = readDevices(c, tables(raw.device));
-  return { board, names };
+  for (const kind of kinds) {
+    if (kind.parented) noLoops(c, board.resources[kind.name], entryPath(c, kind.name));
+  }
+  for (const kind of kinds) kind.check?.(c, board.resources[kind.name], entryPath(c, kind.name));
+  board.devices = readDevices(c, kinds, tables(raw.device));
+  return { board, names, kinds };
+}
+
+/** The key path of the entry of `kind` with physical id `id` (its first table). */
+function entryPath(c: BoardCtx, kind: string): (id: number) => KeyPath {
+  const index = new Map<number, number>();
+  tables(c.src.doc[kind]).forEach((e, i) => {
+    const id = (e as { id?: unknown } | null)?.id;
+    if (typeof id === "number" && !index.has(id)) index.set(id, i);
+  });
+  return (id) => [kind, index.get(id) ?? 0];
 }
 
 /** Records `t`'s id and name; reports a repeat of either. Returns whether both were new. */
 function unique(
   c: BoardCtx,
-  kind: ResourceKind | "device",
+  kind: string,
+  noun: string,
   i: number,
   t: { id: number; name: string },
   ids: Map<number, number>,
 ): boolean {
-  const noun = kind === "device" ? "device" : KIND_NOUN[kind];
   let ok = true;
   const other = ids.get(t.id);
   if (other !== undefined) {
@@ -176,17 +159,17 @@ function unique(
   return true;
 }
 
-function convertKind<K extends ResourceKind>(
+function convertKind(
   c: BoardCtx,
-  kind: K,
-  entries: { i: number; t: ResourceInput[K] }[],
+  kind: KindDef,
+  entries: { i: number; t: ResourceInput }[],
   driverNames: Set<string>,
   fallbackDriver: string,
   board: Board,
 ): void {
-  const out = board[kind] as Board[K][number][];
+  const out = board.resources[kind.name];
   for (const { i, t } of entries) {
-    const p = [kind, i];
+    const p = [kind.name, i];
     let driver = fallbackDriver;
     if (t.driver !== undefined) {
       driver = t.driver;
@@ -197,7 +180,7 @@ function convertKind<K extends ResourceKind>(
         );
       }
     }
-    const desc = CONVERT[kind](c, p, { id: t.id, name: t.name, driver }, t);
+    const desc = kind.convert(c, p, { id: t.id, name: t.name, driver }, { ...t, driver });
     if (!desc) continue;
     const policy = (t as { policy?: ValuePolicy }).policy;
     if (policy !== undefined) desc.policy = policy;
@@ -239,57 +222,44 @@ function readDrivers(c: BoardCtx, registered: readonly DriverDef[]): DriverDecl[
 }
 
 /** Reports `parent` chains that come back to where they started (once per loop). */
-function noLoops(c: BoardCtx, kind: typeof PARENTED[number], board: Board): void {
-  const list = board[kind] as { id: number; name: string; parent?: number }[];
+function noLoops(
+  c: BoardCtx,
+  descs: readonly ResourceDesc[],
+  at: (id: number) => KeyPath,
+): void {
+  const list = descs as readonly { id: number; name: string; parent?: number }[];
   const byId = new Map(list.map((r) => [r.id, r]));
-  const index = new Map<number, number>();
-  tables(c.src.doc[kind]).forEach((e, i) => {
-    const id = (e as { id?: unknown } | null)?.id;
-    if (typeof id === "number" && !index.has(id)) index.set(id, i);
-  });
   const reported = new Set<number>();
   for (const r of list) {
     const seen = new Set<number>([r.id]);
-    let at = r.parent === undefined ? undefined : byId.get(r.parent);
-    while (at && !seen.has(at.id)) {
-      seen.add(at.id);
-      at = at.parent === undefined ? undefined : byId.get(at.parent);
+    let at2 = r.parent === undefined ? undefined : byId.get(r.parent);
+    while (at2 && !seen.has(at2.id)) {
+      seen.add(at2.id);
+      at2 = at2.parent === undefined ? undefined : byId.get(at2.parent);
     }
-    if (!at || at.id !== r.id || reported.has(r.id)) continue;
+    if (!at2 || at2.id !== r.id || reported.has(r.id)) continue;
     for (const id of seen) reported.add(id);
-    c.expect([kind, index.get(r.id)!, "parent"], `a parent that does not lead back to "${r.name}"`);
+    c.expect([...at(r.id), "parent"], `a parent that does not lead back to "${r.name}"`);
   }
 }
 
-/** A power domain on at power-on needs its parent on too. */
-function parentsOn(c: BoardCtx, board: Board): void {
-  const byId = new Map(board.power.map((d) => [d.id, d]));
-  tables(c.src.doc.power).forEach((e, i) => {
-    const id = (e as { id?: unknown } | null)?.id;
-    const d = board.power.find((x) => x.id === id);
-    if (!d?.on || d.parent === undefined) return;
-    const parent = byId.get(d.parent);
-    if (parent && !parent.on) {
-      c.expect(["power", i, "on"], `false while parent "${parent.name}" is off at power-on`);
-    }
-  });
-}
-
-function readDevices(c: BoardCtx, entries: unknown[]): DeviceDesc[] {
+function readDevices(c: BoardCtx, kinds: readonly KindDef[], entries: unknown[]): DeviceDesc[] {
   const out: DeviceDesc[] = [];
   const ids = new Map<number, number>();
   entries.forEach((entry, i) => {
     const n = nameOf(entry);
     if (n !== undefined) c.names.seen("device").add(n);
-    const t = check(c.src, ["device", i], deviceTable, entry);
-    if (!t || !unique(c, "device", i, t, ids)) return;
+    const schema = deviceTable(kinds);
+    const t = check(c.src, ["device", i], schema, entry) as
+      | { id: number; name: string; [key: string]: unknown }
+      | undefined;
+    if (!t || !unique(c, "device", "device", i, t, ids)) return;
     const resources: DeviceDesc["resources"] = {};
-    for (const kind of RESOURCE_KINDS) {
-      const key = MEMBER_KEY[kind];
-      const members = t[key];
+    for (const kind of kinds) {
+      const members = t[kind.member] as string[] | undefined;
       if (!members) continue;
-      const got = c.refs(kind, ["device", i, key], members);
-      if (got.length) resources[kind] = got;
+      const got = c.refs(kind.name, ["device", i, kind.member], members);
+      if (got.length) resources[kind.name] = got;
     }
     out.push({ id: t.id, name: t.name, resources });
   });

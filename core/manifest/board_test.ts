@@ -3,11 +3,19 @@
  * in memory, asserting `key.path: message` and the model produced.
  * @module
  */
+import { clockKind } from "../../plugins/clock/kind.ts";
+import { resetKind } from "../../plugins/reset/kind.ts";
+import { perfKind } from "../../plugins/perf/kind.ts";
+import { sensorKind } from "../../plugins/sensor/kind.ts";
+import { powercapKind } from "../../plugins/powercap/kind.ts";
+import { functionKind, groupKind } from "../../plugins/pinctrl/kind.ts";
 import { parse } from "smol-toml";
 import { assertEquals } from "../_assert_test.ts";
 import type { Board } from "../board.ts";
 import { simDriver } from "../../boards/drivers/sim.ts";
 import { readBoard } from "./board.ts";
+import { kindsOf } from "../kind.ts";
+import { PROTOCOLS } from "../../builtins.ts";
 import type { Problem } from "./problem.ts";
 import { Source } from "./toml.ts";
 
@@ -17,7 +25,7 @@ function read(body: string, head = HEAD): { board: Board; problems: string[] } {
   const text = head + body;
   const problems: Problem[] = [];
   const src = new Source("/t.toml", text, parse(text) as Record<string, unknown>, problems);
-  const { board } = readBoard(src, [simDriver]);
+  const { board } = readBoard(src, [simDriver], kindsOf(PROTOCOLS));
   return { board, problems: problems.map((p) => `${p.keyPath}: ${p.message}`) };
 }
 
@@ -53,8 +61,11 @@ Deno.test("clock config: duty cycle and OEM types, a reserved type and a repeat 
       `config = [{ type = 1, value = 50 }, { type = 0x80, value = 7 }]\nenable_latency_us = 30\n`,
   );
   assertEquals(ok.problems, []);
-  assertEquals(ok.board.clock[0].oemConfig, [{ type: 1, value: 50 }, { type: 0x80, value: 7 }]);
-  assertEquals(ok.board.clock[0].enableLatencyUs, 30);
+  assertEquals(clockKind.of(ok.board)[0].oemConfig, [{ type: 1, value: 50 }, {
+    type: 0x80,
+    value: 7,
+  }]);
+  assertEquals(clockKind.of(ok.board)[0].enableLatencyUs, 30);
   assertEquals(
     read(
       `[[clock]]\nid = 0\nname = "a"\nrates = [1]\n` +
@@ -100,7 +111,7 @@ Deno.test("reset and power extra states: bit 31 for resets; ON, OFF and reserved
     "with bits 31, 29 and 28 clear, got 268435456",
     "power[0].states[3]: Expected each state listed once, got 1",
   ]);
-  assertEquals(board.reset[0].states, [0x80000002, 5]);
+  assertEquals(resetKind.of(board)[0].states, [0x80000002, 5]);
 });
 
 Deno.test("perf: levels ascend, whole kHz, level among levels; defaults from the top level", () => {
@@ -119,7 +130,7 @@ Deno.test("perf: levels ascend, whole kHz, level among levels; defaults from the
       `levels = [{ level = 1, freq = "1MHz" }, { level = 2, freq = "2MHz", power = 9 }]\n`,
   );
   assertEquals(problems, []);
-  assertEquals(board.perf[0], {
+  assertEquals(perfKind.of(board)[0], {
     id: 0,
     name: "p",
     driver: "sim",
@@ -148,7 +159,7 @@ Deno.test("sensor: names of types, sim kinds, interval segment and interval chec
       `axis = [{ name = "s_x", type = 2 }, { sim = { kind = "noise", center = 5, amplitude = 1, seed = 3 } }]\n`,
   );
   assertEquals(problems, []);
-  assertEquals(board.sensor[0], {
+  assertEquals(sensorKind.of(board)[0], {
     id: 0,
     name: "s",
     driver: "sim",
@@ -202,7 +213,7 @@ Deno.test("voltage segment and powercap triplets: step must divide the span", ()
     ],
   );
   const { board } = read(`[[powercap]]\nid = 0\nname = "c"\nmin_cap = "1W"\nmax_cap = "2W"\n`);
-  assertEquals(board.powercap[0], {
+  assertEquals(powercapKind.of(board)[0], {
     id: 0,
     name: "c",
     driver: "sim",
@@ -225,8 +236,8 @@ Deno.test("pins, groups, functions and devices: members resolve across kinds, ea
       `[[device]]\nid = 9\nname = "d"\npins = ["p3", "p3"]\ngroups = ["g"]\nfunctions = ["f"]\n`,
   );
   assertEquals(problems, ['device[0].pins[1]: Expected each pin listed once, got "p3" again']);
-  assertEquals(board.group[0].pins, [4, 3]);
-  assertEquals(board.function[0].groups, [0]);
+  assertEquals(groupKind.of(board)[0].pins, [4, 3]);
+  assertEquals(functionKind.of(board)[0].groups, [0]);
   assertEquals(board.devices, [{
     id: 9,
     name: "d",

@@ -37,7 +37,8 @@ import { pathToFileURL } from "node:url";
 import { apiMismatch } from "../api.ts";
 import type { SystemPowerDecl, TransportDecl } from "../agent.ts";
 import { DEFAULT_MAX_MSG_SIZE } from "../agent.ts";
-import { type Board, RESOURCE_KINDS } from "../board.ts";
+import type { Board } from "../board.ts";
+import { type KindDef, kindsOf } from "../kind.ts";
 import type { DriverDef } from "../driver.ts";
 import type { VendorInfo } from "../platform_env.ts";
 import type { AnyProtocol } from "../protocol.ts";
@@ -64,6 +65,7 @@ import {
   parseVersion,
   pinAllowed,
   ProtocolCatalog,
+  type StandardProtocols,
 } from "./protocols.ts";
 import { check } from "./_schema.ts";
 import { isReadFailure, readSource, type Source } from "./toml.ts";
@@ -81,6 +83,25 @@ export interface LoadOptions {
   readonly drivers: readonly DriverDef[];
   /** Transport types. */
   readonly transports: readonly TransportDef[];
+  /**
+   * Standard protocols by name, id and newest specification version, for pins on protocols
+   * no plugin implements; default none.
+   */
+  readonly standard?: StandardProtocols;
+  /**
+   * The resource kinds in play besides those the plugins add; default: those `protocols`
+   * carry (a loader given a narrower protocol list for its checks may keep every kind).
+   */
+  readonly kinds?: readonly KindDef[];
+}
+
+/** The kinds in play: `opts.kinds`, else those of the protocols, plus those of `extra`. */
+function kindsIn(
+  opts: Pick<LoadOptions, "protocols" | "kinds">,
+  extra: readonly AnyProtocol[] = [],
+): KindDef[] {
+  const base = opts.kinds ?? kindsOf(opts.protocols);
+  return kindsOf([{ kinds: base }, ...extra]);
 }
 
 /**
@@ -121,23 +142,6 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
   const here = dirname(file);
   check(src, [], deploymentDocument, src.doc);
 
-  let boardFile = "";
-  let boardRead: BoardRead | undefined;
-  if (typeof src.doc.board === "string") {
-    boardFile = resolve(here, src.doc.board);
-    const b = await readSource(boardFile, problems);
-    if (isReadFailure(b)) {
-      src.report(
-        ["board"],
-        `Expected a path to a board manifest, got ${
-          describe(src.doc.board)
-        } (${b.detail}: ${boardFile})`,
-      );
-    } else if (b) {
-      boardRead = readBoard(b, opts.drivers);
-    }
-  }
-
   const platform = src.doc.platform === undefined
     ? {}
     : check(src, ["platform"], platformTable, src.doc.platform) ?? {};
@@ -147,7 +151,9 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
     implementationVersion: platform.implementation_version ?? 0,
   };
 
-  const catalog = new ProtocolCatalog(opts.protocols);
+  const protocols = [...opts.protocols];
+  const builtIn = protocols.length;
+  const catalog = new ProtocolCatalog(protocols, opts.standard ?? {});
   const plugins: string[] = [];
   for (const [i, p] of (platform.plugins ?? []).entries()) {
     const at = ["platform", "plugins", i];
@@ -165,11 +171,38 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
     const clash = catalog.add(def);
     if (clash) {
       src.report(at, `Expected a protocol no other plugin provides, got one where ${clash}`);
+    } else protocols.push(def);
+  }
+
+  // The plugins' kinds are in play before the board is read: a vendor's `[[fan]]` is a table.
+  let kinds: KindDef[] = [];
+  try {
+    kinds = kindsIn(opts, protocols.slice(builtIn));
+  } catch (e) {
+    src.report(
+      ["platform", "plugins"],
+      `Expected plugins whose kinds have distinct names, got ${(e as Error).message}`,
+    );
+  }
+  let boardFile = "";
+  let boardRead: BoardRead | undefined;
+  if (typeof src.doc.board === "string") {
+    boardFile = resolve(here, src.doc.board);
+    const b = await readSource(boardFile, problems);
+    if (isReadFailure(b)) {
+      src.report(
+        ["board"],
+        `Expected a path to a board manifest, got ${
+          describe(src.doc.board)
+        } (${b.detail}: ${boardFile})`,
+      );
+    } else if (b) {
+      boardRead = readBoard(b, opts.drivers, kinds);
     }
   }
 
   if (boardRead) readPolicy(src, src.doc.policy, boardRead);
-  const agents = readAgents(src, boardRead, catalog, opts.transports);
+  const agents = readAgents(src, boardRead, catalog, opts.transports, kinds);
   if (problems.length) throw new ManifestError(problems);
   const dep: Deployment = {
     file,
@@ -194,7 +227,7 @@ export async function loadBoard(path: string, opts: LoadOptions): Promise<Board>
   const file = resolve(path);
   const problems: Problem[] = [];
   const read = await readManifest(file, problems, "a readable board manifest");
-  const { board } = readBoard(read, opts.drivers);
+  const { board } = readBoard(read, opts.drivers, kindsIn(opts));
   if (problems.length) throw new ManifestError(problems);
   return board;
 }
@@ -228,16 +261,18 @@ export async function loadAgents(
   const problems: Problem[] = [];
   const src = await readManifest(file, problems, "a readable file of [[agent]] tables");
   check(src, [], agentsDocument, src.doc);
-  const names = new BoardNames();
-  for (const kind of [...RESOURCE_KINDS, "device"] as const) {
-    const list = kind === "device" ? board.devices : board[kind];
+  const kinds = kindsIn(opts);
+  const names = new BoardNames(kinds);
+  for (
+    const [kind, list] of [...Object.entries(board.resources), ["device", board.devices]] as const
+  ) {
     for (const r of list) {
       names.of(kind).set(r.name, r.id);
       names.seen(kind).add(r.name);
     }
   }
-  const catalog = new ProtocolCatalog(opts.protocols);
-  const agents = readAgents(src, { board, names }, catalog, opts.transports);
+  const catalog = new ProtocolCatalog(opts.protocols, opts.standard ?? {});
+  const agents = readAgents(src, { board, names, kinds }, catalog, opts.transports);
   const taken = new Set(opts.taken ?? []);
   const implemented = opts.protocols;
   const entries = Array.isArray(src.doc.agent) ? src.doc.agent : [];
@@ -279,15 +314,17 @@ function readAgents(
   boardRead: BoardRead | undefined,
   catalog: ProtocolCatalog,
   transports: readonly TransportDef[],
+  kinds: readonly KindDef[] = boardRead?.kinds ?? [],
 ): AgentDecl[] {
   const entries = Array.isArray(src.doc.agent) ? src.doc.agent : [];
   const lines = agentLines(src.text);
   const out: AgentDecl[] = [];
   const names = new Map<string, number>();
   const listens: { agent: number; name: string; listen: ListenAddress }[] = [];
+  const schema = agentTable(kinds);
   entries.forEach((entry, i) => {
     const p = ["agent", i];
-    const t = check(src, p, agentTable, entry);
+    const t = check(src, p, schema, entry) as AgentInput | undefined;
     if (!t) return;
     const other = names.get(t.name);
     if (other !== undefined) {

@@ -4,9 +4,8 @@
  * @module
  */
 import { z } from "zod";
-import type { ResourceKind } from "../board.ts";
+import type { KindDef } from "../kind.ts";
 import { ascii, bool, int, list, ref, table, u32 } from "./_schema.ts";
-import { KIND_NOUN, MEMBER_KEY } from "./board_schema.ts";
 import { grantTables, rateLimitTable } from "./policy_schema.ts";
 import { MAX_GRACE_S } from "../policy/grace.ts";
 
@@ -56,31 +55,41 @@ const systemPower = z.discriminatedUnion("action", [
   }),
 ], { error: 'a table with action = "deny", "board", "qmp" or "command"' });
 
-const grantLists = Object.fromEntries(
-  Object.entries(MEMBER_KEY).map(([kind, key]) => [
-    key,
-    list(ref(`a ${KIND_NOUN[kind as ResourceKind]}`), "an array of names").optional(),
-  ]),
-) as { [K in ResourceKind as typeof MEMBER_KEY[K]]: z.ZodOptional<z.ZodArray<z.ZodString>> };
+/** An `[[agent]]` table: its own keys, plus a member list and a table form per kind. */
+export function agentTable(kinds: readonly KindDef[]) {
+  return table({
+    name: z.string({ error: agentName }).regex(AGENT_NAME, { error: agentName }),
+    trusted: bool().optional(),
+    max_msg_size: int(MSG_SIZE_RANGE[0], MSG_SIZE_RANGE[1]).optional(),
+    transport: z.looseObject({ type: z.string({ error: "a transport type name" }) }, {
+      error: 'a table { type = "…", options… }',
+    }),
+    /** Array of names/numbers, or a table of name = true | false | "major.minor". */
+    protocols: z.unknown().optional(),
+    devices: list(ref("a device"), "an array of device names").optional(),
+    ...Object.fromEntries(
+      kinds.map((k) => [k.member, list(ref(`a ${k.noun}`), "an array of names").optional()]),
+    ),
+    ...grantTables(kinds),
+    rate_limit: rateLimitTable.optional(),
+    system_power: systemPower.optional(),
+    grace: graceTable.optional(),
+  });
+}
 
-export const agentTable = table({
-  name: z.string({ error: agentName }).regex(AGENT_NAME, { error: agentName }),
-  trusted: bool().optional(),
-  max_msg_size: int(MSG_SIZE_RANGE[0], MSG_SIZE_RANGE[1]).optional(),
-  transport: z.looseObject({ type: z.string({ error: "a transport type name" }) }, {
-    error: 'a table { type = "…", options… }',
-  }),
-  /** Array of names/numbers, or a table of name = true | false | "major.minor". */
-  protocols: z.unknown().optional(),
-  devices: list(ref("a device"), "an array of device names").optional(),
-  ...grantLists,
-  ...grantTables,
-  rate_limit: rateLimitTable.optional(),
-  system_power: systemPower.optional(),
-  grace: graceTable.optional(),
-});
-
-export type AgentInput = z.output<typeof agentTable>;
+/** An `[[agent]]` table after the shape check; the kinds' keys by name. */
+export type AgentInput = {
+  name: string;
+  trusted?: boolean;
+  max_msg_size?: number;
+  transport: { type: string; [key: string]: unknown };
+  protocols?: unknown;
+  devices?: string[];
+  rate_limit?: z.output<typeof rateLimitTable>;
+  system_power?: z.output<typeof systemPower>;
+  grace?: z.output<typeof graceTable>;
+  [key: string]: unknown;
+};
 
 /** A file of agents to add to a running platform (`vscmi ctl add-agent`). */
 export const agentsDocument = table({

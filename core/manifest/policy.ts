@@ -6,24 +6,17 @@
  * ```toml
  * [policy.keep_on]                       # kept on whatever agents vote
  * clocks = ["osc24m", "pll_periph"]
- * power_domains = ["pd_top"]             # also voltage_domains
+ * power_domains = ["pd_top"]             # the member key of each kind that can be kept on
  *
  * [policy.clock]                         # resource name = "exclusive" | "max" | "min" | "last"
- * apb_clk = "max"                        # overrides the board's `policy` key; also
- * pll_video = "exclusive"                # [policy.perf], [policy.voltage], [policy.powercap]
+ * apb_clk = "max"                        # overrides the board's `policy` key; one table
+ * pll_video = "exclusive"                # per kind whose commands set a value
  * ```
  * @module
  */
-import type { ResourceKind } from "../board.ts";
+import type { KindDef } from "../kind.ts";
 import type { BoardRead } from "./board.ts";
-import { KIND_NOUN } from "./board_schema.ts";
-import {
-  KEEP_KEY,
-  type KeepKind,
-  policyTable,
-  VALUE_KEY,
-  type ValueKind,
-} from "./policy_schema.ts";
+import { type PolicyInput, policyTable } from "./policy_schema.ts";
 import { describe } from "./problem.ts";
 import type { Source } from "./toml.ts";
 import { check } from "./_schema.ts";
@@ -31,34 +24,34 @@ import { check } from "./_schema.ts";
 /** Reads `[policy]` (found in `src` at key `policy`) into the board model of `b`. */
 export function readPolicy(src: Source, raw: unknown, b: BoardRead): void {
   if (raw === undefined) return;
-  const t = check(src, ["policy"], policyTable, raw);
+  const t = check(src, ["policy"], policyTable(b.kinds), raw) as PolicyInput | undefined;
   if (!t) return;
   const keep = t.keep_on ?? {};
-  for (const kind of Object.keys(KEEP_KEY) as KeepKind[]) {
-    const key = KEEP_KEY[kind];
+  for (const kind of b.kinds.filter((k) => k.keep)) {
+    const key = kind.member;
     const seen = new Set<string>();
     (keep[key] ?? []).forEach((name, j) => {
       const at = ["policy", "keep_on", key, j];
       if (seen.has(name)) {
-        src.report(at, `Expected each ${KIND_NOUN[kind]} listed once, got ${describe(name)} again`);
+        src.report(at, `Expected each ${kind.noun} listed once, got ${describe(name)} again`);
         return;
       }
       seen.add(name);
       const desc = find(b, kind, name);
       if (desc) desc.kept = true;
-      else if (!b.names.seen(kind).has(name)) {
-        src.report(at, `Expected the name of a ${KIND_NOUN[kind]}, got ${describe(name)}`);
+      else if (!b.names.seen(kind.name).has(name)) {
+        src.report(at, `Expected the name of a ${kind.noun}, got ${describe(name)}`);
       }
     });
   }
-  for (const kind of Object.keys(VALUE_KEY) as ValueKind[]) {
-    for (const [name, policy] of Object.entries(t[kind] ?? {})) {
+  for (const kind of b.kinds.filter((k) => k.value)) {
+    for (const [name, policy] of Object.entries(t[kind.name] ?? {})) {
       const desc = find(b, kind, name);
       if (desc) desc.policy = policy;
-      else if (!b.names.seen(kind).has(name)) {
+      else if (!b.names.seen(kind.name).has(name)) {
         src.report(
-          ["policy", kind, name],
-          `Expected the name of a ${KIND_NOUN[kind]}, got ${describe(name)}`,
+          ["policy", kind.name, name],
+          `Expected the name of a ${kind.noun}, got ${describe(name)}`,
           "key",
         );
       }
@@ -66,7 +59,7 @@ export function readPolicy(src: Source, raw: unknown, b: BoardRead): void {
   }
 }
 
-function find(b: BoardRead, kind: ResourceKind, name: string) {
-  const id = b.names.of(kind).get(name);
-  return id === undefined ? undefined : b.board[kind].find((r) => r.id === id);
+function find(b: BoardRead, kind: KindDef, name: string) {
+  const id = b.names.of(kind.name).get(name);
+  return id === undefined ? undefined : kind.find(b.board, id);
 }

@@ -5,6 +5,9 @@
  * mistake reported at its line and key. Line numbers are counted by hand from the texts.
  * @module
  */
+import { clockKind } from "../../plugins/clock/kind.ts";
+import { powerKind } from "../../plugins/power/kind.ts";
+import { perfKind } from "../../plugins/perf/kind.ts";
 import { assertEquals, assertRejects } from "../_assert_test.ts";
 import { buildPlatform } from "../build.ts";
 import { Right } from "../protocol.ts";
@@ -91,12 +94,12 @@ max = "3W"
 
 Deno.test("[policy] sets each resource's policy and kept flag on the board model", async () => {
   const dep = await loadDeployment(await write("vscmi.toml", VALID), BUILTINS);
-  const clock = (n: string) => dep.board.clock.find((c) => c.name === n)!;
+  const clock = (n: string) => clockKind.of(dep.board).find((c) => c.name === n)!;
   assertEquals([clock("apb_clk").policy, clock("pll_video").policy], ["max", "exclusive"]);
   assertEquals(clock("uart0_clk").policy, undefined);
   assertEquals([clock("osc24m").kept, clock("osc32k").kept], [true, undefined]);
-  assertEquals(dep.board.power.find((d) => d.name === "pd_top")!.kept, true);
-  assertEquals(dep.board.perf.find((d) => d.name === "gpu")!.policy, "min");
+  assertEquals(powerKind.of(dep.board).find((d) => d.name === "pd_top")!.kept, true);
+  assertEquals(perfKind.of(dep.board).find((d) => d.name === "gpu")!.policy, "min");
 });
 
 Deno.test("[[agent.clock]]: explicit virtual ids first, the rest at the lowest free id, holes -1", async () => {
@@ -313,12 +316,12 @@ policy = "bogus"
     [18, "perf[0].policy", 'Expected one of "exclusive", "max", "min", "last", got "bogus"'],
   ]);
   await Deno.writeTextFile(board, (await Deno.readTextFile(board)).replace('"bogus"', '"max"'));
-  assertEquals((await loadBoard(board, BUILTINS)).clock[0].policy, "min");
+  assertEquals(clockKind.of(await loadBoard(board, BUILTINS))[0].policy, "min");
   const dep = await write(
     "vscmi.toml",
     `board = ${JSON.stringify(board)}\n\n[policy.clock]\nbus = "last"\n\n[[agent]]\n` +
       `name = "a"\ntransport = { type = "stream" }\n`,
   );
   const d = await loadDeployment(dep, BUILTINS);
-  assertEquals([d.board.clock[0].policy, d.board.perf[0].policy], ["last", "max"]);
+  assertEquals([clockKind.of(d.board)[0].policy, perfKind.of(d.board)[0].policy], ["last", "max"]);
 });

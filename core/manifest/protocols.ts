@@ -1,5 +1,6 @@
 /**
- * Protocol names in manifests: the standard SCMI protocols by name, registered and plugin
+ * Protocol names in manifests: the standard SCMI protocols by name (the caller's table),
+ * registered and plugin
  * protocols by their own names, vendor protocols by number; version strings; and loading
  * plugin modules.
  * @module
@@ -9,22 +10,8 @@ import type { AnyProtocol } from "../protocol.ts";
 import { versionString } from "../protocol.ts";
 import { describe } from "./problem.ts";
 
-/**
- * The standard protocols: id and the newest version the SCMI specification (DEN0056E) gives
- * each. A pin on a protocol no plugin implements yet is checked against this.
- */
-export const STANDARD_PROTOCOLS = {
-  base: { id: 0x10, newest: 0x20001 },
-  power: { id: 0x11, newest: 0x30001 },
-  system: { id: 0x12, newest: 0x20001 },
-  perf: { id: 0x13, newest: 0x40001 },
-  clock: { id: 0x14, newest: 0x30000 },
-  sensor: { id: 0x15, newest: 0x30001 },
-  reset: { id: 0x16, newest: 0x30001 },
-  voltage: { id: 0x17, newest: 0x20001 },
-  powercap: { id: 0x18, newest: 0x20000 },
-  pinctrl: { id: 0x19, newest: 0x10000 },
-} as const satisfies Record<string, { id: number; newest: number }>;
+/** Standard protocols by name: id and the newest version the specification gives each. */
+export type StandardProtocols = Readonly<Record<string, { id: number; newest: number }>>;
 
 /** One protocol a manifest may name. */
 export interface KnownProtocol {
@@ -41,8 +28,12 @@ export class ProtocolCatalog {
   readonly #byName = new Map<string, KnownProtocol>();
   readonly #byId = new Map<number, KnownProtocol>();
 
-  constructor(implemented: readonly AnyProtocol[]) {
-    for (const [name, p] of Object.entries(STANDARD_PROTOCOLS)) {
+  /**
+   * The standard protocols, then `implemented` (the registered ones and any loaded later
+   * with {@linkcode ProtocolCatalog.add}).
+   */
+  constructor(implemented: readonly AnyProtocol[], standard: StandardProtocols) {
+    for (const [name, p] of Object.entries(standard)) {
       this.#add({ id: p.id, name, newest: p.newest });
     }
     for (const def of implemented) this.add(def);

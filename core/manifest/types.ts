@@ -24,10 +24,13 @@ export interface ResourceAccess {
 
 /** One agent as the deployment declares it, references resolved. */
 export interface AgentDecl {
+  /** Its name, unique on the platform. */
   name: string;
+  /** May change other agents' permissions. */
   trusted: boolean;
   /** Bytes a message may carry after its header (default 128). */
   maxMsgSize: number;
+  /** How it is reached. */
   transport: TransportDecl;
   /** Protocols granted, Base first; `pin` is `(major << 16) | minor`. */
   protocols: { id: number; name: string; pin?: number }[];
@@ -60,7 +63,9 @@ export interface Deployment {
   file: string;
   /** Absolute path of the board manifest it names. */
   boardFile: string;
+  /** The board it serves, policy applied. */
   board: Board;
+  /** The platform's identity (`[platform]`). */
   vendor: VendorInfo;
   /** Agents in manifest order; agent i has SCMI agent id i + 1. */
   agents: AgentDecl[];

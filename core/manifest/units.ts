@@ -9,8 +9,9 @@
 export interface UnitSystem {
   /** What the base unit is, for messages: "Hz", "µV", "µW". */
   readonly base: string;
+  /** Suffix → power of ten of the base unit it stands for. */
   readonly suffixes: Readonly<Record<string, number>>;
-  /** Whether negative values make sense (voltages do). */
+  /** Whether negative values make sense (electric potentials do). */
   readonly signed: boolean;
 }
 
@@ -21,7 +22,7 @@ export const HERTZ: UnitSystem = {
   signed: false,
 };
 
-/** Voltages in µV. */
+/** Electric potentials in µV. */
 export const MICROVOLTS: UnitSystem = {
   base: "µV",
   suffixes: { uV: 0, "µV": 0, mV: 3, V: 6 },

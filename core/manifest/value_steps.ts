@@ -1,40 +1,24 @@
 /**
- * The values a resource supports, as a discrete list or a stepped range, whatever its kind:
- * clock rates (Hz), performance levels, voltage levels (µV), power caps (µW). Used to check
- * an agent's bounds against the resource.
+ * The values a resource supports, as a discrete list or a stepped range, whatever its kind
+ * (each value kind says how through `KindDef.value.steps`). Used to check an agent's bounds
+ * against the resource.
  * @module
  */
-import { type Board, findResource } from "../board.ts";
-import type { ValueKind } from "./policy_schema.ts";
+import type { Board } from "../board.ts";
+import type { KindDef } from "../kind.ts";
 
 /** A discrete list (ascending) or a range from `min` to `max` in steps of `step`. */
 export type Steps =
   | { kind: "list"; values: readonly number[] }
   | { kind: "range"; min: number; max: number; step: number };
 
-/** What physical resource `id` of `kind` supports, or undefined when the board lacks it. */
-export function stepsOf(board: Board, kind: ValueKind, id: number): Steps | undefined {
-  switch (kind) {
-    case "clock": {
-      const r = findResource(board, "clock", id)?.rates;
-      if (!r) return undefined;
-      return r.kind === "list" ? { kind: "list", values: r.rates } : { ...r, kind: "range" };
-    }
-    case "perf": {
-      const d = findResource(board, "perf", id);
-      return d ? { kind: "list", values: d.levels.map((l) => l.level) } : undefined;
-    }
-    case "voltage": {
-      const l = findResource(board, "voltage", id)?.levels;
-      if (!l) return undefined;
-      return l.kind === "list" ? { kind: "list", values: l.levels } : { ...l, kind: "range" };
-    }
-    case "powercap": {
-      const d = findResource(board, "powercap", id);
-      if (!d) return undefined;
-      return { kind: "range", min: d.minCap, max: d.maxCap, step: d.capStep };
-    }
-  }
+/**
+ * What physical resource `id` of the value kind `kind` supports, or undefined when the board
+ * lacks it or the kind sets no value.
+ */
+export function stepsOf(board: Board, kind: KindDef, id: number): Steps | undefined {
+  const d = kind.find(board, id);
+  return d && kind.value ? kind.value.steps(d) : undefined;
 }
 
 /** Whether `v` is one of the values `s` describes. */

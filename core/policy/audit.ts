@@ -177,7 +177,7 @@ export class Audit {
   #boundsDetail(s: Session, m: Msg, cmd: CommandDef | undefined): string {
     const kind = cmd?.resource;
     const ctx = s.ctxs[headerProtocol(m.header)];
-    const b = kind === undefined ? undefined : s.agent.grants.maps[kind].bounds[m.vid];
+    const b = kind === undefined ? undefined : s.agent.grants.map(kind).bounds[m.vid];
     if (cmd?.value === undefined || b === undefined || ctx === undefined) {
       return "outside its bounds";
     }

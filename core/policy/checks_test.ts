@@ -4,6 +4,7 @@
  * request rate limit, and the audit lines each refusal leaves.
  * @module
  */
+import { clockKind } from "../../plugins/clock/kind.ts";
 import { assert, assertEquals, assertThrows } from "../_assert_test.ts";
 import { Agent } from "../agent.ts";
 import { emptyBoard } from "../board.ts";
@@ -25,7 +26,7 @@ const demo = defineProtocol({
   id: DEMO,
   name: "demo",
   versions: [0x10000],
-  kinds: ["clock"],
+  kinds: [clockKind],
   commands: {
     0x1: { name: "PROTOCOL_ATTRIBUTES", params: 0, run: (_c, m) => m.w.u32(0) },
     // a2p: u32 id, u32 value.
@@ -113,7 +114,7 @@ function setup(rateLimit?: { perS: number; burst: number }): Setup {
   clocks.grant(5, Right.READ | Right.WRITE, 3, undefined, { min: -100, max: 100 });
   clocks.grant(9);
   const board = emptyBoard();
-  board.clock.push({
+  clockKind.of(board).push({
     id: 12,
     name: "apb_clk",
     driver: "sim",
@@ -333,7 +334,7 @@ Deno.test("defineProtocol: a value without a resource, or past the parameters â†
       defineProtocol({
         api: 1,
         ...base,
-        kinds: ["clock"],
+        kinds: [clockKind],
         commands: {
           1: attrs,
           3: {

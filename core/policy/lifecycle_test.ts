@@ -3,6 +3,8 @@
  * ends, a stopping server, a restart that restores votes from the journal without
  * glitching the hardware, and replies that wait for the journal's fsync.
  */
+import { clockKind } from "../../plugins/clock/kind.ts";
+import { resetKind } from "../../plugins/reset/kind.ts";
 import { join } from "node:path";
 import { simDriver } from "../../boards/drivers/sim.ts";
 import type { SimClockHw } from "../../boards/drivers/sim/clock.ts";
@@ -41,7 +43,7 @@ function board(): Board {
   const b = emptyBoard("lifecycle");
   b.drivers.push({ name: "sim", type: "sim", options: { time_scale: 0 } });
   for (const [id, enabled] of [[0, false], [1, true]] as const) {
-    b.clock.push({
+    clockKind.of(b).push({
       id,
       name: `clk${id}`,
       driver: "sim",
@@ -52,7 +54,7 @@ function board(): Board {
       latencyUs: 0,
     });
   }
-  b.reset.push({ id: 0, name: "rst0", driver: "sim", latencyUs: 0, async: false });
+  resetKind.of(b).push({ id: 0, name: "rst0", driver: "sim", latencyUs: 0, async: false });
   return b;
 }
 
@@ -194,7 +196,7 @@ Deno.test("close grace 5 s: an agent that does not come back loses its votes whe
   assertEquals(p.votes.describe("reset.assert", 0)!.voters.map((v) => v.name), ["vm1"]);
   clock.advance(5_000);
   assertEquals([hw.isEnabled(0), p.votes.heldBy(1)], [false, []]);
-  assertEquals(drv.reset!.isAsserted(0), false);
+  assertEquals(resetKind.hw.of(drv)!.isAsserted(0), false);
   assert(logs.some((l) => l.includes('"vm1" did not come back within its close grace')));
 });
 
@@ -258,7 +260,7 @@ Deno.test("restart: restored votes drive the hardware back; a clock already on i
   const journal = await Journal.open(dir);
   const { p, hw, drv, open, enabled, call, clock } = await platform({ journal });
   assertEquals([hw.isEnabled(0), hw.getRate(0)], [true, 100 * MHZ]);
-  assertEquals(drv.reset!.isAsserted(0), true);
+  assertEquals(resetKind.hw.of(drv)!.isAsserted(0), true);
   assertEquals(p.votes.describe("clock.enable", 1)!.kept, true, "boot-running clk1 stays kept");
   open("vm1");
   assertEquals(await enabled("vm1", 0), true);
@@ -310,10 +312,10 @@ Deno.test("restart grace: an agent that does not reconnect in time has its votes
     journal,
     grace: { vm1: { restartS: 10 }, vm2: { restartS: 2 } },
   });
-  assertEquals([hw.getRate(0), drv.reset!.isAsserted(0)], [200 * MHZ, true]);
+  assertEquals([hw.getRate(0), resetKind.hw.of(drv)!.isAsserted(0)], [200 * MHZ, true]);
   open("vm1");
   clock.advance(2_000);
-  assertEquals(drv.reset!.isAsserted(0), false, "vm2 did not come back");
+  assertEquals(resetKind.hw.of(drv)!.isAsserted(0), false, "vm2 did not come back");
   assertEquals(p.votes.heldBy(2), []);
   assert(logs.some((l) => l.includes('"vm2" did not come back within its restart grace')));
   clock.advance(60_000);

@@ -3,9 +3,9 @@
  * warning with its file, line and key path like a manifest problem. Warnings never fail the
  * check; overlapping virtual ids and contradictory bounds are errors of the manifest itself.
  *
- * - A value resource (clock, performance, voltage or power-capping domain) that several
- *   agents may change, with no arbitration policy declared for it — unless it supports only
- *   one value, where nothing is to arbitrate.
+ * - A value resource (of a kind whose commands set a value) that several agents may change,
+ *   with no arbitration policy declared for it — unless it supports only one value, where
+ *   nothing is to arbitrate.
  * - A resource `[policy.keep_on]` keeps on that an untrusted agent may switch off: its
  *   "off" only withdraws its own vote, so say so with `access = "read"` or drop the keep.
  * - An untrusted agent that may act beyond its own VM through SYSTEM_POWER_STATE_SET: a
@@ -14,23 +14,16 @@
  *   agent also drives.
  * - Explicit virtual ids that leave ids unused (the agent finds NOT_FOUND there).
  * - Board resources that no device holds, no agent is granted and no other resource refers
- *   to (as a parent, a group's pin, a function's group); board devices no agent is granted.
- * - Limits of the Linux SCMI drivers: a clock that shows an agent speaking the clock
- *   protocol more than 16 discrete rates (`SCMI_MAX_NUM_RATES`: Linux rejects the clock; the
- *   agent's bounds count, since it is shown only the rates it may set); a pin group an agent
- *   speaking pin control sees without any of its pins (Linux rejects an empty group); an
- *   agent granted pin control but no pin. A performance domain with more than 64 levels is
- *   not linted: the performance protocol warns about it when the platform is built, which
- *   `vscmi check` does too, so it is said once.
+ *   to (each kind says what its resources refer to); board devices no agent is granted.
+ * - What each kind lints itself (`KindDef.lint`): limits of the guests' drivers, say.
  * @module
  */
 import { basename } from "node:path";
-import { type Board, RESOURCE_KINDS, type ResourceKind } from "../board.ts";
+import type { ResourceKind } from "../board.ts";
 import { ALL_RIGHTS } from "../grants.ts";
+import { type KindDef, kindNamed } from "../kind.ts";
 import { FileLocator } from "../manifest/locate.ts";
-import { KIND_NOUN } from "../manifest/board_schema.ts";
 import { type KeyPath, keyPathString, type Problem, sortProblems } from "../manifest/problem.ts";
-import { isValueKind, type ValueKind } from "../manifest/policy_schema.ts";
 import type { AgentDecl, Deployment } from "../manifest/types.ts";
 import { stepsOf } from "../manifest/value_steps.ts";
 import { Right } from "../protocol.ts";
@@ -48,19 +41,23 @@ const HOST_POWER_COMMANDS = new Set([
   "loginctl",
 ]);
 
-/** What each value kind does when no policy is declared. */
-const DEFAULT_POLICY: Record<ValueKind, string> = {
-  clock: "the last request wins",
-  perf: "the last request wins",
-  voltage: "the highest request inside every requester's range wins",
-  powercap: "the lowest cap wins",
-};
-
-interface Finding {
+/** One warning before it is located: the file, the key path it concerns, what to say. */
+export interface LintFinding {
+  /** The manifest it concerns (`dep.file` or `dep.boardFile`). */
   file: string;
+  /** Key path in that file. */
   path: KeyPath;
+  /** Point at the key or (default) at its value. */
   at?: "key" | "value";
+  /** The warning. */
   message: string;
+}
+
+type Finding = LintFinding;
+
+/** The kinds of the deployment's board, as defined. */
+function kindsOf(dep: Deployment): KindDef[] {
+  return Object.keys(dep.board.resources).flatMap((k) => kindNamed(k) ?? []);
 }
 
 /**
@@ -82,9 +79,7 @@ export async function lintPolicy(dep: Deployment): Promise<Problem[]> {
     ...systemWide(dep),
     ...unusedVirtualIds(dep),
     ...unusedResources(dep),
-    ...tooManyRates(dep),
-    ...emptyGroups(dep),
-    ...pinctrlWithoutPins(dep),
+    ...kindsOf(dep).flatMap((k) => k.lint?.(dep) ?? []),
   ];
   const where = new FileLocator();
   const out: Problem[] = [];
@@ -95,24 +90,33 @@ export async function lintPolicy(dep: Deployment): Promise<Problem[]> {
   return sortProblems(out);
 }
 
-/** Rights `a` holds on physical `phys` of `kind`, or 0 when it is not granted. */
-function rightsOf(a: AgentDecl, kind: ResourceKind, phys: number): number {
+/**
+ * Rights `a` holds on physical `phys` of `kind`, or 0 when it is not granted.
+ *
+ * @returns Rights bits.
+ */
+export function rightsOf(a: AgentDecl, kind: ResourceKind, phys: number): number {
   if (!(a.grants[kind] ?? []).includes(phys)) return 0;
   return a.access?.[kind]?.get(phys)?.rights ?? ALL_RIGHTS;
 }
 
-/** Where `a` (agent `i`) is granted `phys` of `kind` first. */
-function origin(a: AgentDecl, i: number, kind: ResourceKind, phys: number): KeyPath {
+/**
+ * Where `a` (agent `i`) is granted `phys` of `kind` first.
+ *
+ * @returns The key path of that grant.
+ */
+export function origin(a: AgentDecl, i: number, kind: ResourceKind, phys: number): KeyPath {
   return a.origins?.[kind]?.get(phys) ?? ["agent", i];
 }
 
 function sharedWithoutPolicy(dep: Deployment): Finding[] {
   const out: Finding[] = [];
-  for (const kind of RESOURCE_KINDS) {
-    if (!isValueKind(kind)) continue;
-    for (const r of dep.board[kind]) {
+  for (const k of kindsOf(dep)) {
+    if (!k.value) continue;
+    const kind = k.name;
+    for (const r of k.of(dep.board)) {
       if (r.policy !== undefined) continue;
-      const steps = stepsOf(dep.board, kind, r.id);
+      const steps = stepsOf(dep.board, k, r.id);
       if (steps?.kind === "list" && steps.values.length <= 1) continue;
       if (steps?.kind === "range" && steps.min === steps.max) continue;
       const writers = dep.agents.flatMap((a, i) =>
@@ -125,7 +129,7 @@ function sharedWithoutPolicy(dep: Deployment): Finding[] {
         path: origin(a, i, kind, r.id),
         message: `${noun(kind)} "${r.name}" is shared by agents ${
           writers.map((w) => `"${w.a.name}"`).join(", ")
-        } without an arbitration policy, so ${DEFAULT_POLICY[kind]}: set [policy.${kind}] ${
+        } without an arbitration policy, so ${k.value.fallback}: set [policy.${kind}] ${
           bareKey(r.name)
         } = "max", "min", "exclusive" or "last"`,
       });
@@ -136,15 +140,17 @@ function sharedWithoutPolicy(dep: Deployment): Finding[] {
 
 function keptButSwitchable(dep: Deployment): Finding[] {
   const out: Finding[] = [];
-  for (const kind of ["clock", "power", "voltage"] as const) {
-    for (const r of dep.board[kind]) {
+  for (const k of kindsOf(dep)) {
+    if (!k.keep) continue;
+    const kind = k.name;
+    for (const r of k.of(dep.board)) {
       if (!r.kept) continue;
       dep.agents.forEach((a, i) => {
         if (a.trusted || (rightsOf(a, kind, r.id) & Right.WRITE) === 0) return;
         out.push({
           file: dep.file,
           path: origin(a, i, kind, r.id),
-          message: `Agent "${a.name}" may switch off ${KIND_NOUN[kind]} "${r.name}", which ` +
+          message: `Agent "${a.name}" may switch off ${k.noun} "${r.name}", which ` +
             `[policy.keep_on] keeps on: its "off" only withdraws its own vote; grant it with ` +
             `access = "read" if the agent is not to control it`,
         });
@@ -195,7 +201,8 @@ function systemWide(dep: Deployment): Finding[] {
 function unusedVirtualIds(dep: Deployment): Finding[] {
   const out: Finding[] = [];
   dep.agents.forEach((a, i) => {
-    for (const kind of RESOURCE_KINDS) {
+    for (const k of kindsOf(dep)) {
+      const kind = k.name;
       const ids = a.grants[kind] ?? [];
       const holes = ids.filter((p) => p < 0).length;
       if (holes === 0) continue;
@@ -203,7 +210,7 @@ function unusedVirtualIds(dep: Deployment): Finding[] {
         file: dep.file,
         path: ["agent", i, kind],
         at: "key",
-        message: `Agent "${a.name}" sees ${KIND_NOUN[kind]} virtual ids 0 to ${
+        message: `Agent "${a.name}" sees ${k.noun} virtual ids 0 to ${
           ids.length - 1
         }, ${holes} of them unused: it finds NOT_FOUND there`,
       });
@@ -215,10 +222,10 @@ function unusedVirtualIds(dep: Deployment): Finding[] {
 function unusedResources(dep: Deployment): Finding[] {
   const out: Finding[] = [];
   const board = dep.board;
-  const referenced = references(board);
-  for (const kind of RESOURCE_KINDS) {
-    board[kind].forEach((r, j) => {
-      if (referenced[kind].has(r.id)) return;
+  const referenced = references(dep);
+  for (const kind of Object.keys(board.resources)) {
+    board.resources[kind].forEach((r, j) => {
+      if (referenced.get(kind)?.has(r.id)) return;
       if (board.devices.some((d) => d.resources[kind]?.includes(r.id))) return;
       if (dep.agents.some((a) => (a.grants[kind] ?? []).includes(r.id))) return;
       out.push({
@@ -242,111 +249,44 @@ function unusedResources(dep: Deployment): Finding[] {
   return out;
 }
 
-/** Linux's `SCMI_MAX_NUM_RATES`: a clock listing more discrete rates is rejected. */
-export const LINUX_MAX_RATES = 16;
-
-const CLOCK_PROTOCOL = 0x14;
-const PINCTRL_PROTOCOL = 0x19;
-
-/** Whether agent `a` is granted protocol `id`. */
-function speaks(a: AgentDecl, id: number): boolean {
+/**
+ * Whether agent `a` is granted protocol `id`.
+ *
+ * @returns true when its protocol list has it.
+ */
+export function speaks(a: AgentDecl, id: number): boolean {
   return a.protocols.some((p) => p.id === id);
 }
 
-/** Whether bounds `b` (none: everything) admit `v`. */
-function admits(b: Bounds | undefined, v: number): boolean {
+/**
+ * Whether bounds `b` (none: everything) admit `v`.
+ *
+ * @returns true when `v` is allowed.
+ */
+export function admits(b: Bounds | undefined, v: number): boolean {
   if (b === undefined) return true;
   if ((b.min !== undefined && v < b.min) || (b.max !== undefined && v > b.max)) return false;
   return b.values === undefined || b.values.includes(v);
 }
 
-function tooManyRates(dep: Deployment): Finding[] {
-  const out: Finding[] = [];
-  dep.board.clock.forEach((c, j) => {
-    if (c.rates.kind !== "list" || c.rates.rates.length <= LINUX_MAX_RATES) return;
-    const list = c.rates.rates;
-    const over: string[] = [];
-    for (const a of dep.agents) {
-      if (!speaks(a, CLOCK_PROTOCOL) || !(a.grants.clock ?? []).includes(c.id)) continue;
-      const b = a.access?.clock?.get(c.id)?.bounds;
-      const shown = list.filter((r) => admits(b, r)).length;
-      if (shown > LINUX_MAX_RATES) over.push(`"${a.name}" (${shown})`);
+/** Physical ids other resources refer to, by kind, as each kind declares (`refersTo`). */
+function references(dep: Deployment): Map<ResourceKind, Set<number>> {
+  const refs = new Map<ResourceKind, Set<number>>();
+  for (const k of kindsOf(dep)) {
+    if (!k.refersTo) continue;
+    for (const r of k.of(dep.board)) {
+      for (const [kind, id] of k.refersTo(r)) {
+        let set = refs.get(kind);
+        if (!set) refs.set(kind, set = new Set());
+        set.add(id);
+      }
     }
-    if (over.length === 0) return;
-    out.push({
-      file: dep.boardFile,
-      path: ["clock", j, "rates"],
-      at: "key",
-      message:
-        `Clock "${c.name}" shows more than ${LINUX_MAX_RATES} rates to agents ${
-          over.join(", ")
-        }: Linux rejects a clock with more (SCMI_MAX_NUM_RATES); bound the rates each agent ` +
-        `may set ([[agent.clock]] min, max or rates)`,
-    });
-  });
-  return out;
-}
-
-function emptyGroups(dep: Deployment): Finding[] {
-  const out: Finding[] = [];
-  dep.agents.forEach((a, i) => {
-    if (!speaks(a, PINCTRL_PROTOCOL)) return;
-    const pins = new Set(a.grants.pin ?? []);
-    for (const phys of a.grants.group ?? []) {
-      const g = dep.board.group.find((x) => x.id === phys);
-      if (g === undefined || g.pins.length === 0 || g.pins.some((p) => pins.has(p))) continue;
-      out.push({
-        file: dep.file,
-        path: origin(a, i, "group", phys),
-        message: `Agent "${a.name}" sees pin group "${g.name}" but none of its pins: Linux ` +
-          `rejects a group without pins; grant it some of ${
-            g.pins.map((p) => `"${dep.board.pin.find((x) => x.id === p)?.name ?? p}"`).join(", ")
-          } or drop the group`,
-      });
-    }
-  });
-  return out;
-}
-
-function pinctrlWithoutPins(dep: Deployment): Finding[] {
-  const out: Finding[] = [];
-  dep.agents.forEach((a, i) => {
-    if (!speaks(a, PINCTRL_PROTOCOL)) return;
-    if ((a.grants.pin ?? []).some((p) => p >= 0)) return;
-    out.push({
-      file: dep.file,
-      path: ["agent", i, "protocols"],
-      at: "key",
-      message: `Agent "${a.name}" is granted pin control but no pin: its guest's pin ` +
-        `controller has nothing to drive; grant pins or drop "pinctrl" from its protocols`,
-    });
-  });
-  return out;
-}
-
-/** Physical ids other resources refer to: parents, groups' pins, functions' groups and pins. */
-function references(board: Board): Record<ResourceKind, Set<number>> {
-  const refs = Object.fromEntries(RESOURCE_KINDS.map((k) => [k, new Set<number>()])) as Record<
-    ResourceKind,
-    Set<number>
-  >;
-  for (const c of board.clock) {
-    for (const p of c.parents) refs.clock.add(p);
-    if (c.parent !== undefined) refs.clock.add(c.parent);
   }
-  for (const d of board.power) if (d.parent !== undefined) refs.power.add(d.parent);
-  for (const d of board.powercap) if (d.parent !== undefined) refs.powercap.add(d.parent);
-  for (const g of board.group) for (const p of g.pins) refs.pin.add(p);
-  for (const f of board.function) {
-    for (const g of f.groups) refs.group.add(g);
-    for (const p of f.pins ?? []) refs.pin.add(p);
-  }
-  for (const p of board.pin) if (p.function !== undefined) refs.function.add(p.function);
   return refs;
 }
 
 function noun(kind: ResourceKind): string {
-  const n: string = KIND_NOUN[kind];
+  const n = kindNamed(kind)?.noun ?? kind;
   return n[0].toUpperCase() + n.slice(1);
 }
 

@@ -18,7 +18,7 @@ export function boardResource(
   kind: ResourceKind,
   phys: number,
 ): ResourceDesc | undefined {
-  return (board[kind] as readonly ResourceDesc[]).find((d) => d.id === phys);
+  return board.resources[kind]?.find((d) => d.id === phys);
 }
 
 /**
@@ -35,12 +35,12 @@ export function restoredVoteProblem(
   value: number | null,
 ): string | undefined {
   if (boardResource(board, kind, phys) === undefined) return `the board has no ${kind} ${phys}`;
-  const p = protocols.find((p) => p.kinds?.includes(kind));
+  const p = protocols.find((p) => p.kinds?.some((k) => k.name === kind));
   if (p !== undefined && !g.protocols.has(p.id)) {
     return `the agent is not granted the ${p.name} protocol any more`;
   }
   const map = g.maps[kind];
-  const v = map.toVirtual(phys);
+  const v = map === undefined ? -1 : map.toVirtual(phys);
   if (v < 0) return `the agent is not granted that ${kind} any more`;
   // Every command that changes a vote needs WRITE (`CommandDef.needs`).
   if ((map.rights[v] & Right.WRITE) === 0) return `the agent may only read that ${kind}`;

@@ -1,5 +1,5 @@
 /**
- * Value votes on shared resources (clock rates, performance levels, voltages, caps): each
+ * Value votes on shared resources (rates, levels, caps — whatever value a kind's commands set): each
  * agent requests a value, and the resource's arbitration policy turns the requests into the
  * one value the hardware gets.
  *

@@ -1,8 +1,8 @@
 /**
  * The vote book: the one place where agents' votes on shared resources live. Protocol
  * plugins create their stores here by name in `setup` — on/off stores
- * ({@linkcode OnVotes}: clock and voltage enables, reset assertion, pin claims) and value
- * stores ({@linkcode ValueVotes}: rates, levels, voltages, caps, power states) — and the book
+ * ({@linkcode OnVotes}: enables, assertions, claims) and value stores
+ * ({@linkcode ValueVotes}: rates, levels, caps, power states) — and the book
  * records every change of an agent's vote in the journal (`journal.ts`) when the server has
  * one.
  *

@@ -1,3 +1,4 @@
+import { clockKind } from "../clock/kind.ts";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
 import { defineProtocol, Right } from "../../core/protocol.ts";
@@ -29,7 +30,7 @@ const votingClock = defineProtocol<undefined, OnVotes>({
   id: CLOCK,
   name: "voting-clock",
   versions: [0x10000],
-  kinds: ["clock"],
+  kinds: [clockKind],
   commands: {
     0x1: {
       name: "PROTOCOL_ATTRIBUTES",

@@ -2,8 +2,9 @@
  * Asynchronous CLOCK_RATE_SET: the reply comes first, CLOCK_RATE_SET_COMPLETE after it with
  * the request's token and the agent's virtual id; slow clocks really are asynchronous.
  */
+import { clockKind } from "./kind.ts";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
-import type { ClockDesc } from "../../core/board.ts";
+import type { ClockDesc } from "./kind.ts";
 import { DriverError } from "../../core/driver.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
 import { Msg } from "../../core/msg.ts";
@@ -134,7 +135,7 @@ Deno.test(`more than ${MAX_ASYNC} pending async RATE_SET → BUSY, accepted agai
 
 Deno.test("async RATE_SET the hardware fails → SUCCESS, then a delayed response with the error", async () => {
   const fx = await clockFixture(AGENTS);
-  const hw = fx.drivers.get("sim")!.clock!;
+  const hw = clockKind.hw.of(fx.drivers.get("sim")!)!;
   hw.setRate = () => Promise.reject(new DriverError("hardware", "PLL did not lock"));
   assertEquals(
     (await cmd(fx, "vm1", ClockMsg.CLOCK_RATE_SET, [ASYNC, PLL, ...u64(200 * MHZ)], 4)).status,
@@ -156,7 +157,7 @@ Deno.test("async RATE_SET whose session closes before completion sends nothing",
   );
   const old = fx.session("vm1");
   fx.reconnect("vm1");
-  const hw = fx.drivers.get("sim")!.clock!;
+  const hw = clockKind.hw.of(fx.drivers.get("sim")!)!;
   clock.advance(10);
   await until(() => hw.getRate(1) === 200 * MHZ, "pll_sys (physical 1) at the new rate");
   await turn();

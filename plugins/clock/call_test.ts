@@ -5,6 +5,7 @@
  * @module
  */
 import { StatusError, UsageError } from "../../client/mod.ts";
+import { clockKind } from "./kind.ts";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
 import { startE2e, u64Words } from "../../tests/e2e/_server.ts";
 
@@ -96,7 +97,10 @@ Deno.test("clock set-rate --async waits for CLOCK_RATE_SET_COMPLETE; --no-delaye
   const n = await e2e.cli("vm1", "clock", "set-rate", "6", "50MHz", "--async", "--no-delayed");
   assertEquals(n.lines, ["accepted: 50MHz requested, no delayed response asked for"]);
   // The change still happens.
-  await e2e.until(() => e2e.server.platform.env.hw.clock[6]!.getRate(6) === 50e6, "pll_video");
+  await e2e.until(
+    () => clockKind.hwOf(e2e.server.platform.env.hw)[6]!.getRate(6) === 50e6,
+    "pll_video",
+  );
 });
 
 Deno.test("clock set-rate errors: a status fails the call; bad arguments are usage errors", async () => {
@@ -177,7 +181,7 @@ Deno.test("clock info, rates, config, parents, parent, permissions print what th
 Deno.test("clock enable/disable vote for this connection only; the clock stops when it ends", async () => {
   await using e2e = await startE2e();
   // uart0_clk is physical clock 13.
-  const hw = e2e.server.platform.env.hw.clock[13]!;
+  const hw = clockKind.hwOf(e2e.server.platform.env.hw)[13]!;
   const run = e2e.cli("vm1", "--wait", "300", "clock", "enable", "uart0_clk");
   await e2e.until(() => hw.isEnabled(13), "vm1's vote to enable uart0_clk");
   assertEquals((await run).lines, ["enabled"]);

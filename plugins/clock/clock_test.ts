@@ -3,8 +3,9 @@
  * per-agent names, drivers without optional methods, hidden parents, rates that move under
  * a parent switch, tiny message sizes and slow enables.
  */
+import { clockKind } from "./kind.ts";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
-import type { ClockDesc } from "../../core/board.ts";
+import type { ClockDesc } from "./kind.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
 import { Msg } from "../../core/msg.ts";
 import { Status } from "../../core/status.ts";
@@ -55,7 +56,7 @@ Deno.test("an agent's own name for a clock is what CLOCK_ATTRIBUTES and NAME_GET
 
 Deno.test("a driver without extended configuration: no bit 27, CONFIG_GET of a type → NOT_SUPPORTED", async () => {
   const fx = await clockFixture(AGENTS);
-  const hw = fx.drivers.get("sim")!.clock!;
+  const hw = clockKind.hw.of(fx.drivers.get("sim")!)!;
   delete hw.getOemConfig;
   delete hw.setOemConfig;
   const attr = await cmd(fx, "vm1", ClockMsg.CLOCK_ATTRIBUTES, [0]);
@@ -66,7 +67,7 @@ Deno.test("a driver without extended configuration: no bit 27, CONFIG_GET of a t
 
 Deno.test("a driver without parent control: no bit 28, parent commands → NOT_SUPPORTED", async () => {
   const fx = await clockFixture(AGENTS);
-  const hw = fx.drivers.get("sim")!.clock!;
+  const hw = clockKind.hw.of(fx.drivers.get("sim")!)!;
   delete hw.getParent;
   delete hw.setParent;
   const attr = await cmd(fx, "vm1", ClockMsg.CLOCK_ATTRIBUTES, [1]);
@@ -118,7 +119,7 @@ Deno.test("DESCRIBE_RATES of a range clock needs 28 bytes: at 24 → COMMS_ERROR
 Deno.test("CONFIG_SET enable of a clock with enable latency replies when it has started", async () => {
   const clock = new ManualClock();
   const fx = await clockFixture(AGENTS, { timeScale: 500, clock });
-  const hw = fx.drivers.get("sim")!.clock!;
+  const hw = clockKind.hw.of(fx.drivers.get("sim")!)!;
   const req = new Uint8Array(16);
   const dv = new DataView(req.buffer);
   dv.setUint32(0, encodeHeader(ClockMsg.CLOCK_CONFIG_SET, MsgType.COMMAND, CLOCK, 0), true);

@@ -101,7 +101,7 @@ export const clockConfigSet: Cmd = {
     const on = state === ClockState.ENABLE;
     const keep = state === ClockState.UNCHANGED;
     if (type === ConfigType.NONE) return voteEnable(ctx, phys, on);
-    const out = ctx.hw.clock[phys]!.setOemConfig!(phys, type, value);
+    const out = ctx.shared.hw[phys]!.setOemConfig!(phys, type, value);
     if (keep) return out;
     if (out instanceof Promise) return out.then(() => voteEnable(ctx, phys, on));
     return voteEnable(ctx, phys, on);
@@ -129,7 +129,7 @@ export const clockConfigGet: Cmd = {
     if (flags !== ConfigType.NONE) {
       const bad = checkType(ctx, phys, flags);
       if (bad !== Status.SUCCESS) return bad;
-      value = ctx.hw.clock[phys]!.getOemConfig!(phys, flags);
+      value = ctx.shared.hw[phys]!.getOemConfig!(phys, flags);
     }
     m.w.u32(0);
     m.w.u32(ctx.shared.votes.has(ctx.agent.id, phys) ? 1 : 0);

@@ -4,11 +4,12 @@
  * one on is logged and the platform still comes up.
  * @module
  */
+import { clockKind } from "./kind.ts";
 import { assertEquals } from "../../core/_assert_test.ts";
 import { type Board, emptyBoard } from "../../core/board.ts";
 import { buildPlatform } from "../../core/build.ts";
 import { type BoardDriver, DriverError } from "../../core/driver.ts";
-import type { ClockHw } from "../../core/hw/clock.ts";
+import type { ClockHw } from "./hw.ts";
 import { buildHwTable } from "../../core/hw_table.ts";
 import { Logger } from "../../core/log.ts";
 import { loadDeployment } from "../../core/manifest/mod.ts";
@@ -77,7 +78,7 @@ Deno.test("keep_on clock off at boot → running once the platform is up, one in
     const { log, lines } = recording();
     const built = await buildPlatform(await loadDeployment(`${dir}/vscmi.toml`, BUILTINS), { log });
     try {
-      const hw = built.platform.env.hw.clock;
+      const hw = clockKind.hwOf(built.platform.env.hw);
       // pll (off on the board, kept) now runs; osc ran already; spare (not kept) stays off.
       assertEquals([0, 1, 2].map((id) => hw[id]!.isEnabled(id)), [true, true, false]);
       const about = lines.filter((l) => l.includes("kept clock"));
@@ -94,8 +95,8 @@ Deno.test("keep_on clock off at boot → running once the platform is up, one in
 function keptBoard(): Board {
   const board = emptyBoard("kept");
   board.drivers.push({ name: "sim", type: "sim", options: {} });
-  board.clock = clocks();
-  board.clock[2].kept = true;
+  board.resources.clock = clocks();
+  clockKind.of(board)[2].kept = true;
   return board;
 }
 
@@ -114,7 +115,7 @@ function platformOn(board: Board, drv: BoardDriver, log: Logger): Platform {
 Deno.test("keep_on clock whose driver refuses to start it → error logged, platform still up", async () => {
   const board = keptBoard();
   const sim = await simDriver.create({ name: "sim", options: { time_scale: 0 }, board });
-  const base = sim.clock!;
+  const base = clockKind.hw.of(sim)!;
   const failing: ClockHw = {
     getRate: (id) => base.getRate(id),
     setRate: (id, rate, round) => base.setRate(id, rate, round),
@@ -135,11 +136,11 @@ Deno.test("keep_on clock whose driver refuses to start it → error logged, plat
 
 Deno.test("keep_on clock already running at boot → left alone, nothing logged", async () => {
   const board = keptBoard();
-  board.clock[2].kept = false;
-  board.clock[1].kept = true; // pll_sys: on at power-on
+  clockKind.of(board)[2].kept = false;
+  clockKind.of(board)[1].kept = true; // pll_sys: on at power-on
   const sim = await simDriver.create({ name: "sim", options: { time_scale: 0 }, board });
   let calls = 0;
-  const base = sim.clock!;
+  const base = clockKind.hw.of(sim)!;
   const counting: ClockHw = {
     getRate: (id) => base.getRate(id),
     setRate: (id, rate, round) => base.setRate(id, rate, round),

@@ -43,6 +43,7 @@
  * Section numbers are those of DEN0056E (SCMI 3.2).
  * @module
  */
+import { clockKind } from "./kind.ts";
 import { defineProtocol } from "../../core/protocol.ts";
 import {
   clockAttributes,
@@ -75,7 +76,7 @@ export const clockProtocol = defineProtocol<ClockSession, ClockShared>({
   name: "clock",
   call: clockCall,
   versions: [ClockVersion.V1, ClockVersion.V2, ClockVersion.V3],
-  kinds: ["clock"],
+  kinds: [clockKind],
   commands: {
     [ClockMsg.PROTOCOL_ATTRIBUTES]: protocolAttributes,
     [ClockMsg.CLOCK_ATTRIBUTES]: clockAttributes,

@@ -3,7 +3,7 @@
  * from 32 to 4096 bytes, walked the way Linux's iterator does: reassembled lists are exact,
  * counts stay consistent, no reply exceeds the agent's size, every page is as full as it can be.
  */
-import type { ClockDesc } from "../../core/board.ts";
+import type { ClockDesc } from "./kind.ts";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import type { AgentSpec, Fixture } from "../../tests/harness.ts";
 import { clockFixture } from "../../tests/vectors/clock/fixture.ts";

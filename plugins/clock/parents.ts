@@ -72,7 +72,7 @@ export const clockParentSet: Cmd = {
     const phys = m.res;
     m.r.u32();
     const parent = ctx.ids("clock").toPhysical(m.r.u32());
-    const hw = ctx.hw.clock[phys]!;
+    const hw = ctx.shared.hw[phys]!;
     if (!hasParents(ctx, phys) || hw.setParent === undefined) return Status.NOT_SUPPORTED;
     if (parent < 0 || !ctx.shared.parents[phys].includes(parent)) {
       return Status.INVALID_PARAMETERS;
@@ -97,7 +97,7 @@ export const clockParentGet: Cmd = {
   run(ctx, m) {
     const phys = m.res;
     if (!hasParents(ctx, phys)) return Status.NOT_SUPPORTED;
-    const vid = ctx.ids("clock").toVirtual(ctx.hw.clock[phys]!.getParent!(phys));
+    const vid = ctx.ids("clock").toVirtual(ctx.shared.hw[phys]!.getParent!(phys));
     if (vid < 0) return Status.NOT_FOUND;
     m.w.u32(vid);
   },

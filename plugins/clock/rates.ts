@@ -10,10 +10,10 @@
  * exclusive clock another agent owns answers DENIED.
  * @module
  */
-import type { ClockDesc, ClockRates } from "../../core/board.ts";
+import type { ClockDesc, ClockRates } from "./kind.ts";
 import type { Bounds } from "../../core/grants.ts";
 import { headerToken } from "../../core/header.ts";
-import type { RateRound } from "../../core/hw/clock.ts";
+import type { RateRound } from "./hw.ts";
 import type { Msg } from "../../core/msg.ts";
 import { page } from "../../core/page.ts";
 import { type CommandDef, Right } from "../../core/protocol.ts";
@@ -153,7 +153,7 @@ export const clockRateGet: Cmd = {
   a2p: "clock_id",
   run(ctx, m) {
     const phys = m.res;
-    const out = ctx.hw.clock[phys]!.getRate(phys);
+    const out = ctx.shared.hw[phys]!.getRate(phys);
     if (out instanceof Promise) {
       return out.then((r) => {
         seen(ctx, phys, r);
@@ -191,7 +191,7 @@ export function applyRate(
   round: RateRound,
 ): number | Promise<number> {
   tell(ctx, ClockEvent.CLOCK_RATE_CHANGE_REQUESTED, phys, ctx.agent.id, rate);
-  const out = ctx.hw.clock[phys]!.setRate(phys, rate, round);
+  const out = ctx.shared.hw[phys]!.setRate(phys, rate, round);
   if (out instanceof Promise) return out.then((r) => changed(ctx, phys, r));
   return changed(ctx, phys, out);
 }
@@ -273,7 +273,7 @@ function ownedByOther(ctx: ClockCtx, d: ClockDesc, phys: number): boolean {
  * CLOCK_RATE_CHANGED subscribers when it did.
  */
 export function recheckRate(ctx: ClockCtx, phys: number): void | Promise<void> {
-  const out = ctx.hw.clock[phys]!.getRate(phys);
+  const out = ctx.shared.hw[phys]!.getRate(phys);
   if (out instanceof Promise) return out.then((r) => void changed(ctx, phys, r));
   changed(ctx, phys, out);
 }

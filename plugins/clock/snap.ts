@@ -3,8 +3,8 @@
  * onto the clock's rates, and the check a rate voted before a restart passes.
  * @module
  */
-import type { ClockDesc } from "../../core/board.ts";
-import type { RateRound } from "../../core/hw/clock.ts";
+import type { ClockDesc } from "./kind.ts";
+import type { RateRound } from "./hw.ts";
 
 /**
  * Why clock `d` cannot be asked for `rate` (below its lowest or above its highest rate;

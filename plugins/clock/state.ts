@@ -20,8 +20,10 @@
  * store's `apply` then brings the clock in line with the remaining votes.
  * @module
  */
-import type { ClockDesc, ResourceKind } from "../../core/board.ts";
-import type { ClockHw } from "../../core/hw/clock.ts";
+import { clockKind } from "./kind.ts";
+import type { ResourceKind } from "../../core/board.ts";
+import type { ClockDesc } from "./kind.ts";
+import type { ClockHw } from "./hw.ts";
 import type { Msg } from "../../core/msg.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
 import type { ValueVotes } from "../../core/policy/values.ts";
@@ -95,7 +97,7 @@ export function setupClock(env: PlatformEnv): ClockShared {
   const configTypes: (readonly number[])[] = [];
   const rates: number[] = [];
   const shortNames: Uint32Array[] = [];
-  for (const d of env.board.clock) {
+  for (const d of clockKind.of(env.board)) {
     const where = `Clock "${d.name}" (${d.id})`;
     const r = d.rates;
     if (r.kind === "list") {
@@ -123,7 +125,7 @@ export function setupClock(env: PlatformEnv): ClockShared {
     rates[d.id] = d.rate;
     shortNames[d.id] = encodeName(d.name, SHORT_NAME);
   }
-  const hw = env.hw.clock ?? [];
+  const hw = clockKind.hwOf(env.hw);
   const votes = env.votes.onOff(ClockStore.ENABLE, {
     kind: "clock",
     apply: (phys) => settle(shared, phys),
@@ -161,7 +163,7 @@ export function setupClock(env: PlatformEnv): ClockShared {
 function keepAtStart(env: PlatformEnv, shared: ClockShared): void {
   const { votes, hw } = shared;
   const fed = new Set<number>();
-  for (const d of env.board.clock) {
+  for (const d of clockKind.of(env.board)) {
     const needed = d.kept || d.enabled || votes.voters(d.id).size !== 0 ||
       hw[d.id]?.isEnabled(d.id) === true;
     if (!needed) continue;
@@ -169,12 +171,12 @@ function keepAtStart(env: PlatformEnv, shared: ClockShared): void {
       fed.add(p);
     }
   }
-  for (const d of env.board.clock) {
+  for (const d of clockKind.of(env.board)) {
     const running = hw[d.id]?.isEnabled(d.id) === true && votes.voters(d.id).size === 0 &&
       !fed.has(d.id);
     if (d.kept || d.enabled || running) votes.keep(d.id);
   }
-  for (const d of env.board.clock) if (votes.isKept(d.id)) startKept(env, shared, d);
+  for (const d of clockKind.of(env.board)) if (votes.isKept(d.id)) startKept(env, shared, d);
 }
 
 /**
@@ -204,7 +206,7 @@ function startKept(env: PlatformEnv, shared: ClockShared, d: ClockDesc): void {
  */
 function settleRate(env: PlatformEnv, shared: ClockShared, phys: number): void | Promise<void> {
   const want = shared.rateVotes.effective(phys);
-  const h = env.hw.clock?.[phys];
+  const h = shared.hw[phys];
   if (want === undefined || h === undefined) return;
   const program = (now: number): void | Promise<void> => {
     if (now === want) return void seenRate(env, shared, phys, now);
@@ -292,13 +294,14 @@ export function visibleParents(ctx: ClockCtx, phys: number): number {
 /** Whether the clock's driver and board description give it extended configuration. */
 export function hasExtendedConfig(ctx: ClockCtx, phys: number): boolean {
   if (ctx.shared.configTypes[phys].length === 0) return false;
-  const hw = ctx.hw.clock[phys];
+  const hw = ctx.shared.hw[phys];
   return hw?.getOemConfig !== undefined && hw.setOemConfig !== undefined;
 }
 
 /** Whether the agent may list and switch the clock's parents. */
 export function hasParents(ctx: ClockCtx, phys: number): boolean {
   // Most clocks have no parent: answer before looking at the driver or the agent's view.
-  return ctx.shared.parents[phys].length !== 0 && ctx.hw.clock[phys]?.getParent !== undefined &&
+  return ctx.shared.parents[phys].length !== 0 &&
+    ctx.shared.hw[phys]?.getParent !== undefined &&
     visibleParents(ctx, phys) > 0;
 }

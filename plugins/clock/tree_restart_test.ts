@@ -3,6 +3,7 @@
  * again, a parent found running for a restored child is held, not kept, and the chain goes
  * when the agent's restart grace ends without it coming back.
  */
+import { clockKind } from "./kind.ts";
 import { assertEquals } from "../../core/_assert_test.ts";
 import { Agent } from "../../core/agent.ts";
 import { emptyBoard } from "../../core/board.ts";
@@ -29,13 +30,13 @@ const SPI = 4;
 function board() {
   const b = emptyBoard("tree-restart");
   b.drivers.push({ name: "sim", type: "sim", options: {} });
-  b.clock = [
+  clockKind.of(b).push(
     clock(XO, "xo", []),
     clock(PLL, "pll", [XO]),
     clock(DIV, "div", [PLL]),
     clock(UART, "uart", [DIV]),
     clock(SPI, "spi", [DIV]),
-  ];
+  );
   return b;
 }
 
@@ -70,7 +71,7 @@ async function restart(restored: JournalEntry[], running: number[]) {
   const agents = ["a", "b"].map((name, i) => {
     const agent = new Agent({ id: i + 1, name, grace: { restartS: 30 } });
     agent.grants.protocols.set(0x14, { pin: undefined });
-    for (const d of b.clock) agent.grants.maps.clock.grant(d.id, ALL_RIGHTS);
+    for (const d of clockKind.of(b)) agent.grants.maps.clock.grant(d.id, ALL_RIGHTS);
     return agent;
   });
   const { gc, fire } = manualClock();
@@ -86,7 +87,7 @@ async function restart(restored: JournalEntry[], running: number[]) {
   platform.log.sink = () => {};
   await platform.ready;
   const votes = (platform.protocols[0x14]!.shared as ClockShared).votes;
-  const on = () => b.clock.filter((d) => hw.isEnabled(d.id)).map((d) => d.name);
+  const on = () => clockKind.of(b).filter((d) => hw.isEnabled(d.id)).map((d) => d.name);
   return { hw, votes, on, fire };
 }
 

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { assertEquals } from "../../core/_assert_test.ts";
-import type { ClockDesc } from "../../core/board.ts";
+import type { ClockDesc } from "./kind.ts";
 import { DriverError } from "../../core/driver.ts";
 import { resetAgentConfiguration, setDeviceAccess } from "../../core/permissions.ts";
 import { Status } from "../../core/status.ts";

@@ -6,8 +6,10 @@
  * puts on the wire.
  * @module
  */
-import type { PerfDesc, ResourceKind } from "../../core/board.ts";
-import type { PerfHw } from "../../core/hw/perf.ts";
+import { perfKind } from "./kind.ts";
+import type { ResourceKind } from "../../core/board.ts";
+import { type PerfDesc, perfPowerUnit } from "./kind.ts";
+import type { PerfHw } from "./hw.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
 import type { ValueVotes } from "../../core/policy/values.ts";
 import type { Ctx } from "../../core/session.ts";
@@ -63,7 +65,7 @@ export type PerfCtx = Ctx<PerfSession, PerfShared>;
 export function setup(env: PlatformEnv): PerfShared {
   const domains: (PerfDomain | undefined)[] = [];
   const descs: (PerfDesc | undefined)[] = [];
-  for (const d of env.board.perf) descs[d.id] = d;
+  for (const d of perfKind.of(env.board)) descs[d.id] = d;
   const levelVotes = env.votes.values(PERF_STORE, {
     kind: "perf",
     policyOf: (phys) => descs[phys]?.policy ?? "last",
@@ -75,7 +77,7 @@ export function setup(env: PlatformEnv): PerfShared {
     },
     apply: (phys, cause) => settle(env, domains[phys], levelVotes, cause),
   });
-  for (const desc of env.board.perf) {
+  for (const desc of perfKind.of(env.board)) {
     const where = `perf "${desc.name}" (${desc.id})`;
     const levels = desc.levels;
     if (levels.length === 0) throw new TypeError(`${where}: declares no level`);
@@ -91,7 +93,7 @@ export function setup(env: PlatformEnv): PerfShared {
     if (!index.has(desc.level)) {
       throw new TypeError(`${where}: power-on level ${desc.level} is not one of its levels`);
     }
-    const hw = env.hw.perf?.[desc.id];
+    const hw = perfKind.hwOf(env.hw)[desc.id];
     if (!hw) throw new TypeError(`${where}: no driver backs it`);
     if (levels.length > LINUX_MAX_LEVELS) {
       env.log.warn(
@@ -111,7 +113,7 @@ export function setup(env: PlatformEnv): PerfShared {
       },
     };
   }
-  return { domains, levels: levelVotes, powerUnit: env.board.perfPowerUnit };
+  return { domains, levels: levelVotes, powerUnit: perfPowerUnit(env.board) };
 }
 
 const PERF = 0x13;

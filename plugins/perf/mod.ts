@@ -54,6 +54,7 @@
  *   Limits are a setting of the domain, not votes: the last writer sets them.
  * @module
  */
+import { perfKind } from "./kind.ts";
 import { defineProtocol, type ProtocolDef, Right } from "../../core/protocol.ts";
 import { levelGet, levelSet, limitsGet, limitsSet } from "./_control.ts";
 import {
@@ -104,7 +105,7 @@ export const perfProtocol: ProtocolDef<PerfSession, PerfShared> = defineProtocol
   name: "perf",
   call: perfCall,
   versions: [V1, V2, V3, V4],
-  kinds: ["perf"],
+  kinds: [perfKind],
   commands: {
     [PerfMsg.PROTOCOL_ATTRIBUTES]: {
       name: "PROTOCOL_ATTRIBUTES",

@@ -8,6 +8,7 @@
  * Run: `deno bench -A --v8-flags=--expose-gc plugins/perf/perf_bench.ts`
  * @module
  */
+import { perfKind } from "./kind.ts";
 import { Agent } from "../../core/agent.ts";
 import { buildHwTable } from "../../core/hw_table.ts";
 import { encodeHeader } from "../../core/header.ts";
@@ -20,7 +21,7 @@ import { perfProtocol } from "./mod.ts";
 import { PerfMsg } from "./_wire.ts";
 
 const board = perfBoard();
-board.perf = board.perf.filter((d) => d.driver === "sim");
+board.resources.perf = perfKind.of(board).filter((d) => d.driver === "sim");
 const driver = await simDriver.create({ name: "sim", options: { time_scale: 0 }, board });
 const agent = new Agent({ id: 1, name: "bench" });
 agent.grants.protocols.delete(0x10);

@@ -1,6 +1,8 @@
+import { perfKind } from "./kind.ts";
 import fc from "fast-check";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
-import { type Board, emptyBoard, type PerfLevel } from "../../core/board.ts";
+import { type Board, emptyBoard } from "../../core/board.ts";
+import type { PerfLevel } from "./kind.ts";
 import { type BoardDriver, DriverError } from "../../core/driver.ts";
 import { encodeHeader } from "../../core/header.ts";
 import { buildHwTable } from "../../core/hw_table.ts";
@@ -31,7 +33,7 @@ function levels(n: number, latencyUs = 0): PerfLevel[] {
 
 function board(n = 4, latencyUs = 0): Board {
   const b = emptyBoard("unit");
-  b.perf.push({
+  perfKind.of(b).push({
     id: 0,
     name: "cpu",
     driver: "sim",
@@ -95,7 +97,7 @@ Deno.test("PERF_DESCRIBE_LEVELS pages reassemble the level list at message sizes
           index += returned;
           if (remaining === 0) break;
         }
-        assertEquals(got, b.perf[0].levels.map((l) => l.level));
+        assertEquals(got, perfKind.of(b)[0].levels.map((l) => l.level));
         const past = await fx.words("a", [h(PerfMsg.DESCRIBE_LEVELS), 0, n]);
         assertEquals(status(past), Status.INVALID_PARAMETERS);
       },
@@ -106,7 +108,7 @@ Deno.test("PERF_DESCRIBE_LEVELS pages reassemble the level list at message sizes
 
 Deno.test("any perf message gets a reply of at least header + status with a known status", async () => {
   const b = perfBoard();
-  b.perf = b.perf.filter((d) => d.driver === "sim");
+  b.resources.perf = perfKind.of(b).filter((d) => d.driver === "sim");
   const fx = await fixture({
     board: b,
     agents: [
@@ -140,7 +142,7 @@ Deno.test("any perf message gets a reply of at least header + status with a know
 
 Deno.test("notifications: 16-byte LEVEL_CHANGED and 20-byte LIMITS_CHANGED to subscribers only", async () => {
   const b = board();
-  b.perf.push({ ...b.perf[0], id: 1, name: "other" });
+  perfKind.of(b).push({ ...perfKind.of(b)[0], id: 1, name: "other" });
   const fx = await fixture({
     board: b,
     agents: [
@@ -280,10 +282,10 @@ for (const async of [false, true]) {
 
 Deno.test("a driver reporting an undeclared level → HARDWARE_ERROR in level-indexing mode", async () => {
   const b = board();
-  b.perf[0].levelIndexing = true;
+  perfKind.of(b)[0].levelIndexing = true;
   const drv: BoardDriver = {
     name: "sim",
-    perf: { getLevel: () => 150, setLevel: (_i, l) => l, setLimits: () => 100 },
+    perf: { getLevel: () => 150, setLevel: (_i: number, l: number) => l, setLimits: () => 100 },
   };
   const fx = await fixture({ board: b, drivers: new Map([["sim", drv]]), agents: agents("a") });
   assertEquals(status(await fx.words("a", [h(PerfMsg.LEVEL_GET), 0])), Status.HARDWARE_ERROR);
@@ -305,13 +307,13 @@ function platformFor(b: Board, log = new Logger()): Promise<Platform> {
 
 Deno.test("a board whose levels do not ascend is refused at startup", async () => {
   const b = board();
-  b.perf[0].levels.reverse();
+  perfKind.of(b)[0].levels.reverse();
   await assertRejects(() => platformFor(b), TypeError, "levels must ascend");
 });
 
 Deno.test("a board whose power-on level is not declared is refused at startup", async () => {
   const b = board();
-  b.perf[0].level = 150;
+  perfKind.of(b)[0].level = 150;
   await assertRejects(() => platformFor(b), TypeError, "power-on level 150");
 });
 
@@ -335,7 +337,7 @@ Deno.test("PERF_LIMITS_SET 4.0: range_max below range_min is INVALID_PARAMETERS,
   await fc.assert(
     fc.asyncProperty(fc.array(request, { minLength: 1, maxLength: 12 }), async (requests) => {
       const b = board();
-      b.perf.push({ ...b.perf[0], id: 1, name: "indexed", levelIndexing: true });
+      perfKind.of(b).push({ ...perfKind.of(b)[0], id: 1, name: "indexed", levelIndexing: true });
       const fx = await fixture({
         board: b,
         agents: [
@@ -383,7 +385,7 @@ Deno.test("PERF_LIMITS_SET 4.0: range_max below range_min is INVALID_PARAMETERS,
 
 Deno.test("level-indexing mode: a zero limit is index 0 and is checked against the agent's bounds", async () => {
   const b = board();
-  b.perf[0].levelIndexing = true;
+  perfKind.of(b)[0].levelIndexing = true;
   const fx = await fixture({
     board: b,
     agents: [{
@@ -409,7 +411,7 @@ Deno.test("PERF_LEVEL_SET of a level the domain does not declare → OUT_OF_RANG
   assertEquals(shared(fx).domains[0]!.requests.size, 0);
   // Hardware that approximates takes any level within the domain's range.
   const b = board();
-  b.perf[0].approximate = true;
+  perfKind.of(b)[0].approximate = true;
   const fy = await fixture({ board: b, agents: agents("a") });
   assertEquals(status(await fy.words("a", [h(PerfMsg.LEVEL_SET), 0, 250])), Status.SUCCESS);
 });

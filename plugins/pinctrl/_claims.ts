@@ -3,7 +3,7 @@
  * and gives them back. How claims and ownership work is in `_state.ts`.
  * @module
  */
-import type { PinTarget } from "../../core/hw/pinctrl.ts";
+import type { PinTarget } from "./hw.ts";
 import type { Msg } from "../../core/msg.ts";
 import type { CommandDef, Outcome } from "../../core/protocol.ts";
 import { Right } from "../../core/protocol.ts";

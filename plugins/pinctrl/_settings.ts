@@ -3,7 +3,7 @@
  * configuration of a pin or a group.
  * @module
  */
-import { isPinConfigType, NO_FUNCTION, PinConfig, type PinTarget } from "../../core/hw/pinctrl.ts";
+import { isPinConfigType, NO_FUNCTION, PinConfig, type PinTarget } from "./hw.ts";
 import { page } from "../../core/page.ts";
 import type { CommandDef, Outcome } from "../../core/protocol.ts";
 import { Right } from "../../core/protocol.ts";

@@ -15,8 +15,10 @@
  * `owner` and `holds` are derived from the claims, recounted on every change.
  * @module
  */
-import type { FunctionDesc, GroupDesc, PinDesc, ResourceKind } from "../../core/board.ts";
-import type { PinctrlHw, PinTarget } from "../../core/hw/pinctrl.ts";
+import { functionKind, groupKind, pinKind } from "./kind.ts";
+import type { ResourceKind } from "../../core/board.ts";
+import type { FunctionDesc, GroupDesc, PinDesc } from "./kind.ts";
+import type { PinctrlHw, PinTarget } from "./hw.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
 import type { Ctx } from "../../core/session.ts";
 import { Status } from "../../core/status.ts";
@@ -106,7 +108,7 @@ export function nameOf(ctx: PinctrlCtx, kind: ResourceKind, vid: number, phys: n
 
 /** The driver object behind pin or group `phys`. */
 export function hwOf(ctx: PinctrlCtx, target: PinTarget, phys: number): PinctrlHw {
-  const hw = target === "pin" ? ctx.hw.pin[phys] : ctx.hw.group[phys];
+  const hw = target === "pin" ? pinKind.hwOf(ctx.hw)[phys] : groupKind.hwOf(ctx.hw)[phys];
   if (hw === undefined) throw new TypeError(`${target} ${phys} has no driver`);
   return hw;
 }
@@ -196,9 +198,9 @@ export function unclaim(ctx: PinctrlCtx, target: PinTarget, phys: number): Statu
 export function setupPinctrl(env: PlatformEnv): PinctrlShared {
   const b = env.board;
   const pins: (PinDesc | undefined)[] = [];
-  for (const p of b.pin) pins[p.id] = p;
+  for (const p of pinKind.of(b)) pins[p.id] = p;
   const groups: (GroupDesc | undefined)[] = [];
-  for (const g of b.group) {
+  for (const g of groupKind.of(b)) {
     for (const p of g.pins) {
       if (pins[p] === undefined) {
         throw new TypeError(`group "${g.name}": pin ${p} is not on the board`);
@@ -207,7 +209,7 @@ export function setupPinctrl(env: PlatformEnv): PinctrlShared {
     groups[g.id] = g;
   }
   const functions: (PinctrlFunction | undefined)[] = [];
-  for (const f of b.function) {
+  for (const f of functionKind.of(b)) {
     const own = f.pins ?? [];
     const pinOnly = own.length > 0;
     for (const p of own) {
@@ -234,7 +236,7 @@ export function setupPinctrl(env: PlatformEnv): PinctrlShared {
     };
   }
   const groupsOf: number[][] = Array.from({ length: pins.length }, () => []);
-  for (const g of b.group) for (const p of g.pins) groupsOf[p].push(g.id);
+  for (const g of groupKind.of(b)) for (const p of g.pins) groupsOf[p].push(g.id);
   // Restored claims are counted once both stores exist, and again whenever one goes.
   const pinClaims = env.votes.onOff(PinctrlStore.PIN, {
     kind: "pin",

@@ -30,6 +30,7 @@
  * Section numbers follow DEN0056E's order of the commands (§4.11.2.n).
  * @module
  */
+import { functionKind, groupKind, pinKind } from "./kind.ts";
 import { defineProtocol } from "../../core/protocol.ts";
 import { pinctrlRelease, pinctrlRequest } from "./_claims.ts";
 import {
@@ -71,7 +72,7 @@ export const pinctrlProtocol = defineProtocol<PinctrlSession, PinctrlShared>({
   name: "pinctrl",
   call: pinctrlCall,
   versions: [PinctrlVersion.V1],
-  kinds: ["pin", "group", "function"],
+  kinds: [pinKind, groupKind, functionKind],
   commands: {
     [PinctrlMsg.PROTOCOL_ATTRIBUTES]: protocolAttributes,
     [PinctrlMsg.PINCTRL_ATTRIBUTES]: pinctrlAttributes,

@@ -5,9 +5,10 @@
  * every page is as full as it can be. Then Linux's whole discovery of pins, groups and
  * functions at each size.
  */
+import { functionKind, groupKind, pinKind } from "./kind.ts";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { type Board, emptyBoard } from "../../core/board.ts";
-import { PinConfig } from "../../core/hw/pinctrl.ts";
+import { PinConfig } from "./hw.ts";
 import { Status } from "../../core/status.ts";
 import { type AgentSpec, type Fixture, fixture } from "../../tests/harness.ts";
 import { cmd, u16s } from "./_call_test.ts";
@@ -32,14 +33,14 @@ function board(): Board {
   const b = emptyBoard("pinctrl-paging");
   const oem: Record<number, number> = { [PinConfig.DRIVE_STRENGTH]: 5 };
   for (const t of OEM) oem[t] = 3 * t;
-  b.pin = Array.from({ length: PINS }, (_, i) => ({
+  b.resources.pin = Array.from({ length: PINS }, (_, i) => ({
     id: i,
     name: pinName(i),
     driver: "sim",
     ...(i < 2 ? { config: oem } : {}),
   }));
   const evens = Array.from({ length: PINS / 2 }, (_, i) => 2 * i);
-  b.group = [
+  groupKind.of(b).push(
     { id: 0, name: "oem", driver: "sim", pins: [0, 1] },
     { id: 1, name: "even", driver: "sim", pins: evens },
     ...Array.from({ length: 40 }, (_, k) => ({
@@ -48,8 +49,8 @@ function board(): Board {
       driver: "sim",
       pins: [2 * (k + 1), 2 * (k + 1) + 1],
     })),
-  ];
-  b.function = [
+  );
+  functionKind.of(b).push(
     {
       id: 0,
       name: "gpio",
@@ -60,14 +61,14 @@ function board(): Board {
     },
     { id: 1, name: "wide", driver: "sim", groups: Array.from({ length: 40 }, (_, k) => k + 2) },
     { id: 2, name: "evens", driver: "sim", groups: [1] },
-  ];
+  );
   return b;
 }
 
 const BOARD = board();
-const ALL_PINS = BOARD.pin.map((p) => p.id);
-const ALL_GROUPS = BOARD.group.map((g) => g.id);
-const ALL_FUNCTIONS = BOARD.function.map((f) => f.id);
+const ALL_PINS = pinKind.of(BOARD).map((p) => p.id);
+const ALL_GROUPS = groupKind.of(BOARD).map((g) => g.id);
+const ALL_FUNCTIONS = functionKind.of(BOARD).map((f) => f.id);
 
 /** Per size: `a` sees everything by physical ids; `p` every third pin and all groups and
  * functions, each in reverse order. */
@@ -168,12 +169,12 @@ const OEM_PIN_CONFIGS: [number, number][] = [
 
 Deno.test("LIST_ASSOCIATIONS paged at 32–4096 bytes reassembles every list exactly", async () => {
   const fx = await build();
-  const evens = BOARD.group[1].pins;
+  const evens = groupKind.of(BOARD)[1].pins;
   for (const size of SIZES) {
     const a = `a${size}`;
     assertEquals(await walkAssociations(fx, a, size, 1, GROUP), evens, `even at ${size}`);
     assertEquals(await walkAssociations(fx, a, size, 0, FUNCTION), ALL_PINS, `gpio at ${size}`);
-    const wide = BOARD.function[1].groups;
+    const wide = functionKind.of(BOARD)[1].groups;
     assertEquals(await walkAssociations(fx, a, size, 1, FUNCTION), wide, `wide at ${size}`);
   }
 });
@@ -188,12 +189,12 @@ Deno.test("LIST_ASSOCIATIONS pages only what the agent sees, in its virtual ids"
     const even = maps.group.toVirtual(1);
     const gpio = maps.function.toVirtual(0);
     const wide = maps.function.toVirtual(1);
-    const evens = view(BOARD.group[1].pins, "pin");
+    const evens = view(groupKind.of(BOARD)[1].pins, "pin");
     assertEquals(evens.length, 50);
     assertEquals(await walkAssociations(fx, name, size, even, GROUP), evens, `even at ${size}`);
     const pins = view(ALL_PINS, "pin");
     assertEquals(await walkAssociations(fx, name, size, gpio, FUNCTION), pins, `gpio at ${size}`);
-    const groups = view(BOARD.function[1].groups, "group");
+    const groups = view(functionKind.of(BOARD)[1].groups, "group");
     assertEquals(await walkAssociations(fx, name, size, wide, FUNCTION), groups, `wide ${size}`);
   }
 });
@@ -279,11 +280,11 @@ Deno.test("Linux's discovery at 32–4096 bytes finds the board as the agent see
   const fx = await build();
   const names = (ids: readonly number[]) => ids.map((p) => pinName(p));
   const want = {
-    pins: BOARD.pin.map((p) => p.name),
-    groups: BOARD.group.map((g): [string, string[]] => [g.name, names(g.pins)]),
-    functions: BOARD.function.map((f): [string, string[]] => [
+    pins: pinKind.of(BOARD).map((p) => p.name),
+    groups: groupKind.of(BOARD).map((g): [string, string[]] => [g.name, names(g.pins)]),
+    functions: functionKind.of(BOARD).map((f): [string, string[]] => [
       f.name,
-      f.pins?.length ? names(f.pins) : f.groups.map((g) => BOARD.group[g].name),
+      f.pins?.length ? names(f.pins) : f.groups.map((g) => groupKind.of(BOARD)[g].name),
     ]),
   };
   for (const size of [72, 128, 4096]) assertEquals(await probe(fx, `a${size}`, size), want);
@@ -293,6 +294,6 @@ Deno.test("Linux's discovery at 32–4096 bytes finds the board as the agent see
   assertEquals(small.groups, want.groups.map(([g, p]) => [g, p.map(short)]));
   const seen = await probe(fx, "p104", 104);
   assertEquals(seen.pins, ALL_PINS.filter((p) => p % 3 === 0).reverse().map(pinName));
-  assertEquals(seen.groups[BOARD.group.length - 1], ["oem", ["pin0"]]);
+  assertEquals(seen.groups[groupKind.of(BOARD).length - 1], ["oem", ["pin0"]]);
   assertEquals(seen.functions.map(([f]) => f), ["evens", "wide", "gpio"]);
 });

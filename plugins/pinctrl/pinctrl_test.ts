@@ -4,11 +4,13 @@
  * Runs on the vectors' platform (`tests/vectors/pinctrl/fixture.ts`): group 0 holds pins 0
  * and 1; vm1 calls them pins 4, 5 and group 2; vm2 calls them pins 6, 7 and group 2.
  */
+import { groupKind } from "./kind.ts";
+import { pinKind } from "./kind.ts";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { emptyBoard } from "../../core/board.ts";
 import { type BoardDriver, DriverError } from "../../core/driver.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
-import { PinConfig, type PinctrlHw } from "../../core/hw/pinctrl.ts";
+import { PinConfig, type PinctrlHw } from "./hw.ts";
 import { Status } from "../../core/status.ts";
 import { createSimPinctrl } from "../../boards/drivers/sim/pinctrl.ts";
 import { fixture as build } from "../../tests/harness.ts";
@@ -88,9 +90,9 @@ Deno.test("SET_PERMISSIONS deny of a function leaves it selected where it was", 
 
 Deno.test("BASE_SET_DEVICE_PERMISSIONS deny of a device releases its pins' claims", async () => {
   const board = emptyBoard("pinctrl-devices");
-  board.pin = PINS.map((p) => ({ ...p }));
-  board.group = GROUPS.map((g) => ({ ...g }));
-  board.function = FUNCTIONS.map((f) => ({ ...f }));
+  board.resources.pin = PINS.map((p) => ({ ...p }));
+  board.resources.group = GROUPS.map((g) => ({ ...g }));
+  board.resources.function = FUNCTIONS.map((f) => ({ ...f }));
   board.devices = [{ id: 0, name: "uart0", resources: { pin: [0, 1], group: [0] } }];
   const fx = await build({
     board,
@@ -112,9 +114,9 @@ Deno.test("BASE_SET_DEVICE_PERMISSIONS deny of a device releases its pins' claim
 /** The sim's pin controller wrapped so that writes take a tick and are recorded. */
 function slowDriver(fail?: DriverError): { driver: BoardDriver; log: string[] } {
   const board = emptyBoard();
-  board.pin = PINS.map((p) => ({ ...p }));
-  board.group = GROUPS.map((g) => ({ ...g }));
-  board.function = FUNCTIONS.map((f) => ({ ...f }));
+  board.resources.pin = PINS.map((p) => ({ ...p }));
+  board.resources.group = GROUPS.map((g) => ({ ...g }));
+  board.resources.function = FUNCTIONS.map((f) => ({ ...f }));
   const sim = createSimPinctrl(board, "sim", { timeScale: 0 });
   const log: string[] = [];
   const hw: PinctrlHw = {
@@ -143,9 +145,9 @@ function slowDriver(fail?: DriverError): { driver: BoardDriver; log: string[] } 
 
 async function slowFixture(fail?: DriverError) {
   const board = emptyBoard("pinctrl-slow");
-  board.pin = PINS.map((p) => ({ ...p }));
-  board.group = GROUPS.map((g) => ({ ...g }));
-  board.function = FUNCTIONS.map((f) => ({ ...f }));
+  board.resources.pin = PINS.map((p) => ({ ...p }));
+  board.resources.group = GROUPS.map((g) => ({ ...g }));
+  board.resources.function = FUNCTIONS.map((f) => ({ ...f }));
   const { driver, log } = slowDriver(fail);
   const fx = await build({
     board,
@@ -178,8 +180,8 @@ Deno.test("a driver fault while selecting the function → HARDWARE_ERROR", asyn
 
 Deno.test("a board whose group names a missing pin fails at startup with a TypeError", async () => {
   const board = emptyBoard("broken");
-  board.pin = [{ id: 0, name: "p0", driver: "x" }];
-  board.group = [{ id: 0, name: "g", driver: "x", pins: [0, 3] }];
+  pinKind.of(board).push({ id: 0, name: "p0", driver: "x" });
+  groupKind.of(board).push({ id: 0, name: "g", driver: "x", pins: [0, 3] });
   const drivers = new Map<string, BoardDriver>([["x", {
     name: "x",
     pinctrl: createSimPinctrl(emptyBoard(), "x", { timeScale: 0 }),

@@ -15,8 +15,8 @@
  * switches.
  * @module
  */
-import type { PowerDesc } from "../../core/board.ts";
-import { POWER_STATE_RESERVED, type PowerHw, PowerState } from "../../core/hw/power.ts";
+import type { PowerDesc } from "./kind.ts";
+import { POWER_STATE_RESERVED, type PowerHw, PowerState } from "./hw.ts";
 import { ValueVotes } from "../../core/policy/values.ts";
 
 /** Called after each completed hardware switch. */

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrows } from "../../core/_assert_test.ts";
-import type { PowerDesc } from "../../core/board.ts";
-import { type PowerHw, PowerState } from "../../core/hw/power.ts";
+import type { PowerDesc } from "./kind.ts";
+import { type PowerHw, PowerState } from "./hw.ts";
 import { PowerArbiter } from "./_arbiter.ts";
 
 const { ON, OFF } = PowerState;

@@ -30,7 +30,7 @@ import {
   yesNo,
 } from "../../client/mod.ts";
 import { PowerDomainAttr, PowerEvent, PowerMsg, PowerVersion } from "./msg.ts";
-import { PowerState } from "../../mod.ts";
+import { PowerState } from "./hw.ts";
 
 /** "on", "off" or the word in hex. */
 export function powerStateText(s: number): string {

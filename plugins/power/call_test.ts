@@ -5,6 +5,7 @@
  * @module
  */
 import { StatusError, UsageError } from "../../client/mod.ts";
+import { powerKind } from "./kind.ts";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
 import { startE2e } from "../../tests/e2e/_server.ts";
 
@@ -29,7 +30,7 @@ Deno.test("power list → one row per domain: id, name, own state, set support, 
 
 Deno.test("power set on/off and --async; get reads this connection's request", async () => {
   await using e2e = await startE2e();
-  const hw = e2e.server.platform.env.hw.power;
+  const hw = powerKind.hwOf(e2e.server.platform.env.hw);
   // pd_display: physical 3, vm1's domain 1. pd_gpu: physical 4 (async), vm1's domain 2.
   const run = e2e.cli("vm1", "--wait", "300", "power", "set", "pd_display", "on");
   await e2e.until(() => hw[3]!.getState(3) === ON, "pd_display on");

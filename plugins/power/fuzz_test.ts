@@ -1,7 +1,8 @@
+import { powerKind } from "./kind.ts";
 import fc from "fast-check";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
-import { PowerState } from "../../core/hw/power.ts";
+import { PowerState } from "./hw.ts";
 import type { Ctx } from "../../core/session.ts";
 import { Status } from "../../core/status.ts";
 import { fixture } from "../../tests/harness.ts";
@@ -48,14 +49,14 @@ Deno.test("power: any message sequence gets well-formed replies and keeps hardwa
       assertEquals(fx.logs.filter((l) => l.startsWith("error")), []);
       const ctx = fx.session("vm1").ctxs[0x11] as Ctx<PowerSession, PowerShared>;
       const arb = ctx.shared.arbiter;
-      for (const d of powerBoard().power) {
+      for (const d of powerKind.of(powerBoard())) {
         assertEquals(arb.state(d.id), arb.desired(d.id), `domain ${d.name}`);
       }
       // Every agent's session ends explicitly (a server stop would keep the votes for a
       // restart): all votes go, and each domain returns to its power-on state.
       for (const a of fx.platform.agents) fx.platform.endAgent(a);
       await new Promise((r) => setTimeout(r, 0));
-      for (const d of powerBoard().power) {
+      for (const d of powerKind.of(powerBoard())) {
         const expect = d.on ? PowerState.ON : PowerState.OFF;
         assertEquals(arb.state(d.id), expect, `${d.name} back to its power-on state`);
       }

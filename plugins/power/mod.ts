@@ -31,11 +31,12 @@
  * something vscmi does not see.
  * @module
  */
+import { powerKind } from "./kind.ts";
 import type { Msg } from "../../core/msg.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
 import { defineProtocol, Right } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
-import type { PowerDesc } from "../../core/board.ts";
+import type { PowerDesc } from "./kind.ts";
 import { hasState, PowerArbiter } from "./_arbiter.ts";
 import {
   announceChanged,
@@ -91,7 +92,7 @@ function* powerContexts(env: PlatformEnv): Generator<PCtx> {
 function setup(env: PlatformEnv): PowerShared {
   const log = env.log;
   const descs: (PowerDesc | undefined)[] = [];
-  for (const d of env.board.power) descs[d.id] = d;
+  for (const d of powerKind.of(env.board)) descs[d.id] = d;
   const votes = env.votes.values(POWER_STORE, {
     kind: "power",
     policyOf: () => "last",
@@ -105,7 +106,7 @@ function setup(env: PlatformEnv): PowerShared {
       return arbiter.serial(() => arbiter.reconcile([phys], hook));
     },
   });
-  const arbiter = new PowerArbiter(env.board.power, env.hw.power, votes);
+  const arbiter = new PowerArbiter(powerKind.of(env.board), powerKind.hwOf(env.hw), votes);
   return { arbiter, log };
 }
 
@@ -115,7 +116,7 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
   name: "power",
   call: powerCall,
   versions: [PowerVersion.V1, PowerVersion.V2, PowerVersion.V3, PowerVersion.V3_1],
-  kinds: ["power"],
+  kinds: [powerKind],
   setup,
   open: () => ({ changed: new Set(), requested: new Set() }),
   /** The agent loses the domain: its vote goes (the hardware follows) and its subscriptions end. */

@@ -1,8 +1,9 @@
+import { powerKind } from "./kind.ts";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { type Board, emptyBoard } from "../../core/board.ts";
 import { type BoardDriver, DriverError } from "../../core/driver.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
-import { type PowerHw, PowerState } from "../../core/hw/power.ts";
+import { type PowerHw, PowerState } from "./hw.ts";
 import type { Ctx } from "../../core/session.ts";
 import { Status } from "../../core/status.ts";
 import { createSim } from "../../boards/drivers/sim.ts";
@@ -23,7 +24,7 @@ const ASYNC = 1;
 function board(latencyUs: number): Board {
   const b = emptyBoard();
   const common = { driver: "sim", latencyUs, on: false };
-  b.power.push(
+  powerKind.of(b).push(
     { ...common, id: 0, name: "top", async: false },
     { ...common, id: 1, name: "gpu", parent: 0, async: true },
     { ...common, id: 2, name: "shader", parent: 1, async: false },

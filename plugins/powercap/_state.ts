@@ -14,8 +14,9 @@
  * explicit end, loss of the domain); the store's `apply` then re-caps the domain.
  * @module
  */
-import type { PowercapDesc } from "../../core/board.ts";
-import type { PowercapHw } from "../../core/hw/powercap.ts";
+import { powercapKind } from "./kind.ts";
+import type { PowercapDesc } from "./kind.ts";
+import type { PowercapHw } from "./hw.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
 import type { ValueVotes } from "../../core/policy/values.ts";
 import type { Ctx } from "../../core/session.ts";
@@ -121,7 +122,7 @@ export function setupDomains(
 ): (PowercapDomain | undefined)[] {
   const domains: (PowercapDomain | undefined)[] = [];
   const descs = new Map<number, PowercapDesc>();
-  for (const d of env.board.powercap) descs.set(d.id, d);
+  for (const d of powercapKind.of(env.board)) descs.set(d.id, d);
   const caps = env.votes.values(POWERCAP_STORE, {
     kind: "powercap",
     policyOf: (phys) => descs.get(phys)?.policy ?? "min",
@@ -142,7 +143,7 @@ export function setupDomains(
       if (out) changed(d, cause);
     },
   });
-  for (const desc of env.board.powercap) {
+  for (const desc of powercapKind.of(env.board)) {
     const where = `Powercap domain "${desc.name}" (${desc.id})`;
     checkTriplet(where, "cap range", desc.minCap, desc.maxCap, desc.capStep);
     checkTriplet(where, "averaging interval range", desc.minPai, desc.maxPai, desc.paiStep);
@@ -161,7 +162,7 @@ export function setupDomains(
       if (seen.has(p)) throw new TypeError(`${where}: parents loop back through ${p}`);
       seen.add(p);
     }
-    const hw = env.hw.powercap?.[desc.id];
+    const hw = powercapKind.hwOf(env.hw)[desc.id];
     if (!hw) throw new TypeError(`${where}: no driver backs it`);
     domains[desc.id] = {
       desc,

@@ -32,6 +32,7 @@
  * - No fast channels: POWERCAP_DESCRIBE_FASTCHANNEL answers NOT_SUPPORTED.
  * @module
  */
+import { powercapKind } from "./kind.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
 import { defineProtocol, type ProtocolDef } from "../../core/protocol.ts";
 import { capGet, capSet, measurementsGet, paiGet, paiSet } from "./_cap.ts";
@@ -111,7 +112,7 @@ export function createPowercapProtocol(
     name: "powercap",
     call: powercapCall,
     versions: [PowercapVersion.V1, PowercapVersion.V2],
-    kinds: ["powercap"],
+    kinds: [powercapKind],
     setup(env) {
       const domains = setupDomains(env, (d, cause) => sendCapChangedTo(contexts(env), d, cause));
       return { domains, monitor: new MeasurementMonitor(clock, pollMs, domains, env.log) };

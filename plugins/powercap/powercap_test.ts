@@ -1,10 +1,12 @@
+import { powercapKind } from "./kind.ts";
 import fc from "fast-check";
 import { turn, until } from "../../core/_wait_test.ts";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
-import { type Board, emptyBoard, type PowercapDesc } from "../../core/board.ts";
+import { type Board, emptyBoard } from "../../core/board.ts";
+import type { PowercapDesc } from "./kind.ts";
 import { type BoardDriver, DriverError } from "../../core/driver.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
-import type { PowercapHw } from "../../core/hw/powercap.ts";
+import type { PowercapHw } from "./hw.ts";
 import { Msg } from "../../core/msg.ts";
 import { Right } from "../../core/protocol.ts";
 import { PROTOCOLS } from "../../builtins.ts";
@@ -75,7 +77,7 @@ function board(): Board {
       load: { min: 4_500_000, max: 4_500_000, periodMs: 1_000 },
     },
   ];
-  b.powercap = d;
+  b.resources.powercap = d;
   return b;
 }
 
@@ -352,7 +354,7 @@ Deno.test("any bytes to the powercap protocol → a reply of 8+ bytes with a kno
 Deno.test("setup rejects a domain Linux would reject, naming it", async () => {
   const bad = async (patch: Partial<PowercapDesc>, includes: string, extra?: PowercapDesc) => {
     const b = board();
-    b.powercap = [{ ...b.powercap[0], ...patch }, ...(extra ? [extra] : [])];
+    b.resources.powercap = [{ ...powercapKind.of(b)[0], ...patch }, ...(extra ? [extra] : [])];
     await assertRejects(() => fixture({ board: b, agents: [] }), TypeError, includes);
   };
   await bad({ minCap: 0 }, "cap range 0–10000000");
@@ -363,7 +365,7 @@ Deno.test("setup rejects a domain Linux would reject, naming it", async () => {
   await bad({ pai: 1_500 }, "power-on averaging interval 1500");
   await bad({ parent: 7 }, "parent 7 is not on the board");
   await bad({ parent: 0 }, "parents loop back through 0");
-  await bad({ parent: 1 }, "parents loop back", { ...board().powercap[1], parent: 0 });
+  await bad({ parent: 1 }, "parents loop back", { ...powercapKind.of(board())[1], parent: 0 });
 });
 
 Deno.test("powercap: a restored request for no cap stands only for an agent not pinned below 2.0", async () => {

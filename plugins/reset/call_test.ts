@@ -5,6 +5,7 @@
  * @module
  */
 import { StatusError, UsageError } from "../../client/mod.ts";
+import { resetKind } from "./kind.ts";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
 import type { SimResetHw } from "../../boards/drivers/sim/reset.ts";
 import { startE2e } from "../../tests/e2e/_server.ts";
@@ -39,7 +40,7 @@ Deno.test("reset list → one row per domain: id, name, latency, async, notify",
 Deno.test("reset pulse, --async and --state; assert and deassert drive the sim's reset line", async () => {
   await using e2e = await startE2e();
   // dsp_rst is physical 8, vm2's domain 5; uart1_rst physical 1, vm2's domain 0.
-  const dsp = e2e.server.platform.env.hw.reset[8] as SimResetHw;
+  const dsp = resetKind.hwOf(e2e.server.platform.env.hw)[8] as SimResetHw;
   assertEquals((await e2e.cli("vm2", "reset", "pulse", "uart1_rst")).lines, ["reset done"]);
   assertEquals(
     (await e2e.cli("vm2", "reset", "pulse", "5", "--async", "--state", "0x80000001")).lines,
@@ -48,7 +49,7 @@ Deno.test("reset pulse, --async and --state; assert and deassert drive the sim's
   assertEquals(dsp.history.at(-1), { id: 8, action: "pulse", state: 0x8000_0001 });
   const j = await e2e.cli("vm2", "--json", "reset", "pulse", "dsp_rst", "--state", "cold");
   assertEquals(JSON.parse(j.lines[0]), { ok: true, id: 5, state: 0 });
-  const uart = e2e.server.platform.env.hw.reset[1] as SimResetHw;
+  const uart = resetKind.hwOf(e2e.server.platform.env.hw)[1] as SimResetHw;
   const run = e2e.cli("vm2", "--wait", "300", "reset", "assert", "0");
   await e2e.until(() => uart.isAsserted(1), "uart1_rst to be held");
   assertEquals((await run).lines, ["asserted"]);

@@ -27,9 +27,10 @@
  * overtakes the RESET reply. A board latency of 0x7fffffff (or more) is reported as 0x7fffffff, "unknown".
  * @module
  */
-import type { ResetDesc } from "../../core/board.ts";
+import { resetKind } from "./kind.ts";
+import type { ResetDesc } from "./kind.ts";
 import { headerToken } from "../../core/header.ts";
-import { type ResetHw, ResetState } from "../../core/hw/reset.ts";
+import { type ResetHw, ResetState } from "./hw.ts";
 import type { Msg } from "../../core/msg.ts";
 import { causerFor } from "../../core/notify_rules.ts";
 import { defineProtocol, Right } from "../../core/protocol.ts";
@@ -273,15 +274,15 @@ export const resetProtocol = defineProtocol<ResetSession, ResetShared>({
   name: "reset",
   call: resetCall,
   versions: [ResetVersion.V1, ResetVersion.V2, ResetVersion.V3, ResetVersion.V3_1],
-  kinds: ["reset"],
+  kinds: [resetKind],
   setup(env) {
     const descs: (ResetDesc | undefined)[] = [];
-    for (const d of env.board.reset) descs[d.id] = d;
+    for (const d of resetKind.of(env.board)) descs[d.id] = d;
     const votes = env.votes.onOff(RESET_STORE, {
       kind: "reset",
       apply: (phys) => arbiter.sync(phys),
     });
-    const arbiter = new ResetArbiter(env.hw.reset, votes);
+    const arbiter = new ResetArbiter(resetKind.hwOf(env.hw), votes);
     return { arbiter, descs, subscriptions: 0 };
   },
   open: () => ({ subscribed: new Set<number>() }),

@@ -1,9 +1,11 @@
+import { resetKind } from "./kind.ts";
 import fc from "fast-check";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
-import { type Board, emptyBoard, type ResetDesc } from "../../core/board.ts";
+import { type Board, emptyBoard } from "../../core/board.ts";
+import type { ResetDesc } from "./kind.ts";
 import { type BoardDriver, DriverError } from "../../core/driver.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
-import type { ResetHw } from "../../core/hw/reset.ts";
+import type { ResetHw } from "./hw.ts";
 import { Msg } from "../../core/msg.ts";
 import { Status } from "../../core/status.ts";
 import { createSim } from "../../boards/drivers/sim.ts";
@@ -29,7 +31,7 @@ function board(): Board {
     { id: 1, name: "eth", driver: "sim", latencyUs: 20_000, async: true },
     { id: 2, name: "spi", driver: "sim", latencyUs: 0, async: true },
   ];
-  b.reset = r;
+  b.resources.reset = r;
   return b;
 }
 
@@ -300,7 +302,7 @@ Deno.test("driver failure on assert → HARDWARE_ERROR and the hold is not recor
   fail.sync = false;
   await status(fx, "b", reset(2, ASSERT));
   await status(fx, "b", reset(2, 0));
-  assertEquals(drv.reset!.isAsserted(0), false, "a's failed assert left no hold behind");
+  assertEquals(resetKind.hw.of(drv)!.isAsserted(0), false, "a's failed assert left no hold behind");
 });
 
 Deno.test("async pulse that fails → RESET_COMPLETE carries the status only", async () => {

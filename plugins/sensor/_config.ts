@@ -3,6 +3,7 @@
  * setting. These are the sensor's own (hardware) settings, the same for every agent.
  * @module
  */
+import { sensorKind } from "./kind.ts";
 import { type CommandDef, Right } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
 import { decodeInterval, encodeInterval, pickInterval, signed5 } from "./_codec.ts";
@@ -27,7 +28,7 @@ export const configGet: Command = {
   run(ctx, m) {
     const phys = m.res;
     const model = ctx.shared.models[phys]!;
-    const hw = ctx.hw.sensor[phys]!;
+    const hw = sensorKind.hwOf(ctx.hw)[phys]!;
     const iv = encodeInterval(intervalUsOf(hw, model), 16);
     let cfg = ((iv >>> 5) << SensorConfig.INTERVAL_SECS_SHIFT) |
       ((iv & 0x1f) << SensorConfig.INTERVAL_EXP_SHIFT);
@@ -57,7 +58,7 @@ export const configSet: Command = {
     const phys = m.res;
     const shared = ctx.shared;
     const model = shared.models[phys]!;
-    const hw = ctx.hw.sensor[phys]!;
+    const hw = sensorKind.hwOf(ctx.hw)[phys]!;
     m.r.u32();
     const cfg = m.r.u32();
     if ((cfg & SensorConfig.RESERVED) !== 0) return Status.INVALID_PARAMETERS;

@@ -4,10 +4,11 @@
  * requests and read replies and notifications as 32-bit words.
  * @module
  */
-import { emptyBoard, type SensorDesc } from "../../core/board.ts";
+import { emptyBoard } from "../../core/board.ts";
+import type { SensorDesc } from "./kind.ts";
 import type { BoardDriver } from "../../core/driver.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
-import type { SensorHw } from "../../core/hw/sensor.ts";
+import type { SensorHw } from "./hw.ts";
 import { defineProtocol } from "../../core/protocol.ts";
 import { createSimSensor } from "../../boards/drivers/sim/sensor.ts";
 import { type AgentSpec, type Fixture, fixture } from "../../tests/harness.ts";
@@ -63,7 +64,7 @@ export interface SensorTest {
 export async function sensorTest(spec: SensorTestSpec): Promise<SensorTest> {
   const clock = spec.clock ?? new ManualClock(0);
   const board = emptyBoard("sensor-unit");
-  board.sensor = spec.sensors;
+  board.resources.sensor = spec.sensors;
   const now = spec.realTime ? () => performance.now() : () => clock.now();
   const driver: BoardDriver = {
     name: "sim",

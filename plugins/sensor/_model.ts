@@ -8,7 +8,7 @@
  * monitor polls at it, so an agent that asks (Linux asks every sensor at 2.0+) gets an answer.
  * @module
  */
-import type { SensorDesc } from "../../core/board.ts";
+import type { SensorDesc } from "./kind.ts";
 import { encodeInterval, type Intervals, resolutionWord } from "./_codec.ts";
 import { MAX_AXES } from "./msg.ts";
 

@@ -6,7 +6,7 @@
  * watched.
  * @module
  */
-import type { HwTable } from "../../core/hw_table.ts";
+import type { SensorHw } from "./hw.ts";
 import type { Logger } from "../../core/log.ts";
 import type { Writer } from "../../core/writer.ts";
 import type { SensorClock } from "./clock.ts";
@@ -41,7 +41,7 @@ interface Watched {
 export class SensorMonitor {
   readonly #clock: SensorClock;
   readonly #models: readonly (SensorModel | undefined)[];
-  readonly #hw: HwTable["sensor"];
+  readonly #hw: readonly (SensorHw | undefined)[];
   readonly #tsOn: readonly boolean[];
   readonly #log: Logger;
   readonly #watched = new Map<number, Watched>();
@@ -51,7 +51,7 @@ export class SensorMonitor {
   constructor(
     clock: SensorClock,
     models: readonly (SensorModel | undefined)[],
-    hw: HwTable["sensor"],
+    hw: readonly (SensorHw | undefined)[],
     tsOn: readonly boolean[],
     log: Logger,
   ) {

@@ -3,6 +3,7 @@
  * SENSOR_READING_COMPLETE.
  * @module
  */
+import { sensorKind } from "./kind.ts";
 import { headerToken } from "../../core/header.ts";
 import type { CommandDef } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
@@ -94,7 +95,7 @@ export const readingGet: Command = {
     m.r.u32();
     const flags = m.r.u32();
     if ((flags & ~READ_ASYNC) !== 0) return Status.INVALID_PARAMETERS;
-    const hw = ctx.hw.sensor[phys]!;
+    const hw = sensorKind.hwOf(ctx.hw)[phys]!;
     if (!enabledOf(hw, phys)) return Status.HARDWARE_ERROR;
     if (flags & READ_ASYNC) {
       if (!model.async || !ctx.canNotify) return Status.NOT_SUPPORTED;

@@ -4,7 +4,7 @@
  * sample depends on.
  * @module
  */
-import type { SensorHw } from "../../core/hw/sensor.ts";
+import type { SensorHw } from "./hw.ts";
 import type { Writer } from "../../core/writer.ts";
 import { writeS64 } from "./_codec.ts";
 import type { SensorModel } from "./_model.ts";

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../../core/_assert_test.ts";
-import type { SensorDesc } from "../../core/board.ts";
+import type { SensorDesc } from "./kind.ts";
 import { Status } from "../../core/status.ts";
 import type { Fixture } from "../../tests/harness.ts";
 import { cmd, sensor, sensorTest, words } from "./_fixture.ts";

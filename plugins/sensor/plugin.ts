@@ -21,7 +21,8 @@
  * platform→agent channel.
  * @module
  */
-import type { SensorDesc } from "../../core/board.ts";
+import { sensorKind } from "./kind.ts";
+import type { SensorDesc } from "./kind.ts";
 import { defineProtocol, type ProtocolDef } from "../../core/protocol.ts";
 import { type SensorClock, systemClock } from "./clock.ts";
 import { configGet, configSet } from "./_config.ts";
@@ -78,7 +79,7 @@ export function createSensorProtocol(
     name: "sensor",
     call: sensorCall,
     versions: [SensorVersion.V1, SensorVersion.V2, SensorVersion.V3, SensorVersion.V3_1],
-    kinds: ["sensor"],
+    kinds: [sensorKind],
     commands: {
       /**
        * PROTOCOL_ATTRIBUTES. p2a: u16 num_sensors (this agent's), u8
@@ -120,7 +121,7 @@ export function createSensorProtocol(
     setup(env) {
       const models: (SensorModel | undefined)[] = [];
       const tsOn: boolean[] = [];
-      for (const d of env.board.sensor as SensorDesc[]) {
+      for (const d of sensorKind.of(env.board) as SensorDesc[]) {
         const model = sensorModel(d);
         models[d.id] = model;
         tsOn[d.id] = model.timestamps;
@@ -128,7 +129,7 @@ export function createSensorProtocol(
       return {
         models,
         tsOn,
-        monitor: new SensorMonitor(clock, models, env.hw.sensor, tsOn, env.log),
+        monitor: new SensorMonitor(clock, models, sensorKind.hwOf(env.hw), tsOn, env.log),
         maxPending,
         scratch: new Array<number>(MAX_AXES).fill(0),
       };

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { DriverError } from "../../core/driver.ts";
-import type { SensorHw } from "../../core/hw/sensor.ts";
+import type { SensorHw } from "./hw.ts";
 import { Msg } from "../../core/msg.ts";
 import { Status } from "../../core/status.ts";
 import { cmd, delayed, drainWords, sensor, sensorTest, settle, words } from "./_fixture.ts";

@@ -4,7 +4,8 @@
  * 1 cold reset, 2 warm reset, 3 power-up, 4 suspend, 0x80000000 and up vendor-defined.
  * @module
  */
-import { Status, SystemState, systemStateName } from "../../mod.ts";
+import { Status } from "../../mod.ts";
+import { SystemState, systemStateName } from "./hw.ts";
 import {
   type CallContext,
   type CallVerbs,

@@ -4,6 +4,7 @@
  * @module
  */
 import { CommandError, StatusError, UsageError } from "../../client/mod.ts";
+import { systemHw } from "./hw.ts";
 import { assertEquals, assertRejects } from "../../core/_assert_test.ts";
 import type { SimSystem } from "../../boards/drivers/sim/system.ts";
 import { simBoardPath, startE2e } from "../../tests/e2e/_server.ts";
@@ -25,7 +26,7 @@ Deno.test("system info → what this agent may ask: nothing for vm1, everything 
 
 Deno.test("system set: DENIED for a guest, done on the board for the host; bad states are usage errors", async () => {
   await using e2e = await startE2e();
-  const sim = e2e.server.platform.env.hw.system as SimSystem;
+  const sim = systemHw.whole(e2e.server.platform.env.hw) as SimSystem;
   await assertRejects(
     () => e2e.cli("vm1", "system", "set", "shutdown"),
     StatusError,

@@ -16,7 +16,7 @@
  * - `board` (trusted agents only; startup fails otherwise): every *other* agent's session
  *   that subscribed gets SYSTEM_POWER_STATE_NOTIFIER first (graceful requests carry the
  *   board's graceful timeout), then the board driver acts on the whole system.
- * - `qmp` / `command`: the agent's own VM, through `core/system_actions.ts`; any failure
+ * - `qmp` / `command`: the agent's own VM, through `actions.ts`; any failure
  *   answers HARDWARE_ERROR. Power-up is for agents managing others: a `qmp` VM cannot be
  *   powered up by itself, a `command` needs a trusted agent.
  * Reserved flag bits or a reserved state (5 … 0x7FFFFFFF) answer INVALID_PARAMETERS; a
@@ -24,19 +24,15 @@
  * was accepted.
  * @module
  */
+import { systemHw } from "./hw.ts";
 import { causerFor } from "../../core/notify_rules.ts";
 import type { Agent } from "../../core/agent.ts";
-import { SYSTEM_STATE_VENDOR, type SystemHw, SystemState } from "../../core/hw/system.ts";
+import { SYSTEM_STATE_VENDOR, type SystemHw, SystemState } from "./hw.ts";
 import type { Logger } from "../../core/log.ts";
 import { defineProtocol, type Outcome } from "../../core/protocol.ts";
 import type { Ctx } from "../../core/session.ts";
 import { isScmiError, Status } from "../../core/status.ts";
-import {
-  ACTION_TIMEOUT_MS,
-  commandAction,
-  qmpAction,
-  qmpCommandFor,
-} from "../../core/system_actions.ts";
+import { ACTION_TIMEOUT_MS, commandAction, qmpAction, qmpCommandFor } from "./actions.ts";
 import { SystemEvent, SystemMsg, SystemSetAttr, SystemVersion } from "./msg.ts";
 import { systemCall } from "./call.ts";
 
@@ -167,7 +163,7 @@ export const systemProtocol = defineProtocol<SystemSession, SystemShared>({
   versions: [SystemVersion.V1, SystemVersion.V2, SystemVersion.V2_1],
   setup(env) {
     for (const a of env.agents()) checkAction(a);
-    return { hw: env.hw.system, log: env.log, timeoutMs: ACTION_TIMEOUT_MS };
+    return { hw: systemHw.whole(env.hw), log: env.log, timeoutMs: ACTION_TIMEOUT_MS };
   },
   open(ctx) {
     checkAction(ctx.agent);

@@ -4,7 +4,7 @@ import type { SystemPowerDecl } from "../../core/agent.ts";
 import { emptyBoard } from "../../core/board.ts";
 import { type BoardDriver, DriverError } from "../../core/driver.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
-import { type SystemHw, SystemState } from "../../core/hw/system.ts";
+import { type SystemHw, SystemState } from "./hw.ts";
 import { Status } from "../../core/status.ts";
 import { simDriver } from "../../boards/drivers/sim.ts";
 import type { SimSystem } from "../../boards/drivers/sim/system.ts";

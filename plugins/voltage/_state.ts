@@ -19,8 +19,10 @@
  * of the domain) and the stores' `apply` brings the domain in line.
  * @module
  */
-import type { ResourceKind, VoltageDesc } from "../../core/board.ts";
-import type { VoltageHw } from "../../core/hw/voltage.ts";
+import { voltageKind } from "./kind.ts";
+import type { ResourceKind } from "../../core/board.ts";
+import type { VoltageDesc } from "./kind.ts";
+import type { VoltageHw } from "./hw.ts";
 import type { PlatformEnv } from "../../core/platform_env.ts";
 import type { ValueVotes } from "../../core/policy/values.ts";
 import type { Ctx } from "../../core/session.ts";
@@ -76,7 +78,7 @@ export function declaresLevel(d: VoltageDesc, uv: number): boolean {
 export function setupVoltage(env: PlatformEnv): VoltageShared {
   const domains: (VoltageDomain | undefined)[] = [];
   const descs: (VoltageDesc | undefined)[] = [];
-  for (const d of env.board.voltage) descs[d.id] = d;
+  for (const d of voltageKind.of(env.board)) descs[d.id] = d;
   const votes = env.votes.onOff(VoltageStore.ENABLE, {
     kind: "voltage",
     apply(phys) {
@@ -100,7 +102,7 @@ export function setupVoltage(env: PlatformEnv): VoltageShared {
       if (d !== undefined) return reconcile(d);
     },
   });
-  for (const desc of env.board.voltage) {
+  for (const desc of voltageKind.of(env.board)) {
     const where = `Voltage domain "${desc.name}" (${desc.id})`;
     const l = desc.levels;
     let range: LevelRange;
@@ -129,7 +131,7 @@ export function setupVoltage(env: PlatformEnv): VoltageShared {
     if (!declaresLevel(desc, desc.level)) {
       throw new TypeError(`${where}: power-on level ${desc.level} µV is not one of its levels`);
     }
-    const hw = env.hw.voltage?.[desc.id];
+    const hw = voltageKind.hwOf(env.hw)[desc.id];
     if (!hw) throw new TypeError(`${where}: no driver backs it`);
     const allowed = boundedBy(env, desc.id, range);
     domains[desc.id] = {

@@ -28,6 +28,7 @@
  * - No notifications: the protocol defines none.
  * @module
  */
+import { voltageKind } from "./kind.ts";
 import { defineProtocol } from "../../core/protocol.ts";
 import { configGet, configSet } from "./_config.ts";
 import { domainAttributes, domainNameGet, protocolAttributes } from "./_info.ts";
@@ -47,7 +48,7 @@ export const voltageProtocol = defineProtocol<VoltageSession, VoltageShared>({
   name: "voltage",
   call: voltageCall,
   versions: [VoltageVersion.V1, VoltageVersion.V2, VoltageVersion.V2_1],
-  kinds: ["voltage"],
+  kinds: [voltageKind],
   setup: setupVoltage,
   onRevoke: revokeVoltage,
   commands: {

@@ -1,9 +1,11 @@
+import { voltageKind } from "./kind.ts";
 import fc from "fast-check";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
-import { type Board, emptyBoard, type VoltageDesc } from "../../core/board.ts";
+import { type Board, emptyBoard } from "../../core/board.ts";
+import type { VoltageDesc } from "./kind.ts";
 import { type BoardDriver, DriverError } from "../../core/driver.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
-import type { VoltageHw } from "../../core/hw/voltage.ts";
+import type { VoltageHw } from "./hw.ts";
 import { Msg } from "../../core/msg.ts";
 import { Right } from "../../core/protocol.ts";
 import type { Ctx } from "../../core/session.ts";
@@ -76,7 +78,7 @@ function board(): Board {
       async: false,
     },
   ];
-  b.voltage = v;
+  b.resources.voltage = v;
   return b;
 }
 
@@ -391,7 +393,7 @@ Deno.test("any bytes to the voltage protocol → a reply of 8+ bytes with a know
 Deno.test("setup rejects a board the protocol cannot describe, naming the domain", async () => {
   const bad = async (patch: Partial<VoltageDesc>, includes: string) => {
     const b = board();
-    b.voltage = [{ ...b.voltage[1], ...patch }];
+    b.resources.voltage = [{ ...voltageKind.of(b)[1], ...patch }];
     await assertRejects(() => fixture({ board: b, agents: [] }), TypeError, includes);
   };
   await bad({ levels: { kind: "list", levels: [] } }, "1 to 65535 levels");

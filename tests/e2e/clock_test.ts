@@ -11,8 +11,9 @@
  * u32 clock_id, u64 rate.
  * @module
  */
+import { clockKind } from "../../plugins/clock/kind.ts";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
-import type { ClockDesc } from "../../core/board.ts";
+import type { ClockDesc } from "../../plugins/clock/kind.ts";
 import { Status } from "../../core/status.ts";
 import type { ScmiClient } from "../../client/stream.ts";
 import { type E2e, p2a, simBoardPath, startE2e, u64Words } from "./_server.ts";
@@ -40,7 +41,7 @@ const SHARED = new URL("./shared.toml", import.meta.url).pathname;
 const MHZ = 1_000_000;
 
 function clockDesc(e2e: E2e, phys: number): ClockDesc {
-  const d = e2e.dep.board.clock.find((c) => c.id === phys);
+  const d = clockKind.of(e2e.dep.board).find((c) => c.id === phys);
   if (!d) throw new Error(`No clock ${phys} on the board`);
   return d;
 }
@@ -287,7 +288,7 @@ Deno.test("e2e clock: rate notifications reach the subscribed agent by its own i
 Deno.test("e2e clock: a clock two guests enabled stays on when one disconnects, turns off when both do", async () => {
   await using e2e = await startE2e({ manifest: SHARED });
   const UART0 = 13;
-  const hw = e2e.server.platform.env.hw.clock[UART0]!;
+  const hw = clockKind.hwOf(e2e.server.platform.env.hw)[UART0]!;
   const vm1 = await e2e.connect("vm1");
   const vm2 = await e2e.connect("vm2");
   const host = await e2e.connect("host");

@@ -14,8 +14,9 @@
  * index); LEVEL_CHANGED agent, domain, level; LIMITS_CHANGED agent, domain, max, min.
  * @module
  */
+import { perfKind } from "../../plugins/perf/kind.ts";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
-import type { PerfDesc } from "../../core/board.ts";
+import type { PerfDesc } from "../../plugins/perf/kind.ts";
 import { Status } from "../../core/status.ts";
 import type { ScmiClient } from "../../client/stream.ts";
 import { type E2e, p2a, simBoardPath, startE2e } from "./_server.ts";
@@ -72,7 +73,7 @@ perf_domains = ["cpu_cluster1"]
 
 function domains(e2e: E2e, agent: string): PerfDesc[] {
   const phys = e2e.dep.agents.find((a) => a.name === agent)!.grants.perf ?? [];
-  return phys.map((p) => e2e.dep.board.perf.find((d) => d.id === p)!);
+  return phys.map((p) => perfKind.of(e2e.dep.board).find((d) => d.id === p)!);
 }
 
 /** The walk of Linux's `scmi_perf_protocol_init` for one agent at version `ver`. */

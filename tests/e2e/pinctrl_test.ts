@@ -16,8 +16,9 @@
  * attributes (10 function valid, 9:2 count, 1:0 selector), pairs.
  * @module
  */
+import { functionKind, groupKind, pinKind } from "../../plugins/pinctrl/kind.ts";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
-import type { PinctrlHw } from "../../core/hw/pinctrl.ts";
+import type { PinctrlHw } from "../../plugins/pinctrl/hw.ts";
 import type { ResourceKind } from "../../core/board.ts";
 import { Status } from "../../core/status.ts";
 import type { ScmiClient } from "../../client/stream.ts";
@@ -89,7 +90,7 @@ function grants(e2e: E2e, agent: string, kind: ResourceKind): number[] {
 }
 
 function hw(e2e: E2e, phys: number): PinctrlHw {
-  return e2e.server.platform.env.hw.pin[phys] as PinctrlHw;
+  return pinKind.hwOf(e2e.server.platform.env.hw)[phys] as PinctrlHw;
 }
 
 /** The walk of Linux's pinctrl protocol init and its lazy group/function reads. */
@@ -119,17 +120,17 @@ async function walk(e2e: E2e, c: ScmiClient, agent: string): Promise<void> {
     }
   };
   for (let vid = 0; vid < pins.length; vid++) {
-    await check(PIN, vid, board.pin.find((p) => p.id === pins[vid])!.name, 1);
+    await check(PIN, vid, pinKind.of(board).find((p) => p.id === pins[vid])!.name, 1);
   }
   for (let vid = 0; vid < groups.length; vid++) {
-    const g = board.group.find((x) => x.id === groups[vid])!;
+    const g = groupKind.of(board).find((x) => x.id === groups[vid])!;
     // The pins the agent sees, in the group's order, as its own ids.
     const want = g.pins.map((p) => pins.indexOf(p)).filter((v) => v >= 0);
     await check(GROUP, vid, g.name, want.length);
     assertEquals(await members(GROUP, vid), want, g.name);
   }
   for (let vid = 0; vid < fns.length; vid++) {
-    const f = board.function.find((x) => x.id === fns[vid])!;
+    const f = functionKind.of(board).find((x) => x.id === fns[vid])!;
     const pinOnly = (f.pins?.length ?? 0) > 0;
     const want = (pinOnly
       ? f.pins!.map((p) => pins.indexOf(p))
@@ -158,7 +159,9 @@ async function walk(e2e: E2e, c: ScmiClient, agent: string): Promise<void> {
 Deno.test("e2e pinctrl: the Linux probe walk of vm1 and vm2 matches the manifest and grants", async () => {
   await using e2e = await startE2e();
   const names = (agent: string, kind: "pin" | "group" | "function") =>
-    grants(e2e, agent, kind).map((p) => e2e.dep.board[kind].find((x) => x.id === p)!.name);
+    grants(e2e, agent, kind).map((p) =>
+      e2e.dep.board.resources[kind].find((x) => x.id === p)!.name
+    );
   // By hand from examples/sim/vscmi.toml: vm1's uart0, i2c0 and spi0; vm2's uart1 and gpio.
   assertEquals(names("vm1", "pin"), ["pa0", "pa1", "pa6", "pa7", "pb0", "pb1", "pb2", "pb3"]);
   assertEquals(names("vm1", "group"), ["uart0_pins", "i2c0_pins", "spi0_pins"]);

@@ -14,6 +14,7 @@
  * u32 power_state.
  * @module
  */
+import { powerKind } from "../../plugins/power/kind.ts";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { Status } from "../../core/status.ts";
 import type { ScmiClient } from "../../client/stream.ts";
@@ -36,7 +37,7 @@ const OFF = 0x4000_0000;
 const SHARED = new URL("./shared.toml", import.meta.url).pathname;
 
 function hwState(e2e: E2e, phys: number): number {
-  return e2e.server.platform.env.hw.power[phys]!.getState(phys);
+  return powerKind.hwOf(e2e.server.platform.env.hw)[phys]!.getState(phys);
 }
 
 async function walk(e2e: E2e, c: ScmiClient, agent: string): Promise<void> {
@@ -48,7 +49,7 @@ async function walk(e2e: E2e, c: ScmiClient, agent: string): Promise<void> {
     assertEquals((await e2e.ok(c, POWER, Msg.MESSAGE_ATTRIBUTES, [m])).u32(), 0);
   }
   for (let vid = 0; vid < phys.length; vid++) {
-    const d = e2e.dep.board.power.find((p) => p.id === phys[vid])!;
+    const d = powerKind.of(e2e.dep.board).find((p) => p.id === phys[vid])!;
     const a = await e2e.ok(c, POWER, Msg.DOMAIN_ATTRIBUTES, [vid]);
     const attr = 0x8000_0000 | 0x2000_0000 | 0x1000_0000 | (d.async ? 0x4000_0000 : 0);
     assertEquals(a.u32(), attr >>> 0, d.name);
@@ -65,7 +66,7 @@ Deno.test("e2e power: the Linux probe walk of vm1, vm2 and host matches the mani
   await using e2e = await startE2e();
   const vm1 = e2e.dep.agents.find((a) => a.name === "vm1")!.grants.power!;
   // By hand: uart0, i2c0 and spi0 share pd_periph; then display and gpu.
-  assertEquals(vm1.map((p) => e2e.dep.board.power.find((d) => d.id === p)!.name), [
+  assertEquals(vm1.map((p) => powerKind.of(e2e.dep.board).find((d) => d.id === p)!.name), [
     "pd_periph",
     "pd_display",
     "pd_gpu",

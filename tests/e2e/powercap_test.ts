@@ -15,8 +15,9 @@
  * MEASUREMENTS_CHANGED agent, domain, power.
  * @module
  */
+import { powercapKind } from "../../plugins/powercap/kind.ts";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
-import type { PowercapDesc } from "../../core/board.ts";
+import type { PowercapDesc } from "../../plugins/powercap/kind.ts";
 import type { Deployment } from "../../core/manifest/mod.ts";
 import { Status } from "../../core/status.ts";
 import type { ScmiClient } from "../../client/stream.ts";
@@ -79,15 +80,15 @@ powercaps = ["soc_cap"]
 
 /** gpu_cap applies caps asynchronously and may be switched off (board fields in code). */
 function asyncGpu(dep: Deployment): void {
-  const gpu = dep.board.powercap.find((d) => d.name === "gpu_cap")!;
+  const gpu = powercapKind.of(dep.board).find((d) => d.name === "gpu_cap")!;
   gpu.async = true;
   gpu.canDisable = true;
-  dep.board.powercap.find((d) => d.name === "soc_cap")!.canDisable = true;
+  powercapKind.of(dep.board).find((d) => d.name === "soc_cap")!.canDisable = true;
 }
 
 function domains(e2e: E2e, agent: string): PowercapDesc[] {
   const phys = e2e.dep.agents.find((a) => a.name === agent)!.grants.powercap ?? [];
-  return phys.map((p) => e2e.dep.board.powercap.find((d) => d.id === p)!);
+  return phys.map((p) => powercapKind.of(e2e.dep.board).find((d) => d.id === p)!);
 }
 
 /** A CallContext over `c`, to reuse the CLI's decoder in checks. */

@@ -11,6 +11,7 @@
  * reset_state; RESET_ISSUED u32 agent_id, u32 domain_id, u32 reset_state.
  * @module
  */
+import { resetKind } from "../../plugins/reset/kind.ts";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { Status } from "../../core/status.ts";
 import type { SimResetHw } from "../../boards/drivers/sim/reset.ts";
@@ -33,7 +34,7 @@ const ASYNC = 4;
 const SHARED = new URL("./shared.toml", import.meta.url).pathname;
 
 function sim(e2e: E2e, phys: number): SimResetHw {
-  return e2e.server.platform.env.hw.reset[phys] as SimResetHw;
+  return resetKind.hwOf(e2e.server.platform.env.hw)[phys] as SimResetHw;
 }
 
 async function walk(e2e: E2e, c: ScmiClient, agent: string): Promise<void> {
@@ -42,7 +43,7 @@ async function walk(e2e: E2e, c: ScmiClient, agent: string): Promise<void> {
   assertEquals((await e2e.ok(c, RESET, Msg.ATTRIBUTES)).u32(), phys.length);
   assertEquals((await e2e.ok(c, RESET, Msg.MESSAGE_ATTRIBUTES, [Msg.NOTIFY])).u32(), 0);
   for (let vid = 0; vid < phys.length; vid++) {
-    const d = e2e.dep.board.reset.find((r) => r.id === phys[vid])!;
+    const d = resetKind.of(e2e.dep.board).find((r) => r.id === phys[vid])!;
     const a = await e2e.ok(c, RESET, Msg.DOMAIN_ATTRIBUTES, [vid]);
     // Notifications always (a stream session has a p2a channel); async as the board says.
     assertEquals(a.u32(), (0x4000_0000 | (d.async ? 0x8000_0000 : 0)) >>> 0, d.name);
@@ -58,7 +59,7 @@ Deno.test("e2e reset: the Linux probe walk of vm1, vm2 and host matches the mani
   await using e2e = await startE2e();
   const vm2 = e2e.dep.agents.find((a) => a.name === "vm2")!.grants.reset!;
   // By hand from examples/sim/vscmi.toml: vm2's devices uart1, usb, emmc, audio, dsp.
-  assertEquals(vm2.map((p) => e2e.dep.board.reset.find((r) => r.id === p)!.name), [
+  assertEquals(vm2.map((p) => resetKind.of(e2e.dep.board).find((r) => r.id === p)!.name), [
     "uart1_rst",
     "usb_phy_rst",
     "usb_ctrl_rst",

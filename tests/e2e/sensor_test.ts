@@ -14,8 +14,9 @@
  * 20:5 multiplier, 4:0 exponent.
  * @module
  */
+import { sensorKind } from "../../plugins/sensor/kind.ts";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
-import type { SensorDesc } from "../../core/board.ts";
+import type { SensorDesc } from "../../plugins/sensor/kind.ts";
 import { Status } from "../../core/status.ts";
 import type { ScmiClient } from "../../client/stream.ts";
 import type { Payload } from "../../client/decode.ts";
@@ -74,7 +75,7 @@ sensors = ["die_temp"]
 
 function sensors(e2e: E2e, agent: string): SensorDesc[] {
   const phys = e2e.dep.agents.find((a) => a.name === agent)!.grants.sensor ?? [];
-  return phys.map((p) => e2e.dep.board.sensor.find((s) => s.id === p)!);
+  return phys.map((p) => sensorKind.of(e2e.dep.board).find((s) => s.id === p)!);
 }
 
 function s64(p: Payload): number {

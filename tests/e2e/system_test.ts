@@ -10,6 +10,7 @@
  * 4 suspend); NOTIFIER u32 agent_id, u32 flags, u32 system_state, u32 timeout (2.0+).
  * @module
  */
+import { systemHw } from "../../plugins/system/hw.ts";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { Status } from "../../core/status.ts";
 import type { SimSystem } from "../../boards/drivers/sim/system.ts";
@@ -54,7 +55,7 @@ Deno.test("e2e system: probe as Linux does; each agent learns what it may ask", 
 
 Deno.test("e2e system: host's graceful cold reset → NOTIFIER to the subscribed guest only, then the board acts", async () => {
   await using e2e = await startE2e();
-  const sim = e2e.server.platform.env.hw.system as SimSystem;
+  const sim = systemHw.whole(e2e.server.platform.env.hw) as SimSystem;
   const vm1 = await e2e.connect("vm1");
   const vm2 = await e2e.connect("vm2");
   const host = await e2e.connect("host");
@@ -89,7 +90,7 @@ Deno.test("e2e system: host's graceful cold reset → NOTIFIER to the subscribed
 
 Deno.test("e2e system: SYSTEM_POWER_STATE_SET errors — denied guest, reserved flags and states, vendor state", async () => {
   await using e2e = await startE2e();
-  const sim = e2e.server.platform.env.hw.system as SimSystem;
+  const sim = systemHw.whole(e2e.server.platform.env.hw) as SimSystem;
   const vm1 = await e2e.connect("vm1");
   const host = await e2e.connect("host");
   assertEquals(await e2e.status(vm1, SYSTEM, Msg.STATE_SET, [0, 0]), Status.DENIED);

@@ -14,9 +14,10 @@
  * domain, s32 µV.
  * @module
  */
+import { voltageKind } from "../../plugins/voltage/kind.ts";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
-import type { VoltageDesc } from "../../core/board.ts";
-import type { VoltageHw } from "../../core/hw/voltage.ts";
+import type { VoltageDesc } from "../../plugins/voltage/kind.ts";
+import type { VoltageHw } from "../../plugins/voltage/hw.ts";
 import { Status } from "../../core/status.ts";
 import type { ScmiClient } from "../../client/stream.ts";
 import { type E2e, p2a, simBoardPath, startE2e } from "./_server.ts";
@@ -70,11 +71,11 @@ voltage_domains = ["vdd_cpu"]
 
 function domains(e2e: E2e, agent: string): VoltageDesc[] {
   const phys = e2e.dep.agents.find((a) => a.name === agent)!.grants.voltage ?? [];
-  return phys.map((p) => e2e.dep.board.voltage.find((d) => d.id === p)!);
+  return phys.map((p) => voltageKind.of(e2e.dep.board).find((d) => d.id === p)!);
 }
 
 function hw(e2e: E2e, phys: number): VoltageHw {
-  return e2e.server.platform.env.hw.voltage[phys] as VoltageHw;
+  return voltageKind.hwOf(e2e.server.platform.env.hw)[phys] as VoltageHw;
 }
 
 /** The walk of Linux's `scmi_voltage_protocol_init` at 2.1 for one agent. */

@@ -3,6 +3,9 @@
  * traced for the agent, against the agent's grants. Each failed check is one sentence.
  * @module
  */
+import { clockKind } from "../../plugins/clock/kind.ts";
+import { powerKind } from "../../plugins/power/kind.ts";
+import { perfKind } from "../../plugins/perf/kind.ts";
 import type { Deployment } from "../../core/manifest/mod.ts";
 import { dmesgProblems, type GuestKernel } from "./_dmesg.ts";
 import type { GuestPlan } from "./_plan.ts";
@@ -119,12 +122,12 @@ export function checkGuest(
   );
   const summary = section(r, "clk-summary").join("\n");
   for (const g of plan.granted.clock) {
-    const desc = dep.board.clock.find((c) => c.id === g.phys)!;
+    const desc = clockKind.of(dep.board).find((c) => c.id === g.phys)!;
     const want = plan.rateSet?.clock.vid === g.vid ? plan.rateSet.rate : desc.rate;
     const rate = clocks.get(g.name) ?? rateIn(summary, g.name);
     expect(rate === want, `clock ${g.vid} "${g.name}": rate ${rate}, expected ${want}`);
   }
-  for (const c of dep.board.clock) {
+  for (const c of clockKind.of(dep.board)) {
     if (plan.granted.clock.some((g) => g.phys === c.id)) continue;
     expect(rateIn(summary, c.name) === undefined, `clock "${c.name}" is visible but not granted`);
   }
@@ -134,7 +137,7 @@ export function checkGuest(
   for (const g of plan.granted.power) {
     expect(new RegExp(`^${g.name}\\s`, "m").test(pd), `power domain "${g.name}" missing`);
   }
-  for (const p of dep.board.power) {
+  for (const p of powerKind.of(dep.board)) {
     if (!plan.granted.power.some((g) => g.phys === p.id)) {
       expect(
         !new RegExp(`^${p.name}\\s`, "m").test(pd),
@@ -168,7 +171,7 @@ export function checkGuest(
   }
   const cpufreq = section(r, "cpufreq").join("\n");
   if (plan.cpuPerf) {
-    const d = dep.board.perf.find((p) => p.id === plan.cpuPerf!.phys)!;
+    const d = perfKind.of(dep.board).find((p) => p.id === plan.cpuPerf!.phys)!;
     const top = Math.max(...d.levels.map((l) => l.freqKhz));
     expect(
       /driver=scmi /.test(cpufreq),

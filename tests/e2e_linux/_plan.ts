@@ -22,7 +22,12 @@
  *   carry it: the harness kernel has no RTC driver, so no pin state is ever applied for it.)
  * @module
  */
-import type { ClockDesc, ResourceKind, VoltageDesc, VoltageLevels } from "../../core/board.ts";
+import { clockKind } from "../../plugins/clock/kind.ts";
+import { voltageKind } from "../../plugins/voltage/kind.ts";
+import { functionKind, groupKind } from "../../plugins/pinctrl/kind.ts";
+import type { ResourceKind } from "../../core/board.ts";
+import type { ClockDesc } from "../../plugins/clock/kind.ts";
+import type { VoltageDesc, VoltageLevels } from "../../plugins/voltage/kind.ts";
 import type { AgentDecl, Deployment } from "../../core/manifest/mod.ts";
 import { guestDeviceTree } from "../../cli/dt.ts";
 
@@ -79,13 +84,14 @@ export function planGuest(dep: Deployment, name: string): GuestPlan {
     granted[kind] = (agent.grants[kind] ?? []).map((phys, vid) => ({
       vid,
       phys,
-      name: dep.board[kind].find((r) => r.id === phys)?.name ?? `${kind}${phys}`,
+      name: dep.board.resources[kind]?.find((r) => r.id === phys)?.name ?? `${kind}${phys}`,
     }));
   }
   const protocols = new Set(agent.protocols.map((p) => p.id));
   const has = (id: number) => protocols.has(id);
 
-  const clockDesc = (g: Granted) => dep.board.clock.find((c) => c.id === g.phys) as ClockDesc;
+  const clockDesc = (g: Granted) =>
+    clockKind.of(dep.board).find((c) => c.id === g.phys) as ClockDesc;
   // A clock no other guest sees: two guests booting at once must not race on its rate.
   const shared = (g: Granted) =>
     dep.agents.some((a) => a !== agent && (a.grants.clock ?? []).includes(g.phys));
@@ -105,7 +111,7 @@ export function planGuest(dep: Deployment, name: string): GuestPlan {
   let regulator: GuestPlan["regulator"] = null;
   const vd = has(0x17) ? granted.voltage[0] : undefined;
   if (vd) {
-    const d = dep.board.voltage.find((v) => v.id === vd.phys) as VoltageDesc;
+    const d = voltageKind.of(dep.board).find((v) => v.id === vd.phys) as VoltageDesc;
     const l = d.levels;
     const uv = l.kind === "list"
       ? l.levels.find((x) => x !== d.level)!
@@ -118,7 +124,7 @@ export function planGuest(dep: Deployment, name: string): GuestPlan {
   const ranges: GuestPlan["ranges"] = [];
   for (const g of has(0x17) ? granted.voltage : []) {
     if (g === vd) continue;
-    const d = dep.board.voltage.find((v) => v.id === g.phys) as VoltageDesc;
+    const d = voltageKind.of(dep.board).find((v) => v.id === g.phys) as VoltageDesc;
     ranges.push({ domain: g, ...levelRange(d.levels) });
   }
 
@@ -126,10 +132,10 @@ export function planGuest(dep: Deployment, name: string): GuestPlan {
 
   let pinmux: GuestPlan["pinmux"] = null;
   for (const fn of has(0x19) ? granted.function : []) {
-    const groups = dep.board.function.find((f) => f.id === fn.phys)?.groups ?? [];
+    const groups = functionKind.of(dep.board).find((f) => f.id === fn.phys)?.groups ?? [];
     const group = granted.group.find((g) => groups.includes(g.phys));
     if (!group) continue;
-    const pins = dep.board.group.find((g) => g.id === group.phys)!.pins;
+    const pins = groupKind.of(dep.board).find((g) => g.id === group.phys)!.pins;
     pinmux = { fn, group, pins: granted.pin.filter((p) => pins.includes(p.phys)) };
     break;
   }

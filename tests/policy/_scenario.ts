@@ -16,6 +16,8 @@
  * osc and pd_top kept on. vm2 may send 1000 commands a second, 50 at once.
  * @module
  */
+import { clockKind } from "../../plugins/clock/kind.ts";
+import { perfKind } from "../../plugins/perf/kind.ts";
 import { buildPlatform, type Built } from "../../core/build.ts";
 import { encodeHeader } from "../../core/header.ts";
 import { loadDeployment } from "../../core/manifest/mod.ts";
@@ -372,13 +374,13 @@ export class Scenario {
 
   /** Hardware state of physical clock `id`. */
   clockOn(id: number): boolean {
-    return this.platform.env.hw.clock[id]!.isEnabled(id) as boolean;
+    return clockKind.hwOf(this.platform.env.hw)[id]!.isEnabled(id) as boolean;
   }
   async clockRate(id: number): Promise<number> {
-    return await this.platform.env.hw.clock[id]!.getRate(id);
+    return await clockKind.hwOf(this.platform.env.hw)[id]!.getRate(id);
   }
   async perfLevel(id: number): Promise<number> {
-    return await this.platform.env.hw.perf[id]!.getLevel(id);
+    return await perfKind.hwOf(this.platform.env.hw)[id]!.getLevel(id);
   }
 
   /** Sends command `msg` of `protocol` with u32 `params` as `agent`. */

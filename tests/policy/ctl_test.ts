@@ -12,6 +12,7 @@
  * (bit 0 enable), oem_config_val.
  * @module
  */
+import { clockKind } from "../../plugins/clock/kind.ts";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
 import { HANG_MS } from "../../core/_wait_test.ts";
 import { ClientError, ScmiClient } from "../../client/stream.ts";
@@ -279,12 +280,15 @@ devices = ["spi0"]
   assertEquals((u32(base.payload, 0) >> 8) & 0xff, 4, "num_agents counts vm3");
   // vm3 enables spi0_clk (its virtual 0, physical 16).
   assertEquals((await vm3.request(CLOCK, CLOCK_CONFIG_SET, [0, 1, 0])).status, 0);
-  assert(env.server.platform.env.hw.clock[16]!.isEnabled(16));
+  assert(clockKind.hwOf(env.server.platform.env.hw)[16]!.isEnabled(16));
 
   const removed = await ok<RemoveResult>(env.ctl, { cmd: "remove-agent", agent: "vm3" });
   assertEquals([removed.agent, removed.id], ["vm3", 4]);
   assertEquals(removed.released.map((h) => h.name), ["spi0_clk"]);
-  assert(!env.server.platform.env.hw.clock[16]!.isEnabled(16), "spi0_clk off with vm3's vote");
+  assert(
+    !clockKind.hwOf(env.server.platform.env.hw)[16]!.isEnabled(16),
+    "spi0_clk off with vm3's vote",
+  );
   assert(!(await exists(sock)), "vm3's socket is gone");
   await assertRejects(() => vm3.request(BASE, PROTOCOL_VERSION), ClientError);
   await assertRejects(() => Deno.connect({ transport: "unix", path: sock }));

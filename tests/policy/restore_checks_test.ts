@@ -13,6 +13,7 @@ import { loadDeployment } from "../../core/manifest/mod.ts";
 import { emptyBoard } from "../../core/board.ts";
 import { Journal } from "../../core/policy/journal.ts";
 import { fixture } from "../harness.ts";
+import { clockKind } from "../../plugins/clock/kind.ts";
 import { BUILTINS } from "../../builtins.ts";
 
 const BOARD = fileURLToPath(new URL("../../boards/sim.toml", import.meta.url));
@@ -84,7 +85,7 @@ Deno.test("restart: a bound tightened between runs drops the old, larger rate; t
   await Deno.writeTextFile(manifest, deployment("48MHz"));
   const { built, lines } = await start(state, manifest);
   const p = built.platform;
-  const clk = built.drivers.get("sim")!.clock!;
+  const clk = clockKind.hw.of(built.drivers.get("sim")!)!;
   try {
     assertEquals(p.votes.describe("clock.rate", 13)!.voters, []);
     assert(clk.getRate(13) !== 96 * MHZ, "the old rate is not put back on the clock");
@@ -150,7 +151,7 @@ Deno.test("restart: votes a live request could not make are dropped, each logged
       assert(line !== undefined && line.includes(why), `${what}: ${why}\n${drop.join("\n")}`);
     }
     const sim = built.drivers.get("sim")!;
-    assertEquals(sim.clock!.getRate(16), 50 * MHZ, "spi0 untouched");
+    assertEquals(clockKind.hw.of(sim)!.getRate(16), 50 * MHZ, "spi0 untouched");
   } finally {
     await built.close();
   }
@@ -166,7 +167,7 @@ Deno.test("restart: votes a live request could not make are dropped, each logged
 Deno.test("restart: a vote of an agent no longer granted the protocol is dropped, though it keeps the resource", async () => {
   const board = emptyBoard("one-clock");
   board.drivers.push({ name: "sim", type: "sim", options: { time_scale: 0 } });
-  board.clock.push({
+  clockKind.of(board).push({
     id: 0,
     name: "clk0",
     driver: "sim",

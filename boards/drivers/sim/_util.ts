@@ -1,14 +1,15 @@
 /** Shared helpers of the simulated board driver. @module */
-import type { Board, ResourceDescByKind, ResourceKind } from "../../../core/board.ts";
+import type { Board, ResourceDesc } from "../../../core/board.ts";
+import type { KindDef } from "../../../core/kind.ts";
 import { liveClock, type TimerClock } from "../../../core/timer_clock.ts";
 
 /** The resources of `kind` this sim instance backs. */
-export function mine<K extends ResourceKind>(
+export function mine<D extends ResourceDesc>(
   board: Board,
-  kind: K,
+  kind: KindDef<D, unknown>,
   driver: string,
-): ResourceDescByKind[K][] {
-  return (board[kind] as ResourceDescByKind[K][]).filter((r) => r.driver === driver);
+): D[] {
+  return kind.of(board).filter((r) => r.driver === driver);
 }
 
 /** Options every sim class reads. */

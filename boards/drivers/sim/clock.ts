@@ -23,9 +23,11 @@
  *   fails with `DriverError("unsupported")`.
  * @module
  */
-import type { Board, ClockDesc } from "../../../core/board.ts";
+import { clockKind } from "../../../plugins/clock/kind.ts";
+import type { Board } from "../../../core/board.ts";
+import type { ClockDesc } from "../../../plugins/clock/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
-import type { ClockHw, RateRound } from "../../../core/hw/clock.ts";
+import type { ClockHw, RateRound } from "../../../plugins/clock/hw.ts";
 import { delay, mine, type SimOptions } from "./_util.ts";
 
 /** The sim's clocks: the driver interface plus what only a simulation can tell. */
@@ -97,7 +99,7 @@ export function createSimClock(board: Board, driver: string, opts: SimOptions): 
   const clocks = new Map<number, SimClock>();
   /** The same clocks indexed by physical id: what every operation reads, cheaper than `get`. */
   const byId: (SimClock | undefined)[] = [];
-  for (const desc of mine(board, "clock", driver)) {
+  for (const desc of mine(board, clockKind, driver)) {
     const c: SimClock = {
       desc,
       rate: desc.rate,

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertThrows } from "../../../core/_assert_test.ts";
-import { type Board, type ClockDesc, emptyBoard } from "../../../core/board.ts";
+import { type Board, emptyBoard } from "../../../core/board.ts";
+import type { ClockDesc } from "../../../plugins/clock/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
 import { ManualClock } from "../../../core/timer_clock.ts";
 import { settled } from "../../../core/_wait_test.ts";
@@ -22,7 +23,7 @@ function clock(over: Partial<ClockDesc> & { id: number }): ClockDesc {
 
 function board(...clocks: ClockDesc[]): Board {
   const b = emptyBoard();
-  b.clock = clocks;
+  b.resources.clock = clocks;
   return b;
 }
 

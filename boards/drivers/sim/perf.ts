@@ -5,9 +5,11 @@
  * transitions of one domain happen one after the other, in request order.
  * @module
  */
-import type { Board, PerfDesc } from "../../../core/board.ts";
+import { perfKind } from "../../../plugins/perf/kind.ts";
+import type { Board } from "../../../core/board.ts";
+import type { PerfDesc } from "../../../plugins/perf/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
-import type { PerfHw } from "../../../core/hw/perf.ts";
+import type { PerfHw } from "../../../plugins/perf/hw.ts";
 import { delay, mine, type SimOptions } from "./_util.ts";
 
 interface SimDomain {
@@ -43,7 +45,7 @@ function nearest(d: SimDomain, v: number): number {
 /** The sim driver's `perf` class: every domain of `board` that names driver instance `driver`. */
 export function createSimPerf(board: Board, driver: string, opts: SimOptions): PerfHw {
   const domains = new Map<number, SimDomain>();
-  for (const desc of mine(board, "perf", driver)) {
+  for (const desc of mine(board, perfKind, driver)) {
     const levels = desc.levels;
     if (levels.length === 0) {
       throw new TypeError(`sim driver "${driver}": perf "${desc.name}" declares no level`);

@@ -1,3 +1,4 @@
+import { perfKind } from "../../../plugins/perf/kind.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "../../../core/_assert_test.ts";
 import { type Board, emptyBoard } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
@@ -25,7 +26,7 @@ function board(): Board {
     sustainedLevel: 200,
     rateLimitUs: 0,
   };
-  b.perf.push(
+  perfKind.of(b).push(
     cpu,
     { ...cpu, id: 1, name: "gpu", approximate: true },
     { ...cpu, id: 2, name: "elsewhere", driver: "other" },

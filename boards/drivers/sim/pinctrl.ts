@@ -23,7 +23,10 @@
  *   reads a function only while every pin of it carries that function, otherwise none.
  * @module
  */
-import type { Board, FunctionDesc, PinDesc } from "../../../core/board.ts";
+import { pinKind } from "../../../plugins/pinctrl/kind.ts";
+import { functionKind, groupKind } from "../../../plugins/pinctrl/kind.ts";
+import type { Board } from "../../../core/board.ts";
+import type { FunctionDesc, PinDesc } from "../../../plugins/pinctrl/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
 import {
   isPinConfigType,
@@ -32,7 +35,7 @@ import {
   PinConfig,
   type PinctrlHw,
   type PinTarget,
-} from "../../../core/hw/pinctrl.ts";
+} from "../../../plugins/pinctrl/hw.ts";
 import { mine, type SimOptions } from "./_util.ts";
 
 /** A pin's state as tests inspect it. */
@@ -99,9 +102,9 @@ function hex(n: number): string {
 export function createSimPinctrl(board: Board, driver: string, _opts: SimOptions): SimPinctrlHw {
   const where = `sim driver "${driver}"`;
   const pins = new Map<number, Pin>();
-  for (const desc of mine(board, "pin", driver)) pins.set(desc.id, makePin(desc, where));
+  for (const desc of mine(board, pinKind, driver)) pins.set(desc.id, makePin(desc, where));
   const groups = new Map<number, Unit>();
-  for (const g of mine(board, "group", driver)) {
+  for (const g of mine(board, groupKind, driver)) {
     const members = g.pins.map((id) => {
       const p = pins.get(id);
       if (p === undefined) {
@@ -120,12 +123,12 @@ export function createSimPinctrl(board: Board, driver: string, _opts: SimOptions
     groups.set(g.id, { pins: members, types: Object.freeze(types), has });
   }
   const fns = new Map<number, Fn>();
-  for (const f of board.function) {
+  for (const f of functionKind.of(board)) {
     const pinOnly = (f.pins?.length ?? 0) > 0;
     const fitPins = new Set<number>(f.pins ?? []);
     if (!pinOnly) {
       for (const gid of f.groups) {
-        for (const p of board.group.find((g) => g.id === gid)?.pins ?? []) fitPins.add(p);
+        for (const p of groupKind.of(board).find((g) => g.id === gid)?.pins ?? []) fitPins.add(p);
       }
     }
     fns.set(f.id, { desc: f, groups: new Set(pinOnly ? [] : f.groups), pins: fitPins });

@@ -1,7 +1,9 @@
+import { functionKind } from "../../../plugins/pinctrl/kind.ts";
+import { groupKind, pinKind } from "../../../plugins/pinctrl/kind.ts";
 import { assertEquals, assertThrows } from "../../../core/_assert_test.ts";
 import { type Board, emptyBoard } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
-import { NO_FUNCTION, PinConfig } from "../../../core/hw/pinctrl.ts";
+import { NO_FUNCTION, PinConfig } from "../../../plugins/pinctrl/hw.ts";
 import { createSimPinctrl } from "./pinctrl.ts";
 
 const STANDARD = Array.from({ length: 20 }, (_, i) => i + 1);
@@ -13,21 +15,21 @@ const STANDARD = Array.from({ length: 20 }, (_, i) => i + 1);
  */
 function board(): Board {
   const b = emptyBoard("sim-pinctrl");
-  b.pin = [
+  pinKind.of(b).push(
     { id: 0, name: "p0", driver: "sim" },
     { id: 1, name: "p1", driver: "sim", config: { 200: 7, [PinConfig.BIAS_PULL_UP]: 1 } },
     { id: 2, name: "p2", driver: "sim", config: { [PinConfig.DRIVE_STRENGTH]: 8 } },
     { id: 3, name: "p3", driver: "sim", function: 21 },
     { id: 9, name: "far", driver: "other" },
-  ];
-  b.group = [
+  );
+  groupKind.of(b).push(
     { id: 10, name: "uart0", driver: "sim", pins: [0, 1] },
     { id: 11, name: "pair", driver: "sim", pins: [2, 3] },
-  ];
-  b.function = [
+  );
+  functionKind.of(b).push(
     { id: 20, name: "uart", driver: "sim", groups: [10] },
     { id: 21, name: "gpio", driver: "sim", groups: [], pins: [0, 1, 2, 3], gpio: true },
-  ];
+  );
   return b;
 }
 
@@ -178,12 +180,12 @@ Deno.test("ids the instance does not drive → invalid", () => {
 
 Deno.test("board mistakes are TypeErrors at creation", () => {
   const reserved = board();
-  reserved.pin[0] = { ...reserved.pin[0], config: { 50: 1 } };
+  pinKind.of(reserved)[0] = { ...pinKind.of(reserved)[0], config: { 50: 1 } };
   assertThrows(() => sim(reserved), TypeError, "reserved");
   const foreign = board();
-  foreign.group[0] = { ...foreign.group[0], pins: [0, 9] };
+  groupKind.of(foreign)[0] = { ...groupKind.of(foreign)[0], pins: [0, 9] };
   assertThrows(() => sim(foreign), TypeError, "does not drive");
   const misfit = board();
-  misfit.pin[2] = { ...misfit.pin[2], function: 20 };
+  pinKind.of(misfit)[2] = { ...pinKind.of(misfit)[2], function: 20 };
   assertThrows(() => sim(misfit), TypeError, "does not fit");
 });

@@ -6,9 +6,11 @@
  * is under way ("busy"). Parents backed by another driver instance are not checked.
  * @module
  */
-import type { Board, PowerDesc } from "../../../core/board.ts";
+import { powerKind } from "../../../plugins/power/kind.ts";
+import type { Board } from "../../../core/board.ts";
+import type { PowerDesc } from "../../../plugins/power/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
-import { type PowerHw, PowerState } from "../../../core/hw/power.ts";
+import { type PowerHw, PowerState } from "../../../plugins/power/hw.ts";
 import { delay, mine, record, type SimOptions } from "./_util.ts";
 
 /** One completed switch, for tests. */
@@ -27,7 +29,7 @@ export function createSimPower(board: Board, driver: string, opts: SimOptions): 
   const descs = new Map<number, PowerDesc>();
   const state = new Map<number, number>();
   const children = new Map<number, number[]>();
-  for (const d of mine(board, "power", driver)) {
+  for (const d of mine(board, powerKind, driver)) {
     descs.set(d.id, d);
     state.set(d.id, d.on ? PowerState.ON : PowerState.OFF);
   }

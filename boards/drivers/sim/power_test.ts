@@ -1,7 +1,8 @@
+import { powerKind } from "../../../plugins/power/kind.ts";
 import { assert, assertEquals, assertThrows } from "../../../core/_assert_test.ts";
 import { type Board, emptyBoard } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
-import { PowerState } from "../../../core/hw/power.ts";
+import { PowerState } from "../../../plugins/power/hw.ts";
 import { createSimPower } from "./power.ts";
 import { ManualClock } from "../../../core/timer_clock.ts";
 import { settled } from "../../../core/_wait_test.ts";
@@ -11,7 +12,7 @@ const { ON, OFF } = PowerState;
 function board(latencyUs = 0): Board {
   const b = emptyBoard();
   const common = { driver: "sim", latencyUs, async: false };
-  b.power.push(
+  powerKind.of(b).push(
     { ...common, id: 0, name: "top", on: false },
     { ...common, id: 1, name: "mid", parent: 0, on: false, states: [0x1] },
     { ...common, id: 2, name: "leaf", parent: 1, on: false },
@@ -26,7 +27,7 @@ function faultOf(fn: () => unknown): string {
 
 Deno.test("sim power: domains start in their power-on state", () => {
   const b = board();
-  b.power[0].on = true;
+  powerKind.of(b)[0].on = true;
   const hw = createSimPower(b, "sim", { timeScale: 0 });
   assertEquals(hw.getState(0), ON);
   assertEquals(hw.getState(1), OFF);

@@ -13,9 +13,11 @@
  * what it reads.
  * @module
  */
-import type { Board, PowercapDesc, PowercapLoad } from "../../../core/board.ts";
+import { powercapKind } from "../../../plugins/powercap/kind.ts";
+import type { Board } from "../../../core/board.ts";
+import type { PowercapDesc, PowercapLoad } from "../../../plugins/powercap/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
-import type { PowercapHw } from "../../../core/hw/powercap.ts";
+import type { PowercapHw } from "../../../plugins/powercap/hw.ts";
 import { delay, mine, record, simNow, type SimOptions } from "./_util.ts";
 
 /** Milliseconds of a clock that never goes back; the load model's time. */
@@ -64,7 +66,7 @@ export function createSimPowercap(
 ): SimPowercap {
   const t0 = now();
   const ctls = new Map<number, Controller>();
-  for (const desc of mine(board, "powercap", driver)) {
+  for (const desc of mine(board, powercapKind, driver)) {
     ctls.set(desc.id, { desc, load: loadOf(desc), cap: desc.cap, pai: desc.pai, seq: 0 });
   }
   const history: SimPowercap["history"] = [];

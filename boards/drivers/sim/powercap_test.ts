@@ -1,3 +1,4 @@
+import { powercapKind } from "../../../plugins/powercap/kind.ts";
 import { assert, assertEquals, assertThrows } from "../../../core/_assert_test.ts";
 import { type Board, emptyBoard } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
@@ -11,7 +12,7 @@ import { settled } from "../../../core/_wait_test.ts";
  */
 function board(): Board {
   const b = emptyBoard("sim-powercap");
-  b.powercap = [
+  powercapKind.of(b).push(
     {
       id: 0,
       name: "soc",
@@ -54,7 +55,7 @@ function board(): Board {
       paiStep: 0,
       pai: 1,
     },
-  ];
+  );
   return b;
 }
 
@@ -151,7 +152,7 @@ Deno.test("measure averages eight samples over the last PAI, clipped to the cap"
 });
 
 Deno.test("the default load swings from half the minimum cap to the maximum over 10 s", () => {
-  const d = board().powercap[1];
+  const d = powercapKind.of(board())[1];
   assertEquals(loadOf(d), { min: 1_000_000, max: 2_000_000, periodMs: 10_000 });
   const { hw, at } = manual();
   at(5_000);

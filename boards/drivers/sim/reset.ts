@@ -6,9 +6,11 @@
  * what the platform asked of the hardware.
  * @module
  */
-import type { Board, ResetDesc } from "../../../core/board.ts";
+import { resetKind } from "../../../plugins/reset/kind.ts";
+import type { Board } from "../../../core/board.ts";
+import type { ResetDesc } from "../../../plugins/reset/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
-import { type ResetHw, ResetState } from "../../../core/hw/reset.ts";
+import { type ResetHw, ResetState } from "../../../plugins/reset/hw.ts";
 import { delay, mine, NumberHistory, type SimOptions } from "./_util.ts";
 
 /** Latency value a board uses when the reset time is unknown; the sim then waits no time. */
@@ -54,7 +56,7 @@ interface Line {
 export function createSimReset(board: Board, driver: string, opts: SimOptions): SimResetHw {
   // Indexed by physical id: an array read is cheaper than a Map lookup per operation.
   const lines: (Line | undefined)[] = [];
-  for (const desc of mine(board, "reset", driver)) {
+  for (const desc of mine(board, resetKind, driver)) {
     lines[desc.id] = { desc, asserted: false, pulsing: false, pulses: 0 };
   }
   // Numbers in a ring: a pulse on the per-message path records without allocating.

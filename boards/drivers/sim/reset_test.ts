@@ -1,3 +1,4 @@
+import { resetKind } from "../../../plugins/reset/kind.ts";
 import { assert, assertEquals, assertThrows } from "../../../core/_assert_test.ts";
 import { type Board, emptyBoard } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
@@ -9,12 +10,12 @@ import { settled } from "../../../core/_wait_test.ts";
 /** 0: 20 ms; 1: unknown latency; 2: 0 µs with state 0x80000003; 9: another instance's. */
 function board(): Board {
   const b = emptyBoard("sim-reset");
-  b.reset = [
+  resetKind.of(b).push(
     { id: 0, name: "uart0", driver: "sim", latencyUs: 20_000, async: true },
     { id: 1, name: "gpu", driver: "sim", latencyUs: 0x7fffffff, async: false },
     { id: 2, name: "eth", driver: "sim", latencyUs: 0, async: false, states: [0x80000003] },
     { id: 9, name: "far", driver: "other", latencyUs: 0, async: false },
-  ];
+  );
   return b;
 }
 

@@ -6,9 +6,11 @@
  * latency (scaled by `time_scale`) and then settles asynchronously.
  * @module
  */
-import type { Board, SensorDesc, SensorSim } from "../../../core/board.ts";
+import { sensorKind } from "../../../plugins/sensor/kind.ts";
+import type { Board } from "../../../core/board.ts";
+import type { SensorDesc, SensorSim } from "../../../plugins/sensor/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
-import type { SensorHw } from "../../../core/hw/sensor.ts";
+import type { SensorHw } from "../../../plugins/sensor/hw.ts";
 import { delay, mine, simNow, type SimOptions } from "./_util.ts";
 
 interface SimSensor {
@@ -84,7 +86,7 @@ export function createSimSensor(
   now: () => number = simNow(opts),
 ): SensorHw {
   const sensors = new Map<number, SimSensor>();
-  for (const d of mine(board, "sensor", driver)) {
+  for (const d of mine(board, sensorKind, driver)) {
     const sims: SensorSim[] = [];
     for (let i = 0; i < Math.max(1, d.axes); i++) sims.push(d.axisDescs?.[i]?.sim ?? d.sim);
     const firstNoise = sims.find((x) => x.kind === "noise");

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "../../../core/_assert_test.ts";
-import { emptyBoard, type SensorDesc } from "../../../core/board.ts";
+import { emptyBoard } from "../../../core/board.ts";
+import type { SensorDesc } from "../../../plugins/sensor/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
 import { createSimSensor } from "./sensor.ts";
 import { ManualClock } from "../../../core/timer_clock.ts";
@@ -22,7 +23,7 @@ function desc(id: number, more: Partial<SensorDesc>): SensorDesc {
 
 function sim(sensors: SensorDesc[], timeScale = 0) {
   const board = emptyBoard();
-  board.sensor = sensors;
+  board.resources.sensor = sensors;
   let t = 500;
   const clock = new ManualClock();
   const hw = createSimSensor(board, "sim", { timeScale, clock }, () => t);

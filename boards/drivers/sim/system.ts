@@ -4,7 +4,7 @@
  * @module
  */
 import type { Board } from "../../../core/board.ts";
-import type { SystemHw } from "../../../core/hw/system.ts";
+import type { SystemHw } from "../../../plugins/system/hw.ts";
 import type { SimOptions } from "./_util.ts";
 
 /** One request the simulated board received. */

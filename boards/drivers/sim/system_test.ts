@@ -1,6 +1,6 @@
 import { assertEquals } from "../../../core/_assert_test.ts";
 import { emptyBoard } from "../../../core/board.ts";
-import { SystemState } from "../../../core/hw/system.ts";
+import { SystemState } from "../../../plugins/system/hw.ts";
 import { createSimSystem, SIM_GRACEFUL_TIMEOUT_MS } from "./system.ts";
 
 Deno.test("sim system: records every request with its mode, in order", () => {

@@ -7,9 +7,11 @@
  * On/off switches are immediate. Every completed change is recorded for tests.
  * @module
  */
-import type { Board, VoltageDesc } from "../../../core/board.ts";
+import { voltageKind } from "../../../plugins/voltage/kind.ts";
+import type { Board } from "../../../core/board.ts";
+import type { VoltageDesc } from "../../../plugins/voltage/kind.ts";
 import { DriverError } from "../../../core/driver.ts";
-import type { VoltageHw } from "../../../core/hw/voltage.ts";
+import type { VoltageHw } from "../../../plugins/voltage/hw.ts";
 import { delay, mine, type SimOptions } from "./_util.ts";
 
 /** One completed hardware change. */
@@ -42,7 +44,7 @@ export function declaresLevel(d: VoltageDesc, uv: number): boolean {
 /** Builds the outputs of the domains that sim instance `driver` backs, at power-on state. */
 export function createSimVoltage(board: Board, driver: string, opts: SimOptions): SimVoltage {
   const outs = new Map<number, Output>();
-  for (const desc of mine(board, "voltage", driver)) {
+  for (const desc of mine(board, voltageKind, driver)) {
     outs.set(desc.id, { desc, level: desc.level, on: desc.on, seq: 0 });
   }
   const history: SimVoltageStep[] = [];

@@ -1,3 +1,4 @@
+import { voltageKind } from "../../../plugins/voltage/kind.ts";
 import { assert, assertEquals, assertThrows } from "../../../core/_assert_test.ts";
 import { type Board, emptyBoard } from "../../../core/board.ts";
 import { DriverError } from "../../../core/driver.ts";
@@ -9,7 +10,7 @@ import { settled } from "../../../core/_wait_test.ts";
 /** 0: list, 20 ms to settle. 1: segment 600–700 mV step 25 mV, on. 9: another instance's. */
 function board(): Board {
   const b = emptyBoard("sim-voltage");
-  b.voltage = [
+  voltageKind.of(b).push(
     {
       id: 0,
       name: "sd",
@@ -38,7 +39,7 @@ function board(): Board {
       on: false,
       async: false,
     },
-  ];
+  );
   return b;
 }
 
@@ -54,7 +55,7 @@ Deno.test("every output starts at its power-on level and state", () => {
 });
 
 Deno.test("declaresLevel: list entries and segment points only", () => {
-  const [sd, core] = board().voltage;
+  const [sd, core] = voltageKind.of(board());
   assertEquals([1_800_000, 3_300_000, 2_500_000].map((v) => declaresLevel(sd, v)), [
     true,
     true,

@@ -40,7 +40,10 @@
  * depend on timing.
  * @module
  */
-import type { ClockDesc, ResetDesc, ResourceKind } from "../../../core/board.ts";
+import { kindNamed } from "../../../core/kind.ts";
+import type { ResourceKind } from "../../../core/board.ts";
+import type { ClockDesc } from "../../../plugins/clock/kind.ts";
+import type { ResetDesc } from "../../../plugins/reset/kind.ts";
 import { emptyBoard } from "../../../core/board.ts";
 import type { VendorInfo } from "../../../core/platform_env.ts";
 import { type AnyProtocol, type CommandDef, defineProtocol } from "../../../core/protocol.ts";
@@ -64,7 +67,7 @@ export function standIn(id: number, kind?: ResourceKind): AnyProtocol {
     id,
     name: `stand-in-${id.toString(16)}`,
     versions: [0x10000],
-    kinds: kind ? [kind] : [],
+    kinds: kind ? [kindNamed(kind)!] : [],
     commands,
   });
 }
@@ -111,8 +114,8 @@ function reset(id: number): ResetDesc {
 /** The board described in the module doc. */
 export function board() {
   const b = emptyBoard("base-vectors");
-  b.clock = [0, 1, 2, 3, 4, 5].map(clock);
-  b.reset = [0, 1, 2].map(reset);
+  b.resources.clock = [0, 1, 2, 3, 4, 5].map(clock);
+  b.resources.reset = [0, 1, 2].map(reset);
   b.devices = [
     { id: 0, name: "uart0", resources: { clock: [0, 1], reset: [0] } },
     { id: 1, name: "uart1", resources: { clock: [2], reset: [1] } },

@@ -28,7 +28,7 @@
  * 2 `pll_sys` only 200 MHz, 1 GHz or 5 GHz and at most 4.5 GHz; 3 `uart0` only 12 or 48 MHz.
  * @module
  */
-import type { ClockDesc } from "../../../core/board.ts";
+import type { ClockDesc } from "../../../plugins/clock/kind.ts";
 import { emptyBoard } from "../../../core/board.ts";
 import type { BoardDriver } from "../../../core/driver.ts";
 import { ALL_RIGHTS } from "../../../core/grants.ts";
@@ -197,7 +197,7 @@ export async function clockFixture(
 ): Promise<Fixture> {
   const board = emptyBoard("clock-vectors");
   board.drivers.push({ name: "sim", type: "sim", options: {} });
-  board.clock = opts.clocks ?? clocks();
+  board.resources.clock = opts.clocks ?? clocks();
   const sim = createSim(board, "sim", { timeScale: opts.timeScale ?? 0, clock: opts.clock });
   return await build({
     board,

@@ -22,7 +22,9 @@
  * - vm3 (8): Perf 4.0; 0 → 3.
  * @module
  */
-import { emptyBoard, type PerfLevel } from "../../../core/board.ts";
+import { perfKind } from "../../../plugins/perf/kind.ts";
+import { emptyBoard } from "../../../core/board.ts";
+import type { PerfLevel } from "../../../plugins/perf/kind.ts";
 import type { BoardDriver } from "../../../core/driver.ts";
 import { simDriver } from "../../../boards/drivers/sim.ts";
 import { type Fixture, fixture as build } from "../../harness.ts";
@@ -36,8 +38,8 @@ const level = (level: number, power: number, latencyUs: number, freqKhz: number)
 
 export function perfBoard() {
   const b = emptyBoard("perf-vectors");
-  b.perfPowerUnit = "uW";
-  b.perf.push(
+  b.settings.perf_power_unit = "uW";
+  perfKind.of(b).push(
     {
       id: 0,
       name: "little",

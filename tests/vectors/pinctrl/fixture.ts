@@ -37,14 +37,10 @@
  * ʳ read-only. Every agent speaks Pin control 1.0.
  * @module
  */
-import {
-  emptyBoard,
-  type FunctionDesc,
-  type GroupDesc,
-  type PinDesc,
-} from "../../../core/board.ts";
+import { emptyBoard } from "../../../core/board.ts";
+import type { FunctionDesc, GroupDesc, PinDesc } from "../../../plugins/pinctrl/kind.ts";
 import { ALL_RIGHTS } from "../../../core/grants.ts";
-import { PinConfig } from "../../../core/hw/pinctrl.ts";
+import { PinConfig } from "../../../plugins/pinctrl/hw.ts";
 import { Right } from "../../../core/protocol.ts";
 import { type Fixture, fixture as build } from "../../harness.ts";
 
@@ -107,9 +103,9 @@ const ALL_PINS = PIN_NAMES.map((_, i) => i);
 /** A fresh platform with the board and agents above, every session open. */
 export function fixture(): Promise<Fixture> {
   const board = emptyBoard("pinctrl-vectors");
-  board.pin = PINS.map((p) => ({ ...p }));
-  board.group = GROUPS.map((g) => ({ ...g, pins: [...g.pins] }));
-  board.function = FUNCTIONS.map((f) => ({ ...f, groups: [...f.groups] }));
+  board.resources.pin = PINS.map((p) => ({ ...p }));
+  board.resources.group = GROUPS.map((g) => ({ ...g, pins: [...g.pins] }));
+  board.resources.function = FUNCTIONS.map((f) => ({ ...f, groups: [...f.groups] }));
   const R = Right.READ;
   const A = ALL_RIGHTS;
   return build({

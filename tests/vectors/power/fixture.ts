@@ -13,6 +13,7 @@
  * 5. quiet — newest version, no platform→agent channel; virtual 0 gpu.
  * @module
  */
+import { powerKind } from "../../../plugins/power/kind.ts";
 import { type Board, emptyBoard } from "../../../core/board.ts";
 import { Right } from "../../../core/protocol.ts";
 import { type Fixture, fixture as build } from "../../harness.ts";
@@ -21,7 +22,7 @@ export function powerBoard(): Board {
   const b = emptyBoard("power-vectors");
   b.drivers.push({ name: "sim", type: "sim", options: { time_scale: 0 } });
   const common = { driver: "sim", latencyUs: 0 };
-  b.power.push(
+  powerKind.of(b).push(
     { ...common, id: 0, name: "soc", on: true, async: false },
     { ...common, id: 1, name: "gpu", parent: 0, on: false, async: true },
     { ...common, id: 2, name: "gpu-shader-cluster0", parent: 1, on: false, async: false },

@@ -20,7 +20,8 @@
  * | gpuonly (5) | 2.0     | 1                                       | all            | yes |
  * @module
  */
-import { emptyBoard, type PowercapDesc } from "../../../core/board.ts";
+import { emptyBoard } from "../../../core/board.ts";
+import type { PowercapDesc } from "../../../plugins/powercap/kind.ts";
 import { ALL_RIGHTS } from "../../../core/grants.ts";
 import { Right } from "../../../core/protocol.ts";
 import { PROTOCOLS } from "../../../builtins.ts";
@@ -97,7 +98,7 @@ const P = 0x18;
 /** A fresh platform with the board and agents above, every session open. */
 export function fixture(): Promise<Fixture> {
   const board = emptyBoard("powercap-vectors");
-  board.powercap = structuredClone(DOMAINS);
+  board.resources.powercap = structuredClone(DOMAINS);
   const A = ALL_RIGHTS;
   const R = Right.READ;
   return build({

@@ -20,7 +20,8 @@
  * | nop2a (6)   | 3.1     | 2                                    | all             | no  |
  * @module
  */
-import { emptyBoard, type ResetDesc } from "../../../core/board.ts";
+import { emptyBoard } from "../../../core/board.ts";
+import type { ResetDesc } from "../../../plugins/reset/kind.ts";
 import { ALL_RIGHTS } from "../../../core/grants.ts";
 import { Right } from "../../../core/protocol.ts";
 import { type Fixture, fixture as build } from "../../harness.ts";
@@ -36,7 +37,7 @@ export const RESETS: ResetDesc[] = [
 /** A fresh platform with the board and agents above, every session open. */
 export function fixture(): Promise<Fixture> {
   const board = emptyBoard("reset-vectors");
-  board.reset = RESETS.map((r) => ({ ...r }));
+  board.resources.reset = RESETS.map((r) => ({ ...r }));
   const R = Right.READ;
   const A = ALL_RIGHTS;
   return build({

@@ -36,7 +36,8 @@
  * | empty (9)  | 3.1     | none                            | —         | yes | 128     |
  * @module
  */
-import { emptyBoard, type SensorDesc } from "../../../core/board.ts";
+import { emptyBoard } from "../../../core/board.ts";
+import type { SensorDesc } from "../../../plugins/sensor/kind.ts";
 import type { BoardDriver } from "../../../core/driver.ts";
 import { type AnyProtocol, defineProtocol, Right } from "../../../core/protocol.ts";
 import { createSimSensor } from "../../../boards/drivers/sim/sensor.ts";
@@ -145,7 +146,7 @@ const BASE_STAND_IN = defineProtocol({
 /** Builds the vector platform; `clock` drives both the sim and the plugin's monitor. */
 export async function sensorFixture(clock = new ManualClock(1000)): Promise<Fixture> {
   const board = emptyBoard("sensor-vectors");
-  board.sensor = SENSORS.map((s) => ({ ...s }));
+  board.resources.sensor = SENSORS.map((s) => ({ ...s }));
   const sim: BoardDriver = {
     name: "sim",
     sensor: createSimSensor(board, "sim", { timeScale: 0 }, () => clock.now()),

@@ -21,7 +21,8 @@
  * | small (6)  | 2.1     | 2, 0                                   | all             | yes | 12      |
  * @module
  */
-import { emptyBoard, type VoltageDesc } from "../../../core/board.ts";
+import { emptyBoard } from "../../../core/board.ts";
+import type { VoltageDesc } from "../../../plugins/voltage/kind.ts";
 import { ALL_RIGHTS } from "../../../core/grants.ts";
 import { Right } from "../../../core/protocol.ts";
 import { type Fixture, fixture as build } from "../../harness.ts";
@@ -80,7 +81,7 @@ const P = 0x17;
 /** A fresh platform with the board and agents above, every session open. */
 export function fixture(): Promise<Fixture> {
   const board = emptyBoard("voltage-vectors");
-  board.voltage = structuredClone(DOMAINS);
+  board.resources.voltage = structuredClone(DOMAINS);
   const A = ALL_RIGHTS;
   const R = Right.READ;
   return build({

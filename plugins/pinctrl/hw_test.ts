@@ -1,5 +1,5 @@
-import { assertEquals } from "../_assert_test.ts";
-import { isPinConfigType, PIN_CONFIG_NAMES, PinConfig } from "./pinctrl.ts";
+import { assertEquals } from "../../core/_assert_test.ts";
+import { isPinConfigType, PIN_CONFIG_NAMES, PinConfig } from "./hw.ts";
 
 Deno.test("configuration types 0–20 and 192–255 are defined; 21–191 and past 255 are not", () => {
   const defined = Array.from({ length: 300 }, (_, t) => t).filter(isPinConfigType);

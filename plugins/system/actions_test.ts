@@ -1,6 +1,6 @@
-import { assertEquals, assertRejects } from "./_assert_test.ts";
-import { DriverError } from "./driver.ts";
-import { SystemState } from "./hw/system.ts";
+import { assertEquals, assertRejects } from "../../core/_assert_test.ts";
+import { DriverError } from "../../core/driver.ts";
+import { SystemState } from "./hw.ts";
 import {
   commandAction,
   commandArgv,
@@ -8,7 +8,7 @@ import {
   qmpCommandFor,
   qmpExecute,
   runCommand,
-} from "./system_actions.ts";
+} from "./actions.ts";
 
 /** How the fake monitor answers one command: a reply object, or close the connection. */
 type Answer = Record<string, unknown> | "close";

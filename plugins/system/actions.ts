@@ -14,8 +14,8 @@
  * is read: a connection closed after `quit` was sent counts as success.
  * @module
  */
-import { DriverError } from "./driver.ts";
-import { SystemState, systemStateName } from "./hw/system.ts";
+import { DriverError } from "../../core/driver.ts";
+import { SystemState, systemStateName } from "./hw.ts";
 
 /** Limits for one action. */
 export interface ActionOptions {

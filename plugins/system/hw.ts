@@ -1,4 +1,9 @@
-/** Board-driver interface for system power (the whole board, no resource ids). @module */
+/**
+ * Board-driver interface for system power (the whole board, no resource ids), and its
+ * whole-board driver class: the first driver with a `system` sub-object acts on the system.
+ * @module
+ */
+import { hwClass } from "../../core/kind.ts";
 
 /** SCMI system states (DEN0056 §4.4.2.5); 0x80000000 and above are vendor-defined. */
 export const SystemState = {
@@ -44,3 +49,6 @@ export interface SystemHw {
    */
   readonly gracefulTimeoutMs?: number;
 }
+
+/** The `system` driver class: shutdown, reset and suspend of the whole board. */
+export const systemHw = hwClass<SystemHw>("system");
