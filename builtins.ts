@@ -6,8 +6,8 @@
 import type { DriverDef } from "./core/driver.ts";
 import type { AnyProtocol } from "./core/protocol.ts";
 import type { TransportDef } from "./core/transport.ts";
-import type { LoadOptions } from "./core/manifest/mod.ts";
-import type { StandardProtocols } from "./core/manifest/protocols.ts";
+import type { LoadOptions } from "./server/manifest/mod.ts";
+import type { StandardProtocols } from "./server/manifest/protocols.ts";
 
 // Protocol plugins, one line each.
 import { baseProtocol } from "./plugins/base/mod.ts";

@@ -8,7 +8,7 @@
  */
 import { match, P } from "ts-pattern";
 import { ManifestError } from "./core/manifest/problem.ts";
-import type { LoadOptions } from "./core/manifest/mod.ts";
+import type { LoadOptions } from "./server/manifest/mod.ts";
 import { CommandError, Exit, UsageError } from "./cli/args.ts";
 import { table } from "./client/mod.ts";
 import { isCallFailure } from "./cli/call_errors.ts";

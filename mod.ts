@@ -82,8 +82,8 @@ export type { KeyPath } from "./core/manifest/problem.ts";
 export type { Steps } from "./core/manifest/value_steps.ts";
 export { supports } from "./core/manifest/value_steps.ts";
 export type { AgentDecl, Deployment, ResourceAccess } from "./core/manifest/types.ts";
-export type { LoadOptions } from "./core/manifest/deployment.ts";
-export type { StandardProtocols } from "./core/manifest/protocols.ts";
+export type { LoadOptions } from "./server/manifest/deployment.ts";
+export type { StandardProtocols } from "./server/manifest/protocols.ts";
 
 export type { LintFinding } from "./core/policy/lint.ts";
 export { admits, origin, rightsOf, speaks } from "./core/policy/lint.ts";

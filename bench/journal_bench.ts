@@ -26,7 +26,7 @@ import { parseArgs } from "node:util";
 import { Agent } from "../core/agent.ts";
 import { buildHwTable } from "../core/hw_table.ts";
 import { Platform } from "../core/platform.ts";
-import { Journal } from "../core/policy/journal.ts";
+import { Journal } from "../server/journal/journal.ts";
 import { DRIVERS, PROTOCOLS } from "../builtins.ts";
 import type { TransportHandle } from "../core/transport.ts";
 import { streamTransport } from "../transports/stream/mod.ts";

@@ -3,14 +3,14 @@
  * included) without serving, then prints `ok: …` and the agents, or every problem found.
  * @module
  */
-import { buildPlatform, type Built } from "../core/build.ts";
+import { buildPlatform, type Built } from "../server/build.ts";
 import { Logger } from "../core/log.ts";
 import {
   formatProblem,
   loadDeployment,
   type LoadOptions,
   ManifestError,
-} from "../core/manifest/mod.ts";
+} from "../server/manifest/mod.ts";
 import { lintPolicy } from "../core/policy/lint.ts";
 import { CommandError, Exit, parse, UsageError } from "./args.ts";
 import { count } from "../client/mod.ts";

@@ -15,16 +15,16 @@ import type { AnyProtocol } from "../core/protocol.ts";
 /** Names of the resource kinds the protocols given to `ctlCommand` carry. */
 let kindNames: readonly string[] = [];
 const RESOURCE_KINDS = () => kindNames;
-import { ControlClient, ControlClientError } from "../core/control/client.ts";
-import type { AddedAgent, Change, GrantResult, RemoveResult } from "../core/control/commands.ts";
-import type { AgentInfo, ResourceInfo } from "../core/control/inspect.ts";
+import { ControlClient, ControlClientError } from "../server/control/client.ts";
+import type { AddedAgent, Change, GrantResult, RemoveResult } from "../server/control/commands.ts";
+import type { AgentInfo, ResourceInfo } from "../server/control/inspect.ts";
 import {
   CONTROL_SOCKET,
   type ErrorCode,
   type RequestInput,
   type Response,
-} from "../core/control/protocol.ts";
-import type { Hold } from "../core/control/votes.ts";
+} from "../server/control/protocol.ts";
+import type { Hold } from "../server/control/votes.ts";
 import { formatProblem } from "../core/manifest/problem.ts";
 import { defaultRunDir } from "../core/rundir.ts";
 import { CommandError, Exit, parse, str, UsageError, type Values } from "./args.ts";

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrows } from "../core/_assert_test.ts";
-import type { AgentInfo, ResourceInfo } from "../core/control/inspect.ts";
+import type { AgentInfo, ResourceInfo } from "../server/control/inspect.ts";
 import { UsageError } from "./args.ts";
 import { buildRequest as build, formatAgents, formatGrant, formatResource } from "./ctl.ts";
 import { kindsOf } from "../core/kind.ts";

@@ -11,8 +11,8 @@
  */
 import type { ResourceKind } from "../core/board.ts";
 import type { Bounds } from "../core/grants.ts";
-import { loadDeployment } from "../core/manifest/mod.ts";
-import type { AgentDecl, Deployment, LoadOptions } from "../core/manifest/mod.ts";
+import { loadDeployment } from "../server/manifest/mod.ts";
+import type { AgentDecl, Deployment, LoadOptions } from "../server/manifest/mod.ts";
 import { CommandError, Exit, parse, str, UsageError } from "./args.ts";
 import { table } from "../client/mod.ts";
 

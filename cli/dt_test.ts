@@ -3,7 +3,7 @@
  * every virtual id, describes only granted protocols, and refuses agents it cannot describe.
  */
 import { assert, assertEquals, assertThrows } from "../core/_assert_test.ts";
-import { loadDeployment } from "../core/manifest/mod.ts";
+import { loadDeployment } from "../server/manifest/mod.ts";
 import { CommandError } from "./args.ts";
 import { dtLabel, guestDeviceTree } from "./dt.ts";
 import { BUILTINS } from "../builtins.ts";

@@ -9,9 +9,9 @@ import {
   loadDeployment,
   type LoadOptions,
   ManifestError,
-} from "../core/manifest/mod.ts";
+} from "../server/manifest/mod.ts";
 import { defaultRunDir } from "../core/rundir.ts";
-import { type Server, startServer } from "../core/serve.ts";
+import { type Server, startServer } from "../server/serve.ts";
 import { CommandError, Exit, parse, str, UsageError } from "./args.ts";
 import { table } from "../client/mod.ts";
 import { agentTable, boardResources, callTarget } from "./summary.ts";

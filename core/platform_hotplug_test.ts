@@ -11,7 +11,7 @@ import { assert, assertEquals, assertThrows } from "./_assert_test.ts";
 import { Agent } from "./agent.ts";
 import { fixture } from "../tests/harness.ts";
 import { Status } from "./status.ts";
-import { loadBoard, simBoardPath } from "./manifest/mod.ts";
+import { loadBoard, simBoardPath } from "../server/manifest/mod.ts";
 import { BUILTINS } from "../builtins.ts";
 
 const BASE_ATTRIBUTES = 0x10 << 10 | 0x1;

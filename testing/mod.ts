@@ -20,9 +20,9 @@
  * ```
  * @module
  */
-import { buildPlatform, type Built } from "../core/build.ts";
+import { buildPlatform, type Built } from "../server/build.ts";
 import { encodeHeader, MsgType } from "../core/header.ts";
-import { loadDeployment } from "../core/manifest/mod.ts";
+import { loadDeployment } from "../server/manifest/mod.ts";
 import { Msg } from "../core/msg.ts";
 import type { Session } from "../core/session.ts";
 import { Logger } from "../core/log.ts";

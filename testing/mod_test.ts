@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertRejects } from "../core/_assert_test.ts";
-import { defaultDeploymentPath } from "../core/manifest/mod.ts";
+import { defaultDeploymentPath } from "../server/manifest/mod.ts";
 import { ManifestError } from "../core/manifest/problem.ts";
 import { Status } from "../mod.ts";
 import { Harness } from "./mod.ts";

@@ -7,8 +7,8 @@
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertRejects, assertThrows } from "../core/_assert_test.ts";
 import { API_MAJOR, API_VERSION, defineDriver, defineProtocol, defineTransport } from "../mod.ts";
-import { buildPlatform } from "../core/build.ts";
-import { loadDeployment, type LoadOptions, ManifestError } from "../core/manifest/mod.ts";
+import { buildPlatform } from "../server/build.ts";
+import { loadDeployment, type LoadOptions, ManifestError } from "../server/manifest/mod.ts";
 import { DRIVERS, PROTOCOLS, TRANSPORTS } from "../builtins.ts";
 import { simDriver } from "../boards/drivers/sim.ts";
 import { BUILTINS } from "../builtins.ts";

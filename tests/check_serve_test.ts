@@ -8,7 +8,7 @@
  * @module
  */
 import { assert, assertEquals } from "../core/_assert_test.ts";
-import { simBoardPath } from "../core/manifest/mod.ts";
+import { simBoardPath } from "../server/manifest/mod.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const MAIN = new URL("main.ts", ROOT).pathname;

@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals } from "../core/_assert_test.ts";
 import { HANG_MS } from "../core/_wait_test.ts";
-import { defaultDeploymentPath, loadDeployment } from "../core/manifest/mod.ts";
+import { defaultDeploymentPath, loadDeployment } from "../server/manifest/mod.ts";
 import { BUILTINS } from "../builtins.ts";
 
 const ROOT = new URL("../", import.meta.url);

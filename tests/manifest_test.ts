@@ -25,7 +25,7 @@ import {
   ManifestError,
   type Problem,
   simBoardPath,
-} from "../core/manifest/mod.ts";
+} from "../server/manifest/mod.ts";
 import { simDriver } from "../boards/drivers/sim.ts";
 import { BUILTINS } from "../builtins.ts";
 

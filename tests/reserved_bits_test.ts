@@ -20,7 +20,7 @@ import { assertEquals } from "../core/_assert_test.ts";
 import type { Board, ResourceKind } from "../core/board.ts";
 import { kindsOf } from "../core/kind.ts";
 import { encodeHeader } from "../core/header.ts";
-import { loadBoard, simBoardPath } from "../core/manifest/mod.ts";
+import { loadBoard, simBoardPath } from "../server/manifest/mod.ts";
 import { Right } from "../core/protocol.ts";
 import { PROTOCOLS } from "../builtins.ts";
 import { type AgentSpec, fixture } from "./harness.ts";

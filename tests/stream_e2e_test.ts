@@ -10,8 +10,8 @@
 import { assertEquals } from "../core/_assert_test.ts";
 import { until } from "../core/_wait_test.ts";
 import { Logger } from "../core/log.ts";
-import { loadDeployment, simBoardPath } from "../core/manifest/mod.ts";
-import { type Server, startServer } from "../core/serve.ts";
+import { loadDeployment, simBoardPath } from "../server/manifest/mod.ts";
+import { type Server, startServer } from "../server/serve.ts";
 import { hex, toHex } from "./harness.ts";
 import { BUILTINS } from "../builtins.ts";
 

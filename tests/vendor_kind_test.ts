@@ -14,8 +14,8 @@
 import { BUILTINS } from "../builtins.ts";
 import { fileURLToPath } from "node:url";
 import { assertEquals, assertRejects } from "../core/_assert_test.ts";
-import { buildPlatform } from "../core/build.ts";
-import { loadDeployment, ManifestError } from "../core/manifest/mod.ts";
+import { buildPlatform } from "../server/build.ts";
+import { loadDeployment, ManifestError } from "../server/manifest/mod.ts";
 import { Msg } from "../core/msg.ts";
 import type { Platform } from "../core/platform.ts";
 import { DRIVERS } from "../builtins.ts";

@@ -9,7 +9,10 @@ import type { Bounds } from "../grants.ts";
 import type { VendorInfo } from "../platform_env.ts";
 import type { Grace } from "../policy/grace.ts";
 import type { RateLimit } from "../policy/rate_limit.ts";
-import type { LoadOptions } from "./deployment.ts";
+import type { AnyProtocol } from "../protocol.ts";
+import type { DriverDef } from "../driver.ts";
+import type { TransportDef } from "../transport.ts";
+import type { KindDef } from "../kind.ts";
 import type { KeyPath } from "./problem.ts";
 
 /** What an agent's `[[agent.<kind>]]` table says about one resource beyond granting it. */
@@ -78,4 +81,31 @@ export interface Deployment {
   stateDir?: string | null;
   /** The protocols, drivers and transports it was loaded against, its plugins not included. */
   builtins: LoadOptions;
+}
+
+/** Standard protocols by name: id and the newest version the specification gives each. */
+export type StandardProtocols = Readonly<Record<string, { id: number; newest: number }>>;
+
+/**
+ * What a deployment may name: the protocol plugins, board driver types and transport types
+ * the program carries (the entry point's list of built-ins, `builtins.ts`, for `vscmi`). The
+ * deployment's own `[platform] plugins` add to the protocols.
+ */
+export interface LoadOptions {
+  /** Protocol plugins. */
+  readonly protocols: readonly AnyProtocol[];
+  /** Board driver types. */
+  readonly drivers: readonly DriverDef[];
+  /** Transport types. */
+  readonly transports: readonly TransportDef[];
+  /**
+   * Standard protocols by name, id and newest specification version, for pins on protocols
+   * no plugin implements; default none.
+   */
+  readonly standard?: StandardProtocols;
+  /**
+   * The resource kinds in play besides those the plugins add; default: those `protocols`
+   * carry (a loader given a narrower protocol list for its checks may keep every kind).
+   */
+  readonly kinds?: readonly KindDef[];
 }

@@ -3,12 +3,12 @@
  * (`grace = { close_s, restart_s }`) along with the journal's `[platform] state_dir`.
  */
 import { assert, assertEquals, assertRejects, assertThrows } from "../_assert_test.ts";
-import { buildPlatform } from "../build.ts";
-import { loadDeployment, ManifestError, simBoardPath } from "../manifest/mod.ts";
+import { buildPlatform } from "../../server/build.ts";
+import { loadDeployment, ManifestError, simBoardPath } from "../../server/manifest/mod.ts";
 import { Logger } from "../log.ts";
-import { startServer } from "../serve.ts";
+import { startServer } from "../../server/serve.ts";
 import { DEFAULT_GRACE, type GraceClock, GraceTimers, makeGrace, type TimerId } from "./grace.ts";
-import { JOURNAL_FILE } from "./journal.ts";
+import { JOURNAL_FILE } from "../../server/journal/journal.ts";
 import { BUILTINS } from "../../builtins.ts";
 
 /** Every directory of this file's tests, removed when the run ends. */

@@ -20,8 +20,8 @@ import { PROTOCOLS } from "../../builtins.ts";
 import type { Session } from "../session.ts";
 import { Status } from "../status.ts";
 import type { Grace, GraceClock, TimerId } from "./grace.ts";
-import { Journal, JOURNAL_FILE, type SyncFn } from "./journal.ts";
-import { scanJournal } from "./journal_records.ts";
+import { Journal, JOURNAL_FILE, type SyncFn } from "../../server/journal/journal.ts";
+import { scanJournal } from "../../server/journal/records.ts";
 
 const CLOCK = 0x14;
 const RESET = 0x16;

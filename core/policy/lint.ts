@@ -65,7 +65,7 @@ function kindsOf(dep: Deployment): KindDef[] {
  *
  * @example
  * ```ts ignore
- * import { loadDeployment } from "../manifest/mod.ts";
+ * import { loadDeployment } from "../../server/manifest/mod.ts";
  * import { formatProblem } from "../manifest/problem.ts";
  * for (const w of await lintPolicy(await loadDeployment("vscmi.toml"))) {
  *   console.error(`warning: ${formatProblem(w)}`);

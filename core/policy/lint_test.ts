@@ -5,7 +5,7 @@
  * @module
  */
 import { assertEquals } from "../_assert_test.ts";
-import { defaultDeploymentPath, loadDeployment } from "../manifest/mod.ts";
+import { defaultDeploymentPath, loadDeployment } from "../../server/manifest/mod.ts";
 import { lintPolicy } from "./lint.ts";
 import { BUILTINS } from "../../builtins.ts";
 

@@ -25,8 +25,15 @@
 import type { ResourceKind } from "../board.ts";
 import type { Logger } from "../log.ts";
 import { OnVotes } from "../votes.ts";
-import type { JournalEntry } from "./journal_records.ts";
 import { type ValueOutcome, type ValuePolicy, ValueVotes } from "./values.ts";
+
+/** One live vote as the journal keeps it: what `agent` holds on `phys` in store `store`. */
+export interface JournalEntry {
+  agent: string;
+  store: string;
+  phys: number;
+  value: number;
+}
 
 /** What a store does with the hardware. */
 export interface StoreHooks {

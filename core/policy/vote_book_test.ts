@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals, assertThrows } from "../_assert_test.ts";
 import { Logger } from "../log.ts";
-import type { JournalEntry } from "./journal_records.ts";
+import type { JournalEntry } from "../../server/journal/records.ts";
 import { VoteBook, type VoteJournal } from "./vote_book.ts";
 
 type Rec = [string, string, number, number | null];

@@ -7,12 +7,12 @@
 import { clockKind } from "./kind.ts";
 import { assertEquals } from "../../core/_assert_test.ts";
 import { type Board, emptyBoard } from "../../core/board.ts";
-import { buildPlatform } from "../../core/build.ts";
+import { buildPlatform } from "../../server/build.ts";
 import { type BoardDriver, DriverError } from "../../core/driver.ts";
 import type { ClockHw } from "./hw.ts";
 import { buildHwTable } from "../../core/hw_table.ts";
 import { Logger } from "../../core/log.ts";
-import { loadDeployment } from "../../core/manifest/mod.ts";
+import { loadDeployment } from "../../server/manifest/mod.ts";
 import { Platform } from "../../core/platform.ts";
 import { simDriver } from "../../boards/drivers/sim.ts";
 import { TEST_VENDOR } from "../../tests/harness.ts";

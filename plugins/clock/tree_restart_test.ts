@@ -12,7 +12,7 @@ import { ALL_RIGHTS } from "../../core/grants.ts";
 import { buildHwTable } from "../../core/hw_table.ts";
 import { Platform } from "../../core/platform.ts";
 import type { GraceClock, TimerId } from "../../core/policy/grace.ts";
-import type { JournalEntry } from "../../core/policy/journal_records.ts";
+import type { JournalEntry } from "../../server/journal/records.ts";
 import { PROTOCOLS } from "../../builtins.ts";
 import { simDriver } from "../../boards/drivers/sim.ts";
 import type { SimClockHw } from "../../boards/drivers/sim/clock.ts";

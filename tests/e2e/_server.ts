@@ -25,8 +25,8 @@ import {
   type Deployment,
   loadDeployment,
   simBoardPath,
-} from "../../core/manifest/mod.ts";
-import { type Server, startServer } from "../../core/serve.ts";
+} from "../../server/manifest/mod.ts";
+import { type Server, startServer } from "../../server/serve.ts";
 import { BUILTINS } from "../../builtins.ts";
 
 export { simBoardPath };

@@ -18,7 +18,7 @@
 import { powercapKind } from "../../plugins/powercap/kind.ts";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
 import type { PowercapDesc } from "../../plugins/powercap/kind.ts";
-import type { Deployment } from "../../core/manifest/mod.ts";
+import type { Deployment } from "../../server/manifest/mod.ts";
 import { Status } from "../../core/status.ts";
 import type { ScmiClient } from "../../client/stream.ts";
 import { linuxProblems, powercapDomain } from "../../plugins/powercap/call.ts";

@@ -6,7 +6,7 @@
 import { clockKind } from "../../plugins/clock/kind.ts";
 import { powerKind } from "../../plugins/power/kind.ts";
 import { perfKind } from "../../plugins/perf/kind.ts";
-import type { Deployment } from "../../core/manifest/mod.ts";
+import type { Deployment } from "../../server/manifest/mod.ts";
 import { dmesgProblems, type GuestKernel } from "./_dmesg.ts";
 import type { GuestPlan } from "./_plan.ts";
 

@@ -28,7 +28,7 @@ import { functionKind, groupKind } from "../../plugins/pinctrl/kind.ts";
 import type { ResourceKind } from "../../core/board.ts";
 import type { ClockDesc } from "../../plugins/clock/kind.ts";
 import type { VoltageDesc, VoltageLevels } from "../../plugins/voltage/kind.ts";
-import type { AgentDecl, Deployment } from "../../core/manifest/mod.ts";
+import type { AgentDecl, Deployment } from "../../server/manifest/mod.ts";
 import { guestDeviceTree } from "../../cli/dt.ts";
 
 /** A resource as the agent sees it. */

@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { guestDeviceTree } from "../../cli/dt.ts";
-import type { Deployment } from "../../core/manifest/mod.ts";
+import type { Deployment } from "../../server/manifest/mod.ts";
 import { ERROR_COUNTERS } from "./_checks.ts";
 import { dmesgProblems, type GuestKernel } from "./_dmesg.ts";
 import { bootGuest, MANIFEST, ROOT, startServe } from "./_harness.ts";

@@ -22,7 +22,7 @@
  * @module
  */
 import { join } from "node:path";
-import { loadDeployment } from "../../core/manifest/mod.ts";
+import { loadDeployment } from "../../server/manifest/mod.ts";
 import { checkGuest, guestView } from "./_checks.ts";
 import { type GuestKernel, kernelOptions } from "./_dmesg.ts";
 import { bootGuest, HARNESS, MANIFEST, startServe, waitForSocket } from "./_harness.ts";

@@ -18,9 +18,9 @@
  */
 import { clockKind } from "../../plugins/clock/kind.ts";
 import { perfKind } from "../../plugins/perf/kind.ts";
-import { buildPlatform, type Built } from "../../core/build.ts";
+import { buildPlatform, type Built } from "../../server/build.ts";
 import { encodeHeader } from "../../core/header.ts";
-import { loadDeployment } from "../../core/manifest/mod.ts";
+import { loadDeployment } from "../../server/manifest/mod.ts";
 import { Msg } from "../../core/msg.ts";
 import type { Platform } from "../../core/platform.ts";
 import type { Session } from "../../core/session.ts";

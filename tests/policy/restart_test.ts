@@ -17,12 +17,12 @@ import { fileURLToPath } from "node:url";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { HANG_MS } from "../../core/_wait_test.ts";
 import { ScmiClient } from "../../client/stream.ts";
-import { ControlClient } from "../../core/control/client.ts";
-import type { ResourceInfo } from "../../core/control/inspect.ts";
+import { ControlClient } from "../../server/control/client.ts";
+import type { ResourceInfo } from "../../server/control/inspect.ts";
 import type { ResourceKind } from "../../core/board.ts";
-import { simBoardPath } from "../../core/manifest/mod.ts";
-import { JOURNAL_FILE } from "../../core/policy/journal.ts";
-import { scanJournal } from "../../core/policy/journal_records.ts";
+import { simBoardPath } from "../../server/manifest/mod.ts";
+import { JOURNAL_FILE } from "../../server/journal/journal.ts";
+import { scanJournal } from "../../server/journal/records.ts";
 import { Status } from "../../core/status.ts";
 
 const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));

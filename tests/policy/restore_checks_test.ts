@@ -7,11 +7,11 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
-import { buildPlatform } from "../../core/build.ts";
+import { buildPlatform } from "../../server/build.ts";
 import { Logger } from "../../core/log.ts";
-import { loadDeployment } from "../../core/manifest/mod.ts";
+import { loadDeployment } from "../../server/manifest/mod.ts";
 import { emptyBoard } from "../../core/board.ts";
-import { Journal } from "../../core/policy/journal.ts";
+import { Journal } from "../../server/journal/journal.ts";
 import { fixture } from "../harness.ts";
 import { clockKind } from "../../plugins/clock/kind.ts";
 import { BUILTINS } from "../../builtins.ts";

@@ -8,10 +8,10 @@
  */
 import { BUILTINS } from "../../builtins.ts";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
-import { buildPlatform } from "../../core/build.ts";
+import { buildPlatform } from "../../server/build.ts";
 import { encodeHeader } from "../../core/header.ts";
 import { Logger } from "../../core/log.ts";
-import { defaultDeploymentPath, loadDeployment } from "../../core/manifest/mod.ts";
+import { defaultDeploymentPath, loadDeployment } from "../../server/manifest/mod.ts";
 import { Msg } from "../../core/msg.ts";
 import type { Platform } from "../../core/platform.ts";
 import type { Session } from "../../core/session.ts";

@@ -8,8 +8,8 @@
 import { assert, assertEquals, assertThrows } from "../../core/_assert_test.ts";
 import { until } from "../../core/_wait_test.ts";
 import { Logger } from "../../core/log.ts";
-import { loadDeployment } from "../../core/manifest/mod.ts";
-import { type Server, startServer } from "../../core/serve.ts";
+import { loadDeployment } from "../../server/manifest/mod.ts";
+import { type Server, startServer } from "../../server/serve.ts";
 import {
   bufferBase,
   DriverRing,

@@ -31,13 +31,8 @@ export const MAX_NAME = 255;
 const MIN_BODY = 1 + 1 + 1 + 4;
 const MAX_BODY = 1 + 1 + MAX_NAME + 1 + MAX_NAME + 4 + 8;
 
-/** One live vote: what `agent` holds on `phys` in store `store`. */
-export interface JournalEntry {
-  agent: string;
-  store: string;
-  phys: number;
-  value: number;
-}
+export type { JournalEntry } from "../../core/policy/vote_book.ts";
+import type { JournalEntry } from "../../core/policy/vote_book.ts";
 
 /** A stretch of a journal file that holds no good record. */
 export interface JournalDamage {

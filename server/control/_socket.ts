@@ -3,7 +3,7 @@
  * 0700 run directory), and one server per run directory.
  * @module
  */
-import { listenPrivate as listenPrivateSocket } from "../unix_socket.ts";
+import { listenPrivate as listenPrivateSocket } from "../../core/unix_socket.ts";
 
 /** Another server answers on the control socket: this one must not start. */
 export class SocketBusyError extends Error {
@@ -24,4 +24,4 @@ export function listenPrivate(path: string): Promise<Deno.UnixListener> {
   );
 }
 
-export { unlinkSocket } from "../unix_socket.ts";
+export { unlinkSocket } from "../../core/unix_socket.ts";

@@ -17,8 +17,14 @@
 export { loadAgents, loadBoard, loadDeployment } from "./deployment.ts";
 export type { AgentLoadOptions, LoadOptions } from "./deployment.ts";
 export { defaultDeploymentPath, simBoardPath } from "./paths.ts";
-export { formatProblem, ManifestError } from "./problem.ts";
-export type { Problem } from "./problem.ts";
-export type { AgentDecl, Deployment } from "./types.ts";
-export { HERTZ, MICROVOLTS, MICROWATTS, parseQuantity, toBaseUnit } from "./units.ts";
-export type { UnitSystem } from "./units.ts";
+export { formatProblem, ManifestError } from "../../core/manifest/problem.ts";
+export type { Problem } from "../../core/manifest/problem.ts";
+export type { AgentDecl, Deployment } from "../../core/manifest/types.ts";
+export {
+  HERTZ,
+  MICROVOLTS,
+  MICROWATTS,
+  parseQuantity,
+  toBaseUnit,
+} from "../../core/manifest/units.ts";
+export type { UnitSystem } from "../../core/manifest/units.ts";

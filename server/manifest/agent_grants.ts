@@ -25,17 +25,17 @@
  * bounds that admit nothing the resource supports are errors.
  * @module
  */
-import type { Board, ResourceKind } from "../board.ts";
-import { ALL_RIGHTS, type Bounds } from "../grants.ts";
-import type { KindDef } from "../kind.ts";
-import { Right } from "../protocol.ts";
+import type { Board, ResourceKind } from "../../core/board.ts";
+import { ALL_RIGHTS, type Bounds } from "../../core/grants.ts";
+import type { KindDef } from "../../core/kind.ts";
+import { Right } from "../../core/protocol.ts";
 import type { BoardRead } from "./board.ts";
 import type { AgentInput } from "./deployment_schema.ts";
 import type { GrantInput } from "./policy_schema.ts";
-import { describe, type KeyPath } from "./problem.ts";
-import type { Source } from "./toml.ts";
-import type { AgentDecl, ResourceAccess } from "./types.ts";
-import { type Steps, stepsOf, supports } from "./value_steps.ts";
+import { describe, type KeyPath } from "../../core/manifest/problem.ts";
+import type { Source } from "../../core/manifest/toml.ts";
+import type { AgentDecl, ResourceAccess } from "../../core/manifest/types.ts";
+import { type Steps, stepsOf, supports } from "../../core/manifest/value_steps.ts";
 
 /** Resolves `t`'s devices, simple lists and `[[agent.<kind>]]` tables into `decl`. */
 export function readGrants(

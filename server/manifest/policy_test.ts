@@ -8,9 +8,9 @@
 import { clockKind } from "../../plugins/clock/kind.ts";
 import { powerKind } from "../../plugins/power/kind.ts";
 import { perfKind } from "../../plugins/perf/kind.ts";
-import { assertEquals, assertRejects } from "../_assert_test.ts";
+import { assertEquals, assertRejects } from "../../core/_assert_test.ts";
 import { buildPlatform } from "../build.ts";
-import { Right } from "../protocol.ts";
+import { Right } from "../../core/protocol.ts";
 import { loadBoard, loadDeployment, ManifestError, simBoardPath } from "./mod.ts";
 import { BUILTINS } from "../../builtins.ts";
 

@@ -14,12 +14,12 @@
  * ```
  * @module
  */
-import type { KindDef } from "../kind.ts";
+import type { KindDef } from "../../core/kind.ts";
 import type { BoardRead } from "./board.ts";
 import { type PolicyInput, policyTable } from "./policy_schema.ts";
-import { describe } from "./problem.ts";
-import type { Source } from "./toml.ts";
-import { check } from "./_schema.ts";
+import { describe } from "../../core/manifest/problem.ts";
+import type { Source } from "../../core/manifest/toml.ts";
+import { check } from "../../core/manifest/_schema.ts";
 
 /** Reads `[policy]` (found in `src` at key `policy`) into the board model of `b`. */
 export function readPolicy(src: Source, raw: unknown, b: BoardRead): void {

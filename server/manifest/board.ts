@@ -26,12 +26,12 @@
  * ```
  * @module
  */
-import type { Board, DeviceDesc, DriverDecl, ResourceDesc } from "../board.ts";
-import { apiMismatch } from "../api.ts";
-import { type DriverDef, driverOptionProblems } from "../driver.ts";
-import type { KindDef } from "../kind.ts";
-import type { ValuePolicy } from "../policy/values.ts";
-import { BoardCtx, BoardNames } from "./_board_ctx.ts";
+import type { Board, DeviceDesc, DriverDecl, ResourceDesc } from "../../core/board.ts";
+import { apiMismatch } from "../../core/api.ts";
+import { type DriverDef, driverOptionProblems } from "../../core/driver.ts";
+import type { KindDef } from "../../core/kind.ts";
+import type { ValuePolicy } from "../../core/policy/values.ts";
+import { BoardCtx, BoardNames } from "../../core/manifest/_board_ctx.ts";
 import {
   boardDocument,
   boardTable,
@@ -40,9 +40,9 @@ import {
   type ResourceInput,
   resourceTable,
 } from "./board_schema.ts";
-import { check } from "./_schema.ts";
-import { type KeyPath, quoteList } from "./problem.ts";
-import type { Source } from "./toml.ts";
+import { check } from "../../core/manifest/_schema.ts";
+import { type KeyPath, quoteList } from "../../core/manifest/problem.ts";
+import type { Source } from "../../core/manifest/toml.ts";
 
 /** A board read from its manifest, with the names each kind declares (for later lookups). */
 export interface BoardRead {

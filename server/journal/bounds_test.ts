@@ -4,8 +4,8 @@
  * dispatcher answers GENERIC_ERROR), and a private state directory.
  */
 import { join } from "node:path";
-import { assert, assertEquals, assertRejects } from "../_assert_test.ts";
-import { Logger } from "../log.ts";
+import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
+import { Logger } from "../../core/log.ts";
 import { Journal, JOURNAL_FILE, type WriteFn } from "./journal.ts";
 
 function logger(): { log: Logger; lines: string[] } {

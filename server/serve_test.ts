@@ -1,6 +1,6 @@
-import { assert, assertEquals, assertRejects } from "./_assert_test.ts";
-import { encodeHeader } from "./header.ts";
-import { Logger } from "./log.ts";
+import { assert, assertEquals, assertRejects } from "../core/_assert_test.ts";
+import { encodeHeader } from "../core/header.ts";
+import { Logger } from "../core/log.ts";
 import { loadDeployment, ManifestError, simBoardPath } from "./manifest/mod.ts";
 import { startServer } from "./serve.ts";
 import { encodeFrame, FrameSplitter } from "../transports/stream/framing.ts";

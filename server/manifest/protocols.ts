@@ -5,13 +5,13 @@
  * plugin modules.
  * @module
  */
-import { apiMismatch } from "../api.ts";
-import type { AnyProtocol } from "../protocol.ts";
-import { versionString } from "../protocol.ts";
-import { describe } from "./problem.ts";
+import { apiMismatch } from "../../core/api.ts";
+import type { AnyProtocol } from "../../core/protocol.ts";
+import { versionString } from "../../core/protocol.ts";
+import { describe } from "../../core/manifest/problem.ts";
 
-/** Standard protocols by name: id and the newest version the specification gives each. */
-export type StandardProtocols = Readonly<Record<string, { id: number; newest: number }>>;
+export type { StandardProtocols } from "../../core/manifest/types.ts";
+import type { StandardProtocols } from "../../core/manifest/types.ts";
 
 /** One protocol a manifest may name. */
 export interface KnownProtocol {

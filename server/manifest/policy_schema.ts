@@ -7,9 +7,9 @@
  * @module
  */
 import { z } from "zod";
-import type { KindDef } from "../kind.ts";
-import { VALUE_POLICIES } from "../policy/values.ts";
-import { int, list, name, oneOf, ref, table } from "./_schema.ts";
+import type { KindDef } from "../../core/kind.ts";
+import { VALUE_POLICIES } from "../../core/policy/values.ts";
+import { int, list, name, oneOf, ref, table } from "../../core/manifest/_schema.ts";
 
 /** Highest explicit virtual id: PROTOCOL_ATTRIBUTES counts resources in 16 bits. */
 export const MAX_VIRTUAL = 0xfffe;

@@ -9,8 +9,8 @@
  * `clock` in `clock.rate`).
  * @module
  */
-import type { ResourceKind } from "../board.ts";
-import type { Platform } from "../platform.ts";
+import type { ResourceKind } from "../../core/board.ts";
+import type { Platform } from "../../core/platform.ts";
 
 /** One vote an agent holds. */
 export interface Hold {

@@ -1,4 +1,4 @@
-import { assertEquals } from "../_assert_test.ts";
+import { assertEquals } from "../../core/_assert_test.ts";
 import { type ByteSource, type LineItem, LineReader } from "./_lines.ts";
 
 /** A source that hands out the given chunks one read at a time. */

@@ -4,10 +4,10 @@
  * @module
  */
 import { z } from "zod";
-import type { KindDef } from "../kind.ts";
-import { ascii, bool, int, list, ref, table, u32 } from "./_schema.ts";
+import type { KindDef } from "../../core/kind.ts";
+import { ascii, bool, int, list, ref, table, u32 } from "../../core/manifest/_schema.ts";
 import { grantTables, rateLimitTable } from "./policy_schema.ts";
-import { MAX_GRACE_S } from "../policy/grace.ts";
+import { MAX_GRACE_S } from "../../core/policy/grace.ts";
 
 /** Transport types of the design that are accepted before their module is registered. */
 export const KNOWN_TRANSPORTS = ["stream", "virtio-mmio", "vhost-user", "shmem", "smc"] as const;

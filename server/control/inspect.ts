@@ -4,12 +4,12 @@
  * JSON-able objects. Also the lookups of agents, resources and devices by name or id.
  * @module
  */
-import type { Agent } from "../agent.ts";
-import type { DeviceDesc, ResourceDesc, ResourceKind } from "../board.ts";
-import { kindNamed } from "../kind.ts";
-import type { Platform } from "../platform.ts";
-import type { ValuePolicy } from "../policy/values.ts";
-import { Right, versionString } from "../protocol.ts";
+import type { Agent } from "../../core/agent.ts";
+import type { DeviceDesc, ResourceDesc, ResourceKind } from "../../core/board.ts";
+import { kindNamed } from "../../core/kind.ts";
+import type { Platform } from "../../core/platform.ts";
+import type { ValuePolicy } from "../../core/policy/values.ts";
+import { Right, versionString } from "../../core/protocol.ts";
 import { ControlError } from "./protocol.ts";
 import type { Hold, StoreState, VoteReader } from "./votes.ts";
 

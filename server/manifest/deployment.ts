@@ -34,21 +34,20 @@
  */
 import { dirname, isAbsolute, posix, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { apiMismatch } from "../api.ts";
-import type { SystemPowerDecl, TransportDecl } from "../agent.ts";
-import { DEFAULT_MAX_MSG_SIZE } from "../agent.ts";
-import type { Board } from "../board.ts";
-import { type KindDef, kindsOf } from "../kind.ts";
-import type { DriverDef } from "../driver.ts";
-import type { VendorInfo } from "../platform_env.ts";
-import type { AnyProtocol } from "../protocol.ts";
+import { apiMismatch } from "../../core/api.ts";
+import type { SystemPowerDecl, TransportDecl } from "../../core/agent.ts";
+import { DEFAULT_MAX_MSG_SIZE } from "../../core/agent.ts";
+import type { Board } from "../../core/board.ts";
+import { type KindDef, kindsOf } from "../../core/kind.ts";
+import type { VendorInfo } from "../../core/platform_env.ts";
+import type { AnyProtocol } from "../../core/protocol.ts";
 import { CONTROL_SOCKET } from "../control/protocol.ts";
-import { optionProblems } from "../options.ts";
-import type { ListenAddress, TransportDef } from "../transport.ts";
+import { optionProblems } from "../../core/options.ts";
+import type { ListenAddress, TransportDef } from "../../core/transport.ts";
 import { readGrants } from "./agent_grants.ts";
 import { readPolicy } from "./policy.ts";
 import { type BoardRead, readBoard } from "./board.ts";
-import { BoardNames } from "./_board_ctx.ts";
+import { BoardNames } from "../../core/manifest/_board_ctx.ts";
 import {
   type AgentInput,
   agentsDocument,
@@ -57,7 +56,13 @@ import {
   KNOWN_TRANSPORTS,
   platformTable,
 } from "./deployment_schema.ts";
-import { describe, type KeyPath, ManifestError, type Problem, quoteList } from "./problem.ts";
+import {
+  describe,
+  type KeyPath,
+  ManifestError,
+  type Problem,
+  quoteList,
+} from "../../core/manifest/problem.ts";
 import {
   importProtocol,
   isPluginFailure,
@@ -65,35 +70,13 @@ import {
   parseVersion,
   pinAllowed,
   ProtocolCatalog,
-  type StandardProtocols,
 } from "./protocols.ts";
-import { check } from "./_schema.ts";
-import { isReadFailure, readSource, type Source } from "./toml.ts";
-import type { AgentDecl, Deployment } from "./types.ts";
+import { check } from "../../core/manifest/_schema.ts";
+import { isReadFailure, readSource, type Source } from "../../core/manifest/toml.ts";
+import type { AgentDecl, Deployment } from "../../core/manifest/types.ts";
 
-/**
- * What a deployment may name: the protocol plugins, board driver types and transport types
- * the program carries (the entry point's list of built-ins, `builtins.ts`, for `vscmi`). The
- * deployment's own `[platform] plugins` add to the protocols.
- */
-export interface LoadOptions {
-  /** Protocol plugins. */
-  readonly protocols: readonly AnyProtocol[];
-  /** Board driver types. */
-  readonly drivers: readonly DriverDef[];
-  /** Transport types. */
-  readonly transports: readonly TransportDef[];
-  /**
-   * Standard protocols by name, id and newest specification version, for pins on protocols
-   * no plugin implements; default none.
-   */
-  readonly standard?: StandardProtocols;
-  /**
-   * The resource kinds in play besides those the plugins add; default: those `protocols`
-   * carry (a loader given a narrower protocol list for its checks may keep every kind).
-   */
-  readonly kinds?: readonly KindDef[];
-}
+export type { LoadOptions } from "../../core/manifest/types.ts";
+import type { LoadOptions } from "../../core/manifest/types.ts";
 
 /** The kinds in play: `opts.kinds`, else those of the protocols, plus those of `extra`. */
 function kindsIn(

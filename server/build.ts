@@ -6,26 +6,26 @@
  * file, key path and line they come from.
  * @module
  */
-import { Agent } from "./agent.ts";
-import { apiMismatch } from "./api.ts";
-import { type BoardDriver, type DriverDef, driverOptionProblems } from "./driver.ts";
-import { ALL_RIGHTS, Grants } from "./grants.ts";
-import { buildHwTable, hwClassOf } from "./hw_table.ts";
-import type { Logger } from "./log.ts";
-import { Platform } from "./platform.ts";
-import { Journal } from "./policy/journal.ts";
-import { type AnyProtocol, versionString } from "./protocol.ts";
-import type { TransportDef } from "./transport.ts";
-import { FileLocator } from "./manifest/locate.ts";
+import { Agent } from "../core/agent.ts";
+import { apiMismatch } from "../core/api.ts";
+import { type BoardDriver, type DriverDef, driverOptionProblems } from "../core/driver.ts";
+import { ALL_RIGHTS, Grants } from "../core/grants.ts";
+import { buildHwTable, hwClassOf } from "../core/hw_table.ts";
+import type { Logger } from "../core/log.ts";
+import { Platform } from "../core/platform.ts";
+import { Journal } from "./journal/journal.ts";
+import { type AnyProtocol, versionString } from "../core/protocol.ts";
+import type { TransportDef } from "../core/transport.ts";
+import { FileLocator } from "../core/manifest/locate.ts";
 import {
   type KeyPath,
   keyPathString,
   ManifestError,
   type Problem,
   quoteList,
-} from "./manifest/problem.ts";
+} from "../core/manifest/problem.ts";
 import { hex, importProtocol, isPluginFailure } from "./manifest/protocols.ts";
-import type { AgentDecl, Deployment } from "./manifest/types.ts";
+import type { AgentDecl, Deployment } from "../core/manifest/types.ts";
 
 export interface BuildOptions {
   log?: Logger;

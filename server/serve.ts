@@ -5,16 +5,16 @@
  * @module
  */
 import { join } from "node:path";
-import type { Agent } from "./agent.ts";
+import type { Agent } from "../core/agent.ts";
 import { buildPlatform, makeAgent } from "./build.ts";
 import type { AddedAgent, ControlHost } from "./control/commands.ts";
 import { type ControlServer, startControl } from "./control/server.ts";
-import type { Logger } from "./log.ts";
+import type { Logger } from "../core/log.ts";
 import { type Deployment, loadAgents } from "./manifest/mod.ts";
-import type { Platform } from "./platform.ts";
-import { defaultRunDir, ensureRunDir } from "./rundir.ts";
-import { createTracer, type TraceFormat } from "./trace.ts";
-import type { TransportDef, TransportHandle } from "./transport.ts";
+import type { Platform } from "../core/platform.ts";
+import { defaultRunDir, ensureRunDir } from "../core/rundir.ts";
+import { createTracer, type TraceFormat } from "../core/trace.ts";
+import type { TransportDef, TransportHandle } from "../core/transport.ts";
 
 export interface ServeOptions {
   /** Directory for sockets (default {@linkcode defaultRunDir}). */

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../_assert_test.ts";
+import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { parseRequest } from "./protocol.ts";
 // The request schema knows the kinds defined in the process: those of the built-in protocols.
 import "../../builtins.ts";

@@ -30,9 +30,9 @@
  * @module
  */
 import { z } from "zod";
-import type { ResourceKind } from "../board.ts";
-import { definedKinds, kindNamed } from "../kind.ts";
-import type { Problem } from "../manifest/problem.ts";
+import type { ResourceKind } from "../../core/board.ts";
+import { definedKinds, kindNamed } from "../../core/kind.ts";
+import type { Problem } from "../../core/manifest/problem.ts";
 
 /** Longest request line, bytes (newline excluded). */
 export const MAX_LINE = 64 * 1024;

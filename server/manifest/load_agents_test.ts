@@ -4,8 +4,8 @@
  * problems.
  * @module
  */
-import { assert, assertEquals, assertRejects } from "../_assert_test.ts";
-import type { Board } from "../board.ts";
+import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
+import type { Board } from "../../core/board.ts";
 import { loadAgents, loadBoard, ManifestError, simBoardPath } from "./mod.ts";
 import { BUILTINS } from "../../builtins.ts";
 

@@ -6,9 +6,9 @@
  * @module
  */
 import { z } from "zod";
-import type { KindDef } from "../kind.ts";
-import { ascii, int, list, name, oneOf, ref, table } from "./_schema.ts";
-import { VALUE_POLICIES } from "../policy/values.ts";
+import type { KindDef } from "../../core/kind.ts";
+import { ascii, int, list, name, oneOf, ref, table } from "../../core/manifest/_schema.ts";
+import { VALUE_POLICIES } from "../../core/policy/values.ts";
 
 const id = () => int(0, 0xffff, "an id from 0 to 65535");
 

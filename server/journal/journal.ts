@@ -31,8 +31,8 @@
  * @module
  */
 import { join } from "node:path";
-import type { Logger } from "../log.ts";
-import { ensurePrivateDir } from "../rundir.ts";
+import type { Logger } from "../../core/log.ts";
+import { ensurePrivateDir } from "../../core/rundir.ts";
 import {
   damageText,
   encodeJournal,
@@ -41,7 +41,7 @@ import {
   MAX_NAME,
   recordSize,
   scanJournal,
-} from "./journal_records.ts";
+} from "./records.ts";
 
 /** Name of the journal file in the state directory. */
 export const JOURNAL_FILE = "votes.journal";

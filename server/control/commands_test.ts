@@ -7,10 +7,10 @@
  * @module
  */
 import { clockKind } from "../../plugins/clock/kind.ts";
-import { assert, assertEquals, assertRejects } from "../_assert_test.ts";
-import type { Agent } from "../agent.ts";
+import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
+import type { Agent } from "../../core/agent.ts";
 import { loadBoard, simBoardPath } from "../manifest/mod.ts";
-import { Status } from "../status.ts";
+import { Status } from "../../core/status.ts";
 import { fixture } from "../../tests/harness.ts";
 import { type ControlHost, execute, type GrantResult, type RemoveResult } from "./commands.ts";
 import type { AgentInfo, ResourceInfo } from "./inspect.ts";

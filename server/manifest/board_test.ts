@@ -10,14 +10,14 @@ import { sensorKind } from "../../plugins/sensor/kind.ts";
 import { powercapKind } from "../../plugins/powercap/kind.ts";
 import { functionKind, groupKind } from "../../plugins/pinctrl/kind.ts";
 import { parse } from "smol-toml";
-import { assertEquals } from "../_assert_test.ts";
-import type { Board } from "../board.ts";
+import { assertEquals } from "../../core/_assert_test.ts";
+import type { Board } from "../../core/board.ts";
 import { simDriver } from "../../boards/drivers/sim.ts";
 import { readBoard } from "./board.ts";
-import { kindsOf } from "../kind.ts";
+import { kindsOf } from "../../core/kind.ts";
 import { PROTOCOLS } from "../../builtins.ts";
-import type { Problem } from "./problem.ts";
-import { Source } from "./toml.ts";
+import type { Problem } from "../../core/manifest/problem.ts";
+import { Source } from "../../core/manifest/toml.ts";
 
 const HEAD = `[board]\nname = "t"\n[[driver]]\nname = "sim"\ntype = "sim"\n`;
 

@@ -18,8 +18,8 @@
  * @module
  */
 import { join } from "node:path";
-import type { Logger } from "../log.ts";
-import { ManifestError } from "../manifest/problem.ts";
+import type { Logger } from "../../core/log.ts";
+import { ManifestError } from "../../core/manifest/problem.ts";
 import { type ControlHost, execute } from "./commands.ts";
 import { LineReader, writeAll } from "./_lines.ts";
 import {

@@ -6,12 +6,16 @@
  * runner), which owns their transports.
  * @module
  */
-import type { Agent } from "../agent.ts";
-import type { ResourceKind } from "../board.ts";
-import type { Platform } from "../platform.ts";
-import { resetAgentConfiguration, setDeviceAccess, setResourceAccess } from "../permissions.ts";
-import { Right } from "../protocol.ts";
-import { ALL_RIGHTS } from "../grants.ts";
+import type { Agent } from "../../core/agent.ts";
+import type { ResourceKind } from "../../core/board.ts";
+import type { Platform } from "../../core/platform.ts";
+import {
+  resetAgentConfiguration,
+  setDeviceAccess,
+  setResourceAccess,
+} from "../../core/permissions.ts";
+import { Right } from "../../core/protocol.ts";
+import { ALL_RIGHTS } from "../../core/grants.ts";
 import {
   type AgentInfo,
   agentInfo,

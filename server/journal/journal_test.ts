@@ -3,11 +3,11 @@
  * compaction, durability ordering and group commit (counted through an injected sync).
  */
 import { join } from "node:path";
-import { assert, assertEquals, assertRejects } from "../_assert_test.ts";
-import { until } from "../_wait_test.ts";
-import { Logger } from "../log.ts";
+import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
+import { until } from "../../core/_wait_test.ts";
+import { Logger } from "../../core/log.ts";
 import { Journal, JOURNAL_FILE, type SyncFn } from "./journal.ts";
-import { crc32, JOURNAL_MAGIC, type JournalEntry, scanJournal } from "./journal_records.ts";
+import { crc32, JOURNAL_MAGIC, type JournalEntry, scanJournal } from "./records.ts";
 
 /** A logger that keeps its lines. */
 function logger(): { log: Logger; lines: string[] } {

@@ -5,14 +5,14 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { assert, assertEquals, assertRejects } from "./_assert_test.ts";
+import { assert, assertEquals, assertRejects } from "../core/_assert_test.ts";
 import { buildPlatform } from "./build.ts";
-import { defineDriver, type DriverDef } from "./driver.ts";
-import { encodeHeader, MsgType } from "./header.ts";
-import { Msg } from "./msg.ts";
-import { defineProtocol, Right } from "./protocol.ts";
+import { defineDriver, type DriverDef } from "../core/driver.ts";
+import { encodeHeader, MsgType } from "../core/header.ts";
+import { Msg } from "../core/msg.ts";
+import { defineProtocol, Right } from "../core/protocol.ts";
 import { PROTOCOLS } from "../builtins.ts";
-import type { Platform } from "./platform.ts";
+import type { Platform } from "../core/platform.ts";
 import { simDriver } from "../boards/drivers/sim.ts";
 import {
   defaultDeploymentPath,
