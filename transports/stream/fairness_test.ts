@@ -94,25 +94,41 @@ function rig(quota: number) {
   };
 }
 
-Deno.test("a flooding agent's backlog is served in turns: another agent's requests go in the next round, not after the backlog", async () => {
+Deno.test("a flooding agent's backlog is served in turns: another agent's requests go as they arrive, not after the backlog", async () => {
   const r = rig(4);
   r.a.fake.feed(requests(0, 10));
   await settle(r.paused);
   // a's first turn went at once; it wants more, and waits for the next round.
   assertEquals(r.dispatched, ["a0", "a1", "a2", "a3"]);
+  assertEquals(r.sched.waiting.map((x) => x.name), ["a"]);
   r.b.fake.feed(requests(0, 3));
-  await settle(() => r.sched.waiting.length === 2);
-  assertEquals(r.sched.waiting.map((x) => x.name), ["b", "a"]);
+  await settle(() => r.b.fake.got.length === 3);
+  // b went in the pause, before the round: it did not wait for a's six other requests.
+  assertEquals(r.dispatched.slice(4), ["b0", "b1", "b2"]);
+  assertEquals(r.b.fake.got, [0, 1, 2], "b's replies went out in its turn");
+  assertEquals(r.paused(), true, "the round a waits for has not started");
   r.release();
   await settle(() => r.paused() && r.dispatched.length === 11);
-  // One turn each, the newcomer first: b did not wait for a's six other requests.
-  assertEquals(r.dispatched.slice(4), ["b0", "b1", "b2", "a4", "a5", "a6", "a7"]);
-  await settle(() => r.b.fake.got.length === 3);
-  assertEquals(r.b.fake.got, [0, 1, 2], "b's replies went out in its turn");
+  assertEquals(r.dispatched.slice(7), ["a4", "a5", "a6", "a7"]);
   r.release();
   await settle(() => r.a.fake.got.length === 10);
   assertEquals(r.dispatched.slice(11), ["a8", "a9"]);
   assertEquals(r.a.fake.got, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  await r.close();
+});
+
+Deno.test("two agents with backlogs alternate one turn each per round", async () => {
+  const r = rig(2);
+  r.a.fake.feed(requests(0, 6));
+  r.b.fake.feed(requests(0, 6));
+  await settle(() => r.paused() && r.dispatched.length === 4);
+  assertEquals(r.dispatched, ["a0", "a1", "b0", "b1"]);
+  for (let round = 0; round < 2; round++) {
+    r.release();
+    await settle(() => r.paused() && r.dispatched.length === 8 + 4 * round);
+  }
+  assertEquals(r.dispatched.slice(4), ["a2", "a3", "b2", "b3", "a4", "a5", "b4", "b5"]);
+  await settle(() => r.a.fake.got.length === 6 && r.b.fake.got.length === 6);
   await r.close();
 });
 

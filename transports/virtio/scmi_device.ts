@@ -249,8 +249,8 @@ export class VirtioScmiDevice {
 
   /**
    * Serves the chains available on the cmdq (the driver kicked it) in turns of the platform's
-   * scheduler (`core/scheduler.ts`): at most `quota` chains a turn, other agents' turns in
-   * between while they wait. Notifications stay disabled while chains wait for a turn; once
+   * scheduler (`core/scheduler.ts`): at most `quota` chains a turn, the first at once, the
+   * next ones in the scheduler's rounds, other agents' turns in between. Notifications stay disabled while chains wait for a turn; once
    * the queue is empty they are re-enabled and re-checked. The driver is interrupted, if it
    * asked to be, at the end of each turn.
    */
@@ -262,11 +262,8 @@ export class VirtioScmiDevice {
     }
     // Waiting for a turn: the chains kicked now are served in it.
     if (this.#turnWait) return;
-    if (this.#budget === 0) {
-      const turn = this.#platform.scheduler.turn(this.#agent);
-      if (turn !== null) return this.#awaitTurn(turn);
-      this.#budget = this.#platform.scheduler.quota;
-    }
+    // A kick's chains go at once for one turn.
+    this.#budget = this.#platform.scheduler.quota;
     this.#serveTurn();
   }
 
