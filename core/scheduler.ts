@@ -1,12 +1,14 @@
 /**
  * Fair turns between agents. A transport dispatches an agent's messages in turns of at most
- * `quota` messages: an agent that finds nobody waiting goes at once; one that wants more
- * after a full turn, or arrives while others wait, queues. Queued agents are served in
- * rounds, one turn per agent per round: first the agents that arrived since the last round
- * (in arrival order), then those coming back for more — so a request from a quiet agent
- * waits for one pause, not for a flooding agent's turn, and a flooding agent still gets one
- * turn every round. Before each round the scheduler pauses so the runtime can take in
- * input from agents not yet queued. An agent alone keeps its full speed.
+ * `quota` messages. Input newly taken in (a read, a kick) goes at once for one turn: by the
+ * time the runtime hands it over, every turn granted before has run, so it holds up nobody —
+ * and a quiet agent's request waits for no other agent's backlog. An agent that wants more
+ * after a full turn queues ({@linkcode Scheduler.next}); queued agents are served in rounds,
+ * one turn per agent per round, in the order they queued, so a flooding agent gets one turn a
+ * round and everyone else's new input goes in between. Before each round the scheduler
+ * pauses so the runtime can take in input from the other agents. An agent alone keeps its
+ * full speed; how much input one turn may come from is the transport's cap (a stream
+ * connection's read-ahead, a virtqueue's size).
  *
  * The pause matters: while one agent always has input ready, the runtime may go a few dozen
  * event-loop turns without polling the other sockets (measured: 47–58 turns). {@linkcode Scheduler.attachIoPause} installs a pause that
@@ -43,8 +45,6 @@ export class Scheduler {
   readonly #fixedPause: Pause | null;
   #queue: Waiter[] = [];
   #spare: Waiter[] = [];
-  /** The first `#fresh` waiters arrived since the last round (they go first). */
-  #fresh = 0;
   /** Agents granted a turn in the round being handed out. */
   readonly #granted: Agent[] = [];
   /** Rounds are running: a turn asked for now waits for the next round. */
@@ -67,25 +67,9 @@ export class Scheduler {
     return this.#queue.map((w) => w.agent);
   }
 
-  /**
-   * `agent` has messages to dispatch and holds no turn: null when it may go now (nobody is
-   * waiting), else a promise that resolves at its turn.
-   */
-  turn(agent: Agent): Promise<void> | null {
-    if (!this.#running) return null;
-    return this.#wait(agent, true);
-  }
-
   /** `agent` used a whole turn and has more: resolves at its next turn, after the others. */
   next(agent: Agent): Promise<void> {
-    return this.#wait(agent, false);
-  }
-
-  #wait(agent: Agent, fresh: boolean): Promise<void> {
-    const p = new Promise<void>((go) => {
-      if (fresh) this.#queue.splice(this.#fresh++, 0, { agent, go });
-      else this.#queue.push({ agent, go });
-    });
+    const p = new Promise<void>((go) => this.#queue.push({ agent, go }));
     if (!this.#running) {
       this.#running = true;
       this.#rounds().catch(() => {});
@@ -104,7 +88,6 @@ export class Scheduler {
         const round = this.#queue;
         if (round.length === 0) break;
         this.#queue = this.#spare;
-        this.#fresh = 0;
         const granted = this.#granted;
         for (const w of round) {
           if (granted.includes(w.agent)) this.#queue.push(w);

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertThrows } from "./_assert_test.ts";
+import { assertEquals, assertThrows } from "./_assert_test.ts";
 import { Agent } from "./agent.ts";
 import { Scheduler } from "./scheduler.ts";
 
@@ -31,31 +31,17 @@ const a = new Agent({ id: 1, name: "a" });
 const b = new Agent({ id: 2, name: "b" });
 const c = new Agent({ id: 3, name: "c" });
 
-Deno.test("an agent alone goes at once: no pause, no promise", () => {
-  const p = manualPause();
-  const s = new Scheduler({ quota: 4, pause: () => p.pause() });
-  assertEquals(s.turn(a), null);
-  assertEquals(s.turn(b), null);
-  assertEquals(p.calls, 0);
-});
-
-Deno.test("an agent wanting more after its turn waits a pause; agents arriving meanwhile go before it, in arrival order", async () => {
+Deno.test("agents wanting more after their turn wait a pause, then go in the order they asked", async () => {
   const p = manualPause();
   const s = new Scheduler({ quota: 4, pause: () => p.pause() });
   const order: string[] = [];
-  const aMore = s.next(a).then(() => order.push("a"));
-  // While a's next turn waits, b and c find the scheduler busy: they queue behind it.
-  const bTurn = s.turn(b);
-  const cTurn = s.turn(c);
-  assert(bTurn !== null && cTurn !== null, "a busy scheduler makes newcomers wait");
-  bTurn.then(() => order.push("b"));
-  cTurn.then(() => order.push("c"));
-  assertEquals(s.waiting.map((x) => x.name), ["b", "c", "a"]);
+  const turns = [a, b, c].map((x) => s.next(x).then(() => order.push(x.name)));
+  assertEquals(s.waiting.map((x) => x.name), ["a", "b", "c"]);
   await p.paused();
   assertEquals(order, [], "nobody goes before the pause ends");
   p.release();
-  await Promise.all([aMore, bTurn, cTurn]);
-  assertEquals(order, ["b", "c", "a"]);
+  await Promise.all(turns);
+  assertEquals(order, ["a", "b", "c"]);
 });
 
 Deno.test("one turn per agent per round: a second request of the same agent waits for the next round", async () => {
@@ -94,19 +80,19 @@ Deno.test("a flooding agent re-queuing every turn cannot pass an agent that wait
   };
   const flooding = flood();
   await p.paused();
-  const bTurn = s.turn(b)!.then(() => order.push("b"));
+  const bTurn = s.next(b).then(() => order.push("b"));
   p.release();
   await bTurn;
-  assertEquals(order, ["b", "a"], "b goes first in the round after it arrived");
+  assertEquals(order, ["a", "b"], "one turn each in the round");
   for (let i = 0; i < 4; i++) {
     await p.paused();
     p.release();
   }
   await flooding;
-  assertEquals(order, ["b", "a", "a", "a", "a", "a"]);
+  assertEquals(order, ["a", "b", "a", "a", "a", "a"]);
 });
 
-Deno.test("once nobody waits the rounds stop: the next agent goes at once again", async () => {
+Deno.test("once nobody waits the rounds stop: no more pauses", async () => {
   const p = manualPause();
   const s = new Scheduler({ quota: 4, pause: () => p.pause() });
   const t = s.next(a);
@@ -117,7 +103,14 @@ Deno.test("once nobody waits the rounds stop: the next agent goes at once again"
   await p.paused();
   p.release();
   await new Promise<void>((r) => setImmediate(r));
-  assertEquals(s.turn(b), null);
+  assertEquals(p.calls, 2);
+  assertEquals(s.waiting.length, 0);
+  // The next agent to queue starts the rounds again.
+  const u = s.next(b);
+  await p.paused();
+  assertEquals(p.calls, 3);
+  p.release();
+  await u;
 });
 
 Deno.test("quota must be a positive integer", () => {

@@ -14,7 +14,8 @@
  * times out.
  *
  * Fairness: frames are dispatched in turns of the platform's scheduler (`core/scheduler.ts`,
- * at most `quota` messages a turn, other agents' turns in between while they wait), and the
+ * at most `quota` messages a turn: a batch read goes at once for one turn, the rest of it in
+ * the scheduler's rounds, other agents' turns in between), and the
  * connection reads again only once every request it holds has been answered — a flooding
  * peer fills its socket, not the server's memory, and cannot hold up other agents.
  * @module
@@ -105,7 +106,7 @@ export class StreamConnection {
 
   /** Messages left in the turn this connection holds; 0: it holds none. */
   #budget = 0;
-  /** This batch has had a turn: a further one waits for the other agents. */
+  /** This batch has had its first turn: a further one waits for the other agents'. */
   #hadTurn = false;
   /** The read loop is handling a batch (it writes p2a messages itself when done). */
   #busy = false;
@@ -323,14 +324,12 @@ export class StreamConnection {
         return this.#flushThenConsume();
       }
       if (this.#budget === 0) {
-        const turn = this.#hadTurn
-          ? platform.scheduler.next(this.session.agent)
-          : platform.scheduler.turn(this.session.agent);
-        this.#hadTurn = true;
-        if (turn !== null) {
+        // A batch's first turn goes at once; a further one waits for the other agents'.
+        if (this.#hadTurn) {
           this.#inStart = at;
-          return this.#afterTurn(turn);
+          return this.#afterTurn(platform.scheduler.next(this.session.agent));
         }
+        this.#hadTurn = true;
         this.#budget = platform.scheduler.quota;
       }
       this.#budget--;

@@ -5,37 +5,9 @@
  */
 import { DEFAULT_FRAME_TIMEOUT_MS } from "../../core/stall_watch.ts";
 import { assertEquals } from "../../core/_assert_test.ts";
-import { Agent } from "../../core/agent.ts";
-import { emptyBoard } from "../../core/board.ts";
-import { encodeHeader } from "../../core/header.ts";
-import { Platform } from "../../core/platform.ts";
-import { defineProtocol } from "../../core/protocol.ts";
-import { Scheduler } from "../../core/scheduler.ts";
+import { recordRequest, settle, turnsPlatform } from "../../core/_turns_test.ts";
 import { encodeFrame, FrameSplitter } from "./framing.ts";
 import { connectionLimits, StreamConnection } from "./_connection.ts";
-
-const P = 0x80;
-const dispatched: string[] = [];
-
-const recorder = defineProtocol({
-  api: 1,
-  id: P,
-  name: "recorder",
-  versions: [0x10000],
-  commands: {
-    0x1: { name: "PROTOCOL_ATTRIBUTES", params: 0, run: (_c, m) => m.w.u32(0) },
-    /** a2p: u32 n. Records "<agent><n>", answers n. */
-    0x3: {
-      name: "RECORD",
-      params: 4,
-      run: (ctx, m) => {
-        const n = m.r.u32();
-        dispatched.push(`${ctx.agent.name}${n}`);
-        m.w.u32(n);
-      },
-    },
-  },
-});
 
 /** A socket the test feeds: reads wait for `feed`, writes are kept. */
 class FakeConn {
@@ -88,47 +60,17 @@ class FakeConn {
 /** `count` RECORD requests numbered from `from`, framed back to back. */
 function requests(from: number, count: number): Uint8Array {
   const frames: Uint8Array[] = [];
-  for (let i = from; i < from + count; i++) {
-    const m = new Uint8Array(8);
-    const dv = new DataView(m.buffer);
-    dv.setUint32(0, encodeHeader(0x3, 0, P, i & 0x3ff), true);
-    dv.setUint32(4, i, true);
-    frames.push(encodeFrame(m));
-  }
+  for (let i = from; i < from + count; i++) frames.push(encodeFrame(recordRequest(i)));
   const out = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
   let at = 0;
   for (const f of frames) (out.set(f, at), at += f.length);
   return out;
 }
 
-/** Lets pending promise callbacks and I/O callbacks run (a bounded number of loop turns). */
-async function settle(until: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !until(); i++) await new Promise<void>((r) => setImmediate(r));
-}
-
 function rig(quota: number) {
-  dispatched.length = 0;
-  let release: (() => void) | null = null;
-  const sched = new Scheduler({
-    quota,
-    pause: () => new Promise<void>((r) => release = r),
-  });
-  const agents = ["a", "b"].map((name, i) => {
-    const a = new Agent({ id: i + 1, name });
-    a.grants.protocols.delete(0x10);
-    a.grants.protocols.set(P, {});
-    return a;
-  });
-  const platform = new Platform({
-    board: emptyBoard(),
-    hw: { system: undefined } as never,
-    vendor: { vendor: "vscmi", subVendor: "test", implementationVersion: 1 },
-    agents,
-    protocols: [recorder],
-    scheduler: sched,
-  });
-  platform.log.sink = () => {};
-  const conns = agents.map((agent) => {
+  const t = turnsPlatform(quota);
+  const { platform } = t;
+  const conns = t.agents.map((agent) => {
     const fake = new FakeConn();
     const c = new StreamConnection(
       fake as unknown as Deno.Conn,
@@ -140,17 +82,9 @@ function rig(quota: number) {
     return { fake, c };
   });
   return {
-    sched,
+    ...t,
     a: conns[0],
     b: conns[1],
-    /** Whether a round is waiting for its pause to end. */
-    paused: () => release !== null,
-    /** Ends the pause before the waiting round. */
-    release() {
-      const r = release!;
-      release = null;
-      r();
-    },
     async close() {
       for (const { fake, c } of conns) {
         fake.close();
@@ -160,25 +94,41 @@ function rig(quota: number) {
   };
 }
 
-Deno.test("a flooding agent's backlog is served in turns: another agent's requests go in the next round, not after the backlog", async () => {
+Deno.test("a flooding agent's backlog is served in turns: another agent's requests go as they arrive, not after the backlog", async () => {
   const r = rig(4);
   r.a.fake.feed(requests(0, 10));
   await settle(r.paused);
   // a's first turn went at once; it wants more, and waits for the next round.
-  assertEquals(dispatched, ["a0", "a1", "a2", "a3"]);
+  assertEquals(r.dispatched, ["a0", "a1", "a2", "a3"]);
+  assertEquals(r.sched.waiting.map((x) => x.name), ["a"]);
   r.b.fake.feed(requests(0, 3));
-  await settle(() => r.sched.waiting.length === 2);
-  assertEquals(r.sched.waiting.map((x) => x.name), ["b", "a"]);
-  r.release();
-  await settle(() => r.paused() && dispatched.length === 11);
-  // One turn each, the newcomer first: b did not wait for a's six other requests.
-  assertEquals(dispatched.slice(4), ["b0", "b1", "b2", "a4", "a5", "a6", "a7"]);
   await settle(() => r.b.fake.got.length === 3);
+  // b went in the pause, before the round: it did not wait for a's six other requests.
+  assertEquals(r.dispatched.slice(4), ["b0", "b1", "b2"]);
   assertEquals(r.b.fake.got, [0, 1, 2], "b's replies went out in its turn");
+  assertEquals(r.paused(), true, "the round a waits for has not started");
+  r.release();
+  await settle(() => r.paused() && r.dispatched.length === 11);
+  assertEquals(r.dispatched.slice(7), ["a4", "a5", "a6", "a7"]);
   r.release();
   await settle(() => r.a.fake.got.length === 10);
-  assertEquals(dispatched.slice(11), ["a8", "a9"]);
+  assertEquals(r.dispatched.slice(11), ["a8", "a9"]);
   assertEquals(r.a.fake.got, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  await r.close();
+});
+
+Deno.test("two agents with backlogs alternate one turn each per round", async () => {
+  const r = rig(2);
+  r.a.fake.feed(requests(0, 6));
+  r.b.fake.feed(requests(0, 6));
+  await settle(() => r.paused() && r.dispatched.length === 4);
+  assertEquals(r.dispatched, ["a0", "a1", "b0", "b1"]);
+  for (let round = 0; round < 2; round++) {
+    r.release();
+    await settle(() => r.paused() && r.dispatched.length === 8 + 4 * round);
+  }
+  assertEquals(r.dispatched.slice(4), ["a2", "a3", "b2", "b3", "a4", "a5", "b4", "b5"]);
+  await settle(() => r.a.fake.got.length === 6 && r.b.fake.got.length === 6);
   await r.close();
 });
 

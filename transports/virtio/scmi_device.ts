@@ -12,6 +12,8 @@
  * 8 bytes, a chain the queue refused, or a request shorter than a header is completed with
  * used length 0. A request longer than 4 + the agent's message size is answered
  * PROTOCOL_ERROR. Commands whose handler blocks complete out of order when they settle.
+ * Chains are taken in turns of the platform's scheduler (`core/scheduler.ts`), as the
+ * stream transport's frames are: a guest that keeps its cmdq full holds up no other agent.
  *
  * eventq (queue 1, with VIRTIO_SCMI_F_P2A_CHANNELS): the driver posts device-writable
  * buffers (Linux: 136 bytes each); the device fills one per notification (le32 header,
@@ -116,6 +118,10 @@ export class VirtioScmiDevice {
   #p2aWaiting = false;
   /** processCmdq stopped taking chains because every slot the queue allows is busy. */
   #stalled = false;
+  /** Chains left in the turn this device holds; 0: it holds none. */
+  #budget = 0;
+  /** Waiting for a turn of the scheduler (`core/scheduler.ts`). */
+  #turnWait = false;
   readonly #events: EventChannel;
   /** Commands blocked in a handler, by token: their delayed responses wait for the reply. */
   readonly #blocked = new Uint16Array(1024);
@@ -202,6 +208,7 @@ export class VirtioScmiDevice {
       this.#gen++;
       this.#inFlight = 0;
       this.#stalled = false;
+      this.#budget = 0;
       return q === null ? -1 : q.lastAvail;
     }
     return this.#events.detach();
@@ -241,26 +248,52 @@ export class VirtioScmiDevice {
   }
 
   /**
-   * Serves every chain available on the cmdq (the driver kicked it), with notifications
-   * disabled meanwhile and re-checked after re-enabling them, then interrupts the driver if
-   * it asked to be.
+   * Serves the chains available on the cmdq (the driver kicked it) in turns of the platform's
+   * scheduler (`core/scheduler.ts`): at most `quota` chains a turn, the first at once, the
+   * next ones in the scheduler's rounds, other agents' turns in between. Notifications stay disabled while chains wait for a turn; once
+   * the queue is empty they are re-enabled and re-checked. The driver is interrupted, if it
+   * asked to be, at the end of each turn.
    */
   processCmdq(): void {
-    const q = this.#cmdq;
-    if (q === null) return;
-    const s = this.#session;
-    if (s === null) {
+    if (this.#cmdq === null) return;
+    if (this.#session === null) {
       this.#warn("early", "cmdq kicked before the device started: ignored");
       return;
     }
+    // Waiting for a turn: the chains kicked now are served in it.
+    if (this.#turnWait) return;
+    // A kick's chains go at once for one turn.
+    this.#budget = this.#platform.scheduler.quota;
+    this.#serveTurn();
+  }
+
+  /** Chains are waiting for this device's turn: serve them when it comes. */
+  #awaitTurn(turn: Promise<void>): void {
+    this.#turnWait = true;
+    this.#cmdq?.disableNotifications();
+    turn.then(() => {
+      this.#turnWait = false;
+      // Detached or reset meanwhile: whatever queue is attached now is served in this turn.
+      if (this.#cmdq === null || this.#session === null) return;
+      this.#budget = this.#platform.scheduler.quota;
+      this.#serveTurn();
+    });
+  }
+
+  /** Serves chains with the turn held (`#budget` > 0), then ends the turn or asks for the next. */
+  #serveTurn(): void {
+    const q = this.#cmdq!;
+    const s = this.#session!;
     this.#busy = true;
     this.#stalled = false;
+    let more = false;
     try {
       for (;;) {
         q.disableNotifications();
-        while (this.#inFlight < q.size) {
+        while (this.#inFlight < q.size && this.#budget !== 0) {
           const c = q.pop();
           if (c === null) break;
+          this.#budget--;
           this.#command(q, c, s);
         }
         if (this.#inFlight >= q.size && q.pending() !== 0) {
@@ -268,17 +301,24 @@ export class VirtioScmiDevice {
           this.#stalled = true;
           break;
         }
+        if (this.#budget === 0 && q.pending() !== 0) {
+          more = true;
+          break;
+        }
         if (!q.enableNotifications()) break;
       }
     } finally {
       this.#busy = false;
     }
+    if (!more) this.#budget = 0;
     if (q.broken !== null) this.#warn("broken:cmdq", `cmdq stopped: ${q.broken}`);
     if (q.needsInterrupt()) this.#signal(ScmiQueue.CMDQ);
     if (this.#p2aWaiting) {
       this.#p2aWaiting = false;
       if (this.#session !== null) this.#events.drain(this.#session);
     }
+    // A whole turn used and chains left: the next turn comes after the other agents'.
+    if (more) this.#awaitTurn(this.#platform.scheduler.next(this.#agent));
   }
 
   /**
