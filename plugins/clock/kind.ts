@@ -5,11 +5,13 @@
  */
 import type { ResourceDesc } from "../../core/board.ts";
 import { defineKind, hwClass } from "../../core/kind.ts";
-import { bool, int, list, quantity, ref, table, u32 } from "../../core/manifest/_schema.ts";
+import { field } from "../../core/manifest/fields.ts";
 import { initial, stepsAt } from "../../core/manifest/board_steps.ts";
 import { HERTZ } from "../../core/manifest/units.ts";
 import type { ClockHw } from "./hw.ts";
 import { tooManyRates } from "./lint.ts";
+
+const { bool, int, list, quantity, ref, table, u32 } = field;
 
 /** Rates a clock supports: a discrete list (ascending, Hz) or a linear range. */
 export type ClockRates =

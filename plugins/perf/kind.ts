@@ -6,9 +6,11 @@
 import type { ResourceDesc } from "../../core/board.ts";
 import { defineKind, hwClass } from "../../core/kind.ts";
 import type { Board } from "../../core/board.ts";
-import { bool, int, list, oneOf, quantity, table, u32 } from "../../core/manifest/_schema.ts";
+import { field } from "../../core/manifest/fields.ts";
 import { HERTZ } from "../../core/manifest/units.ts";
 import type { PerfHw } from "./hw.ts";
+
+const { bool, int, list, oneOf, quantity, table, u32 } = field;
 
 /** One operating point of a performance domain. */
 export interface PerfLevel {

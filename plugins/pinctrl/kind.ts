@@ -5,9 +5,11 @@
  */
 import type { ResourceDesc } from "../../core/board.ts";
 import { defineKind, hwClass } from "../../core/kind.ts";
-import { list, ref } from "../../core/manifest/_schema.ts";
+import { field } from "../../core/manifest/fields.ts";
 import type { PinctrlHw } from "./hw.ts";
 import { emptyGroups, pinctrlWithoutPins } from "./lint.ts";
+
+const { list, ref } = field;
 
 /** A pin: its power-on configuration and function. */
 export interface PinDesc extends ResourceDesc {

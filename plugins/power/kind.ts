@@ -5,9 +5,11 @@
  */
 import type { ResourceDesc } from "../../core/board.ts";
 import { defineKind, hwClass } from "../../core/kind.ts";
-import { bool, list, ref, u32 } from "../../core/manifest/_schema.ts";
+import { field } from "../../core/manifest/fields.ts";
 import { parentRef, stateWords } from "../../core/manifest/board_steps.ts";
 import type { PowerHw } from "./hw.ts";
+
+const { bool, list, ref, u32 } = field;
 
 /** A power domain: its parent, state at power-on, latency and extra power states. */
 export interface PowerDesc extends ResourceDesc {

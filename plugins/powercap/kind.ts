@@ -5,10 +5,12 @@
  */
 import type { ResourceDesc } from "../../core/board.ts";
 import { defineKind, hwClass } from "../../core/kind.ts";
-import { int, quantity, ref } from "../../core/manifest/_schema.ts";
+import { field } from "../../core/manifest/fields.ts";
 import { initial, parentRef, triplet } from "../../core/manifest/board_steps.ts";
 import { MICROWATTS } from "../../core/manifest/units.ts";
 import type { PowercapHw } from "./hw.ts";
+
+const { int, quantity, ref } = field;
 
 /**
  * A power-capping domain: cap and averaging-interval ranges, state at power-on, units and simulated

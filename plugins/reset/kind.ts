@@ -4,9 +4,11 @@
  */
 import type { ResourceDesc } from "../../core/board.ts";
 import { defineKind, hwClass } from "../../core/kind.ts";
-import { bool, list, u32 } from "../../core/manifest/_schema.ts";
+import { field } from "../../core/manifest/fields.ts";
 import { stateWords } from "../../core/manifest/board_steps.ts";
 import type { ResetHw } from "./hw.ts";
+
+const { bool, list, u32 } = field;
 
 /** A reset domain: how long a reset takes and which reset states it supports. */
 export interface ResetDesc extends ResourceDesc {

@@ -5,10 +5,12 @@
  */
 import type { ResourceDesc } from "../../core/board.ts";
 import { defineKind, hwClass } from "../../core/kind.ts";
-import { bool, list, quantity, table } from "../../core/manifest/_schema.ts";
+import { field } from "../../core/manifest/fields.ts";
 import { initial, stepsAt } from "../../core/manifest/board_steps.ts";
 import { MICROVOLTS } from "../../core/manifest/units.ts";
 import type { VoltageHw } from "./hw.ts";
+
+const { bool, list, quantity, table } = field;
 
 /** Voltage levels: a discrete list (ascending, µV) or a segment (min, max, step). */
 export type VoltageLevels =
