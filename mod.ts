@@ -42,6 +42,8 @@ export type {
   ProtocolDef,
   ValueParam,
 } from "./core/protocol.ts";
+export { dtLabel, dtResourceName, dtSafe } from "./core/dt.ts";
+export type { DtNode, DtView } from "./core/dt.ts";
 /** A protocol's `call` verbs are written with the client kit, `client/mod.ts`. */
 export type {
   CallCommand,

@@ -74,6 +74,8 @@ export interface Deployment {
   agents: AgentDecl[];
   /** Absolute file URLs of extra protocol modules, in manifest order. */
   plugins: string[];
+  /** Every protocol it may name: the built-in ones, then those its plugins provide. */
+  protocols: readonly AnyProtocol[];
   /**
    * Directory of the vote journal (`[platform] state_dir`, absolute), null when the
    * manifest turns the journal off, absent for the server's default (`<run-dir>/state`).

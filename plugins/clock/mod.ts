@@ -75,6 +75,7 @@ export const clockProtocol = defineProtocol<ClockSession, ClockShared>({
   id: 0x14,
   name: "clock",
   call: clockCall,
+  dt: { label: "scmi_clk", cells: "#clock-cells", consumers: { clock: "clocks = <&scmi_clk ID>" } },
   versions: [ClockVersion.V1, ClockVersion.V2, ClockVersion.V3],
   kinds: [clockKind],
   commands: {

@@ -71,6 +71,7 @@ export const pinctrlProtocol = defineProtocol<PinctrlSession, PinctrlShared>({
   id: PINCTRL_PROTOCOL,
   name: "pinctrl",
   call: pinctrlCall,
+  dt: { label: "scmi_pinctrl" },
   versions: [PinctrlVersion.V1],
   kinds: [pinKind, groupKind, functionKind],
   commands: {

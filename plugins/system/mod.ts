@@ -160,6 +160,7 @@ export const systemProtocol = defineProtocol<SystemSession, SystemShared>({
   id: 0x12,
   name: "system",
   call: systemCall,
+  dt: { label: "scmi_sys" },
   versions: [SystemVersion.V1, SystemVersion.V2, SystemVersion.V2_1],
   setup(env) {
     for (const a of env.agents()) checkAction(a);

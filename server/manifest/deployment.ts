@@ -194,6 +194,7 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
     vendor,
     agents,
     plugins,
+    protocols,
     builtins: opts,
   };
   if (platform.state_dir !== undefined) {
