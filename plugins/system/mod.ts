@@ -35,6 +35,7 @@ import { isScmiError, Status } from "../../core/status.ts";
 import { ACTION_TIMEOUT_MS, commandAction, qmpAction, qmpCommandFor } from "./actions.ts";
 import { SystemEvent, SystemMsg, SystemSetAttr, SystemVersion } from "./msg.ts";
 import { systemCall } from "./call.ts";
+import { systemPowerLint } from "./lint.ts";
 
 export { SystemEvent, SystemMsg, SystemSetAttr };
 
@@ -160,6 +161,7 @@ export const systemProtocol = defineProtocol<SystemSession, SystemShared>({
   id: 0x12,
   name: "system",
   call: systemCall,
+  lint: systemPowerLint,
   dt: { label: "scmi_sys" },
   versions: [SystemVersion.V1, SystemVersion.V2, SystemVersion.V2_1],
   setup(env) {
