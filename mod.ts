@@ -111,7 +111,9 @@ export type { Ctx, ProtocolRuntime, Session, SessionOptions } from "./core/sessi
 export type { P2aKind, P2aQueue } from "./core/p2a.ts";
 export type { MalformedListener, PlatformEnv, VendorInfo } from "./core/platform_env.ts";
 export type { Logger, LogLevel, LogSink } from "./core/log.ts";
-export type { Agent, SystemPowerDecl, TransportDecl } from "./core/agent.ts";
+export type { Agent, TransportDecl } from "./core/agent.ts";
+export { defineAgentKey } from "./core/agent_keys.ts";
+export type { AgentKey, AgentKeyCtx, HasSettings } from "./core/agent_keys.ts";
 export type { RateLimit } from "./core/policy/rate_limit.ts";
 export type { Bounds, Grants, IdMap, ProtocolGrant } from "./core/grants.ts";
 export type {

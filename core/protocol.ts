@@ -6,6 +6,7 @@
  */
 import type { CallVerbs } from "../client/types.ts";
 import { checkApiField } from "./api.ts";
+import type { AgentKey } from "./agent_keys.ts";
 import type { ResourceKind } from "./board.ts";
 import type { DtNode } from "./dt.ts";
 import type { KindDef } from "./kind.ts";
@@ -158,6 +159,11 @@ export interface ProtocolDef<S = unknown, G = unknown> {
    * `scmi_proto_<id>: protocol@<id>` with no cells and no list of ids.
    */
   readonly dt?: DtNode;
+  /**
+   * Keys it adds to `[[agent]]` tables (made with `defineAgentKey`): the loader checks and
+   * reads them, and its handlers read an agent's setting with `key.of(ctx.agent)`.
+   */
+  readonly agentKeys?: readonly AgentKey[];
   /**
    * Warnings of its own about a deployment that loads (`vscmi check`), for agents that
    * speak it: limits of the guests' drivers, settings of its agent keys.

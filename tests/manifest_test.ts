@@ -28,6 +28,7 @@ import {
 } from "../server/manifest/mod.ts";
 import { simDriver } from "../boards/drivers/sim.ts";
 import { BUILTINS } from "../builtins.ts";
+import { systemPowerKey } from "../plugins/system/power_key.ts";
 
 /** The built-in kinds, in the order the built-in protocols list them. */
 const RESOURCE_KINDS = kindsOf(PROTOCOLS).map((k) => k.name);
@@ -50,6 +51,7 @@ const HERMETIC: LoadOptions = {
   drivers: [simDriver],
   transports: [fakeStream],
   kinds: kindsOf(PROTOCOLS),
+  agentKeys: PROTOCOLS.flatMap((p) => p.agentKeys ?? []),
   standard: STANDARD_PROTOCOLS,
 };
 
@@ -108,7 +110,9 @@ Deno.test("examples/sim/vscmi.toml loads: three stream agents on the sim board",
     assertEquals(a.transport, { type: "stream", options: {} });
     assertEquals(a.protocols.map((p) => [p.name, p.id, p.pin]), expected[i]);
   });
-  assertEquals(dep.agents.map((a) => a.systemPower), [undefined, undefined, { action: "board" }]);
+  assertEquals(dep.agents.map((a) => systemPowerKey.of(a)), [undefined, undefined, {
+    action: "board",
+  }]);
   const text = await Deno.readTextFile(defaultDeploymentPath());
   const headers = text.split("\n").flatMap((l, i) => l === "[[agent]]" ? [i + 1] : []);
   assertEquals(dep.agents.map((a) => a.line), headers);
@@ -243,10 +247,10 @@ Deno.test("a deployment with plugins, pins, table protocols and command system p
   // Device members first (uart_clk, osc), then direct grants already there: once each.
   assertEquals(vm1.grants, { clock: [1, 0], reset: [0] });
   assertEquals(vm1.devices, [0]);
-  assertEquals(vm1.systemPower, undefined);
+  assertEquals(systemPowerKey.of(vm1), undefined);
   assertEquals(host.protocols, [{ id: 0x10, name: "base" }, { id: 0x82, name: "0x82" }]);
   assertEquals([host.trusted, host.maxMsgSize], [true, 256]);
-  assertEquals(host.systemPower, { action: "command", argv: ["systemctl", "{state}"] });
+  assertEquals(systemPowerKey.of(host), { action: "command", argv: ["systemctl", "{state}"] });
   assertEquals([vm1.line, host.line], [9, 17]);
 });
 

@@ -3,7 +3,8 @@
  * agent's declaration with every name resolved to a physical id.
  * @module
  */
-import type { SystemPowerDecl, TransportDecl } from "../agent.ts";
+import type { TransportDecl } from "../agent.ts";
+import type { AgentKey } from "../agent_keys.ts";
 import type { Board, ResourceKind } from "../board.ts";
 import type { Bounds } from "../grants.ts";
 import type { VendorInfo } from "../platform_env.ts";
@@ -54,8 +55,8 @@ export interface AgentDecl {
   grace?: Partial<Grace>;
   /** Physical ids of the SCMI devices granted as a whole. */
   devices: number[];
-  /** Absent: the default for the agent (`board` when trusted, `deny` otherwise). */
-  systemPower?: SystemPowerDecl;
+  /** What the keys protocols add to its table say, by key (`AgentKey.of`). */
+  settings?: Record<string, unknown>;
   /** Line of the agent's table in the deployment file, for later errors. */
   line: number;
 }
@@ -110,4 +111,9 @@ export interface LoadOptions {
    * carry (a loader given a narrower protocol list for its checks may keep every kind).
    */
   readonly kinds?: readonly KindDef[];
+  /**
+   * The keys of `[[agent]]` tables in play besides those the plugins add; default: those
+   * `protocols` carry (`ProtocolDef.agentKeys`).
+   */
+  readonly agentKeys?: readonly AgentKey[];
 }

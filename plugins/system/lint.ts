@@ -8,6 +8,7 @@
 import { basename } from "node:path";
 import type { Deployment } from "../../core/manifest/types.ts";
 import type { LintFinding } from "../../core/policy/lint.ts";
+import { systemPowerKey } from "./power_key.ts";
 
 /** Commands that act on the machine they run on, not on one VM. */
 const HOST_POWER_COMMANDS = new Set([
@@ -26,7 +27,7 @@ export function systemPowerLint(dep: Deployment): LintFinding[] {
   const out: LintFinding[] = [];
   const sockets = new Map<string, string>();
   dep.agents.forEach((a, i) => {
-    const sp = a.systemPower;
+    const sp = systemPowerKey.of(a);
     const at = ["agent", i, "system_power"];
     if (sp?.action === "qmp") {
       const other = sockets.get(sp.socket);

@@ -35,7 +35,8 @@
 import { dirname, isAbsolute, posix, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { apiMismatch } from "../../core/api.ts";
-import type { SystemPowerDecl, TransportDecl } from "../../core/agent.ts";
+import type { TransportDecl } from "../../core/agent.ts";
+import type { AgentKey, AgentKeyCtx } from "../../core/agent_keys.ts";
 import { DEFAULT_MAX_MSG_SIZE } from "../../core/agent.ts";
 import type { Board } from "../../core/board.ts";
 import { type KindDef, kindsOf } from "../../core/kind.ts";
@@ -85,6 +86,15 @@ function kindsIn(
 ): KindDef[] {
   const base = opts.kinds ?? kindsOf(opts.protocols);
   return kindsOf([{ kinds: base }, ...extra]);
+}
+
+/** The `[[agent]]` keys in play: the loader's (default: its protocols'), then `extra`'s. */
+function agentKeysIn(
+  opts: Pick<LoadOptions, "protocols" | "agentKeys">,
+  extra: readonly AnyProtocol[] = [],
+): AgentKey[] {
+  const base = opts.agentKeys ?? opts.protocols.flatMap((p) => p.agentKeys ?? []);
+  return [...base, ...extra.flatMap((p) => p.agentKeys ?? [])];
 }
 
 /**
@@ -185,7 +195,8 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
   }
 
   if (boardRead) readPolicy(src, src.doc.policy, boardRead);
-  const agents = readAgents(src, boardRead, catalog, opts.transports, kinds);
+  const keys = agentKeysIn(opts, protocols.slice(builtIn));
+  const agents = readAgents(src, boardRead, catalog, keys, opts.transports, kinds);
   if (problems.length) throw new ManifestError(problems);
   const dep: Deployment = {
     file,
@@ -256,7 +267,13 @@ export async function loadAgents(
     }
   }
   const catalog = new ProtocolCatalog(opts.protocols, opts.standard ?? {});
-  const agents = readAgents(src, { board, names, kinds }, catalog, opts.transports);
+  const agents = readAgents(
+    src,
+    { board, names, kinds },
+    catalog,
+    agentKeysIn(opts),
+    opts.transports,
+  );
   const taken = new Set(opts.taken ?? []);
   const implemented = opts.protocols;
   const entries = Array.isArray(src.doc.agent) ? src.doc.agent : [];
@@ -297,6 +314,7 @@ function readAgents(
   src: Source,
   boardRead: BoardRead | undefined,
   catalog: ProtocolCatalog,
+  keys: readonly AgentKey[],
   transports: readonly TransportDef[],
   kinds: readonly KindDef[] = boardRead?.kinds ?? [],
 ): AgentDecl[] {
@@ -305,7 +323,7 @@ function readAgents(
   const out: AgentDecl[] = [];
   const names = new Map<string, number>();
   const listens: { agent: number; name: string; listen: ListenAddress }[] = [];
-  const schema = agentTable(kinds);
+  const schema = agentTable(kinds, keys);
   entries.forEach((entry, i) => {
     const p = ["agent", i];
     const t = check(src, p, schema, entry) as AgentInput | undefined;
@@ -330,8 +348,8 @@ function readAgents(
       devices: [],
       line: lines[i] ?? src.locator.find(p, "key").line,
     };
-    const sp = readSystemPower(src, p, t, trusted);
-    if (sp) decl.systemPower = sp;
+    const settings = readSettings(src, p, t, trusted, keys);
+    if (settings) decl.settings = settings;
     if (t.grace) {
       decl.grace = {
         ...(t.grace.close_s === undefined ? {} : { closeS: t.grace.close_s }),
@@ -496,29 +514,28 @@ function readProtocols(
   return out;
 }
 
-function readSystemPower(
+/**
+ * The settings the protocols' agent keys give agent `p` (table `t`), each read by its key;
+ * undefined when its table has none.
+ */
+function readSettings(
   src: Source,
   p: KeyPath,
   t: AgentInput,
   trusted: boolean,
-): SystemPowerDecl | undefined {
-  const sp = t.system_power;
-  if (!sp) return undefined;
+  keys: readonly AgentKey[],
+): Record<string, unknown> | undefined {
   const here = dirname(src.file);
-  switch (sp.action) {
-    case "board":
-      if (!trusted) {
-        src.report(
-          [...p, "system_power", "action"],
-          `Expected "deny", "qmp" or "command" for an agent that is not trusted, got "board"`,
-        );
-      }
-      return { action: "board" };
-    case "deny":
-      return { action: "deny" };
-    case "qmp":
-      return { action: "qmp", socket: resolve(here, sp.socket) };
-    case "command":
-      return { action: "command", argv: sp.argv };
+  const c: AgentKeyCtx = {
+    trusted,
+    path: (x) => resolve(here, x),
+    report: (path, message, at) => src.report(path, message, at),
+  };
+  let out: Record<string, unknown> | undefined;
+  for (const k of keys) {
+    if (t[k.name] === undefined) continue;
+    const v = k.read(c, [...p, k.name], t[k.name]);
+    if (v !== undefined) (out ??= {})[k.name] = v;
   }
+  return out;
 }
