@@ -85,7 +85,6 @@ export type { Steps } from "./core/manifest/value_steps.ts";
 export { supports } from "./core/manifest/value_steps.ts";
 export type { AgentDecl, Deployment, ResourceAccess } from "./core/manifest/types.ts";
 export type { LoadOptions } from "./server/manifest/deployment.ts";
-export type { StandardProtocols } from "./server/manifest/protocols.ts";
 
 export type { LintFinding } from "./core/policy/lint.ts";
 export { admits, origin, rightsOf, speaks } from "./core/policy/lint.ts";

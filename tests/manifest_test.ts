@@ -13,7 +13,7 @@ import { powerKind } from "../plugins/power/kind.ts";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertRejects } from "../core/_assert_test.ts";
 import { kindsOf } from "../core/kind.ts";
-import { PROTOCOLS, STANDARD_PROTOCOLS } from "../builtins.ts";
+import { PROTOCOLS } from "../builtins.ts";
 import { defineTransport } from "../core/transport.ts";
 import { defineProtocol } from "../core/protocol.ts";
 import {
@@ -45,14 +45,12 @@ const fakeStream = defineTransport({
   start: () => Promise.reject(new Error("not started in tests")),
 });
 
-/** The registry as these cases assume it: only the sim driver, no protocol plugins. */
+/** The registry as these cases assume it: the built-in protocols, only the sim driver. */
 const HERMETIC: LoadOptions = {
-  protocols: [],
+  protocols: PROTOCOLS,
   drivers: [simDriver],
   transports: [fakeStream],
   kinds: kindsOf(PROTOCOLS),
-  agentKeys: PROTOCOLS.flatMap((p) => p.agentKeys ?? []),
-  standard: STANDARD_PROTOCOLS,
 };
 
 const STANDARD_NAMES =
@@ -378,7 +376,7 @@ Deno.test("unknown protocol name and a number below 0x80 → problem at each ent
   ]);
 });
 
-Deno.test("bad version pins → implemented versions, format, specification range", async () => {
+Deno.test("bad version pins → the versions the protocol speaks, format", async () => {
   const clock = defineProtocol({
     api: 1,
     id: 0x14,
@@ -386,7 +384,8 @@ Deno.test("bad version pins → implemented versions, format, specification rang
     versions: [0x10000, 0x20000],
     commands: { 0x1: { name: "PROTOCOL_ATTRIBUTES", params: 0, run: () => {} } },
   });
-  assertEquals(await problems("bad_pin.toml", { ...HERMETIC, protocols: [clock] }), [
+  const protocols = [...PROTOCOLS.filter((p) => p.id !== clock.id), clock];
+  assertEquals(await problems("bad_pin.toml", { ...HERMETIC, protocols }), [
     problem(
       "bad_pin.toml",
       6,
@@ -406,7 +405,7 @@ Deno.test("bad version pins → implemented versions, format, specification rang
       6,
       69,
       "agent[0].protocols.system",
-      'Expected a version of "system" from "1.0" to "2.1", got "2.2"',
+      'Expected a version "system" speaks ("1.0", "2.0", "2.1"), got "2.2"',
     ),
   ]);
 });

@@ -86,9 +86,6 @@ export interface Deployment {
   builtins: LoadOptions;
 }
 
-/** Standard protocols by name: id and the newest version the specification gives each. */
-export type StandardProtocols = Readonly<Record<string, { id: number; newest: number }>>;
-
 /**
  * What a deployment may name: the protocol plugins, board driver types and transport types
  * the program carries (the entry point's list of built-ins, `builtins.ts`, for `vscmi`). The
@@ -101,11 +98,6 @@ export interface LoadOptions {
   readonly drivers: readonly DriverDef[];
   /** Transport types. */
   readonly transports: readonly TransportDef[];
-  /**
-   * Standard protocols by name, id and newest specification version, for pins on protocols
-   * no plugin implements; default none.
-   */
-  readonly standard?: StandardProtocols;
   /**
    * The resource kinds in play besides those the plugins add; default: those `protocols`
    * carry (a loader given a narrower protocol list for its checks may keep every kind).

@@ -146,7 +146,7 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
 
   const protocols = [...opts.protocols];
   const builtIn = protocols.length;
-  const catalog = new ProtocolCatalog(protocols, opts.standard ?? {});
+  const catalog = new ProtocolCatalog(protocols);
   const plugins: string[] = [];
   for (const [i, p] of (platform.plugins ?? []).entries()) {
     const at = ["platform", "plugins", i];
@@ -266,7 +266,7 @@ export async function loadAgents(
       names.seen(kind).add(r.name);
     }
   }
-  const catalog = new ProtocolCatalog(opts.protocols, opts.standard ?? {});
+  const catalog = new ProtocolCatalog(opts.protocols);
   const agents = readAgents(
     src,
     { board, names, kinds },
