@@ -100,3 +100,42 @@ fan_curve = { mode = "medium", table = "t.csv" }
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a plugin adding an [[agent]] key the table already has → problem at the plugin", async () => {
+  const api = new URL("../../mod.ts", import.meta.url).href;
+  const dir = await manifest(`
+[platform]
+plugins = ["clash.ts"]
+
+[[agent]]
+name = "vm1"
+transport = { type = "stream" }
+`);
+  try {
+    await Deno.writeTextFile(
+      `${dir}/clash.ts`,
+      `import { defineAgentKey, defineProtocol } from "${api}";
+export default defineProtocol({
+  api: 1,
+  id: 0x93,
+  name: "clash",
+  versions: [0x10000],
+  agentKeys: [defineAgentKey({ name: "system_power", schema: { _zod: { output: "" } }, read: () => 1 })],
+  commands: { 0x1: { name: "PROTOCOL_ATTRIBUTES", params: 0, run: () => {} } },
+});
+`,
+    );
+    const e = await assertRejects(
+      () => loadDeployment(`${dir}/vscmi.toml`, BUILTINS),
+      ManifestError,
+    );
+    assertEquals((e as ManifestError).problems.map((p) => [p.line, p.keyPath, p.message]), [[
+      4,
+      "platform.plugins[0]",
+      `Expected a protocol whose [[agent]] keys are its own, got one adding "system_power", ` +
+      `which an [[agent]] table already has`,
+    ]]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -88,13 +88,29 @@ function kindsIn(
   return kindsOf([{ kinds: base }, ...extra]);
 }
 
-/** The `[[agent]]` keys in play: the loader's (default: its protocols'), then `extra`'s. */
+/**
+ * The `[[agent]]` keys in play: the loader's (default: its protocols'), then those of the
+ * `extra` protocols that no table of `kinds` or earlier protocol already has; `clash` hears of
+ * each other one.
+ */
 function agentKeysIn(
   opts: Pick<LoadOptions, "protocols" | "agentKeys">,
-  extra: readonly AnyProtocol[] = [],
+  extra: readonly AnyProtocol[],
+  kinds: readonly KindDef[],
+  clash: (def: AnyProtocol, name: string) => void = () => {},
 ): AgentKey[] {
-  const base = opts.agentKeys ?? opts.protocols.flatMap((p) => p.agentKeys ?? []);
-  return [...base, ...extra.flatMap((p) => p.agentKeys ?? [])];
+  const out = [...(opts.agentKeys ?? opts.protocols.flatMap((p) => p.agentKeys ?? []))];
+  const taken = new Set([...Object.keys(agentTable(kinds).shape), ...out.map((k) => k.name)]);
+  for (const def of extra) {
+    for (const k of def.agentKeys ?? []) {
+      if (taken.has(k.name)) clash(def, k.name);
+      else {
+        taken.add(k.name);
+        out.push(k);
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -148,6 +164,7 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
   const builtIn = protocols.length;
   const catalog = new ProtocolCatalog(protocols);
   const plugins: string[] = [];
+  const pluginAt = new Map<AnyProtocol, KeyPath>();
   for (const [i, p] of (platform.plugins ?? []).entries()) {
     const at = ["platform", "plugins", i];
     if (/^[a-z][a-z0-9+.-]*:/i.test(p) && !p.startsWith("file:") && !isAbsolute(p)) {
@@ -164,7 +181,10 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
     const clash = catalog.add(def);
     if (clash) {
       src.report(at, `Expected a protocol no other plugin provides, got one where ${clash}`);
-    } else protocols.push(def);
+    } else {
+      protocols.push(def);
+      pluginAt.set(def, at);
+    }
   }
 
   // The plugins' kinds are in play before the board is read: a vendor's `[[fan]]` is a table.
@@ -195,7 +215,12 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
   }
 
   if (boardRead) readPolicy(src, src.doc.policy, boardRead);
-  const keys = agentKeysIn(opts, protocols.slice(builtIn));
+  const keys = agentKeysIn(opts, protocols.slice(builtIn), kinds, (def, name) =>
+    src.report(
+      pluginAt.get(def) ?? ["platform", "plugins"],
+      `Expected a protocol whose [[agent]] keys are its own, got one adding "${name}", ` +
+        `which an [[agent]] table already has`,
+    ));
   const agents = readAgents(src, boardRead, catalog, keys, opts.transports, kinds);
   if (problems.length) throw new ManifestError(problems);
   const dep: Deployment = {
@@ -271,7 +296,7 @@ export async function loadAgents(
     src,
     { board, names, kinds },
     catalog,
-    agentKeysIn(opts),
+    agentKeysIn(opts, [], kinds),
     opts.transports,
   );
   const taken = new Set(opts.taken ?? []);
