@@ -7,7 +7,6 @@ import type { DriverDef } from "./core/driver.ts";
 import type { AnyProtocol } from "./core/protocol.ts";
 import type { TransportDef } from "./core/transport.ts";
 import type { LoadOptions } from "./server/manifest/mod.ts";
-import type { StandardProtocols } from "./server/manifest/protocols.ts";
 
 // Protocol plugins, one line each.
 import { baseProtocol } from "./plugins/base/mod.ts";
@@ -54,27 +53,9 @@ export const TRANSPORTS: readonly TransportDef[] = [
   vhostUserTransport,
 ];
 
-/**
- * The standard protocols: id and the newest version the SCMI specification (DEN0056E) gives
- * each. A pin on a protocol no plugin implements yet is checked against this.
- */
-export const STANDARD_PROTOCOLS: StandardProtocols = {
-  base: { id: 0x10, newest: 0x20001 },
-  power: { id: 0x11, newest: 0x30001 },
-  system: { id: 0x12, newest: 0x20001 },
-  perf: { id: 0x13, newest: 0x40001 },
-  clock: { id: 0x14, newest: 0x30000 },
-  sensor: { id: 0x15, newest: 0x30001 },
-  reset: { id: 0x16, newest: 0x30001 },
-  voltage: { id: 0x17, newest: 0x20001 },
-  powercap: { id: 0x18, newest: 0x20000 },
-  pinctrl: { id: 0x19, newest: 0x10000 },
-};
-
 /** Everything above: what `vscmi`'s commands hand to the loader, the server and the client. */
 export const BUILTINS: LoadOptions = {
   protocols: PROTOCOLS,
   drivers: DRIVERS,
   transports: TRANSPORTS,
-  standard: STANDARD_PROTOCOLS,
 };

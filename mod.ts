@@ -42,6 +42,8 @@ export type {
   ProtocolDef,
   ValueParam,
 } from "./core/protocol.ts";
+export { dtLabel, dtResourceName, dtSafe } from "./core/dt.ts";
+export type { DtNode, DtView } from "./core/dt.ts";
 /** A protocol's `call` verbs are written with the client kit, `client/mod.ts`. */
 export type {
   CallCommand,
@@ -83,7 +85,6 @@ export type { Steps } from "./core/manifest/value_steps.ts";
 export { supports } from "./core/manifest/value_steps.ts";
 export type { AgentDecl, Deployment, ResourceAccess } from "./core/manifest/types.ts";
 export type { LoadOptions } from "./server/manifest/deployment.ts";
-export type { StandardProtocols } from "./server/manifest/protocols.ts";
 
 export type { LintFinding } from "./core/policy/lint.ts";
 export { admits, origin, rightsOf, speaks } from "./core/policy/lint.ts";
@@ -109,7 +110,9 @@ export type { Ctx, ProtocolRuntime, Session, SessionOptions } from "./core/sessi
 export type { P2aKind, P2aQueue } from "./core/p2a.ts";
 export type { MalformedListener, PlatformEnv, VendorInfo } from "./core/platform_env.ts";
 export type { Logger, LogLevel, LogSink } from "./core/log.ts";
-export type { Agent, SystemPowerDecl, TransportDecl } from "./core/agent.ts";
+export type { Agent, TransportDecl } from "./core/agent.ts";
+export { defineAgentKey } from "./core/agent_keys.ts";
+export type { AgentKey, AgentKeyCtx, HasSettings } from "./core/agent_keys.ts";
 export type { RateLimit } from "./core/policy/rate_limit.ts";
 export type { Bounds, Grants, IdMap, ProtocolGrant } from "./core/grants.ts";
 export type {

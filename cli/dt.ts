@@ -1,57 +1,28 @@
 /**
  * `vscmi dt MANIFEST --agent NAME`: prints the device-tree fragment one guest needs — the
- * `arm,scmi-virtio` firmware node, a protocol node with its provider cells for every
- * protocol the agent is granted, regulator nodes for its voltage domains, and comments
- * naming each virtual id — so nobody writes SCMI ids by hand.
+ * `arm,scmi-virtio` firmware node, a node for every protocol the agent is granted — its
+ * label, provider cells and sub-nodes as the protocol's `dt` states them — and comments
+ * naming each virtual id, so nobody writes SCMI ids by hand.
  *
  * Bindings: Linux `Documentation/devicetree/bindings/firmware/arm,scmi.yaml` (summarised in
  * the team's reference, §5). The fragment has no `/dts-v1/;` line so it can be appended to a
  * board's DTS; `--standalone` adds it so `dtc` compiles the fragment alone.
  * @module
  */
-import type { ResourceKind } from "../core/board.ts";
-import type { Bounds } from "../core/grants.ts";
+import { dtLabel, dtResourceName, dtSafe as safe } from "../core/dt.ts";
+import type { AnyProtocol } from "../core/protocol.ts";
 import { loadDeployment } from "../server/manifest/mod.ts";
 import type { AgentDecl, Deployment, LoadOptions } from "../server/manifest/mod.ts";
 import { CommandError, Exit, parse, str, UsageError } from "./args.ts";
 import { table } from "../client/mod.ts";
+
+export { dtLabel };
 
 /** Keep in step with the copy in `main.ts`. */
 export const DT_USAGE = "vscmi dt MANIFEST --agent NAME [--standalone]";
 
 /** Transports whose guests reach vscmi through a virtio-scmi device. */
 const VIRTIO_TRANSPORTS = new Set(["vhost-user", "virtio-mmio"]);
-
-/** Per protocol: node label, provider cells, and the resource kinds whose ids it names. */
-const NODES: Record<number, { label: string; cells?: string; kinds: ResourceKind[] }> = {
-  0x11: { label: "scmi_devpd", cells: "#power-domain-cells", kinds: ["power"] },
-  0x12: { label: "scmi_sys", kinds: [] },
-  0x13: { label: "scmi_dvfs", cells: "#clock-cells", kinds: ["perf"] },
-  0x14: { label: "scmi_clk", cells: "#clock-cells", kinds: ["clock"] },
-  0x15: { label: "scmi_sensors", cells: "#thermal-sensor-cells", kinds: ["sensor"] },
-  0x16: { label: "scmi_reset", cells: "#reset-cells", kinds: ["reset"] },
-  0x17: { label: "scmi_voltage", kinds: ["voltage"] },
-  0x18: { label: "scmi_powercap", kinds: ["powercap"] },
-  0x19: { label: "scmi_pinctrl", kinds: ["pin", "group", "function"] },
-};
-
-const CONSUMER: Partial<Record<ResourceKind, string>> = {
-  power: "power-domains = <&scmi_devpd ID>",
-  perf: "clocks = <&scmi_dvfs ID> (on a cpu node: scmi-cpufreq)",
-  clock: "clocks = <&scmi_clk ID>",
-  sensor: "thermal-sensors = <&scmi_sensors ID>",
-  reset: "resets = <&scmi_reset ID>",
-};
-
-/** A DT label from a resource name: letters, digits and '_', not starting with a digit. */
-export function dtLabel(prefix: string, name: string): string {
-  return `${prefix}_${name.replace(/[^A-Za-z0-9_]/g, "_")}`;
-}
-
-/** Text safe inside a DTS comment and string. */
-function safe(s: string): string {
-  return s.replace(/\*\//g, "* /").replace(/["\\]/g, "_");
-}
 
 export interface DtOptions {
   /** Start with `/dts-v1/;` so the output compiles alone. */
@@ -105,109 +76,30 @@ export function guestDeviceTree(dep: Deployment, agentName: string, opts: DtOpti
   return out.join("\n");
 }
 
+/**
+ * The node of protocol `id` for `agent`: what the protocol's `dt` says (label, cells, its
+ * sub-nodes), then a comment listing the agent's virtual ids of each of its kinds.
+ */
 function protocolNode(dep: Deployment, agent: AgentDecl, id: number, name: string): string[] {
   const hex = id.toString(16);
-  const spec = NODES[id];
-  const label = spec?.label ?? `scmi_proto_${hex}`;
-  const lines = [`${label}: protocol@${hex} {`, `\treg = <0x${hex}>;`];
-  if (spec?.cells) lines.push(`\t${spec.cells} = <1>;`);
-  const kinds = spec?.kinds ?? [];
-  if (id === 0x17) lines.push(...regulators(dep, agent));
+  const def: AnyProtocol | undefined = dep.protocols.find((p) => p.id === id);
+  const dt = def?.dt;
+  const lines = [`${dt?.label ?? `scmi_proto_${hex}`}: protocol@${hex} {`, `\treg = <0x${hex}>;`];
+  if (dt?.cells) lines.push(`\t${dt.cells} = <1>;`);
+  if (dt?.children) lines.push(...dt.children({ dep, agent }));
+  const kinds = dt ? (def?.kinds ?? []).map((k) => k.name) : [];
   const comment: string[] = [];
   for (const kind of kinds) {
     const ids = agent.grants[kind] ?? [];
     const heading = kinds.length > 1 ? `${kind}s` : `${name} ids`;
-    comment.push(`${heading}${CONSUMER[kind] ? ` (consumers: ${CONSUMER[kind]})` : ""}:`);
+    const consumer = dt?.consumers?.[kind];
+    comment.push(`${heading}${consumer ? ` (consumers: ${consumer})` : ""}:`);
     if (ids.length === 0) comment.push("  (none granted)");
-    ids.forEach((phys, v) => comment.push(`  ${v}: ${safe(resourceName(dep, kind, phys))}`));
+    ids.forEach((phys, v) => comment.push(`  ${v}: ${safe(dtResourceName(dep, kind, phys))}`));
   }
   if (comment.length !== 0) lines.push("\t/*", ...comment.map((c) => `\t * ${c}`), "\t */");
   lines.push("};");
   return lines;
-}
-
-/**
- * `regulators { regulator@N … }`: Linux registers only the voltage domains described here.
- * Each carries `regulator-min-microvolt` / `regulator-max-microvolt`, the lowest and highest
- * level the agent may set, so the guest's regulator core gets real constraints.
- */
-function regulators(dep: Deployment, agent: AgentDecl): string[] {
-  const ids = agent.grants.voltage ?? [];
-  if (ids.length === 0) return [];
-  const lines = ["\tregulators {", "\t\t#address-cells = <1>;", "\t\t#size-cells = <0>;"];
-  ids.forEach((phys, v) => {
-    if (phys < 0) return;
-    const n = resourceName(dep, "voltage", phys);
-    const span = voltageSpan(dep, phys, agent.access?.voltage?.get(phys)?.bounds);
-    lines.push(
-      `\t\t${dtLabel("scmi_vreg", n)}: regulator@${v.toString(16)} {`,
-      `\t\t\treg = <${v}>;`,
-      `\t\t\tregulator-name = "${safe(n)}";`,
-    );
-    if (span) {
-      lines.push(
-        `\t\t\tregulator-min-microvolt = <${span.min}>;`,
-        `\t\t\tregulator-max-microvolt = <${span.max}>;`,
-      );
-    }
-    lines.push(`\t\t};`);
-  });
-  lines.push("\t};");
-  return lines;
-}
-
-/**
- * The lowest and highest level, µV, voltage domain `phys` supports that bounds `b` admit: a
- * level list's first and last admitted levels, a segment's ends moved inward onto its step
- * grid. Undefined when nothing is admitted, or a level is negative (the DT cells are
- * unsigned).
- */
-export function voltageSpan(
-  dep: Deployment,
-  phys: number,
-  b?: Bounds,
-): { min: number; max: number } | undefined {
-  const desc = dep.board.resources.voltage?.find((r) => r.id === phys) as
-    | {
-      levels?: { kind: "list"; levels: number[] } | {
-        kind: "segment";
-        min: number;
-        max: number;
-        step: number;
-      };
-    }
-    | undefined;
-  const levels = desc?.levels;
-  if (levels === undefined) return undefined;
-  const lo = b?.min ?? -Infinity;
-  const hi = b?.max ?? Infinity;
-  const admitted = (x: number) => x >= lo && x <= hi && (b?.values?.includes(x) ?? true);
-  let min: number;
-  let max: number;
-  if (levels.kind === "list" || b?.values !== undefined) {
-    const list = levels.kind === "list"
-      ? levels.levels
-      : b!.values!.filter((x) => onSegment(levels, x));
-    const ok = list.filter(admitted);
-    if (ok.length === 0) return undefined;
-    [min, max] = [ok[0], ok[ok.length - 1]];
-  } else {
-    const { min: from, max: to, step } = levels;
-    const a = Math.max(from, lo);
-    const z = Math.min(to, hi);
-    min = step > 0 ? from + Math.ceil((a - from) / step) * step : a;
-    max = step > 0 ? from + Math.floor((z - from) / step) * step : z;
-  }
-  if (min > max || min < 0) return undefined;
-  return { min, max };
-}
-
-function onSegment(s: { min: number; max: number; step: number }, x: number): boolean {
-  return x >= s.min && x <= s.max && (!(s.step > 0) || (x - s.min) % s.step === 0);
-}
-
-function resourceName(dep: Deployment, kind: ResourceKind, phys: number): string {
-  return dep.board.resources[kind]?.find((r) => r.id === phys)?.name ?? `${kind}${phys}`;
 }
 
 function help(): string {
@@ -215,8 +107,8 @@ function help(): string {
     `Usage: ${DT_USAGE}`,
     "",
     "Prints the device-tree fragment the guest of agent NAME needs: the arm,scmi-virtio",
-    "firmware node, one protocol node per granted protocol with its cells, regulator nodes",
-    "for granted voltage domains, and comments naming every virtual id.",
+    "firmware node, one protocol node per granted protocol with its cells and the sub-nodes",
+    "the protocol needs (regulators), and comments naming every virtual id.",
     "",
     "Options:",
     table([

@@ -7,6 +7,7 @@ import { loadDeployment } from "../server/manifest/mod.ts";
 import { CommandError } from "./args.ts";
 import { dtLabel, guestDeviceTree } from "./dt.ts";
 import { BUILTINS } from "../builtins.ts";
+import { fanDriver } from "../tests/vendor_kind/fan_protocol.ts";
 
 const MANIFEST = new URL("../examples/qemu-vhost-user/vscmi.toml", import.meta.url).pathname;
 const SIM = new URL("../examples/sim/vscmi.toml", import.meta.url).pathname;
@@ -131,6 +132,51 @@ Deno.test("dt for vm2 → only vm2's protocols, and a comment naming each virtua
   const r = await dtc(base + text + consumer);
   assert(r.ok, r.err);
   assertEquals(r.dts.includes("usb {"), true);
+});
+
+Deno.test("dt for the example's guests → the fragments kept beside it, byte for byte", async () => {
+  const dep = await loadDeployment(MANIFEST, BUILTINS);
+  for (const agent of ["vm1", "vm2"]) {
+    const kept = await Deno.readTextFile(new URL(`${agent}.dtsi`, `file://${MANIFEST}`));
+    assertEquals(guestDeviceTree(dep, agent) + "\n", kept, agent);
+  }
+});
+
+Deno.test("dt for a vendor protocol → the node its plugin's dt states: label, cells, consumer, ids", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vscmi-dt-" });
+  try {
+    const vendor = new URL("../tests/vendor_kind/", import.meta.url).pathname;
+    await Deno.writeTextFile(
+      `${dir}/vscmi.toml`,
+      `board = "${vendor}board.toml"
+
+[platform]
+plugins = ["${vendor}fan_protocol.ts"]
+
+[[agent]]
+name = "g"
+transport = { type = "vhost-user" }
+protocols = ["fans"]
+devices = ["cooling"]
+fans = ["cpu_fan"]
+`,
+    );
+    const drivers = [...BUILTINS.drivers, fanDriver];
+    const dep = await loadDeployment(`${dir}/vscmi.toml`, { ...BUILTINS, drivers });
+    const text = guestDeviceTree(dep, "g", { standalone: true });
+    assert(
+      text.includes(
+        "\t\t\tscmi_fans: protocol@90 {\n\t\t\t\treg = <0x90>;\n\t\t\t\t#cooling-cells = <1>;\n" +
+          "\t\t\t\t/*\n\t\t\t\t * fans ids (consumers: cooling = <&scmi_fans ID>):\n" +
+          "\t\t\t\t *   0: case_fan\n\t\t\t\t *   1: cpu_fan\n\t\t\t\t */\n\t\t\t};",
+      ),
+      text,
+    );
+    const r = await dtc(text);
+    assert(r.ok, r.err);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("dt for an unknown agent or a stream agent → CommandError", async () => {

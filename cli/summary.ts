@@ -4,28 +4,14 @@
  * @module
  */
 import type { Agent } from "../core/agent.ts";
-import type { ResourceKind } from "../core/board.ts";
 import { nounOf } from "../core/kind.ts";
 import type { Platform } from "../core/platform.ts";
 import { count, table, version } from "../client/mod.ts";
 
-const NOUN: Record<ResourceKind, string | undefined> = {
-  clock: "clock",
-  reset: "reset",
-  power: "power domain",
-  perf: "perf domain",
-  sensor: "sensor",
-  voltage: "voltage domain",
-  pin: "pin",
-  group: "pin group",
-  function: "pin function",
-  powercap: "powercap domain",
-};
-
-/** `12 clocks, 4 resets, …` for the kinds the board has. */
+/** `12 clocks, 4 reset domains, …` for the kinds the board has, in each kind's own noun. */
 export function boardResources(platform: Platform): string {
   const parts = Object.entries(platform.board.resources).filter(([, list]) => list.length > 0)
-    .map(([k, list]) => count(list.length, NOUN[k] ?? nounOf(k)));
+    .map(([k, list]) => count(list.length, nounOf(k)));
   const devices = platform.board.devices.length;
   if (devices > 0) parts.push(count(devices, "device"));
   return parts.length ? parts.join(", ") : "no resources";

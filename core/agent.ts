@@ -15,21 +15,6 @@ export interface TransportDecl {
   options: Record<string, unknown>;
 }
 
-/**
- * What SYSTEM_POWER_STATE_SET from an agent does. A guest's request concerns its own VM;
- * `board` acts on the whole system through the board driver (trusted agents only).
- */
-export type SystemPowerDecl =
-  | { action: "deny" }
-  | { action: "board" }
-  /** Send QMP commands to the VM's monitor socket (system_reset, system_powerdown, quit…). */
-  | { action: "qmp"; socket: string }
-  /**
-   * Run a command; `{state}` in any argument becomes shutdown, cold-reset, warm-reset,
-   * power-up or suspend, and `{graceful}` becomes graceful or forceful.
-   */
-  | { action: "command"; argv: string[] };
-
 export interface AgentInit {
   id: number;
   name: string;
@@ -38,8 +23,8 @@ export interface AgentInit {
   maxMsgSize?: number;
   transport?: TransportDecl;
   grants?: Grants;
-  /** Default: `board` for a trusted agent, `deny` otherwise. */
-  systemPower?: SystemPowerDecl;
+  /** What the keys protocols add to its `[[agent]]` table say, by key (`AgentKey.of`). */
+  settings?: Readonly<Record<string, unknown>>;
   /** Most commands per second it may send; over it the dispatcher answers BUSY. */
   rateLimit?: RateLimit;
   /** How long its votes outlive its sessions (default: 0 s after a close, 60 s after a restart). */
@@ -51,7 +36,7 @@ export const DEFAULT_MAX_MSG_SIZE = 128;
 
 /**
  * One agent as the deployment declares it: its id and name, trust, message size, transport, grants,
- * system-power action, grace periods and rate limit. Every session of the agent shares this.
+ * settings of protocols' agent keys, grace periods and rate limit. Every session of the agent shares this.
  */
 export class Agent {
   /** SCMI agent id, 1 or more (0 is the platform); never reused on a running server. */
@@ -71,8 +56,8 @@ export class Agent {
    * What it may use: protocols, devices, and per-kind maps from its virtual ids to physical ones.
    */
   readonly grants: Grants;
-  /** What its SYSTEM_POWER_STATE_SET does. */
-  readonly systemPower: SystemPowerDecl;
+  /** What the keys protocols add to its `[[agent]]` table say, by key (`AgentKey.of`). */
+  readonly settings: Readonly<Record<string, unknown>>;
   /** How long its votes outlive its sessions; see `core/policy/grace.ts`. */
   readonly grace: Grace;
   /** Most commands per second it may send; undefined: no limit. */
@@ -97,7 +82,7 @@ export class Agent {
     this.maxMsgSize = init.maxMsgSize ?? DEFAULT_MAX_MSG_SIZE;
     this.transport = init.transport;
     this.grants = init.grants ?? new Grants();
-    this.systemPower = init.systemPower ?? { action: this.trusted ? "board" : "deny" };
+    this.settings = Object.freeze({ ...init.settings });
     this.grace = makeGrace(init.grace);
     this.rateLimit = init.rateLimit;
     this.bucket = init.rateLimit ? new TokenBucket(init.rateLimit) : null;

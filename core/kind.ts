@@ -12,8 +12,6 @@ import type { BoardDriver } from "./driver.ts";
 import type { HwTable } from "./hw_table.ts";
 import type { KeyPath } from "./manifest/problem.ts";
 import type { Steps } from "./manifest/value_steps.ts";
-import type { Deployment } from "./manifest/types.ts";
-import type { LintFinding } from "./policy/lint.ts";
 
 /**
  * A driver sub-object class (`clock`, `system`, …) with the contract `H` that
@@ -194,8 +192,6 @@ export interface KindSpec<D extends ResourceDesc, H, F extends Fields> {
    * physical id: a resource referred to is in use even when no agent is granted it.
    */
   readonly refersTo?: (desc: D) => readonly (readonly [kind: string, id: number])[];
-  /** Warnings of its own about a deployment that loads (`vscmi check`). */
-  readonly lint?: (dep: Deployment) => LintFinding[];
   /**
    * What the driver reports now about resource `phys`, for `vscmi ctl resource`.
    *

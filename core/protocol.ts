@@ -6,11 +6,15 @@
  */
 import type { CallVerbs } from "../client/types.ts";
 import { checkApiField } from "./api.ts";
+import type { AgentKey } from "./agent_keys.ts";
 import type { ResourceKind } from "./board.ts";
+import type { DtNode } from "./dt.ts";
 import type { KindDef } from "./kind.ts";
+import type { Deployment } from "./manifest/types.ts";
 import type { Msg } from "./msg.ts";
 import type { Ctx } from "./session.ts";
 import type { PlatformEnv } from "./platform_env.ts";
+import type { LintFinding } from "./policy/lint.ts";
 import type { Status } from "./status.ts";
 
 /** What a handler returns: nothing (SUCCESS with what it wrote), or a status. */
@@ -150,6 +154,24 @@ export interface ProtocolDef<S = unknown, G = unknown> {
    * `vscmi call` still offers the common commands.
    */
   readonly call?: CallVerbs;
+  /**
+   * Its node in a guest's device tree (`vscmi dt`). Without it the node is
+   * `scmi_proto_<id>: protocol@<id>` with no cells and no list of ids.
+   */
+  readonly dt?: DtNode;
+  /**
+   * Keys it adds to `[[agent]]` tables (made with `defineAgentKey`): the loader checks and
+   * reads them, and its handlers read an agent's setting with `key.of(ctx.agent)`.
+   */
+  readonly agentKeys?: readonly AgentKey[];
+  /**
+   * Warnings of its own about a deployment that loads (`vscmi check`), for agents that
+   * speak it: limits of the guests' drivers, settings of its agent keys.
+   *
+   * @param dep The loaded deployment.
+   * @returns Its findings, located by key path.
+   */
+  readonly lint?: (dep: Deployment) => LintFinding[];
 }
 
 /** Common command ids every protocol has. */

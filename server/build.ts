@@ -383,7 +383,7 @@ export function makeAgent(dep: Deployment, a: AgentDecl, i: number): Agent {
     maxMsgSize: a.maxMsgSize,
     transport: a.transport,
     grants,
-    systemPower: a.systemPower,
+    settings: a.settings,
     rateLimit: a.rateLimit,
     grace: a.grace,
   });

@@ -21,6 +21,7 @@ import {
   ManifestError,
 } from "./manifest/mod.ts";
 import { BUILTINS } from "../builtins.ts";
+import { systemPowerOf } from "../plugins/system/power_key.ts";
 
 const simDep = () => loadDeployment(defaultDeploymentPath(), BUILTINS);
 const fixtures = new URL("../tests/manifests/", import.meta.url);
@@ -45,7 +46,7 @@ Deno.test("sim deployment builds: agents 1..3 in manifest order with their setti
       [2, "vm2", false, 128],
       [3, "host", true, 256],
     ]);
-    assertEquals(platform.agents.map((a) => a.systemPower.action), ["deny", "deny", "board"]);
+    assertEquals(platform.agents.map((a) => systemPowerOf(a).action), ["deny", "deny", "board"]);
     assertEquals(platform.agents.map((a) => a.transport), [
       { type: "stream", options: {} },
       { type: "stream", options: {} },
@@ -352,7 +353,7 @@ Deno.test("in-code deployment: devices first, direct grants after, repeats once;
   assertEquals(seen(p, "solo", "clock"), [13, 12, 27]);
   assertEquals(seen(p, "solo", "reset"), [0, 5]);
   assertEquals(p.agent("solo")!.grants.protocols.get(0x14), { pin: 0x20000 });
-  assertEquals(p.agent("solo")!.systemPower, { action: "deny" });
+  assertEquals(systemPowerOf(p.agent("solo")!), { action: "deny" });
   await Promise.all([built.close(), built.close()]);
   await built.close();
   assertEquals(closed, 1);

@@ -3,7 +3,7 @@
  * involved), opens sessions and sends raw messages, so suites can assert exact bytes.
  * @module
  */
-import { Agent, type SystemPowerDecl } from "../core/agent.ts";
+import { Agent } from "../core/agent.ts";
 import { type Board, emptyBoard, type ResourceKind } from "../core/board.ts";
 import type { BoardDriver } from "../core/driver.ts";
 import { ALL_RIGHTS, type Bounds } from "../core/grants.ts";
@@ -32,8 +32,8 @@ export interface AgentSpec {
   bounds?: { [K in ResourceKind]?: (Bounds | undefined)[] };
   /** The session can receive notifications and delayed responses (default true). */
   p2a?: boolean;
-  /** What SYSTEM_POWER_STATE_SET does for this agent (default: the Agent's own default). */
-  systemPower?: SystemPowerDecl;
+  /** What protocols' agent keys say for it, by key (`system_power` …); default none. */
+  settings?: Record<string, unknown>;
 }
 
 export interface FixtureSpec {
@@ -70,7 +70,7 @@ export class Fixture {
         name: a.name,
         trusted: a.trusted,
         maxMsgSize: a.maxMsgSize,
-        systemPower: a.systemPower,
+        settings: a.settings,
       });
       for (const [p, pin] of Object.entries(a.protocols ?? {})) {
         agent.grants.protocols.set(Number(p), { pin });

@@ -13,7 +13,7 @@ import { powerKind } from "../plugins/power/kind.ts";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals, assertRejects } from "../core/_assert_test.ts";
 import { kindsOf } from "../core/kind.ts";
-import { PROTOCOLS, STANDARD_PROTOCOLS } from "../builtins.ts";
+import { PROTOCOLS } from "../builtins.ts";
 import { defineTransport } from "../core/transport.ts";
 import { defineProtocol } from "../core/protocol.ts";
 import {
@@ -28,6 +28,7 @@ import {
 } from "../server/manifest/mod.ts";
 import { simDriver } from "../boards/drivers/sim.ts";
 import { BUILTINS } from "../builtins.ts";
+import { systemPowerKey } from "../plugins/system/power_key.ts";
 
 /** The built-in kinds, in the order the built-in protocols list them. */
 const RESOURCE_KINDS = kindsOf(PROTOCOLS).map((k) => k.name);
@@ -44,13 +45,12 @@ const fakeStream = defineTransport({
   start: () => Promise.reject(new Error("not started in tests")),
 });
 
-/** The registry as these cases assume it: only the sim driver, no protocol plugins. */
+/** The registry as these cases assume it: the built-in protocols, only the sim driver. */
 const HERMETIC: LoadOptions = {
-  protocols: [],
+  protocols: PROTOCOLS,
   drivers: [simDriver],
   transports: [fakeStream],
   kinds: kindsOf(PROTOCOLS),
-  standard: STANDARD_PROTOCOLS,
 };
 
 const STANDARD_NAMES =
@@ -108,7 +108,9 @@ Deno.test("examples/sim/vscmi.toml loads: three stream agents on the sim board",
     assertEquals(a.transport, { type: "stream", options: {} });
     assertEquals(a.protocols.map((p) => [p.name, p.id, p.pin]), expected[i]);
   });
-  assertEquals(dep.agents.map((a) => a.systemPower), [undefined, undefined, { action: "board" }]);
+  assertEquals(dep.agents.map((a) => systemPowerKey.of(a)), [undefined, undefined, {
+    action: "board",
+  }]);
   const text = await Deno.readTextFile(defaultDeploymentPath());
   const headers = text.split("\n").flatMap((l, i) => l === "[[agent]]" ? [i + 1] : []);
   assertEquals(dep.agents.map((a) => a.line), headers);
@@ -243,10 +245,10 @@ Deno.test("a deployment with plugins, pins, table protocols and command system p
   // Device members first (uart_clk, osc), then direct grants already there: once each.
   assertEquals(vm1.grants, { clock: [1, 0], reset: [0] });
   assertEquals(vm1.devices, [0]);
-  assertEquals(vm1.systemPower, undefined);
+  assertEquals(systemPowerKey.of(vm1), undefined);
   assertEquals(host.protocols, [{ id: 0x10, name: "base" }, { id: 0x82, name: "0x82" }]);
   assertEquals([host.trusted, host.maxMsgSize], [true, 256]);
-  assertEquals(host.systemPower, { action: "command", argv: ["systemctl", "{state}"] });
+  assertEquals(systemPowerKey.of(host), { action: "command", argv: ["systemctl", "{state}"] });
   assertEquals([vm1.line, host.line], [9, 17]);
 });
 
@@ -374,7 +376,7 @@ Deno.test("unknown protocol name and a number below 0x80 → problem at each ent
   ]);
 });
 
-Deno.test("bad version pins → implemented versions, format, specification range", async () => {
+Deno.test("bad version pins → the versions the protocol speaks, format", async () => {
   const clock = defineProtocol({
     api: 1,
     id: 0x14,
@@ -382,7 +384,8 @@ Deno.test("bad version pins → implemented versions, format, specification rang
     versions: [0x10000, 0x20000],
     commands: { 0x1: { name: "PROTOCOL_ATTRIBUTES", params: 0, run: () => {} } },
   });
-  assertEquals(await problems("bad_pin.toml", { ...HERMETIC, protocols: [clock] }), [
+  const protocols = [...PROTOCOLS.filter((p) => p.id !== clock.id), clock];
+  assertEquals(await problems("bad_pin.toml", { ...HERMETIC, protocols }), [
     problem(
       "bad_pin.toml",
       6,
@@ -402,7 +405,7 @@ Deno.test("bad version pins → implemented versions, format, specification rang
       6,
       69,
       "agent[0].protocols.system",
-      'Expected a version of "system" from "1.0" to "2.1", got "2.2"',
+      'Expected a version "system" speaks ("1.0", "2.0", "2.1"), got "2.2"',
     ),
   ]);
 });

@@ -3,7 +3,8 @@
  * agent's declaration with every name resolved to a physical id.
  * @module
  */
-import type { SystemPowerDecl, TransportDecl } from "../agent.ts";
+import type { TransportDecl } from "../agent.ts";
+import type { AgentKey } from "../agent_keys.ts";
 import type { Board, ResourceKind } from "../board.ts";
 import type { Bounds } from "../grants.ts";
 import type { VendorInfo } from "../platform_env.ts";
@@ -54,8 +55,8 @@ export interface AgentDecl {
   grace?: Partial<Grace>;
   /** Physical ids of the SCMI devices granted as a whole. */
   devices: number[];
-  /** Absent: the default for the agent (`board` when trusted, `deny` otherwise). */
-  systemPower?: SystemPowerDecl;
+  /** What the keys protocols add to its table say, by key (`AgentKey.of`). */
+  settings?: Record<string, unknown>;
   /** Line of the agent's table in the deployment file, for later errors. */
   line: number;
 }
@@ -74,6 +75,8 @@ export interface Deployment {
   agents: AgentDecl[];
   /** Absolute file URLs of extra protocol modules, in manifest order. */
   plugins: string[];
+  /** Every protocol it may name: the built-in ones, then those its plugins provide. */
+  protocols: readonly AnyProtocol[];
   /**
    * Directory of the vote journal (`[platform] state_dir`, absolute), null when the
    * manifest turns the journal off, absent for the server's default (`<run-dir>/state`).
@@ -82,9 +85,6 @@ export interface Deployment {
   /** The protocols, drivers and transports it was loaded against, its plugins not included. */
   builtins: LoadOptions;
 }
-
-/** Standard protocols by name: id and the newest version the specification gives each. */
-export type StandardProtocols = Readonly<Record<string, { id: number; newest: number }>>;
 
 /**
  * What a deployment may name: the protocol plugins, board driver types and transport types
@@ -99,13 +99,13 @@ export interface LoadOptions {
   /** Transport types. */
   readonly transports: readonly TransportDef[];
   /**
-   * Standard protocols by name, id and newest specification version, for pins on protocols
-   * no plugin implements; default none.
-   */
-  readonly standard?: StandardProtocols;
-  /**
    * The resource kinds in play besides those the plugins add; default: those `protocols`
    * carry (a loader given a narrower protocol list for its checks may keep every kind).
    */
   readonly kinds?: readonly KindDef[];
+  /**
+   * The keys of `[[agent]]` tables in play besides those the plugins add; default: those
+   * `protocols` carry (`ProtocolDef.agentKeys`).
+   */
+  readonly agentKeys?: readonly AgentKey[];
 }

@@ -8,17 +8,13 @@
  *   nothing is to arbitrate.
  * - A resource `[policy.keep_on]` keeps on that an untrusted agent may switch off: its
  *   "off" only withdraws its own vote, so say so with `access = "read"` or drop the keep.
- * - An untrusted agent that may act beyond its own VM through SYSTEM_POWER_STATE_SET: a
- *   `command` that runs a host power command (shutdown, reboot, systemctl …) or has no
- *   `{state}` argument (every state then runs the same command), or a `qmp` socket another
- *   agent also drives.
  * - Explicit virtual ids that leave ids unused (the agent finds NOT_FOUND there).
  * - Board resources that no device holds, no agent is granted and no other resource refers
  *   to (each kind says what its resources refer to); board devices no agent is granted.
- * - What each kind lints itself (`KindDef.lint`): limits of the guests' drivers, say.
+ * - What each of the deployment's protocols lints itself (`ProtocolDef.lint`): limits of the
+ *   guests' drivers, what its own agent keys allow.
  * @module
  */
-import { basename } from "node:path";
 import type { ResourceKind } from "../board.ts";
 import { ALL_RIGHTS } from "../grants.ts";
 import { type KindDef, kindNamed } from "../kind.ts";
@@ -28,18 +24,6 @@ import type { AgentDecl, Deployment } from "../manifest/types.ts";
 import { stepsOf } from "../manifest/value_steps.ts";
 import { Right } from "../protocol.ts";
 import type { Bounds } from "../grants.ts";
-
-/** Commands that act on the machine they run on, not on one VM. */
-const HOST_POWER_COMMANDS = new Set([
-  "shutdown",
-  "poweroff",
-  "reboot",
-  "halt",
-  "systemctl",
-  "init",
-  "telinit",
-  "loginctl",
-]);
 
 /** One warning before it is located: the file, the key path it concerns, what to say. */
 export interface LintFinding {
@@ -76,10 +60,9 @@ export async function lintPolicy(dep: Deployment): Promise<Problem[]> {
   const found: Finding[] = [
     ...sharedWithoutPolicy(dep),
     ...keptButSwitchable(dep),
-    ...systemWide(dep),
     ...unusedVirtualIds(dep),
     ...unusedResources(dep),
-    ...kindsOf(dep).flatMap((k) => k.lint?.(dep) ?? []),
+    ...dep.protocols.flatMap((p) => p.lint?.(dep) ?? []),
   ];
   const where = new FileLocator();
   const out: Problem[] = [];
@@ -157,44 +140,6 @@ function keptButSwitchable(dep: Deployment): Finding[] {
       });
     }
   }
-  return out;
-}
-
-function systemWide(dep: Deployment): Finding[] {
-  const out: Finding[] = [];
-  const sockets = new Map<string, string>();
-  dep.agents.forEach((a, i) => {
-    const sp = a.systemPower;
-    const at = ["agent", i, "system_power"];
-    if (sp?.action === "qmp") {
-      const other = sockets.get(sp.socket);
-      if (other !== undefined) {
-        out.push({
-          file: dep.file,
-          path: [...at, "socket"],
-          message: `Agent "${a.name}" drives the QMP socket of agent "${other}": either can ` +
-            `shut down or reset the other's VM`,
-        });
-      } else sockets.set(sp.socket, a.name);
-    }
-    if (a.trusted || sp?.action !== "command") return;
-    const cmd = basename(sp.argv[0]);
-    if (HOST_POWER_COMMANDS.has(cmd)) {
-      out.push({
-        file: dep.file,
-        path: [...at, "argv", 0],
-        message: `Agent "${a.name}" is not trusted, but its system_power command "${cmd}" ` +
-          `acts on the host, not on the agent's own VM`,
-      });
-    } else if (!sp.argv.some((arg) => arg.includes("{state}"))) {
-      out.push({
-        file: dep.file,
-        path: [...at, "argv"],
-        message: `Agent "${a.name}" is not trusted, and its system_power command has no ` +
-          `"{state}" argument: shutdown, resets and suspend all run the same command`,
-      });
-    }
-  });
   return out;
 }
 

@@ -232,6 +232,23 @@ Deno.test("lint: examples/sim/vscmi.toml has no policy warning", async () => {
   assertEquals(await lintPolicy(await loadDeployment(defaultDeploymentPath(), BUILTINS)), []);
 });
 
+Deno.test("lint: what a protocol of the deployment lints itself is warned at its file, line and key", async () => {
+  const dep = await loadDeployment(defaultDeploymentPath(), BUILTINS);
+  const system = dep.protocols.find((p) => p.name === "system")!;
+  const vendor = {
+    ...system,
+    id: 0x91,
+    name: "vendor",
+    lint: (d: typeof dep) => [{ file: d.file, path: ["agent", 1, "name"], message: "vm2 is odd" }],
+  };
+  const warnings = await lintPolicy({ ...dep, protocols: [...dep.protocols, vendor] });
+  assertEquals(
+    warnings.map((w) => [w.file, w.keyPath, w.message]),
+    [[dep.file, "agent[1].name", "vm2 is odd"]],
+  );
+  assertEquals(warnings[0].line > dep.agents[0].line, true);
+});
+
 const MHZ_LIST = Array.from({ length: 20 }, (_, i) => `"${i + 1}MHz"`).join(", ");
 const LEVELS = Array.from(
   { length: 65 },

@@ -9,7 +9,6 @@ import { field } from "../../core/manifest/fields.ts";
 import { initial, stepsAt } from "../../core/manifest/board_steps.ts";
 import { HERTZ } from "../../core/manifest/units.ts";
 import type { ClockHw } from "./hw.ts";
-import { tooManyRates } from "./lint.ts";
 
 const { bool, int, list, quantity, ref, table, u32 } = field;
 
@@ -64,7 +63,6 @@ export const clockKind = defineKind({
     ...d.parents.map((p) => ["clock", p] as const),
     ...(d.parent === undefined ? [] : [["clock", d.parent] as const]),
   ],
-  lint: (dep) => tooManyRates(dep),
   keep: true,
   fields: {
     rates: list(freq(), "an array of frequencies").optional(),

@@ -65,6 +65,7 @@ import {
   setupClock,
 } from "./state.ts";
 import { clockCall } from "./call.ts";
+import { tooManyRates } from "./lint.ts";
 
 export { ClockAttr, ClockEvent, ClockMsg, ClockVersion, RateFlag } from "./msg.ts";
 export type { ClockSession, ClockShared } from "./state.ts";
@@ -75,6 +76,8 @@ export const clockProtocol = defineProtocol<ClockSession, ClockShared>({
   id: 0x14,
   name: "clock",
   call: clockCall,
+  lint: tooManyRates,
+  dt: { label: "scmi_clk", cells: "#clock-cells", consumers: { clock: "clocks = <&scmi_clk ID>" } },
   versions: [ClockVersion.V1, ClockVersion.V2, ClockVersion.V3],
   kinds: [clockKind],
   commands: {

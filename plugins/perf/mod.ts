@@ -104,6 +104,11 @@ export const perfProtocol: ProtocolDef<PerfSession, PerfShared> = defineProtocol
   id: 0x13,
   name: "perf",
   call: perfCall,
+  dt: {
+    label: "scmi_dvfs",
+    cells: "#clock-cells",
+    consumers: { perf: "clocks = <&scmi_dvfs ID> (on a cpu node: scmi-cpufreq)" },
+  },
   versions: [V1, V2, V3, V4],
   kinds: [perfKind],
   commands: {

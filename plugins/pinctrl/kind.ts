@@ -7,7 +7,6 @@ import type { ResourceDesc } from "../../core/board.ts";
 import { defineKind, hwClass } from "../../core/kind.ts";
 import { field } from "../../core/manifest/fields.ts";
 import type { PinctrlHw } from "./hw.ts";
-import { emptyGroups, pinctrlWithoutPins } from "./lint.ts";
 
 const { list, ref } = field;
 
@@ -55,7 +54,6 @@ export const pinKind = defineKind({
   fields: {},
   convert: (_c, _p, base): PinDesc => ({ ...base }),
   refersTo: (d: PinDesc) => d.function === undefined ? [] : [["function", d.function] as const],
-  lint: (dep) => pinctrlWithoutPins(dep),
 });
 
 /** Pin groups: `[[group]]`, `groups = […]`. */
@@ -66,7 +64,6 @@ export const groupKind = defineKind({
   hw: pinctrlHw,
   fields: { pins: list(ref("a pin"), "an array of pin names") },
   refersTo: (d: GroupDesc) => d.pins.map((p) => ["pin", p] as const),
-  lint: (dep) => emptyGroups(dep),
   convert(c, p, base, t): GroupDesc {
     if (t.pins.length === 0) c.expect([...p, "pins"], "at least one pin");
     return { ...base, pins: c.refs("pin", [...p, "pins"], t.pins) };

@@ -50,6 +50,7 @@ import {
 } from "./_state.ts";
 import { PINCTRL_PROTOCOL, PinctrlMsg, PinctrlVersion } from "./msg.ts";
 import { pinctrlCall } from "./call.ts";
+import { emptyGroups, pinctrlWithoutPins } from "./lint.ts";
 
 export {
   ConfigFlag,
@@ -71,6 +72,8 @@ export const pinctrlProtocol = defineProtocol<PinctrlSession, PinctrlShared>({
   id: PINCTRL_PROTOCOL,
   name: "pinctrl",
   call: pinctrlCall,
+  lint: (dep) => [...pinctrlWithoutPins(dep), ...emptyGroups(dep)],
+  dt: { label: "scmi_pinctrl" },
   versions: [PinctrlVersion.V1],
   kinds: [pinKind, groupKind, functionKind],
   commands: {

@@ -115,6 +115,11 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
   id: 0x11,
   name: "power",
   call: powerCall,
+  dt: {
+    label: "scmi_devpd",
+    cells: "#power-domain-cells",
+    consumers: { power: "power-domains = <&scmi_devpd ID>" },
+  },
   versions: [PowerVersion.V1, PowerVersion.V2, PowerVersion.V3, PowerVersion.V3_1],
   kinds: [powerKind],
   setup,

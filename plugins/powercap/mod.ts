@@ -111,6 +111,7 @@ export function createPowercapProtocol(
     id: 0x18,
     name: "powercap",
     call: powercapCall,
+    dt: { label: "scmi_powercap" },
     versions: [PowercapVersion.V1, PowercapVersion.V2],
     kinds: [powercapKind],
     setup(env) {

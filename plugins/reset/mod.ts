@@ -273,6 +273,11 @@ export const resetProtocol = defineProtocol<ResetSession, ResetShared>({
   id: 0x16,
   name: "reset",
   call: resetCall,
+  dt: {
+    label: "scmi_reset",
+    cells: "#reset-cells",
+    consumers: { reset: "resets = <&scmi_reset ID>" },
+  },
   versions: [ResetVersion.V1, ResetVersion.V2, ResetVersion.V3, ResetVersion.V3_1],
   kinds: [resetKind],
   setup(env) {

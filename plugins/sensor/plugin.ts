@@ -78,6 +78,11 @@ export function createSensorProtocol(
     id: 0x15,
     name: "sensor",
     call: sensorCall,
+    dt: {
+      label: "scmi_sensors",
+      cells: "#thermal-sensor-cells",
+      consumers: { sensor: "thermal-sensors = <&scmi_sensors ID>" },
+    },
     versions: [SensorVersion.V1, SensorVersion.V2, SensorVersion.V3, SensorVersion.V3_1],
     kinds: [sensorKind],
     commands: {

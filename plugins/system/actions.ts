@@ -1,5 +1,5 @@
 /**
- * What SYSTEM_POWER_STATE_SET does for an agent whose `systemPower` action is `qmp` or
+ * What SYSTEM_POWER_STATE_SET does for an agent whose `system_power` action is `qmp` or
  * `command`: the request concerns the agent's own VM. Each executor resolves once the action
  * was accepted and rejects with `DriverError("hardware")` (HARDWARE_ERROR) when it failed,
  * or `DriverError("unsupported")` for a state the action has no way to reach.

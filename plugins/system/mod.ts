@@ -11,7 +11,7 @@
  * 30 of PROTOCOL_MESSAGE_ATTRIBUTES for SYSTEM_POWER_STATE_SET, computed for the asking
  * agent.
  *
- * What a set does is the agent's `systemPower` action (see `core/agent.ts`):
+ * What a set does is the agent's `system_power` action (see `power_key.ts`):
  * - `deny`: DENIED.
  * - `board` (trusted agents only; startup fails otherwise): every *other* agent's session
  *   that subscribed gets SYSTEM_POWER_STATE_NOTIFIER first (graceful requests carry the
@@ -35,8 +35,11 @@ import { isScmiError, Status } from "../../core/status.ts";
 import { ACTION_TIMEOUT_MS, commandAction, qmpAction, qmpCommandFor } from "./actions.ts";
 import { SystemEvent, SystemMsg, SystemSetAttr, SystemVersion } from "./msg.ts";
 import { systemCall } from "./call.ts";
+import { systemPowerLint } from "./lint.ts";
+import { systemPowerKey, systemPowerOf } from "./power_key.ts";
 
 export { SystemEvent, SystemMsg, SystemSetAttr };
+export { type SystemPowerDecl, systemPowerKey, systemPowerOf } from "./power_key.ts";
 
 const GRACEFUL = 1;
 
@@ -59,7 +62,7 @@ type SCtx = Ctx<SystemSession, SystemShared>;
 
 /** Throws TypeError when `agent`'s system power action is malformed or not allowed to it. */
 function checkAction(agent: Agent): void {
-  const d = agent.systemPower;
+  const d = systemPowerOf(agent);
   const where = `Agent "${agent.name}": systemPower action "${d.action}"`;
   switch (d.action) {
     case "deny":
@@ -90,7 +93,7 @@ function checkAction(agent: Agent): void {
 
 /** Whether this agent's action can bring the system (or its VM) to `state`. */
 function supports(ctx: SCtx, state: number): boolean {
-  const d = ctx.agent.systemPower;
+  const d = systemPowerOf(ctx.agent);
   switch (d.action) {
     case "deny":
       return false;
@@ -139,7 +142,7 @@ function settle(ctx: SCtx, state: number, action: Promise<void>): Promise<void |
 }
 
 function stateSet(ctx: SCtx, state: number, graceful: boolean): Outcome {
-  const d = ctx.agent.systemPower;
+  const d = systemPowerOf(ctx.agent);
   switch (d.action) {
     case "deny":
       return Status.DENIED;
@@ -160,6 +163,9 @@ export const systemProtocol = defineProtocol<SystemSession, SystemShared>({
   id: 0x12,
   name: "system",
   call: systemCall,
+  lint: systemPowerLint,
+  agentKeys: [systemPowerKey],
+  dt: { label: "scmi_sys" },
   versions: [SystemVersion.V1, SystemVersion.V2, SystemVersion.V2_1],
   setup(env) {
     for (const a of env.agents()) checkAction(a);
@@ -197,7 +203,7 @@ export const systemProtocol = defineProtocol<SystemSession, SystemShared>({
         if (state > SystemState.SUSPEND && state < SYSTEM_STATE_VENDOR) {
           return Status.INVALID_PARAMETERS;
         }
-        if (ctx.agent.systemPower.action === "deny") return Status.DENIED;
+        if (systemPowerOf(ctx.agent).action === "deny") return Status.DENIED;
         if (!supports(ctx, state)) return Status.NOT_SUPPORTED;
         return stateSet(ctx, state, (flags & GRACEFUL) !== 0);
       },
@@ -210,7 +216,8 @@ export const systemProtocol = defineProtocol<SystemSession, SystemShared>({
     [SystemMsg.SYSTEM_POWER_STATE_GET]: {
       name: "SYSTEM_POWER_STATE_GET",
       params: 0,
-      available: (ctx) => ctx.version < SystemVersion.V2 && ctx.agent.systemPower.action !== "deny",
+      available: (ctx) =>
+        ctx.version < SystemVersion.V2 && systemPowerOf(ctx.agent).action !== "deny",
       run(_ctx, m) {
         m.w.u32(SystemState.POWER_UP);
       },

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
-import type { SystemPowerDecl } from "../../core/agent.ts";
+import type { SystemPowerDecl } from "./power_key.ts";
 import { emptyBoard } from "../../core/board.ts";
 import { type BoardDriver, DriverError } from "../../core/driver.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
@@ -37,7 +37,8 @@ async function setup(agents: AgentSpec[], system?: SystemHw | null) {
 }
 
 function agent(name: string, systemPower?: SystemPowerDecl, extra: Partial<AgentSpec> = {}) {
-  return { name, protocols: { 0x12: undefined }, systemPower, ...extra };
+  const settings = systemPower && { system_power: systemPower };
+  return { name, protocols: { 0x12: undefined }, settings, ...extra };
 }
 
 function words(bytes: Uint8Array): number[] {

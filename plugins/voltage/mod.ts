@@ -36,6 +36,7 @@ import { describeLevels, levelGet, levelSet } from "./_levels.ts";
 import { revokeVoltage, setupVoltage, type VoltageSession, type VoltageShared } from "./_state.ts";
 import { VoltageMsg, VoltageVersion } from "./_wire.ts";
 import { voltageCall } from "./call.ts";
+import { voltageDt } from "./dt.ts";
 
 export { aggregateLevel, type LevelRange } from "./_policy.ts";
 export type { VoltageDomain, VoltageSession, VoltageShared } from "./_state.ts";
@@ -47,6 +48,7 @@ export const voltageProtocol = defineProtocol<VoltageSession, VoltageShared>({
   id: 0x17,
   name: "voltage",
   call: voltageCall,
+  dt: voltageDt,
   versions: [VoltageVersion.V1, VoltageVersion.V2, VoltageVersion.V2_1],
   kinds: [voltageKind],
   setup: setupVoltage,

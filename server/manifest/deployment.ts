@@ -35,7 +35,8 @@
 import { dirname, isAbsolute, posix, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { apiMismatch } from "../../core/api.ts";
-import type { SystemPowerDecl, TransportDecl } from "../../core/agent.ts";
+import type { TransportDecl } from "../../core/agent.ts";
+import type { AgentKey, AgentKeyCtx } from "../../core/agent_keys.ts";
 import { DEFAULT_MAX_MSG_SIZE } from "../../core/agent.ts";
 import type { Board } from "../../core/board.ts";
 import { type KindDef, kindsOf } from "../../core/kind.ts";
@@ -88,6 +89,31 @@ function kindsIn(
 }
 
 /**
+ * The `[[agent]]` keys in play: the loader's (default: its protocols'), then those of the
+ * `extra` protocols that no table of `kinds` or earlier protocol already has; `clash` hears of
+ * each other one.
+ */
+function agentKeysIn(
+  opts: Pick<LoadOptions, "protocols" | "agentKeys">,
+  extra: readonly AnyProtocol[],
+  kinds: readonly KindDef[],
+  clash: (def: AnyProtocol, name: string) => void = () => {},
+): AgentKey[] {
+  const out = [...(opts.agentKeys ?? opts.protocols.flatMap((p) => p.agentKeys ?? []))];
+  const taken = new Set([...Object.keys(agentTable(kinds).shape), ...out.map((k) => k.name)]);
+  for (const def of extra) {
+    for (const k of def.agentKeys ?? []) {
+      if (taken.has(k.name)) clash(def, k.name);
+      else {
+        taken.add(k.name);
+        out.push(k);
+      }
+    }
+  }
+  return out;
+}
+
+/**
  * Reads and parses the manifest `file` a loader was given. A file that cannot be read, or
  * is not valid TOML, throws ManifestError at once (`expected` says what the file should be).
  */
@@ -136,8 +162,9 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
 
   const protocols = [...opts.protocols];
   const builtIn = protocols.length;
-  const catalog = new ProtocolCatalog(protocols, opts.standard ?? {});
+  const catalog = new ProtocolCatalog(protocols);
   const plugins: string[] = [];
+  const pluginAt = new Map<AnyProtocol, KeyPath>();
   for (const [i, p] of (platform.plugins ?? []).entries()) {
     const at = ["platform", "plugins", i];
     if (/^[a-z][a-z0-9+.-]*:/i.test(p) && !p.startsWith("file:") && !isAbsolute(p)) {
@@ -154,7 +181,10 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
     const clash = catalog.add(def);
     if (clash) {
       src.report(at, `Expected a protocol no other plugin provides, got one where ${clash}`);
-    } else protocols.push(def);
+    } else {
+      protocols.push(def);
+      pluginAt.set(def, at);
+    }
   }
 
   // The plugins' kinds are in play before the board is read: a vendor's `[[fan]]` is a table.
@@ -185,7 +215,13 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
   }
 
   if (boardRead) readPolicy(src, src.doc.policy, boardRead);
-  const agents = readAgents(src, boardRead, catalog, opts.transports, kinds);
+  const keys = agentKeysIn(opts, protocols.slice(builtIn), kinds, (def, name) =>
+    src.report(
+      pluginAt.get(def) ?? ["platform", "plugins"],
+      `Expected a protocol whose [[agent]] keys are its own, got one adding "${name}", ` +
+        `which an [[agent]] table already has`,
+    ));
+  const agents = readAgents(src, boardRead, catalog, keys, opts.transports, kinds);
   if (problems.length) throw new ManifestError(problems);
   const dep: Deployment = {
     file,
@@ -194,6 +230,7 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
     vendor,
     agents,
     plugins,
+    protocols,
     builtins: opts,
   };
   if (platform.state_dir !== undefined) {
@@ -254,8 +291,14 @@ export async function loadAgents(
       names.seen(kind).add(r.name);
     }
   }
-  const catalog = new ProtocolCatalog(opts.protocols, opts.standard ?? {});
-  const agents = readAgents(src, { board, names, kinds }, catalog, opts.transports);
+  const catalog = new ProtocolCatalog(opts.protocols);
+  const agents = readAgents(
+    src,
+    { board, names, kinds },
+    catalog,
+    agentKeysIn(opts, [], kinds),
+    opts.transports,
+  );
   const taken = new Set(opts.taken ?? []);
   const implemented = opts.protocols;
   const entries = Array.isArray(src.doc.agent) ? src.doc.agent : [];
@@ -296,6 +339,7 @@ function readAgents(
   src: Source,
   boardRead: BoardRead | undefined,
   catalog: ProtocolCatalog,
+  keys: readonly AgentKey[],
   transports: readonly TransportDef[],
   kinds: readonly KindDef[] = boardRead?.kinds ?? [],
 ): AgentDecl[] {
@@ -304,7 +348,7 @@ function readAgents(
   const out: AgentDecl[] = [];
   const names = new Map<string, number>();
   const listens: { agent: number; name: string; listen: ListenAddress }[] = [];
-  const schema = agentTable(kinds);
+  const schema = agentTable(kinds, keys);
   entries.forEach((entry, i) => {
     const p = ["agent", i];
     const t = check(src, p, schema, entry) as AgentInput | undefined;
@@ -329,8 +373,8 @@ function readAgents(
       devices: [],
       line: lines[i] ?? src.locator.find(p, "key").line,
     };
-    const sp = readSystemPower(src, p, t, trusted);
-    if (sp) decl.systemPower = sp;
+    const settings = readSettings(src, p, t, trusted, keys);
+    if (settings) decl.settings = settings;
     if (t.grace) {
       decl.grace = {
         ...(t.grace.close_s === undefined ? {} : { closeS: t.grace.close_s }),
@@ -495,29 +539,28 @@ function readProtocols(
   return out;
 }
 
-function readSystemPower(
+/**
+ * The settings the protocols' agent keys give agent `p` (table `t`), each read by its key;
+ * undefined when its table has none.
+ */
+function readSettings(
   src: Source,
   p: KeyPath,
   t: AgentInput,
   trusted: boolean,
-): SystemPowerDecl | undefined {
-  const sp = t.system_power;
-  if (!sp) return undefined;
+  keys: readonly AgentKey[],
+): Record<string, unknown> | undefined {
   const here = dirname(src.file);
-  switch (sp.action) {
-    case "board":
-      if (!trusted) {
-        src.report(
-          [...p, "system_power", "action"],
-          `Expected "deny", "qmp" or "command" for an agent that is not trusted, got "board"`,
-        );
-      }
-      return { action: "board" };
-    case "deny":
-      return { action: "deny" };
-    case "qmp":
-      return { action: "qmp", socket: resolve(here, sp.socket) };
-    case "command":
-      return { action: "command", argv: sp.argv };
+  const c: AgentKeyCtx = {
+    trusted,
+    path: (x) => resolve(here, x),
+    report: (path, message, at) => src.report(path, message, at),
+  };
+  let out: Record<string, unknown> | undefined;
+  for (const k of keys) {
+    if (t[k.name] === undefined) continue;
+    const v = k.read(c, [...p, k.name], t[k.name]);
+    if (v !== undefined) (out ??= {})[k.name] = v;
   }
+  return out;
 }

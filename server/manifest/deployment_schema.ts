@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from "zod";
+import type { AgentKey } from "../../core/agent_keys.ts";
 import type { KindDef } from "../../core/kind.ts";
 import { ascii, bool, int, list, ref, table, u32 } from "../../core/manifest/_schema.ts";
 import { grantTables, rateLimitTable } from "./policy_schema.ts";
@@ -43,20 +44,11 @@ const graceTable = table({
   restart_s: seconds().optional(),
 }, "a table { close_s = …, restart_s = … }");
 
-const systemPower = z.discriminatedUnion("action", [
-  table({ action: z.literal("deny") }),
-  table({ action: z.literal("board") }),
-  table({ action: z.literal("qmp"), socket: z.string({ error: "a path to a QMP socket" }) }),
-  table({
-    action: z.literal("command"),
-    argv: list(z.string({ error: "a string" }), "a non-empty array of strings").min(1, {
-      error: "a non-empty array of strings",
-    }),
-  }),
-], { error: 'a table with action = "deny", "board", "qmp" or "command"' });
-
-/** An `[[agent]]` table: its own keys, plus a member list and a table form per kind. */
-export function agentTable(kinds: readonly KindDef[]) {
+/**
+ * An `[[agent]]` table: its own keys, plus a member list and a table form per kind, and the
+ * keys the protocols add (`ProtocolDef.agentKeys`, each optional).
+ */
+export function agentTable(kinds: readonly KindDef[], keys: readonly AgentKey[] = []) {
   return table({
     name: z.string({ error: agentName }).regex(AGENT_NAME, { error: agentName }),
     trusted: bool().optional(),
@@ -72,8 +64,8 @@ export function agentTable(kinds: readonly KindDef[]) {
     ),
     ...grantTables(kinds),
     rate_limit: rateLimitTable.optional(),
-    system_power: systemPower.optional(),
     grace: graceTable.optional(),
+    ...Object.fromEntries(keys.map((k) => [k.name, (k.schema as z.ZodType).optional()])),
   });
 }
 
@@ -86,7 +78,6 @@ export type AgentInput = {
   protocols?: unknown;
   devices?: string[];
   rate_limit?: z.output<typeof rateLimitTable>;
-  system_power?: z.output<typeof systemPower>;
   grace?: z.output<typeof graceTable>;
   [key: string]: unknown;
 };

@@ -93,15 +93,27 @@ Deno.test("anything besides [[agent]] tables, or none → problem", async () => 
 
 Deno.test("a protocol the server does not implement → problem at its protocols", async () => {
   await withFile(
-    `[[agent]]\nname = "vm6"\ntransport = { type = "stream" }\nprotocols = ["clock"]\n`,
+    `[[agent]]\nname = "vm6"\ntransport = { type = "stream" }\nprotocols = ["0x81", "clock"]\n`,
     async (file, board) => {
       const { baseProtocol } = await import("../../plugins/base/mod.ts");
       const e = await assertRejects(
         () => loadAgents(file, board, { ...BUILTINS, protocols: [baseProtocol] }),
         ManifestError,
       ) as ManifestError;
-      assertEquals(e.problems.map((p) => [p.line, p.keyPath]), [[4, "agent[0].protocols"]]);
-      assert(e.problems[0].message.includes('got "clock" (0x14)'), e.problems[0].message);
+      assertEquals(e.problems.map((p) => [p.line, p.keyPath, p.message]), [
+        // A vendor number is a protocol name, but none implements it here.
+        [
+          4,
+          "agent[0].protocols",
+          'Expected a protocol this server implements ("base"), got "0x81" (0x81)',
+        ],
+        // A name no registered protocol has is unknown: the names come from the protocols.
+        [
+          4,
+          "agent[0].protocols[1]",
+          'Expected a protocol name ("base") or a number from 0x80 to 0xff, got "clock"',
+        ],
+      ]);
     },
   );
 });

@@ -1,8 +1,6 @@
 /**
- * Protocol names in manifests: the standard SCMI protocols by name (the caller's table),
- * registered and plugin
- * protocols by their own names, vendor protocols by number; version strings; and loading
- * plugin modules.
+ * Protocol names in manifests: the registered and plugin protocols by their own names, vendor
+ * protocols by number; version strings; and loading plugin modules.
  * @module
  */
 import { apiMismatch } from "../../core/api.ts";
@@ -10,38 +8,25 @@ import type { AnyProtocol } from "../../core/protocol.ts";
 import { versionString } from "../../core/protocol.ts";
 import { describe } from "../../core/manifest/problem.ts";
 
-export type { StandardProtocols } from "../../core/manifest/types.ts";
-import type { StandardProtocols } from "../../core/manifest/types.ts";
-
 /** One protocol a manifest may name. */
 export interface KnownProtocol {
   id: number;
   name: string;
-  /** Versions the implementing plugin speaks; undefined when no plugin implements it. */
+  /** Versions the implementing plugin speaks; undefined for a vendor number no plugin has. */
   versions?: readonly number[];
-  /** Newest version the specification gives, for standard protocols. */
-  newest?: number;
 }
 
-/** The protocols a deployment may name: standard ones plus every registered or loaded one. */
+/** The protocols a deployment may name: every registered or loaded one, and vendor numbers. */
 export class ProtocolCatalog {
   readonly #byName = new Map<string, KnownProtocol>();
   readonly #byId = new Map<number, KnownProtocol>();
 
   /**
-   * The standard protocols, then `implemented` (the registered ones and any loaded later
-   * with {@linkcode ProtocolCatalog.add}).
+   * The `implemented` protocols (the registered ones), and any loaded later with
+   * {@linkcode ProtocolCatalog.add}.
    */
-  constructor(implemented: readonly AnyProtocol[], standard: StandardProtocols) {
-    for (const [name, p] of Object.entries(standard)) {
-      this.#add({ id: p.id, name, newest: p.newest });
-    }
+  constructor(implemented: readonly AnyProtocol[]) {
     for (const def of implemented) this.add(def);
-  }
-
-  #add(p: KnownProtocol): void {
-    this.#byName.set(p.name, p);
-    this.#byId.set(p.id, p);
   }
 
   /**
@@ -50,17 +35,12 @@ export class ProtocolCatalog {
    */
   add(def: AnyProtocol): string | undefined {
     const sameId = this.#byId.get(def.id);
-    if (sameId?.versions) {
-      return `protocol ${hex(def.id)} is already implemented by "${sameId.name}"`;
-    }
+    if (sameId) return `protocol ${hex(def.id)} is already implemented by "${sameId.name}"`;
     const sameName = this.#byName.get(def.name);
-    if (sameName && sameName.id !== def.id) {
-      return `the name "${def.name}" already belongs to protocol ${hex(sameName.id)}`;
-    }
-    const entry = { id: def.id, name: def.name, versions: def.versions, newest: sameId?.newest };
-    this.#add(entry);
-    // A standard protocol stays reachable by its standard name too.
-    if (sameId) this.#byName.set(sameId.name, entry);
+    if (sameName) return `the name "${def.name}" already belongs to protocol ${hex(sameName.id)}`;
+    const entry = { id: def.id, name: def.name, versions: def.versions };
+    this.#byName.set(entry.name, entry);
+    this.#byId.set(entry.id, entry);
     return undefined;
   }
 
@@ -76,9 +56,9 @@ export class ProtocolCatalog {
     return this.#byId.get(key) ?? { id: key, name: hex(key) };
   }
 
-  /** Names a manifest may use, for messages. */
+  /** Names a manifest may use, in protocol id order, for messages. */
   names(): string[] {
-    return [...this.#byName.keys()];
+    return [...this.#byName.values()].sort((a, b) => a.id - b.id).map((p) => p.name);
   }
 }
 
@@ -99,7 +79,7 @@ export function parseVersion(text: string): number | undefined {
 
 /**
  * The versions a pin on `p` may name, as a phrase for messages, and whether `v` is one of
- * them. Without an implementing plugin, any version up to the specification's is allowed.
+ * them. Without an implementing plugin (a vendor number), any version is allowed.
  */
 export function pinAllowed(p: KnownProtocol, v: number): { ok: boolean; allowed: string } {
   if (p.versions) {
@@ -108,12 +88,6 @@ export function pinAllowed(p: KnownProtocol, v: number): { ok: boolean; allowed:
       allowed: `a version "${p.name}" speaks (${
         p.versions.map((x) => `"${versionString(x)}"`).join(", ")
       })`,
-    };
-  }
-  if (p.newest !== undefined) {
-    return {
-      ok: v <= p.newest,
-      allowed: `a version of "${p.name}" from "1.0" to "${versionString(p.newest)}"`,
     };
   }
   return { ok: true, allowed: "a version" };

@@ -42,6 +42,11 @@ export const protocol = defineProtocol({
   name: "fans",
   versions: [0x10000],
   kinds: [fanKind],
+  dt: {
+    label: "scmi_fans",
+    cells: "#cooling-cells",
+    consumers: { fan: "cooling = <&scmi_fans ID>" },
+  },
   commands: {
     0x1: {
       name: "PROTOCOL_ATTRIBUTES",

@@ -14,10 +14,22 @@ import { emptyBoard } from "../../core/board.ts";
 import { encodeHeader } from "../../core/header.ts";
 import { Msg } from "../../core/msg.ts";
 import { Platform } from "../../core/platform.ts";
-import { baseProtocol } from "../../plugins/base/mod.ts";
+import { defineProtocol } from "../../core/protocol.ts";
 import { GuestQueue, GuestRam, words } from "./_driver_test.ts";
 import { FeatureBit, featureMask, ScmiQueue } from "./features.ts";
 import { VirtioScmiDevice } from "./scmi_device.ts";
+
+/**
+ * The transport is measured, not a protocol: PROTOCOL_VERSION of 0x10, which the core answers
+ * from the definition's versions.
+ */
+const versionOnly = defineProtocol({
+  api: 1,
+  id: 0x10,
+  name: "base",
+  versions: [0x20001],
+  commands: { 0x1: { name: "PROTOCOL_ATTRIBUTES", params: 0, run: (_c, m) => m.w.u32(0) } },
+});
 
 const agent = new Agent({ id: 1, name: "vm1" });
 const platform = new Platform({
@@ -25,7 +37,7 @@ const platform = new Platform({
   hw: { system: undefined } as never,
   vendor: { vendor: "vscmi", subVendor: "bench", implementationVersion: 1 },
   agents: [agent],
-  protocols: [baseProtocol],
+  protocols: [versionOnly],
 });
 platform.log.sink = () => {};
 const VERSION = words([encodeHeader(0x0, 0, 0x10, 1)]);

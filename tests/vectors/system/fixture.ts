@@ -1,5 +1,5 @@
 /**
- * Agents for the System power vectors, one per kind of `systemPower` action, on a board
+ * Agents for the System power vectors, one per kind of `system_power` action, on a board
  * whose only system controller is the `sim` driver (records requests, graceful timeout
  * 10 000 ms, standard states only).
  *
@@ -26,20 +26,35 @@ export function fixture(): Promise<Fixture> {
   return build({
     board,
     agents: [
-      { name: "host", trusted: true, protocols: SYSTEM, systemPower: { action: "board" } },
+      {
+        name: "host",
+        trusted: true,
+        protocols: SYSTEM,
+        settings: { system_power: { action: "board" } },
+      },
       { name: "vm1", protocols: SYSTEM },
-      { name: "vm2", protocols: SYSTEM, systemPower: { action: "command", argv: ["true"] } },
-      { name: "vm3", protocols: SYSTEM, systemPower: { action: "command", argv: ["false"] } },
+      {
+        name: "vm2",
+        protocols: SYSTEM,
+        settings: { system_power: { action: "command", argv: ["true"] } },
+      },
+      {
+        name: "vm3",
+        protocols: SYSTEM,
+        settings: { system_power: { action: "command", argv: ["false"] } },
+      },
       {
         name: "qvm",
         protocols: SYSTEM,
-        systemPower: { action: "qmp", socket: "/nonexistent/vscmi-vectors-qmp.sock" },
+        settings: {
+          system_power: { action: "qmp", socket: "/nonexistent/vscmi-vectors-qmp.sock" },
+        },
       },
       {
         name: "mgr",
         trusted: true,
         protocols: SYSTEM,
-        systemPower: { action: "command", argv: ["true", "{state}", "{graceful}"] },
+        settings: { system_power: { action: "command", argv: ["true", "{state}", "{graceful}"] } },
       },
       { name: "old", protocols: { 0x12: 0x10000 } },
       { name: "guest2", protocols: SYSTEM },
@@ -48,7 +63,7 @@ export function fixture(): Promise<Fixture> {
         name: "oldhost",
         trusted: true,
         protocols: { 0x12: 0x10000 },
-        systemPower: { action: "board" },
+        settings: { system_power: { action: "board" } },
       },
     ],
   });
