@@ -105,7 +105,16 @@ export { Reader } from "./core/reader.ts";
 export { CapacityError, isCapacityError, Writer } from "./core/writer.ts";
 export { page } from "./core/page.ts";
 export { Msg } from "./core/msg.ts";
-export type { Ctx, ProtocolRuntime, Session, SessionOptions } from "./core/session.ts";
+export type {
+  AgentView,
+  Ctx,
+  ProtocolRuntime,
+  Receiver,
+  Session,
+  SessionOptions,
+  VirtualIds,
+} from "./core/session.ts";
+export type { AgentDirectory, AnyCtx, MalformedFeed, SetupEnv } from "./core/setup_env.ts";
 export type { P2aKind, P2aQueue } from "./core/p2a.ts";
 export type { MalformedListener, PlatformEnv, VendorInfo } from "./core/platform_env.ts";
 export type { Logger, LogLevel, LogSink } from "./core/log.ts";

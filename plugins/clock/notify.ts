@@ -8,9 +8,10 @@
 import type { CommandDef } from "../../core/protocol.ts";
 import { causerFor, hearsRequest } from "../../core/notify_rules.ts";
 import { Status } from "../../core/status.ts";
+import type { Receiver } from "../../core/session.ts";
 import type { Writer } from "../../core/writer.ts";
 import { ClockEvent, ClockVersion } from "./msg.ts";
-import { type ClockCtx, type ClockSession, type ClockShared, subscribe } from "./state.ts";
+import { type ClockSession, type ClockShared, subscribe } from "./state.ts";
 
 type Cmd = CommandDef<ClockSession, ClockShared>;
 
@@ -38,7 +39,7 @@ function buildEvent(w: Writer): void {
  * (its vote), so only that agent's own sessions hear it (`core/notify_rules.ts`).
  */
 export function broadcast(
-  contexts: Iterable<ClockCtx>,
+  contexts: Iterable<Receiver<ClockSession>>,
   event: ClockEvent,
   phys: number,
   agentId: number,

@@ -9,8 +9,16 @@ import type { Msg } from "../../core/msg.ts";
 import { causerFor } from "../../core/notify_rules.ts";
 import type { Outcome } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
+import type { Receiver } from "../../core/session.ts";
 import type { Writer } from "../../core/writer.ts";
-import { limitToWire, type PerfCtx, type PerfDomain, Sub, toWire } from "./_state.ts";
+import {
+  limitToWire,
+  type PerfCtx,
+  type PerfDomain,
+  type PerfSession,
+  Sub,
+  toWire,
+} from "./_state.ts";
 import { PerfEvent } from "./_wire.ts";
 
 /**
@@ -58,7 +66,7 @@ function buildLimits(w: Writer): void {
  * level changes that it now runs at `d.level`.
  */
 export function sendLevelChanged(
-  contexts: Iterable<PerfCtx>,
+  contexts: Iterable<Receiver<PerfSession>>,
   phys: number,
   d: PerfDomain,
   causer: number,
@@ -78,7 +86,7 @@ export function sendLevelChanged(
 
 /** Tells every session subscribed to `phys`'s limit changes its limits are now `d.min–d.max`. */
 export function sendLimitsChanged(ctx: PerfCtx, phys: number, d: PerfDomain, causer: number): void {
-  for (const c of ctx.rt.contexts) {
+  for (const c of ctx.shared.receivers) {
     if ((c.state.subs[phys] & Sub.LIMITS) === 0) continue;
     const vid = c.ids("perf").toVirtual(phys);
     if (vid < 0) continue;

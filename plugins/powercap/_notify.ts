@@ -8,6 +8,7 @@
 import { causerFor } from "../../core/notify_rules.ts";
 import type { CommandDef } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
+import type { Receiver } from "../../core/session.ts";
 import type { Writer } from "../../core/writer.ts";
 import {
   domainOf,
@@ -91,12 +92,12 @@ function buildCapChanged(w: Writer): void {
  * so a guest never learns which other guest acts on a shared domain (`core/notify_rules.ts`).
  */
 export function sendCapChanged(ctx: PowercapCtx, d: PowercapDomain, causer: number): void {
-  sendCapChangedTo(ctx.rt.contexts, d, causer);
+  sendCapChangedTo(ctx.shared.receivers, d, causer);
 }
 
 /** {@linkcode sendCapChanged} to the sessions among `contexts` (the protocol's open ones). */
 export function sendCapChangedTo(
-  contexts: Iterable<PowercapCtx>,
+  contexts: Iterable<Receiver<PowercapSession>>,
   d: PowercapDomain,
   causer: number,
 ): void {
