@@ -95,7 +95,8 @@ export type {
   TransportEnv,
   TransportHandle,
 } from "./core/transport.ts";
-export type { Platform, SessionEnd, Tracer } from "./core/platform.ts";
+export type { SessionEnd } from "./core/platform.ts";
+export type { SessionOpener, SessionPort, TransportAgent } from "./core/session_port.ts";
 export { isOptionError, OptionError } from "./core/options.ts";
 export type { OptionsDecl } from "./core/options.ts";
 export { isScmiError, ScmiError, Status, statusName } from "./core/status.ts";
@@ -105,18 +106,10 @@ export { Reader } from "./core/reader.ts";
 export { CapacityError, isCapacityError, Writer } from "./core/writer.ts";
 export { page } from "./core/page.ts";
 export { Msg } from "./core/msg.ts";
-export type {
-  AgentView,
-  Ctx,
-  ProtocolRuntime,
-  Receiver,
-  Session,
-  SessionOptions,
-  VirtualIds,
-} from "./core/session.ts";
+export type { AgentView, Ctx, Receiver, SessionOptions, VirtualIds } from "./core/session.ts";
 export type { AgentDirectory, AnyCtx, MalformedFeed, SetupEnv } from "./core/setup_env.ts";
 export type { P2aKind, P2aQueue } from "./core/p2a.ts";
-export type { MalformedListener, PlatformEnv, VendorInfo } from "./core/platform_env.ts";
+export type { VendorInfo } from "./core/platform_env.ts";
 export type { Logger, LogLevel, LogSink } from "./core/log.ts";
 export type { Agent, SystemPowerDecl, TransportDecl } from "./core/agent.ts";
 export type { RateLimit } from "./core/policy/rate_limit.ts";
