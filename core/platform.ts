@@ -17,7 +17,7 @@ import type { Board, ResourceKind } from "./board.ts";
 import { type Grants, kindIndex } from "./grants.ts";
 import { negotiateProtocolVersion, protocolMessageAttributes, protocolVersion } from "./common.ts";
 import { headerMessageId, headerProtocol, headerReserved, headerType, MsgType } from "./header.ts";
-import type { HwTable } from "./hw_table.ts";
+import { type HwTable, narrowHwTable } from "./hw_table.ts";
 import { faultStatus } from "./fault.ts";
 import { Logger } from "./log.ts";
 import type { Msg } from "./msg.ts";
@@ -276,12 +276,18 @@ export class Platform {
     for (const [k, c] of Object.entries(def.commands)) table[Number(k)] = c as CommandDef;
     this.#entries[def.id] = table.map((c) => c === undefined ? undefined : new Entry(c));
     const contexts = new Set<Ctx>();
+    const env = this.env;
+    let hw: HwTable | undefined;
     this.protocols[def.id] = {
       def,
       table,
       shared: def.setup ? def.setup(makeSetupEnv(this.env, contexts)) : undefined,
       env: this.env,
       contexts,
+      // Narrowed on first use: handlers of a protocol without hardware never need it.
+      get hw() {
+        return hw ??= narrowHwTable(env.hw, (def.kinds ?? []).map((k) => k.name));
+      },
     };
   }
 

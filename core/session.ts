@@ -28,6 +28,8 @@ export interface ProtocolRuntime<S = unknown, G = unknown> {
   readonly env: PlatformEnv;
   /** Contexts of every open session that uses this protocol. */
   readonly contexts: Set<Ctx<S, G>>;
+  /** The driver contracts of the protocol's own kinds: what its handlers see as `ctx.hw`. */
+  readonly hw: HwTable;
 }
 
 /**
@@ -122,11 +124,12 @@ export class Ctx<S = unknown, G = unknown> {
     return this.#rt.shared;
   }
   /**
-   * The driver contract behind each physical resource, by kind; read one kind typed through
-   * its definition (`someKind.hwOf(ctx.hw)[phys]`).
+   * The driver contract behind each physical resource of the protocol's own kinds (another
+   * kind's read as none); read one kind typed through its definition
+   * (`someKind.hwOf(ctx.hw)[phys]`). Whole-board classes are there too (`hwClass(…).whole`).
    */
   get hw(): HwTable {
-    return this.#rt.env.hw;
+    return this.#rt.hw;
   }
   /** Where the plugin logs; use `log.once` for anything a guest can trigger repeatedly. */
   get log(): Logger {

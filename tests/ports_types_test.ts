@@ -164,6 +164,10 @@ Deno.test("the agent directory refuses an untrusted caller even when its handler
   assertEquals(await fx.words("hyp", [GRANT, 2, 0]), [GRANT, Status.SUCCESS]);
   assertEquals([...vm2.grants.devices], [0]);
   assertEquals(await fx.words("hyp", [GRANT, 9, 0]), [GRANT, Status.NOT_FOUND >>> 0]);
+  // The board has clocks and reset domains; a protocol carrying neither sees no driver of them.
+  const ctx = seen.find((o): o is Ctx => "ids" in o)!;
+  assertEquals(Object.keys(ctx.hw.kinds), []);
+  assertEquals(ctx.hw.bySlot.filter((x) => x !== undefined), []);
   // What the platform handed out holds no way back to it or to other agents.
   for (const o of seen) {
     for (const key of ["env", "rt", "session", "platform", "sessions", "agentById"]) {
