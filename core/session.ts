@@ -33,11 +33,10 @@ export interface ProtocolRuntime<S = unknown, G = unknown> {
 }
 
 /**
- * What a handler may know of an agent: its identity and the limits and actions the deployment
- * declared for it. Not its grants, sessions or votes: a handler reaches its own agent's view of
- * resources through {@linkcode Ctx.ids}, and no other agent's at all.
+ * What a protocol may know of any agent: its identity, its trust and its message size. Not
+ * its grants, sessions, votes or configured actions.
  */
-export interface AgentView {
+export interface AgentIdentity {
   /** SCMI agent id, 1 or more (0 is the platform). */
   readonly id: number;
   /** Name from the deployment manifest. */
@@ -46,6 +45,14 @@ export interface AgentView {
   readonly trusted: boolean;
   /** Bytes a reply may carry after its status, and a request after its header. */
   readonly maxMsgSize: number;
+}
+
+/**
+ * What a handler knows of its own agent: its identity and the system power action the
+ * deployment declared for it. It reaches its agent's view of resources through
+ * {@linkcode Ctx.ids}, and no other agent's at all.
+ */
+export interface AgentView extends AgentIdentity {
   /** What its SYSTEM_POWER_STATE_SET does. */
   readonly systemPower: SystemPowerDecl;
 }
@@ -64,7 +71,7 @@ export interface VirtualIds {
  */
 export interface Receiver<S = unknown> {
   /** The receiving session's agent. */
-  readonly agent: AgentView;
+  readonly agent: AgentIdentity;
   /** The receiving session's state for this protocol (its subscriptions). */
   readonly state: S;
   /** Version the receiving session speaks. */

@@ -6,6 +6,7 @@
  * agent's view through `Ctx`, and whatever `setup` put in the protocol's shared state.
  * @module
  */
+import type { SystemPowerDecl } from "./agent.ts";
 import type { Board, ResourceKind } from "./board.ts";
 import type { Bounds } from "./grants.ts";
 import type { HwTable } from "./hw_table.ts";
@@ -19,7 +20,7 @@ import {
   setResourceAccess,
 } from "./permissions.ts";
 import type { PlatformEnv, VendorInfo } from "./platform_env.ts";
-import { type AgentView, type Ctx, ctxSession, type Receiver } from "./session.ts";
+import { type AgentIdentity, type Ctx, ctxSession, type Receiver } from "./session.ts";
 import { Status } from "./status.ts";
 
 /** A handler's context of any protocol, as the agent directory takes it to name the caller. */
@@ -30,7 +31,7 @@ export type AnyCtx = Ctx<any, any>;
  * Told about every message the dispatcher answered PROTOCOL_ERROR (malformed traffic): the
  * agent it came from and its header word.
  */
-export type MalformedFeed = (offender: AgentView, header: number) => void;
+export type MalformedFeed = (offender: AgentIdentity, header: number) => void;
 
 /**
  * The agents on the platform, as Base's agent commands and per-resource permission commands
@@ -43,9 +44,9 @@ export interface AgentDirectory {
    * Agents in id order. Ids start at 1 and have gaps once an agent was removed at run time:
    * look agents up by id with {@linkcode AgentDirectory.byId}, not by position.
    */
-  list(): readonly AgentView[];
+  list(): readonly AgentIdentity[];
   /** The agent with SCMI agent id `id` (1 or more), while it is on the platform. */
-  byId(id: number): AgentView | undefined;
+  byId(id: number): AgentIdentity | undefined;
   /**
    * The version agent `agent` is pinned to for protocol `protocol` (its manifest's
    * `version`), or undefined when it is not pinned, not granted it or not on the platform.
@@ -122,6 +123,12 @@ export interface SetupEnv<S = unknown> {
   readonly agents: AgentDirectory;
   /** Protocol ids the platform implements, ascending, Base included. */
   protocolIds(): readonly number[];
+  /**
+   * What SYSTEM_POWER_STATE_SET from agent `agent` does, as the deployment declares it, or
+   * undefined for an agent not on the platform (for System power to check every agent's
+   * action at startup).
+   */
+  systemPowerOf(agent: number): SystemPowerDecl | undefined;
   /** Registers `feed` for messages the dispatcher answers PROTOCOL_ERROR. */
   onMalformed(feed: MalformedFeed): void;
 }
@@ -141,6 +148,7 @@ export function makeSetupEnv<S>(env: PlatformEnv, receivers: Iterable<Receiver<S
     receivers,
     agents: makeDirectory(env),
     protocolIds: () => env.protocolIds(),
+    systemPowerOf: (agent) => env.agentById(agent)?.systemPower,
     onMalformed: (feed) => env.onMalformed((s, header) => feed(s.agent, header)),
   };
 }

@@ -71,6 +71,8 @@ export function setupPort(env: SetupEnv<Sub>, caller: Ctx<Sub, unknown>): void {
     void r.session;
     // @ts-expect-error: nor its own vote withdrawal
     void r.withdraw;
+    // @ts-expect-error: nor another agent's configured system power action (a command line)
+    void r.agent.systemPower;
   }
   const dir: AgentDirectory = env.agents;
   for (const a of dir.list()) dir.setDeviceAccess(caller, a.id, 0, false);
@@ -82,6 +84,8 @@ export function setupPort(env: SetupEnv<Sub>, caller: Ctx<Sub, unknown>): void {
   void env.sessions;
   // @ts-expect-error: no agent object to change directly
   void dir.byId(1)?.grants;
+  // @ts-expect-error: the directory gives identities, not configured actions
+  void dir.list()[0].systemPower;
   // @ts-expect-error: no reset that skips the caller's trust check
   void env.resetAgent;
   // @ts-expect-error: nor the deployment's grant table

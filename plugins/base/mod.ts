@@ -43,7 +43,7 @@
 import { page } from "../../core/page.ts";
 import type { VendorInfo } from "../../core/platform_env.ts";
 import { defineProtocol } from "../../core/protocol.ts";
-import type { AgentView, Ctx, Receiver } from "../../core/session.ts";
+import type { AgentIdentity, Ctx, Receiver } from "../../core/session.ts";
 import type { AgentDirectory } from "../../core/setup_env.ts";
 import type { Logger } from "../../core/log.ts";
 import { Status } from "../../core/status.ts";
@@ -87,7 +87,7 @@ function visibleCount(ctx: BaseCtx): number {
  * The agent `id` names while it is on the platform, or undefined (a removed agent's id
  * included); 0 (the platform) is handled by callers.
  */
-function agentById(ctx: BaseCtx, id: number): AgentView | undefined {
+function agentById(ctx: BaseCtx, id: number): AgentIdentity | undefined {
   return ctx.shared.agents.byId(id);
 }
 
@@ -172,7 +172,7 @@ export class ErrorReporter {
   ) {}
 
   /** Records a message from `offender` answered PROTOCOL_ERROR; returns sessions notified. */
-  report(offender: AgentView, header: number): number {
+  report(offender: AgentIdentity, header: number): number {
     if (!this.#logged.has(offender.id)) {
       this.#logged.add(offender.id);
       this.log.warn(

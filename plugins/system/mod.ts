@@ -163,7 +163,7 @@ export const systemProtocol = defineProtocol<SystemSession, SystemShared>({
   call: systemCall,
   versions: [SystemVersion.V1, SystemVersion.V2, SystemVersion.V2_1],
   setup(env) {
-    for (const a of env.agents.list()) checkAction(a);
+    for (const a of env.agents.list()) checkAction({ ...a, systemPower: env.systemPowerOf(a.id)! });
     return {
       hw: systemHw.whole(env.hw),
       log: env.log,
