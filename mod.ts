@@ -5,6 +5,16 @@
  * are recognised by brand ({@linkcode isScmiError}), so a plugin that imports its own copy of
  * this module keeps its statuses.
  *
+ * Plugins and transports get narrow ports, never the platform. A handler's {@linkcode Ctx} is
+ * its own session's: version, per-session and shared state, its agent's identity
+ * ({@linkcode AgentView}) and id maps, its votes, its notification and delayed-response
+ * channel, and the drivers of its protocol's kinds. What a protocol needs across agents is
+ * given to its `setup` ({@linkcode SetupEnv}): the notification fan-out over its sessions
+ * ({@linkcode Receiver}), the vote book, and the {@linkcode AgentDirectory} (permission changes
+ * checked against the caller's trust by the core). A transport's {@linkcode TransportEnv}
+ * opens its agent's sessions as {@linkcode SessionPort}s: deliver a message, take fair turns,
+ * trace, close.
+ *
  * @example A vendor protocol module, named in a deployment's `[platform] plugins`
  * ```ts
  * import { API_MAJOR, defineProtocol, ScmiError, Status } from "./mod.ts";
