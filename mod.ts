@@ -116,14 +116,7 @@ export { Reader } from "./core/reader.ts";
 export { CapacityError, isCapacityError, Writer } from "./core/writer.ts";
 export { page } from "./core/page.ts";
 export { Msg } from "./core/msg.ts";
-export type {
-  AgentIdentity,
-  AgentView,
-  Ctx,
-  Receiver,
-  SessionOptions,
-  VirtualIds,
-} from "./core/session.ts";
+export type { AgentIdentity, AgentView, Ctx, Receiver, SessionOptions } from "./core/session.ts";
 export type { AgentDirectory, AnyCtx, MalformedFeed, SetupEnv } from "./core/setup_env.ts";
 export type { P2aKind, P2aQueue } from "./core/p2a.ts";
 export type { VendorInfo } from "./core/platform_env.ts";

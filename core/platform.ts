@@ -29,7 +29,15 @@ import {
   Right,
   type ValueParam,
 } from "./protocol.ts";
-import { Ctx, ctxRuntime, type ProtocolRuntime, Session, type SessionOptions } from "./session.ts";
+import {
+  Ctx,
+  ctxReceiver,
+  ctxRuntime,
+  type ProtocolRuntime,
+  type Receiver,
+  Session,
+  type SessionOptions,
+} from "./session.ts";
 import { isCapacityError } from "./writer.ts";
 import { Status } from "./status.ts";
 import { Scheduler } from "./scheduler.ts";
@@ -275,13 +283,15 @@ export class Platform {
     table[CommonMsg.NEGOTIATE_PROTOCOL_VERSION] = negotiateProtocolVersion;
     for (const [k, c] of Object.entries(def.commands)) table[Number(k)] = c as CommandDef;
     this.#entries[def.id] = table.map((c) => c === undefined ? undefined : new Entry(c));
-    const contexts = new Set<Ctx>();
+    const contexts = new Map<Ctx, Receiver>();
     const env = this.env;
     let hw: HwTable | undefined;
     this.protocols[def.id] = {
       def,
       table,
-      shared: def.setup ? def.setup(makeSetupEnv(this.env, contexts)) : undefined,
+      shared: def.setup
+        ? def.setup(makeSetupEnv(this.env, { [Symbol.iterator]: () => contexts.values() }))
+        : undefined,
       env: this.env,
       contexts,
       // Narrowed on first use: handlers of a protocol without hardware never need it.
@@ -404,7 +414,7 @@ export class Platform {
       if (!ctx) continue;
       const open = ctxRuntime(ctx).def.open;
       if (open) ctx.state = open(ctx);
-      ctxRuntime(ctx).contexts.add(ctx);
+      ctxRuntime(ctx).contexts.set(ctx, ctxReceiver(ctx));
     }
     this.#sessions.add(s);
     // The agent is back: its votes (kept for a grace period) are its own again.
@@ -447,7 +457,7 @@ export class Platform {
     for (const ctx of ctxs) {
       const open = ctxRuntime(ctx).def.open;
       ctx.state = open ? open(ctx) : undefined;
-      ctxRuntime(ctx).contexts.add(ctx);
+      ctxRuntime(ctx).contexts.set(ctx, ctxReceiver(ctx));
     }
   }
 

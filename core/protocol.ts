@@ -135,7 +135,7 @@ export interface ProtocolDef<S = unknown, G = unknown> {
    * Protocol-wide state, created once at startup from the board, the drivers, the vote book
    * and the services that reach across agents (notification fan-out, agent directory).
    */
-  readonly setup?: (env: SetupEnv<S>) => G;
+  setup?(env: SetupEnv<S>): G;
   /** Per-session state, created when an agent's session opens. */
   readonly open?: (ctx: Ctx<S, G>) => S;
   /** Called when the session ends: release everything the agent held. */

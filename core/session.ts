@@ -26,8 +26,8 @@ export interface ProtocolRuntime<S = unknown, G = unknown> {
   readonly shared: G;
   /** The platform as the core sees it (never handed to a handler). */
   readonly env: PlatformEnv;
-  /** Contexts of every open session that uses this protocol. */
-  readonly contexts: Set<Ctx<S, G>>;
+  /** Contexts of every open session that uses this protocol, each with its fan-out view. */
+  readonly contexts: Map<Ctx<S, G>, Receiver<S>>;
   /** The driver contracts of the protocol's own kinds: what its handlers see as `ctx.hw`. */
   readonly hw: HwTable;
 }
@@ -57,12 +57,6 @@ export interface AgentView extends AgentIdentity {
   readonly systemPower: SystemPowerDecl;
 }
 
-/** An agent's virtual ids of one kind, as a notification to it names a resource. */
-export interface VirtualIds {
-  /** Virtual id of physical `p` for the receiving agent, or -1 when it cannot see it. */
-  toVirtual(p: number): number;
-}
-
 /**
  * One open session of a protocol as a notification fan-out reaches it (the `receivers` a
  * protocol's `setup` is given): its agent's identity, its per-session state (what it
@@ -78,8 +72,8 @@ export interface Receiver<S = unknown> {
   readonly version: number;
   /** Whether the receiving session can receive notifications. */
   readonly canNotify: boolean;
-  /** The receiving agent's own virtual ids of `kind`. */
-  ids(kind: ResourceKind): VirtualIds;
+  /** The receiving agent's virtual id of physical `phys` of `kind`, or -1 when it cannot see it. */
+  virtualId(kind: ResourceKind, phys: number): number;
   /** Sends it notification `event` of this protocol; see {@linkcode Ctx.notify}. */
   notify(event: number, size: number, build: (w: Writer) => void): boolean;
 }
@@ -87,6 +81,7 @@ export interface Receiver<S = unknown> {
 /** The core's ways into a context (its runtime and session); never exported to plugins. */
 let runtimeOf: <S, G>(ctx: Ctx<S, G>) => ProtocolRuntime<S, G>;
 let sessionOf: (ctx: Ctx<unknown, unknown>) => Session;
+let receiverOf: <S, G>(ctx: Ctx<S, G>) => Receiver<S>;
 
 /**
  * One agent session's context for one protocol, passed to every handler and hook: the
@@ -105,10 +100,12 @@ export class Ctx<S = unknown, G = unknown> {
   state!: S;
   readonly #rt: ProtocolRuntime<S, G>;
   readonly #session: Session;
+  #receiver: Receiver<S> | null = null;
 
   static {
     runtimeOf = (ctx) => ctx.#rt;
     sessionOf = (ctx) => ctx.#session;
+    receiverOf = (ctx) => ctx.#receiver ??= makeReceiver(ctx, ctx.#session.agent);
   }
 
   /**
@@ -146,6 +143,10 @@ export class Ctx<S = unknown, G = unknown> {
   ids(kind: ResourceKind): IdMap {
     const g = this.#session.agent.grants;
     return g.maps[kind] ?? g.map(kind);
+  }
+  /** This agent's virtual id of physical `phys` of `kind`, or -1 when it cannot see it. */
+  virtualId(kind: ResourceKind, phys: number): number {
+    return this.ids(kind).toVirtual(phys);
   }
   /**
    * Whether this session has command `id` of this protocol: it exists, at the version the
@@ -242,6 +243,39 @@ export class Ctx<S = unknown, G = unknown> {
  */
 export function ctxRuntime<S, G>(ctx: Ctx<S, G>): ProtocolRuntime<S, G> {
   return runtimeOf(ctx);
+}
+
+/**
+ * What the notification fan-out shows of `ctx` to its protocol's other sessions (made once).
+ * @internal
+ */
+export function ctxReceiver<S, G>(ctx: Ctx<S, G>): Receiver<S> {
+  return receiverOf(ctx);
+}
+
+/** A receiver over `ctx`: its agent's identity (a copy), state, version and channel. */
+function makeReceiver<S, G>(ctx: Ctx<S, G>, a: Agent): Receiver<S> {
+  const agent: AgentIdentity = Object.freeze({
+    id: a.id,
+    name: a.name,
+    trusted: a.trusted,
+    maxMsgSize: a.maxMsgSize,
+  });
+  return Object.freeze({
+    agent,
+    get state() {
+      return ctx.state;
+    },
+    get version() {
+      return ctx.version;
+    },
+    get canNotify() {
+      return ctx.canNotify;
+    },
+    virtualId: (kind: ResourceKind, phys: number) => ctx.virtualId(kind, phys),
+    notify: (event: number, size: number, build: (w: Writer) => void) =>
+      ctx.notify(event, size, build),
+  });
 }
 
 /**

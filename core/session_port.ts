@@ -75,7 +75,7 @@ export interface SessionOpener {
 export function sessionOpener(platform: Platform, agent: Agent): SessionOpener {
   const scheduler = platform.scheduler;
   return {
-    agent,
+    agent: Object.freeze({ name: agent.name, maxMsgSize: agent.maxMsgSize }),
     attachIoPause: () => scheduler.attachIoPause(),
     open(options) {
       const s = platform.openSession(agent, options);

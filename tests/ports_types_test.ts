@@ -62,9 +62,9 @@ export function handlerPort(ctx: Ctx<Sub, { n: number }>, m: Msg): void {
 /** What a protocol's setup gets: narrow services, never agent objects. Type-checked only. */
 export function setupPort(env: SetupEnv<Sub>, caller: Ctx<Sub, unknown>): void {
   for (const r of env.receivers) {
-    if (r.state.on && r.ids("clock").toVirtual(3) >= 0) r.notify(0, 4, (w) => w.u32(r.agent.id));
-    // @ts-expect-error: a receiver's virtual ids only, not its grant table
-    void r.ids("clock").rights;
+    if (r.state.on && r.virtualId("clock", 3) >= 0) r.notify(0, 4, (w) => w.u32(r.agent.id));
+    // @ts-expect-error: a receiver's virtual ids one at a time, not its id maps
+    void r.ids("clock");
     // @ts-expect-error: nor its agent's grants
     void r.agent.grants;
     // @ts-expect-error: nor its session
@@ -172,6 +172,14 @@ Deno.test("the agent directory refuses an untrusted caller even when its handler
   const ctx = seen.find((o): o is Ctx => "ids" in o)!;
   assertEquals(Object.keys(ctx.hw.kinds), []);
   assertEquals(ctx.hw.bySlot.filter((x) => x !== undefined), []);
+  // The fan-out shows each session's identity, state and channel, no more.
+  const env = seen.find((o): o is SetupEnv => "receivers" in o)!;
+  const receivers = [...env.receivers];
+  assertEquals(receivers.map((r) => r.agent.name), ["vm1", "vm2", "hyp"]);
+  for (const r of receivers) {
+    for (const key of ["ids", "withdraw", "session", "shared"]) assert(!(key in r), key);
+    assertEquals(Object.keys(r.agent).sort(), ["id", "maxMsgSize", "name", "trusted"]);
+  }
   // What the platform handed out holds no way back to it or to other agents.
   for (const o of seen) {
     for (const key of ["env", "rt", "session", "platform", "sessions", "agentById"]) {
@@ -184,6 +192,7 @@ Deno.test("a transport's environment carries no platform", async () => {
   const fx = await fixture({ agents: [{ name: "vm1" }] });
   const env = transportEnv(fx.platform, fx.platform.agent("vm1")!, { options: {}, runDir: "/x" });
   assert(!("platform" in env));
+  assertEquals(Object.keys(env.agent).sort(), ["maxMsgSize", "name"]);
   const port = env.open({ p2a: false });
   for (const key of ["session", "agent", "ctxs", "platform"]) assert(!(key in port), key);
   port.close("end");

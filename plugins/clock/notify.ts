@@ -50,7 +50,7 @@ export function broadcast(
     if (request && !hearsRequest(c, agentId)) continue;
     const subs = request ? c.state.rateRequested : c.state.rateChanged;
     if (!subs.has(phys)) continue;
-    const vid = c.ids("clock").toVirtual(phys);
+    const vid = c.virtualId("clock", phys);
     if (vid < 0) continue;
     sendAgent = causerFor(c, agentId);
     sendClock = vid;

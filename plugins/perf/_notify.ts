@@ -73,7 +73,7 @@ export function sendLevelChanged(
 ): void {
   for (const c of contexts) {
     if ((c.state.subs[phys] & Sub.LEVEL) === 0) continue;
-    const vid = c.ids("perf").toVirtual(phys);
+    const vid = c.virtualId("perf", phys);
     if (vid < 0) continue;
     const level = toWire(c, d, d.level);
     if (level < 0) continue;
@@ -88,7 +88,7 @@ export function sendLevelChanged(
 export function sendLimitsChanged(ctx: PerfCtx, phys: number, d: PerfDomain, causer: number): void {
   for (const c of ctx.shared.receivers) {
     if ((c.state.subs[phys] & Sub.LIMITS) === 0) continue;
-    const vid = c.ids("perf").toVirtual(phys);
+    const vid = c.virtualId("perf", phys);
     if (vid < 0) continue;
     agentId = causerFor(c, causer);
     domainId = vid;

@@ -59,7 +59,7 @@ export function announceChanged(
 ): void {
   for (const c of contexts) {
     if (!c.state.changed.has(phys)) continue;
-    const v = c.ids("power").toVirtual(phys);
+    const v = c.virtualId("power", phys);
     if (v < 0) continue;
     sendAgent = causerFor(c, cause);
     sendDomain = v;
@@ -79,7 +79,7 @@ function announceRequested(ctx: PCtx, phys: number, state: number): void {
     if (!hearsRequest(c, agent) || c.version < PowerVersion.V2 || !c.state.requested.has(phys)) {
       continue;
     }
-    const v = c.ids("power").toVirtual(phys);
+    const v = c.virtualId("power", phys);
     if (v < 0) continue;
     sendAgent = agent;
     sendDomain = v;

@@ -105,7 +105,7 @@ export function sendCapChangedTo(
   let pai = -1;
   for (const c of contexts) {
     if (!c.state.caps.has(phys)) continue;
-    const vid = c.ids("powercap").toVirtual(phys);
+    const vid = c.virtualId("powercap", phys);
     if (vid < 0) continue;
     if (pai < 0) pai = d.hw.getPai(phys);
     sendAgent = causerFor(c, causer);

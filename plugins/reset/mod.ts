@@ -227,7 +227,7 @@ function issued(ctx: ResetCtx, phys: number, state: number): void {
   const agent = ctx.agent.id;
   for (const other of ctx.shared.receivers) {
     if (other.agent.id === agent || !other.state.subscribed.has(phys)) continue;
-    const vid = other.ids("reset").toVirtual(phys);
+    const vid = other.virtualId("reset", phys);
     if (vid < 0) continue;
     issuedAgent = causerFor(other, agent);
     issuedDomain = vid;
