@@ -284,8 +284,6 @@ export class Platform {
     for (const [k, c] of Object.entries(def.commands)) table[Number(k)] = c as CommandDef;
     this.#entries[def.id] = table.map((c) => c === undefined ? undefined : new Entry(c));
     const contexts = new Map<Ctx, Receiver>();
-    const env = this.env;
-    let hw: HwTable | undefined;
     this.protocols[def.id] = {
       def,
       table,
@@ -294,10 +292,7 @@ export class Platform {
         : undefined,
       env: this.env,
       contexts,
-      // Narrowed on first use: handlers of a protocol without hardware never need it.
-      get hw() {
-        return hw ??= narrowHwTable(env.hw, (def.kinds ?? []).map((k) => k.name));
-      },
+      hw: narrowHwTable(this.env.hw, (def.kinds ?? []).map((k) => k.name)),
     };
   }
 

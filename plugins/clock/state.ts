@@ -231,7 +231,9 @@ function seenRate(
 ): void {
   if (shared.rates[phys] === rate) return;
   shared.rates[phys] = rate;
-  broadcast(env.receivers, ClockEvent.CLOCK_RATE_CHANGED, phys, 0, rate);
+  if (shared.subscriptions !== 0) {
+    broadcast(env.receivers, ClockEvent.CLOCK_RATE_CHANGED, phys, 0, rate);
+  }
 }
 
 /** A fresh session: no subscriptions, nothing pending. */
