@@ -98,17 +98,14 @@ export class Ctx<S = unknown, G = unknown> {
   readonly ceiling: number;
   /** The plugin's per-session state (from `open`). */
   state!: S;
-  // TypeScript-private rather than `#` fields: the per-message getters read them, and `#`
-  // fields measurably slow the dispatch bench. No plugin type reaches them; the core reads
-  // them through ctxRuntime / ctxSession.
-  private readonly _rt: ProtocolRuntime<S, G>;
-  private readonly _session: Session;
-  private _receiver: Receiver<S> | null = null;
+  readonly #rt: ProtocolRuntime<S, G>;
+  readonly #session: Session;
+  #receiver: Receiver<S> | null = null;
 
   static {
-    runtimeOf = (ctx) => ctx._rt;
-    sessionOf = (ctx) => ctx._session;
-    receiverOf = (ctx) => ctx._receiver ??= makeReceiver(ctx, ctx._session.agent);
+    runtimeOf = (ctx) => ctx.#rt;
+    sessionOf = (ctx) => ctx.#session;
+    receiverOf = (ctx) => ctx.#receiver ??= makeReceiver(ctx, ctx.#session.agent);
   }
 
   /**
@@ -116,19 +113,19 @@ export class Ctx<S = unknown, G = unknown> {
    * @internal
    */
   constructor(rt: ProtocolRuntime<S, G>, session: Session, ceiling: number) {
-    this._rt = rt;
-    this._session = session;
+    this.#rt = rt;
+    this.#session = session;
     this.ceiling = ceiling;
     this.version = ceiling;
   }
 
   /** The agent this session belongs to: its identity, not its grants or other sessions. */
   get agent(): AgentView {
-    return this._session.agent;
+    return this.#session.agent;
   }
   /** The protocol-wide state `setup` returned. */
   get shared(): G {
-    return this._rt.shared;
+    return this.#rt.shared;
   }
   /**
    * The driver contract behind each physical resource of the protocol's own kinds (another
@@ -136,15 +133,15 @@ export class Ctx<S = unknown, G = unknown> {
    * (`someKind.hwOf(ctx.hw)[phys]`). Whole-board classes are there too (`hwClass(…).whole`).
    */
   get hw(): HwTable {
-    return this._rt.hw;
+    return this.#rt.hw;
   }
   /** Where the plugin logs; use `log.once` for anything a guest can trigger repeatedly. */
   get log(): Logger {
-    return this._rt.env.log;
+    return this.#rt.env.log;
   }
   /** This agent's view of a resource kind. */
   ids(kind: ResourceKind): IdMap {
-    const g = this._session.agent.grants;
+    const g = this.#session.agent.grants;
     return g.maps[kind] ?? g.map(kind);
   }
   /** This agent's virtual id of physical `phys` of `kind`, or -1 when it cannot see it. */
@@ -156,14 +153,14 @@ export class Ctx<S = unknown, G = unknown> {
    * session speaks, and is offered to it (what PROTOCOL_MESSAGE_ATTRIBUTES reports).
    */
   hasCommand(id: number): boolean {
-    const cmd = id >= 0 && id <= 0xff ? this._rt.table[id] : undefined;
+    const cmd = id >= 0 && id <= 0xff ? this.#rt.table[id] : undefined;
     if (cmd === undefined || (cmd.since !== undefined && this.version < cmd.since)) return false;
     return cmd.available === undefined || cmd.available(this);
   }
   /** Ids of the protocols this session may use, ascending, Base included. */
   protocols(): number[] {
     const out: number[] = [];
-    const ctxs = this._session.ctxs;
+    const ctxs = this.#session.ctxs;
     for (let p = 0; p < ctxs.length; p++) if (ctxs[p] !== undefined) out.push(p);
     return out;
   }
@@ -172,7 +169,7 @@ export class Ctx<S = unknown, G = unknown> {
    * releasing what the agent held); resolves once the journal recorded it.
    */
   withdraw(store: string, phys: number): void | Promise<void> {
-    return this._rt.env.votes.withdraw(store, this._session.agent.id, phys);
+    return this.#rt.env.votes.withdraw(store, this.#session.agent.id, phys);
   }
   /**
    * The status a failure of `command`'s work answers, for work that finishes after the reply
@@ -180,21 +177,21 @@ export class Ctx<S = unknown, G = unknown> {
    */
   fault(command: string, e: unknown): number {
     return faultStatus(
-      this._rt.env.log,
-      `bug:${this._rt.def.id}:${command}:async`,
-      `${this._rt.def.name} ${command} (async) for agent "${this._session.agent.name}"`,
+      this.#rt.env.log,
+      `bug:${this.#rt.def.id}:${command}:async`,
+      `${this.#rt.def.name} ${command} (async) for agent "${this.#session.agent.name}"`,
       e,
     );
   }
 
   /** False once the session closed: work finishing later must not answer on it. */
   get open(): boolean {
-    return this._session.open;
+    return this.#session.open;
   }
 
   /** Whether this session can receive notifications and delayed responses. */
   get canNotify(): boolean {
-    return this._session.p2a !== null;
+    return this.#session.p2a !== null;
   }
 
   /**
@@ -202,11 +199,11 @@ export class Ctx<S = unknown, G = unknown> {
    * writes. Returns false when the session has no platform→agent channel or the queue is full.
    */
   notify(event: number, size: number, build: (w: Writer) => void): boolean {
-    const q = this._session.p2a;
+    const q = this.#session.p2a;
     if (!q) return false;
     const buf = new Uint8Array(4 + size);
     const w = new Writer().reset(buf, 0, buf.length);
-    w.u32(encodeHeader(event, MsgType.NOTIFICATION, this._rt.def.id, 0));
+    w.u32(encodeHeader(event, MsgType.NOTIFICATION, this.#rt.def.id, 0));
     build(w);
     if (w.length !== buf.length) {
       throw new RangeError(`Notification wrote ${w.length - 4} of ${size} bytes`);
@@ -225,12 +222,12 @@ export class Ctx<S = unknown, G = unknown> {
     size: number,
     build?: (w: Writer) => void,
   ): boolean {
-    const q = this._session.p2a;
+    const q = this.#session.p2a;
     if (!q) return false;
     const n = status === 0 ? 8 + size : 8;
     const buf = new Uint8Array(n);
     const w = new Writer().reset(buf, 0, n);
-    w.begin(encodeHeader(messageId, MsgType.DELAYED_RESPONSE, this._rt.def.id, token));
+    w.begin(encodeHeader(messageId, MsgType.DELAYED_RESPONSE, this.#rt.def.id, token));
     if (status !== 0) w.status(status);
     else build?.(w);
     if (w.length !== n) {

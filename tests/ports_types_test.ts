@@ -51,10 +51,6 @@ export function handlerPort(ctx: Ctx<Sub, { n: number }>, m: Msg): void {
   void ctx.rt;
   // @ts-expect-error: nor the session (its other protocols' contexts)
   void ctx.session;
-  // @ts-expect-error: the core's own ways in are private
-  void ctx._rt;
-  // @ts-expect-error: likewise
-  void ctx._session;
   // @ts-expect-error: the agent's identity only, not its grants object
   void ctx.agent.grants;
   // @ts-expect-error: nor its transport declaration
