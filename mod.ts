@@ -5,6 +5,16 @@
  * are recognised by brand ({@linkcode isScmiError}), so a plugin that imports its own copy of
  * this module keeps its statuses.
  *
+ * Plugins and transports get narrow ports, never the platform. A handler's {@linkcode Ctx} is
+ * its own session's: version, per-session and shared state, its agent's identity
+ * ({@linkcode AgentView}) and id maps, its votes, its notification and delayed-response
+ * channel, and the drivers of its protocol's kinds. What a protocol needs across agents is
+ * given to its `setup` ({@linkcode SetupEnv}): the notification fan-out over its sessions
+ * ({@linkcode Receiver}), the vote book, and the {@linkcode AgentDirectory} (permission changes
+ * checked against the caller's trust by the core). A transport's {@linkcode TransportEnv}
+ * opens its agent's sessions as {@linkcode SessionPort}s: deliver a message, take fair turns,
+ * trace, close.
+ *
  * @example A vendor protocol module, named in a deployment's `[platform] plugins`
  * ```ts
  * import { API_MAJOR, defineProtocol, ScmiError, Status } from "./mod.ts";
@@ -96,7 +106,8 @@ export type {
   TransportEnv,
   TransportHandle,
 } from "./core/transport.ts";
-export type { Platform, SessionEnd, Tracer } from "./core/platform.ts";
+export type { SessionEnd } from "./core/platform.ts";
+export type { SessionOpener, SessionPort, TransportAgent } from "./core/session_port.ts";
 export { isOptionError, OptionError } from "./core/options.ts";
 export type { OptionsDecl } from "./core/options.ts";
 export { isScmiError, ScmiError, Status, statusName } from "./core/status.ts";
@@ -106,9 +117,10 @@ export { Reader } from "./core/reader.ts";
 export { CapacityError, isCapacityError, Writer } from "./core/writer.ts";
 export { page } from "./core/page.ts";
 export { Msg } from "./core/msg.ts";
-export type { Ctx, ProtocolRuntime, Session, SessionOptions } from "./core/session.ts";
+export type { AgentIdentity, AgentView, Ctx, Receiver, SessionOptions } from "./core/session.ts";
+export type { AgentDirectory, AnyCtx, MalformedFeed, SetupEnv } from "./core/setup_env.ts";
 export type { P2aKind, P2aQueue } from "./core/p2a.ts";
-export type { MalformedListener, PlatformEnv, VendorInfo } from "./core/platform_env.ts";
+export type { VendorInfo } from "./core/platform_env.ts";
 export type { Logger, LogLevel, LogSink } from "./core/log.ts";
 export type { Agent, TransportDecl } from "./core/agent.ts";
 export { defineAgentKey } from "./core/agent_keys.ts";

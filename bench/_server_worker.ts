@@ -7,12 +7,13 @@
 /// <reference lib="deno.worker" />
 import { benchPlatform } from "./_bench_platform.ts";
 import { streamTransport } from "../transports/stream/mod.ts";
+import { transportEnv } from "../core/session_port.ts";
 
 self.onmessage = async (e: MessageEvent<string>) => {
   const runDir = e.data;
   const { platform, agents } = await benchPlatform(2);
   for (const agent of agents) {
-    await streamTransport.start({ platform, agent, options: {}, runDir, log: platform.log });
+    await streamTransport.start(transportEnv(platform, agent, { options: {}, runDir }));
   }
   self.postMessage("ready");
 };

@@ -33,6 +33,7 @@ import { streamTransport } from "../transports/stream/mod.ts";
 import { FramedClient } from "./_framed_client.ts";
 import { encodeHeader } from "../core/header.ts";
 import { BENCH_CLOCKS, BENCH_RESETS, benchBoard, mixMessages } from "./_mix.ts";
+import { transportEnv } from "../core/session_port.ts";
 
 /** One platform under test, with `agents` agents each on its own socket. */
 interface Rig {
@@ -69,7 +70,7 @@ async function rig(label: string, agents: number, stateDir: string | null): Prom
   const handles: TransportHandle[] = [];
   for (const a of list) {
     handles.push(
-      await streamTransport.start({ platform, agent: a, options: {}, runDir, log: platform.log }),
+      await streamTransport.start(transportEnv(platform, a, { options: {}, runDir })),
     );
   }
   return {

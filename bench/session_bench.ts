@@ -11,10 +11,11 @@ import { FramedClient } from "./_framed_client.ts";
 import { mixMessages } from "./_mix.ts";
 import { benchPlatform } from "./_bench_platform.ts";
 import { streamTransport } from "../transports/stream/mod.ts";
+import { transportEnv } from "../core/session_port.ts";
 
 const { platform, agent } = await benchPlatform();
 const dir = await Deno.makeTempDir({ prefix: "vscmi-sessions-" });
-await streamTransport.start({ platform, agent, options: {}, runDir: dir, log: platform.log });
+await streamTransport.start(transportEnv(platform, agent, { options: {}, runDir: dir }));
 const path = `${dir}/${agent.name}.sock`;
 const version = FramedClient.frame(mixMessages(1))[0];
 

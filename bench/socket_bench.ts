@@ -10,10 +10,11 @@ import { FramedClient, startEchoServer } from "./_framed_client.ts";
 import { mixMessages } from "./_mix.ts";
 import { benchPlatform } from "./_bench_platform.ts";
 import { streamTransport } from "../transports/stream/mod.ts";
+import { transportEnv } from "../core/session_port.ts";
 
 const { platform, agent } = await benchPlatform();
 const dir = await Deno.makeTempDir({ prefix: "vscmi-bench-" });
-await streamTransport.start({ platform, agent, options: {}, runDir: dir, log: platform.log });
+await streamTransport.start(transportEnv(platform, agent, { options: {}, runDir: dir }));
 startEchoServer(`${dir}/echo.sock`);
 
 const frames = FramedClient.frame(mixMessages(16));

@@ -7,6 +7,7 @@ import { defineProtocol } from "../core/protocol.ts";
 import { Status } from "../core/status.ts";
 import { streamTransport } from "../transports/stream/mod.ts";
 import { ClientError, ScmiClient } from "./stream.ts";
+import { transportEnv } from "../core/session_port.ts";
 
 const P = 0x80;
 
@@ -53,13 +54,9 @@ async function server() {
     protocols: [demo],
   });
   platform.log.sink = () => {};
-  const handle = await streamTransport.start({
-    platform,
-    agent,
-    options: {},
-    runDir: dir,
-    log: platform.log,
-  });
+  const handle = await streamTransport.start(
+    transportEnv(platform, agent, { options: {}, runDir: dir }),
+  );
   return {
     path: `${dir}/vm1.sock`,
     async [Symbol.asyncDispose]() {

@@ -3,6 +3,7 @@
  * PROTOCOL_VERSION, PROTOCOL_MESSAGE_ATTRIBUTES and NEGOTIATE_PROTOCOL_VERSION.
  * @module
  */
+import { ctxRuntime } from "./session.ts";
 import type { CommandDef } from "./protocol.ts";
 import { Status } from "./status.ts";
 
@@ -25,9 +26,8 @@ export const protocolMessageAttributes: CommandDef = {
   a2p: "message_id",
   run(ctx, m) {
     const id = m.r.u32();
-    const cmd = id <= 0xff ? ctx.rt.table[id] : undefined;
-    if (!cmd || (cmd.since !== undefined && ctx.version < cmd.since)) return Status.NOT_FOUND;
-    if (cmd.available && !cmd.available(ctx)) return Status.NOT_FOUND;
+    if (!ctx.hasCommand(id)) return Status.NOT_FOUND;
+    const cmd = ctxRuntime(ctx).table[id]!;
     m.w.u32(cmd.attributes ? cmd.attributes(ctx) : 0);
   },
 };
@@ -42,7 +42,7 @@ export const negotiateProtocolVersion: CommandDef = {
   a2p: "version",
   run(ctx, m) {
     const v = m.r.u32();
-    if (v > ctx.ceiling || !ctx.rt.def.versions.includes(v)) return Status.NOT_SUPPORTED;
+    if (v > ctx.ceiling || !ctxRuntime(ctx).def.versions.includes(v)) return Status.NOT_SUPPORTED;
     ctx.version = v;
   },
 };

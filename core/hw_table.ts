@@ -81,3 +81,22 @@ export function buildHwTable(board: Board, drivers: ReadonlyMap<string, BoardDri
 export function hwClassOf(kind: string): string {
   return kindNamed(kind)?.hw.name ?? kind;
 }
+
+/**
+ * `table` as one protocol's handlers see it: only the driver contracts of `kinds` (the kinds
+ * the protocol carries); another kind's drivers read as none. Whole-board classes stay.
+ */
+export function narrowHwTable(table: HwTable, kinds: readonly string[]): HwTable {
+  const own: Record<string, readonly unknown[]> = {};
+  const bySlot: (readonly unknown[] | undefined)[] = [];
+  for (const name of kinds) {
+    const arr = table.kinds[name];
+    if (arr === undefined) continue;
+    own[name] = arr;
+    const slot = kindNamed(name)?.slot;
+    if (slot === undefined) continue;
+    while (bySlot.length <= slot) bySlot.push(undefined);
+    bySlot[slot] = arr;
+  }
+  return { kinds: own, bySlot, whole: (cls) => table.whole(cls) };
+}

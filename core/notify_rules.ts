@@ -9,7 +9,7 @@
  * Every plugin that reports an acting agent goes through these two functions.
  * @module
  */
-import type { Agent } from "./agent.ts";
+import type { AgentIdentity } from "./session.ts";
 
 /** The `agent_id` notifications give for the platform itself. */
 export const PLATFORM_AGENT_ID = 0;
@@ -17,7 +17,7 @@ export const PLATFORM_AGENT_ID = 0;
 /** A receiving session, as far as these rules look at it. */
 export interface NotifyReceiver {
   /** The agent the session belongs to. */
-  readonly agent: Agent;
+  readonly agent: AgentIdentity;
 }
 
 /**

@@ -34,6 +34,7 @@ import type { Agent } from "./agent.ts";
 import { type Board, type DeviceDesc, findResource, type ResourceKind } from "./board.ts";
 import { ALL_RIGHTS, type Grants } from "./grants.ts";
 import type { PlatformEnv } from "./platform_env.ts";
+import { ctxRuntime } from "./session.ts";
 import { Status } from "./status.ts";
 
 /** The Base protocol's id: every agent always has it, no device resource belongs to it. */
@@ -82,7 +83,7 @@ function withdraw(env: PlatformEnv, agent: Agent, kind: ResourceKind, phys: numb
   for (const s of env.sessions()) {
     if (s.agent !== agent || !s.open) continue;
     for (const ctx of s.ctxs) {
-      const def = ctx?.rt.def;
+      const def = (ctx && ctxRuntime(ctx))?.def;
       if (!ctx || !def?.onRevoke || !def.kinds?.some((k) => k.name === kind)) continue;
       try {
         def.onRevoke(ctx, kind, phys);

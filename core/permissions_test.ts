@@ -13,6 +13,7 @@ import type { ResourceKind } from "./board.ts";
 import { Status } from "./status.ts";
 import { baseProtocol } from "../plugins/base/mod.ts";
 import { fixture } from "../tests/harness.ts";
+import { ctxRuntime } from "./session.ts";
 import { board, standIn } from "../tests/vectors/base/fixture.ts";
 
 /** What the recording plugin saw: hook name, agent, and details. */
@@ -255,7 +256,7 @@ Deno.test("reset without permissions: contexts closed and re-opened, grants kept
   assertEquals(seen, [["close", "vm1", before], ["open", "vm1", [0, 1, 3, 4]]]);
   assertEquals((ctx.state as { n: number }).n, 2);
   assertEquals(ctx.version, 0x10000);
-  assert(ctx.rt.contexts.has(ctx));
+  assert(ctxRuntime(ctx).contexts.has(ctx));
   assertEquals(g.maps.clock.v2p, [0, 1, 3, 4]);
 });
 

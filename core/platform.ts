@@ -17,7 +17,7 @@ import type { Board, ResourceKind } from "./board.ts";
 import { type Grants, kindIndex } from "./grants.ts";
 import { negotiateProtocolVersion, protocolMessageAttributes, protocolVersion } from "./common.ts";
 import { headerMessageId, headerProtocol, headerReserved, headerType, MsgType } from "./header.ts";
-import type { HwTable } from "./hw_table.ts";
+import { type HwTable, narrowHwTable } from "./hw_table.ts";
 import { faultStatus } from "./fault.ts";
 import { Logger } from "./log.ts";
 import type { Msg } from "./msg.ts";
@@ -29,10 +29,19 @@ import {
   Right,
   type ValueParam,
 } from "./protocol.ts";
-import { Ctx, type ProtocolRuntime, Session, type SessionOptions } from "./session.ts";
+import {
+  Ctx,
+  ctxReceiver,
+  ctxRuntime,
+  type ProtocolRuntime,
+  type Receiver,
+  Session,
+  type SessionOptions,
+} from "./session.ts";
 import { isCapacityError } from "./writer.ts";
 import { Status } from "./status.ts";
 import { Scheduler } from "./scheduler.ts";
+import { makeSetupEnv } from "./setup_env.ts";
 import { Audit, AuditWhy } from "./policy/audit.ts";
 import { checkBounds } from "./policy/bounds.ts";
 import { type GraceClock, type GraceReason, GraceTimers } from "./policy/grace.ts";
@@ -274,12 +283,16 @@ export class Platform {
     table[CommonMsg.NEGOTIATE_PROTOCOL_VERSION] = negotiateProtocolVersion;
     for (const [k, c] of Object.entries(def.commands)) table[Number(k)] = c as CommandDef;
     this.#entries[def.id] = table.map((c) => c === undefined ? undefined : new Entry(c));
+    const contexts = new Map<Ctx, Receiver>();
     this.protocols[def.id] = {
       def,
       table,
-      shared: def.setup ? def.setup(this.env) : undefined,
+      shared: def.setup
+        ? def.setup(makeSetupEnv(this.env, { [Symbol.iterator]: () => contexts.values() }))
+        : undefined,
       env: this.env,
-      contexts: new Set(),
+      contexts,
+      hw: narrowHwTable(this.env.hw, (def.kinds ?? []).map((k) => k.name)),
     };
   }
 
@@ -394,8 +407,9 @@ export class Platform {
     }
     for (const ctx of s.ctxs) {
       if (!ctx) continue;
-      if (ctx.rt.def.open) ctx.state = ctx.rt.def.open(ctx);
-      ctx.rt.contexts.add(ctx);
+      const open = ctxRuntime(ctx).def.open;
+      if (open) ctx.state = open(ctx);
+      ctxRuntime(ctx).contexts.set(ctx, ctxReceiver(ctx));
     }
     this.#sessions.add(s);
     // The agent is back: its votes (kept for a grace period) are its own again.
@@ -425,19 +439,20 @@ export class Platform {
       for (const ctx of s.ctxs) if (ctx) ctxs.push(ctx);
     }
     for (const ctx of ctxs) {
-      ctx.rt.contexts.delete(ctx);
+      ctxRuntime(ctx).contexts.delete(ctx);
       try {
-        ctx.rt.def.close?.(ctx);
+        ctxRuntime(ctx).def.close?.(ctx);
       } catch (e) {
-        this.log.error(`${ctx.rt.def.name}: close for agent "${agent.name}" failed: ${e}`);
+        this.log.error(`${ctxRuntime(ctx).def.name}: close for agent "${agent.name}" failed: ${e}`);
       }
     }
     this.#grace.cancel(agent.id);
     this.votes.releaseAgent(agent.id);
     between?.();
     for (const ctx of ctxs) {
-      ctx.state = ctx.rt.def.open ? ctx.rt.def.open(ctx) : undefined;
-      ctx.rt.contexts.add(ctx);
+      const open = ctxRuntime(ctx).def.open;
+      ctx.state = open ? open(ctx) : undefined;
+      ctxRuntime(ctx).contexts.set(ctx, ctxReceiver(ctx));
     }
   }
 
@@ -462,11 +477,13 @@ export class Platform {
     s.open = false;
     for (const ctx of s.ctxs) {
       if (!ctx) continue;
-      ctx.rt.contexts.delete(ctx);
+      ctxRuntime(ctx).contexts.delete(ctx);
       try {
-        ctx.rt.def.close?.(ctx);
+        ctxRuntime(ctx).def.close?.(ctx);
       } catch (e) {
-        this.log.error(`${ctx.rt.def.name}: close for agent "${s.agent.name}" failed: ${e}`);
+        this.log.error(
+          `${ctxRuntime(ctx).def.name}: close for agent "${s.agent.name}" failed: ${e}`,
+        );
       }
     }
     s.p2a?.clear();
@@ -670,15 +687,17 @@ export class Platform {
     if (isCapacityError(e)) {
       this.log.once(
         "error",
-        `cap:${ctx.rt.def.id}:${cmd.name}:${s.agent.name}`,
-        `${ctx.rt.def.name} ${cmd.name} for agent "${s.agent.name}": reply too large for the channel (${e.message})`,
+        `cap:${ctxRuntime(ctx).def.id}:${cmd.name}:${s.agent.name}`,
+        `${
+          ctxRuntime(ctx).def.name
+        } ${cmd.name} for agent "${s.agent.name}": reply too large for the channel (${e.message})`,
       );
       return Status.COMMS_ERROR;
     }
     return faultStatus(
       this.log,
-      `bug:${ctx.rt.def.id}:${cmd.name}`,
-      `${ctx.rt.def.name} ${cmd.name} for agent "${s.agent.name}"`,
+      `bug:${ctxRuntime(ctx).def.id}:${cmd.name}`,
+      `${ctxRuntime(ctx).def.name} ${cmd.name} for agent "${s.agent.name}"`,
       e,
     );
   }

@@ -1,6 +1,7 @@
 /**
- * What a protocol plugin's `setup` receives: the board, its drivers, the agents, the vendor
- * identity and the log. Protocol-wide state is built from this once at startup.
+ * The platform as the core's own parts (permissions, the agent directory, the control
+ * socket) see it: the board, its drivers, every agent and session. Plugins never get it: their
+ * `setup` gets the narrow `SetupEnv` (`core/setup_env.ts`) and their handlers a `Ctx`.
  * @module
  */
 import type { Agent } from "./agent.ts";
@@ -29,8 +30,8 @@ export interface VendorInfo {
 }
 
 /**
- * What a protocol plugin's `setup` (and every handler, as `ctx.env`) sees of the platform: the
- * board, the drivers behind each resource, the agents and their sessions, the votes, and the log.
+ * What the core sees of the platform: the board, the drivers behind each resource, the agents
+ * and their sessions, the votes, and the log. Not handed to plugins or transports.
  */
 export interface PlatformEnv {
   /** The board as its manifest describes it. */

@@ -63,7 +63,7 @@ function setup(pin?: number) {
   agent.grants.protocols.set(0x80, { pin });
   agent.grants.maps.clock.grant(7, Right.READ | Right.WRITE);
   agent.grants.maps.clock.grant(9, Right.READ);
-  const hw = { system: undefined } as never;
+  const hw = { kinds: {}, bySlot: [], whole: () => undefined };
   const p = new Platform({
     board: emptyBoard(),
     hw,

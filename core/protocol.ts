@@ -13,8 +13,8 @@ import type { KindDef } from "./kind.ts";
 import type { Deployment } from "./manifest/types.ts";
 import type { Msg } from "./msg.ts";
 import type { Ctx } from "./session.ts";
-import type { PlatformEnv } from "./platform_env.ts";
 import type { LintFinding } from "./policy/lint.ts";
+import type { SetupEnv } from "./setup_env.ts";
 import type { Status } from "./status.ts";
 
 /** What a handler returns: nothing (SUCCESS with what it wrote), or a status. */
@@ -135,8 +135,11 @@ export interface ProtocolDef<S = unknown, G = unknown> {
   readonly commands: Readonly<Record<number, CommandDef<S, G>>>;
   /** Notifications and delayed responses, by message id, for traces. */
   readonly events?: Readonly<Record<number, EventDef>>;
-  /** Protocol-wide state, created once at startup. */
-  readonly setup?: (env: PlatformEnv) => G;
+  /**
+   * Protocol-wide state, created once at startup from the board, the drivers, the vote book
+   * and the services that reach across agents (notification fan-out, agent directory).
+   */
+  setup?(env: SetupEnv<S>): G;
   /** Per-session state, created when an agent's session opens. */
   readonly open?: (ctx: Ctx<S, G>) => S;
   /** Called when the session ends: release everything the agent held. */

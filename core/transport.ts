@@ -4,17 +4,16 @@
  * @module
  */
 import { checkApiField } from "./api.ts";
-import type { Agent } from "./agent.ts";
 import type { Logger } from "./log.ts";
 import { assertOptions, type OptionsDecl } from "./options.ts";
-import type { Platform } from "./platform.ts";
+import type { SessionOpener } from "./session_port.ts";
 
-/** What a transport instance is started with. */
-export interface TransportEnv {
-  /** The platform to open sessions on and dispatch messages to. */
-  readonly platform: Platform;
-  /** The agent this instance serves. */
-  readonly agent: Agent;
+/**
+ * What a transport instance is started with: the agent it serves (name and message size),
+ * `open` for that agent's sessions (each a `SessionPort`: deliver a message, take fair
+ * turns, close), its options, run directory and log. Not the platform, not other agents.
+ */
+export interface TransportEnv extends SessionOpener {
   /** Options from the agent's `transport` table, after the transport checked them. */
   readonly options: Record<string, unknown>;
   /** Directory for sockets and other run-time files. */

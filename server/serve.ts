@@ -13,6 +13,7 @@ import type { Logger } from "../core/log.ts";
 import { type Deployment, loadAgents } from "./manifest/mod.ts";
 import type { Platform } from "../core/platform.ts";
 import { defaultRunDir, ensureRunDir } from "../core/rundir.ts";
+import { transportEnv } from "../core/session_port.ts";
 import { createTracer, type TraceFormat } from "../core/trace.ts";
 import type { TransportDef, TransportHandle } from "../core/transport.ts";
 
@@ -135,7 +136,9 @@ export async function startServer(dep: Deployment, opts: ServeOptions = {}): Pro
         })`,
       );
     }
-    const handle = await def.start({ platform, agent, options: decl.options, runDir, log });
+    const handle = await def.start(
+      transportEnv(platform, agent, { options: decl.options, runDir, log }),
+    );
     const endpoint = { agent: agent.name, type: def.name, address: handle.address };
     handles.set(agent, { handle, endpoint });
     endpoints.push(endpoint);

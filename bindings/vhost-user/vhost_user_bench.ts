@@ -22,6 +22,7 @@ import { EventFd, signalFd } from "./eventfd.ts";
 import { Reactor } from "./poll.ts";
 import { bufferBase, Frontend, ringLayout, startUp, TestGuestMemory } from "./_frontend.ts";
 import type { BenchSetup } from "./_bench_frontend.ts";
+import { transportEnv } from "../../core/session_port.ts";
 
 const BATCH = 200;
 const RING = 256;
@@ -29,13 +30,9 @@ const RING = 256;
 const { platform, agent } = await benchPlatform();
 
 const dir = await Deno.makeTempDir({ prefix: "vscmi-vubench-" });
-const handle = await vhostUserTransport.start({
-  platform,
-  agent,
-  options: { path: `${dir}/bench.sock` },
-  runDir: dir,
-  log: platform.log,
-});
+const handle = await vhostUserTransport.start(
+  transportEnv(platform, agent, { options: { path: `${dir}/bench.sock` }, runDir: dir }),
+);
 const mem = new TestGuestMemory(4 << 20);
 const fe = await Frontend.connect(`${dir}/bench.sock`);
 const rings = await startUp(fe, mem, RING);

@@ -21,7 +21,7 @@ import { headerMessageId, headerProtocol } from "../header.ts";
 import type { Logger } from "../log.ts";
 import type { Msg } from "../msg.ts";
 import type { CommandDef, ValueParam } from "../protocol.ts";
-import type { Session } from "../session.ts";
+import { ctxRuntime, type Session } from "../session.ts";
 import { Status, statusName } from "../status.ts";
 import { boundsText, checkValue, valueOf } from "./bounds.ts";
 
@@ -146,8 +146,9 @@ export class Audit {
   #line(s: Session, m: Msg, cmd: CommandDef | undefined, status: number, why: AuditWhy): string {
     const h = m.header;
     const ctx = s.ctxs[headerProtocol(h)];
-    const proto = ctx?.rt.def.name ?? `protocol 0x${headerProtocol(h).toString(16)}`;
-    const command = cmd?.name ?? ctx?.rt.table[headerMessageId(h)]?.name ??
+    const proto = (ctx && ctxRuntime(ctx))?.def.name ??
+      `protocol 0x${headerProtocol(h).toString(16)}`;
+    const command = cmd?.name ?? (ctx && ctxRuntime(ctx))?.table[headerMessageId(h)]?.name ??
       `message 0x${headerMessageId(h).toString(16)}`;
     let line = `audit: agent "${s.agent.name}" ${proto} ${command}`;
     const kind = cmd?.resource;

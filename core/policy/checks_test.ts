@@ -126,7 +126,7 @@ function setup(rateLimit?: { perS: number; burst: number }): Setup {
   });
   const p = new Platform({
     board,
-    hw: {} as never,
+    hw: { kinds: {}, bySlot: [], whole: () => undefined },
     vendor: { vendor: "v", subVendor: "s", implementationVersion: 1 },
     agents: [agent],
     protocols: [demo],

@@ -303,10 +303,10 @@ Deno.test("a closed or reconnected session no longer receives error events", asy
 });
 
 Deno.test("sendErrorEvent sets the fatal bit and reaches only subscribers", async () => {
-  const { fx } = await setup();
-  const env = fx.platform.env;
-  assertEquals(sendErrorEvent(env, 2, [0x1234]), 0);
+  const { fx, errors } = await setup();
+  const receivers = errors.receivers;
+  assertEquals(sendErrorEvent(receivers, 2, [0x1234]), 0);
   await call(fx, "hyp", [base(BaseMsg.NOTIFY_ERRORS), 1]);
-  assertEquals(sendErrorEvent(env, 2, [0x1234], true), 1);
+  assertEquals(sendErrorEvent(receivers, 2, [0x1234], true), 1);
   assertEquals(drainWords(fx, "hyp"), [[EVENT, 2, 0x8000_0001, 0x1234, 0]]);
 });

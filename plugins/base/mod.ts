@@ -40,17 +40,12 @@
  * Section numbers below are those of DEN0056C/D.
  * @module
  */
-import type { Agent } from "../../core/agent.ts";
-import {
-  findDevice,
-  resetAgentConfiguration,
-  setDeviceAccess,
-  setProtocolAccess,
-} from "../../core/permissions.ts";
 import { page } from "../../core/page.ts";
-import type { PlatformEnv } from "../../core/platform_env.ts";
+import type { VendorInfo } from "../../core/platform_env.ts";
 import { defineProtocol } from "../../core/protocol.ts";
-import type { Ctx } from "../../core/session.ts";
+import type { AgentIdentity, Ctx, Receiver } from "../../core/session.ts";
+import type { AgentDirectory } from "../../core/setup_env.ts";
+import type { Logger } from "../../core/log.ts";
 import { Status } from "../../core/status.ts";
 import { AGENT_SELF, BaseMsg } from "./msg.ts";
 import { baseCall } from "./call.ts";
@@ -73,15 +68,18 @@ export interface BaseSession {
 export interface BaseShared {
   /** Rate-limits BASE_ERROR_EVENT and sends it to subscribers. */
   readonly errors: ErrorReporter;
+  /** The platform's identity. */
+  readonly vendor: VendorInfo;
+  /** The agents on the platform, and the permission changes a trusted agent may make. */
+  readonly agents: AgentDirectory;
 }
 
 type BaseCtx = Ctx<BaseSession, BaseShared>;
 
 /** Number of protocols `ctx`'s session may use, Base excluded. */
 function visibleCount(ctx: BaseCtx): number {
-  const ctxs = ctx.session.ctxs;
   let n = 0;
-  for (const p of ctx.env.protocolIds()) if (p !== BASE_PROTOCOL && ctxs[p] !== undefined) n++;
+  for (const p of ctx.protocols()) if (p !== BASE_PROTOCOL) n++;
   return n;
 }
 
@@ -89,8 +87,8 @@ function visibleCount(ctx: BaseCtx): number {
  * The agent `id` names while it is on the platform, or undefined (a removed agent's id
  * included); 0 (the platform) is handled by callers.
  */
-function agentById(ctx: BaseCtx, id: number): Agent | undefined {
-  return ctx.env.agentById(id);
+function agentById(ctx: BaseCtx, id: number): AgentIdentity | undefined {
+  return ctx.shared.agents.byId(id);
 }
 
 /**
@@ -101,7 +99,7 @@ function agentById(ctx: BaseCtx, id: number): Agent | undefined {
  * NOT_FOUND. At most 255 (an 8-bit field).
  */
 function numAgents(ctx: BaseCtx): number {
-  const agents = ctx.env.agents();
+  const agents = ctx.shared.agents.list();
   const last = agents.length === 0 ? 0 : agents[agents.length - 1].id;
   return Math.min(last, 0xff);
 }
@@ -124,17 +122,16 @@ export const ERROR_EVENT_INTERVAL_MS = 1000;
  * most recent reports its message size holds. Returns how many sessions it was queued for.
  */
 export function sendErrorEvent(
-  env: PlatformEnv,
+  receivers: Iterable<Receiver<BaseSession>>,
   offender: number,
   reports: readonly number[],
   fatal = false,
 ): number {
   let sent = 0;
-  for (const s of env.sessions()) {
-    const ctx = s.ctxs[BASE_PROTOCOL] as BaseCtx | undefined;
-    if (ctx === undefined || !ctx.state.notifyErrors) continue;
-    if (!s.agent.trusted && s.agent.id !== offender) continue;
-    const room = s.agent.maxMsgSize - 8;
+  for (const ctx of receivers) {
+    if (!ctx.state.notifyErrors) continue;
+    if (!ctx.agent.trusted && ctx.agent.id !== offender) continue;
+    const room = ctx.agent.maxMsgSize - 8;
     if (room < 0) continue;
     const n = Math.min(reports.length, Math.floor(room / 8), 0x3ff);
     const first = reports.length - n;
@@ -168,13 +165,17 @@ export class ErrorReporter {
   /** The clock, in milliseconds (replaceable in tests). */
   now: () => number = () => performance.now();
 
-  constructor(readonly env: PlatformEnv, readonly intervalMs = ERROR_EVENT_INTERVAL_MS) {}
+  constructor(
+    readonly receivers: Iterable<Receiver<BaseSession>>,
+    readonly log: Logger,
+    readonly intervalMs = ERROR_EVENT_INTERVAL_MS,
+  ) {}
 
   /** Records a message from `offender` answered PROTOCOL_ERROR; returns sessions notified. */
-  report(offender: Agent, header: number): number {
+  report(offender: AgentIdentity, header: number): number {
     if (!this.#logged.has(offender.id)) {
       this.#logged.add(offender.id);
-      this.env.log.warn(
+      this.log.warn(
         `Agent "${offender.name}" sent a malformed message: answered PROTOCOL_ERROR to header 0x${
           (header >>> 0).toString(16).padStart(8, "0")
         }`,
@@ -190,7 +191,7 @@ export class ErrorReporter {
     }
     win.next = t + this.intervalMs;
     win.held.push(header);
-    const sent = sendErrorEvent(this.env, offender.id, win.held);
+    const sent = sendErrorEvent(this.receivers, offender.id, win.held);
     win.held.length = 0;
     return sent;
   }
@@ -220,7 +221,7 @@ export const baseProtocol = defineProtocol<BaseSession, BaseShared>({
       name: "BASE_DISCOVER_VENDOR",
       params: 0,
       run(ctx, m) {
-        m.w.name(ctx.env.vendor.vendor, 16);
+        m.w.name(ctx.shared.vendor.vendor, 16);
       },
     },
     /** §4.2.2.5 BASE_DISCOVER_SUB_VENDOR. a2p: —. p2a: char vendor_identifier[16]. */
@@ -228,7 +229,7 @@ export const baseProtocol = defineProtocol<BaseSession, BaseShared>({
       name: "BASE_DISCOVER_SUB_VENDOR",
       params: 0,
       run(ctx, m) {
-        m.w.name(ctx.env.vendor.subVendor, 16);
+        m.w.name(ctx.shared.vendor.subVendor, 16);
       },
     },
     /** §4.2.2.6 BASE_DISCOVER_IMPLEMENTATION_VERSION. a2p: —. p2a: u32 version. */
@@ -236,7 +237,7 @@ export const baseProtocol = defineProtocol<BaseSession, BaseShared>({
       name: "BASE_DISCOVER_IMPLEMENTATION_VERSION",
       params: 0,
       run(ctx, m) {
-        m.w.u32(ctx.env.vendor.implementationVersion);
+        m.w.u32(ctx.shared.vendor.implementationVersion);
       },
     },
     /**
@@ -256,12 +257,11 @@ export const baseProtocol = defineProtocol<BaseSession, BaseShared>({
         // u8 ids packed in whole words after the count; at least one id when some remain.
         const n = page(total, skip, 1, w);
         w.u32(n);
-        const ctxs = ctx.session.ctxs;
         let seen = 0;
         let written = 0;
-        for (const p of ctx.env.protocolIds()) {
+        for (const p of ctx.protocols()) {
           if (written === n) break;
-          if (p === BASE_PROTOCOL || ctxs[p] === undefined) continue;
+          if (p === BASE_PROTOCOL) continue;
           if (seen++ < skip) continue;
           w.u8(p);
           written++;
@@ -328,10 +328,10 @@ export const baseProtocol = defineProtocol<BaseSession, BaseShared>({
         const flags = m.r.u32();
         const target = agentById(ctx, agentId);
         if (agentId !== 0 && target === undefined) return Status.NOT_FOUND;
-        if (findDevice(ctx.env.board, deviceId) === undefined) return Status.NOT_FOUND;
+        if (!ctx.shared.agents.hasDevice(deviceId)) return Status.NOT_FOUND;
         if ((flags & ~1) !== 0) return Status.INVALID_PARAMETERS;
         if (target === undefined) return Status.DENIED;
-        return setDeviceAccess(ctx.env, target, deviceId, (flags & 1) === 1);
+        return ctx.shared.agents.setDeviceAccess(ctx, agentId, deviceId, (flags & 1) === 1);
       },
     },
     /**
@@ -352,13 +352,19 @@ export const baseProtocol = defineProtocol<BaseSession, BaseShared>({
         const flags = m.r.u32();
         const target = agentById(ctx, agentId);
         if (agentId !== 0 && target === undefined) return Status.NOT_FOUND;
-        if (findDevice(ctx.env.board, deviceId) === undefined) return Status.NOT_FOUND;
+        if (!ctx.shared.agents.hasDevice(deviceId)) return Status.NOT_FOUND;
         if ((command & ~0xff) !== 0 || (flags & ~1) !== 0) return Status.INVALID_PARAMETERS;
-        if (command === BASE_PROTOCOL || ctx.env.protocol(command) === undefined) {
+        if (command === BASE_PROTOCOL || !ctx.shared.agents.hasProtocol(command)) {
           return Status.NOT_FOUND;
         }
         if (target === undefined) return Status.DENIED;
-        return setProtocolAccess(ctx.env, target, deviceId, command, (flags & 1) === 1);
+        return ctx.shared.agents.setProtocolAccess(
+          ctx,
+          agentId,
+          deviceId,
+          command,
+          (flags & 1) === 1,
+        );
       },
     },
     /**
@@ -379,7 +385,7 @@ export const baseProtocol = defineProtocol<BaseSession, BaseShared>({
         if (agentId !== 0 && target === undefined) return Status.NOT_FOUND;
         if ((flags & ~1) !== 0) return Status.INVALID_PARAMETERS;
         if (target === undefined) return Status.DENIED;
-        resetAgentConfiguration(ctx.env, target, (flags & 1) === 1);
+        return ctx.shared.agents.resetConfiguration(ctx, agentId, (flags & 1) === 1);
       },
     },
   },
@@ -387,9 +393,9 @@ export const baseProtocol = defineProtocol<BaseSession, BaseShared>({
     [BASE_ERROR_EVENT]: { name: "BASE_ERROR_EVENT", p2a: "agent_id error_status" },
   },
   setup(env) {
-    const errors = new ErrorReporter(env);
-    env.onMalformed((session, header) => errors.report(session.agent, header));
-    return { errors };
+    const errors = new ErrorReporter(env.receivers, env.log);
+    env.onMalformed((offender, header) => errors.report(offender, header));
+    return { errors, vendor: env.vendor, agents: env.agents };
   },
   open: () => ({ notifyErrors: false }),
 });

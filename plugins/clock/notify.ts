@@ -8,9 +8,10 @@
 import type { CommandDef } from "../../core/protocol.ts";
 import { causerFor, hearsRequest } from "../../core/notify_rules.ts";
 import { Status } from "../../core/status.ts";
+import type { Receiver } from "../../core/session.ts";
 import type { Writer } from "../../core/writer.ts";
 import { ClockEvent, ClockVersion } from "./msg.ts";
-import { type ClockCtx, type ClockSession, type ClockShared, subscribe } from "./state.ts";
+import { type ClockSession, type ClockShared, subscribe } from "./state.ts";
 
 type Cmd = CommandDef<ClockSession, ClockShared>;
 
@@ -38,7 +39,7 @@ function buildEvent(w: Writer): void {
  * (its vote), so only that agent's own sessions hear it (`core/notify_rules.ts`).
  */
 export function broadcast(
-  contexts: Iterable<ClockCtx>,
+  contexts: Iterable<Receiver<ClockSession>>,
   event: ClockEvent,
   phys: number,
   agentId: number,
@@ -49,7 +50,7 @@ export function broadcast(
     if (request && !hearsRequest(c, agentId)) continue;
     const subs = request ? c.state.rateRequested : c.state.rateChanged;
     if (!subs.has(phys)) continue;
-    const vid = c.ids("clock").toVirtual(phys);
+    const vid = c.virtualId("clock", phys);
     if (vid < 0) continue;
     sendAgent = causerFor(c, agentId);
     sendClock = vid;

@@ -206,7 +206,7 @@ function changed(ctx: ClockCtx, phys: number, rate: number): number {
 
 /** {@linkcode broadcast} to the clock sessions, skipped while no session subscribes at all. */
 function tell(ctx: ClockCtx, event: ClockEvent, phys: number, agent: number, rate: number): void {
-  if (ctx.shared.subscriptions !== 0) broadcast(ctx.rt.contexts, event, phys, agent, rate);
+  if (ctx.shared.subscriptions !== 0) broadcast(ctx.shared.receivers, event, phys, agent, rate);
 }
 
 function noop(): void {}
@@ -339,7 +339,7 @@ function startAsync(
     if (!respond) return;
     // A macrotask later, so the delayed response never overtakes the command's own reply.
     setTimeout(() => {
-      if (!ctx.session.open) return;
+      if (!ctx.open) return;
       ctx.delayed(ClockMsg.CLOCK_RATE_SET, token, status, 12, (w) => {
         w.u32(vid);
         w.u64(r);

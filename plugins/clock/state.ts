@@ -25,10 +25,10 @@ import type { ResourceKind } from "../../core/board.ts";
 import type { ClockDesc } from "./kind.ts";
 import type { ClockHw } from "./hw.ts";
 import type { Msg } from "../../core/msg.ts";
-import type { PlatformEnv } from "../../core/platform_env.ts";
 import type { ValueVotes } from "../../core/policy/values.ts";
 import { Right } from "../../core/protocol.ts";
-import type { Ctx } from "../../core/session.ts";
+import type { Ctx, Receiver } from "../../core/session.ts";
+import type { SetupEnv } from "../../core/setup_env.ts";
 import type { OnVotes } from "../../core/votes.ts";
 import { encodeName } from "../../core/writer.ts";
 import { ALL_PERMS, ClockEvent, ParentsFlag, RatesFlag, SHORT_NAME } from "./msg.ts";
@@ -62,13 +62,12 @@ export interface ClockShared {
    * request looks for no receiver (the per-message path skips the walk over the sessions).
    */
   subscriptions: number;
+  /** Every open clock session, for rate notifications. */
+  readonly receivers: Iterable<Receiver<ClockSession>>;
 }
 
 /** Names of the clock protocol's stores in the vote book. */
 export const ClockStore = { ENABLE: "clock.enable", RATE: "clock.rate" } as const;
-
-/** The clock protocol's id, to find its contexts in the platform's sessions. */
-const CLOCK = 0x14;
 
 /** Per-session state. */
 export interface ClockSession {
@@ -91,7 +90,7 @@ const NO_IDS: readonly number[] = Object.freeze([]);
  * range with min above max or a negative step, more than 255 parents (POSSIBLE_PARENTS_GET
  * counts the remaining ones in 8 bits).
  */
-export function setupClock(env: PlatformEnv): ClockShared {
+export function setupClock(env: SetupEnv<ClockSession>): ClockShared {
   const descs: (ClockDesc | undefined)[] = [];
   const parents: (readonly number[])[] = [];
   const configTypes: (readonly number[])[] = [];
@@ -149,6 +148,7 @@ export function setupClock(env: PlatformEnv): ClockShared {
     rates,
     shortNames,
     subscriptions: 0,
+    receivers: env.receivers,
   };
   keepAtStart(env, shared);
   return shared;
@@ -160,7 +160,7 @@ export function setupClock(env: PlatformEnv): ClockShared {
  * vscmi started them) — unless a running or voted clock below explains them as its parent.
  * Each kept clock's parent chain is then held; see {@linkcode startKept}.
  */
-function keepAtStart(env: PlatformEnv, shared: ClockShared): void {
+function keepAtStart(env: SetupEnv<ClockSession>, shared: ClockShared): void {
   const { votes, hw } = shared;
   const fed = new Set<number>();
   for (const d of clockKind.of(env.board)) {
@@ -184,7 +184,7 @@ function keepAtStart(env: PlatformEnv, shared: ClockShared): void {
  * hardware has off is switched on here, with one info line. A driver that fails (or takes
  * time and then fails) is logged; serving goes on without the clock.
  */
-function startKept(env: PlatformEnv, shared: ClockShared, d: ClockDesc): void {
+function startKept(env: SetupEnv<ClockSession>, shared: ClockShared, d: ClockDesc): void {
   const h = shared.hw[d.id];
   if (h === undefined) return;
   const where = `clock "${d.name}" (${d.id})`;
@@ -204,7 +204,11 @@ function startKept(env: PlatformEnv, shared: ClockShared, d: ClockDesc): void {
  * at another (read from the driver): the snapped rate is programmed as is, and subscribers
  * hear CLOCK_RATE_CHANGED from the platform (agent id 0).
  */
-function settleRate(env: PlatformEnv, shared: ClockShared, phys: number): void | Promise<void> {
+function settleRate(
+  env: SetupEnv<ClockSession>,
+  shared: ClockShared,
+  phys: number,
+): void | Promise<void> {
   const want = shared.rateVotes.effective(phys);
   const h = shared.hw[phys];
   if (want === undefined || h === undefined) return;
@@ -219,17 +223,16 @@ function settleRate(env: PlatformEnv, shared: ClockShared, phys: number): void |
 }
 
 /** Records a rate read or programmed outside any command; tells subscribers of a change. */
-function seenRate(env: PlatformEnv, shared: ClockShared, phys: number, rate: number): void {
+function seenRate(
+  env: SetupEnv<ClockSession>,
+  shared: ClockShared,
+  phys: number,
+  rate: number,
+): void {
   if (shared.rates[phys] === rate) return;
   shared.rates[phys] = rate;
-  broadcast(clockContexts(env), ClockEvent.CLOCK_RATE_CHANGED, phys, 0, rate);
-}
-
-/** Every open session's clock context. */
-function* clockContexts(env: PlatformEnv): Generator<ClockCtx> {
-  for (const s of env.sessions()) {
-    const c = s.ctxs[CLOCK] as ClockCtx | undefined;
-    if (c !== undefined) yield c;
+  if (shared.subscriptions !== 0) {
+    broadcast(env.receivers, ClockEvent.CLOCK_RATE_CHANGED, phys, 0, rate);
   }
 }
 
@@ -259,8 +262,8 @@ export function revokeClock(ctx: ClockCtx, kind: ResourceKind, phys: number): vo
   if (kind !== "clock") return;
   subscribe(ctx, ctx.state.rateChanged, phys, false);
   subscribe(ctx, ctx.state.rateRequested, phys, false);
-  ctx.env.votes.withdraw(ClockStore.ENABLE, ctx.agent.id, phys);
-  ctx.env.votes.withdraw(ClockStore.RATE, ctx.agent.id, phys);
+  ctx.withdraw(ClockStore.ENABLE, phys);
+  ctx.withdraw(ClockStore.RATE, phys);
 }
 
 /** The board's description of the clock the message names. */

@@ -22,7 +22,7 @@ import { V3 } from "./_wire.ts";
 function settleLevel(ctx: PerfCtx, phys: number, d: PerfDomain, now: number): void {
   if (now === d.level) return;
   d.level = now;
-  sendLevelChanged(ctx.rt.contexts, phys, d, ctx.agent.id);
+  sendLevelChanged(ctx.shared.receivers, phys, d, ctx.agent.id);
 }
 
 /**
@@ -74,7 +74,7 @@ function settleLimits(
   sendLimitsChanged(ctx, phys, d, agent);
   if (now === d.level) return;
   d.level = now;
-  sendLevelChanged(ctx.rt.contexts, phys, d, agent);
+  sendLevelChanged(ctx.shared.receivers, phys, d, agent);
 }
 
 /**

@@ -127,10 +127,7 @@ export function describeLevels(ctx: PerfCtx, m: Msg): Outcome {
 export function describeFastchannel(ctx: PerfCtx, m: Msg): Outcome {
   m.r.u32();
   const id = m.r.u32();
-  const cmd = id <= 0xff ? ctx.rt.table[id] : undefined;
-  if (!cmd || (cmd.since !== undefined && ctx.version < cmd.since)) return Status.NOT_FOUND;
-  if (cmd.available !== undefined && !cmd.available(ctx)) return Status.NOT_FOUND;
-  return Status.NOT_SUPPORTED;
+  return !ctx.hasCommand(id) ? Status.NOT_FOUND : Status.NOT_SUPPORTED;
 }
 
 /**

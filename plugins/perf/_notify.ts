@@ -9,8 +9,16 @@ import type { Msg } from "../../core/msg.ts";
 import { causerFor } from "../../core/notify_rules.ts";
 import type { Outcome } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
+import type { Receiver } from "../../core/session.ts";
 import type { Writer } from "../../core/writer.ts";
-import { limitToWire, type PerfCtx, type PerfDomain, Sub, toWire } from "./_state.ts";
+import {
+  limitToWire,
+  type PerfCtx,
+  type PerfDomain,
+  type PerfSession,
+  Sub,
+  toWire,
+} from "./_state.ts";
 import { PerfEvent } from "./_wire.ts";
 
 /**
@@ -58,14 +66,14 @@ function buildLimits(w: Writer): void {
  * level changes that it now runs at `d.level`.
  */
 export function sendLevelChanged(
-  contexts: Iterable<PerfCtx>,
+  contexts: Iterable<Receiver<PerfSession>>,
   phys: number,
   d: PerfDomain,
   causer: number,
 ): void {
   for (const c of contexts) {
     if ((c.state.subs[phys] & Sub.LEVEL) === 0) continue;
-    const vid = c.ids("perf").toVirtual(phys);
+    const vid = c.virtualId("perf", phys);
     if (vid < 0) continue;
     const level = toWire(c, d, d.level);
     if (level < 0) continue;
@@ -78,9 +86,9 @@ export function sendLevelChanged(
 
 /** Tells every session subscribed to `phys`'s limit changes its limits are now `d.min–d.max`. */
 export function sendLimitsChanged(ctx: PerfCtx, phys: number, d: PerfDomain, causer: number): void {
-  for (const c of ctx.rt.contexts) {
+  for (const c of ctx.shared.receivers) {
     if ((c.state.subs[phys] & Sub.LIMITS) === 0) continue;
-    const vid = c.ids("perf").toVirtual(phys);
+    const vid = c.virtualId("perf", phys);
     if (vid < 0) continue;
     agentId = causerFor(c, causer);
     domainId = vid;

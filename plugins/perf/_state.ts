@@ -10,9 +10,9 @@ import { perfKind } from "./kind.ts";
 import type { ResourceKind } from "../../core/board.ts";
 import { type PerfDesc, perfPowerUnit } from "./kind.ts";
 import type { PerfHw } from "./hw.ts";
-import type { PlatformEnv } from "../../core/platform_env.ts";
+import type { SetupEnv } from "../../core/setup_env.ts";
 import type { ValueVotes } from "../../core/policy/values.ts";
-import type { Ctx } from "../../core/session.ts";
+import type { Ctx, Receiver } from "../../core/session.ts";
 import { sendLevelChanged } from "./_notify.ts";
 import { LINUX_MAX_LEVELS, V4 } from "./_wire.ts";
 
@@ -45,6 +45,8 @@ export interface PerfShared {
   readonly levels: ValueVotes;
   /** The board's unit of level power costs. */
   readonly powerUnit: "mW" | "uW" | "abstract";
+  /** Every open performance session, for level and limit notifications. */
+  readonly receivers: Iterable<Receiver<PerfSession>>;
 }
 
 /** Subscription bits per physical domain in {@linkcode PerfSession.subs}. */
@@ -62,7 +64,7 @@ export type PerfCtx = Ctx<PerfSession, PerfShared>;
  * Builds the domain table. Throws TypeError naming the domain when its levels are empty,
  * not strictly ascending, or its power-on level is not one of them.
  */
-export function setup(env: PlatformEnv): PerfShared {
+export function setup(env: SetupEnv<PerfSession>): PerfShared {
   const domains: (PerfDomain | undefined)[] = [];
   const descs: (PerfDesc | undefined)[] = [];
   for (const d of perfKind.of(env.board)) descs[d.id] = d;
@@ -113,17 +115,12 @@ export function setup(env: PlatformEnv): PerfShared {
       },
     };
   }
-  return { domains, levels: levelVotes, powerUnit: perfPowerUnit(env.board) };
-}
-
-const PERF = 0x13;
-
-/** Every open session's performance context. */
-function* perfContexts(env: PlatformEnv): Generator<PerfCtx> {
-  for (const s of env.sessions()) {
-    const c = s.ctxs[PERF] as PerfCtx | undefined;
-    if (c !== undefined) yield c;
-  }
+  return {
+    domains,
+    levels: levelVotes,
+    powerUnit: perfPowerUnit(env.board),
+    receivers: env.receivers,
+  };
 }
 
 /**
@@ -132,7 +129,7 @@ function* perfContexts(env: PlatformEnv): Generator<PerfCtx> {
  * Subscribers hear PERF_LEVEL_CHANGED caused by `cause` (0 for restored votes).
  */
 function settle(
-  env: PlatformEnv,
+  env: SetupEnv<PerfSession>,
   d: PerfDomain | undefined,
   votes: ValueVotes,
   cause: number,
@@ -144,7 +141,7 @@ function settle(
   const done = (now: number) => {
     if (now === d.level) return;
     d.level = now;
-    sendLevelChanged(perfContexts(env), phys, d, cause);
+    sendLevelChanged(env.receivers, phys, d, cause);
   };
   const out = d.hw.setLevel(phys, want);
   if (out instanceof Promise) return out.then(done);
@@ -159,11 +156,11 @@ export function open(ctx: PerfCtx): PerfSession {
 export function revoke(ctx: PerfCtx, kind: ResourceKind, phys: number): void {
   if (kind !== "perf") return;
   if (phys < ctx.state.subs.length) ctx.state.subs[phys] = 0;
-  ctx.env.votes.withdraw(PERF_STORE, ctx.agent.id, phys);
+  ctx.withdraw(PERF_STORE, phys);
 }
 
 /** Whether this session addresses `d`'s levels by index (4.0 level-indexing mode). */
-export function indexed(ctx: PerfCtx, d: PerfDomain): boolean {
+export function indexed(ctx: { readonly version: number }, d: PerfDomain): boolean {
   return ctx.version >= V4 && d.desc.levelIndexing === true;
 }
 
@@ -186,7 +183,7 @@ export function levelProblem(
 }
 
 /** A level value as this session reads it: the value, or its index; -1 if not declared. */
-export function toWire(ctx: PerfCtx, d: PerfDomain, level: number): number {
+export function toWire(ctx: { readonly version: number }, d: PerfDomain, level: number): number {
   if (!indexed(ctx, d)) return level;
   return d.index.get(level) ?? -1;
 }
@@ -196,7 +193,12 @@ export function toWire(ctx: PerfCtx, d: PerfDomain, level: number): number {
  * outermost declared level it admits (the lowest at or above a minimum, the highest at or
  * below a maximum). Limits always admit at least one declared level.
  */
-export function limitToWire(ctx: PerfCtx, d: PerfDomain, limit: number, isMax: boolean): number {
+export function limitToWire(
+  ctx: { readonly version: number },
+  d: PerfDomain,
+  limit: number,
+  isMax: boolean,
+): number {
   if (!indexed(ctx, d)) return limit;
   const levels = d.desc.levels;
   if (isMax) {

@@ -4,7 +4,6 @@
  * `core/permissions.ts`, as for Base's device permissions.
  * @module
  */
-import { setResourceAccess } from "../../core/permissions.ts";
 import type { CommandDef } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
 import type { PinctrlSession, PinctrlShared } from "./_state.ts";
@@ -35,7 +34,7 @@ export const pinctrlSetPermissions: Command = {
     const agentId = m.r.u32();
     const id = m.r.u32();
     const flags = m.r.u32();
-    const target = ctx.env.agentById(agentId);
+    const target = ctx.shared.agents.byId(agentId);
     if (agentId !== 0 && target === undefined) return Status.NOT_FOUND;
     const sel = flags & 0x3;
     if ((flags & PermissionFlag.RESERVED) !== 0 || sel === 3) return Status.INVALID_PARAMETERS;
@@ -43,6 +42,7 @@ export const pinctrlSetPermissions: Command = {
     const phys = ctx.ids(kind).toPhysical(id);
     if (phys < 0) return Status.NOT_FOUND;
     if (target === undefined) return Status.DENIED;
-    return setResourceAccess(ctx.env, target, kind, phys, (flags & PermissionFlag.ALLOW) !== 0);
+    const allow = (flags & PermissionFlag.ALLOW) !== 0;
+    return ctx.shared.agents.setResourceAccess(ctx, agentId, kind, phys, allow);
   },
 };

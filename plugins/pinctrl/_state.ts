@@ -19,7 +19,7 @@ import { functionKind, groupKind, pinKind } from "./kind.ts";
 import type { ResourceKind } from "../../core/board.ts";
 import type { FunctionDesc, GroupDesc, PinDesc } from "./kind.ts";
 import type { PinctrlHw, PinTarget } from "./hw.ts";
-import type { PlatformEnv } from "../../core/platform_env.ts";
+import type { AgentDirectory, SetupEnv } from "../../core/setup_env.ts";
 import type { Ctx } from "../../core/session.ts";
 import { Status } from "../../core/status.ts";
 import type { OnVotes } from "../../core/votes.ts";
@@ -57,6 +57,8 @@ export interface PinctrlShared {
   readonly groupClaims: OnVotes;
   /** Physical pin → the groups it belongs to. */
   readonly groupsOf: readonly (readonly number[])[];
+  /** The agents on the platform, for PINCTRL_SET_PERMISSIONS. */
+  readonly agents: AgentDirectory;
 }
 
 /** Per-session state: none (claims are the agent's). */
@@ -195,7 +197,7 @@ export function unclaim(ctx: PinctrlCtx, target: PinTarget, phys: number): Statu
 }
 
 /** Builds the protocol-wide tables. Throws TypeError naming what the board gets wrong. */
-export function setupPinctrl(env: PlatformEnv): PinctrlShared {
+export function setupPinctrl(env: SetupEnv<PinctrlSession>): PinctrlShared {
   const b = env.board;
   const pins: (PinDesc | undefined)[] = [];
   for (const p of pinKind.of(b)) pins[p.id] = p;
@@ -255,6 +257,7 @@ export function setupPinctrl(env: PlatformEnv): PinctrlShared {
     pinClaims,
     groupClaims,
     groupsOf,
+    agents: env.agents,
   };
   for (let p = 0; p < pins.length; p++) if (pins[p] !== undefined) recount(shared, p);
   return shared;
@@ -266,6 +269,6 @@ export function openPinctrl(): PinctrlSession {
 
 /** The agent loses pin or group `phys`: its claim on it is released. */
 export function revokePinctrl(ctx: PinctrlCtx, kind: ResourceKind, phys: number): void {
-  if (kind === "pin") ctx.env.votes.withdraw(PinctrlStore.PIN, ctx.agent.id, phys);
-  else if (kind === "group") ctx.env.votes.withdraw(PinctrlStore.GROUP, ctx.agent.id, phys);
+  if (kind === "pin") ctx.withdraw(PinctrlStore.PIN, phys);
+  else if (kind === "group") ctx.withdraw(PinctrlStore.GROUP, phys);
 }

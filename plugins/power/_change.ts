@@ -8,7 +8,7 @@ import { isDriverError } from "../../core/driver.ts";
 import type { Logger } from "../../core/log.ts";
 import { causerFor, hearsRequest } from "../../core/notify_rules.ts";
 import type { Outcome } from "../../core/protocol.ts";
-import type { Ctx } from "../../core/session.ts";
+import type { Ctx, Receiver } from "../../core/session.ts";
 import { isScmiError, Status } from "../../core/status.ts";
 import type { Writer } from "../../core/writer.ts";
 import type { PowerArbiter } from "./_arbiter.ts";
@@ -24,6 +24,8 @@ export interface PowerSession {
 export interface PowerShared {
   readonly arbiter: PowerArbiter;
   readonly log: Logger;
+  /** Every open power session, for state notifications. */
+  readonly receivers: Iterable<Receiver<PowerSession>>;
 }
 
 /** Name of the power protocol's store in the vote book. */
@@ -50,14 +52,14 @@ function buildEvent(w: Writer): void {
  * (0: the platform); per `core/notify_rules.ts` only its own sessions read it, the others 0.
  */
 export function announceChanged(
-  contexts: Iterable<PCtx>,
+  contexts: Iterable<Receiver<PowerSession>>,
   cause: number,
   phys: number,
   state: number,
 ): void {
   for (const c of contexts) {
     if (!c.state.changed.has(phys)) continue;
-    const v = c.ids("power").toVirtual(phys);
+    const v = c.virtualId("power", phys);
     if (v < 0) continue;
     sendAgent = causerFor(c, cause);
     sendDomain = v;
@@ -73,11 +75,11 @@ export function announceChanged(
  */
 function announceRequested(ctx: PCtx, phys: number, state: number): void {
   const agent = ctx.agent.id;
-  for (const c of ctx.rt.contexts) {
+  for (const c of ctx.shared.receivers) {
     if (!hearsRequest(c, agent) || c.version < PowerVersion.V2 || !c.state.requested.has(phys)) {
       continue;
     }
-    const v = c.ids("power").toVirtual(phys);
+    const v = c.virtualId("power", phys);
     if (v < 0) continue;
     sendAgent = agent;
     sendDomain = v;
@@ -100,7 +102,7 @@ function failure(ctx: PCtx, phys: number, e: unknown): Status {
 
 /** Whether the session that sent a request with state `st` still is (not closed, not reset). */
 function live(ctx: PCtx, st: PowerSession): boolean {
-  return ctx.session.open && ctx.state === st;
+  return ctx.open && ctx.state === st;
 }
 
 /**
@@ -115,7 +117,7 @@ export function change(ctx: PCtx, st: PowerSession, phys: number, state: number)
   if (!live(ctx, st) || ctx.ids("power").toVirtual(phys) < 0) return Status.DENIED;
   const arb = ctx.shared.arbiter;
   const cause = ctx.agent.id;
-  const hook = (p: number, s: number) => announceChanged(ctx.rt.contexts, cause, p, s);
+  const hook = (p: number, s: number) => announceChanged(ctx.shared.receivers, cause, p, s);
   announceRequested(ctx, phys, state);
   const prev = arb.request(cause, phys, state);
   const undo = (e: unknown): Status | Promise<Status> => {

@@ -33,7 +33,7 @@
  */
 import { powerKind } from "./kind.ts";
 import type { Msg } from "../../core/msg.ts";
-import type { PlatformEnv } from "../../core/platform_env.ts";
+import type { SetupEnv } from "../../core/setup_env.ts";
 import { defineProtocol, Right } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
 import type { PowerDesc } from "./kind.ts";
@@ -74,22 +74,12 @@ function canWrite(ctx: PCtx, m: Msg): boolean {
   return (ctx.ids("power").rights[m.vid] & Right.WRITE) !== 0;
 }
 
-const POWER = 0x11;
-
-/** Every open session's power context. */
-function* powerContexts(env: PlatformEnv): Generator<PCtx> {
-  for (const s of env.sessions()) {
-    const c = s.ctxs[POWER] as PCtx | undefined;
-    if (c !== undefined) yield c;
-  }
-}
-
 /**
  * The protocol-wide state: the arbiter over the `power.state` store. Withdrawn or restored
  * votes bring the domain (and its ancestors) in line in the arbiter's queue; subscribers hear
  * POWER_STATE_CHANGED with the agent whose votes went as the cause (0 for restored ones).
  */
-function setup(env: PlatformEnv): PowerShared {
+function setup(env: SetupEnv<PowerSession>): PowerShared {
   const log = env.log;
   const descs: (PowerDesc | undefined)[] = [];
   for (const d of powerKind.of(env.board)) descs[d.id] = d;
@@ -102,12 +92,12 @@ function setup(env: PlatformEnv): PowerShared {
         : `0x${state.toString(16)} is not a power state the domain has`,
     effective: (phys) => arbiter.desired(phys),
     apply(phys, cause) {
-      const hook = (p: number, s: number) => announceChanged(powerContexts(env), cause, p, s);
+      const hook = (p: number, s: number) => announceChanged(env.receivers, cause, p, s);
       return arbiter.serial(() => arbiter.reconcile([phys], hook));
     },
   });
   const arbiter = new PowerArbiter(powerKind.of(env.board), powerKind.hwOf(env.hw), votes);
-  return { arbiter, log };
+  return { arbiter, log, receivers: env.receivers };
 }
 
 export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
@@ -129,7 +119,7 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
     if (kind !== "power") return;
     ctx.state.changed.delete(phys);
     ctx.state.requested.delete(phys);
-    ctx.env.votes.withdraw(POWER_STORE, ctx.agent.id, phys);
+    ctx.withdraw(POWER_STORE, phys);
   },
   commands: {
     /**

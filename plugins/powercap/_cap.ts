@@ -118,14 +118,14 @@ function completeLater(
   const finish = (status: number) => {
     if (!respond) return;
     setTimeout(() => {
-      if (!ctx.session.open) return;
+      if (!ctx.open) return;
       const now = d.hw.getCap(d.desc.id);
       const ok = ctx.delayed(PowercapMsg.POWERCAP_CAP_SET, token, status, 8, (w) => {
         w.u32(vid);
         w.u32(now);
       });
       if (!ok) {
-        ctx.env.log.once(
+        ctx.log.once(
           "warn",
           `powercap:dropped:${ctx.agent.name}`,
           `Agent "${ctx.agent.name}": POWERCAP_CAP_SET_COMPLETE for domain ${vid} could not be queued`,

@@ -61,7 +61,7 @@ export class MeasurementMonitor {
 
   /** Call after `ctx`'s measurement subscriptions changed (or its session ended). */
   update(ctx: PowercapCtx): void {
-    if (ctx.state.measures.size > 0 && ctx.session.open) this.#watchers.add(ctx);
+    if (ctx.state.measures.size > 0 && ctx.open) this.#watchers.add(ctx);
     else this.#watchers.delete(ctx);
     if (this.#watchers.size === 0) {
       if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);

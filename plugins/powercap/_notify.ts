@@ -8,6 +8,7 @@
 import { causerFor } from "../../core/notify_rules.ts";
 import type { CommandDef } from "../../core/protocol.ts";
 import { Status } from "../../core/status.ts";
+import type { Receiver } from "../../core/session.ts";
 import type { Writer } from "../../core/writer.ts";
 import {
   domainOf,
@@ -91,12 +92,12 @@ function buildCapChanged(w: Writer): void {
  * so a guest never learns which other guest acts on a shared domain (`core/notify_rules.ts`).
  */
 export function sendCapChanged(ctx: PowercapCtx, d: PowercapDomain, causer: number): void {
-  sendCapChangedTo(ctx.rt.contexts, d, causer);
+  sendCapChangedTo(ctx.shared.receivers, d, causer);
 }
 
 /** {@linkcode sendCapChanged} to the sessions among `contexts` (the protocol's open ones). */
 export function sendCapChangedTo(
-  contexts: Iterable<PowercapCtx>,
+  contexts: Iterable<Receiver<PowercapSession>>,
   d: PowercapDomain,
   causer: number,
 ): void {
@@ -104,7 +105,7 @@ export function sendCapChangedTo(
   let pai = -1;
   for (const c of contexts) {
     if (!c.state.caps.has(phys)) continue;
-    const vid = c.ids("powercap").toVirtual(phys);
+    const vid = c.virtualId("powercap", phys);
     if (vid < 0) continue;
     if (pai < 0) pai = d.hw.getPai(phys);
     sendAgent = causerFor(c, causer);

@@ -17,9 +17,9 @@
 import { powercapKind } from "./kind.ts";
 import type { PowercapDesc } from "./kind.ts";
 import type { PowercapHw } from "./hw.ts";
-import type { PlatformEnv } from "../../core/platform_env.ts";
+import type { SetupEnv } from "../../core/setup_env.ts";
 import type { ValueVotes } from "../../core/policy/values.ts";
-import type { Ctx } from "../../core/session.ts";
+import type { Ctx, Receiver } from "../../core/session.ts";
 import type { MeasurementMonitor } from "./_monitor.ts";
 import { aggregateCap } from "./_policy.ts";
 import { PowercapVersion } from "./_wire.ts";
@@ -47,6 +47,8 @@ export interface PowercapShared {
   readonly domains: readonly (PowercapDomain | undefined)[];
   /** Samples the power of domains someone watches, and tells the watchers. */
   readonly monitor: MeasurementMonitor;
+  /** Every open powercap session, for cap notifications. */
+  readonly receivers: Iterable<Receiver<PowercapSession>>;
 }
 
 /** One session's POWERCAP_MEASUREMENTS_NOTIFY on one domain. */
@@ -117,7 +119,7 @@ function checkTriplet(where: string, what: string, min: number, max: number, ste
  * declares, its parent is missing, itself or part of a loop, or no driver backs it.
  */
 export function setupDomains(
-  env: PlatformEnv,
+  env: SetupEnv<PowercapSession>,
   changed: (d: PowercapDomain, cause: number) => void = () => {},
 ): (PowercapDomain | undefined)[] {
   const domains: (PowercapDomain | undefined)[] = [];
@@ -131,7 +133,7 @@ export function setupDomains(
       const d = descs.get(phys);
       if (d === undefined) return "the board has no such powercap domain";
       if (!capConfigurable(d)) return "the domain's cap cannot be set";
-      const pin = env.agentById(agent)?.grants.protocols.get(POWERCAP)?.pin;
+      const pin = env.agents.pin(agent, POWERCAP);
       return capProblem(d, cap, pin === undefined || pin >= PowercapVersion.V2);
     },
     effective: (phys) => (domains[phys] ? target(domains[phys]) : undefined),
@@ -261,7 +263,7 @@ export function releaseSession(ctx: PowercapCtx, phys: number, withdraw = false)
     if (d === undefined || (phys >= 0 && d.desc.id !== phys)) continue;
     st.caps.delete(d.desc.id);
     st.measures.delete(d.desc.id);
-    if (withdraw) ctx.env.votes.withdraw(POWERCAP_STORE, ctx.agent.id, d.desc.id);
+    if (withdraw) ctx.withdraw(POWERCAP_STORE, d.desc.id);
   }
   ctx.shared.monitor.update(ctx);
 }

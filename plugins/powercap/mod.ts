@@ -33,7 +33,6 @@
  * @module
  */
 import { powercapKind } from "./kind.ts";
-import type { PlatformEnv } from "../../core/platform_env.ts";
 import { defineProtocol, type ProtocolDef } from "../../core/protocol.ts";
 import { capGet, capSet, measurementsGet, paiGet, paiSet } from "./_cap.ts";
 import { type PowercapClock, systemClock } from "./_clock.ts";
@@ -45,13 +44,7 @@ import {
 } from "./_info.ts";
 import { MeasurementMonitor } from "./_monitor.ts";
 import { capNotify, measurementsNotify, sendCapChangedTo } from "./_notify.ts";
-import {
-  type PowercapCtx,
-  PowercapSession,
-  type PowercapShared,
-  releaseSession,
-  setupDomains,
-} from "./_state.ts";
+import { PowercapSession, type PowercapShared, releaseSession, setupDomains } from "./_state.ts";
 import { PowercapEvent, PowercapMsg, PowercapVersion } from "./_wire.ts";
 import { powercapCall } from "./call.ts";
 
@@ -71,16 +64,6 @@ export interface PowercapProtocolOptions {
 
 /** Watched domains are sampled this often unless told otherwise, ms. */
 export const DEFAULT_POLL_MS = 100;
-
-const POWERCAP = 0x18;
-
-/** Every open session's powercap context. */
-function* contexts(env: PlatformEnv): Generator<PowercapCtx> {
-  for (const s of env.sessions()) {
-    const c = s.ctxs[POWERCAP] as PowercapCtx | undefined;
-    if (c !== undefined) yield c;
-  }
-}
 
 /**
  * Builds the Powercap protocol plugin; tests pass a manual clock to drive measurement
@@ -115,8 +98,9 @@ export function createPowercapProtocol(
     versions: [PowercapVersion.V1, PowercapVersion.V2],
     kinds: [powercapKind],
     setup(env) {
-      const domains = setupDomains(env, (d, cause) => sendCapChangedTo(contexts(env), d, cause));
-      return { domains, monitor: new MeasurementMonitor(clock, pollMs, domains, env.log) };
+      const domains = setupDomains(env, (d, cause) => sendCapChangedTo(env.receivers, d, cause));
+      const monitor = new MeasurementMonitor(clock, pollMs, domains, env.log);
+      return { domains, monitor, receivers: env.receivers };
     },
     open: () => new PowercapSession(),
     close: (ctx) => releaseSession(ctx, -1),

@@ -322,7 +322,7 @@ Deno.test("revoking a domain drops the agent's subscriptions and cap request on 
   drained(fx, "a");
   assertEquals(clock.pending, 1);
   const ctx = fx.session("a").ctxs[P] as Ctx<PowercapSession, PowercapShared>;
-  ctx.rt.def.onRevoke!(ctx, "powercap", 0);
+  createPowercapProtocol().onRevoke!(ctx, "powercap", 0);
   assertEquals(hw.getCap(0), 8_000_000, "a's request went: the board's cap again");
   assertEquals(drained(fx, "b"), [capChanged(0, 1, 8_000_000, 10_000)]);
   assertEquals(clock.pending, 0, "a's only measurement subscription went");

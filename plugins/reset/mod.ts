@@ -34,7 +34,7 @@ import { type ResetHw, ResetState } from "./hw.ts";
 import type { Msg } from "../../core/msg.ts";
 import { causerFor } from "../../core/notify_rules.ts";
 import { defineProtocol, Right } from "../../core/protocol.ts";
-import type { Ctx } from "../../core/session.ts";
+import type { Ctx, Receiver } from "../../core/session.ts";
 import { Status } from "../../core/status.ts";
 import { OnVotes } from "../../core/votes.ts";
 import type { Writer } from "../../core/writer.ts";
@@ -167,6 +167,8 @@ export interface ResetShared {
    * (the per-message path skips the walk over the sessions).
    */
   subscriptions: number;
+  /** Every open reset session, for RESET_ISSUED. */
+  readonly receivers: Iterable<Receiver<ResetSession>>;
 }
 
 /** Per-session state: the physical ids this session wants RESET_ISSUED for. */
@@ -223,9 +225,9 @@ function buildIssued(w: Writer): void {
 function issued(ctx: ResetCtx, phys: number, state: number): void {
   if (ctx.shared.subscriptions === 0) return;
   const agent = ctx.agent.id;
-  for (const other of ctx.rt.contexts) {
+  for (const other of ctx.shared.receivers) {
     if (other.agent.id === agent || !other.state.subscribed.has(phys)) continue;
-    const vid = other.ids("reset").toVirtual(phys);
+    const vid = other.virtualId("reset", phys);
     if (vid < 0) continue;
     issuedAgent = causerFor(other, agent);
     issuedDomain = vid;
@@ -244,9 +246,9 @@ function completeLater(ctx: ResetCtx, m: Msg, out: void | Promise<void>): void {
   const vid = m.vid;
   const send = (status: number) =>
     setTimeout(() => {
-      if (!ctx.session.open) return;
+      if (!ctx.open) return;
       if (!ctx.delayed(ResetMsg.RESET, token, status, 4, (w) => w.u32(vid))) {
-        ctx.env.log.once(
+        ctx.log.once(
           "warn",
           `reset:dropped:${ctx.agent.name}`,
           `Agent "${ctx.agent.name}": RESET_COMPLETE for domain ${vid} could not be queued`,
@@ -288,7 +290,7 @@ export const resetProtocol = defineProtocol<ResetSession, ResetShared>({
       apply: (phys) => arbiter.sync(phys),
     });
     const arbiter = new ResetArbiter(resetKind.hwOf(env.hw), votes);
-    return { arbiter, descs, subscriptions: 0 };
+    return { arbiter, descs, subscriptions: 0, receivers: env.receivers };
   },
   open: () => ({ subscribed: new Set<number>() }),
   close(ctx) {
@@ -298,7 +300,7 @@ export const resetProtocol = defineProtocol<ResetSession, ResetShared>({
   onRevoke(ctx, kind, phys) {
     if (kind !== "reset") return;
     subscribe(ctx, phys, false);
-    ctx.env.votes.withdraw(RESET_STORE, ctx.agent.id, phys);
+    ctx.withdraw(RESET_STORE, phys);
   },
   commands: {
     /** §4.8.2.2. a2p: —. p2a: u32 attributes (bits 15:0 domains visible, rest reserved). */

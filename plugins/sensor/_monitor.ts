@@ -182,7 +182,7 @@ export class SensorMonitor {
     const value = w.out[0];
     for (const ctx of w.readers) {
       const arm = ctx.state.arms.get(w.phys);
-      if (!arm || !ctx.session.open) continue;
+      if (!arm || !ctx.open) continue;
       const vid = ctx.ids("sensor").toVirtual(w.phys);
       if (vid < 0) continue;
       if (arm.tripNotify) {

@@ -51,7 +51,7 @@ function completeLater(
   const send = (status: number, tsNs: number) =>
     setTimeout(() => {
       ctx.state.pending--;
-      if (!ctx.session.open) return;
+      if (!ctx.open) return;
       const tsOn = ctx.shared.tsOn[model.desc.id];
       const size = 4 + sampleSize(model, version);
       const ok = ctx.delayed(SensorMsg.SENSOR_READING_GET, token, status, size, (w) => {
@@ -59,7 +59,7 @@ function completeLater(
         writeSample(w, model, version, out, tsNs, tsOn);
       });
       if (!ok) {
-        ctx.env.log.once(
+        ctx.log.once(
           "warn",
           `sensor:dropped:${ctx.agent.name}`,
           `Agent "${ctx.agent.name}": SENSOR_READING_COMPLETE for sensor ${vid} was not queued`,

@@ -26,11 +26,10 @@
  */
 import { systemHw } from "./hw.ts";
 import { causerFor } from "../../core/notify_rules.ts";
-import type { Agent } from "../../core/agent.ts";
 import { SYSTEM_STATE_VENDOR, type SystemHw, SystemState } from "./hw.ts";
 import type { Logger } from "../../core/log.ts";
 import { defineProtocol, type Outcome } from "../../core/protocol.ts";
-import type { Ctx } from "../../core/session.ts";
+import type { AgentView, Ctx, Receiver } from "../../core/session.ts";
 import { isScmiError, Status } from "../../core/status.ts";
 import { ACTION_TIMEOUT_MS, commandAction, qmpAction, qmpCommandFor } from "./actions.ts";
 import { SystemEvent, SystemMsg, SystemSetAttr, SystemVersion } from "./msg.ts";
@@ -56,12 +55,14 @@ export interface SystemShared {
   readonly log: Logger;
   /** Time limit of a `qmp` or `command` action, ms. */
   readonly timeoutMs: number;
+  /** Every open system power session, for SYSTEM_POWER_STATE_NOTIFIER. */
+  readonly receivers: Iterable<Receiver<SystemSession>>;
 }
 
 type SCtx = Ctx<SystemSession, SystemShared>;
 
 /** Throws TypeError when `agent`'s system power action is malformed or not allowed to it. */
-function checkAction(agent: Agent): void {
+function checkAction(agent: AgentView): void {
   const d = systemPowerOf(agent);
   const where = `Agent "${agent.name}": systemPower action "${d.action}"`;
   switch (d.action) {
@@ -116,7 +117,7 @@ function supports(ctx: SCtx, state: number): boolean {
  */
 function announce(ctx: SCtx, state: number, graceful: boolean, timeout: number): void {
   const agent = ctx.agent.id;
-  for (const c of ctx.rt.contexts) {
+  for (const c of ctx.shared.receivers) {
     if (c.agent.id === agent || !c.state.subscribed) continue;
     const size = c.version >= SystemVersion.V2 ? 16 : 12;
     c.notify(SystemEvent.SYSTEM_POWER_STATE_NOTIFIER, size, (w) => {
@@ -168,8 +169,13 @@ export const systemProtocol = defineProtocol<SystemSession, SystemShared>({
   dt: { label: "scmi_sys" },
   versions: [SystemVersion.V1, SystemVersion.V2, SystemVersion.V2_1],
   setup(env) {
-    for (const a of env.agents()) checkAction(a);
-    return { hw: systemHw.whole(env.hw), log: env.log, timeoutMs: ACTION_TIMEOUT_MS };
+    for (const a of env.agents.list()) checkAction({ ...a, settings: env.settingsOf(a.id) ?? {} });
+    return {
+      hw: systemHw.whole(env.hw),
+      log: env.log,
+      timeoutMs: ACTION_TIMEOUT_MS,
+      receivers: env.receivers,
+    };
   },
   open(ctx) {
     checkAction(ctx.agent);

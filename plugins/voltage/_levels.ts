@@ -115,13 +115,13 @@ function completeLater(ctx: VoltageCtx, m: Msg, uv: number): void {
   const vid = m.vid;
   const send = (status: number) =>
     setTimeout(() => {
-      if (!ctx.session.open) return;
+      if (!ctx.open) return;
       const ok = ctx.delayed(VoltageMsg.VOLTAGE_LEVEL_SET, token, status, 8, (w) => {
         w.u32(vid);
         w.i32(uv);
       });
       if (!ok) {
-        ctx.env.log.once(
+        ctx.log.once(
           "warn",
           `voltage:dropped:${ctx.agent.name}`,
           `Agent "${ctx.agent.name}": VOLTAGE_LEVEL_SET_COMPLETE for domain ${vid} could not be queued`,

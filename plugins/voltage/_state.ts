@@ -23,7 +23,7 @@ import { voltageKind } from "./kind.ts";
 import type { ResourceKind } from "../../core/board.ts";
 import type { VoltageDesc } from "./kind.ts";
 import type { VoltageHw } from "./hw.ts";
-import type { PlatformEnv } from "../../core/platform_env.ts";
+import type { SetupEnv } from "../../core/setup_env.ts";
 import type { ValueVotes } from "../../core/policy/values.ts";
 import type { Ctx } from "../../core/session.ts";
 import type { OnVotes } from "../../core/votes.ts";
@@ -75,7 +75,7 @@ export function declaresLevel(d: VoltageDesc, uv: number): boolean {
  * described (an empty or unsorted list, more levels than DESCRIBE_LEVELS counts, a segment
  * whose step does not divide it), its power-on level is not one of them, or no driver backs it.
  */
-export function setupVoltage(env: PlatformEnv): VoltageShared {
+export function setupVoltage(env: SetupEnv<VoltageSession>): VoltageShared {
   const domains: (VoltageDomain | undefined)[] = [];
   const descs: (VoltageDesc | undefined)[] = [];
   for (const d of voltageKind.of(env.board)) descs[d.id] = d;
@@ -152,11 +152,13 @@ export function setupVoltage(env: PlatformEnv): VoltageShared {
 }
 
 /** The levels each agent may ask for on `phys`: `range` narrowed by the agent's bounds. */
-function boundedBy(env: PlatformEnv, phys: number, range: LevelRange): (a: number) => LevelRange {
+function boundedBy(
+  env: SetupEnv<VoltageSession>,
+  phys: number,
+  range: LevelRange,
+): (a: number) => LevelRange {
   return (agent) => {
-    const map = env.agentById(agent)?.grants.maps.voltage;
-    const vid = map === undefined ? -1 : map.toVirtual(phys);
-    const b = vid < 0 ? undefined : map!.bounds[vid];
+    const b = env.agents.bounds(agent, "voltage", phys);
     if (b === undefined || (b.min === undefined && b.max === undefined)) return range;
     return {
       min: Math.max(range.min, b.min ?? range.min),
@@ -256,8 +258,8 @@ export function voteOn(ctx: VoltageCtx, phys: number, on: boolean): void | Promi
 /** The agent loses domain `phys`: its request and vote on it go, the domain follows. */
 export function revokeVoltage(ctx: VoltageCtx, kind: ResourceKind, phys: number): void {
   if (kind !== "voltage") return;
-  ctx.env.votes.withdraw(VoltageStore.LEVEL, ctx.agent.id, phys);
-  ctx.env.votes.withdraw(VoltageStore.ENABLE, ctx.agent.id, phys);
+  ctx.withdraw(VoltageStore.LEVEL, phys);
+  ctx.withdraw(VoltageStore.ENABLE, phys);
 }
 
 /** The name this agent sees for virtual domain `vid` (physical `phys`). */

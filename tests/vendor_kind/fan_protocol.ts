@@ -9,7 +9,7 @@
  * @module
  */
 import { API_MAJOR, defineDriver, defineKind, defineProtocol, field, hwClass } from "../../mod.ts";
-import type { ResourceDesc } from "../../mod.ts";
+import type { Board, ResourceDesc } from "../../mod.ts";
 
 /** A fan as the board describes it. */
 export interface FanDesc extends ResourceDesc {
@@ -36,7 +36,7 @@ export const fanKind = defineKind({
 });
 
 /** The vendor's fan protocol. */
-export const protocol = defineProtocol({
+export const protocol = defineProtocol<undefined, Board>({
   api: API_MAJOR,
   id: 0x90,
   name: "fans",
@@ -47,6 +47,8 @@ export const protocol = defineProtocol({
     cells: "#cooling-cells",
     consumers: { fan: "cooling = <&scmi_fans ID>" },
   },
+  // The board, kept for the handlers: they see only their agent's view and the shared state.
+  setup: (env) => env.board,
   commands: {
     0x1: {
       name: "PROTOCOL_ATTRIBUTES",
@@ -57,7 +59,7 @@ export const protocol = defineProtocol({
       name: "FAN_MAX_RPM",
       params: 4,
       resource: "fan",
-      run: (ctx, m) => m.w.u32(fanKind.find(ctx.env.board, m.res)!.maxRpm),
+      run: (ctx, m) => m.w.u32(fanKind.find(ctx.shared, m.res)!.maxRpm),
     },
     0x4: {
       name: "FAN_RPM",

@@ -20,15 +20,12 @@
  * peer fills its socket, not the server's memory, and cannot hold up other agents.
  * @module
  */
-import type { Agent } from "../../core/agent.ts";
 import type { Logger } from "../../core/log.ts";
 import { Msg } from "../../core/msg.ts";
 import type { P2aQueue } from "../../core/p2a.ts";
-import type { Platform } from "../../core/platform.ts";
-import type { Session } from "../../core/session.ts";
+import type { SessionOpener, SessionPort, TransportAgent } from "../../core/session_port.ts";
 import { type StallLane, StallWatch } from "../../core/stall_watch.ts";
 import { systemClock, type TimerClock } from "../../core/timer_clock.ts";
-import { traceP2a } from "../../core/trace.ts";
 import { MAX_FRAME, PREFIX } from "./framing.ts";
 
 /** Limits a connection works with, derived once from the agent and the transport options. */
@@ -48,7 +45,7 @@ export interface ConnectionLimits {
  * within `frameTimeoutMs`.
  */
 export function connectionLimits(
-  agent: Agent,
+  agent: TransportAgent,
   maxMsg: number,
   frameTimeoutMs: number,
 ): ConnectionLimits {
@@ -71,10 +68,9 @@ function isDisconnect(e: unknown): boolean {
 export class StreamConnection {
   /** Settles when the connection has ended and its session is closed. */
   readonly done: Promise<void>;
-  readonly session: Session;
+  readonly session: SessionPort;
 
   readonly #conn: Deno.Conn;
-  readonly #platform: Platform;
   readonly #log: Logger;
   readonly #agent: string;
   /** `agent@address`, for logs. */
@@ -124,15 +120,13 @@ export class StreamConnection {
 
   constructor(
     conn: Deno.Conn,
-    platform: Platform,
-    agent: Agent,
+    sessions: SessionOpener,
     limits: ConnectionLimits,
     opts: { label: string; log: Logger; onClosed: () => void; clock?: TimerClock },
   ) {
     this.#conn = conn;
-    this.#platform = platform;
     this.#log = opts.log;
-    this.#agent = agent.name;
+    this.#agent = sessions.agent.name;
     this.#label = opts.label;
     this.#watch = new StallWatch(limits.frameTimeoutMs, this.#stalled, opts.clock ?? systemClock);
     this.#openedAt = this.#watch.now();
@@ -146,7 +140,7 @@ export class StreamConnection {
     this.#out = new Uint8Array(outSize);
     this.#outDv = new DataView(this.#out.buffer);
     this.#outViews = [];
-    this.session = platform.openSession(agent, {
+    this.session = sessions.open({
       p2a: true,
       p2aLimit: limits.maxMsg,
       label: opts.label,
@@ -167,7 +161,7 @@ export class StreamConnection {
     } catch {
       // Already closed by the peer's side.
     }
-    this.#platform.closeSession(this.session);
+    this.session.close();
     this.#onClosed();
   }
 
@@ -309,7 +303,7 @@ export class StreamConnection {
     const dv = this.#inDv;
     const end = this.#inEnd;
     const limits = this.#limits;
-    const platform = this.#platform;
+    const session = this.session;
     let at = this.#inStart;
     while (end - at >= PREFIX) {
       const n = dv.getUint32(at, true);
@@ -327,19 +321,19 @@ export class StreamConnection {
         // A batch's first turn goes at once; a further one waits for the other agents'.
         if (this.#hadTurn) {
           this.#inStart = at;
-          return this.#afterTurn(platform.scheduler.next(this.session.agent));
+          return this.#afterTurn(session.nextTurn());
         }
         this.#hadTurn = true;
-        this.#budget = platform.scheduler.quota;
+        this.#budget = session.quota;
       }
       this.#budget--;
       at = body + n;
       const m = this.#m;
       m.r.reset(this.#in, body, n);
       m.w.reset(this.#out, this.#outLen + PREFIX, limits.reply);
-      if (platform.tracer !== null) m.t0 = performance.now();
+      if (session.tracing) m.t0 = performance.now();
       // A frame shorter than a header is dropped (and logged once) by the dispatcher.
-      const len = platform.dispatch(this.session, m);
+      const len = session.deliver(m);
       if (typeof len !== "number") {
         this.#inStart = at;
         return this.#blocked(len);
@@ -357,7 +351,7 @@ export class StreamConnection {
   async #afterTurn(turn: Promise<void>): Promise<void> {
     await turn;
     if (this.#closed) return;
-    this.#budget = this.#platform.scheduler.quota;
+    this.#budget = this.session.quota;
     const slow = this.#consume();
     if (slow !== null) await slow;
   }
@@ -429,7 +423,7 @@ export class StreamConnection {
         continue;
       }
       q.shift();
-      if (this.#platform.tracer !== null) traceP2a(this.#platform, this.session, msg);
+      if (this.session.tracing) this.session.sent(msg);
       this.#outDv.setUint32(this.#outLen, msg.length, true);
       this.#out.set(msg, this.#outLen + PREFIX);
       this.#outLen += need;

@@ -14,6 +14,7 @@ import { emptyBoard } from "../../core/board.ts";
 import { Platform } from "../../core/platform.ts";
 import { connectionLimits, StreamConnection } from "./_connection.ts";
 import { streamTransport } from "./mod.ts";
+import { sessionOpener, transportEnv } from "../../core/session_port.ts";
 
 const mode = Deno.args[0];
 const N = Number(Deno.args[1] ?? 80);
@@ -43,13 +44,9 @@ async function perUnit(run: (n: number) => Promise<void>): Promise<number> {
 
 if (mode === "refused") {
   const runDir = await Deno.makeTempDir({ prefix: "vscmi-probe-" });
-  const handle = await streamTransport.start({
-    platform,
-    agent,
-    options: {},
-    runDir,
-    log: platform.log,
-  });
+  const handle = await streamTransport.start(
+    transportEnv(platform, agent, { options: {}, runDir }),
+  );
   const path = `${runDir}/vm1.sock`;
   const kept = await Deno.connect({ transport: "unix", path });
   // A connection that has spoken keeps its slot: newcomers are refused, not handed it once
@@ -81,7 +78,7 @@ if (mode === "refused") {
   const opts = { label: "probe", log: platform.log, onClosed: () => {} };
   const perConnection = await perUnit((n) => {
     for (let i = 0; i < n; i++) {
-      open.push(new StreamConnection(silent(), platform, agent, limits, opts));
+      open.push(new StreamConnection(silent(), sessionOpener(platform, agent), limits, opts));
     }
     return Promise.resolve();
   });

@@ -8,6 +8,7 @@ import { assertEquals } from "../../core/_assert_test.ts";
 import { recordRequest, settle, turnsPlatform } from "../../core/_turns_test.ts";
 import { encodeFrame, FrameSplitter } from "./framing.ts";
 import { connectionLimits, StreamConnection } from "./_connection.ts";
+import { sessionOpener } from "../../core/session_port.ts";
 
 /** A socket the test feeds: reads wait for `feed`, writes are kept. */
 class FakeConn {
@@ -74,8 +75,7 @@ function rig(quota: number) {
     const fake = new FakeConn();
     const c = new StreamConnection(
       fake as unknown as Deno.Conn,
-      platform,
-      agent,
+      sessionOpener(platform, agent),
       connectionLimits(agent, 32, DEFAULT_FRAME_TIMEOUT_MS),
       { label: agent.name, log: platform.log, onClosed: () => {} },
     );

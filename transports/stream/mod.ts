@@ -49,7 +49,7 @@ export const streamTransport = defineTransport({
 
 async function startStream(env: TransportEnv): Promise<TransportHandle> {
   const clock = systemClock;
-  const { platform, agent, log } = env;
+  const { agent, log } = env;
   const checked = checkStreamOptions(agent.name, env.options);
   const ep: StreamEndpoint = checked.kind === "unix"
     ? { ...checked, path: inRunDir(checked.path, env.runDir) }
@@ -76,7 +76,7 @@ async function startStream(env: TransportEnv): Promise<TransportHandle> {
   // Between rounds of turns, let the runtime read every agent's socket (core/scheduler.ts).
   let detachPause: () => void;
   try {
-    detachPause = await platform.scheduler.attachIoPause();
+    detachPause = await env.attachIoPause();
   } catch (e) {
     listener.close();
     if (ep.kind === "unix") await removeSocket(ep.path);
@@ -128,7 +128,7 @@ async function startStream(env: TransportEnv): Promise<TransportHandle> {
       return;
     }
     if (ep.kind === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
-    const c: StreamConnection = new StreamConnection(conn, platform, agent, limits, {
+    const c: StreamConnection = new StreamConnection(conn, env, limits, {
       label: `${agent.name}@${address}`,
       log,
       clock,

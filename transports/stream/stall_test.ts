@@ -14,6 +14,7 @@ import type { TransportHandle } from "../../core/transport.ts";
 import { connectionLimits, StreamConnection } from "./_connection.ts";
 import { encodeFrame, FrameSplitter } from "./framing.ts";
 import { streamTransport } from "./mod.ts";
+import { sessionOpener, transportEnv } from "../../core/session_port.ts";
 
 const P = 0x80;
 const TIMEOUT = 100;
@@ -113,8 +114,7 @@ function connect() {
   let released = 0;
   const c = new StreamConnection(
     fake as unknown as Deno.Conn,
-    p,
-    agent,
+    sessionOpener(p, agent),
     connectionLimits(agent, 8, TIMEOUT),
     { label: "vm1@unix:/run/vm1.sock", log: p.log, clock, onClosed: () => released++ },
   );
@@ -206,13 +206,7 @@ async function serve(options: Record<string, unknown>) {
   const { platform: p, agent, logs } = platform();
   let handle: TransportHandle;
   try {
-    handle = await streamTransport.start({
-      platform: p,
-      agent,
-      options,
-      runDir: `${dir}/run`,
-      log: p.log,
-    });
+    handle = await streamTransport.start(transportEnv(p, agent, { options, runDir: `${dir}/run` }));
   } catch (e) {
     await Deno.remove(dir, { recursive: true });
     throw e;

@@ -10,6 +10,7 @@ import type { TransportHandle } from "../../core/transport.ts";
 import { Status } from "../../core/status.ts";
 import { encodeFrame, FrameSplitter } from "./framing.ts";
 import { streamTransport } from "./mod.ts";
+import { transportEnv } from "../../core/session_port.ts";
 
 const P = 0x80;
 const MAX_MSG = 32;
@@ -86,7 +87,7 @@ async function server(options: Record<string, unknown> = {}): Promise<Server> {
   platform.log.sink = (level, line) => void logs.push(`${level}: ${line}`);
   let handle: TransportHandle;
   try {
-    handle = await streamTransport.start({ platform, agent, options, runDir, log: platform.log });
+    handle = await streamTransport.start(transportEnv(platform, agent, { options, runDir }));
   } catch (e) {
     await Deno.remove(dir, { recursive: true });
     throw e;
@@ -350,18 +351,12 @@ Deno.test("unix endpoint: socket 0600 in a 0700 run dir, stale file replaced, re
     agents: [agent],
     protocols: [],
   });
-  const h = await streamTransport.start({
-    platform,
-    agent,
-    options: {},
-    runDir,
-    log: platform.log,
-  });
+  const h = await streamTransport.start(transportEnv(platform, agent, { options: {}, runDir }));
   assertEquals(h.address, `unix:${runDir}/vm1.sock`);
   assertEquals((await Deno.stat(runDir)).mode! & 0o777, 0o700);
   assertEquals((await Deno.lstat(`${runDir}/vm1.sock`)).mode! & 0o777, 0o600);
   await assertRejects(
-    () => streamTransport.start({ platform, agent, options: {}, runDir, log: platform.log }),
+    () => streamTransport.start(transportEnv(platform, agent, { options: {}, runDir })),
     Error,
     "another server is listening",
   );
@@ -369,7 +364,7 @@ Deno.test("unix endpoint: socket 0600 in a 0700 run dir, stale file replaced, re
   await assertRejects(() => Deno.lstat(`${runDir}/vm1.sock`), Deno.errors.NotFound);
   await Deno.writeTextFile(`${runDir}/vm1.sock`, "not a socket");
   await assertRejects(
-    () => streamTransport.start({ platform, agent, options: {}, runDir, log: platform.log }),
+    () => streamTransport.start(transportEnv(platform, agent, { options: {}, runDir })),
     Error,
     "not a socket",
   );

@@ -3,9 +3,8 @@
  * {@linkcode VirtioScmiDevice} with split queues over the memory the front-end shared.
  * @module
  */
-import type { Agent } from "../../core/agent.ts";
 import type { Logger } from "../../core/log.ts";
-import type { Platform } from "../../core/platform.ts";
+import type { SessionOpener } from "../../core/session_port.ts";
 import type { BackendDevice, RingConfig } from "../../bindings/vhost-user/device.ts";
 import type { MappedRegion } from "../../bindings/vhost-user/mem_table.ts";
 import { DEVICE_FEATURES, ScmiQueue } from "../virtio/features.ts";
@@ -21,8 +20,8 @@ export class ScmiBackendDevice implements BackendDevice {
   #negotiated = 0n;
   readonly #signals: ((() => void) | null)[] = [null, null];
 
-  constructor(platform: Platform, agent: Agent, log: Logger, label: string) {
-    this.device = new VirtioScmiDevice(platform, agent, {
+  constructor(sessions: SessionOpener, log: Logger, label: string) {
+    this.device = new VirtioScmiDevice(sessions, {
       log,
       label,
       signal: (q) => this.#signals[q]?.(),

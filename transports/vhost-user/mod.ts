@@ -77,7 +77,7 @@ export const vhostUserTransport = defineTransport({
 });
 
 async function startVhostUser(env: TransportEnv): Promise<TransportHandle> {
-  const { platform, agent, log } = env;
+  const { agent, log } = env;
   const checked = checkVhostUserOptions(agent.name, env.options);
   const o = { ...checked, path: inRunDir(checked.path, env.runDir) };
   if (o.mode === "server") {
@@ -93,7 +93,7 @@ async function startVhostUser(env: TransportEnv): Promise<TransportHandle> {
     log,
     reconnectMs: o.reconnectMs,
     frameTimeoutMs: o.frameTimeoutMs,
-    createDevice: () => new ScmiBackendDevice(platform, agent, log, label),
+    createDevice: () => new ScmiBackendDevice(env, log, label),
   });
   return {
     address: `vhost-user:${o.path}${o.mode === "client" ? " (client)" : ""}`,

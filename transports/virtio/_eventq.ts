@@ -5,10 +5,8 @@
  * @module
  */
 import { MsgType } from "../../core/header.ts";
-import type { Platform } from "../../core/platform.ts";
-import type { Session } from "../../core/session.ts";
+import type { SessionPort } from "../../core/session_port.ts";
 import { Status } from "../../core/status.ts";
-import { traceP2a } from "../../core/trace.ts";
 import type { Chain } from "./chain.ts";
 import { scatter, Segments } from "./_slot.ts";
 import type { SplitQueue } from "./split_queue.ts";
@@ -135,7 +133,6 @@ export class EventChannel {
   readonly #errView = new DataView(this.#err.buffer);
 
   constructor(
-    readonly platform: Platform,
     readonly report: EventReporter,
     delayedLimit: number,
   ) {
@@ -196,7 +193,7 @@ export class EventChannel {
    * notifications are dropped. A delayed response the reporter holds back stops the drain
    * there, the messages behind it included.
    */
-  drain(s: Session): void {
+  drain(s: SessionPort): void {
     if (s.p2a === null) return;
     const q = this.queue;
     const backlog = this.#backlog;
@@ -245,13 +242,13 @@ export class EventChannel {
    * Puts `msg` in the oldest posted buffer. Returns false when the buffer was unusable and
    * `msg` still waits.
    */
-  #deliver(q: SplitQueue, s: Session, msg: Uint8Array, delayed: boolean): boolean {
+  #deliver(q: SplitQueue, s: SessionPort, msg: Uint8Array, delayed: boolean): boolean {
     const b = this.#stash.peek()!;
     if (msg.length <= b.bytes) {
       scatter(q.memory, msg, msg.length, b);
       q.push(b.head, msg.length);
       this.#shift();
-      if (this.platform.tracer !== null) traceP2a(this.platform, s, msg);
+      if (s.tracing) s.sent(msg);
       return true;
     }
     if (!delayed) {

@@ -10,6 +10,7 @@ import type { Platform } from "../../core/platform.ts";
 import { FeatureBit, featureMask, ScmiQueue } from "./features.ts";
 import { GuestQueue, GuestRam } from "./_driver_test.ts";
 import { VirtioScmiDevice } from "./scmi_device.ts";
+import { sessionOpener } from "../../core/session_port.ts";
 
 const VERSION_1 = featureMask(FeatureBit.VERSION_1);
 
@@ -18,7 +19,7 @@ function guest(platform: Platform, agent: Agent) {
   const ram = new GuestRam(1 << 18);
   const cmd = new GuestQueue(ram, 32);
   let interrupts = 0;
-  const dev = new VirtioScmiDevice(platform, agent, {
+  const dev = new VirtioScmiDevice(sessionOpener(platform, agent), {
     log: platform.log,
     signal: () => interrupts++,
   });

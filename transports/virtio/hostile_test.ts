@@ -24,6 +24,7 @@ import { FeatureBit, featureMask, ScmiQueue } from "./features.ts";
 import { RegionMemory } from "./guest_memory.ts";
 import { VirtioScmiDevice } from "./scmi_device.ts";
 import { DescFlag, SplitQueue, splitQueueSizes } from "./split_queue.ts";
+import { sessionOpener } from "../../core/session_port.ts";
 
 const RAM_BASE = 0x4000_0000;
 const RAM_SIZE = 0x10000;
@@ -343,7 +344,10 @@ function features(sc: Scenario): bigint {
 
 function device(sc: Scenario, ram: Uint8Array, index: 0 | 1) {
   const mem = new RegionMemory([{ gpa: RAM_BASE, size: RAM_SIZE, bytes: ram }]);
-  const dev = new VirtioScmiDevice(fx.platform, agent, { log: fx.platform.log, signal: () => {} });
+  const dev = new VirtioScmiDevice(sessionOpener(fx.platform, agent), {
+    log: fx.platform.log,
+    signal: () => {},
+  });
   const kept = dev.setFeatures(features(sc));
   const q = new SplitQueue(mem, sc.size, DESC, AVAIL, USED, kept);
   dev.attachQueue(index, q);

@@ -36,11 +36,9 @@
  * @module
  */
 import { liveClock, type TimerClock } from "../../core/timer_clock.ts";
-import type { Agent } from "../../core/agent.ts";
 import { headerToken } from "../../core/header.ts";
 import type { Logger } from "../../core/log.ts";
-import type { Platform } from "../../core/platform.ts";
-import type { Session } from "../../core/session.ts";
+import type { SessionOpener, SessionPort, TransportAgent } from "../../core/session_port.ts";
 import { Status } from "../../core/status.ts";
 import type { Chain } from "./chain.ts";
 import type { GuestMemory } from "./guest_memory.ts";
@@ -54,7 +52,7 @@ export const DELAYED_HOLD_MAX_MS = 100;
 /** How often a held delayed response looks again whether the driver took the reply, ms. */
 const DELAYED_HOLD_POLL_MS = 1;
 
-/** What a binding gives the device besides the platform and the agent. */
+/** What a binding gives the device besides the agent's session opener. */
 export interface VirtioScmiOptions {
   /** Where refused chains and dropped messages are reported (once per kind). */
   log: Logger;
@@ -86,7 +84,7 @@ export interface VirtioScmiStats {
  *
  * @example
  * ```ts ignore
- * const dev = new VirtioScmiDevice(platform, agent, { log, signal: (q) => interrupt(q) });
+ * const dev = new VirtioScmiDevice(env, { log, signal: (q) => interrupt(q) }); // env: a TransportEnv
  * const kept = dev.setFeatures(driverFeatures);
  * dev.attachQueue(0, new SplitQueue(memory, 256, desc, avail, used, kept));
  * dev.start();
@@ -99,15 +97,15 @@ export class VirtioScmiDevice {
   /** What was refused or dropped so far. */
   readonly stats: VirtioScmiStats = { badChains: 0, droppedNotifications: 0, failedDelayed: 0 };
 
-  readonly #platform: Platform;
-  readonly #agent: Agent;
+  readonly #sessions: SessionOpener;
+  readonly #agent: TransportAgent;
   readonly #log: Logger;
   readonly #signal: (queue: 0 | 1) => void;
   readonly #label: string;
   readonly #maxReq: number;
   readonly #maxRep: number;
   #negotiated = 0n;
-  #session: Session | null = null;
+  #session: SessionPort | null = null;
   #cmdq: SplitQueue | null = null;
   /** Bumped whenever the cmdq changes: completions from before are dropped. */
   #gen = 0;
@@ -132,9 +130,10 @@ export class VirtioScmiDevice {
   #holdTimer: unknown = null;
   readonly #clock: TimerClock;
 
-  /** A device serving `agent` on `platform`; nothing happens before {@linkcode start}. */
-  constructor(platform: Platform, agent: Agent, options: VirtioScmiOptions) {
-    this.#platform = platform;
+  /** A device serving the agent `sessions` opens sessions for; nothing happens before {@linkcode start}. */
+  constructor(sessions: SessionOpener, options: VirtioScmiOptions) {
+    const agent = sessions.agent;
+    this.#sessions = sessions;
     this.#agent = agent;
     this.#log = options.log;
     this.#signal = options.signal;
@@ -142,7 +141,7 @@ export class VirtioScmiDevice {
     this.#label = options.label ?? `${agent.name}@virtio`;
     this.#maxReq = 4 + agent.maxMsgSize;
     this.#maxRep = 8 + agent.maxMsgSize;
-    this.#events = new EventChannel(platform, {
+    this.#events = new EventChannel({
       stats: this.stats,
       refuse: (q, head, queue, reason) => this.#refuse(q, head, queue, reason),
       warn: (key, text) => this.#warn(key, text),
@@ -157,7 +156,7 @@ export class VirtioScmiDevice {
   }
 
   /** The open session, or null before {@linkcode start} and after {@linkcode reset}. */
-  get session(): Session | null {
+  get session(): SessionPort | null {
     return this.#session;
   }
 
@@ -218,10 +217,10 @@ export class VirtioScmiDevice {
    * Opens the agent's session (idempotent): platform→agent messages are possible when the
    * driver accepted P2A_CHANNELS.
    */
-  start(): Session {
+  start(): SessionPort {
     if (this.#session !== null) return this.#session;
     const p2a = (this.#negotiated & featureMask(FeatureBit.SCMI_P2A_CHANNELS)) !== 0n;
-    const s = this.#platform.openSession(this.#agent, { p2a, label: this.#label });
+    const s = this.#sessions.open({ p2a, label: this.#label });
     if (s.p2a !== null) s.p2a.onPush = this.#onP2a;
     this.#session = s;
     return s;
@@ -239,7 +238,7 @@ export class VirtioScmiDevice {
     this.#session = null;
     if (s !== null) {
       if (s.p2a !== null) s.p2a.onPush = null;
-      this.#platform.closeSession(s, how);
+      s.close(how);
     }
     this.detachQueue(ScmiQueue.CMDQ);
     this.detachQueue(ScmiQueue.EVENTQ);
@@ -263,7 +262,7 @@ export class VirtioScmiDevice {
     // Waiting for a turn: the chains kicked now are served in it.
     if (this.#turnWait) return;
     // A kick's chains go at once for one turn.
-    this.#budget = this.#platform.scheduler.quota;
+    this.#budget = this.#session.quota;
     this.#serveTurn();
   }
 
@@ -275,7 +274,7 @@ export class VirtioScmiDevice {
       this.#turnWait = false;
       // Detached or reset meanwhile: whatever queue is attached now is served in this turn.
       if (this.#cmdq === null || this.#session === null) return;
-      this.#budget = this.#platform.scheduler.quota;
+      this.#budget = this.#session.quota;
       this.#serveTurn();
     });
   }
@@ -318,7 +317,7 @@ export class VirtioScmiDevice {
       if (this.#session !== null) this.#events.drain(this.#session);
     }
     // A whole turn used and chains left: the next turn comes after the other agents'.
-    if (more) this.#awaitTurn(this.#platform.scheduler.next(this.#agent));
+    if (more) this.#awaitTurn(s.nextTurn());
   }
 
   /**
@@ -335,7 +334,7 @@ export class VirtioScmiDevice {
   }
 
   /** One cmdq chain: dispatch it and complete it now, or when its handler settles. */
-  #command(q: SplitQueue, c: Chain, s: Session): void {
+  #command(q: SplitQueue, c: Chain, s: SessionPort): void {
     if (c.error !== null) return this.#refuse(q, c.head, "cmdq", c.error);
     if (c.writeBytes < 8) {
       return this.#refuse(q, c.head, "cmdq", "response buffer is shorter than 8 bytes");
@@ -356,10 +355,10 @@ export class VirtioScmiDevice {
       m.w.reset(slot.rep, 0, cap);
       slot.out.keep(c);
     }
-    if (this.#platform.tracer !== null) m.t0 = performance.now();
+    if (s.tracing) m.t0 = performance.now();
     let out: number | Promise<number>;
     try {
-      out = this.#platform.dispatch(s, m);
+      out = s.deliver(m);
     } catch (e) {
       this.#log.once(
         "error",

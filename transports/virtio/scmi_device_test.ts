@@ -14,6 +14,7 @@ import { fixture, hex } from "../../tests/harness.ts";
 import { FeatureBit, featureMask, ScmiQueue } from "./features.ts";
 import { GuestQueue, GuestRam, type Part, words } from "./_driver_test.ts";
 import { DELAYED_HOLD_MAX_MS, VirtioScmiDevice } from "./scmi_device.ts";
+import { sessionOpener } from "../../core/session_port.ts";
 
 const P2A = featureMask(FeatureBit.SCMI_P2A_CHANNELS);
 const VERSION_1 = featureMask(FeatureBit.VERSION_1);
@@ -28,7 +29,7 @@ function guest(platform: Platform, agent: Agent, features: bigint, size = 16) {
   const signals: { queue: number; cmdUsed: number; evtUsed: number }[] = [];
   /** Times the hold of delayed responses: it moves only when a test advances it. */
   const clock = new ManualClock();
-  const dev = new VirtioScmiDevice(platform, agent, {
+  const dev = new VirtioScmiDevice(sessionOpener(platform, agent), {
     log: platform.log,
     signal: (queue) => signals.push({ queue, cmdUsed: cmd.usedIdx, evtUsed: evt.usedIdx }),
     clock,
@@ -206,7 +207,7 @@ Deno.test("kick before start → ignored and logged", async () => {
   const fx = await fixture({ agents: [{ name: "vm1" }] });
   const ram = new GuestRam(1 << 16);
   const cmd = new GuestQueue(ram, 4);
-  const dev = new VirtioScmiDevice(fx.platform, fx.platform.agent("vm1")!, {
+  const dev = new VirtioScmiDevice(sessionOpener(fx.platform, fx.platform.agent("vm1")!), {
     log: fx.platform.log,
     signal: () => {},
   });

@@ -18,6 +18,7 @@ import { defineProtocol } from "../../core/protocol.ts";
 import { GuestQueue, GuestRam, words } from "./_driver_test.ts";
 import { FeatureBit, featureMask, ScmiQueue } from "./features.ts";
 import { VirtioScmiDevice } from "./scmi_device.ts";
+import { sessionOpener } from "../../core/session_port.ts";
 
 /**
  * The transport is measured, not a protocol: PROTOCOL_VERSION of 0x10, which the core answers
@@ -49,7 +50,7 @@ function rig(n: number, indirect: boolean) {
   let features = featureMask(FeatureBit.VERSION_1) | featureMask(FeatureBit.SCMI_P2A_CHANNELS);
   if (indirect) features |= featureMask(FeatureBit.RING_INDIRECT_DESC);
   let signals = 0;
-  const dev = new VirtioScmiDevice(platform, agent, {
+  const dev = new VirtioScmiDevice(sessionOpener(platform, agent), {
     log: platform.log,
     signal: () => void signals++,
   });
