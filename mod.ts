@@ -111,10 +111,12 @@ export type { SessionOpener, SessionPort, TransportAgent } from "./core/session_
 export { isOptionError, OptionError } from "./core/options.ts";
 export type { OptionsDecl } from "./core/options.ts";
 export { isScmiError, ScmiError, Status, statusName } from "./core/status.ts";
-export { decodeHeader, encodeHeader, MsgType } from "./core/header.ts";
+export { decodeHeader, encodeHeader, headerToken, MsgType } from "./core/header.ts";
 export type { Header } from "./core/header.ts";
 export { Reader } from "./core/reader.ts";
-export { CapacityError, isCapacityError, Writer } from "./core/writer.ts";
+export { CapacityError, encodeName, isCapacityError, Writer } from "./core/writer.ts";
+export { liveClock, ManualClock, systemClock } from "./core/timer_clock.ts";
+export type { TimerClock } from "./core/timer_clock.ts";
 export { page } from "./core/page.ts";
 export { Msg } from "./core/msg.ts";
 export type { AgentIdentity, AgentView, Ctx, Receiver, SessionOptions } from "./core/session.ts";
@@ -134,9 +136,10 @@ export type {
   VoteBook,
   VoteDescription,
 } from "./core/policy/vote_book.ts";
-export type { OnVotes } from "./core/votes.ts";
+export { OnVotes } from "./core/votes.ts";
 export { VALUE_POLICIES } from "./core/policy/values.ts";
-export type { ValueOutcome, ValuePolicy, ValueVotes } from "./core/policy/values.ts";
+export { ValueVotes } from "./core/policy/values.ts";
+export type { ValueOutcome, ValuePolicy } from "./core/policy/values.ts";
 export type { Grace } from "./core/policy/grace.ts";
 export { emptyBoard, findResource } from "./core/board.ts";
 export type { Board, DeviceDesc, DriverDecl, ResourceDesc, ResourceKind } from "./core/board.ts";
@@ -146,3 +149,9 @@ export {
   type NotifyReceiver,
   PLATFORM_AGENT_ID,
 } from "./core/notify_rules.ts";
+/**
+ * The manifest's own zod schema builders (`table`, `list`, `int`, `quantity`, …), whose error
+ * text is the "expected" half of a located problem: for board keys or agent keys that need zod
+ * itself (unions, literals); {@linkcode field} covers the rest, typed.
+ */
+export * as schema from "./core/manifest/_schema.ts";

@@ -11,6 +11,7 @@ export interface TimerClock {
   now(): number;
   /** Calls `fn` once, `ms` from now. Must not keep the process alive. */
   setTimer(fn: () => void, ms: number): unknown;
+  /** Cancels a timer `setTimer` returned, if it has not fired yet. */
   clearTimer(handle: unknown): void;
 }
 
@@ -60,20 +61,24 @@ export class ManualClock implements TimerClock {
   #seq = 0;
   readonly #timers = new Set<ManualTimer>();
 
+  /** A clock standing at `start` milliseconds until {@linkcode ManualClock.advance} moves it. */
   constructor(start = 0) {
     this.#t = start;
   }
 
+  /** Where the clock stands, ms. */
   now(): number {
     return this.#t;
   }
 
+  /** Calls `fn` when the clock has been advanced `ms` past now. */
   setTimer(fn: () => void, ms: number): unknown {
     const t: ManualTimer = { at: this.#t + Math.max(0, ms), seq: this.#seq++, fn };
     this.#timers.add(t);
     return t;
   }
 
+  /** Cancels a timer that has not fired. */
   clearTimer(handle: unknown): void {
     this.#timers.delete(handle as ManualTimer);
   }

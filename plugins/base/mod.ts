@@ -40,13 +40,17 @@
  * Section numbers below are those of DEN0056C/D.
  * @module
  */
-import { page } from "../../core/page.ts";
-import type { VendorInfo } from "../../core/platform_env.ts";
-import { defineProtocol } from "../../core/protocol.ts";
-import type { AgentIdentity, Ctx, Receiver } from "../../core/session.ts";
-import type { AgentDirectory } from "../../core/setup_env.ts";
-import type { Logger } from "../../core/log.ts";
-import { Status } from "../../core/status.ts";
+import {
+  type AgentDirectory,
+  type AgentIdentity,
+  type Ctx,
+  defineProtocol,
+  type Logger,
+  page,
+  type Receiver,
+  Status,
+  type VendorInfo,
+} from "../../mod.ts";
 import { AGENT_SELF, BaseMsg } from "./msg.ts";
 import { baseCall } from "./call.ts";
 

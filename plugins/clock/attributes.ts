@@ -4,7 +4,7 @@
  * count of clocks, its names, its enable votes, its rights.
  * @module
  */
-import type { CommandDef } from "../../core/protocol.ts";
+import type { CommandDef } from "../../mod.ts";
 import { ALL_PERMS, ClockAttr, ClockVersion, LONG_NAME, MAX_ASYNC, SHORT_NAME } from "./msg.ts";
 import {
   type ClockSession,

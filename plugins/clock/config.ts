@@ -7,8 +7,7 @@
  * whose parent is off starts the parent chain first (`tree.ts`).
  * @module
  */
-import { type CommandDef, Right } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
+import { type CommandDef, Right, Status } from "../../mod.ts";
 import { ClockState, ClockVersion, ConfigAttr, ConfigType } from "./msg.ts";
 import { type ClockCtx, type ClockSession, type ClockShared, hasExtendedConfig } from "./state.ts";
 import { settle, settleAfter } from "./tree.ts";

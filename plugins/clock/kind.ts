@@ -3,11 +3,15 @@
  * `[[agent.clock]]` rate bounds, and the description handlers read.
  * @module
  */
-import type { ResourceDesc } from "../../core/board.ts";
-import { defineKind, hwClass } from "../../core/kind.ts";
-import { field } from "../../core/manifest/fields.ts";
-import { initial, stepsAt } from "../../core/manifest/board_steps.ts";
-import { HERTZ } from "../../core/manifest/units.ts";
+import {
+  defineKind,
+  field,
+  HERTZ,
+  hwClass,
+  initial,
+  type ResourceDesc,
+  stepsAt,
+} from "../../mod.ts";
 import type { ClockHw } from "./hw.ts";
 
 const { bool, int, list, quantity, ref, table, u32 } = field;

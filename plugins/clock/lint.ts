@@ -2,8 +2,7 @@
  * What `vscmi check` warns about clocks: limits of the Linux clock driver.
  * @module
  */
-import type { Deployment } from "../../core/manifest/types.ts";
-import { admits, type LintFinding, speaks } from "../../core/policy/lint.ts";
+import { admits, type Deployment, type LintFinding, speaks } from "../../mod.ts";
 import { clockKind } from "./kind.ts";
 
 /** Linux's `SCMI_MAX_NUM_RATES`: a clock listing more discrete rates is rejected. */

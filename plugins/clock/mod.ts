@@ -43,8 +43,8 @@
  * Section numbers are those of DEN0056E (SCMI 3.2).
  * @module
  */
+import { defineProtocol } from "../../mod.ts";
 import { clockKind } from "./kind.ts";
-import { defineProtocol } from "../../core/protocol.ts";
 import {
   clockAttributes,
   clockGetPermissions,

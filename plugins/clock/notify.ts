@@ -5,11 +5,14 @@
  * sessions, each with its own virtual id. Both commands exist only for sessions with a platform→agent channel.
  * @module
  */
-import type { CommandDef } from "../../core/protocol.ts";
-import { causerFor, hearsRequest } from "../../core/notify_rules.ts";
-import { Status } from "../../core/status.ts";
-import type { Receiver } from "../../core/session.ts";
-import type { Writer } from "../../core/writer.ts";
+import {
+  causerFor,
+  type CommandDef,
+  hearsRequest,
+  type Receiver,
+  Status,
+  type Writer,
+} from "../../mod.ts";
 import { ClockEvent, ClockVersion } from "./msg.ts";
 import { type ClockSession, type ClockShared, subscribe } from "./state.ts";
 

@@ -5,9 +5,7 @@
  * it (NOT_SUPPORTED).
  * @module
  */
-import { page } from "../../core/page.ts";
-import { type CommandDef, Right } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
+import { type CommandDef, page, Right, Status } from "../../mod.ts";
 import { ClockVersion, ParentsFlag } from "./msg.ts";
 import { recheckRate } from "./rates.ts";
 import { feeds, switchParent } from "./tree.ts";

@@ -10,16 +10,19 @@
  * exclusive clock another agent owns answers DENIED.
  * @module
  */
+import {
+  type Bounds,
+  type CommandDef,
+  headerToken,
+  type Msg,
+  page,
+  Right,
+  Status,
+  type ValueVotes,
+  type Writer,
+} from "../../mod.ts";
 import type { ClockDesc, ClockRates } from "./kind.ts";
-import type { Bounds } from "../../core/grants.ts";
-import { headerToken } from "../../core/header.ts";
 import type { RateRound } from "./hw.ts";
-import type { Msg } from "../../core/msg.ts";
-import { page } from "../../core/page.ts";
-import { type CommandDef, Right } from "../../core/protocol.ts";
-import type { ValueVotes } from "../../core/policy/values.ts";
-import { Status } from "../../core/status.ts";
-import type { Writer } from "../../core/writer.ts";
 import { ClockEvent, ClockMsg, MAX_ASYNC, RATE_FLAGS, RateFlag, RatesFlag } from "./msg.ts";
 import { broadcast } from "./notify.ts";
 import { rateProblem, snapRate } from "./snap.ts";

@@ -20,17 +20,20 @@
  * store's `apply` then brings the clock in line with the remaining votes.
  * @module
  */
+import {
+  type Ctx,
+  encodeName,
+  type Msg,
+  type OnVotes,
+  type Receiver,
+  type ResourceKind,
+  Right,
+  type SetupEnv,
+  type ValueVotes,
+} from "../../mod.ts";
 import { clockKind } from "./kind.ts";
-import type { ResourceKind } from "../../core/board.ts";
 import type { ClockDesc } from "./kind.ts";
 import type { ClockHw } from "./hw.ts";
-import type { Msg } from "../../core/msg.ts";
-import type { ValueVotes } from "../../core/policy/values.ts";
-import { Right } from "../../core/protocol.ts";
-import type { Ctx, Receiver } from "../../core/session.ts";
-import type { SetupEnv } from "../../core/setup_env.ts";
-import type { OnVotes } from "../../core/votes.ts";
-import { encodeName } from "../../core/writer.ts";
 import { ALL_PERMS, ClockEvent, ParentsFlag, RatesFlag, SHORT_NAME } from "./msg.ts";
 import { broadcast } from "./notify.ts";
 import { parentOf, settle } from "./tree.ts";

@@ -4,9 +4,7 @@
  * notifications).
  * @module
  */
-import type { Msg } from "../../core/msg.ts";
-import type { Outcome } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
+import { type Msg, type Outcome, Status } from "../../mod.ts";
 import { sendLevelChanged, sendLimitsChanged } from "./_notify.ts";
 import {
   fromWire,

@@ -3,10 +3,7 @@
  * names, and the answer to fast-channel queries (vscmi's transports have none).
  * @module
  */
-import type { Msg } from "../../core/msg.ts";
-import { page } from "../../core/page.ts";
-import { type Outcome, Right } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
+import { type Msg, type Outcome, page, Right, Status } from "../../mod.ts";
 import { domainName, indexed, type PerfCtx, type PerfDomain } from "./_state.ts";
 import {
   DomainFlag,

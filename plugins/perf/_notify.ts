@@ -5,12 +5,14 @@
  * `agent_id` follows `core/notify_rules.ts` (the receiver's own id or 0).
  * @module
  */
-import type { Msg } from "../../core/msg.ts";
-import { causerFor } from "../../core/notify_rules.ts";
-import type { Outcome } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
-import type { Receiver } from "../../core/session.ts";
-import type { Writer } from "../../core/writer.ts";
+import {
+  causerFor,
+  type Msg,
+  type Outcome,
+  type Receiver,
+  Status,
+  type Writer,
+} from "../../mod.ts";
 import {
   limitToWire,
   type PerfCtx,

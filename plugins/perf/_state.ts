@@ -6,13 +6,10 @@
  * puts on the wire.
  * @module
  */
+import type { Ctx, Receiver, ResourceKind, SetupEnv, ValueVotes } from "../../mod.ts";
 import { perfKind } from "./kind.ts";
-import type { ResourceKind } from "../../core/board.ts";
 import { type PerfDesc, perfPowerUnit } from "./kind.ts";
 import type { PerfHw } from "./hw.ts";
-import type { SetupEnv } from "../../core/setup_env.ts";
-import type { ValueVotes } from "../../core/policy/values.ts";
-import type { Ctx, Receiver } from "../../core/session.ts";
 import { sendLevelChanged } from "./_notify.ts";
 import { LINUX_MAX_LEVELS, V4 } from "./_wire.ts";
 

@@ -3,11 +3,7 @@
  * lists, `[[agent.perf]]` level bounds, and the board's `perf_power_unit`.
  * @module
  */
-import type { ResourceDesc } from "../../core/board.ts";
-import { defineKind, hwClass } from "../../core/kind.ts";
-import type { Board } from "../../core/board.ts";
-import { field } from "../../core/manifest/fields.ts";
-import { HERTZ } from "../../core/manifest/units.ts";
+import { type Board, defineKind, field, HERTZ, hwClass, type ResourceDesc } from "../../mod.ts";
 import type { PerfHw } from "./hw.ts";
 
 const { bool, int, list, oneOf, quantity, table, u32 } = field;

@@ -54,8 +54,8 @@
  *   Limits are a setting of the domain, not votes: the last writer sets them.
  * @module
  */
+import { defineProtocol, type ProtocolDef, Right } from "../../mod.ts";
 import { perfKind } from "./kind.ts";
-import { defineProtocol, type ProtocolDef, Right } from "../../core/protocol.ts";
 import { levelGet, levelSet, limitsGet, limitsSet } from "./_control.ts";
 import {
   describeFastchannel,

@@ -3,11 +3,8 @@
  * and gives them back. How claims and ownership work is in `_state.ts`.
  * @module
  */
+import { type CommandDef, type Msg, type Outcome, Right, Status } from "../../mod.ts";
 import type { PinTarget } from "./hw.ts";
-import type { Msg } from "../../core/msg.ts";
-import type { CommandDef, Outcome } from "../../core/protocol.ts";
-import { Right } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
 import {
   claim,
   lookup,

@@ -4,11 +4,7 @@
  * view: its own virtual ids, only what it may see.
  * @module
  */
-import type { ResourceKind } from "../../core/board.ts";
-import { page } from "../../core/page.ts";
-import type { CommandDef } from "../../core/protocol.ts";
-import { Right } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
+import { type CommandDef, page, type ResourceKind, Right, Status } from "../../mod.ts";
 import {
   groupPins,
   kindOf,

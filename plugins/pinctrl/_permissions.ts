@@ -4,8 +4,7 @@
  * `core/permissions.ts`, as for Base's device permissions.
  * @module
  */
-import type { CommandDef } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
+import { type CommandDef, Status } from "../../mod.ts";
 import type { PinctrlSession, PinctrlShared } from "./_state.ts";
 import { PermissionFlag } from "./msg.ts";
 

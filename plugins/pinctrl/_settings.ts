@@ -3,11 +3,8 @@
  * configuration of a pin or a group.
  * @module
  */
+import { type CommandDef, type Outcome, page, Right, Status } from "../../mod.ts";
 import { isPinConfigType, NO_FUNCTION, PinConfig, type PinTarget } from "./hw.ts";
-import { page } from "../../core/page.ts";
-import type { CommandDef, Outcome } from "../../core/protocol.ts";
-import { Right } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
 import {
   fits,
   hwOf,

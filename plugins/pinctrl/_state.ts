@@ -15,14 +15,17 @@
  * `owner` and `holds` are derived from the claims, recounted on every change.
  * @module
  */
+import {
+  type AgentDirectory,
+  type Ctx,
+  type OnVotes,
+  type ResourceKind,
+  type SetupEnv,
+  Status,
+} from "../../mod.ts";
 import { functionKind, groupKind, pinKind } from "./kind.ts";
-import type { ResourceKind } from "../../core/board.ts";
 import type { FunctionDesc, GroupDesc, PinDesc } from "./kind.ts";
 import type { PinctrlHw, PinTarget } from "./hw.ts";
-import type { AgentDirectory, SetupEnv } from "../../core/setup_env.ts";
-import type { Ctx } from "../../core/session.ts";
-import { Status } from "../../core/status.ts";
-import type { OnVotes } from "../../core/votes.ts";
 import { FLAGS_RESERVED, Selector } from "./msg.ts";
 
 /** Names of the pin control protocol's stores in the vote book. */

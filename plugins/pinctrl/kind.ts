@@ -3,9 +3,7 @@
  * and their member lists, all served by a driver's `pinctrl` sub-object.
  * @module
  */
-import type { ResourceDesc } from "../../core/board.ts";
-import { defineKind, hwClass } from "../../core/kind.ts";
-import { field } from "../../core/manifest/fields.ts";
+import { defineKind, field, hwClass, type ResourceDesc } from "../../mod.ts";
 import type { PinctrlHw } from "./hw.ts";
 
 const { list, ref } = field;

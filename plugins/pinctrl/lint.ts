@@ -2,8 +2,7 @@
  * What `vscmi check` warns about pin control: limits of the Linux pin-control driver.
  * @module
  */
-import type { Deployment } from "../../core/manifest/types.ts";
-import { type LintFinding, origin, speaks } from "../../core/policy/lint.ts";
+import { type Deployment, type LintFinding, origin, speaks } from "../../mod.ts";
 import { groupKind, pinKind } from "./kind.ts";
 
 const PINCTRL_PROTOCOL = 0x19;

@@ -30,8 +30,8 @@
  * Section numbers follow DEN0056E's order of the commands (§4.11.2.n).
  * @module
  */
+import { defineProtocol } from "../../mod.ts";
 import { functionKind, groupKind, pinKind } from "./kind.ts";
-import { defineProtocol } from "../../core/protocol.ts";
 import { pinctrlRelease, pinctrlRequest } from "./_claims.ts";
 import {
   pinctrlAttributes,

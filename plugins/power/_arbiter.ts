@@ -15,9 +15,9 @@
  * switches.
  * @module
  */
+import { ValueVotes } from "../../mod.ts";
 import type { PowerDesc } from "./kind.ts";
 import { POWER_STATE_RESERVED, type PowerHw, PowerState } from "./hw.ts";
-import { ValueVotes } from "../../core/policy/values.ts";
 
 /** Called after each completed hardware switch. */
 export type SwitchHook = (phys: number, state: number) => void;

@@ -4,13 +4,18 @@
  * run after their reply.
  * @module
  */
-import { isDriverError } from "../../core/driver.ts";
-import type { Logger } from "../../core/log.ts";
-import { causerFor, hearsRequest } from "../../core/notify_rules.ts";
-import type { Outcome } from "../../core/protocol.ts";
-import type { Ctx, Receiver } from "../../core/session.ts";
-import { isScmiError, Status } from "../../core/status.ts";
-import type { Writer } from "../../core/writer.ts";
+import {
+  causerFor,
+  type Ctx,
+  hearsRequest,
+  isDriverError,
+  isScmiError,
+  type Logger,
+  type Outcome,
+  type Receiver,
+  Status,
+  type Writer,
+} from "../../mod.ts";
 import type { PowerArbiter } from "./_arbiter.ts";
 import { PowerEvent, PowerVersion } from "./msg.ts";
 

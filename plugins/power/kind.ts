@@ -3,10 +3,7 @@
  * lists, parents that must be on for a child to be on.
  * @module
  */
-import type { ResourceDesc } from "../../core/board.ts";
-import { defineKind, hwClass } from "../../core/kind.ts";
-import { field } from "../../core/manifest/fields.ts";
-import { parentRef, stateWords } from "../../core/manifest/board_steps.ts";
+import { defineKind, field, hwClass, parentRef, type ResourceDesc, stateWords } from "../../mod.ts";
 import type { PowerHw } from "./hw.ts";
 
 const { bool, list, ref, u32 } = field;

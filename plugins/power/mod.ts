@@ -31,11 +31,8 @@
  * something vscmi does not see.
  * @module
  */
+import { defineProtocol, type Msg, Right, type SetupEnv, Status } from "../../mod.ts";
 import { powerKind } from "./kind.ts";
-import type { Msg } from "../../core/msg.ts";
-import type { SetupEnv } from "../../core/setup_env.ts";
-import { defineProtocol, Right } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
 import type { PowerDesc } from "./kind.ts";
 import { hasState, PowerArbiter } from "./_arbiter.ts";
 import {

@@ -4,10 +4,7 @@
  * POWERCAP_PAI_SET and POWERCAP_MEASUREMENTS_GET.
  * @module
  */
-import { headerToken } from "../../core/header.ts";
-import type { Msg } from "../../core/msg.ts";
-import { type CommandDef, Right } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
+import { type CommandDef, headerToken, type Msg, Right, Status } from "../../mod.ts";
 import { sendCapChanged } from "./_notify.ts";
 import {
   capConfigurable,

@@ -3,8 +3,7 @@
  * POWERCAP_DOMAIN_NAME_GET and POWERCAP_DESCRIBE_FASTCHANNEL.
  * @module
  */
-import type { CommandDef } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
+import { type CommandDef, Status } from "../../mod.ts";
 import { asyncCapSet } from "./_cap.ts";
 import {
   capConfigurable,

@@ -5,8 +5,7 @@
  * no timer at all.
  * @module
  */
-import type { Logger } from "../../core/log.ts";
-import type { Writer } from "../../core/writer.ts";
+import type { Logger, Writer } from "../../mod.ts";
 import type { PowercapClock } from "./_clock.ts";
 import type { PowercapCtx, PowercapDomain } from "./_state.ts";
 import { PowercapEvent } from "./_wire.ts";

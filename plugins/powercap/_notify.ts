@@ -5,11 +5,7 @@
  * platform→agent channel. (POWERCAP_MEASUREMENTS_CHANGED is sent by `_monitor.ts`.)
  * @module
  */
-import { causerFor } from "../../core/notify_rules.ts";
-import type { CommandDef } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
-import type { Receiver } from "../../core/session.ts";
-import type { Writer } from "../../core/writer.ts";
+import { causerFor, type CommandDef, type Receiver, Status, type Writer } from "../../mod.ts";
 import {
   domainOf,
   monitored,

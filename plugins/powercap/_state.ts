@@ -14,12 +14,10 @@
  * explicit end, loss of the domain); the store's `apply` then re-caps the domain.
  * @module
  */
+import type { Ctx, Receiver, SetupEnv, ValueVotes } from "../../mod.ts";
 import { powercapKind } from "./kind.ts";
 import type { PowercapDesc } from "./kind.ts";
 import type { PowercapHw } from "./hw.ts";
-import type { SetupEnv } from "../../core/setup_env.ts";
-import type { ValueVotes } from "../../core/policy/values.ts";
-import type { Ctx, Receiver } from "../../core/session.ts";
 import type { MeasurementMonitor } from "./_monitor.ts";
 import { aggregateCap } from "./_policy.ts";
 import { PowercapVersion } from "./_wire.ts";

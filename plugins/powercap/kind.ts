@@ -3,11 +3,16 @@
  * lists, `[[agent.powercap]]` cap bounds.
  * @module
  */
-import type { ResourceDesc } from "../../core/board.ts";
-import { defineKind, hwClass } from "../../core/kind.ts";
-import { field } from "../../core/manifest/fields.ts";
-import { initial, parentRef, triplet } from "../../core/manifest/board_steps.ts";
-import { MICROWATTS } from "../../core/manifest/units.ts";
+import {
+  defineKind,
+  field,
+  hwClass,
+  initial,
+  MICROWATTS,
+  parentRef,
+  type ResourceDesc,
+  triplet,
+} from "../../mod.ts";
 import type { PowercapHw } from "./hw.ts";
 
 const { int, quantity, ref } = field;

@@ -32,8 +32,8 @@
  * - No fast channels: POWERCAP_DESCRIBE_FASTCHANNEL answers NOT_SUPPORTED.
  * @module
  */
+import { defineProtocol, type ProtocolDef } from "../../mod.ts";
 import { powercapKind } from "./kind.ts";
-import { defineProtocol, type ProtocolDef } from "../../core/protocol.ts";
 import { capGet, capSet, measurementsGet, paiGet, paiSet } from "./_cap.ts";
 import { type PowercapClock, systemClock } from "./_clock.ts";
 import {

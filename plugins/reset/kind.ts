@@ -2,10 +2,7 @@
  * The reset-domain resource kind: `[[reset]]` board tables, `resets = […]` member lists.
  * @module
  */
-import type { ResourceDesc } from "../../core/board.ts";
-import { defineKind, hwClass } from "../../core/kind.ts";
-import { field } from "../../core/manifest/fields.ts";
-import { stateWords } from "../../core/manifest/board_steps.ts";
+import { defineKind, field, hwClass, type ResourceDesc, stateWords } from "../../mod.ts";
 import type { ResetHw } from "./hw.ts";
 
 const { bool, list, u32 } = field;

@@ -27,17 +27,21 @@
  * overtakes the RESET reply. A board latency of 0x7fffffff (or more) is reported as 0x7fffffff, "unknown".
  * @module
  */
+import {
+  causerFor,
+  type Ctx,
+  defineProtocol,
+  headerToken,
+  type Msg,
+  OnVotes,
+  type Receiver,
+  Right,
+  Status,
+  type Writer,
+} from "../../mod.ts";
 import { resetKind } from "./kind.ts";
 import type { ResetDesc } from "./kind.ts";
-import { headerToken } from "../../core/header.ts";
 import { type ResetHw, ResetState } from "./hw.ts";
-import type { Msg } from "../../core/msg.ts";
-import { causerFor } from "../../core/notify_rules.ts";
-import { defineProtocol, Right } from "../../core/protocol.ts";
-import type { Ctx, Receiver } from "../../core/session.ts";
-import { Status } from "../../core/status.ts";
-import { OnVotes } from "../../core/votes.ts";
-import type { Writer } from "../../core/writer.ts";
 import { ResetAttr, ResetEvent, ResetFlag, ResetMsg, ResetVersion } from "./msg.ts";
 import { resetCall } from "./call.ts";
 

@@ -1,9 +1,9 @@
+import type { Writer } from "../../mod.ts";
 /**
  * Number formats of the sensor protocol: update intervals as a seconds multiplier and a signed
  * power-of-ten exponent, 5-bit signed fields, s64 values and timestamps.
  * @module
  */
-import type { Writer } from "../../core/writer.ts";
 
 /** A 5-bit two's-complement field as a number. */
 export function signed5(bits: number): number {

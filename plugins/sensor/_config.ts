@@ -3,9 +3,8 @@
  * setting. These are the sensor's own (hardware) settings, the same for every agent.
  * @module
  */
+import { type CommandDef, Right, Status } from "../../mod.ts";
 import { sensorKind } from "./kind.ts";
-import { type CommandDef, Right } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
 import { decodeInterval, encodeInterval, pickInterval, signed5 } from "./_codec.ts";
 import { enabledOf, intervalUsOf } from "./_sample.ts";
 import type { SensorSession, SensorShared } from "./_state.ts";

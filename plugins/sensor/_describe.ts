@@ -5,11 +5,7 @@
  * least one whenever some remain.
  * @module
  */
-import type { Msg } from "../../core/msg.ts";
-import { page } from "../../core/page.ts";
-import type { CommandDef } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
-import type { Writer } from "../../core/writer.ts";
+import { type CommandDef, type Msg, page, Status, type Writer } from "../../mod.ts";
 import { writeRangeMax, writeRangeMin } from "./_codec.ts";
 import type { AxisModel, SensorModel } from "./_model.ts";
 import type { SensorSession, SensorShared } from "./_state.ts";

@@ -4,12 +4,9 @@
  * requests and read replies and notifications as 32-bit words.
  * @module
  */
-import { emptyBoard } from "../../core/board.ts";
+import { type BoardDriver, defineProtocol, emptyBoard, encodeHeader, MsgType } from "../../mod.ts";
 import type { SensorDesc } from "./kind.ts";
-import type { BoardDriver } from "../../core/driver.ts";
-import { encodeHeader, MsgType } from "../../core/header.ts";
 import type { SensorHw } from "./hw.ts";
-import { defineProtocol } from "../../core/protocol.ts";
 import { createSimSensor } from "../../boards/drivers/sim/sensor.ts";
 import { type AgentSpec, type Fixture, fixture } from "../../tests/harness.ts";
 import { ManualClock, systemClock } from "./clock.ts";

@@ -6,9 +6,8 @@
  * watched.
  * @module
  */
+import type { Logger, Writer } from "../../mod.ts";
 import type { SensorHw } from "./hw.ts";
-import type { Logger } from "../../core/log.ts";
-import type { Writer } from "../../core/writer.ts";
 import type { SensorClock } from "./clock.ts";
 import { FIXED_INTERVAL_US, type SensorModel } from "./_model.ts";
 import { enabledOf, intervalUsOf, READING_SIZE, writeReadings } from "./_sample.ts";

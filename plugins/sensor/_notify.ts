@@ -4,8 +4,7 @@
  * its own: other agents neither see its trip points nor receive its events.
  * @module
  */
-import { type CommandDef, Right } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
+import { type CommandDef, Right, Status } from "../../mod.ts";
 import type { SensorSession, SensorShared } from "./_state.ts";
 import { SensorVersion, TripCtrl } from "./msg.ts";
 

@@ -3,11 +3,8 @@
  * SENSOR_READING_COMPLETE.
  * @module
  */
+import { type CommandDef, headerToken, Status, type Writer } from "../../mod.ts";
 import { sensorKind } from "./kind.ts";
-import { headerToken } from "../../core/header.ts";
-import type { CommandDef } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
-import type { Writer } from "../../core/writer.ts";
 import { writeS64 } from "./_codec.ts";
 import type { SensorModel } from "./_model.ts";
 import { enabledOf, READING_SIZE, writeReadings } from "./_sample.ts";

@@ -4,8 +4,8 @@
  * sample depends on.
  * @module
  */
+import type { Writer } from "../../mod.ts";
 import type { SensorHw } from "./hw.ts";
-import type { Writer } from "../../core/writer.ts";
 import { writeS64 } from "./_codec.ts";
 import type { SensorModel } from "./_model.ts";
 

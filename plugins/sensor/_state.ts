@@ -4,7 +4,7 @@
  * timestamp setting of each sensor and the monitor.
  * @module
  */
-import type { Ctx } from "../../core/session.ts";
+import type { Ctx } from "../../mod.ts";
 import type { SensorModel } from "./_model.ts";
 import type { SensorMonitor } from "./_monitor.ts";
 

@@ -4,11 +4,10 @@
  * @module
  */
 import { z } from "zod";
-import type { ResourceDesc } from "../../core/board.ts";
-import { defineKind, hwClass } from "../../core/kind.ts";
-import { bool, int, list, name, quantity, table } from "../../core/manifest/_schema.ts";
-import { MICROWATTS } from "../../core/manifest/units.ts";
+import { defineKind, hwClass, MICROWATTS, type ResourceDesc, schema } from "../../mod.ts";
 import type { SensorHw } from "./hw.ts";
+
+const { bool, int, list, name, quantity, table } = schema;
 
 /** How a simulated sensor's value moves over time. */
 export type SensorSim =

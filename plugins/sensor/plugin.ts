@@ -21,9 +21,9 @@
  * platform→agent channel.
  * @module
  */
+import { defineProtocol, type ProtocolDef } from "../../mod.ts";
 import { sensorKind } from "./kind.ts";
 import type { SensorDesc } from "./kind.ts";
-import { defineProtocol, type ProtocolDef } from "../../core/protocol.ts";
 import { type SensorClock, systemClock } from "./clock.ts";
 import { configGet, configSet } from "./_config.ts";
 import {

@@ -14,7 +14,7 @@
  * is read: a connection closed after `quit` was sent counts as success.
  * @module
  */
-import { DriverError } from "../../core/driver.ts";
+import { DriverError } from "../../mod.ts";
 import { SystemState, systemStateName } from "./hw.ts";
 
 /** Limits for one action. */

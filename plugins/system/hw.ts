@@ -1,9 +1,9 @@
+import { hwClass } from "../../mod.ts";
 /**
  * Board-driver interface for system power (the whole board, no resource ids), and its
  * whole-board driver class: the first driver with a `system` sub-object acts on the system.
  * @module
  */
-import { hwClass } from "../../core/kind.ts";
 
 /** SCMI system states (DEN0056 §4.4.2.5); 0x80000000 and above are vendor-defined. */
 export const SystemState = {

@@ -5,9 +5,8 @@
  * the same command), or a `qmp` socket another agent also drives.
  * @module
  */
+import type { Deployment, LintFinding } from "../../mod.ts";
 import { basename } from "node:path";
-import type { Deployment } from "../../core/manifest/types.ts";
-import type { LintFinding } from "../../core/policy/lint.ts";
 import { systemPowerKey } from "./power_key.ts";
 
 /** Commands that act on the machine they run on, not on one VM. */

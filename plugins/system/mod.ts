@@ -24,13 +24,19 @@
  * was accepted.
  * @module
  */
+import {
+  type AgentView,
+  causerFor,
+  type Ctx,
+  defineProtocol,
+  isScmiError,
+  type Logger,
+  type Outcome,
+  type Receiver,
+  Status,
+} from "../../mod.ts";
 import { systemHw } from "./hw.ts";
-import { causerFor } from "../../core/notify_rules.ts";
 import { SYSTEM_STATE_VENDOR, type SystemHw, SystemState } from "./hw.ts";
-import type { Logger } from "../../core/log.ts";
-import { defineProtocol, type Outcome } from "../../core/protocol.ts";
-import type { AgentView, Ctx, Receiver } from "../../core/session.ts";
-import { isScmiError, Status } from "../../core/status.ts";
 import { ACTION_TIMEOUT_MS, commandAction, qmpAction, qmpCommandFor } from "./actions.ts";
 import { SystemEvent, SystemMsg, SystemSetAttr, SystemVersion } from "./msg.ts";
 import { systemCall } from "./call.ts";

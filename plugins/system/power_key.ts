@@ -12,9 +12,9 @@
  * @module
  */
 import { z } from "zod";
-import type { Agent } from "../../core/agent.ts";
-import { defineAgentKey, type HasSettings } from "../../core/agent_keys.ts";
-import { list, table } from "../../core/manifest/_schema.ts";
+import { type Agent, defineAgentKey, type HasSettings, schema as builders } from "../../mod.ts";
+
+const { list, table } = builders;
 
 /** What SYSTEM_POWER_STATE_SET from an agent does. */
 export type SystemPowerDecl =

@@ -4,8 +4,7 @@
  * effective state flips, and the agent reads back its own vote.
  * @module
  */
-import { type CommandDef, Right } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
+import { type CommandDef, Right, Status } from "../../mod.ts";
 import { type VoltageSession, type VoltageShared, voteOn } from "./_state.ts";
 import { VoltageConfig } from "./_wire.ts";
 

@@ -3,7 +3,7 @@
  * VOLTAGE_DOMAIN_NAME_GET.
  * @module
  */
-import type { CommandDef } from "../../core/protocol.ts";
+import type { CommandDef } from "../../mod.ts";
 import { asyncLevelSet } from "./_levels.ts";
 import { nameOf, type VoltageSession, type VoltageShared } from "./_state.ts";
 import { DomainAttr, LONG_NAME, SHORT_NAME, VoltageVersion } from "./_wire.ts";

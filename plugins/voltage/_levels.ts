@@ -3,12 +3,15 @@
  * with its delayed response) and VOLTAGE_LEVEL_GET.
  * @module
  */
-import { headerToken } from "../../core/header.ts";
-import type { Msg } from "../../core/msg.ts";
-import { page } from "../../core/page.ts";
-import { type CommandDef, Right } from "../../core/protocol.ts";
-import { Status } from "../../core/status.ts";
-import { CapacityError } from "../../core/writer.ts";
+import {
+  CapacityError,
+  type CommandDef,
+  headerToken,
+  type Msg,
+  page,
+  Right,
+  Status,
+} from "../../mod.ts";
 import {
   declaresLevel,
   domainOf,

@@ -19,14 +19,10 @@
  * of the domain) and the stores' `apply` brings the domain in line.
  * @module
  */
+import type { Ctx, OnVotes, ResourceKind, SetupEnv, ValueVotes } from "../../mod.ts";
 import { voltageKind } from "./kind.ts";
-import type { ResourceKind } from "../../core/board.ts";
 import type { VoltageDesc } from "./kind.ts";
 import type { VoltageHw } from "./hw.ts";
-import type { SetupEnv } from "../../core/setup_env.ts";
-import type { ValueVotes } from "../../core/policy/values.ts";
-import type { Ctx } from "../../core/session.ts";
-import type { OnVotes } from "../../core/votes.ts";
 import { aggregateLevel, type LevelRange } from "./_policy.ts";
 import { LevelsFlag } from "./_wire.ts";
 

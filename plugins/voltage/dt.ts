@@ -4,9 +4,15 @@
  * granted, with the lowest and highest level the agent may set as its constraints.
  * @module
  */
-import { dtLabel, type DtNode, dtResourceName, dtSafe, type DtView } from "../../core/dt.ts";
-import type { Bounds } from "../../core/grants.ts";
-import type { Deployment } from "../../core/manifest/types.ts";
+import {
+  type Bounds,
+  type Deployment,
+  dtLabel,
+  type DtNode,
+  dtResourceName,
+  dtSafe,
+  type DtView,
+} from "../../mod.ts";
 import { voltageKind } from "./kind.ts";
 
 /** `scmi_voltage: protocol@17` with a `regulator@N` per granted voltage domain. */

@@ -3,11 +3,15 @@
  * member lists, `[[agent.voltage]]` level bounds.
  * @module
  */
-import type { ResourceDesc } from "../../core/board.ts";
-import { defineKind, hwClass } from "../../core/kind.ts";
-import { field } from "../../core/manifest/fields.ts";
-import { initial, stepsAt } from "../../core/manifest/board_steps.ts";
-import { MICROVOLTS } from "../../core/manifest/units.ts";
+import {
+  defineKind,
+  field,
+  hwClass,
+  initial,
+  MICROVOLTS,
+  type ResourceDesc,
+  stepsAt,
+} from "../../mod.ts";
 import type { VoltageHw } from "./hw.ts";
 
 const { bool, list, quantity, table } = field;

@@ -28,8 +28,8 @@
  * - No notifications: the protocol defines none.
  * @module
  */
+import { defineProtocol } from "../../mod.ts";
 import { voltageKind } from "./kind.ts";
-import { defineProtocol } from "../../core/protocol.ts";
 import { configGet, configSet } from "./_config.ts";
 import { domainAttributes, domainNameGet, protocolAttributes } from "./_info.ts";
 import { describeLevels, levelGet, levelSet } from "./_levels.ts";
