@@ -18,7 +18,13 @@ import type { AnyProtocol } from "../core/protocol.ts";
 let kindNames: readonly string[] = [];
 const RESOURCE_KINDS = () => kindNames;
 import { ControlClient, ControlClientError, servedProtocols } from "../server/control/client.ts";
-import type { AddedAgent, Change, GrantResult, RemoveResult } from "../server/control/commands.ts";
+import type {
+  AddedAgent,
+  Change,
+  GrantResult,
+  RemoveResult,
+  ServedProtocol,
+} from "../server/control/commands.ts";
 import type { AgentInfo, ResourceInfo } from "../server/control/inspect.ts";
 import {
   CONTROL_SOCKET,
@@ -64,6 +70,7 @@ function help(): string {
       ["reset-agent AGENT", "As BASE_RESET_AGENT_CONFIGURATION [--permissions]"],
       ["add-agent FILE.toml", "Add the [[agent]] tables of FILE and start their transports"],
       ["remove-agent AGENT", "Stop the agent's transport, release its votes, remove it"],
+      ["protocols", "Every protocol served: id, name, resource kinds, plugin module"],
     ], "  "),
     "",
     `KIND is device or a resource kind: ${RESOURCE_KINDS().join(", ")}.`,
@@ -159,12 +166,15 @@ export function buildRequest(
     case "remove-agent":
       arity(cmd, args, 1, "AGENT");
       return { cmd, agent: args[0] };
+    case "protocols":
+      arity(cmd, args, 0, "no arguments");
+      return { cmd };
     case undefined:
       throw usage("Say which command to run (agents, resource, grant, revoke, …)");
     default:
       throw usage(
         `Unknown command "${cmd}" (expected agents, resource, grant, revoke, reset-agent, ` +
-          `add-agent or remove-agent)`,
+          `add-agent, remove-agent or protocols)`,
       );
   }
 }
@@ -316,6 +326,16 @@ function print(req: RequestInput, result: unknown): void {
     case "remove-agent": {
       const r = result as RemoveResult;
       console.log(`removed ${r.agent} (id ${r.id}); released votes: ${votes(r.released)}`);
+      return;
+    }
+    case "protocols": {
+      const rows = (result as { protocols: ServedProtocol[] }).protocols.map((p) => [
+        `0x${p.id.toString(16).padStart(2, "0")}`,
+        p.name,
+        p.kinds.join(",") || "-",
+        p.module ?? "(built in)",
+      ]);
+      console.log(table(rows));
       return;
     }
   }

@@ -127,7 +127,7 @@ Deno.test("call --manifest with a plugin that cannot be imported names file, key
   }
 });
 
-Deno.test("ctl accepts a kind of the server's plugins: grant and revoke a fan", async () => {
+Deno.test("ctl accepts a kind of the server's plugins: grant and revoke a fan; protocols names its module", async () => {
   await served(async (runDir) => {
     const grant = await vscmi(
       "ctl",
@@ -153,6 +153,14 @@ Deno.test("ctl accepts a kind of the server's plugins: grant and revoke a fan", 
     assertEquals(revoke.code, 0, revoke.stderr);
     const get = await vscmi("call", "--agent", "vm1", "--run-dir", runDir, "fans", "max", "1");
     assert(get.stderr.includes("NOT_FOUND"), get.stderr);
+    const list = await vscmi("ctl", "--run-dir", runDir, "protocols");
+    assertEquals(list.code, 0, list.stderr);
+    const module = new URL("./vendor_kind/fan_protocol.ts", import.meta.url).href;
+    assert(
+      list.stdout.split("\n").some((l) => l.split(/ +/).join(" ") === `0x90 fans fan ${module}`),
+      list.stdout,
+    );
+    assert(/^0x14 +clock +clock +\(built in\)$/m.test(list.stdout), list.stdout);
     const odd = await vscmi("ctl", "--run-dir", runDir, "grant", "vm1", "fun", "case_fan");
     assertEquals(odd.code, 2);
     assert(/Unknown kind "fun" \(expected device, .*\bfan\b/.test(odd.stderr), odd.stderr);
