@@ -22,8 +22,8 @@ export async function manifestPlugins(
 
 /**
  * The plugin protocols the server in `runDir` serves that `builtIn` lacks, imported from the
- * modules it names; none when no server answers there. ClientError when a module cannot be
- * used.
+ * modules it names (file URLs only: the server runs on this host); none when no server answers
+ * there. ClientError when a module cannot be used.
  */
 export async function serverPlugins(
   runDir: string,
@@ -41,6 +41,11 @@ export async function serverPlugins(
   }
   for (const p of served ?? []) {
     if (p.module === null || known.has(p.id)) continue;
+    if (!p.module.startsWith("file:")) {
+      throw new ClientError(
+        `Cannot load the plugin of protocol "${p.name}": expected a file URL, got "${p.module}"`,
+      );
+    }
     const def = await importProtocol(p.module);
     if (isPluginFailure(def)) {
       throw new ClientError(
