@@ -17,7 +17,7 @@ import { isCallFailure } from "./cli/call_errors.ts";
 // commands that need them: `call` takes each protocol's verbs from its definition.
 const CALL_USAGE =
   "vscmi call (--socket PATH | --tcp HOST:PORT | --agent NAME [--run-dir DIR]) [--json]\n" +
-  "           [--timeout MS] [--wait MS] PROTOCOL COMMAND [ARGS…]";
+  "           [--manifest FILE] [--timeout MS] [--wait MS] PROTOCOL COMMAND [ARGS…]";
 const SERVE_USAGE = "vscmi serve [MANIFEST] [--run-dir DIR] " +
   "[--state-dir DIR | --no-journal] [--trace | --trace-json] [--log-level LEVEL]";
 const CHECK_USAGE = "vscmi check MANIFEST";

@@ -24,7 +24,6 @@ import {
   type CallContext,
   type CallProtocol,
   callProtocol,
-  type CallSource,
   ClientError,
   type Endpoint,
   hex32,
@@ -36,6 +35,8 @@ import {
   StatusError,
   table,
 } from "../client/mod.ts";
+import type { AnyProtocol } from "../core/protocol.ts";
+import { manifestPlugins, serverPlugins } from "./call/plugins.ts";
 import { parseRaw, RAW_HELP, RAW_USAGE, replyWords, runRaw } from "./call/raw.ts";
 
 const OPTIONS = {
@@ -46,18 +47,20 @@ const OPTIONS = {
   json: { type: "boolean" },
   timeout: { type: "string" },
   wait: { type: "string" },
+  manifest: { type: "string" },
 } as const;
 
 /** Keep in step with the copy in `main.ts`. */
 export const CALL_USAGE =
   "vscmi call (--socket PATH | --tcp HOST:PORT | --agent NAME [--run-dir DIR]) [--json]\n" +
-  "           [--timeout MS] [--wait MS] PROTOCOL COMMAND [ARGS…]";
+  "           [--manifest FILE] [--timeout MS] [--wait MS] PROTOCOL COMMAND [ARGS…]";
 
 const CALL_OPTIONS_HELP = table([
   ["--socket PATH", "Unix socket of the agent's stream endpoint"],
   ["--tcp HOST:PORT", "TCP address of the agent's stream endpoint"],
   ["--agent NAME", "The agent's default socket, <run-dir>/NAME.sock"],
   ["--run-dir DIR", `Run directory of the server (default ${defaultRunDir()})`],
+  ["--manifest FILE", "Know the protocols of the deployment's plugins (`[platform] plugins`)"],
   ["--json", "Print JSON instead of text"],
   ["--timeout MS", "How long to wait for each reply (default 2000)"],
   ["--wait MS", "After the reply, print notifications and delayed responses for MS"],
@@ -80,6 +83,8 @@ function callHelp(protocols: readonly CallProtocol[]): string {
     ], "  "),
     "",
     "`vscmi call PROTOCOL` lists its commands; `vscmi call PROTOCOL COMMAND --help` explains one.",
+    "Plugin protocols come from --manifest, else from the server in the run directory",
+    "(with --agent or --run-dir), which names each plugin's module on its control socket.",
   ].join("\n");
 }
 
@@ -217,13 +222,31 @@ function describeP2a(
 }
 
 /**
- * Runs `vscmi call …` for the protocols `defs` defines (their `call` verbs); returns the exit
- * code. `raw` reaches any protocol id.
+ * The plugin protocols to know besides `builtIn`: those of `--manifest`, else those the server
+ * in the run directory serves (asked only when `--agent` or `--run-dir` names one).
  */
-export async function callCommand(args: string[], defs: readonly CallSource[]): Promise<number> {
-  const protocols = defs.map(callProtocol);
+function pluginsOf(
+  values: Record<string, unknown>,
+  builtIn: readonly AnyProtocol[],
+): Promise<AnyProtocol[]> {
+  const text = (k: string) => typeof values[k] === "string" ? values[k] as string : undefined;
+  const manifest = text("manifest");
+  if (manifest !== undefined) return manifestPlugins(manifest, builtIn);
+  if (text("agent") === undefined && text("run-dir") === undefined) return Promise.resolve([]);
+  const timeout = text("timeout");
+  const timeoutMs = timeout === undefined ? 2000 : parsePositive(timeout, "--timeout");
+  return serverPlugins(text("run-dir") ?? defaultRunDir(), builtIn, timeoutMs);
+}
+
+/**
+ * Runs `vscmi call …` for the protocols `defs` defines (their `call` verbs), and those of the
+ * deployment's plugins (`--manifest`, or the running server's); returns the exit code. `raw`
+ * reaches any protocol id.
+ */
+export async function callCommand(args: string[], defs: readonly AnyProtocol[]): Promise<number> {
   // First pass: find PROTOCOL and COMMAND, so the command's own options can join the strict one.
   const pre = parseArgs({ args, options: OPTIONS, strict: false, allowPositionals: true });
+  const protocols = [...defs, ...await pluginsOf(pre.values, defs)].map(callProtocol);
   const [protoName, cmdName] = pre.positionals;
   const wantsHelp = args.includes("--help") || args.includes("-h");
 

@@ -11,12 +11,20 @@ import { resolve } from "node:path";
 import { kindsOf } from "../core/kind.ts";
 import type { AnyProtocol } from "../core/protocol.ts";
 
-/** The kinds the built-in protocols carry. */
-/** Names of the resource kinds the protocols given to `ctlCommand` carry. */
+/**
+ * Names of the resource kinds the protocols given to `ctlCommand` carry, and those of the
+ * server's plugins once a command names a kind the built-ins lack.
+ */
 let kindNames: readonly string[] = [];
 const RESOURCE_KINDS = () => kindNames;
-import { ControlClient, ControlClientError } from "../server/control/client.ts";
-import type { AddedAgent, Change, GrantResult, RemoveResult } from "../server/control/commands.ts";
+import { ControlClient, ControlClientError, servedProtocols } from "../server/control/client.ts";
+import type {
+  AddedAgent,
+  Change,
+  GrantResult,
+  RemoveResult,
+  ServedProtocol,
+} from "../server/control/commands.ts";
 import type { AgentInfo, ResourceInfo } from "../server/control/inspect.ts";
 import {
   CONTROL_SOCKET,
@@ -62,6 +70,7 @@ function help(): string {
       ["reset-agent AGENT", "As BASE_RESET_AGENT_CONFIGURATION [--permissions]"],
       ["add-agent FILE.toml", "Add the [[agent]] tables of FILE and start their transports"],
       ["remove-agent AGENT", "Stop the agent's transport, release its votes, remove it"],
+      ["protocols", "Every protocol served: id, name, resource kinds, plugin module"],
     ], "  "),
     "",
     `KIND is device or a resource kind: ${RESOURCE_KINDS().join(", ")}.`,
@@ -82,8 +91,8 @@ function help(): string {
   ].join("\n");
 }
 
-function usage(message: string): UsageError {
-  const e = new UsageError(message);
+function usage(message: string, Kind: typeof UsageError = UsageError): UsageError {
+  const e = new Kind(message);
   e.usage = `Usage: ${CTL_USAGE}\nRun "vscmi ctl --help".`;
   return e;
 }
@@ -94,9 +103,12 @@ function arity(cmd: string, args: string[], n: number, shape: string): void {
   }
 }
 
+/** A kind neither the built-ins nor (once asked) the server's plugins carry. */
+class UnknownKind extends UsageError {}
+
 function checkKind(kind: string, kinds: readonly string[]): void {
   if (kind !== "device" && !kinds.includes(kind)) {
-    throw usage(`Unknown kind "${kind}" (expected device, ${kinds.join(", ")})`);
+    throw usage(`Unknown kind "${kind}" (expected device, ${kinds.join(", ")})`, UnknownKind);
   }
 }
 
@@ -154,12 +166,15 @@ export function buildRequest(
     case "remove-agent":
       arity(cmd, args, 1, "AGENT");
       return { cmd, agent: args[0] };
+    case "protocols":
+      arity(cmd, args, 0, "no arguments");
+      return { cmd };
     case undefined:
       throw usage("Say which command to run (agents, resource, grant, revoke, …)");
     default:
       throw usage(
         `Unknown command "${cmd}" (expected agents, resource, grant, revoke, reset-agent, ` +
-          `add-agent or remove-agent)`,
+          `add-agent, remove-agent or protocols)`,
       );
   }
 }
@@ -313,6 +328,16 @@ function print(req: RequestInput, result: unknown): void {
       console.log(`removed ${r.agent} (id ${r.id}); released votes: ${votes(r.released)}`);
       return;
     }
+    case "protocols": {
+      const rows = (result as { protocols: ServedProtocol[] }).protocols.map((p) => [
+        `0x${p.id.toString(16).padStart(2, "0")}`,
+        p.name,
+        p.kinds.join(",") || "-",
+        p.module ?? "(built in)",
+      ]);
+      console.log(table(rows));
+      return;
+    }
   }
 }
 
@@ -342,8 +367,24 @@ export async function ctlCommand(
   if (socketOpt !== undefined && str(values, "run-dir") !== undefined) {
     throw usage("Choose one of --socket and --run-dir");
   }
-  const req = buildRequest(positionals, values);
   const path = socketOpt ?? resolve(str(values, "run-dir") ?? defaultRunDir(), CONTROL_SOCKET);
+  let req: RequestInput;
+  try {
+    req = buildRequest(positionals, values);
+  } catch (e) {
+    if (!(e instanceof UnknownKind)) throw e;
+    // Perhaps a kind of one of the server's plugins: the server knows it.
+    let served;
+    try {
+      served = await servedProtocols(path, 30_000);
+    } catch (e) {
+      if (e instanceof ControlClientError) throw new CommandError(e.message);
+      throw e;
+    }
+    if (served === undefined) throw e;
+    kindNames = [...new Set([...kindNames, ...served.flatMap((p) => p.kinds)])];
+    req = buildRequest(positionals, values);
+  }
   let answer: Response;
   try {
     const client = await ControlClient.connect(path);

@@ -200,8 +200,13 @@ export async function startServer(dep: Deployment, opts: ServeOptions = {}): Pro
     return true;
   }
 
+  // A deployment that loaded has one protocol per plugin module, in manifest order.
+  const modules = new Map(
+    dep.protocols.slice(dep.builtins.protocols.length).map((def, i) => [def, dep.plugins[i]]),
+  );
   const host: ControlHost = {
     platform,
+    moduleOf: (def) => modules.get(def),
     endpoint(agent) {
       const ep = handles.get(agent)?.endpoint;
       return ep ? { type: ep.type, address: ep.address } : undefined;

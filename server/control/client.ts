@@ -12,6 +12,7 @@
  * @module
  */
 import { LineReader, writeAll } from "./_lines.ts";
+import type { ServedProtocol } from "./commands.ts";
 import { MAX_ANSWER, type RequestInput, type Response } from "./protocol.ts";
 
 /** The connection failed, ended, or an answer did not come in time. */
@@ -105,5 +106,29 @@ export class ControlClient {
     } catch {
       // Already closed.
     }
+  }
+}
+
+/**
+ * The protocols the server whose control socket is `path` serves (the `protocols` command);
+ * undefined when no server answers there, or it has no such command. Throws
+ * ControlClientError when the server fails to answer in `timeoutMs`.
+ */
+export async function servedProtocols(
+  path: string,
+  timeoutMs: number,
+): Promise<ServedProtocol[] | undefined> {
+  let client: ControlClient;
+  try {
+    client = await ControlClient.connect(path);
+  } catch (e) {
+    if (e instanceof ControlClientError) return undefined;
+    throw e;
+  }
+  try {
+    const answer = await client.request({ cmd: "protocols" }, timeoutMs);
+    return answer.ok ? (answer.result as { protocols: ServedProtocol[] }).protocols : undefined;
+  } finally {
+    client.close();
   }
 }

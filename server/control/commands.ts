@@ -14,7 +14,7 @@ import {
   setDeviceAccess,
   setResourceAccess,
 } from "../../core/permissions.ts";
-import { Right } from "../../core/protocol.ts";
+import { type AnyProtocol, Right } from "../../core/protocol.ts";
 import { ALL_RIGHTS } from "../../core/grants.ts";
 import {
   type AgentInfo,
@@ -49,6 +49,18 @@ export interface ControlHost {
   addAgents(file: string): Promise<AddedAgent[]>;
   /** Stops `agent`'s transport, ends its sessions (votes released) and removes it. */
   removeAgent(agent: Agent): Promise<void>;
+  /** File URL of the plugin module that provides `protocol`; undefined for a built-in one. */
+  moduleOf?(protocol: AnyProtocol): string | undefined;
+}
+
+/** One protocol `protocols` lists. */
+export interface ServedProtocol {
+  id: number;
+  name: string;
+  /** Names of the resource kinds it carries. */
+  kinds: string[];
+  /** File URL of its plugin module, null for a protocol built into the server. */
+  module: string | null;
 }
 
 /** One resource that appeared, disappeared or changed rights for an agent. */
@@ -274,6 +286,19 @@ async function run(host: ControlHost, req: Request): Promise<unknown> {
     }
     case "add-agent":
       return { agents: await host.addAgents(req.file) };
+    case "protocols": {
+      const protocols: ServedProtocol[] = platform.protocols.flatMap((rt) =>
+        rt
+          ? [{
+            id: rt.def.id,
+            name: rt.def.name,
+            kinds: (rt.def.kinds ?? []).map((k) => k.name),
+            module: host.moduleOf?.(rt.def) ?? null,
+          }]
+          : []
+      );
+      return { protocols };
+    }
     case "remove-agent": {
       const agent = findAgent(platform, req.agent);
       const votes = voteReader(platform);

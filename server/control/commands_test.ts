@@ -12,7 +12,13 @@ import type { Agent } from "../../core/agent.ts";
 import { loadBoard, simBoardPath } from "../manifest/mod.ts";
 import { Status } from "../../core/status.ts";
 import { fixture } from "../../tests/harness.ts";
-import { type ControlHost, execute, type GrantResult, type RemoveResult } from "./commands.ts";
+import {
+  type ControlHost,
+  execute,
+  type GrantResult,
+  type RemoveResult,
+  type ServedProtocol,
+} from "./commands.ts";
 import type { AgentInfo, ResourceInfo } from "./inspect.ts";
 import { ControlError, type RequestInput, requestSchema } from "./protocol.ts";
 import { BUILTINS } from "../../builtins.ts";
@@ -256,4 +262,25 @@ Deno.test("remove-agent → the host removes it, its votes are reported released
   assertEquals(r.released.map((h) => h.name), ["uart1_clk"]);
   assertEquals(removed.map((a) => a.name), ["vm2"]);
   assertEquals(fx.platform.agents.map((a) => a.name), ["vm1", "host"]);
+});
+
+Deno.test("protocols → every served protocol by id, its kinds, and a plugin's module", async () => {
+  const { fx, host } = await setup();
+  const clock = fx.platform.protocols[0x14]!.def;
+  const withModule: ControlHost = {
+    ...host,
+    moduleOf: (def) => def === clock ? "file:///x/clock_plugin.ts" : undefined,
+  };
+  const { protocols } = await execute(withModule, requestSchema.parse({ cmd: "protocols" })) as {
+    protocols: ServedProtocol[];
+  };
+  const ids = protocols.map((p) => p.id);
+  assertEquals(ids, [...ids].sort((a, b) => a - b));
+  assertEquals(protocols.find((p) => p.id === 0x14), {
+    id: 0x14,
+    name: "clock",
+    kinds: ["clock"],
+    module: "file:///x/clock_plugin.ts",
+  });
+  assertEquals(protocols.find((p) => p.id === 0x10)?.module, null);
 });

@@ -22,6 +22,8 @@
  * - `reset-agent` `agent` `permissions?`: as BASE_RESET_AGENT_CONFIGURATION.
  * - `add-agent` `file`: an absolute path to a TOML file of `[[agent]]` tables.
  * - `remove-agent` `agent`.
+ * - `protocols`: every protocol served, with its resource kinds and, for a deployment's plugin,
+ *   the file URL of its module (`vscmi call` imports it for the plugin's verbs).
  *
  * A request line is at most {@linkcode MAX_LINE} bytes, an answer {@linkcode MAX_ANSWER}. Errors carry a `code`: `bad-request` (not
  * JSON, not a request, too long), `not-found` (no such agent, resource or device),
@@ -52,6 +54,7 @@ export const CONTROL_COMMANDS = [
   "reset-agent",
   "add-agent",
   "remove-agent",
+  "protocols",
 ] as const;
 export type ControlCommand = typeof CONTROL_COMMANDS[number];
 
@@ -116,6 +119,7 @@ export const requestSchema = z.discriminatedUnion("cmd", [
     file: z.string({ error: FILE }).min(1, { error: FILE }).max(4096, { error: FILE }),
   }),
   z.strictObject({ id: requestId, cmd: z.literal("remove-agent"), agent: agentRef }),
+  z.strictObject({ id: requestId, cmd: z.literal("protocols") }),
 ]);
 
 /** A checked request. */

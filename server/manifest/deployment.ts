@@ -32,8 +32,7 @@
  * ```
  * @module
  */
-import { dirname, isAbsolute, posix, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { dirname, posix, resolve } from "node:path";
 import { apiMismatch } from "../../core/api.ts";
 import type { TransportDecl } from "../../core/agent.ts";
 import type { AgentKey, AgentKeyCtx } from "../../core/agent_keys.ts";
@@ -64,14 +63,8 @@ import {
   type Problem,
   quoteList,
 } from "../../core/manifest/problem.ts";
-import {
-  importProtocol,
-  isPluginFailure,
-  type KnownProtocol,
-  parseVersion,
-  pinAllowed,
-  ProtocolCatalog,
-} from "./protocols.ts";
+import { importPlugins } from "./plugins.ts";
+import { type KnownProtocol, parseVersion, pinAllowed, ProtocolCatalog } from "./protocols.ts";
 import { check } from "../../core/manifest/_schema.ts";
 import { isReadFailure, readSource, type Source } from "../../core/manifest/toml.ts";
 import type { AgentDecl, Deployment } from "../../core/manifest/types.ts";
@@ -163,29 +156,10 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
   const protocols = [...opts.protocols];
   const builtIn = protocols.length;
   const catalog = new ProtocolCatalog(protocols);
-  const plugins: string[] = [];
-  const pluginAt = new Map<AnyProtocol, KeyPath>();
-  for (const [i, p] of (platform.plugins ?? []).entries()) {
-    const at = ["platform", "plugins", i];
-    if (/^[a-z][a-z0-9+.-]*:/i.test(p) && !p.startsWith("file:") && !isAbsolute(p)) {
-      src.report(at, `Expected a path to a plugin module, got ${describe(p)}`);
-      continue;
-    }
-    const url = p.startsWith("file:") ? p : pathToFileURL(resolve(here, p)).href;
-    plugins.push(url);
-    const def = await importProtocol(url);
-    if (isPluginFailure(def)) {
-      src.report(at, `Expected ${def.expected}, got ${def.got}`);
-      continue;
-    }
-    const clash = catalog.add(def);
-    if (clash) {
-      src.report(at, `Expected a protocol no other plugin provides, got one where ${clash}`);
-    } else {
-      protocols.push(def);
-      pluginAt.set(def, at);
-    }
-  }
+  const loaded = await importPlugins(src, here, platform.plugins ?? [], catalog);
+  const plugins = loaded.map((l) => l.url);
+  const pluginAt = new Map<AnyProtocol, KeyPath>(loaded.map((l) => [l.def, l.at]));
+  protocols.push(...loaded.map((l) => l.def));
 
   // The plugins' kinds are in play before the board is read: a vendor's `[[fan]]` is a table.
   let kinds: KindDef[] = [];

@@ -28,3 +28,4 @@ export {
   toBaseUnit,
 } from "../../core/manifest/units.ts";
 export type { UnitSystem } from "../../core/manifest/units.ts";
+export { type LoadedPlugin, loadPlugins } from "./plugins.ts";

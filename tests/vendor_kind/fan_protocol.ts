@@ -5,11 +5,12 @@
  *
  * Commands: PROTOCOL_ATTRIBUTES → status, number of fans the agent sees; FAN_MAX_RPM
  * (0x3, fan_id) → status, the fan's `max_rpm`; FAN_RPM (0x4, fan_id) → status, the rpm the
- * driver reports.
+ * driver reports. `vscmi call fans get|max FAN_ID` asks for them (`fan_call.ts`).
  * @module
  */
 import { API_MAJOR, defineDriver, defineKind, defineProtocol, field, hwClass } from "../../mod.ts";
 import type { Board, ResourceDesc } from "../../mod.ts";
+import { fanCall } from "./fan_call.ts";
 
 /** A fan as the board describes it. */
 export interface FanDesc extends ResourceDesc {
@@ -47,6 +48,7 @@ export const protocol = defineProtocol<undefined, Board>({
     cells: "#cooling-cells",
     consumers: { fan: "cooling = <&scmi_fans ID>" },
   },
+  call: fanCall,
   // The board, kept for the handlers: they see only their agent's view and the shared state.
   setup: (env) => env.board,
   commands: {

@@ -1,0 +1,99 @@
+/**
+ * The plugin modules of a deployment: `[platform] plugins`, each resolved against the
+ * manifest's directory and imported. {@linkcode importPlugins} is the step the deployment
+ * loader runs; {@linkcode loadPlugins} runs it alone, without the board or the agents, for
+ * commands that only need the plugins' definitions (`vscmi call --manifest`).
+ * @module
+ */
+import { dirname, isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { AnyProtocol } from "../../core/protocol.ts";
+import {
+  describe,
+  type KeyPath,
+  ManifestError,
+  type Problem,
+} from "../../core/manifest/problem.ts";
+import { check } from "../../core/manifest/_schema.ts";
+import { isReadFailure, readSource, type Source } from "../../core/manifest/toml.ts";
+import { platformTable } from "./deployment_schema.ts";
+import { importProtocol, isPluginFailure, ProtocolCatalog } from "./protocols.ts";
+
+/** One plugin module a deployment lists, imported. */
+export interface LoadedPlugin {
+  /** Absolute file URL of the module. */
+  url: string;
+  /** The protocol it provides. */
+  def: AnyProtocol;
+  /** Where the manifest lists it. */
+  at: KeyPath;
+}
+
+/**
+ * Resolves and imports the plugin modules `paths` (the `[platform] plugins` of `src`, whose
+ * directory is `here`), adding each protocol to `catalog`. Every module that cannot be used
+ * (not a path, an import error, no protocol, a clash) is reported on `src` at its entry.
+ */
+export async function importPlugins(
+  src: Source,
+  here: string,
+  paths: readonly string[],
+  catalog: ProtocolCatalog,
+): Promise<LoadedPlugin[]> {
+  const out: LoadedPlugin[] = [];
+  for (const [i, p] of paths.entries()) {
+    const at = ["platform", "plugins", i];
+    if (/^[a-z][a-z0-9+.-]*:/i.test(p) && !p.startsWith("file:") && !isAbsolute(p)) {
+      src.report(at, `Expected a path to a plugin module, got ${describe(p)}`);
+      continue;
+    }
+    const url = p.startsWith("file:") ? p : pathToFileURL(resolve(here, p)).href;
+    const def = await importProtocol(url);
+    if (isPluginFailure(def)) {
+      src.report(at, `Expected ${def.expected}, got ${def.got}`);
+      continue;
+    }
+    const clash = catalog.add(def);
+    if (clash) {
+      src.report(at, `Expected a protocol no other plugin provides, got one where ${clash}`);
+    } else {
+      out.push({ url, def, at });
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads the deployment manifest at `path` for its `[platform] plugins` only and imports them,
+ * checked against the `builtIn` protocols (no id or name twice). The board and the agents are
+ * not read. Throws ManifestError, each problem with file, key path and line.
+ */
+export async function loadPlugins(
+  path: string,
+  builtIn: readonly AnyProtocol[],
+): Promise<LoadedPlugin[]> {
+  const file = resolve(path);
+  const problems: Problem[] = [];
+  const src = await readSource(file, problems);
+  if (isReadFailure(src)) {
+    throw new ManifestError([{
+      file,
+      line: 1,
+      column: 1,
+      keyPath: "",
+      message: `Expected a readable deployment manifest, got ${src.detail}`,
+    }]);
+  }
+  if (!src) throw new ManifestError(problems);
+  const platform = src.doc.platform === undefined
+    ? {}
+    : check(src, ["platform"], platformTable, src.doc.platform) ?? {};
+  const plugins = await importPlugins(
+    src,
+    dirname(file),
+    platform.plugins ?? [],
+    new ProtocolCatalog(builtIn),
+  );
+  if (problems.length) throw new ManifestError(problems);
+  return plugins;
+}
