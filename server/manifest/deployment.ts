@@ -45,6 +45,7 @@ import type { AnyProtocol } from "../../core/protocol.ts";
 import { CONTROL_SOCKET } from "../control/protocol.ts";
 import { optionProblems } from "../../core/options.ts";
 import type { ListenAddress, TransportDef } from "../../core/transport.ts";
+import type { DriverDef } from "../../core/driver.ts";
 import { readGrants } from "./agent_grants.ts";
 import { readPolicy } from "./policy.ts";
 import { type BoardRead, readBoard } from "./board.ts";
@@ -65,7 +66,7 @@ import {
   quoteList,
 } from "../../core/manifest/problem.ts";
 import {
-  importProtocol,
+  importPlugin,
   isPluginFailure,
   type KnownProtocol,
   parseVersion,
@@ -165,6 +166,8 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
   const catalog = new ProtocolCatalog(protocols);
   const plugins: string[] = [];
   const pluginAt = new Map<AnyProtocol, KeyPath>();
+  const pluginDrivers: DriverDef[] = [];
+  const pluginTransports: TransportDef[] = [];
   for (const [i, p] of (platform.plugins ?? []).entries()) {
     const at = ["platform", "plugins", i];
     if (/^[a-z][a-z0-9+.-]*:/i.test(p) && !p.startsWith("file:") && !isAbsolute(p)) {
@@ -173,11 +176,28 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
     }
     const url = p.startsWith("file:") ? p : pathToFileURL(resolve(here, p)).href;
     plugins.push(url);
-    const def = await importProtocol(url);
-    if (isPluginFailure(def)) {
-      src.report(at, `Expected ${def.expected}, got ${def.got}`);
+    const mod = await importPlugin(url);
+    if (isPluginFailure(mod)) {
+      src.report(at, `Expected ${mod.expected}, got ${mod.got}`);
       continue;
     }
+    const def = mod.protocol;
+    for (
+      const [list, added, what] of [
+        [[...opts.drivers, ...pluginDrivers], mod.drivers, "driver type"],
+        [[...opts.transports, ...pluginTransports], mod.transports, "transport type"],
+      ] as const
+    ) {
+      const taken = added.find((d) => list.some((o) => o.name === d.name));
+      if (taken) {
+        src.report(
+          at,
+          `Expected a plugin whose ${what}s have new names, got "${taken.name}" again`,
+        );
+      }
+    }
+    pluginDrivers.push(...mod.drivers);
+    pluginTransports.push(...mod.transports);
     const clash = catalog.add(def);
     if (clash) {
       src.report(at, `Expected a protocol no other plugin provides, got one where ${clash}`);
@@ -210,7 +230,7 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
         } (${b.detail}: ${boardFile})`,
       );
     } else if (b) {
-      boardRead = readBoard(b, opts.drivers, kinds);
+      boardRead = readBoard(b, [...opts.drivers, ...pluginDrivers], kinds);
     }
   }
 
@@ -221,7 +241,10 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
       `Expected a protocol whose [[agent]] keys are its own, got one adding "${name}", ` +
         `which an [[agent]] table already has`,
     ));
-  const agents = readAgents(src, boardRead, catalog, keys, opts.transports, kinds);
+  const agents = readAgents(src, boardRead, catalog, keys, [
+    ...opts.transports,
+    ...pluginTransports,
+  ], kinds);
   if (problems.length) throw new ManifestError(problems);
   const dep: Deployment = {
     file,
@@ -231,6 +254,8 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
     agents,
     plugins,
     protocols,
+    pluginDrivers,
+    pluginTransports,
     builtins: opts,
   };
   if (platform.state_dir !== undefined) {
