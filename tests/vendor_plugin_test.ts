@@ -11,13 +11,15 @@
  * @module
  */
 import { join } from "node:path";
-import { assert, assertEquals } from "../core/_assert_test.ts";
+import { assert, assertEquals, assertRejects } from "../core/_assert_test.ts";
+import { StatusError } from "../client/mod.ts";
 import { Logger } from "../core/log.ts";
 import { Status } from "../core/status.ts";
 import { loadDeployment } from "../server/manifest/mod.ts";
 import { startServer } from "../server/serve.ts";
 import { BUILTINS } from "../builtins.ts";
 import { ROOT } from "./_api_copy.ts";
+import { startE2e } from "./e2e/_server.ts";
 
 const EXAMPLE = "examples/vendor-plugin";
 const FAN = 0x80;
@@ -100,4 +102,44 @@ Deno.test("vendor example over a unix socket: fans counted, set, read back, refu
     await server.close();
     await Deno.remove(runDir, { recursive: true });
   }
+});
+
+Deno.test("vendor example's call verbs: fan set, get and list decode the replies; statuses reject it", async () => {
+  const { default: fan } = await import("../examples/vendor-plugin/fan.ts");
+  const { PROTOCOLS } = await import("../builtins.ts");
+  await using e2e = await startE2e({
+    manifest: join(ROOT, EXAMPLE, "vscmi.toml"),
+    callProtocols: [...PROTOCOLS, fan],
+  });
+  assertEquals((await e2e.cli("vm1", "fan", "set", "0", "4000")).lines, [
+    "fan 0 set to 4000 rpm",
+  ]);
+  assertEquals((await e2e.cli("vm1", "fan", "get", "0")).lines, ["4000 rpm"]);
+  assertEquals(JSON.parse((await e2e.cli("vm1", "--json", "fan", "get", "0")).lines[0]), {
+    id: 0,
+    rpm: 4000,
+  });
+  assertEquals((await e2e.cli("vm1", "fan", "list")).lines, ["0\t4000 rpm", "1\t0 rpm"]);
+  assertEquals((await e2e.cli("vm1", "fan", "version")).code, 0);
+  // OUT_OF_RANGE and NOT_FOUND end the call with a failure, and change nothing.
+  const range = await assertRejects(() => e2e.cli("vm1", "fan", "set", "1", "3001"), StatusError);
+  assertEquals((range as StatusError).status, Status.OUT_OF_RANGE);
+  const missing = await assertRejects(() => e2e.cli("vm1", "fan", "get", "2"), StatusError);
+  assertEquals((missing as StatusError).status, Status.NOT_FOUND);
+  assertEquals((await e2e.cli("vm1", "fan", "get", "1")).lines, ["0 rpm"]);
+});
+
+Deno.test("vendor example's modules import the API only by relative paths, as a vendor's copy", async () => {
+  const dir = join(ROOT, EXAMPLE);
+  const allowed = new Set(["../../mod.ts", "../../client/mod.ts"]);
+  let files = 0;
+  for await (const e of Deno.readDir(dir)) {
+    if (!e.name.endsWith(".ts")) continue;
+    files++;
+    const text = await Deno.readTextFile(join(dir, e.name));
+    for (const [, spec] of text.matchAll(/\bfrom\s+"([^"]+)"/g)) {
+      assert(allowed.has(spec) || /^\.\/[\w.-]+\.ts$/.test(spec), `${e.name} imports "${spec}"`);
+    }
+  }
+  assert(files >= 2, "the example has its protocol and call modules");
 });
