@@ -7,11 +7,16 @@
 import { assertEquals, assertRejects } from "../../core/_assert_test.ts";
 import { BUILTINS } from "../../builtins.ts";
 import { loadDeployment, ManifestError } from "./mod.ts";
+import { buildPlatform } from "../build.ts";
 
 const API = new URL("../../mod.ts", import.meta.url).href;
 
 /** A deployment (plugin `p.ts` exporting `exports`, one agent) on a board with `driver`. */
-async function deployment(exports: string, driverType: string): Promise<string> {
+async function deployment(
+  exports: string,
+  driverType: string,
+  transport = "stream",
+): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "vscmi-plugin-exports-" });
   await Deno.writeTextFile(
     `${dir}/p.ts`,
@@ -39,7 +44,7 @@ plugins = ["p.ts"]
 
 [[agent]]
 name = "vm1"
-transport = { type = "stream" }
+transport = { type = "${transport}" }
 protocols = ["gadget"]
 `,
   );
@@ -101,4 +106,28 @@ Deno.test("a plugin's driver type of another API major, or named as one the serv
     "platform.plugins[0]",
     `Expected a plugin whose driver types have new names, got "sim" again`,
   ]]);
+});
+
+Deno.test("a plugin's transports export: an agent may use its transport type", async () => {
+  const dir = await deployment(
+    `import { defineTransport } from "${API}";
+export const transports = [defineTransport({
+  api: API_MAJOR,
+  name: "gadget-link",
+  summary: "s",
+  options: {},
+  start: () => Promise.reject(new Error("not started in this test")),
+})];`,
+    "sim",
+    "gadget-link",
+  );
+  try {
+    const dep = await loadDeployment(`${dir}/vscmi.toml`, BUILTINS);
+    assertEquals(dep.agents.map((a) => a.transport?.type), ["gadget-link"]);
+    // The platform builds: the server has the agent's transport type.
+    const built = await buildPlatform(dep);
+    await built.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -152,7 +152,7 @@ export async function importPlugin(url: string): Promise<PluginModule | PluginFa
     mod.transports,
     "transports",
     "transport type",
-    "open",
+    "start",
   );
   if (isPluginFailure(transports)) return transports;
   return { protocol: def, drivers, transports };
