@@ -20,6 +20,7 @@ import { startServer } from "../server/serve.ts";
 import { BUILTINS } from "../builtins.ts";
 import { ROOT } from "./_api_copy.ts";
 import { startE2e } from "./e2e/_server.ts";
+import { Harness } from "../testing/mod.ts";
 
 const EXAMPLE = "examples/vendor-plugin";
 const FAN = 0x80;
@@ -142,4 +143,38 @@ Deno.test("vendor example's modules import the API only by relative paths, as a 
     }
   }
   assert(files >= 2, "the example has its protocol and call modules");
+});
+
+Deno.test("vendor example: a fan granted read-only can be read, and setting it is DENIED", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vscmi-vendor-ro-" });
+  try {
+    const manifest = join(dir, "vscmi.toml");
+    await Deno.writeTextFile(
+      manifest,
+      `board = ${JSON.stringify(join(ROOT, EXAMPLE, "board.toml"))}
+
+[platform]
+plugins = [${JSON.stringify(join(ROOT, EXAMPLE, "fan.ts"))}]
+
+[[agent]]
+name = "vm1"
+transport = { type = "stream" }
+protocols = ["fan"]
+
+[[agent.fan]]
+name = "case_fan"
+access = "read"
+`,
+    );
+    const h = await Harness.load(manifest);
+    try {
+      assertEquals((await h.send("vm1", FAN, 0x3, [0])).words(), [0]);
+      assertEquals((await h.send("vm1", FAN, 0x4, [0, 100])).status, Status.DENIED);
+      assertEquals((await h.send("vm1", FAN, 0x3, [0])).words(), [0]);
+    } finally {
+      await h.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
