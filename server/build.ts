@@ -24,7 +24,7 @@ import {
   type Problem,
   quoteList,
 } from "../core/manifest/problem.ts";
-import { hex, importProtocol, isPluginFailure } from "./manifest/protocols.ts";
+import { hex, importPlugin, isPluginFailure } from "./manifest/protocols.ts";
 import type { AgentDecl, Deployment } from "../core/manifest/types.ts";
 
 export interface BuildOptions {
@@ -99,10 +99,14 @@ export async function buildPlatform(dep: Deployment, opts: BuildOptions = {}): P
   await checkAgentProtocols(dep, protocols, problems);
   problems.throwIfAny();
 
-  await checkTransports(dep, opts.transports ?? dep.builtins.transports, problems);
+  await checkTransports(
+    dep,
+    withPlugins(opts.transports ?? dep.builtins.transports, dep.pluginTransports),
+    problems,
+  );
   const drivers = await createDrivers(
     dep,
-    opts.drivers ?? dep.builtins.drivers,
+    withPlugins(opts.drivers ?? dep.builtins.drivers, dep.pluginDrivers),
     problems,
     opts.log,
   );
@@ -141,6 +145,14 @@ export async function buildPlatform(dep: Deployment, opts: BuildOptions = {}): P
   }
 }
 
+/** The types `base` has, then those of the deployment's plugins `base` has not by name. */
+function withPlugins<T extends { name: string }>(
+  base: readonly T[],
+  plugins: readonly T[] = [],
+): readonly T[] {
+  return [...base, ...plugins.filter((p) => !base.some((b) => b.name === p.name))];
+}
+
 /** The registry's protocols plus the deployment's modules, each id once. */
 async function gatherProtocols(
   dep: Deployment,
@@ -150,11 +162,12 @@ async function gatherProtocols(
   const out = [...registered];
   for (const [i, url] of dep.plugins.entries()) {
     const at = ["platform", "plugins", i];
-    const def = await importProtocol(url);
-    if (isPluginFailure(def)) {
-      await problems.add(dep.file, at, `Expected ${def.expected}, got ${def.got}`);
+    const mod = await importPlugin(url);
+    if (isPluginFailure(mod)) {
+      await problems.add(dep.file, at, `Expected ${mod.expected}, got ${mod.got}`);
       continue;
     }
+    const def = mod.protocol;
     const other = out.find((p) => p.id === def.id);
     if (other) {
       await problems.add(

@@ -6,36 +6,19 @@
  * through a deployment manifest, as `vscmi serve` loads it.
  * @module
  */
-import { dirname, join, relative } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
+import { copyApi, ROOT } from "./_api_copy.ts";
 import { assert, assertEquals } from "../core/_assert_test.ts";
 import * as api from "../mod.ts";
 import { Harness } from "../testing/mod.ts";
 
-const root = fileURLToPath(new URL("../", import.meta.url));
 const PLUGIN = "tests/manifests/plugins/strict.ts";
-
-/** Copies `mod.ts`, everything under `core/` and the plugin to `to`, keeping their layout. */
-async function copyApi(to: string): Promise<void> {
-  const files = ["mod.ts", PLUGIN];
-  const walk = async (dir: string): Promise<void> => {
-    for await (const e of Deno.readDir(join(root, dir))) {
-      const rel = join(dir, e.name);
-      if (e.isDirectory) await walk(rel);
-      else if (e.name.endsWith(".ts")) files.push(rel);
-    }
-  };
-  await walk("core");
-  for (const f of files) {
-    await Deno.mkdir(dirname(join(to, f)), { recursive: true });
-    await Deno.copyFile(join(root, f), join(to, f));
-  }
-}
 
 Deno.test("a plugin built against a second copy of the API keeps its error statuses", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "vscmi-second-copy-" });
   try {
-    await copyApi(tmp);
+    await copyApi(tmp, ["mod.ts", "core", PLUGIN]);
     const copy: typeof api = await import(pathToFileURL(join(tmp, "mod.ts")).href);
     // Two module instances: two distinct classes, each recognised by the other's brand.
     assert(copy.ScmiError !== api.ScmiError && copy.DriverError !== api.DriverError);
@@ -54,7 +37,7 @@ Deno.test("a plugin built against a second copy of the API keeps its error statu
     await Deno.writeTextFile(
       manifest,
       [
-        `board = ${JSON.stringify(relative(tmp, join(root, "tests/manifests/board.toml")))}`,
+        `board = ${JSON.stringify(relative(tmp, join(ROOT, "tests/manifests/board.toml")))}`,
         `[platform]`,
         `plugins = [${JSON.stringify(PLUGIN)}]`,
         `[[agent]]`,

@@ -9,7 +9,7 @@ import type { AnyProtocol } from "../../core/protocol.ts";
 import { ControlClientError, servedProtocols } from "../../server/control/client.ts";
 import { CONTROL_SOCKET } from "../../server/control/protocol.ts";
 import { loadPlugins } from "../../server/manifest/plugins.ts";
-import { importProtocol, isPluginFailure } from "../../server/manifest/protocols.ts";
+import { importPlugin, isPluginFailure } from "../../server/manifest/protocols.ts";
 import { ClientError } from "../../client/mod.ts";
 
 /** The plugin protocols the deployment manifest `file` lists; ManifestError when it cannot. */
@@ -46,14 +46,14 @@ export async function serverPlugins(
         `Cannot load the plugin of protocol "${p.name}": expected a file URL, got "${p.module}"`,
       );
     }
-    const def = await importProtocol(p.module);
-    if (isPluginFailure(def)) {
+    const mod = await importPlugin(p.module);
+    if (isPluginFailure(mod)) {
       throw new ClientError(
         `Cannot load the plugin of protocol "${p.name}" (${p.module}): ` +
-          `expected ${def.expected}, got ${def.got}`,
+          `expected ${mod.expected}, got ${mod.got}`,
       );
     }
-    out.push(def);
+    out.push(mod.protocol);
   }
   return out;
 }

@@ -82,6 +82,10 @@ export interface Deployment {
    * manifest turns the journal off, absent for the server's default (`<run-dir>/state`).
    */
   stateDir?: string | null;
+  /** Driver types its plugin modules add (their `drivers` exports). */
+  pluginDrivers?: readonly DriverDef[];
+  /** Transport types its plugin modules add (their `transports` exports). */
+  pluginTransports?: readonly TransportDef[];
   /** The protocols, drivers and transports it was loaded against, its plugins not included. */
   builtins: LoadOptions;
 }

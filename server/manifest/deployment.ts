@@ -44,6 +44,7 @@ import type { AnyProtocol } from "../../core/protocol.ts";
 import { CONTROL_SOCKET } from "../control/protocol.ts";
 import { optionProblems } from "../../core/options.ts";
 import type { ListenAddress, TransportDef } from "../../core/transport.ts";
+import type { DriverDef } from "../../core/driver.ts";
 import { readGrants } from "./agent_grants.ts";
 import { readPolicy } from "./policy.ts";
 import { type BoardRead, readBoard } from "./board.ts";
@@ -156,10 +157,12 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
   const protocols = [...opts.protocols];
   const builtIn = protocols.length;
   const catalog = new ProtocolCatalog(protocols);
-  const loaded = await importPlugins(src, here, platform.plugins ?? [], catalog);
+  const loaded = await importPlugins(src, here, platform.plugins ?? [], catalog, opts);
   const plugins = loaded.map((l) => l.url);
   const pluginAt = new Map<AnyProtocol, KeyPath>(loaded.map((l) => [l.def, l.at]));
   protocols.push(...loaded.map((l) => l.def));
+  const pluginDrivers: DriverDef[] = loaded.flatMap((l) => l.drivers);
+  const pluginTransports: TransportDef[] = loaded.flatMap((l) => l.transports);
 
   // The plugins' kinds are in play before the board is read: a vendor's `[[fan]]` is a table.
   let kinds: KindDef[] = [];
@@ -184,7 +187,7 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
         } (${b.detail}: ${boardFile})`,
       );
     } else if (b) {
-      boardRead = readBoard(b, opts.drivers, kinds);
+      boardRead = readBoard(b, [...opts.drivers, ...pluginDrivers], kinds);
     }
   }
 
@@ -195,7 +198,10 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
       `Expected a protocol whose [[agent]] keys are its own, got one adding "${name}", ` +
         `which an [[agent]] table already has`,
     ));
-  const agents = readAgents(src, boardRead, catalog, keys, opts.transports, kinds);
+  const agents = readAgents(src, boardRead, catalog, keys, [
+    ...opts.transports,
+    ...pluginTransports,
+  ], kinds);
   if (problems.length) throw new ManifestError(problems);
   const dep: Deployment = {
     file,
@@ -205,6 +211,8 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
     agents,
     plugins,
     protocols,
+    pluginDrivers,
+    pluginTransports,
     builtins: opts,
   };
   if (platform.state_dir !== undefined) {

@@ -8,6 +8,8 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { AnyProtocol } from "../../core/protocol.ts";
+import type { DriverDef } from "../../core/driver.ts";
+import type { TransportDef } from "../../core/transport.ts";
 import {
   describe,
   type KeyPath,
@@ -17,7 +19,7 @@ import {
 import { check } from "../../core/manifest/_schema.ts";
 import { isReadFailure, readSource, type Source } from "../../core/manifest/toml.ts";
 import { platformTable } from "./deployment_schema.ts";
-import { importProtocol, isPluginFailure, ProtocolCatalog } from "./protocols.ts";
+import { importPlugin, isPluginFailure, ProtocolCatalog } from "./protocols.ts";
 
 /** One plugin module a deployment lists, imported. */
 export interface LoadedPlugin {
@@ -27,20 +29,34 @@ export interface LoadedPlugin {
   def: AnyProtocol;
   /** Where the manifest lists it. */
   at: KeyPath;
+  /** Board driver types the module brings (its `drivers` export). */
+  drivers: DriverDef[];
+  /** Transport types the module brings (its `transports` export). */
+  transports: TransportDef[];
+}
+
+/** Driver and transport types the program has before any plugin adds its own. */
+export interface TakenTypes {
+  readonly drivers?: readonly DriverDef[];
+  readonly transports?: readonly TransportDef[];
 }
 
 /**
  * Resolves and imports the plugin modules `paths` (the `[platform] plugins` of `src`, whose
  * directory is `here`), adding each protocol to `catalog`. Every module that cannot be used
- * (not a path, an import error, no protocol, a clash) is reported on `src` at its entry.
+ * (not a path, an import error, no protocol, a clash with a protocol or with a driver or
+ * transport type of `taken` or of an earlier plugin) is reported on `src` at its entry.
  */
 export async function importPlugins(
   src: Source,
   here: string,
   paths: readonly string[],
   catalog: ProtocolCatalog,
+  taken: TakenTypes = {},
 ): Promise<LoadedPlugin[]> {
   const out: LoadedPlugin[] = [];
+  const drivers: DriverDef[] = [...taken.drivers ?? []];
+  const transports: TransportDef[] = [...taken.transports ?? []];
   for (const [i, p] of paths.entries()) {
     const at = ["platform", "plugins", i];
     if (/^[a-z][a-z0-9+.-]*:/i.test(p) && !p.startsWith("file:") && !isAbsolute(p)) {
@@ -48,16 +64,33 @@ export async function importPlugins(
       continue;
     }
     const url = p.startsWith("file:") ? p : pathToFileURL(resolve(here, p)).href;
-    const def = await importProtocol(url);
-    if (isPluginFailure(def)) {
-      src.report(at, `Expected ${def.expected}, got ${def.got}`);
+    const mod = await importPlugin(url);
+    if (isPluginFailure(mod)) {
+      src.report(at, `Expected ${mod.expected}, got ${mod.got}`);
       continue;
     }
+    for (
+      const [list, added, what] of [
+        [drivers, mod.drivers, "driver type"],
+        [transports, mod.transports, "transport type"],
+      ] as const
+    ) {
+      const again = added.find((d) => list.some((o) => o.name === d.name));
+      if (again) {
+        src.report(
+          at,
+          `Expected a plugin whose ${what}s have new names, got "${again.name}" again`,
+        );
+      }
+    }
+    drivers.push(...mod.drivers);
+    transports.push(...mod.transports);
+    const def = mod.protocol;
     const clash = catalog.add(def);
     if (clash) {
       src.report(at, `Expected a protocol no other plugin provides, got one where ${clash}`);
     } else {
-      out.push({ url, def, at });
+      out.push({ url, def, at, drivers: mod.drivers, transports: mod.transports });
     }
   }
   return out;

@@ -5,6 +5,8 @@
  */
 import { apiMismatch } from "../../core/api.ts";
 import type { AnyProtocol } from "../../core/protocol.ts";
+import type { DriverDef } from "../../core/driver.ts";
+import type { TransportDef } from "../../core/transport.ts";
 import { versionString } from "../../core/protocol.ts";
 import { describe } from "../../core/manifest/problem.ts";
 
@@ -108,12 +110,22 @@ export interface PluginFailure {
   got: string;
 }
 
+/** What a plugin module provides: its protocol, and driver and transport types. */
+export interface PluginModule {
+  protocol: AnyProtocol;
+  /** Board driver types (the module's `drivers` export), for `[[driver]] type`. */
+  drivers: DriverDef[];
+  /** Transport types (the module's `transports` export), for an agent's `transport.type`. */
+  transports: TransportDef[];
+}
+
 /**
- * Imports a plugin module and returns its protocol: the `default` export, or else the
- * export named `protocol`. A protocol that states another API major than the running one
- * (see `core/api.ts`) is a failure too.
+ * Imports a plugin module: its protocol is the `default` export, or else the export named
+ * `protocol`; its optional `drivers` and `transports` exports are lists of driver types
+ * (`defineDriver`) and transport types (`defineTransport`). A definition that states another
+ * API major than the running one (see `core/api.ts`) is a failure too.
  */
-export async function importProtocol(url: string): Promise<AnyProtocol | PluginFailure> {
+export async function importPlugin(url: string): Promise<PluginModule | PluginFailure> {
   let mod: Record<string, unknown>;
   try {
     mod = await import(url);
@@ -124,16 +136,56 @@ export async function importProtocol(url: string): Promise<AnyProtocol | PluginF
     };
   }
   const def = mod.default ?? mod.protocol;
-  if (isProtocolDef(def)) return apiMismatch("plugin", def.api) ?? def;
-  return {
-    expected: 'a module whose default or "protocol" export is a protocol definition',
-    got: def === undefined
-      ? 'no default or "protocol" export'
-      : `an export that is ${describe(def).replace(/^(?=[^a])/, "the value ")}`,
-  };
+  if (!isProtocolDef(def)) {
+    return {
+      expected: 'a module whose default or "protocol" export is a protocol definition',
+      got: def === undefined
+        ? 'no default or "protocol" export'
+        : `an export that is ${describe(def).replace(/^(?=[^a])/, "the value ")}`,
+    };
+  }
+  const protocolMismatch = apiMismatch("plugin", def.api);
+  if (protocolMismatch) return protocolMismatch;
+  const drivers = typeList<DriverDef>(mod.drivers, "drivers", "driver type", "create");
+  if (isPluginFailure(drivers)) return drivers;
+  const transports = typeList<TransportDef>(
+    mod.transports,
+    "transports",
+    "transport type",
+    "start",
+  );
+  if (isPluginFailure(transports)) return transports;
+  return { protocol: def, drivers, transports };
 }
 
-/** Whether an `importProtocol` result is a failure. */
-export function isPluginFailure(r: AnyProtocol | PluginFailure): r is PluginFailure {
-  return "expected" in r && "got" in r && !("commands" in r);
+/**
+ * A module's optional list export `key` of `what` definitions (objects with a name and the
+ * function `fn`), each of the running API major.
+ */
+function typeList<T extends { name: string; api: number }>(
+  v: unknown,
+  key: string,
+  what: string,
+  fn: string,
+): T[] | PluginFailure {
+  if (v === undefined) return [];
+  const expected = `a "${key}" export that is a list of ${what} definitions`;
+  if (!Array.isArray(v)) return { expected, got: describe(v) };
+  for (const [i, d] of v.entries()) {
+    const r = d as Record<string, unknown> | null;
+    if (
+      r === null || typeof r !== "object" || typeof r.name !== "string" ||
+      typeof r[fn] !== "function"
+    ) {
+      return { expected, got: `${describe(d)} at index ${i}` };
+    }
+    const mismatch = apiMismatch(`${what} "${r.name}"`, r.api as number);
+    if (mismatch) return mismatch;
+  }
+  return v as T[];
+}
+
+/** Whether an `importPlugin` result is a failure. */
+export function isPluginFailure(r: object): r is PluginFailure {
+  return "expected" in r && "got" in r;
 }
