@@ -32,7 +32,7 @@
  * ```
  * @module
  */
-import { dirname, isAbsolute, posix, resolve } from "node:path";
+import { isAbsolute, posix } from "node:path";
 import { pathToFileURL } from "node:url";
 import { apiMismatch } from "../../core/api.ts";
 import type { TransportDecl } from "../../core/agent.ts";
@@ -74,6 +74,7 @@ import {
 } from "./protocols.ts";
 import { check } from "../../core/manifest/_schema.ts";
 import { isReadFailure, readSource, type Source } from "../../core/manifest/toml.ts";
+import { absolutePath, besideManifest, readManifestFile } from "./files.ts";
 import type { AgentDecl, Deployment } from "../../core/manifest/types.ts";
 
 export type { LoadOptions } from "../../core/manifest/types.ts";
@@ -118,7 +119,7 @@ function agentKeysIn(
  * is not valid TOML, throws ManifestError at once (`expected` says what the file should be).
  */
 async function readManifest(file: string, problems: Problem[], expected: string): Promise<Source> {
-  const read = await readSource(file, problems);
+  const read = await readSource(file, problems, readManifestFile);
   if (isReadFailure(read)) {
     throw new ManifestError([{
       file,
@@ -145,10 +146,9 @@ async function readManifest(file: string, problems: Problem[], expected: string)
  * ```
  */
 export async function loadDeployment(path: string, opts: LoadOptions): Promise<Deployment> {
-  const file = resolve(path);
+  const file = absolutePath(path);
   const problems: Problem[] = [];
   const src = await readManifest(file, problems, "a readable deployment manifest");
-  const here = dirname(file);
   check(src, [], deploymentDocument, src.doc);
 
   const platform = src.doc.platform === undefined
@@ -171,7 +171,8 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
       src.report(at, `Expected a path to a plugin module, got ${describe(p)}`);
       continue;
     }
-    const url = p.startsWith("file:") ? p : pathToFileURL(resolve(here, p)).href;
+    const path = p.startsWith("file:") ? p : besideManifest(file, p);
+    const url = /^(file|embedded):/.test(path) ? path : pathToFileURL(path).href;
     plugins.push(url);
     const def = await importProtocol(url);
     if (isPluginFailure(def)) {
@@ -200,8 +201,8 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
   let boardFile = "";
   let boardRead: BoardRead | undefined;
   if (typeof src.doc.board === "string") {
-    boardFile = resolve(here, src.doc.board);
-    const b = await readSource(boardFile, problems);
+    boardFile = besideManifest(file, src.doc.board);
+    const b = await readSource(boardFile, problems, readManifestFile);
     if (isReadFailure(b)) {
       src.report(
         ["board"],
@@ -234,7 +235,7 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
     builtins: opts,
   };
   if (platform.state_dir !== undefined) {
-    dep.stateDir = platform.state_dir === false ? null : resolve(here, platform.state_dir);
+    dep.stateDir = platform.state_dir === false ? null : besideManifest(file, platform.state_dir);
   }
   return dep;
 }
@@ -244,7 +245,7 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
  * Throws ManifestError listing every problem found.
  */
 export async function loadBoard(path: string, opts: LoadOptions): Promise<Board> {
-  const file = resolve(path);
+  const file = absolutePath(path);
   const problems: Problem[] = [];
   const read = await readManifest(file, problems, "a readable board manifest");
   const { board } = readBoard(read, opts.drivers, kindsIn(opts));
@@ -277,7 +278,7 @@ export async function loadAgents(
   board: Board,
   opts: AgentLoadOptions,
 ): Promise<AgentDecl[]> {
-  const file = resolve(path);
+  const file = absolutePath(path);
   const problems: Problem[] = [];
   const src = await readManifest(file, problems, "a readable file of [[agent]] tables");
   check(src, [], agentsDocument, src.doc);
@@ -550,10 +551,9 @@ function readSettings(
   trusted: boolean,
   keys: readonly AgentKey[],
 ): Record<string, unknown> | undefined {
-  const here = dirname(src.file);
   const c: AgentKeyCtx = {
     trusted,
-    path: (x) => resolve(here, x),
+    path: (x) => besideManifest(src.file, x),
     report: (path, message, at) => src.report(path, message, at),
   };
   let out: Record<string, unknown> | undefined;

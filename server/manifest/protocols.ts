@@ -3,6 +3,7 @@
  * protocols by number; version strings; and loading plugin modules.
  * @module
  */
+import { importModule } from "./files.ts";
 import { apiMismatch } from "../../core/api.ts";
 import type { AnyProtocol } from "../../core/protocol.ts";
 import { versionString } from "../../core/protocol.ts";
@@ -116,7 +117,7 @@ export interface PluginFailure {
 export async function importProtocol(url: string): Promise<AnyProtocol | PluginFailure> {
   let mod: Record<string, unknown>;
   try {
-    mod = await import(url);
+    mod = await importModule(url);
   } catch (e) {
     return {
       expected: "a module that can be imported",
