@@ -83,26 +83,22 @@ async function serveIn(
   };
 }
 
-/** Runs `vscmi call --socket <run>/AGENT.sock ARGS…` from the repository; its stdout. */
-export async function call(runDir: string, agent: string, args: string[]): Promise<string> {
+/** Runs `vscmi ARGS…` from the repository; its stdout (throws with stderr on failure). */
+export async function vscmi(args: string[]): Promise<string> {
   const r = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      join(ROOT, "main.ts"),
-      "call",
-      "--socket",
-      join(runDir, `${agent}.sock`),
-      ...args,
-    ],
+    args: ["run", "-A", join(ROOT, "main.ts"), ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
-  const out = new TextDecoder().decode(r.stdout);
   if (!r.success) {
-    throw new Error(`vscmi call ${args.join(" ")} failed: ${new TextDecoder().decode(r.stderr)}`);
+    throw new Error(`vscmi ${args.join(" ")} failed: ${new TextDecoder().decode(r.stderr)}`);
   }
-  return out;
+  return new TextDecoder().decode(r.stdout);
+}
+
+/** Runs `vscmi call --socket <run>/AGENT.sock ARGS…`; its stdout. */
+export function call(runDir: string, agent: string, args: string[]): Promise<string> {
+  return vscmi(["call", "--socket", join(runDir, `${agent}.sock`), ...args]);
 }
 
 /** Builds the default bundle, serves it from an empty directory, and walks Base and clocks. */

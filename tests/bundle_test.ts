@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../core/_assert_test.ts";
 import { bundle, ROOT } from "../ship/bundle.ts";
-import { call, serveCopy, serveSource } from "./bundle_smoke.ts";
+import { call, serveCopy, serveSource, vscmi } from "./bundle_smoke.ts";
 
 Deno.test("the bundle serves from an empty directory what main.ts serve serves", async () => {
   const out = await Deno.makeTempDir({ prefix: "vscmi-dist-" });
@@ -27,6 +27,15 @@ Deno.test("the bundle serves from an empty directory what main.ts serve serves",
     } finally {
       await shipped.stop();
       await source.stop();
+    }
+    // vhost-user endpoints run the poll Worker: the bundled one, found beside the program.
+    const vhost = await serveCopy(out, [join(ROOT, "examples/qemu-vhost-user/vscmi.toml")]);
+    try {
+      assert(vhost.banner.includes("vm1  vhost-user:RUN/vm1.sock"), vhost.banner);
+      const agents = await vscmi(["ctl", "--run-dir", vhost.runDir, "agents"]);
+      assert(agents.includes("vm2"), agents);
+    } finally {
+      await vhost.stop();
     }
   } finally {
     await Deno.remove(out, { recursive: true });
