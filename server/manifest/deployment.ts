@@ -74,7 +74,7 @@ import {
 } from "./protocols.ts";
 import { check } from "../../core/manifest/_schema.ts";
 import { isReadFailure, readSource, type Source } from "../../core/manifest/toml.ts";
-import { absolutePath, besideManifest, readManifestFile } from "./files.ts";
+import { absolutePath, besideManifest, readManifestFile, runtimePath } from "./files.ts";
 import type { AgentDecl, Deployment } from "../../core/manifest/types.ts";
 
 export type { LoadOptions } from "../../core/manifest/types.ts";
@@ -235,7 +235,7 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
     builtins: opts,
   };
   if (platform.state_dir !== undefined) {
-    dep.stateDir = platform.state_dir === false ? null : besideManifest(file, platform.state_dir);
+    dep.stateDir = platform.state_dir === false ? null : runtimePath(file, platform.state_dir);
   }
   return dep;
 }
@@ -553,7 +553,7 @@ function readSettings(
 ): Record<string, unknown> | undefined {
   const c: AgentKeyCtx = {
     trusted,
-    path: (x) => besideManifest(src.file, x),
+    path: (x) => runtimePath(src.file, x),
     report: (path, message, at) => src.report(path, message, at),
   };
   let out: Record<string, unknown> | undefined;

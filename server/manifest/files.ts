@@ -78,3 +78,12 @@ export function besideManifest(file: string, path: string): string {
   const dir = posix.dirname(file.slice(EMBEDDED.length));
   return EMBEDDED + posix.normalize(posix.join(dir, path)).replace(/^(\.\.\/)+/, "");
 }
+
+/**
+ * A path to something the server uses at run time (a state directory, a socket) as named in
+ * manifest `file`: relative to the file's folder, or, in a built-in manifest, which has no
+ * folder, to the working directory.
+ */
+export function runtimePath(file: string, path: string): string {
+  return file.startsWith(EMBEDDED) ? resolve(path) : resolve(dirname(file), path);
+}

@@ -1,7 +1,14 @@
+import { resolve } from "node:path";
 import { assertEquals, assertRejects } from "../../core/_assert_test.ts";
 import { ManifestError } from "../../core/manifest/problem.ts";
 import { BUILTINS } from "../../builtins.ts";
-import { besideManifest, defaultDeploymentFile, embed, readManifestFile } from "./files.ts";
+import {
+  besideManifest,
+  defaultDeploymentFile,
+  embed,
+  readManifestFile,
+  runtimePath,
+} from "./files.ts";
 import { loadDeployment } from "./deployment.ts";
 
 Deno.test("paths inside a built-in manifest stay built in", () => {
@@ -13,8 +20,24 @@ Deno.test("paths inside a built-in manifest stay built in", () => {
   assertEquals(besideManifest("/srv/d/vscmi.toml", "board.toml"), "/srv/d/board.toml");
 });
 
-Deno.test("the default deployment and its board load without the file system", async () => {
+Deno.test("run-time paths of a built-in manifest are relative to the working directory", async () => {
+  assertEquals(runtimePath("embedded:d/vscmi.toml", "state"), resolve("state"));
+  assertEquals(runtimePath("/srv/d/vscmi.toml", "state"), "/srv/d/state");
+  embed({
+    deployment: "embedded:d/state.toml",
+    files: {
+      "embedded:d/state.toml": (await readManifestFile("embedded:examples/sim/vscmi.toml"))
+        .replace("plugins = []", 'plugins = []\nstate_dir = "votes"')
+        .replace('board = "../../boards/sim.toml"', 'board = "../boards/sim.toml"'),
+    },
+    modules: {},
+  });
   const dep = await loadDeployment(defaultDeploymentFile(), BUILTINS);
+  assertEquals(dep.stateDir, resolve("votes"));
+});
+
+Deno.test("the default deployment and its board load without the file system", async () => {
+  const dep = await loadDeployment("embedded:examples/sim/vscmi.toml", BUILTINS);
   assertEquals(dep.file, "embedded:examples/sim/vscmi.toml");
   assertEquals(dep.boardFile, "embedded:boards/sim.toml");
   assertEquals(dep.agents.map((a) => a.name), ["vm1", "vm2", "host"]);
