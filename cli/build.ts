@@ -5,9 +5,9 @@
  */
 import { join } from "node:path";
 import { loadDeployment, type LoadOptions } from "../server/manifest/mod.ts";
-import { bundle } from "../ship/bundle.ts";
+import { bundle, ROOT } from "../ship/bundle.ts";
 import { writeEntry } from "../ship/entry.ts";
-import { Exit, parse, str, UsageError } from "./args.ts";
+import { CommandError, Exit, parse, str, UsageError } from "./args.ts";
 
 /** Keep in step with the copy in `main.ts`. */
 export const BUILD_USAGE = "vscmi build --manifest DEPLOYMENT.toml -o DIR";
@@ -37,6 +37,13 @@ export async function buildCommand(args: string[], builtins: LoadOptions): Promi
   if (!manifest || !out || positionals.length) {
     throw new UsageError("Say which deployment (--manifest FILE) and where (-o DIR)");
   }
+  if (!(await isFile(join(ROOT, "ship/bundle.ts")))) {
+    throw new CommandError(
+      `vscmi build needs the vscmi sources (it bundles them): run it from a checkout, ` +
+        `not from ${ROOT}`,
+      Exit.FAIL,
+    );
+  }
   const dep = await loadDeployment(manifest, builtins);
   const work = await Deno.makeTempDir({ prefix: "vscmi-build-" });
   try {
@@ -47,4 +54,12 @@ export async function buildCommand(args: string[], builtins: LoadOptions): Promi
   }
   console.log(`serve it with: deno run -A ${join(out, "vscmi.js")} serve`);
   return Exit.OK;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
+  }
 }

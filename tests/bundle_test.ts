@@ -24,6 +24,15 @@ Deno.test("the bundle serves from an empty directory what main.ts serve serves",
       const clocks = await call(shipped.runDir, "vm1", ["clock", "list"]);
       assert(clocks.includes("gpu_core_clk"), clocks);
       assertEquals(clocks, await call(source.runDir, "vm1", ["clock", "list"]));
+      // The shipped program has no sources to bundle: `build` says so.
+      const build = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "vscmi.js", "build", "--manifest", "x.toml", "-o", "out"],
+        cwd: shipped.dir,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assertEquals(build.code, 1);
+      assert(new TextDecoder().decode(build.stderr).includes("run it from a checkout"));
     } finally {
       await shipped.stop();
       await source.stop();
