@@ -24,8 +24,9 @@ const CHECK_USAGE = "vscmi check MANIFEST";
 const DT_USAGE = "vscmi dt MANIFEST --agent NAME [--standalone]";
 
 const CTL_USAGE = "vscmi ctl [--run-dir DIR | --socket PATH] [--json] COMMAND [ARGS…]";
+const BUILD_USAGE = "vscmi build --manifest DEPLOYMENT.toml -o DIR";
 
-const COMMANDS = ["serve", "check", "call", "dt", "ctl"];
+const COMMANDS = ["serve", "check", "call", "dt", "ctl", "build"];
 
 function help(): string {
   return [
@@ -40,6 +41,7 @@ function help(): string {
       ["dt", "Print the device-tree fragment an agent's guest needs"],
       ["call", "Talk SCMI to a running server as one agent"],
       ["ctl", "Operate a running server: agents, grants, votes, hot-plug"],
+      ["build", "Write one program (a bundle) serving a deployment, its plugins built in"],
     ], "  "),
     "",
     table([
@@ -48,6 +50,7 @@ function help(): string {
       ["", DT_USAGE],
       ["", CALL_USAGE.replace("\n", "\n  ")],
       ["", CTL_USAGE],
+      ["", BUILD_USAGE],
     ]),
     "",
     "`vscmi COMMAND --help` describes a command's options.",
@@ -78,6 +81,10 @@ export async function main(args: string[]): Promise<number> {
         async () => (await import("./cli/call.ts")).callCommand(rest, (await builtins()).protocols),
       )
       .with("ctl", async () => (await import("./cli/ctl.ts")).ctlCommand(rest, await builtins()))
+      .with(
+        "build",
+        async () => (await import("./cli/build.ts")).buildCommand(rest, await builtins()),
+      )
       .with(P.union("help", "--help", "-h"), () => {
         console.log(help());
         return Exit.OK;
@@ -90,7 +97,7 @@ export async function main(args: string[]): Promise<number> {
         throw new UsageError(
           cmd.startsWith("-")
             ? `Unknown option "${cmd}": options come after the command`
-            : `Unknown command "${cmd}" (expected serve, check, call, dt or ctl)`,
+            : `Unknown command "${cmd}" (expected serve, check, call, dt, ctl or build)`,
         );
       });
   } catch (e) {

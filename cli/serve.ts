@@ -5,7 +5,7 @@
  */
 import { Logger, type LogLevel } from "../core/log.ts";
 import {
-  defaultDeploymentPath,
+  defaultDeploymentFile,
   loadDeployment,
   type LoadOptions,
   ManifestError,
@@ -36,7 +36,7 @@ function help(): string {
     `Usage: ${SERVE_USAGE}`,
     "",
     "Serves the deployment MANIFEST (default: the bundled simulated SoC,",
-    `${defaultDeploymentPath()}) until interrupted.`,
+    `${defaultDeploymentFile()}, built in) until interrupted.`,
     "",
     "Options:",
     table([
@@ -78,7 +78,7 @@ export async function serveCommand(args: string[], builtins: LoadOptions): Promi
   const log = new Logger();
   log.level = level as LogLevel;
   const runDir = str(values, "run-dir") ?? defaultRunDir();
-  const file = positionals[0] ?? defaultDeploymentPath();
+  const file = positionals[0] ?? defaultDeploymentFile();
 
   const dep = await loadDeployment(file, builtins);
   let server: Server;

@@ -17,6 +17,7 @@ import { Journal } from "./journal/journal.ts";
 import { type AnyProtocol, versionString } from "../core/protocol.ts";
 import type { TransportDef } from "../core/transport.ts";
 import { FileLocator } from "../core/manifest/locate.ts";
+import { readManifestFile } from "./manifest/files.ts";
 import {
   type KeyPath,
   keyPathString,
@@ -62,7 +63,7 @@ export interface Built {
 /** Collects problems with positions looked up in the manifests only when one is found. */
 class Problems {
   readonly list: Problem[] = [];
-  readonly #where = new FileLocator();
+  readonly #where = new FileLocator(readManifestFile);
 
   async add(file: string, path: KeyPath, message: string, at: "key" | "value" = "value") {
     const { line, column } = await this.#where.find(file, path, at);

@@ -25,6 +25,14 @@ import { CTL, FDS_OFFSET, MAX_POLL_FDS, SHARED_BYTES } from "./_poll_layout.ts";
 export type ReadyHandler = (revents: number) => void;
 
 /** Bits a handler may see besides POLLIN. */
+/**
+ * The Worker's module. From source it is `_poll_worker.ts`; in a bundle (this code inside a
+ * `.js` file) it is the worker's own bundle, `vscmi_poll_worker.js`, beside the program.
+ */
+export const POLL_WORKER: URL = import.meta.url.endsWith(".ts")
+  ? new URL("./_poll_worker.ts", import.meta.url)
+  : new URL("./vscmi_poll_worker.js", import.meta.url);
+
 export const POLL_ERROR_BITS = C.POLLERR | C.POLLHUP | C.POLLNVAL;
 
 /**
@@ -69,7 +77,7 @@ export class Reactor {
   onError: (e: unknown) => void = (e) => console.error(`vhost-user poll handler failed: ${e}`);
 
   private constructor() {
-    this.#worker = new Worker(new URL("./_poll_worker.ts", import.meta.url), { type: "module" });
+    this.#worker = new Worker(POLL_WORKER, { type: "module" });
     this.#worker.postMessage({ sab: this.#sab });
     this.#loop = this.#run();
   }

@@ -92,12 +92,15 @@ function pos(node: AST.HasLocs): Position {
 export class FileLocator {
   readonly #cache = new Map<string, Locator | null>();
 
+  /** Reads files with `read` (the file system by default). */
+  constructor(readonly read: (file: string) => Promise<string> = Deno.readTextFile) {}
+
   /** Position of `path` in `file`, or line 1 column 1 when the file cannot be read. */
   async find(file: string, path: KeyPath, at: "key" | "value" = "value"): Promise<Position> {
     let loc = this.#cache.get(file);
     if (loc === undefined) {
       try {
-        loc = new Locator(await Deno.readTextFile(file));
+        loc = new Locator(await this.read(file));
       } catch {
         loc = null;
       }

@@ -38,17 +38,18 @@ export class Source {
 export type ReadFailure = { kind: "missing" | "unreadable"; detail: string };
 
 /**
- * Reads and parses `file`. A syntax error becomes a problem (and `undefined` is returned);
+ * Reads (with `read`, the file system by default) and parses `file`. A syntax error becomes a problem (and `undefined` is returned);
  * a file that cannot be read is returned as a ReadFailure for the caller to report where
  * the file was named.
  */
 export async function readSource(
   file: string,
   problems: Problem[],
+  read: (file: string) => Promise<string> = Deno.readTextFile,
 ): Promise<Source | ReadFailure | undefined> {
   let text: string;
   try {
-    text = await Deno.readTextFile(file);
+    text = await read(file);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return { kind: "missing", detail: "no such file" };
     return { kind: "unreadable", detail: e instanceof Error ? e.message : String(e) };

@@ -32,7 +32,7 @@
  * ```
  * @module
  */
-import { dirname, posix, resolve } from "node:path";
+import { posix } from "node:path";
 import { apiMismatch } from "../../core/api.ts";
 import type { TransportDecl } from "../../core/agent.ts";
 import type { AgentKey, AgentKeyCtx } from "../../core/agent_keys.ts";
@@ -68,6 +68,7 @@ import { importPlugins } from "./plugins.ts";
 import { type KnownProtocol, parseVersion, pinAllowed, ProtocolCatalog } from "./protocols.ts";
 import { check } from "../../core/manifest/_schema.ts";
 import { isReadFailure, readSource, type Source } from "../../core/manifest/toml.ts";
+import { absolutePath, besideManifest, readManifestFile, runtimePath } from "./files.ts";
 import type { AgentDecl, Deployment } from "../../core/manifest/types.ts";
 
 export type { LoadOptions } from "../../core/manifest/types.ts";
@@ -112,7 +113,7 @@ function agentKeysIn(
  * is not valid TOML, throws ManifestError at once (`expected` says what the file should be).
  */
 async function readManifest(file: string, problems: Problem[], expected: string): Promise<Source> {
-  const read = await readSource(file, problems);
+  const read = await readSource(file, problems, readManifestFile);
   if (isReadFailure(read)) {
     throw new ManifestError([{
       file,
@@ -139,10 +140,9 @@ async function readManifest(file: string, problems: Problem[], expected: string)
  * ```
  */
 export async function loadDeployment(path: string, opts: LoadOptions): Promise<Deployment> {
-  const file = resolve(path);
+  const file = absolutePath(path);
   const problems: Problem[] = [];
   const src = await readManifest(file, problems, "a readable deployment manifest");
-  const here = dirname(file);
   check(src, [], deploymentDocument, src.doc);
 
   const platform = src.doc.platform === undefined
@@ -157,7 +157,7 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
   const protocols = [...opts.protocols];
   const builtIn = protocols.length;
   const catalog = new ProtocolCatalog(protocols);
-  const loaded = await importPlugins(src, here, platform.plugins ?? [], catalog, opts);
+  const loaded = await importPlugins(src, file, platform.plugins ?? [], catalog, opts);
   const plugins = loaded.map((l) => l.url);
   const pluginAt = new Map<AnyProtocol, KeyPath>(loaded.map((l) => [l.def, l.at]));
   protocols.push(...loaded.map((l) => l.def));
@@ -177,8 +177,8 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
   let boardFile = "";
   let boardRead: BoardRead | undefined;
   if (typeof src.doc.board === "string") {
-    boardFile = resolve(here, src.doc.board);
-    const b = await readSource(boardFile, problems);
+    boardFile = besideManifest(file, src.doc.board);
+    const b = await readSource(boardFile, problems, readManifestFile);
     if (isReadFailure(b)) {
       src.report(
         ["board"],
@@ -216,7 +216,7 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
     builtins: opts,
   };
   if (platform.state_dir !== undefined) {
-    dep.stateDir = platform.state_dir === false ? null : resolve(here, platform.state_dir);
+    dep.stateDir = platform.state_dir === false ? null : runtimePath(file, platform.state_dir);
   }
   return dep;
 }
@@ -226,7 +226,7 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
  * Throws ManifestError listing every problem found.
  */
 export async function loadBoard(path: string, opts: LoadOptions): Promise<Board> {
-  const file = resolve(path);
+  const file = absolutePath(path);
   const problems: Problem[] = [];
   const read = await readManifest(file, problems, "a readable board manifest");
   const { board } = readBoard(read, opts.drivers, kindsIn(opts));
@@ -259,7 +259,7 @@ export async function loadAgents(
   board: Board,
   opts: AgentLoadOptions,
 ): Promise<AgentDecl[]> {
-  const file = resolve(path);
+  const file = absolutePath(path);
   const problems: Problem[] = [];
   const src = await readManifest(file, problems, "a readable file of [[agent]] tables");
   check(src, [], agentsDocument, src.doc);
@@ -532,10 +532,9 @@ function readSettings(
   trusted: boolean,
   keys: readonly AgentKey[],
 ): Record<string, unknown> | undefined {
-  const here = dirname(src.file);
   const c: AgentKeyCtx = {
     trusted,
-    path: (x) => resolve(here, x),
+    path: (x) => runtimePath(src.file, x),
     report: (path, message, at) => src.report(path, message, at),
   };
   let out: Record<string, unknown> | undefined;

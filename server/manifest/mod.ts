@@ -17,6 +17,7 @@
 export { loadAgents, loadBoard, loadDeployment } from "./deployment.ts";
 export type { AgentLoadOptions, LoadOptions } from "./deployment.ts";
 export { defaultDeploymentPath, simBoardPath } from "./paths.ts";
+export { defaultDeploymentFile } from "./files.ts";
 export { formatProblem, ManifestError } from "../../core/manifest/problem.ts";
 export type { Problem } from "../../core/manifest/problem.ts";
 export type { AgentDecl, Deployment } from "../../core/manifest/types.ts";

@@ -5,7 +5,7 @@
  * commands that only need the plugins' definitions (`vscmi call --manifest`).
  * @module
  */
-import { dirname, isAbsolute, resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { AnyProtocol } from "../../core/protocol.ts";
 import type { DriverDef } from "../../core/driver.ts";
@@ -19,6 +19,7 @@ import {
 import { check } from "../../core/manifest/_schema.ts";
 import { isReadFailure, readSource, type Source } from "../../core/manifest/toml.ts";
 import { platformTable } from "./deployment_schema.ts";
+import { besideManifest } from "./files.ts";
 import { importPlugin, isPluginFailure, ProtocolCatalog } from "./protocols.ts";
 
 /** One plugin module a deployment lists, imported. */
@@ -42,14 +43,14 @@ export interface TakenTypes {
 }
 
 /**
- * Resolves and imports the plugin modules `paths` (the `[platform] plugins` of `src`, whose
- * directory is `here`), adding each protocol to `catalog`. Every module that cannot be used
+ * Resolves and imports the plugin modules `paths` (the `[platform] plugins` of `src`, the
+ * manifest at `file`, which may be a built-in `embedded:` one), adding each protocol to `catalog`. Every module that cannot be used
  * (not a path, an import error, no protocol, a clash with a protocol or with a driver or
  * transport type of `taken` or of an earlier plugin) is reported on `src` at its entry.
  */
 export async function importPlugins(
   src: Source,
-  here: string,
+  file: string,
   paths: readonly string[],
   catalog: ProtocolCatalog,
   taken: TakenTypes = {},
@@ -63,7 +64,8 @@ export async function importPlugins(
       src.report(at, `Expected a path to a plugin module, got ${describe(p)}`);
       continue;
     }
-    const url = p.startsWith("file:") ? p : pathToFileURL(resolve(here, p)).href;
+    const path = p.startsWith("file:") ? p : besideManifest(file, p);
+    const url = /^(file|embedded):/.test(path) ? path : pathToFileURL(path).href;
     const mod = await importPlugin(url);
     if (isPluginFailure(mod)) {
       src.report(at, `Expected ${mod.expected}, got ${mod.got}`);
@@ -123,7 +125,7 @@ export async function loadPlugins(
     : check(src, ["platform"], platformTable, src.doc.platform) ?? {};
   const plugins = await importPlugins(
     src,
-    dirname(file),
+    file,
     platform.plugins ?? [],
     new ProtocolCatalog(builtIn),
   );

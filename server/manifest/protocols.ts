@@ -3,6 +3,7 @@
  * protocols by number; version strings; and loading plugin modules.
  * @module
  */
+import { importModule } from "./files.ts";
 import { apiMismatch } from "../../core/api.ts";
 import type { AnyProtocol } from "../../core/protocol.ts";
 import type { DriverDef } from "../../core/driver.ts";
@@ -128,7 +129,7 @@ export interface PluginModule {
 export async function importPlugin(url: string): Promise<PluginModule | PluginFailure> {
   let mod: Record<string, unknown>;
   try {
-    mod = await import(url);
+    mod = await importModule(url);
   } catch (e) {
     return {
       expected: "a module that can be imported",
