@@ -1,6 +1,6 @@
 /**
- * The `vscmi` command line: `serve`, `check`, `call`, `dt` and `ctl`, one module each under
- * `cli/`.
+ * The `vscmi` command line: `serve`, `check`, `call`, `dt`, `ctl` and `new`, one module each
+ * under `cli/`.
  *
  * Exit codes: 0 success, 1 a runtime failure (or an SCMI error status in `call`), 2 a usage
  * or manifest error.
@@ -24,8 +24,11 @@ const CHECK_USAGE = "vscmi check MANIFEST";
 const DT_USAGE = "vscmi dt MANIFEST --agent NAME [--standalone]";
 
 const CTL_USAGE = "vscmi ctl [--run-dir DIR | --socket PATH] [--json] COMMAND [ARGS…]";
+const NEW_USAGE =
+  "vscmi new (protocol [--id 0x80–0xFF] | driver [--kind reset|power] | transport | board) " +
+  "NAME [--dir DIR]";
 
-const COMMANDS = ["serve", "check", "call", "dt", "ctl"];
+const COMMANDS = ["serve", "check", "call", "dt", "ctl", "new"];
 
 function help(): string {
   return [
@@ -40,6 +43,7 @@ function help(): string {
       ["dt", "Print the device-tree fragment an agent's guest needs"],
       ["call", "Talk SCMI to a running server as one agent"],
       ["ctl", "Operate a running server: agents, grants, votes, hot-plug"],
+      ["new", "Scaffold a protocol, driver, transport or board, with a test"],
     ], "  "),
     "",
     table([
@@ -48,6 +52,7 @@ function help(): string {
       ["", DT_USAGE],
       ["", CALL_USAGE.replace("\n", "\n  ")],
       ["", CTL_USAGE],
+      ["", NEW_USAGE],
     ]),
     "",
     "`vscmi COMMAND --help` describes a command's options.",
@@ -78,6 +83,7 @@ export async function main(args: string[]): Promise<number> {
         async () => (await import("./cli/call.ts")).callCommand(rest, (await builtins()).protocols),
       )
       .with("ctl", async () => (await import("./cli/ctl.ts")).ctlCommand(rest, await builtins()))
+      .with("new", async () => (await import("./cli/new/mod.ts")).newCommand(rest))
       .with(P.union("help", "--help", "-h"), () => {
         console.log(help());
         return Exit.OK;
@@ -90,7 +96,7 @@ export async function main(args: string[]): Promise<number> {
         throw new UsageError(
           cmd.startsWith("-")
             ? `Unknown option "${cmd}": options come after the command`
-            : `Unknown command "${cmd}" (expected serve, check, call, dt or ctl)`,
+            : `Unknown command "${cmd}" (expected serve, check, call, dt, ctl or new)`,
         );
       });
   } catch (e) {
