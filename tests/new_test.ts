@@ -56,8 +56,14 @@ Deno.test("vscmi new: protocol, drivers, transport and board inside the reposito
     assert(mod.includes("api: API_MAJOR,") && mod.includes("id: WIDGET_PROTOCOL,"), mod);
     assert((await Deno.readTextFile(join(dir, "widget", "msg.ts"))).includes("= 0x81;"));
 
+    // Generated code meets the repository's own formatting and lint rules.
+    const fmt = await deno(["fmt", "--check", dir]);
+    assertEquals(fmt.code, 0, fmt.out);
+    const lint = await deno(["lint", dir]);
+    assertEquals(lint.code, 0, lint.out);
+
     const t = await deno(["test", "-A", "--quiet", dir]);
-    assertEquals([t.code, counts(t.out)], [0, [8, 0]], t.out);
+    assertEquals([t.code, counts(t.out)], [0, [9, 0]], t.out);
 
     const c = await vscmi("check", join(dir, "demo", "vscmi.toml"));
     assertEquals(c.code, 0, c.out);
@@ -79,7 +85,7 @@ Deno.test("vscmi new --dir outside the repository: the README says how the API i
     const config = JSON.parse(await Deno.readTextFile(join(folder, "deno.json")));
     assertEquals(config.imports["@vscmi/vscmi"], join(ROOT, "mod.ts"));
     const t = await deno(["test", "-A", "--quiet"], folder);
-    assertEquals([t.code, counts(t.out)], [0, [2, 0]], t.out);
+    assertEquals([t.code, counts(t.out)], [0, [3, 0]], t.out);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -193,11 +193,12 @@ ${n.name.replaceAll("-", "_")}s = ["${n.name.replaceAll("-", "_")}_a", "${
  * The "${n.name}" protocol served from its deployment (\`vscmi.toml\`), as its agents see it.
  * @module
  */
-import { deepStrictEqual } from "node:assert/strict";
+import { deepStrictEqual, rejects } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { Status } from "${r}mod.ts";
 import { Harness } from "${r}testing/mod.ts";
-import { ${n.upper}_PROTOCOL, ${n.camel}Driver, ${n.pascal}Msg } from "./mod.ts";
+import { scripted, StatusError, unexpected } from "${r}client/mod.ts";
+import ${n.camel}Protocol, { ${n.upper}_PROTOCOL, ${n.camel}Driver, ${n.pascal}Msg } from "./mod.ts";
 
 const manifest = fileURLToPath(new URL("./vscmi.toml", import.meta.url));
 const P = ${n.upper}_PROTOCOL;
@@ -231,6 +232,22 @@ Deno.test("${n.name}: a short or unknown message gets its status", async () => {
   } finally {
     await h.close();
   }
+});
+
+Deno.test("${n.name}: \`vscmi call … ${n.name} get ID\` sends ${n.upper}_GET and reads the level", async () => {
+  const s = scripted(
+    ${n.camel}Protocol,
+    (id, params) =>
+      id === ${n.pascal}Msg.GET && params[0] === 2
+        ? [1500]
+        : id === ${n.pascal}Msg.GET
+        ? { status: Status.NOT_FOUND }
+        : unexpected(id, params),
+  );
+  const out = await s.run("get", ["2"]);
+  deepStrictEqual([out.text, out.json], ["1500", { id: 2, level: 1500 }]);
+  deepStrictEqual(s.sent, [{ id: ${n.pascal}Msg.GET, params: [2] }]);
+  await rejects(s.run("get", ["5"]), StatusError);
 });
 `,
     "README.md": readme(
