@@ -6,7 +6,9 @@
  */
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { assert, assertEquals } from "../core/_assert_test.ts";
+import { assert, assertEquals, assertRejects } from "../core/_assert_test.ts";
+import { newCommand } from "../cli/new/mod.ts";
+import { CommandError } from "../cli/args.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const MAIN = join(ROOT, "main.ts");
@@ -114,6 +116,20 @@ Deno.test("vscmi new refuses a used folder, a bad name, a non-vendor id and a ki
       assert(r.out.includes(says), r.out);
     }
     assertEquals([...Deno.readDirSync(dir)].map((e) => e.name), ["taken"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("vscmi new away from a source checkout (a bundled program) refuses and writes nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vscmi-new-" });
+  try {
+    await assertRejects(
+      () => newCommand(["board", "x", "--dir", dir], join(dir, "no-checkout")),
+      CommandError,
+      "source checkout",
+    );
+    assertEquals([...Deno.readDirSync(dir)], []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -42,8 +42,11 @@ function help(): string {
 /** The repository root: where `mod.ts` is. */
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** Runs `vscmi new …`; resolves to the exit code. */
-export async function newCommand(args: string[]): Promise<number> {
+/**
+ * Runs `vscmi new …` for the checkout at `repo` (default: the one this module is in);
+ * resolves to the exit code.
+ */
+export async function newCommand(args: string[], repo = REPO): Promise<number> {
   const { values, positionals } = parse(args, {
     dir: { type: "string" },
     id: { type: "string" },
@@ -66,8 +69,9 @@ export async function newCommand(args: string[]): Promise<number> {
     throw new UsageError(`Option "--kind" is for "new driver" only`);
   }
   const n = namesOf(name);
+  await sourceCheckout(repo);
   const folder = resolve(str(values, "dir") ?? ".", name);
-  const api = apiPath(folder, REPO);
+  const api = apiPath(folder, repo);
   let files: Record<string, string>;
   switch (what) {
     case "protocol":
@@ -89,7 +93,7 @@ export async function newCommand(args: string[]): Promise<number> {
     default:
       files = boardFiles(n, api);
   }
-  if (api.outside && what !== "board") files["deno.json"] = await outsideConfig();
+  if (api.outside && what !== "board") files["deno.json"] = await outsideConfig(repo);
   await emptyFolder(folder);
   for (const [file, text] of Object.entries(files)) {
     await Deno.writeTextFile(join(folder, file), text);
@@ -103,15 +107,30 @@ export async function newCommand(args: string[]): Promise<number> {
  * The `deno.json` of a folder outside the repository: the npm packages the API imports, as
  * this checkout's `deno.json` pins them, and the API's own entry points by name.
  */
-async function outsideConfig(): Promise<string> {
-  const own = JSON.parse(await Deno.readTextFile(join(REPO, "deno.json")));
+async function outsideConfig(repo: string): Promise<string> {
+  const own = JSON.parse(await Deno.readTextFile(join(repo, "deno.json")));
   const imports: Record<string, string> = {
     ...own.imports,
-    "@vscmi/vscmi": join(REPO, "mod.ts"),
-    "@vscmi/vscmi/testing": join(REPO, "testing/mod.ts"),
-    "@vscmi/vscmi/client": join(REPO, "client/mod.ts"),
+    "@vscmi/vscmi": join(repo, "mod.ts"),
+    "@vscmi/vscmi/testing": join(repo, "testing/mod.ts"),
+    "@vscmi/vscmi/client": join(repo, "client/mod.ts"),
   };
   return JSON.stringify({ imports }, null, 2) + "\n";
+}
+
+/**
+ * Fails unless this program runs from a vscmi source checkout: generated code imports its
+ * `mod.ts` (a bundled or compiled program has none beside it).
+ */
+async function sourceCheckout(repo: string): Promise<void> {
+  try {
+    await Deno.stat(join(repo, "mod.ts"));
+  } catch {
+    throw new CommandError(
+      `vscmi new writes code that imports the API from a vscmi source checkout, and none is ` +
+        `here (no ${join(repo, "mod.ts")}): run it from the repository (deno task vscmi new …)`,
+    );
+  }
 }
 
 /** `--id`: a vendor protocol number, decimal or 0x hex, 0x80–0xFF (default 0x80). */
