@@ -1,6 +1,6 @@
 /**
- * The `vscmi` command line: `serve`, `check`, `call`, `dt` and `ctl`, one module each under
- * `cli/`.
+ * The `vscmi` command line: `serve`, `check`, `call`, `dt`, `ctl` and `new`, one module each
+ * under `cli/`.
  *
  * Exit codes: 0 success, 1 a runtime failure (or an SCMI error status in `call`), 2 a usage
  * or manifest error.
@@ -26,7 +26,11 @@ const DT_USAGE = "vscmi dt MANIFEST --agent NAME [--standalone]";
 const CTL_USAGE = "vscmi ctl [--run-dir DIR | --socket PATH] [--json] COMMAND [ARGS…]";
 const BUILD_USAGE = "vscmi build --manifest DEPLOYMENT.toml -o DIR";
 
-const COMMANDS = ["serve", "check", "call", "dt", "ctl", "build"];
+const NEW_USAGE =
+  "vscmi new (protocol [--id 0x80–0xFF] | driver [--kind reset|power] | transport | board) " +
+  "NAME [--dir DIR]";
+
+const COMMANDS = ["serve", "check", "call", "dt", "ctl", "build", "new"];
 
 function help(): string {
   return [
@@ -42,6 +46,7 @@ function help(): string {
       ["call", "Talk SCMI to a running server as one agent"],
       ["ctl", "Operate a running server: agents, grants, votes, hot-plug"],
       ["build", "Write one program (a bundle) serving a deployment, its plugins built in"],
+      ["new", "Scaffold a protocol, driver, transport or board, with a test"],
     ], "  "),
     "",
     table([
@@ -51,6 +56,7 @@ function help(): string {
       ["", CALL_USAGE.replace("\n", "\n  ")],
       ["", CTL_USAGE],
       ["", BUILD_USAGE],
+      ["", NEW_USAGE],
     ]),
     "",
     "`vscmi COMMAND --help` describes a command's options.",
@@ -85,6 +91,7 @@ export async function main(args: string[]): Promise<number> {
         "build",
         async () => (await import("./cli/build.ts")).buildCommand(rest, await builtins()),
       )
+      .with("new", async () => (await import("./cli/new/mod.ts")).newCommand(rest))
       .with(P.union("help", "--help", "-h"), () => {
         console.log(help());
         return Exit.OK;
@@ -97,7 +104,7 @@ export async function main(args: string[]): Promise<number> {
         throw new UsageError(
           cmd.startsWith("-")
             ? `Unknown option "${cmd}": options come after the command`
-            : `Unknown command "${cmd}" (expected serve, check, call, dt, ctl or build)`,
+            : `Unknown command "${cmd}" (expected serve, check, call, dt, ctl, build or new)`,
         );
       });
   } catch (e) {

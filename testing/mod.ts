@@ -27,6 +27,7 @@ import { Msg } from "../core/msg.ts";
 import type { Session } from "../core/session.ts";
 import { Logger } from "../core/log.ts";
 import { BUILTINS } from "../builtins.ts";
+import type { DriverDef } from "../core/driver.ts";
 
 /** How {@linkcode Harness.load} builds the platform. */
 export interface HarnessOptions {
@@ -35,6 +36,11 @@ export interface HarnessOptions {
    * they go to the console.
    */
   log?: (level: "debug" | "info" | "warn" | "error", line: string) => void;
+  /**
+   * Board driver types the board may name besides the built-in ones (a vendor's driver
+   * under test, or the driver serving a vendor protocol's own resource kind).
+   */
+  drivers?: readonly DriverDef[];
 }
 
 /** One reply, as the agent received it. */
@@ -73,7 +79,7 @@ export class Harness {
    * Loads and builds the deployment at `manifest`, as `vscmi serve` would.
    *
    * @param manifest Path to a deployment manifest.
-   * @param opts Where log lines go.
+   * @param opts Where log lines go; extra driver types.
    * @returns The harness, ready to send.
    * @throws {ManifestError} naming file, key and line of each problem (a plugin written for
    * another API major included).
@@ -81,7 +87,8 @@ export class Harness {
   static async load(manifest: string, opts: HarnessOptions = {}): Promise<Harness> {
     const log = new Logger();
     if (opts.log) log.sink = opts.log;
-    return new Harness(await buildPlatform(await loadDeployment(manifest, BUILTINS), { log }));
+    const builtins = { ...BUILTINS, drivers: [...BUILTINS.drivers, ...(opts.drivers ?? [])] };
+    return new Harness(await buildPlatform(await loadDeployment(manifest, builtins), { log }));
   }
 
   /**
