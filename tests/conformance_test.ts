@@ -1,0 +1,74 @@
+/**
+ * The conformance suites of `testing/` over every built-in: each protocol against the bundled
+ * deployment (sim board), and the test vendor protocol of `tests/vendor_kind/`.
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { defaultDeploymentPath } from "../server/manifest/mod.ts";
+import { PROTOCOLS } from "../builtins.ts";
+import { Harness, protocolConformance, type ProtocolSuite } from "../testing/mod.ts";
+import { RESERVED_BITS } from "./reserved_bits.ts";
+import { fanDriver, protocol as fanProtocol } from "./vendor_kind/fan_protocol.ts";
+
+/** Per built-in protocol: what the suite cannot learn from its definition. */
+const EXTRA: Record<string, Partial<ProtocolSuite>> = {
+  clock: {
+    // CLOCK_DESCRIBE_RATES (clock, rate_index): num_rates_flags 11:0 returned, 31:16 remaining;
+    // 8 bytes a rate. Clock 1 is a list clock the agent sees.
+    paged: [{
+      message: 0x4,
+      params: (skip) => [1, skip],
+      page: ([w]) => ({ returned: w! & 0xfff, remaining: w! >>> 16 }),
+      bytes: (returned) => 4 + returned * 8,
+    }],
+    // CLOCK_CONFIG_SET (clock, attributes = ENABLE, oem value).
+    votes: [{ message: 0x7, params: [1, 1, 0] }],
+  },
+  // POWER_STATE_SET (flags, domain, state = on).
+  power: { attributesBytes: 16, votes: [{ message: 0x4, params: [0, 0, 0] }] },
+  perf: { attributesBytes: 16 },
+  sensor: {
+    attributesBytes: 16,
+    // SENSOR_DESCRIPTION_GET (desc_index): num_sensor_flags 11:0 returned, 31:16 remaining.
+    paged: [{
+      message: 0x3,
+      params: (skip) => [skip],
+      page: ([w]) => ({ returned: w! & 0xfff, remaining: w! >>> 16 }),
+    }],
+  },
+  // Pins 15:0 and groups 31:16 of the first word, functions 15:0 of the second.
+  pinctrl: {
+    attributesBytes: 8,
+    counts: {
+      pin: ([w]) => w! & 0xffff,
+      group: ([w]) => w! >>> 16,
+      function: ([, w]) => w! & 0xffff,
+    },
+  },
+};
+
+for (const protocol of PROTOCOLS) {
+  Deno.test(`conformance: protocol ${protocol.name}`, (t) =>
+    protocolConformance(t, {
+      protocol,
+      manifest: defaultDeploymentPath(),
+      agent: "vm1",
+      reserved: RESERVED_BITS[protocol.id],
+      ...EXTRA[protocol.name],
+    }));
+}
+
+Deno.test("conformance: the test vendor protocol (own resource kind)", async (t) => {
+  const manifest = fileURLToPath(new URL("./vendor_kind/vscmi.toml", import.meta.url));
+  const h = await Harness.load(manifest, { log: () => {}, drivers: [fanDriver] });
+  try {
+    await protocolConformance(t, {
+      protocol: fanProtocol,
+      manifest: h,
+      agent: "vm1",
+      counts: { fan: (w) => w[0]! },
+    });
+  } finally {
+    await h.close();
+  }
+});
