@@ -234,3 +234,6 @@ export type {
   ReservedWords,
   VoteCommand,
 } from "./protocol.ts";
+export { boolean, driverConformance, number } from "./driver.ts";
+export type { DriverSuite, HwContract } from "./driver.ts";
+export { BUILTIN_CONTRACTS } from "./contracts.ts";

@@ -2,35 +2,7 @@ import { fileURLToPath } from "node:url";
 import { assertEquals } from "../core/_assert_test.ts";
 import { protocol as broken } from "../tests/conformance/broken_protocol.ts";
 import { protocolConformance } from "./protocol.ts";
-
-type Outcome = "ok" | "failed" | "ignored";
-
-/** A test context whose steps record their outcome instead of failing the test. */
-function recorder(): { t: Deno.TestContext; outcomes: Record<string, Outcome> } {
-  const outcomes: Record<string, Outcome> = {};
-  const t = {
-    async step(def: Deno.TestStepDefinition): Promise<boolean> {
-      if (def.ignore) {
-        outcomes[def.name] = "ignored";
-        return false;
-      }
-      try {
-        await def.fn(t as unknown as Deno.TestContext);
-        outcomes[def.name] = "ok";
-        return true;
-      } catch {
-        outcomes[def.name] = "failed";
-        return false;
-      }
-    },
-  };
-  // The suite also calls step(name, fn).
-  const named = t.step;
-  t.step =
-    ((a: Deno.TestStepDefinition | string, fn?: Deno.TestStepDefinition["fn"]) =>
-      typeof a === "string" ? named({ name: a, fn: fn! }) : named(a)) as typeof t.step;
-  return { t: t as unknown as Deno.TestContext, outcomes };
-}
+import { recorder } from "./_recorder_test.ts";
 
 Deno.test("protocolConformance: fails each step a broken protocol breaks, and only those", async () => {
   const { t, outcomes } = recorder();

@@ -4,9 +4,16 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { defaultDeploymentPath } from "../server/manifest/mod.ts";
-import { PROTOCOLS } from "../builtins.ts";
-import { Harness, protocolConformance, type ProtocolSuite } from "../testing/mod.ts";
+import { defaultDeploymentPath, loadBoard, simBoardPath } from "../server/manifest/mod.ts";
+import { BUILTINS, PROTOCOLS } from "../builtins.ts";
+import { simDriver } from "../boards/drivers/sim.ts";
+import {
+  BUILTIN_CONTRACTS,
+  driverConformance,
+  Harness,
+  protocolConformance,
+  type ProtocolSuite,
+} from "../testing/mod.ts";
 import { RESERVED_BITS } from "./reserved_bits.ts";
 import { fanDriver, protocol as fanProtocol } from "./vendor_kind/fan_protocol.ts";
 
@@ -70,5 +77,15 @@ Deno.test("conformance: the test vendor protocol (own resource kind)", async (t)
     });
   } finally {
     await h.close();
+  }
+});
+
+Deno.test("conformance: the sim driver, every built-in kind", async (t) => {
+  const board = await loadBoard(simBoardPath(), BUILTINS);
+  const driver = await simDriver.create({ name: "sim", options: { time_scale: 0 }, board });
+  try {
+    await driverConformance(t, { driver, board, contracts: BUILTIN_CONTRACTS });
+  } finally {
+    await driver.close?.();
   }
 });
