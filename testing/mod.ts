@@ -237,3 +237,5 @@ export type {
 export { boolean, driverConformance, number } from "./driver.ts";
 export type { DriverSuite, HwContract } from "./driver.ts";
 export { BUILTIN_CONTRACTS } from "./contracts.ts";
+export { transportConformance } from "./transport.ts";
+export type { TransportSuite, WireAdapter, WireConnection } from "./transport.ts";

@@ -13,7 +13,10 @@ import {
   Harness,
   protocolConformance,
   type ProtocolSuite,
+  transportConformance,
 } from "../testing/mod.ts";
+import { streamTransport } from "../transports/stream/mod.ts";
+import { streamWire } from "./conformance/stream_wire.ts";
 import { RESERVED_BITS } from "./reserved_bits.ts";
 import { fanDriver, protocol as fanProtocol } from "./vendor_kind/fan_protocol.ts";
 
@@ -89,3 +92,6 @@ Deno.test("conformance: the sim driver, every built-in kind", async (t) => {
     await driver.close?.();
   }
 });
+
+Deno.test("conformance: the stream transport", (t) =>
+  transportConformance(t, { transport: streamTransport, wire: streamWire }));
