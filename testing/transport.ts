@@ -154,6 +154,12 @@ export async function transportConformance<C extends WireConnection>(
       fail(`reply header ${rv.getUint32(0, true)} for ${header}`);
     }
   };
+  // A transport may serve one connection at a time: the next connects once the last's
+  // session has closed.
+  const done = async (c: C) => {
+    await c.close();
+    await Promise.all(ports.map((p) => p.closed));
+  };
   const handle = await suite.transport.start(env);
   try {
     await t.step("a session per connection, closed when the agent goes", async () => {
@@ -165,9 +171,8 @@ export async function transportConformance<C extends WireConnection>(
           fail(`${ports.length - before} sessions for one connection`);
         }
       } finally {
-        await c.close();
+        await done(c);
       }
-      await ports[before]!.closed;
     });
 
     await t.step("replies of exact length, empty to the agent's largest", async () => {
@@ -175,7 +180,7 @@ export async function transportConformance<C extends WireConnection>(
       try {
         for (const n of new Set([0, 1, 4, 17, maxMsgSize - 1, maxMsgSize])) await exchange(c, n);
       } finally {
-        await c.close();
+        await done(c);
       }
     });
 
@@ -183,19 +188,17 @@ export async function transportConformance<C extends WireConnection>(
       await t.step(
         `hostile framing, ${name}: session closed, transport still serving`,
         async () => {
-          const before = ports.length;
           const c = await suite.wire.connect(handle, runDir);
           try {
             await act(c);
           } finally {
-            await c.close();
+            await done(c);
           }
-          await Promise.all(ports.slice(before).map((p) => p.closed));
           const fresh = await suite.wire.connect(handle, runDir);
           try {
             await exchange(fresh, 8);
           } finally {
-            await fresh.close();
+            await done(fresh);
           }
         },
       );

@@ -16,6 +16,8 @@ import {
   transportConformance,
 } from "../testing/mod.ts";
 import { streamTransport } from "../transports/stream/mod.ts";
+import { vhostUserTransport } from "../transports/vhost-user/mod.ts";
+import { vhostUserWire } from "./conformance/vhost_user_wire.ts";
 import { streamWire } from "./conformance/stream_wire.ts";
 import { RESERVED_BITS } from "./reserved_bits.ts";
 import { fanDriver, protocol as fanProtocol } from "./vendor_kind/fan_protocol.ts";
@@ -95,3 +97,6 @@ Deno.test("conformance: the sim driver, every built-in kind", async (t) => {
 
 Deno.test("conformance: the stream transport", (t) =>
   transportConformance(t, { transport: streamTransport, wire: streamWire }));
+
+Deno.test("conformance: the vhost-user transport", (t) =>
+  transportConformance(t, { transport: vhostUserTransport, wire: vhostUserWire }));
