@@ -22,6 +22,9 @@ import { streamWire } from "./conformance/stream_wire.ts";
 import { RESERVED_BITS } from "./reserved_bits.ts";
 import { fanDriver, protocol as fanProtocol } from "./vendor_kind/fan_protocol.ts";
 
+/** The first word of most multi-part replies: 11:0 entries returned, 31:16 remaining. */
+const numReturned = ([w]: readonly number[]) => ({ returned: w! & 0xfff, remaining: w! >>> 16 });
+
 /** Per built-in protocol: what the suite cannot learn from its definition. */
 const EXTRA: Record<string, Partial<ProtocolSuite>> = {
   clock: {
@@ -38,19 +41,30 @@ const EXTRA: Record<string, Partial<ProtocolSuite>> = {
   },
   // POWER_STATE_SET (flags, domain, state = on).
   power: { attributesBytes: 16, votes: [{ message: 0x4, params: [0, 0, 0] }] },
-  perf: { attributesBytes: 16 },
+  perf: {
+    attributesBytes: 16,
+    // PERFORMANCE_DESCRIBE_LEVELS (domain, level_index): num_levels 11:0 returned, 31:16 remaining.
+    paged: [{ message: 0x4, params: (skip) => [0, skip], page: numReturned }],
+    // PERFORMANCE_LEVEL_SET (domain 0, its lowest level).
+    votes: [{ message: 0x7, params: [0, 200] }],
+  },
+  // VOLTAGE_DESCRIBE_LEVELS (domain, level_index), as perf's; VOLTAGE_CONFIG_SET (domain, on).
+  voltage: {
+    paged: [{ message: 0x4, params: (skip) => [0, skip], page: numReturned }],
+    votes: [{ message: 0x5, params: [0, 7] }],
+  },
+  // RESET (domain, flags = explicit assert, state).
+  reset: { votes: [{ message: 0x4, params: [0, 2, 0] }] },
   sensor: {
     attributesBytes: 16,
     // SENSOR_DESCRIPTION_GET (desc_index): num_sensor_flags 11:0 returned, 31:16 remaining.
-    paged: [{
-      message: 0x3,
-      params: (skip) => [skip],
-      page: ([w]) => ({ returned: w! & 0xfff, remaining: w! >>> 16 }),
-    }],
+    paged: [{ message: 0x3, params: (skip) => [skip], page: numReturned }],
   },
   // Pins 15:0 and groups 31:16 of the first word, functions 15:0 of the second.
   pinctrl: {
     attributesBytes: 8,
+    // PINCTRL_LIST_ASSOCIATIONS (group 0, flags = group, index).
+    paged: [{ message: 0x4, params: (skip) => [0, 1, skip], page: numReturned }],
     counts: {
       pin: ([w]) => w! & 0xffff,
       group: ([w]) => w! >>> 16,
