@@ -22,7 +22,7 @@ import { powercapKind } from "../plugins/powercap/kind.ts";
 import { resetKind } from "../plugins/reset/kind.ts";
 import { sensorKind } from "../plugins/sensor/kind.ts";
 import { voltageKind } from "../plugins/voltage/kind.ts";
-import { boolean, type HwContract, number } from "./driver.ts";
+import { answersBoolean, answersNumber, type HwContract } from "./driver.ts";
 
 const HUGE = 0xffff_ffff;
 
@@ -34,19 +34,19 @@ const clock = contract<ClockHw>({
   kind: clockKind,
   required: ["getRate", "setRate", "isEnabled", "setEnabled"],
   calls: (hw, id) => ({
-    getRate: () => number("getRate", hw.getRate(id)),
+    getRate: () => answersNumber("getRate", hw.getRate(id)),
     "setRate to its own rate": async () =>
-      number("setRate", hw.setRate(id, await hw.getRate(id), "nearest")),
-    "setRate 2³²−1 up": () => number("setRate", hw.setRate(id, HUGE, "up")),
-    "setRate 0 down": () => number("setRate", hw.setRate(id, 0, "down")),
-    isEnabled: () => boolean("isEnabled", hw.isEnabled(id)),
+      answersNumber("setRate", hw.setRate(id, await hw.getRate(id), "nearest")),
+    "setRate 2³²−1 up": () => answersNumber("setRate", hw.setRate(id, HUGE, "up")),
+    "setRate 0 down": () => answersNumber("setRate", hw.setRate(id, 0, "down")),
+    isEnabled: () => answersBoolean("isEnabled", hw.isEnabled(id)),
     "setEnabled on, off, back": async () => {
       const was = hw.isEnabled(id);
       await hw.setEnabled(id, true);
       await hw.setEnabled(id, false);
       await hw.setEnabled(id, was);
     },
-    getParent: () => hw.getParent && number("getParent", hw.getParent(id)),
+    getParent: () => hw.getParent && answersNumber("getParent", hw.getParent(id)),
     "setParent unknown": () => hw.setParent?.(id, HUGE),
     "getOemConfig unknown type": () => hw.getOemConfig?.(id, 0xff),
     "setOemConfig unknown type": () => hw.setOemConfig?.(id, 0xff, HUGE),
@@ -57,7 +57,7 @@ const reset = contract<ResetHw>({
   kind: resetKind,
   required: ["isAsserted", "setAsserted", "pulse"],
   calls: (hw, id) => ({
-    isAsserted: () => boolean("isAsserted", hw.isAsserted(id)),
+    isAsserted: () => answersBoolean("isAsserted", hw.isAsserted(id)),
     "assert, deassert": async () => {
       await hw.setAsserted(id, true, 0);
       await hw.setAsserted(id, false, 0);
@@ -70,7 +70,7 @@ const power = contract<PowerHw>({
   kind: powerKind,
   required: ["getState", "setState"],
   calls: (hw, id) => ({
-    getState: () => number("getState", hw.getState(id)),
+    getState: () => answersNumber("getState", hw.getState(id)),
     "setState its own state": () => hw.setState(id, hw.getState(id)),
     "setState 2³²−1": () => hw.setState(id, HUGE),
   }),
@@ -80,9 +80,9 @@ const perf = contract<PerfHw>({
   kind: perfKind,
   required: ["getLevel", "setLevel", "setLimits"],
   calls: (hw, id) => ({
-    getLevel: () => number("getLevel", hw.getLevel(id)),
+    getLevel: () => answersNumber("getLevel", hw.getLevel(id)),
     "setLevel its own level": async () =>
-      number("setLevel", hw.setLevel(id, await hw.getLevel(id))),
+      answersNumber("setLevel", hw.setLevel(id, await hw.getLevel(id))),
     "setLevel 2³²−1": () => hw.setLevel(id, HUGE),
     "setLimits inverted": () => hw.setLimits(id, HUGE, 0),
   }),
@@ -92,10 +92,10 @@ const sensor = contract<SensorHw>({
   kind: sensorKind,
   required: ["sample"],
   calls: (hw, id) => ({
-    sample: () => number("sample", hw.sample(id, [])),
-    isEnabled: () => hw.isEnabled && boolean("isEnabled", hw.isEnabled(id)),
+    sample: () => answersNumber("sample", hw.sample(id, [])),
+    isEnabled: () => hw.isEnabled && answersBoolean("isEnabled", hw.isEnabled(id)),
     "setEnabled on": () => hw.setEnabled?.(id, true),
-    getIntervalUs: () => hw.getIntervalUs && number("getIntervalUs", hw.getIntervalUs(id)),
+    getIntervalUs: () => hw.getIntervalUs && answersNumber("getIntervalUs", hw.getIntervalUs(id)),
     "setIntervalUs 2³²−1": () => hw.setIntervalUs?.(id, HUGE),
   }),
 });
@@ -104,10 +104,10 @@ const voltage = contract<VoltageHw>({
   kind: voltageKind,
   required: ["getLevel", "setLevel", "isOn", "setOn"],
   calls: (hw, id) => ({
-    getLevel: () => number("getLevel", hw.getLevel(id)),
+    getLevel: () => answersNumber("getLevel", hw.getLevel(id)),
     "setLevel its own level": async () => hw.setLevel(id, await hw.getLevel(id)),
     "setLevel 2³¹−1 µV": () => hw.setLevel(id, 0x7fff_ffff),
-    isOn: () => boolean("isOn", hw.isOn(id)),
+    isOn: () => answersBoolean("isOn", hw.isOn(id)),
     "setOn as it is": () => hw.setOn(id, hw.isOn(id)),
   }),
 });
@@ -119,12 +119,12 @@ const pinctrl = (target: PinTarget) =>
     calls: (hw, id) => ({
       "getConfig of every type it has": async () => {
         for (const type of hw.configTypes(target, id)) {
-          await number("getConfig", hw.getConfig(target, id, type));
+          await answersNumber("getConfig", hw.getConfig(target, id, type));
         }
       },
       "getConfig of a type it lacks": () => hw.getConfig(target, id, 0xfe),
       "setConfigs of a type it lacks": () => hw.setConfigs(target, id, [0xfe, HUGE], 1),
-      getFunction: () => number("getFunction", hw.getFunction(target, id)),
+      getFunction: () => answersNumber("getFunction", hw.getFunction(target, id)),
       "setFunction unknown": () => hw.setFunction(target, id, 0xffff),
     }),
   });
@@ -133,12 +133,12 @@ const powercap = contract<PowercapHw>({
   kind: powercapKind,
   required: ["getCap", "setCap", "getPai", "setPai", "measure"],
   calls: (hw, id) => ({
-    getCap: () => number("getCap", hw.getCap(id)),
+    getCap: () => answersNumber("getCap", hw.getCap(id)),
     "setCap its own cap": () => hw.setCap(id, hw.getCap(id)),
     "setCap 2³²−1": () => hw.setCap(id, HUGE),
-    getPai: () => number("getPai", hw.getPai(id)),
+    getPai: () => answersNumber("getPai", hw.getPai(id)),
     "setPai 0": () => hw.setPai(id, 0),
-    measure: () => number("measure", hw.measure(id)),
+    measure: () => answersNumber("measure", hw.measure(id)),
   }),
 });
 

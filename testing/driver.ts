@@ -93,7 +93,7 @@ export async function driverConformance(t: Deno.TestContext, suite: DriverSuite)
  * @returns `v`.
  * @throws {Error} when `v` is not a finite number.
  */
-export async function number(what: string, v: unknown): Promise<number> {
+export async function answersNumber(what: string, v: unknown): Promise<number> {
   const x = await v;
   if (typeof x !== "number" || !Number.isFinite(x)) throw new Error(`${what} answered ${x}`);
   return x;
@@ -107,7 +107,7 @@ export async function number(what: string, v: unknown): Promise<number> {
  * @returns `v`.
  * @throws {Error} when `v` is not a boolean.
  */
-export async function boolean(what: string, v: unknown): Promise<boolean> {
+export async function answersBoolean(what: string, v: unknown): Promise<boolean> {
   const x = await v;
   if (typeof x !== "boolean") throw new Error(`${what} answered ${x}`);
   return x;

@@ -5,7 +5,9 @@
  * agent, so a plugin's replies can be asserted byte for byte.
  *
  * The conformance suites run as steps of a Deno test: {@linkcode protocolConformance} for a
- * protocol plugin served from a deployment.
+ * protocol plugin served from a deployment, {@linkcode driverConformance} for a board driver
+ * against the hardware contracts of the kinds it backs, {@linkcode transportConformance} for a
+ * transport driven from the agent's side of its wire.
  *
  * @example Asking Base for its version as agent vm1 of the bundled deployment
  * ```ts ignore
@@ -234,7 +236,7 @@ export type {
   ReservedWords,
   VoteCommand,
 } from "./protocol.ts";
-export { boolean, driverConformance, number } from "./driver.ts";
+export { answersBoolean, answersNumber, driverConformance } from "./driver.ts";
 export type { DriverSuite, HwContract } from "./driver.ts";
 export { BUILTIN_CONTRACTS } from "./contracts.ts";
 export { transportConformance } from "./transport.ts";
