@@ -23,6 +23,11 @@ export interface ReservedMasks {
    * attributes must be 0).
    */
   readonly message?: Readonly<Record<number, number>>;
+  /**
+   * The replies of per-resource commands by command name, word by word: each command that
+   * takes only a resource id is asked for every id the agent sees.
+   */
+  readonly resource?: Readonly<Record<string, ReservedWords>>;
 }
 
 /** A multi-part command: one that answers a page of entries and the number still to come. */
@@ -320,6 +325,25 @@ export async function protocolConformance(
               if (set) {
                 fail(`attributes of ${c.name} at ${versionString(v)}`, `sets reserved ${hex(set)}`);
               }
+            }
+          }
+          for (
+            const [id, c] of Object.entries(def.commands).map(([k, c]) => [Number(k), c] as const)
+          ) {
+            const words = masks?.resource?.[c.name];
+            if (!words || !c.resource || sizes(c).min !== 4 || (c.at ?? 0) !== 0) continue;
+            for (let res = 0; res < h.visible(agent, c.resource); res++) {
+              const r = await send(id, [res]);
+              if (r.status !== Status.SUCCESS) continue;
+              r.words().forEach((w, i) => {
+                const set = (w & (words[i] ?? 0)) >>> 0;
+                if (set) {
+                  fail(
+                    `${c.name} of ${res} at ${versionString(v)}`,
+                    `word ${i} sets reserved ${hex(set)}`,
+                  );
+                }
+              });
             }
           }
         }
