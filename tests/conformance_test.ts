@@ -1,16 +1,19 @@
 /**
  * The conformance suites of `testing/` over every built-in: each protocol against the bundled
- * deployment (sim board), and the test vendor protocol of `tests/vendor_kind/`.
+ * deployment (sim board), the sim driver, the stream and vhost-user transports, and the test
+ * vendor protocol and driver of `tests/vendor_kind/`.
  * @module
  */
 import { fileURLToPath } from "node:url";
 import { defaultDeploymentPath, loadBoard, simBoardPath } from "../server/manifest/mod.ts";
-import { BUILTINS, PROTOCOLS } from "../builtins.ts";
+import { BUILTINS, DRIVERS, PROTOCOLS } from "../builtins.ts";
 import { simDriver } from "../boards/drivers/sim.ts";
 import {
+  answersNumber,
   BUILTIN_CONTRACTS,
   driverConformance,
   Harness,
+  type HwContract,
   protocolConformance,
   type ProtocolSuite,
   transportConformance,
@@ -20,7 +23,12 @@ import { vhostUserTransport } from "../transports/vhost-user/mod.ts";
 import { vhostUserWire } from "./conformance/vhost_user_wire.ts";
 import { streamWire } from "./conformance/stream_wire.ts";
 import { RESERVED_BITS } from "./reserved_bits.ts";
-import { fanDriver, protocol as fanProtocol } from "./vendor_kind/fan_protocol.ts";
+import {
+  fanDriver,
+  type FanHw,
+  fanKind,
+  protocol as fanProtocol,
+} from "./vendor_kind/fan_protocol.ts";
 
 /** The first word of most multi-part replies: 11:0 entries returned, 31:16 remaining. */
 const numReturned = ([w]: readonly number[]) => ({ returned: w! & 0xfff, remaining: w! >>> 16 });
@@ -114,3 +122,17 @@ Deno.test("conformance: the stream transport", (t) =>
 
 Deno.test("conformance: the vhost-user transport", (t) =>
   transportConformance(t, { transport: vhostUserTransport, wire: vhostUserWire }));
+
+Deno.test("conformance: the test vendor driver, against its own kind's contract", async (t) => {
+  const board = await loadBoard(
+    fileURLToPath(new URL("./vendor_kind/board.toml", import.meta.url)),
+    { ...BUILTINS, protocols: [...PROTOCOLS, fanProtocol], drivers: [...DRIVERS, fanDriver] },
+  );
+  const driver = await fanDriver.create({ name: "fans", options: {}, board });
+  const fan: HwContract<FanHw> = {
+    kind: fanKind,
+    required: ["rpm"],
+    calls: (hw, id) => ({ rpm: () => answersNumber("rpm", hw.rpm(id)) }),
+  };
+  await driverConformance(t, { driver, board, contracts: [fan as HwContract] });
+});
