@@ -4,8 +4,10 @@
  * manifest, exactly as `vscmi serve` does, and sends SCMI messages to it in-process as any
  * agent, so a plugin's replies can be asserted byte for byte.
  *
- * The conformance suites that every protocol, driver and transport must pass come with the
- * vendor kit and will be exported here too; today this module holds the harness only.
+ * The conformance suites run as steps of a Deno test: {@linkcode protocolConformance} for a
+ * protocol plugin served from a deployment, {@linkcode driverConformance} for a board driver
+ * against the hardware contracts of the kinds it backs, {@linkcode transportConformance} for a
+ * transport driven from the agent's side of its wire.
  *
  * @example Asking Base for its version as agent vm1 of the bundled deployment
  * ```ts ignore
@@ -25,9 +27,10 @@ import { encodeHeader, MsgType } from "../core/header.ts";
 import { loadDeployment } from "../server/manifest/mod.ts";
 import { Msg } from "../core/msg.ts";
 import type { Session } from "../core/session.ts";
+import type { Agent } from "../core/agent.ts";
+import type { DriverDef } from "../core/driver.ts";
 import { Logger } from "../core/log.ts";
 import { BUILTINS } from "../builtins.ts";
-import type { DriverDef } from "../core/driver.ts";
 
 /** How {@linkcode Harness.load} builds the platform. */
 export interface HarnessOptions {
@@ -103,25 +106,88 @@ export class Harness {
    * @returns The reply's status and payload.
    * @throws {RangeError} when the deployment has no agent of that name.
    */
-  async send(
+  send(
     agent: string,
     protocol: number,
     message: number,
     params: readonly number[] = [],
     capacity = 4096,
   ): Promise<Reply> {
+    const bytes = new Uint8Array(params.length * 4);
+    const view = new DataView(bytes.buffer);
+    params.forEach((p, i) => view.setUint32(i * 4, p >>> 0, true));
+    return this.sendBytes(agent, protocol, message, bytes, capacity);
+  }
+
+  /**
+   * Sends one command whose parameters are raw bytes (any length, e.g. one byte short of
+   * what the command reads) and waits for its reply.
+   *
+   * @param agent The agent's name in the deployment.
+   * @param protocol The protocol id.
+   * @param message The message id.
+   * @param params The parameter bytes after the header.
+   * @param capacity Room for the reply, header and status included (default 4096 bytes).
+   * @returns The reply's status and payload.
+   * @throws {RangeError} when the deployment has no agent of that name.
+   */
+  async sendBytes(
+    agent: string,
+    protocol: number,
+    message: number,
+    params: Uint8Array,
+    capacity = 4096,
+  ): Promise<Reply> {
     const session = this.#session(agent);
-    const req = new Uint8Array(4 + params.length * 4);
+    const req = new Uint8Array(4 + params.length);
+    req.set(params, 4);
     const view = new DataView(req.buffer);
     this.#token = (this.#token + 1) & 0x3ff;
     view.setUint32(0, encodeHeader(message, MsgType.COMMAND, protocol, this.#token), true);
-    params.forEach((p, i) => view.setUint32(4 + i * 4, p >>> 0, true));
     const out = new Uint8Array(capacity);
     const m = this.#msg;
     m.r.reset(req, 0, req.length);
     m.w.reset(out, 0, capacity);
     const n = await this.#built.platform.dispatch(session, m);
     return toReply(out.subarray(0, n));
+  }
+
+  /**
+   * Ends the agent's session as a device reset or a vanished VM does: its protocols' `close`
+   * hooks run and every vote it holds goes at once. The next send opens a fresh session
+   * (versions back to the newest allowed).
+   *
+   * @param agent The agent's name in the deployment.
+   */
+  end(agent: string): void {
+    const s = this.#sessions.get(agent);
+    if (!s) return;
+    this.#sessions.delete(agent);
+    this.#built.platform.closeSession(s, "end");
+  }
+
+  /**
+   * How many ids of a resource kind the agent sees (holes of revoked resources included):
+   * what its PROTOCOL_ATTRIBUTES must count, and the first id it must be refused.
+   *
+   * @param agent The agent's name in the deployment.
+   * @param kind The resource kind, e.g. `clock`.
+   * @returns The number of the agent's virtual ids of that kind.
+   * @throws {RangeError} when the deployment has no agent of that name.
+   */
+  visible(agent: string, kind: string): number {
+    return this.#agent(agent).grants.maps[kind]?.count ?? 0;
+  }
+
+  /**
+   * How many votes the agent holds now, over every protocol.
+   *
+   * @param agent The agent's name in the deployment.
+   * @returns The number of its held votes.
+   * @throws {RangeError} when the deployment has no agent of that name.
+   */
+  heldVotes(agent: string): number {
+    return this.#built.platform.votes.heldBy(this.#agent(agent).id).length;
   }
 
   /** Closes every session and the platform's drivers. Idempotent. */
@@ -134,11 +200,15 @@ export class Harness {
   #session(name: string): Session {
     let s = this.#sessions.get(name);
     if (s) return s;
-    const agent = this.#built.platform.agent(name);
-    if (!agent) throw new RangeError(`The deployment has no agent "${name}"`);
-    s = this.#built.platform.openSession(agent, { p2a: true });
+    s = this.#built.platform.openSession(this.#agent(name), { p2a: true });
     this.#sessions.set(name, s);
     return s;
+  }
+
+  #agent(name: string): Agent {
+    const agent = this.#built.platform.agent(name);
+    if (!agent) throw new RangeError(`The deployment has no agent "${name}"`);
+    return agent;
   }
 }
 
@@ -157,3 +227,17 @@ function toReply(bytes: Uint8Array): Reply {
     },
   };
 }
+
+export { protocolConformance } from "./protocol.ts";
+export type {
+  PagedCommand,
+  ProtocolSuite,
+  ReservedMasks,
+  ReservedWords,
+  VoteCommand,
+} from "./protocol.ts";
+export { answersBoolean, answersNumber, driverConformance } from "./driver.ts";
+export type { DriverSuite, HwContract } from "./driver.ts";
+export { BUILTIN_CONTRACTS } from "./contracts.ts";
+export { transportConformance } from "./transport.ts";
+export type { TransportSuite, WireAdapter, WireConnection } from "./transport.ts";

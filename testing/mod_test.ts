@@ -31,3 +31,30 @@ Deno.test("Harness: a broken deployment is a ManifestError naming the manifest",
     [bad, 8, 3, "platform.plugins[2]"],
   ]);
 });
+
+Deno.test("Harness: raw parameter bytes, visible ids, held votes and ending a session", async () => {
+  const h = await Harness.load(defaultDeploymentPath(), { log: () => {} });
+  try {
+    // CLOCK_ATTRIBUTES reads a u32: three bytes are a PROTOCOL_ERROR.
+    const short = await h.sendBytes("vm1", 0x14, 0x3, new Uint8Array(3));
+    assertEquals([short.status, short.payload.length], [Status.PROTOCOL_ERROR, 0]);
+    // PROTOCOL_ATTRIBUTES counts exactly the clocks the harness says vm1 sees.
+    const clocks = h.visible("vm1", "clock");
+    const attrs = await h.send("vm1", 0x14, 0x1);
+    assertEquals(attrs.words()[0]! & 0xffff, clocks);
+    assertEquals(h.visible("vm1", "no_such_kind"), 0);
+    // CLOCK_CONFIG_SET enable holds a vote until the session ends.
+    assertEquals(h.heldVotes("vm1"), 0);
+    assertEquals((await h.send("vm1", 0x14, 0x7, [1, 1, 0])).status, Status.SUCCESS);
+    assertEquals(h.heldVotes("vm1"), 1);
+    h.end("vm1");
+    assertEquals(h.heldVotes("vm1"), 0);
+    // A negotiated version lasts for the session only.
+    assertEquals((await h.send("vm1", 0x14, 0x10, [0x10000])).status, Status.SUCCESS);
+    assertEquals((await h.send("vm1", 0x14, 0x0)).words(), [0x10000]);
+    h.end("vm1");
+    assertEquals((await h.send("vm1", 0x14, 0x0)).words()[0]! > 0x10000, true);
+  } finally {
+    await h.close();
+  }
+});

@@ -1,0 +1,52 @@
+import { assertEquals } from "../core/_assert_test.ts";
+import type { Msg } from "../core/msg.ts";
+import type { SessionPort } from "../core/session_port.ts";
+import type { TransportDef } from "../core/transport.ts";
+import { streamTransport } from "../transports/stream/mod.ts";
+import { streamWire } from "../tests/conformance/stream_wire.ts";
+import { transportConformance } from "./transport.ts";
+import { recorder } from "./_recorder_test.ts";
+
+/** The stream transport, except that every reply it sends lacks its last byte. */
+const shortReplies: TransportDef = {
+  ...streamTransport,
+  start: (env) =>
+    streamTransport.start({
+      ...env,
+      open(options): SessionPort {
+        const p = env.open(options);
+        return {
+          get label() {
+            return p.label;
+          },
+          get open() {
+            return p.open;
+          },
+          p2a: p.p2a,
+          tracing: p.tracing,
+          quota: p.quota,
+          deliver: (m: Msg) => {
+            const n = p.deliver(m) as number;
+            return n > 4 ? n - 1 : n;
+          },
+          nextTurn: () => p.nextTurn(),
+          sent: (b) => p.sent(b),
+          close: (how) => p.close(how),
+        };
+      },
+    }),
+};
+
+Deno.test("transportConformance: a transport that shortens replies fails every exchange", async () => {
+  const { t, outcomes } = recorder();
+  await transportConformance(t, { transport: shortReplies, wire: streamWire });
+  assertEquals(outcomes, {
+    "a session per connection, closed when the agent goes": "failed",
+    "replies of exact length, empty to the agent's largest": "failed",
+    "hostile framing, length prefix of 4 GiB: session closed, transport still serving": "failed",
+    "hostile framing, a 2-byte message, then a request: session closed, transport still serving":
+      "failed",
+    "hostile framing, half a frame, then gone: session closed, transport still serving": "failed",
+    "closing the transport closes every session it opened": "failed",
+  });
+});
