@@ -51,7 +51,7 @@ Deno.test("the bundle serves from an empty directory what main.ts serve serves",
   }
 });
 
-Deno.test("vscmi build compiles a deployment's plugin in: its protocol is served from an empty directory", async () => {
+Deno.test("vscmi build of the vendor example compiles its plugin in: the fan protocol and its driver serve from an empty directory", async () => {
   const out = await Deno.makeTempDir({ prefix: "vscmi-build-out-" });
   try {
     const built = await new Deno.Command(Deno.execPath(), {
@@ -61,7 +61,7 @@ Deno.test("vscmi build compiles a deployment's plugin in: its protocol is served
         join(ROOT, "main.ts"),
         "build",
         "--manifest",
-        "tests/bundle/fans.toml",
+        "examples/vendor-plugin/vscmi.toml",
         "-o",
         out,
       ],
@@ -72,12 +72,26 @@ Deno.test("vscmi build compiles a deployment's plugin in: its protocol is served
     assert(built.success, new TextDecoder().decode(built.stderr));
     const s = await serveCopy(out);
     try {
-      assert(s.banner.startsWith("vscmi: serving embedded:tests/bundle/fans.toml\n"), s.banner);
-      assert(s.banner.includes("fans 1.0"), s.banner);
-      // PROTOCOL_VERSION of the fan protocol (0x90): SUCCESS, version 1.0.
+      assert(s.banner.startsWith("vscmi: serving embedded:vscmi.toml\n"), s.banner);
+      assert(s.banner.includes('board "fan-board": 3 fans'), s.banner);
+      // PROTOCOL_VERSION of the fan protocol (0x80): SUCCESS, version 1.0.
       assertEquals(
-        (await call(s.runDir, "vm1", ["raw", "0x90", "0"])).trim(),
-        "0x00024000 0x00000000 0x00010000",
+        (await call(s.runDir, "vm1", ["raw", "0x80", "0"])).trim(),
+        "0x00020000 0x00000000 0x00010000",
+      );
+      // PROTOCOL_ATTRIBUTES: vm1 sees two fans, served by the plugin's fan-sim driver.
+      assertEquals(
+        (await call(s.runDir, "vm1", ["raw", "0x80", "1"])).trim(),
+        "0x00020001 0x00000000 0x00000002",
+      );
+      // FAN_SET_SPEED fan 0 to 1200 rpm, then FAN_GET_SPEED reads it back.
+      assertEquals(
+        (await call(s.runDir, "vm1", ["raw", "0x80", "4", "0", "1200"])).trim(),
+        "0x00020004 0x00000000",
+      );
+      assertEquals(
+        (await call(s.runDir, "vm1", ["raw", "0x80", "3", "0"])).trim(),
+        "0x00020003 0x00000000 0x000004b0",
       );
     } finally {
       await s.stop();
