@@ -87,6 +87,12 @@ export interface ProtocolSuite {
   readonly reserved?: Readonly<Record<number, ReservedMasks>>;
   /** Commands that make the agent hold votes, all to succeed; none: the vote step is skipped. */
   readonly votes?: readonly VoteCommand[];
+  /**
+   * Commands that name a resource of a kind without declaring it (`CommandDef.resource`), as a
+   * plugin resolving the agent's ids itself does: kind → message ids whose u32 at byte 0 is
+   * the agent's id. The invisible-ids step sends them ids the agent does not see too.
+   */
+  readonly addressed?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** The smallest parameter size a command accepts, and the largest (undefined: no bound). */
@@ -231,7 +237,12 @@ export async function protocolConformance(
       }
     });
 
-    const kinds = [...new Set(Object.values(def.commands).flatMap((c) => c.resource ?? []))];
+    const kinds = [
+      ...new Set([
+        ...Object.values(def.commands).flatMap((c) => c.resource ?? []),
+        ...Object.keys(suite.addressed ?? {}),
+      ]),
+    ];
     await t.step({
       name: "ids the agent does not see: NOT_FOUND, and not counted",
       ignore: kinds.length === 0,
@@ -249,7 +260,7 @@ export async function protocolConformance(
           }
           for (const id of await present()) {
             const c = def.commands[id]!;
-            if (c.resource !== kind) continue;
+            if (c.resource !== kind && !suite.addressed?.[kind]?.includes(id)) continue;
             for (const bad of [seen, 0xffff_ffff]) {
               const params = new Uint8Array(sizes(c).min);
               new DataView(params.buffer).setUint32(c.at ?? 0, bad, true);

@@ -30,6 +30,8 @@ Deno.test("conformance: the vendor example's fan protocol, served from its own d
       manifest: h,
       agent: "vm1",
       counts: { fan: (w) => w[0]! & 0xffff },
+      // FAN_GET_SPEED and FAN_SET_SPEED resolve the agent's fan id themselves.
+      addressed: { fan: [0x3, 0x4] },
     });
   } finally {
     await h.close();
