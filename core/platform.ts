@@ -124,7 +124,7 @@ class Entry {
 
 /**
  * The dispatcher and the state it serves: the board, the agents and their sessions, every
- * registered protocol and the votes. Built by the server from a deployment (`core/build.ts`); a
+ * registered protocol and the votes. Built by the server from a deployment (`server/build.ts`); a
  * transport opens a session per agent channel and hands it each message through {@linkcode
  * Platform.dispatch}.
  */
@@ -178,7 +178,7 @@ export class Platform {
   #stopping = false;
 
   /**
-   * Builds the platform from what `core/build.ts` assembled: sessions open afterwards.
+   * Builds the platform from what `server/build.ts` assembled: sessions open afterwards.
    * @internal
    */
   constructor(init: PlatformInit) {

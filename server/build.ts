@@ -41,7 +41,7 @@ export interface BuildOptions {
   transports?: readonly TransportDef[];
   /**
    * Directory of the vote journal: every vote change is made durable there and the votes
-   * found are restored (see `core/policy/journal.ts`). Absent or null: no journal.
+   * found are restored (see `server/journal/journal.ts`). Absent or null: no journal.
    */
   stateDir?: string | null;
 }

@@ -33,7 +33,7 @@ export interface ServeOptions {
    */
   control?: boolean;
   /**
-   * Directory of the vote journal (`core/policy/journal.ts`); null: no journal. Default: the
+   * Directory of the vote journal (`server/journal/journal.ts`); null: no journal. Default: the
    * deployment's `[platform] state_dir`, else `<runDir>/state`.
    */
   stateDir?: string | null;
