@@ -9,28 +9,9 @@
  */
 import { assert, assertEquals } from "../core/_assert_test.ts";
 import { simBoardPath } from "../server/manifest/mod.ts";
+import { ROOT, vscmi } from "./_vscmi.ts";
 
-const ROOT = new URL("../", import.meta.url);
-const MAIN = new URL("main.ts", ROOT).pathname;
 const PLUGINS = new URL("tests/manifests/plugins/", ROOT).pathname;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function vscmi(...args: string[]): Promise<Run> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 /** A deployment on `board` with the given `[[agent]]` tables (and anything before them). */
 function deployment(board: string, agents: string): string {

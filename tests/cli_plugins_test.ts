@@ -13,28 +13,9 @@ import { BUILTINS, DRIVERS } from "../builtins.ts";
 import { loadDeployment } from "../server/manifest/mod.ts";
 import { startServer } from "../server/serve.ts";
 import { fanDriver } from "./vendor_kind/fan_protocol.ts";
+import { vscmi } from "./_vscmi.ts";
 
-const ROOT = new URL("../", import.meta.url);
-const MAIN = fileURLToPath(new URL("main.ts", ROOT));
 const MANIFEST = fileURLToPath(new URL("./vendor_kind/vscmi.toml", import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function vscmi(...args: string[]): Promise<Run> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 /** Serves the fan deployment in a fresh run directory for the length of `body`. */
 async function served(body: (runDir: string) => Promise<void>): Promise<void> {

@@ -7,27 +7,7 @@ import { assert, assertEquals } from "../core/_assert_test.ts";
 import { HANG_MS } from "../core/_wait_test.ts";
 import { defaultDeploymentPath, loadDeployment } from "../server/manifest/mod.ts";
 import { BUILTINS } from "../builtins.ts";
-
-const ROOT = new URL("../", import.meta.url);
-const MAIN = new URL("main.ts", ROOT).pathname;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function vscmi(...args: string[]): Promise<Run> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { MAIN, ROOT, type Run, vscmi } from "./_vscmi.ts";
 
 /** `vscmi serve` of the default deployment running in the background. */
 interface Served {
