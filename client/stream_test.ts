@@ -8,6 +8,7 @@ import { Status } from "../core/status.ts";
 import { streamTransport } from "../transports/stream/mod.ts";
 import { ClientError, ScmiClient } from "./stream.ts";
 import { transportEnv } from "../core/session_port.ts";
+import { turn } from "../core/_wait_test.ts";
 
 const P = 0x80;
 
@@ -120,7 +121,7 @@ Deno.test("the connection ends → pending requests reject with ClientError", as
   await using s = await server();
   const c = await ScmiClient.connect({ kind: "unix", path: s.path });
   const pending = c.request(P, 0x4, [], 5000);
-  await new Promise((r) => setTimeout(r, 20));
+  await turn();
   const closing = c.close();
   await assertRejects(() => pending, ClientError);
   await closing;
@@ -148,7 +149,7 @@ Deno.test("the server goes away while a request is being written → it rejects,
     await assertRejects(() => sending);
     await c.close();
     // Let a rejection nobody handles surface.
-    for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
+    for (let i = 0; i < 3; i++) await turn();
     assertEquals(unobserved, []);
   } finally {
     globalThis.removeEventListener("unhandledrejection", watch);

@@ -25,10 +25,17 @@ export async function settled(p: unknown): Promise<boolean> {
   return done;
 }
 
-/** Waits until `cond()` holds, checking every event-loop turn; throws after {@linkcode HANG_MS}. */
-export async function until(cond: () => boolean, what: string, guardMs = HANG_MS): Promise<void> {
+/**
+ * Waits until `cond()` holds (it may answer asynchronously: a file appearing, a server's
+ * answer), checking every event-loop turn; throws after {@linkcode HANG_MS}.
+ */
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  guardMs = HANG_MS,
+): Promise<void> {
   const deadline = Date.now() + guardMs;
-  while (!cond()) {
+  while (!await cond()) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 1));
   }

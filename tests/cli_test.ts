@@ -4,7 +4,7 @@
  * @module
  */
 import { assert, assertEquals } from "../core/_assert_test.ts";
-import { HANG_MS } from "../core/_wait_test.ts";
+import { HANG_MS, until } from "../core/_wait_test.ts";
 import { defaultDeploymentPath, loadDeployment } from "../server/manifest/mod.ts";
 import { BUILTINS } from "../builtins.ts";
 import { MAIN, ROOT, type Run, vscmi } from "./_vscmi.ts";
@@ -34,20 +34,15 @@ async function serve(sock: string, stdout: "piped" | "null"): Promise<Served> {
   const output = server.output();
   const call = (agent: string, ...args: string[]) =>
     vscmi("call", "--agent", agent, "--run-dir", runDir, "--timeout", String(HANG_MS), ...args);
-  const deadline = Date.now() + HANG_MS;
-  for (;;) {
-    try {
-      await Deno.lstat(`${runDir}/${sock}`);
-      return { runDir, server, output, call };
-    } catch {
-      if (Date.now() > deadline) {
-        server.kill("SIGTERM");
-        await output;
-        throw new Error(`The server did not create ${sock}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  const made = () => Deno.lstat(`${runDir}/${sock}`).then(() => true, () => false);
+  try {
+    await until(made, `the server to create ${sock}`);
+  } catch (e) {
+    server.kill("SIGTERM");
+    await output;
+    throw e;
   }
+  return { runDir, server, output, call };
 }
 
 Deno.test("vscmi --help → exit 0 and lists the commands", async () => {

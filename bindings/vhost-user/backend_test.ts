@@ -11,7 +11,6 @@ import type { MappedRegion } from "./mem_table.ts";
 import {
   Frontend,
   GUEST_BASE,
-  HANG_MS,
   NEED_REPLY,
   P,
   readable,
@@ -23,6 +22,7 @@ import {
 import { bit, FeatureBit, ProtocolBit, Req } from "./protocol.ts";
 import { type EndpointOptions, VhostUserEndpoint } from "./server.ts";
 import { ManualClock } from "../../core/timer_clock.ts";
+import { turn, until } from "../../core/_wait_test.ts";
 
 const VERSION_1 = bit(FeatureBit.VERSION_1);
 const P2A = bit(FeatureBit.SCMI_P2A_CHANNELS);
@@ -106,13 +106,8 @@ async function serve(extra: Partial<EndpointOptions> = {}): Promise<Setup> {
   };
 }
 
-async function settle(cond: () => boolean, ms = HANG_MS): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error("Timed out waiting for the back-end");
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+/** Waits for the back-end to reach `cond` (see `until`). */
+const settle = (cond: () => boolean) => until(cond, "the back-end");
 
 Deno.test("GET_FEATURES → VERSION_1 | P2A_CHANNELS | PROTOCOL_FEATURES, nothing else", async () => {
   const s = await serve();
@@ -188,7 +183,7 @@ Deno.test("GET_VRING_BASE → ring stopped, next index answered; all stopped →
     assertEquals(d.events.slice(-3), ["stop 0", "stop 1", "reset end"]);
     // A kick on the stopped ring is not delivered (its eventfd was let go).
     rings[0].ring();
-    await new Promise((r) => setTimeout(r, 20));
+    await turn();
     assertEquals(d.events.at(-1), "reset end");
     // Guest reboot: the rings come back with a new table at the saved base.
     fe.send(

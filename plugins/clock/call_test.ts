@@ -8,6 +8,7 @@ import { StatusError, UsageError } from "../../client/mod.ts";
 import { clockKind } from "./kind.ts";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
 import { startE2e, u64Words } from "../../tests/e2e/_server.ts";
+import { turn } from "../../core/_wait_test.ts";
 
 /** A table line split into its columns. */
 const cols = (line: string) => line.split(/\s{2,}/);
@@ -198,7 +199,7 @@ Deno.test("clock watch prints each rate notification as it arrives and stops at 
   watch.finally(() => done = true);
   for (let i = 0; !done; i++) {
     await e2e.ok(vm1, 0x14, 0x5, [0, 1, ...u64Words(i % 2 ? 100e6 : 50e6)]);
-    await new Promise((r) => setTimeout(r, 5));
+    await turn();
   }
   const { code, lines } = await watch;
   assertEquals(code, 0);

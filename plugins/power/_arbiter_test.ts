@@ -2,6 +2,7 @@ import { assert, assertEquals, assertThrows } from "../../core/_assert_test.ts";
 import type { PowerDesc } from "./kind.ts";
 import { type PowerHw, PowerState } from "./hw.ts";
 import { PowerArbiter } from "./_arbiter.ts";
+import { turn } from "../../core/_wait_test.ts";
 
 const { ON, OFF } = PowerState;
 const RET = 0x00000001;
@@ -156,7 +157,7 @@ Deno.test("arbiter: jobs run at once when idle and in order when a slow one is p
   await second;
   assertEquals(order, ["first", "second sees leaf ON"]);
   assertEquals(calls, [[0, ON], [1, ON], [2, ON]]);
-  await new Promise((r) => setTimeout(r, 0));
+  await turn();
   assertEquals(a.busy, false);
 });
 

@@ -8,6 +8,7 @@ import { StatusError, UsageError } from "../../client/mod.ts";
 import { powerKind } from "./kind.ts";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
 import { startE2e } from "../../tests/e2e/_server.ts";
+import { turn } from "../../core/_wait_test.ts";
 
 const cols = (line: string) => line.split(/\s{2,}/);
 const SHARED = new URL("../../tests/e2e/shared.toml", import.meta.url).pathname;
@@ -76,7 +77,7 @@ Deno.test("power watch prints the changes other agents cause, from agent 0", asy
   watch.finally(() => done = true);
   for (let i = 0; !done; i++) {
     await e2e.ok(vm1, 0x11, 0x4, [0, 0, i % 2 ? OFF : ON]);
-    await new Promise((r) => setTimeout(r, 5));
+    await turn();
   }
   const { lines } = await watch;
   assertEquals(lines.length, 3);

@@ -8,6 +8,7 @@ import { Status } from "../../core/status.ts";
 import { fixture } from "../../tests/harness.ts";
 import { powerBoard } from "../../tests/vectors/power/fixture.ts";
 import type { PowerSession, PowerShared } from "./mod.ts";
+import { turn } from "../../core/_wait_test.ts";
 
 const KNOWN = new Set<number>(Object.values(Status));
 const AGENTS = ["vm1", "vm2", "old"];
@@ -45,7 +46,7 @@ Deno.test("power: any message sequence gets well-formed replies and keeps hardwa
         assert(KNOWN.has(status), `unknown status ${status}`);
         if (status !== Status.SUCCESS) assertEquals(reply.length, 2);
       }
-      await new Promise((r) => setTimeout(r, 0));
+      await turn();
       assertEquals(fx.logs.filter((l) => l.startsWith("error")), []);
       const ctx = fx.session("vm1").ctxs[0x11] as Ctx<PowerSession, PowerShared>;
       const arb = ctx.shared.arbiter;
@@ -55,7 +56,7 @@ Deno.test("power: any message sequence gets well-formed replies and keeps hardwa
       // Every agent's session ends explicitly (a server stop would keep the votes for a
       // restart): all votes go, and each domain returns to its power-on state.
       for (const a of fx.platform.agents) fx.platform.endAgent(a);
-      await new Promise((r) => setTimeout(r, 0));
+      await turn();
       for (const d of powerKind.of(powerBoard())) {
         const expect = d.on ? PowerState.ON : PowerState.OFF;
         assertEquals(arb.state(d.id), expect, `${d.name} back to its power-on state`);

@@ -9,6 +9,7 @@ import { resetKind } from "./kind.ts";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
 import type { SimResetHw } from "../../boards/drivers/sim/reset.ts";
 import { startE2e } from "../../tests/e2e/_server.ts";
+import { turn } from "../../core/_wait_test.ts";
 
 const cols = (line: string) => line.split(/\s{2,}/);
 const SHARED = new URL("../../tests/e2e/shared.toml", import.meta.url).pathname;
@@ -90,7 +91,7 @@ Deno.test("reset watch prints RESET_ISSUED from other agents until --count", asy
   watch.finally(() => done = true);
   while (!done) {
     await e2e.ok(vm1, 0x16, 0x4, [0, 1, 0]);
-    await new Promise((r) => setTimeout(r, 5));
+    await turn();
   }
   const { lines } = await watch;
   assertEquals(lines, [

@@ -8,6 +8,7 @@ import { systemHw } from "./hw.ts";
 import { assertEquals, assertRejects } from "../../core/_assert_test.ts";
 import type { SimSystem } from "../../boards/drivers/sim/system.ts";
 import { simBoardPath, startE2e } from "../../tests/e2e/_server.ts";
+import { turn } from "../../core/_wait_test.ts";
 
 const cols = (line: string) => line.split(/\s{2,}/);
 
@@ -87,7 +88,7 @@ Deno.test("system watch prints the host's requests as SYSTEM_POWER_STATE_NOTIFIE
   watch.finally(() => done = true);
   while (!done) {
     await e2e.ok(host, 0x12, 0x3, [1, 0]);
-    await new Promise((r) => setTimeout(r, 5));
+    await turn();
   }
   assertEquals((await watch).lines, [
     "SYSTEM_POWER_STATE_NOTIFIER shutdown (graceful, within 10000 ms) by agent 0",

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
-import { until } from "../../core/_wait_test.ts";
+import { turn, until } from "../../core/_wait_test.ts";
 import { Logger } from "../../core/log.ts";
 import { Journal, JOURNAL_FILE, type SyncFn } from "./journal.ts";
 import { crc32, JOURNAL_MAGIC, type JournalEntry, scanJournal } from "./records.ts";
@@ -347,7 +347,7 @@ Deno.test("changes during a flush join the next one; none is durable before its 
   const b = j.durable()!.then(() => settled.push("b"));
   j.append("vm3", "clock.enable", 2, 1);
   const c = j.durable()!.then(() => settled.push("c"));
-  await new Promise((r) => setTimeout(r, 5));
+  await turn();
   assertEquals(settled, [], "nothing acknowledged while the first fsync runs");
   assertEquals([syncs, j.stats.flushes], [1, 0], "later changes wait for the next flush");
   gate = null;
@@ -413,7 +413,7 @@ Deno.test("a lazy record starts no flush; it goes with the next one, or when wai
   });
   syncs = 0;
   j.append("vm1", "clock.rate", 0, 100, true);
-  await new Promise((r) => setTimeout(r, 5));
+  await turn();
   assertEquals([syncs, j.durableSeq], [0, 0], "nothing written yet");
   j.append("vm2", "clock.rate", 0, 200);
   await j.durable();

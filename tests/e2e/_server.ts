@@ -19,7 +19,7 @@ import { encodeFrame, FrameSplitter } from "../../transports/stream/framing.ts";
 import { Payload } from "../../client/decode.ts";
 import { statusName } from "../../core/status.ts";
 import { Logger } from "../../core/log.ts";
-import { HANG_MS } from "../../core/_wait_test.ts";
+import { HANG_MS, until } from "../../core/_wait_test.ts";
 import {
   defaultDeploymentPath,
   type Deployment,
@@ -128,14 +128,6 @@ export async function startE2e(opts: E2eOptions = {}): Promise<E2e> {
   const clients = new Set<ScmiClient>();
   const raws = new Set<RawAgent>();
   const socket = (agent: string) => `${runDir}/${agent}.sock`;
-
-  async function until(cond: () => boolean, what: string, ms = HANG_MS): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!cond()) {
-      if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 2));
-    }
-  }
 
   async function status(
     client: ScmiClient,

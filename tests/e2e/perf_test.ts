@@ -20,6 +20,7 @@ import type { PerfDesc } from "../../plugins/perf/kind.ts";
 import { Status } from "../../core/status.ts";
 import type { ScmiClient } from "../../client/stream.ts";
 import { type E2e, p2a, simBoardPath, startE2e } from "./_server.ts";
+import { turn } from "../../core/_wait_test.ts";
 
 const PERF = 0x13;
 const Msg = {
@@ -225,7 +226,7 @@ Deno.test("e2e perf: vscmi call perf list / set / get / limits / watch against t
   // Moves the level until the watch (subscribing in the meantime) has seen one change.
   for (let i = 0; !settled; i++) {
     await e2e.ok(vm2, PERF, Msg.LEVEL_SET, [0, i % 2 ? 600 : 816]);
-    await new Promise((r) => setTimeout(r, 20));
+    await turn();
   }
   const w = await watching;
   assertEquals(w.code, 0);

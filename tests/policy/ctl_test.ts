@@ -14,7 +14,7 @@
  */
 import { clockKind } from "../../plugins/clock/kind.ts";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
-import { HANG_MS } from "../../core/_wait_test.ts";
+import { turn, until } from "../../core/_wait_test.ts";
 import { ClientError, ScmiClient } from "../../client/stream.ts";
 import { ControlClient } from "../../server/control/client.ts";
 import type { AddedAgent, GrantResult, RemoveResult } from "../../server/control/commands.ts";
@@ -142,7 +142,7 @@ function steadyTraffic(client: ScmiClient): { stop(): Promise<{ ok: number; bad:
       } catch (e) {
         bad.push(String(e));
       }
-      await new Promise((r) => setTimeout(r, 2));
+      await turn();
     }
   })();
   return {
@@ -415,14 +415,12 @@ Deno.test("more control connections than MAX_CLIENTS → the extra one is told a
   more.pop()!.close();
   // The slot is free once the server has seen that hang-up: until then a newcomer is told
   // "too many" like `extra` was, so try again until one is served.
-  const deadline = Date.now() + HANG_MS;
-  for (;;) {
+  await until(async () => {
     const again = await ControlClient.connect(env.server.control!);
     const r = await again.request({ cmd: "agents" }).catch((e) => String(e));
     again.close();
-    if (typeof r !== "string" && r.ok) break;
-    assert(Date.now() < deadline, `a freed slot is never taken: ${JSON.stringify(r)}`);
-  }
+    return typeof r !== "string" && r.ok;
+  }, "a newcomer served in the freed slot");
   for (const c of more) c.close();
 });
 

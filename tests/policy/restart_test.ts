@@ -15,7 +15,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
-import { HANG_MS } from "../../core/_wait_test.ts";
+import { until } from "../../core/_wait_test.ts";
 import { ScmiClient } from "../../client/stream.ts";
 import { ControlClient } from "../../server/control/client.ts";
 import type { ResourceInfo } from "../../server/control/inspect.ts";
@@ -97,11 +97,7 @@ async function serve(manifest: string, runDir: string, stateDir: string): Promis
   const served = { child, out, stopped };
   running.add(served);
   stopped.then(() => running.delete(served));
-  const t0 = Date.now();
-  while (!out.join("").includes("Stop with Ctrl-C")) {
-    if (Date.now() - t0 > HANG_MS) throw new Error(`vscmi serve did not start:\n${out.join("")}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await until(() => out.join("").includes("Stop with Ctrl-C"), "vscmi serve to start");
   assert(await exists(`${runDir}/control.sock`));
   return served;
 }
@@ -177,7 +173,7 @@ async function killAndRestart(dir: string): Promise<void> {
       changes++;
     }
   })().catch(() => {});
-  while (changes < 25) await new Promise((r) => setTimeout(r, 1));
+  await until(() => changes >= 25, "25 acknowledged vote changes");
   first.child.kill("SIGKILL");
   const killed = await first.stopped;
   await traffic;
@@ -219,13 +215,11 @@ async function killAndRestart(dir: string): Promise<void> {
 
     // vm2 stays away: after its grace its vote goes, the line is released.
     // Watched, not slept for: the server's grace timer may fire late on a busy machine.
-    const deadline = Date.now() + HANG_MS;
     let after = await resource(ctl, "reset", "uart1_rst");
-    while (after.hardware.asserted) {
-      assert(Date.now() < deadline, "vm2's vote outlived its restart grace");
-      await new Promise((r) => setTimeout(r, 50));
-      after = await resource(ctl, "reset", "uart1_rst");
-    }
+    await until(
+      async () => !(after = await resource(ctl, "reset", "uart1_rst")).hardware.asserted,
+      "vm2's vote to go after its restart grace",
+    );
     assertEquals(after.stores.find((s) => s.store === "reset.assert")?.votes, []);
     assertEquals((await resource(ctl, "clock", "uart0_clk")).hardware.enabled, true, "vm1 is back");
     const log = second.out.join("");

@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
-import { HANG_MS } from "../../core/_wait_test.ts";
+import { HANG_MS, turn, until } from "../../core/_wait_test.ts";
 import { Agent } from "../../core/agent.ts";
 import { emptyBoard } from "../../core/board.ts";
 import { encodeHeader, MsgType } from "../../core/header.ts";
@@ -183,14 +183,6 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 const inc = (token: number, v: number) => words(encodeHeader(3, 0, P, token), v);
 const incReply = (token: number, v: number) => words(encodeHeader(3, 0, P, token), 0, v + 1);
 
-async function until(cond: () => boolean, ms = HANG_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error("Timed out waiting for a condition");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 Deno.test("several frames in one write → every reply, in order, each its own frame", async () => {
   await using s = await server();
   const peer = await Peer.unix(s.path);
@@ -207,7 +199,7 @@ Deno.test("a frame split across writes → answered once it is complete", async 
   const frame = encodeFrame(inc(7, 41));
   for (const cut of [[0, 2], [2, 5], [5, 9], [9, frame.length]]) {
     await peer.send(frame.subarray(cut[0], cut[1]));
-    await new Promise((r) => setTimeout(r, 5));
+    await turn();
   }
   assertEquals(await peer.frames(1), [incReply(7, 41)]);
   peer.close();
@@ -244,7 +236,7 @@ Deno.test("oversize frame → connection closed with a log naming the agent; a n
   assert(await peer.closed(), "the server should close the connection");
   assert(s.logs.some((l) => l.includes('Agent "vm1"') && l.includes("exceeds")), s.logs.join("\n"));
   peer.close();
-  await until(() => s.platform.sessions.size === 0);
+  await until(() => s.platform.sessions.size === 0, "every session closed");
   const again = await Peer.unix(s.path);
   await again.send(encodeFrame(inc(1, 99)));
   assertEquals(await again.frames(1), [incReply(1, 99)]);
@@ -284,7 +276,7 @@ Deno.test("client disconnect → session closed, the plugin's close hook runs", 
   assertEquals(events, ["open:vm1"]);
   assertEquals(s.platform.sessions.size, 1);
   peer.close();
-  await until(() => s.platform.sessions.size === 0);
+  await until(() => s.platform.sessions.size === 0, "every session closed");
   assertEquals(events, ["open:vm1", "close:vm1"]);
 });
 

@@ -25,6 +25,7 @@ import { RegionMemory } from "./guest_memory.ts";
 import { VirtioScmiDevice } from "./scmi_device.ts";
 import { DescFlag, SplitQueue, splitQueueSizes } from "./split_queue.ts";
 import { sessionOpener } from "../../core/session_port.ts";
+import { turn } from "../../core/_wait_test.ts";
 
 const RAM_BASE = 0x4000_0000;
 const RAM_SIZE = 0x10000;
@@ -365,7 +366,7 @@ function usedElements(dv: DataView, sc: Scenario, count: number) {
   return out;
 }
 
-const tick = () => new Promise((r) => setTimeout(r, 0));
+const tick = turn;
 
 Deno.test("property: hostile cmdq → no throw, writes only in valid buffers, each chain completed once", async () => {
   await fc.assert(

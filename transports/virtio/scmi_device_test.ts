@@ -15,6 +15,7 @@ import { FeatureBit, featureMask, ScmiQueue } from "./features.ts";
 import { GuestQueue, GuestRam, type Part, words } from "./_driver_test.ts";
 import { DELAYED_HOLD_MAX_MS, VirtioScmiDevice } from "./scmi_device.ts";
 import { sessionOpener } from "../../core/session_port.ts";
+import { turn } from "../../core/_wait_test.ts";
 
 const P2A = featureMask(FeatureBit.SCMI_P2A_CHANNELS);
 const VERSION_1 = featureMask(FeatureBit.VERSION_1);
@@ -293,7 +294,7 @@ function demoGuest(features = VERSION_1 | P2A, size = 16) {
   return { platform, logs, ...guest(platform, agent, features, size) };
 }
 
-const tick = () => new Promise((r) => setTimeout(r, 0));
+const tick = turn;
 const hdr = (id: number, token: number) => encodeHeader(id, 0, DEMO, token);
 
 Deno.test("blocking handler completes after a later command, with its full reply", async () => {
