@@ -11,12 +11,6 @@ import { resolve } from "node:path";
 import { kindsOf } from "../core/kind.ts";
 import type { AnyProtocol } from "../core/protocol.ts";
 
-/**
- * Names of the resource kinds the protocols given to `ctlCommand` carry, and those of the
- * server's plugins once a command names a kind the built-ins lack.
- */
-let kindNames: readonly string[] = [];
-const RESOURCE_KINDS = () => kindNames;
 import { ControlClient, ControlClientError, servedProtocols } from "../server/control/client.ts";
 import type {
   AddedAgent,
@@ -50,7 +44,7 @@ const OPTIONS = {
 /** Keep in step with the copy in `main.ts`. */
 export const CTL_USAGE = "vscmi ctl [--run-dir DIR | --socket PATH] [--json] COMMAND [ARGS…]";
 
-function help(): string {
+function help(kinds: readonly string[]): string {
   return [
     `Usage: ${CTL_USAGE}`,
     "",
@@ -73,7 +67,7 @@ function help(): string {
       ["protocols", "Every protocol served: id, name, resource kinds, plugin module"],
     ], "  "),
     "",
-    `KIND is device or a resource kind: ${RESOURCE_KINDS().join(", ")}.`,
+    `KIND is device or a resource kind: ${kinds.join(", ")}.`,
     "AGENT is an agent's name or id; NAME|ID a board name or id.",
     "",
     "Options:",
@@ -116,7 +110,7 @@ function checkKind(kind: string, kinds: readonly string[]): void {
 export function buildRequest(
   positionals: string[],
   values: Values,
-  kinds: readonly string[] = kindNames,
+  kinds: readonly string[],
 ): RequestInput {
   const [cmd, ...args] = positionals;
   const only = (flag: string, where: string) => {
@@ -357,10 +351,10 @@ export async function ctlCommand(
   args: string[],
   builtins: { readonly protocols: readonly AnyProtocol[] },
 ): Promise<number> {
-  kindNames = kindsOf(builtins.protocols).map((k) => k.name);
+  const kinds = kindsOf(builtins.protocols).map((k) => k.name);
   const { values, positionals } = parse(args, OPTIONS);
   if (values.help) {
-    console.log(help());
+    console.log(help(kinds));
     return Exit.OK;
   }
   const socketOpt = str(values, "socket");
@@ -370,7 +364,7 @@ export async function ctlCommand(
   const path = socketOpt ?? resolve(str(values, "run-dir") ?? defaultRunDir(), CONTROL_SOCKET);
   let req: RequestInput;
   try {
-    req = buildRequest(positionals, values);
+    req = buildRequest(positionals, values, kinds);
   } catch (e) {
     if (!(e instanceof UnknownKind)) throw e;
     // Perhaps a kind of one of the server's plugins: the server knows it.
@@ -382,8 +376,8 @@ export async function ctlCommand(
       throw e;
     }
     if (served === undefined) throw e;
-    kindNames = [...new Set([...kindNames, ...served.flatMap((p) => p.kinds)])];
-    req = buildRequest(positionals, values);
+    const all = [...new Set([...kinds, ...served.flatMap((p) => p.kinds)])];
+    req = buildRequest(positionals, values, all);
   }
   let answer: Response;
   try {
