@@ -19,8 +19,9 @@ const CALL_USAGE =
   "vscmi call (--socket PATH | --tcp HOST:PORT | --agent NAME [--run-dir DIR]) [--json]\n" +
   "           [--manifest FILE] [--timeout MS] [--wait MS] PROTOCOL COMMAND [ARGS…]";
 const SERVE_USAGE = "vscmi serve [MANIFEST] [--run-dir DIR] " +
-  "[--state-dir DIR | --no-journal] [--trace | --trace-json] [--log-level LEVEL]";
-const CHECK_USAGE = "vscmi check MANIFEST";
+  "[--state-dir DIR | --no-journal] [--trace | --trace-json] [--log-level LEVEL]\n" +
+  "           [--hw-root DIR] [--dry-run]";
+const CHECK_USAGE = "vscmi check MANIFEST [--hw-root DIR]";
 const DT_USAGE = "vscmi dt MANIFEST --agent NAME [--standalone]";
 
 const CTL_USAGE = "vscmi ctl [--run-dir DIR | --socket PATH] [--json] COMMAND [ARGS…]";

@@ -69,7 +69,16 @@ export type {
   ScmiClient,
 } from "./client/mod.ts";
 export { defineDriver, DriverError, isDriverError } from "./core/driver.ts";
-export type { BoardDriver, DriverDef, DriverEnv, DriverFault } from "./core/driver.ts";
+export type {
+  BoardDriver,
+  DiscoverEnv,
+  DriverDef,
+  DriverDiscovery,
+  DriverEnv,
+  DriverFault,
+} from "./core/driver.ts";
+export { hwAccessOf, hwPath, REAL_HW } from "./core/hw_root.ts";
+export type { HwAccess } from "./core/hw_root.ts";
 export type { HwTable } from "./core/hw_table.ts";
 export { definedKinds, defineKind, hwClass, kindNamed, kindsOf, nounOf } from "./core/kind.ts";
 export type {

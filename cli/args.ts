@@ -4,6 +4,8 @@
  * the numbers, versions and addresses commands take.
  * @module
  */
+import { resolve } from "node:path";
+import type { HwAccess } from "../core/hw_root.ts";
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { UsageError } from "../client/mod.ts";
 
@@ -42,6 +44,22 @@ export function parse(
 export function str(values: Values, name: string): string | undefined {
   const v = values[name];
   return typeof v === "string" ? v : undefined;
+}
+
+/**
+ * `--hw-root DIR` and `--dry-run` as the drivers and bindings receive them; a missing
+ * directory is a usage error, so nothing silently opens the real `/dev/mem` instead.
+ */
+export function hwAccess(values: Values): HwAccess {
+  const root = str(values, "hw-root");
+  if (root !== undefined) {
+    let dir = false;
+    try {
+      dir = Deno.statSync(root).isDirectory;
+    } catch { /* reported below */ }
+    if (!dir) throw new UsageError(`--hw-root must name a directory, got "${root}"`);
+  }
+  return { hwRoot: root === undefined ? "/" : resolve(root), dryRun: values["dry-run"] === true };
 }
 
 /** `node:util` parse errors, restated. */

@@ -12,12 +12,12 @@ import {
   ManifestError,
 } from "../server/manifest/mod.ts";
 import { lintPolicy } from "../core/policy/lint.ts";
-import { CommandError, Exit, parse, UsageError } from "./args.ts";
+import { CommandError, Exit, hwAccess, parse, UsageError } from "./args.ts";
 import { count } from "../client/mod.ts";
 import { agentTable, boardResources } from "./summary.ts";
 
 /** Keep in step with the copy in `main.ts`. */
-export const CHECK_USAGE = "vscmi check MANIFEST";
+export const CHECK_USAGE = "vscmi check MANIFEST [--hw-root DIR]";
 
 function help(): string {
   return [
@@ -32,6 +32,8 @@ function help(): string {
     "switch off, an untrusted agent able to act beyond its VM, unused virtual ids, resources",
     "and devices nothing uses) go to standard error as warning: file:line:col key: message;",
     "they do not change the exit code.",
+    "",
+    "--hw-root DIR opens the drivers' hardware paths (/dev/mem, /sys/…) under DIR instead of /.",
   ].join("\n");
 }
 
@@ -40,7 +42,7 @@ function help(): string {
  * to the exit code. ManifestError propagates (exit 2).
  */
 export async function checkCommand(args: string[], builtins: LoadOptions): Promise<number> {
-  const { values, positionals } = parse(args, {});
+  const { values, positionals } = parse(args, { "hw-root": { type: "string" } });
   if (values.help) {
     console.log(help());
     return Exit.OK;
@@ -50,13 +52,14 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
       positionals.length === 0 ? "Say which manifest to check" : "Check takes one manifest",
     );
   }
+  const hw = hwAccess(values);
   const dep = await loadDeployment(positionals[0], builtins);
   const log = new Logger();
   log.level = "warn";
   // The checks `serve` runs before it listens on anything: the loader's, then the build's.
   let built: Built;
   try {
-    built = await buildPlatform(dep, { log });
+    built = await buildPlatform(dep, { log, hw });
   } catch (e) {
     if (e instanceof ManifestError) throw e;
     throw new CommandError(`Cannot build the platform: ${e instanceof Error ? e.message : e}`);

@@ -12,7 +12,7 @@ import {
 } from "../server/manifest/mod.ts";
 import { defaultRunDir } from "../core/rundir.ts";
 import { type Server, startServer } from "../server/serve.ts";
-import { CommandError, Exit, parse, str, UsageError } from "./args.ts";
+import { CommandError, Exit, hwAccess, parse, str, UsageError } from "./args.ts";
 import { table } from "../client/mod.ts";
 import { agentTable, boardResources, callTarget } from "./summary.ts";
 
@@ -23,13 +23,16 @@ const OPTIONS = {
   trace: { type: "boolean" },
   "trace-json": { type: "boolean" },
   "log-level": { type: "string" },
+  "hw-root": { type: "string" },
+  "dry-run": { type: "boolean" },
 } as const;
 
 const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
 /** Keep in step with the copy in `main.ts`. */
 export const SERVE_USAGE = "vscmi serve [MANIFEST] [--run-dir DIR] " +
-  "[--state-dir DIR | --no-journal] [--trace | --trace-json] [--log-level LEVEL]";
+  "[--state-dir DIR | --no-journal] [--trace | --trace-json] [--log-level LEVEL]\n" +
+  "           [--hw-root DIR] [--dry-run]";
 
 function help(): string {
   return [
@@ -50,6 +53,12 @@ function help(): string {
       ["--trace", "Print one line per message"],
       ["--trace-json", "Print one JSON object per message"],
       ["--log-level LEVEL", "debug, info, warn or error (default info)"],
+      [
+        "--hw-root DIR",
+        "Open hardware paths (/dev/mem, /sys/…, /dev/hvisor) under DIR instead of / " +
+        "(a recorded tree, files standing in for devices)",
+      ],
+      ["--dry-run", "Drivers log each hardware write instead of performing it"],
       ["-h, --help", "Show help"],
     ], "  "),
   ].join("\n");
@@ -80,6 +89,7 @@ export async function serveCommand(args: string[], builtins: LoadOptions): Promi
   const runDir = str(values, "run-dir") ?? defaultRunDir();
   const file = positionals[0] ?? defaultDeploymentFile();
 
+  const hw = hwAccess(values);
   const dep = await loadDeployment(file, builtins);
   let server: Server;
   try {
@@ -88,6 +98,7 @@ export async function serveCommand(args: string[], builtins: LoadOptions): Promi
       log,
       trace: values.trace ? "text" : values["trace-json"] ? "json" : undefined,
       stateDir: values["no-journal"] ? null : str(values, "state-dir"),
+      hw,
     });
   } catch (e) {
     if (e instanceof ManifestError) throw e;

@@ -5,6 +5,8 @@
  */
 import { checkApiField } from "./api.ts";
 import type { Board } from "./board.ts";
+import type { HwAccess } from "./hw_root.ts";
+import type { Logger } from "./log.ts";
 import { brand, brandedInstance, hasBrand } from "./brand.ts";
 import { type OptionProblem, optionProblems, type OptionsDecl } from "./options.ts";
 import { isScmiError, ScmiError, Status } from "./status.ts";
@@ -23,8 +25,11 @@ export interface BoardDriver {
   [cls: string]: unknown;
 }
 
-/** What a driver factory receives: its checked options and the board it serves. */
-export interface DriverEnv {
+/**
+ * What a driver factory receives: its checked options, the board it serves, where hardware
+ * paths are opened (`hwRoot`, see `core/hw_root.ts`) and whether writes are only logged.
+ */
+export interface DriverEnv extends Partial<HwAccess> {
   /** The instance name from the board manifest. */
   name: string;
   /**
@@ -33,6 +38,8 @@ export interface DriverEnv {
   options: Record<string, unknown>;
   /** The whole board, for the physical ids and power-on state of the resources it backs. */
   board: Board;
+  /** Where the driver logs (dry-run writes, one-time warnings); absent in unit tests. */
+  log?: Logger;
 }
 
 /** A driver type, as registered: help text, its options, and its factory. */
@@ -60,6 +67,38 @@ export interface DriverDef extends OptionsDecl {
    * run-time failures.
    */
   create(env: DriverEnv): BoardDriver | Promise<BoardDriver>;
+  /** How `vscmi discover` writes a board manifest for this driver type, when it can. */
+  readonly discover?: DriverDiscovery;
+}
+
+/** What a driver type's discovery receives from `vscmi discover`. */
+export interface DiscoverEnv extends HwAccess {
+  /**
+   * The argument of the discovery's flag (`vscmi discover --forward SOCKET` gives
+   * `SOCKET`); undefined for a discovery without a flag (the host's own interfaces).
+   */
+  readonly source?: string;
+  /** Where progress and warnings go. */
+  readonly log: Logger;
+}
+
+/**
+ * A driver type's discovery: it looks at what the hardware (or the platform behind it)
+ * shows and writes a board manifest whose `[[driver]]` is of this type.
+ */
+export interface DriverDiscovery {
+  /**
+   * The `vscmi discover` option selecting this discovery, taking a SOURCE argument
+   * (`"forward"` → `--forward SOURCE`); absent for the discovery that reads the host.
+   */
+  readonly flag?: string;
+  /** One line for `vscmi discover --help`. */
+  readonly summary: string;
+  /**
+   * Discovers and returns the board manifest as TOML text, every resource the driver cannot
+   * write marked as such; throws Error with a sentence saying what could not be read.
+   */
+  run(env: DiscoverEnv): Promise<string>;
 }
 
 /**

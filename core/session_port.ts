@@ -5,6 +5,7 @@
  * from here.
  * @module
  */
+import { type HwAccess, REAL_HW } from "./hw_root.ts";
 import type { Agent } from "./agent.ts";
 import type { Msg } from "./msg.ts";
 import type { P2aQueue } from "./p2a.ts";
@@ -106,10 +107,16 @@ export function sessionOpener(platform: Platform, agent: Agent): SessionOpener {
 export function transportEnv(
   platform: Platform,
   agent: Agent,
-  init: { options: Record<string, unknown>; runDir: string; log?: Logger },
+  init: {
+    options: Record<string, unknown>;
+    runDir: string;
+    log?: Logger;
+    hw?: HwAccess;
+  },
 ): TransportEnv {
   return {
     ...sessionOpener(platform, agent),
+    ...(init.hw ?? REAL_HW),
     options: init.options,
     runDir: init.runDir,
     log: init.log ?? platform.log,

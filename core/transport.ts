@@ -4,6 +4,7 @@
  * @module
  */
 import { checkApiField } from "./api.ts";
+import type { HwAccess } from "./hw_root.ts";
 import type { Logger } from "./log.ts";
 import { assertOptions, type OptionsDecl } from "./options.ts";
 import type { SessionOpener } from "./session_port.ts";
@@ -13,7 +14,7 @@ import type { SessionOpener } from "./session_port.ts";
  * `open` for that agent's sessions (each a `SessionPort`: deliver a message, take fair
  * turns, close), its options, run directory and log. Not the platform, not other agents.
  */
-export interface TransportEnv extends SessionOpener {
+export interface TransportEnv extends SessionOpener, Partial<HwAccess> {
   /** Options from the agent's `transport` table, after the transport checked them. */
   readonly options: Record<string, unknown>;
   /** Directory for sockets and other run-time files. */

@@ -6,12 +6,13 @@
  * file, key path and line they come from.
  * @module
  */
+import { type HwAccess, REAL_HW } from "../core/hw_root.ts";
 import { Agent } from "../core/agent.ts";
 import { apiMismatch } from "../core/api.ts";
 import { type BoardDriver, type DriverDef, driverOptionProblems } from "../core/driver.ts";
 import { ALL_RIGHTS, Grants } from "../core/grants.ts";
 import { buildHwTable, hwClassOf } from "../core/hw_table.ts";
-import type { Logger } from "../core/log.ts";
+import { Logger } from "../core/log.ts";
 import { Platform } from "../core/platform.ts";
 import { Journal } from "./journal/journal.ts";
 import { type AnyProtocol, versionString } from "../core/protocol.ts";
@@ -44,6 +45,8 @@ export interface BuildOptions {
    * found are restored (see `server/journal/journal.ts`). Absent or null: no journal.
    */
   stateDir?: string | null;
+  /** Where drivers open hardware paths, and whether their writes are only logged. */
+  hw?: HwAccess;
 }
 
 /** A built platform, the driver instances behind it, and how to take both down. */
@@ -110,6 +113,7 @@ export async function buildPlatform(dep: Deployment, opts: BuildOptions = {}): P
     withPlugins(opts.drivers ?? dep.builtins.drivers, dep.pluginDrivers),
     problems,
     opts.log,
+    opts.hw,
   );
   let journal: Journal | undefined;
   try {
@@ -276,6 +280,7 @@ async function createDrivers(
   types: readonly DriverDef[],
   problems: Problems,
   log: Logger | undefined,
+  hw: HwAccess | undefined,
 ): Promise<Map<string, BoardDriver>> {
   const drivers = new Map<string, BoardDriver>();
   const valid: { d: Deployment["board"]["drivers"][number]; def: DriverDef }[] = [];
@@ -313,7 +318,16 @@ async function createDrivers(
   // Options are valid: what fails now is opening the hardware, a run-time failure.
   for (const { d, def } of valid) {
     try {
-      drivers.set(d.name, await def.create({ name: d.name, options: d.options, board: dep.board }));
+      drivers.set(
+        d.name,
+        await def.create({
+          ...(hw ?? REAL_HW),
+          name: d.name,
+          options: d.options,
+          board: dep.board,
+          log: log ?? new Logger(),
+        }),
+      );
     } catch (e) {
       await closeDrivers(log, drivers);
       const why = e instanceof Error ? e.message : String(e);

@@ -4,6 +4,7 @@
  * transports while serving. It prints nothing; the command line reports what it returns.
  * @module
  */
+import type { HwAccess } from "../core/hw_root.ts";
 import { join } from "node:path";
 import type { Agent } from "../core/agent.ts";
 import { buildPlatform, makeAgent } from "./build.ts";
@@ -37,6 +38,8 @@ export interface ServeOptions {
    * deployment's `[platform] state_dir`, else `<runDir>/state`.
    */
   stateDir?: string | null;
+  /** Where drivers and bindings open hardware paths (`--hw-root`), and `--dry-run`. */
+  hw?: HwAccess;
 }
 
 /** Where one agent reaches the server. */
@@ -92,7 +95,7 @@ export async function startServer(dep: Deployment, opts: ServeOptions = {}): Pro
     ? dep.stateDir
     : join(runDir, "state");
   if (stateDir !== null) await ensureRunDir(runDir);
-  const built = await buildPlatform(dep, { log: opts.log, stateDir, transports });
+  const built = await buildPlatform(dep, { log: opts.log, stateDir, transports, hw: opts.hw });
   const platform = built.platform;
   const log = opts.log ?? platform.log;
   if (opts.trace) {
@@ -137,7 +140,7 @@ export async function startServer(dep: Deployment, opts: ServeOptions = {}): Pro
       );
     }
     const handle = await def.start(
-      transportEnv(platform, agent, { options: decl.options, runDir, log }),
+      transportEnv(platform, agent, { options: decl.options, runDir, log, hw: opts.hw }),
     );
     const endpoint = { agent: agent.name, type: def.name, address: handle.address };
     handles.set(agent, { handle, endpoint });

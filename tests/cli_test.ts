@@ -363,3 +363,11 @@ Deno.test("serve, then call perf, sensor, voltage, powercap and pinctrl → deco
   assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
   await Deno.remove(runDir, { recursive: true });
 });
+
+Deno.test("--hw-root naming no directory → exit 2 naming the option, before any driver opens", async () => {
+  for (const cmd of ["check", "serve"]) {
+    const r = await vscmi(cmd, "examples/sim/vscmi.toml", "--hw-root", "/nonexistent/vscmi-hw");
+    assertEquals(r.code, 2, `${cmd}: ${r.stderr}`);
+    assert(r.stderr.includes("--hw-root must name a directory"), r.stderr);
+  }
+});
