@@ -21,6 +21,13 @@ export interface BoardDriver {
   readonly name: string;
   /** Releases what the driver holds; called once at shutdown. */
   close?(): void | Promise<void>;
+  /**
+   * Whether this instance can read and write resource `id` (physical) of driver class `cls`
+   * on the hardware it opened, for `vscmi check`'s per-resource report; `why` says what
+   * stops a write (a read-only sysfs file, a kernel without debugfs clock writes). Absent:
+   * the driver can read and write everything it backs.
+   */
+  access?(cls: string, id: number): ResourceAccess;
   /** Sub-objects by driver class name. */
   [cls: string]: unknown;
 }
