@@ -76,7 +76,7 @@ export type {
   DriverDiscovery,
   DriverEnv,
   DriverFault,
-  ResourceAccess,
+  HwResourceAccess,
 } from "./core/driver.ts";
 export { hwAccessOf, hwPath, REAL_HW } from "./core/hw_root.ts";
 export type { HwAccess } from "./core/hw_root.ts";

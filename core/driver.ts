@@ -27,9 +27,19 @@ export interface BoardDriver {
    * stops a write (a read-only sysfs file, a kernel without debugfs clock writes). Absent:
    * the driver can read and write everything it backs.
    */
-  access?(cls: string, id: number): ResourceAccess;
+  access?(cls: string, id: number): HwResourceAccess;
   /** Sub-objects by driver class name. */
   [cls: string]: unknown;
+}
+
+/** What a driver can do to one resource on the hardware it opened. */
+export interface HwResourceAccess {
+  /** Whether its state can be read. */
+  readonly read: boolean;
+  /** Whether it can be changed. */
+  readonly write: boolean;
+  /** Why it cannot be read or changed, as a sentence an integrator can act on. */
+  readonly why?: string;
 }
 
 /**
