@@ -1,0 +1,164 @@
+/**
+ * Hostile zones on the file bridge, against `vscmi serve` of the test deployment. Zone 1 is
+ * probed and then left alone; zone 2 (and accesses carrying zone ids nobody was given) do
+ * their worst: random register accesses of every width and alignment, in zone 2's window and
+ * in zone 1's; ring and buffer addresses outside zone 2's RAM. Every trapped access must be
+ * answered (a vCPU waits for its cfg_flags with no timeout), vscmi must keep serving zone 1
+ * as before, and no byte of the `mem` file outside zone 2's RAM may change: the guard
+ * stretches (filled with a pattern first) and zone 1's RAM are hashed before and after.
+ * @module
+ */
+import fc from "fast-check";
+import { assert, assertEquals } from "../../core/_assert_test.ts";
+import { settled } from "../../core/_wait_test.ts";
+import { bridgeRig, GUARDS, ZONE_RAM_GPA, ZONES } from "./_deploy.ts";
+import type { El2 } from "./_el2.ts";
+import { Guest, MAGIC, Reg, Status } from "./_guest.ts";
+import { ZoneRam } from "./_zone.ts";
+
+const [Z1, Z2] = ZONES;
+const DRIVER_OK_STATUS = Status.ACKNOWLEDGE | Status.DRIVER | Status.FEATURES_OK |
+  Status.DRIVER_OK;
+/** Zone ids other than zone 1's: zone 2's, and ids no agent has. */
+const FOREIGN_ZONES = [Z2.zone, 0, 3, 7, 0xffff, 0xffff_ffff];
+
+/** SHA-256 of every byte of `mem` outside zone 2's RAM. */
+async function outsideZone2(el2: El2): Promise<string> {
+  const parts = [...GUARDS, [Z1.region.zone0Ipa, Z1.region.zone0Ipa + Z1.region.size]];
+  const h: string[] = [];
+  for (const [a, b] of parts) {
+    const d = new Uint8Array(await crypto.subtle.digest("SHA-256", el2.mem.slice(a, b)));
+    h.push(Array.from(d, (x) => x.toString(16).padStart(2, "0")).join(""));
+  }
+  return h.join(":");
+}
+
+/** Zone 1 still works: its Status, an identification register and a command. */
+async function zone1Serves(g1: Guest): Promise<void> {
+  assertEquals(await g1.read(Reg.STATUS), DRIVER_OK_STATUS);
+  assertEquals(await g1.read(Reg.MAGIC), MAGIC);
+  const r = await g1.send(0x10, 0x0);
+  assertEquals([r.status, r.len], [0, 12]);
+  g1.check();
+}
+
+/**
+ * Zone 2's driver sets queue 0 up by hand at `desc`/`avail`/`used` (any addresses), makes
+ * `chains` available — each one descriptor at `addr`/`len`/`flags` — when the avail ring is
+ * in its RAM, and notifies.
+ */
+async function hostileQueue(
+  g2: Guest,
+  ring: { desc: number; avail: number; used: number },
+  chains: { addr: number; len: number; flags: number }[],
+): Promise<void> {
+  await g2.write(Reg.STATUS, 0);
+  await g2.read(Reg.STATUS);
+  await g2.write(Reg.STATUS, Status.ACKNOWLEDGE | Status.DRIVER);
+  await g2.write(Reg.DRIVER_FEATURES_SEL, 1);
+  await g2.write(Reg.DRIVER_FEATURES, 1); // VERSION_1
+  await g2.write(Reg.DRIVER_FEATURES_SEL, 0);
+  await g2.write(Reg.DRIVER_FEATURES, 0);
+  await g2.write(Reg.STATUS, Status.ACKNOWLEDGE | Status.DRIVER | Status.FEATURES_OK);
+  await g2.write(Reg.QUEUE_SEL, 0);
+  await g2.write(Reg.QUEUE_NUM, 8);
+  const regs: [number, number][] = [
+    [Reg.QUEUE_DESC_LOW, ring.desc],
+    [Reg.QUEUE_DRIVER_LOW, ring.avail],
+    [Reg.QUEUE_DEVICE_LOW, ring.used],
+  ];
+  for (const [lo, a] of regs) {
+    await g2.write(lo, a % 0x1_0000_0000);
+    await g2.write(lo + 4, Math.floor(a / 0x1_0000_0000));
+  }
+  await g2.write(Reg.QUEUE_READY, 1);
+  await g2.write(Reg.STATUS, DRIVER_OK_STATUS);
+  const ram = g2.ram;
+  const inRam = (a: number, n: number) =>
+    a >= ZONE_RAM_GPA && a + n <= ZONE_RAM_GPA + Z2.region.size;
+  chains.forEach((c, i) => {
+    if (inRam(ring.desc + 16 * i, 16)) ram.setDesc(ring.desc, i, c.addr, c.len, c.flags, 0);
+    if (inRam(ring.avail + 4 + 2 * i, 2)) ram.setU16(ring.avail + 4 + 2 * i, i);
+  });
+  if (inRam(ring.avail, 4)) ram.setU16(ring.avail + 2, chains.length);
+  await g2.el2.notify(Z2.cpu, Z2.zone, Z2.base + Reg.QUEUE_NOTIFY, 0);
+}
+
+Deno.test("hvisor hostile zones: nothing outside a zone's RAM is written, zone 1 keeps being served", async (t) => {
+  await using rig = await bridgeRig();
+  const { el2 } = rig;
+  // A pattern in the guards, so that zeros written there would show too.
+  for (const [a, b] of GUARDS) for (let i = a; i < b; i++) el2.mem[i] = (i * 131 + 7) & 0xff;
+  await rig.serve();
+  const g1 = new Guest(el2, new ZoneRam(el2.mem, Z1.region), Z1);
+  const g2 = new Guest(el2, new ZoneRam(el2.mem, Z2.region), Z2);
+  await g1.probe();
+  await zone1Serves(g1);
+  const hash = await outsideZone2(el2);
+
+  await t.step("descriptor tables, rings and buffers outside zone 2's RAM", async () => {
+    const END = ZONE_RAM_GPA + Z2.region.size;
+    const inside = ZONE_RAM_GPA + 0x8000;
+    const W = 2; // device-writable
+    const cases = [
+      { ring: { desc: END, avail: inside + 0x1000, used: inside + 0x2000 }, chains: [] },
+      { ring: { desc: END - 0x40, avail: inside + 0x1000, used: inside + 0x2000 }, chains: [] },
+      { ring: { desc: inside, avail: inside + 0x1000, used: END - 4 }, chains: [] },
+      { ring: { desc: inside, avail: inside + 0x1000, used: 0x1000 }, chains: [] },
+      {
+        ring: { desc: inside, avail: inside + 0x1000, used: inside + 0x2000 },
+        chains: [
+          { addr: ZONE_RAM_GPA - 0x10_0000, len: 64, flags: W }, // where zone 1's RAM would be untranslated
+          { addr: END - 8, len: 64, flags: W }, // across the end
+          { addr: ZONE_RAM_GPA - 64, len: 128, flags: W }, // across the start
+          { addr: 2 ** 52, len: 64, flags: W },
+          { addr: Z1.region.zone0Ipa, len: 64, flags: W }, // zone 1's RAM by its mem offset
+        ],
+      },
+    ];
+    for (const c of cases) {
+      // With an avail ring in RAM, every chain is offered even when its table is not.
+      const chains = c.chains.length ? c.chains : [{ addr: inside + 0x3000, len: 64, flags: W }];
+      await hostileQueue(g2, c.ring, chains);
+      await zone1Serves(g1);
+      assertEquals(await outsideZone2(el2), hash, JSON.stringify(c.ring));
+    }
+  });
+
+  await t.step("random register accesses of every width, wrong zone ids among them", async () => {
+    const access = fc.record({
+      inZone1Window: fc.boolean(),
+      offset: fc.integer({ min: 0, max: 0x1ff }),
+      size: fc.constantFrom(1, 2, 4, 8),
+      write: fc.boolean(),
+      value: fc.integer({ min: 0, max: 0xffff_ffff }),
+      zone: fc.constantFrom(...FOREIGN_ZONES),
+      cpu: fc.integer({ min: 10, max: 31 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(access, { minLength: 1, maxLength: 30 }), async (accs) => {
+        // Every access is answered: none leaves its vCPU spinning.
+        await Promise.all(accs.map((a) => {
+          const base = a.inZone1Window ? Z1.base : Z2.base;
+          return el2.access(a.cpu, a.zone, base + a.offset, a.write, a.value, a.size);
+        }));
+        await zone1Serves(g1);
+        assert(el2.strayBytes === 0);
+        assertEquals(await outsideZone2(el2), hash);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  await t.step(
+    "a zone naming no agent, at zone 1's window, reads 0 and resets nothing",
+    async () => {
+      assertEquals(await el2.access(12, 7, Z1.base + Reg.MAGIC, false), 0);
+      await el2.access(12, 7, Z1.base + Reg.STATUS, true, 0);
+      await el2.access(12, Z2.zone, Z1.base + Reg.STATUS, true, 0);
+      await zone1Serves(g1);
+    },
+  );
+  assertEquals(await outsideZone2(el2), hash);
+  assert(!await settled(rig.servers[0].status), "vscmi is still running");
+});
