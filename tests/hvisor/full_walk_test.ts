@@ -5,7 +5,8 @@
  * eventq, sees a quick command complete before a slow one, resets the device in the middle of
  * traffic, and lives through a vscmi restart — SIGKILL while it runs, accesses and a command
  * left pending on the bridge, a new `vscmi serve` on the same state directory — that it
- * must not notice. See `guest_main.ts` for what each step checks.
+ * must not notice — and, last, a restart without the state directory, after which vscmi asks
+ * the guest to reset the device. See `guest_main.ts` for what each step checks.
  * @module
  */
 import { assert, assertEquals } from "../../core/_assert_test.ts";
@@ -31,6 +32,11 @@ Deno.test("hvisor file bridge: the Linux-like guest's full walk, device reset an
     await guest.send("killed");
     await guest.line("pending");
     servers.push(await serve(manifestPath, `${dir}/run`, `${dir}/state`));
+    await guest.line("restart-fresh");
+    await servers[1].kill("SIGKILL");
+    await Deno.remove(`${dir}/state`, { recursive: true });
+    await guest.send("killed");
+    servers.push(await serve(manifestPath, `${dir}/run`, `${dir}/state`));
     const done = await guest.line("done ").catch((e) => {
       throw new Error(`${e}\n--- vscmi:\n${servers.flatMap((s) => s.lines).join("\n")}`);
     });
@@ -41,7 +47,7 @@ Deno.test("hvisor file bridge: the Linux-like guest's full walk, device reset an
     assertEquals(summary.otherZones, [3]);
     assert(summary.outOfOrder);
     assert(summary.notifications >= 1, "a notification came on the eventq");
-    assertEquals(summary.connections, 2, "one connection to el2.sock per vscmi");
+    assertEquals(summary.connections, 3, "one connection to el2.sock per vscmi");
   } finally {
     await guest.kill();
     for (const s of servers) await s.kill("SIGTERM");

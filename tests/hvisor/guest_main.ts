@@ -9,8 +9,10 @@
  * It talks to the test that started it by lines: it prints `ready` once the bridge files
  * exist and el2.sock listens (start vscmi then), `restart-now` when the restart is due, then
  * reads `killed` on stdin (vscmi is gone), leaves a register read and a command pending on
- * the bridge, prints `pending`, and carries on when the restarted vscmi answers. It ends with
- * `done {json}` and exit status 0, or `failed: …` and exit status 1.
+ * the bridge, prints `pending`, and carries on when the restarted vscmi answers. Then
+ * `restart-fresh`: the same, but vscmi starts without its state directory, and the guest
+ * must be asked to reset the device. It ends with `done {json}` and exit status 0, or
+ * `failed: …` and exit status 1.
  *
  * SCMI words from DEN0056: Base (0x10) PROTOCOL_ATTRIBUTES p2a: protocols 7:0;
  * DISCOVER_LIST_PROTOCOLS (0x6) a2p skip, p2a count then the ids packed in bytes. Clock (0x14)
@@ -176,8 +178,11 @@ export async function walk(
   expect(oldCmdq.usedIdx === usedBefore, "the device wrote the old cmdq after the reset");
 
   // A vscmi restart in the middle of traffic, which the guest does not notice.
+  // The slow reset may be taken, completed or neither when vscmi dies: the guest gets its one
+  // reply either way.
   ok(await g.send(CLOCK, 0x7, [0, 1, 0]), "CLOCK_CONFIG_SET enable");
   const interruptsBefore = g.configChanges;
+  const inFlight = g.send(RESET, 0x4, [slow, 1, 0]);
   say("restart-now");
   expect((await hear()) === "killed", "expected `killed`");
   const pendingCmd = g.send(CLOCK, 0x3, [0]);
@@ -185,9 +190,19 @@ export async function walk(
   say("pending");
   expect((await pendingRead) === DRIVER_OK_STATUS, "Status after the restart");
   expect((ok(await pendingCmd, "CLOCK_ATTRIBUTES").words[0] & 1) === 1, "vote kept across restart");
+  ok(await inFlight, "RESET in flight across the restart");
   await touchAll(g, ids);
   expect(g.configChanges === interruptsBefore && !g.needsReset, "the restart was visible");
   expect((await g.read(Reg.STATUS)) === DRIVER_OK_STATUS, "Status at the end");
+
+  // A vscmi that starts without the saved registers asks for a reset (NEEDS_RESET and a
+  // configuration-change interrupt); the driver resets, probes again and carries on.
+  say("restart-fresh");
+  expect((await hear()) === "killed", "expected `killed`");
+  await until(() => (g.check(), g.needsReset), "NEEDS_RESET after a restart without state");
+  await g.reset();
+  await g.probe();
+  await touchAll(g, ids);
 
   const otherZones = await others1;
   for (const x of guests) x.check();
