@@ -33,12 +33,13 @@ async function outsideZone2(el2: El2): Promise<string> {
   return h.join(":");
 }
 
-/** Zone 1 still works: its Status, an identification register and a command. */
-async function zone1Serves(g1: Guest): Promise<void> {
+/**
+ * Zone 1's device still answers and was not reset. Registers only: a command would write zone
+ * 1's RAM, which is hashed; commands are checked once at the end.
+ */
+async function zone1Answers(g1: Guest): Promise<void> {
   assertEquals(await g1.read(Reg.STATUS), DRIVER_OK_STATUS);
   assertEquals(await g1.read(Reg.MAGIC), MAGIC);
-  const r = await g1.send(0x10, 0x0);
-  assertEquals([r.status, r.len], [0, 12]);
   g1.check();
 }
 
@@ -93,7 +94,8 @@ Deno.test("hvisor hostile zones: nothing outside a zone's RAM is written, zone 1
   const g1 = new Guest(el2, new ZoneRam(el2.mem, Z1.region), Z1);
   const g2 = new Guest(el2, new ZoneRam(el2.mem, Z2.region), Z2);
   await g1.probe();
-  await zone1Serves(g1);
+  assertEquals((await g1.send(0x10, 0x0)).status, 0);
+  await zone1Answers(g1);
   const hash = await outsideZone2(el2);
 
   await t.step("descriptor tables, rings and buffers outside zone 2's RAM", async () => {
@@ -120,7 +122,7 @@ Deno.test("hvisor hostile zones: nothing outside a zone's RAM is written, zone 1
       // With an avail ring in RAM, every chain is offered even when its table is not.
       const chains = c.chains.length ? c.chains : [{ addr: inside + 0x3000, len: 64, flags: W }];
       await hostileQueue(g2, c.ring, chains);
-      await zone1Serves(g1);
+      await zone1Answers(g1);
       assertEquals(await outsideZone2(el2), hash, JSON.stringify(c.ring));
     }
   });
@@ -142,7 +144,7 @@ Deno.test("hvisor hostile zones: nothing outside a zone's RAM is written, zone 1
           const base = a.inZone1Window ? Z1.base : Z2.base;
           return el2.access(a.cpu, a.zone, base + a.offset, a.write, a.value, a.size);
         }));
-        await zone1Serves(g1);
+        await zone1Answers(g1);
         assert(el2.strayBytes === 0);
         assertEquals(await outsideZone2(el2), hash);
       }),
@@ -156,9 +158,11 @@ Deno.test("hvisor hostile zones: nothing outside a zone's RAM is written, zone 1
       assertEquals(await el2.access(12, 7, Z1.base + Reg.MAGIC, false), 0);
       await el2.access(12, 7, Z1.base + Reg.STATUS, true, 0);
       await el2.access(12, Z2.zone, Z1.base + Reg.STATUS, true, 0);
-      await zone1Serves(g1);
+      await zone1Answers(g1);
     },
   );
   assertEquals(await outsideZone2(el2), hash);
   assert(!await settled(rig.servers[0].status), "vscmi is still running");
+  const r = await g1.send(0x10, 0x0);
+  assertEquals([r.status, r.len], [0, 12], "zone 1 is served");
 });
