@@ -5,7 +5,7 @@ import { ManualClock } from "../../core/timer_clock.ts";
 import { Bridge } from "./bridge.ts";
 import { BRIDGE, MAX_REQ, REQ } from "./layout.ts";
 import { type BridgeDevice, BridgeOwner, ORPHAN_MS } from "./owner.ts";
-import { type Access, El2, memoryPort } from "./_el2_test.ts";
+import { type Access, memoryPort } from "./_el2_test.ts";
 
 let keys = 0;
 

@@ -13,7 +13,7 @@
  * @module
  */
 import { EventFd } from "../native/eventfd.ts";
-import { C, closeFd, libc, unwrap, unwrapAgain } from "../native/libc.ts";
+import { closeFd, libc, openReadWrite, unwrap, unwrapAgain } from "../native/libc.ts";
 import { Mapping } from "../native/mmap.ts";
 import { POLL_ERROR_BITS, Reactor } from "../native/poll.ts";
 import { connectUnix } from "../native/socket.ts";
@@ -35,21 +35,13 @@ export interface BridgePort {
   close(): void;
 }
 
-function cString(s: string): Uint8Array<ArrayBuffer> {
-  return new TextEncoder().encode(`${s}\0`) as Uint8Array<ArrayBuffer>;
-}
-
-function openRw(path: string): number {
-  return unwrap(libc().open(cString(path), C.O_RDWR | C.O_CLOEXEC, 0), "open", path);
-}
-
 /**
  * `/dev/hvisor` of the hvisor kernel module. `init`: call HVISOR_INIT_VIRTIO first (it makes
  * a fresh, zeroed bridge: only once per zone0 boot, never by a restarted vscmi, which must
  * find the requests left pending on the bridge hvisor already uses).
  */
 export function openHvisorDevice(path: string, init: boolean): BridgePort {
-  const fd = openRw(path);
+  const fd = openReadWrite(path);
   let bridge: Mapping | null = null;
   try {
     if (init) unwrap(libc().ioctl(fd, BigInt(IOCTL.INIT_VIRTIO), 0n), "ioctl(HVISOR_INIT_VIRTIO)");
@@ -104,9 +96,9 @@ export function openFileBridge(dir: string): BridgePort {
   const fds: number[] = [];
   const maps: Mapping[] = [];
   try {
-    fds.push(openRw(`${dir}/bridge`));
+    fds.push(openReadWrite(`${dir}/bridge`));
     maps.push(new Mapping(fds[0], BRIDGE_MAP_SIZE, 0));
-    fds.push(openRw(`${dir}/mem`));
+    fds.push(openReadWrite(`${dir}/mem`));
   } catch (e) {
     maps.forEach((m) => m.unmap());
     fds.forEach(closeFd);
