@@ -97,12 +97,24 @@ Deno.test("file bridge: a fresh start asks for a reset; probe, a command, its in
     };
     await send();
 
-    // vscmi stops; meanwhile the vCPU reads Status and spins.
+    // vscmi stops; meanwhile the driver sends a command (its QueueNotify waits on the
+    // bridge) and a vCPU reads Status and spins.
     await server.close();
     await until(() => !sim.connected, "vscmi gone");
+    const head = cmd.add([{ write: false, len: 4, data: PROTOCOL_VERSION }, {
+      write: true,
+      len: 136,
+    }]);
+    cmd.publish();
+    const irqs = sim.irqs.length;
+    await io.w(Reg.QUEUE_NOTIFY, 0);
     const pending = io.r(Reg.STATUS);
     server = await serve();
     assertEquals(await pending, ALL, "the access left pending is answered from the kept registers");
+    await until(() => cmd.usedIdx === 2, "the command sent during the restart served");
+    assertEquals(cmd.takeUsed().map((u) => [u.id, u.len]), [[head, 12]]);
+    await until(() => sim.irqs.length > irqs, "the interrupt after the restart");
+    await io.w(Reg.INTERRUPT_ACK, Interrupt.VRING);
     await until(() => sim.connections === 2 && sim.connected, "vscmi connected again");
     await send();
     assertEquals(await io.r(Reg.STATUS), ALL);
