@@ -23,28 +23,33 @@ const BASE = 0xa003c00;
 const IRQ = 78;
 const ALL = Status.ACKNOWLEDGE | Status.DRIVER | Status.FEATURES_OK | Status.DRIVER_OK;
 
-async function setup() {
-  const dir = await Deno.makeTempDir({ prefix: "vscmi-mmio-" });
-  await Deno.mkdir(`${dir}/sim`);
-  const sim = FileSim.create(`${dir}/sim`, ZONE0_IPA + RAM);
-  const file = `${dir}/vscmi.toml`;
-  await Deno.writeTextFile(
-    file,
-    `board = ${JSON.stringify(simBoardPath())}
-
+/** One zone's agent: zone `zone`, window at `BASE`, its RAM after the previous zone's. */
+function agentToml(zone: number): string {
+  return `
 [[agent]]
-name = "zone1"
+name = "zone${zone}"
 protocols = ["clock"]
 [agent.transport]
 type = "virtio-mmio"
 device = "file:sim"
-zone = 1
+zone = ${zone}
 base = 0x${BASE.toString(16)}
-irq = ${IRQ}
-memory = [{ zone0_ipa = 0x${ZONE0_IPA.toString(16)}, zonex_ipa = 0x${
-      ZONEX_IPA.toString(16)
-    }, size = 0x${RAM.toString(16)} }]
-`,
+irq = ${IRQ + zone - 1}
+memory = [{ zone0_ipa = 0x${(ZONE0_IPA * zone).toString(16)}, zonex_ipa = 0x${
+    ZONEX_IPA.toString(16)
+  }, size = 0x${RAM.toString(16)} }]
+`;
+}
+
+async function setup(zones = 1) {
+  const dir = await Deno.makeTempDir({ prefix: "vscmi-mmio-" });
+  await Deno.mkdir(`${dir}/sim`);
+  const sim = FileSim.create(`${dir}/sim`, ZONE0_IPA * zones + RAM);
+  const file = `${dir}/vscmi.toml`;
+  await Deno.writeTextFile(
+    file,
+    `board = ${JSON.stringify(simBoardPath())}\n` +
+      Array.from({ length: zones }, (_, i) => agentToml(i + 1)).join(""),
   );
   const dep = await loadDeployment(file, BUILTINS);
   const lines: string[] = [];
@@ -140,6 +145,43 @@ Deno.test("file bridge: a device reset in the middle of traffic ends the session
     await probe(io, ram2);
     assertEquals(server.platform.sessions.size, 1);
     assert(sim.finishes >= 1);
+  } finally {
+    await server.close();
+    await sim.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("file bridge: two zones on one bridge, probed at once from different CPUs, each interrupted on its own irq", async () => {
+  const { dir, sim, serve } = await setup(2);
+  const server = await serve();
+  try {
+    await until(() => sim.connected, "vscmi connected to el2.sock");
+    assertEquals(sim.connections, 1, "one owner, one connection for both agents");
+    await until(() => sim.irqs.length === 2, "both config-change interrupts");
+    const zones = [1, 2].map((zone) => ({
+      zone,
+      io: sim.io(zone, BASE, zone * 3),
+      ram: new GuestRam(RAM, ZONEX_IPA, sim.mem(ZONE0_IPA * zone, RAM)),
+    }));
+    const queues = await Promise.all(zones.map((z) => probe(z.io, z.ram)));
+    for (const [i, z] of zones.entries()) {
+      const { cmd } = queues[i];
+      cmd.add([{ write: false, len: 4, data: PROTOCOL_VERSION }, { write: true, len: 136 }]);
+      cmd.publish();
+      const before = sim.irqs.filter(([zone]) => zone === z.zone).length;
+      await z.io.w(Reg.QUEUE_NOTIFY, 0);
+      await until(
+        () => sim.irqs.filter(([zone]) => zone === z.zone).length > before,
+        `zone ${z.zone}'s interrupt`,
+      );
+      assertEquals(cmd.takeUsed().map((u) => u.len), [12]);
+    }
+    assertEquals(
+      [...new Set(sim.irqs.map(([zone, irq]) => `${zone}:${irq}`))].sort(),
+      [`1:${IRQ}`, `2:${IRQ + 1}`],
+    );
+    assertEquals(server.platform.sessions.size, 2);
   } finally {
     await server.close();
     await sim.close();
