@@ -87,7 +87,20 @@ async function startVirtioMmio(env: TransportEnv): Promise<TransportHandle> {
       vendor: o.vendor,
       memory,
       raise: () => attached === null ? (raised = true) : attached.raise(),
-      persist: file === null ? undefined : (s) => saveState(file, s),
+      persist: file === null ? undefined : (s) => {
+        try {
+          saveState(file, s);
+        } catch (e) {
+          // The guest goes on; only a restart would not be invisible to it.
+          log.once(
+            "error",
+            `virtio-mmio:${label}:persist`,
+            `${label}: cannot keep its registers in "${file}": ${
+              e instanceof Error ? e.message : e
+            }`,
+          );
+        }
+      },
     });
     const kept = file === null ? null : loadState(file, log);
     if (kept !== null) dev.restore(kept);
