@@ -128,36 +128,51 @@ Deno.test("hvisor hostile zones: nothing outside a zone's RAM is written, zone 1
   });
 
   await t.step("random register accesses of every width, wrong zone ids among them", async () => {
+    // Mostly zone 2 at its own window; now and then a zone id with no device at the window
+    // (vscmi holds such an access for ORPHAN_MS, then answers 0), at zone 1's or zone 2's.
+    const target = fc.oneof(
+      { weight: 6, arbitrary: fc.constant({ zone: Z2.zone, base: Z2.base }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          zone: fc.constantFrom(...FOREIGN_ZONES),
+          base: fc.constantFrom(Z1.base, Z2.base),
+        }).filter((x) => !(x.zone === Z2.zone && x.base === Z2.base)),
+      },
+    );
     const access = fc.record({
-      inZone1Window: fc.boolean(),
+      target,
       offset: fc.integer({ min: 0, max: 0x1ff }),
       size: fc.constantFrom(1, 2, 4, 8),
       write: fc.boolean(),
       value: fc.integer({ min: 0, max: 0xffff_ffff }),
-      zone: fc.constantFrom(...FOREIGN_ZONES),
       cpu: fc.integer({ min: 10, max: 31 }),
     });
     await fc.assert(
-      fc.asyncProperty(fc.array(access, { minLength: 1, maxLength: 30 }), async (accs) => {
+      fc.asyncProperty(fc.array(access, { minLength: 1, maxLength: 20 }), async (accs) => {
         // Every access is answered: none leaves its vCPU spinning.
-        await Promise.all(accs.map((a) => {
-          const base = a.inZone1Window ? Z1.base : Z2.base;
-          return el2.access(a.cpu, a.zone, base + a.offset, a.write, a.value, a.size);
-        }));
+        await Promise.all(
+          accs.map((a) =>
+            el2.access(a.cpu, a.target.zone, a.target.base + a.offset, a.write, a.value, a.size)
+          ),
+        );
         await zone1Answers(g1);
         assert(el2.strayBytes === 0);
         assertEquals(await outsideZone2(el2), hash);
       }),
-      { numRuns: 25 },
+      { numRuns: 10 },
     );
   });
 
   await t.step(
     "a zone naming no agent, at zone 1's window, reads 0 and resets nothing",
     async () => {
-      assertEquals(await el2.access(12, 7, Z1.base + Reg.MAGIC, false), 0);
-      await el2.access(12, 7, Z1.base + Reg.STATUS, true, 0);
-      await el2.access(12, Z2.zone, Z1.base + Reg.STATUS, true, 0);
+      const answers = await Promise.all([
+        el2.access(12, 7, Z1.base + Reg.MAGIC, false),
+        el2.access(13, 7, Z1.base + Reg.STATUS, true, 0),
+        el2.access(14, Z2.zone, Z1.base + Reg.STATUS, true, 0),
+      ]);
+      assertEquals(answers, [0, 0, 0]);
       await zone1Answers(g1);
     },
   );
