@@ -145,6 +145,11 @@ export class Bridge {
     return Number(this.dv.getBigUint64(Layout.CFG_VALUES + 8 * cpu, true) & 0xffff_ffffn);
   }
 
+  /** Whether res_list has no free slot (vscmi must hold further interrupts). */
+  get resFull(): boolean {
+    return ((this.resRear + 1) & (Layout.SLOTS - 1)) === this.resFront;
+  }
+
   /** Takes every result vscmi pushed to res_list, advancing res_front. */
   takeResults(): Interrupt[] {
     const out: Interrupt[] = [];

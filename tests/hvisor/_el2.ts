@@ -53,6 +53,8 @@ export class El2 {
   /** Connections vscmi made (1, then one more per restart). */
   connections = 0;
   alwaysKick: boolean;
+  /** While set, FINISH_REQ is counted but res_list is left as it is (hvisor busy). */
+  holdResults = false;
   readonly #files: BridgeFiles;
   readonly #listener: Deno.Listener<Deno.UnixConn>;
   readonly #spin: boolean;
@@ -121,10 +123,7 @@ export class El2 {
             continue;
           }
           this.finishes++;
-          for (const irq of this.bridge.takeResults()) {
-            this.interrupts.push(irq);
-            this.#handlers.get(irq.zone)?.(irq.irq);
-          }
+          if (!this.holdResults) this.takeResults();
         }
       }
     } catch {
@@ -134,6 +133,14 @@ export class El2 {
       try {
         conn.close();
       } catch { /* already closed */ }
+    }
+  }
+
+  /** Takes res_list and delivers each interrupt to its zone's guest. */
+  takeResults(): void {
+    for (const irq of this.bridge.takeResults()) {
+      this.interrupts.push(irq);
+      this.#handlers.get(irq.zone)?.(irq.irq);
     }
   }
 

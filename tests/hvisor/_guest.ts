@@ -18,6 +18,7 @@
  * @module
  */
 import { encodeHeader } from "../../core/header.ts";
+import { until } from "../../core/_wait_test.ts";
 import type { El2 } from "./_el2.ts";
 import { DriverQueue, type ZoneRam } from "./_zone.ts";
 
@@ -81,6 +82,8 @@ export interface GuestConfig {
   base: number;
   irq: number;
   vendor: number;
+  /** Feature bits to refuse although offered (e.g. EVENT_IDX: an interrupt per used buffer). */
+  refuse?: bigint;
 }
 
 /** A reply taken from the cmdq. */
@@ -142,6 +145,14 @@ export class Guest {
     });
   }
 
+  /** Resolves once every interrupt delivered so far has been handled. */
+  async handled(): Promise<void> {
+    for (let c = this.#irqChain;; c = this.#irqChain) {
+      await c;
+      if (c === this.#irqChain) return;
+    }
+  }
+
   /** Fails if an interrupt handler failed. */
   check(): void {
     if (this.#irqError !== null) throw this.#irqError;
@@ -191,7 +202,7 @@ export class Guest {
     if ((offered & (1n << 32n)) === 0n) throw new Error("device without VERSION_1");
     let want = 0n;
     for (const bit of Object.values(WANTED)) want |= 1n << BigInt(bit);
-    this.features = offered & want;
+    this.features = offered & want & ~(this.cfg.refuse ?? 0n);
     await this.write(Reg.DRIVER_FEATURES_SEL, 1);
     await this.write(Reg.DRIVER_FEATURES, Number(this.features >> 32n));
     await this.write(Reg.DRIVER_FEATURES_SEL, 0);
@@ -282,11 +293,22 @@ export class Guest {
     return Promise.all(replies);
   }
 
-  /** Waits until the eventq holds `n` messages in all. */
-  async waitEvents(
-    n: number,
-    until: (c: () => boolean, what: string) => Promise<void>,
-  ): Promise<P2a[]> {
+  /**
+   * The agent's reset domain whose name (RESET_DOMAIN_ATTRIBUTES, DEN0056 §4.8: attributes,
+   * latency, name[16]) is `name`.
+   */
+  async resetDomain(name: string): Promise<number> {
+    const RESET = 0x16;
+    const n = (await this.send(RESET, 0x1)).words[0] & 0xffff;
+    for (let id = 0; id < n; id++) {
+      const a = await this.send(RESET, 0x3, [id]);
+      if (a.status === 0 && name16(a.words, 2) === name) return id;
+    }
+    throw new Error(`no reset domain ${name}`);
+  }
+
+  /** Waits until the eventq holds `n` messages in all; the first `n`. */
+  async waitEvents(n: number): Promise<P2a[]> {
     await until(() => (this.check(), this.events.length >= n), `${n} eventq messages`);
     return this.events.slice(0, n);
   }
@@ -327,6 +349,13 @@ export class Guest {
       }
     }
   }
+}
+
+function name16(words: number[], from: number): string {
+  const b = new Uint8Array(16);
+  const dv = new DataView(b.buffer);
+  for (let i = 0; i < 4; i++) dv.setUint32(4 * i, words[from + i], true);
+  return new TextDecoder().decode(b).replace(/\0.*$/s, "");
 }
 
 function u32(b: Uint8Array, at: number): number {

@@ -76,12 +76,43 @@ Deno.test("hvisor bridge rings: full ring, wrap-around, spurious wake-ups, sever
       assertEquals(r.status, 0);
       assertEquals(r.len, 12, "header, status, version");
     }
+    await g.handled();
     g.check();
     const irqs = el2.interrupts.slice(before);
     assert(irqs.length >= 40, `${irqs.length} interrupts for 40 commands`);
     assert(irqs.every((i) => i.zone === Z1.zone && i.irq === Z1.irq), JSON.stringify(irqs));
     assertEquals(b.resFront, b.resRear);
     assertEquals(el2.strayBytes, 0);
+  });
+
+  await t.step("res_list full while hvisor is busy: vscmi holds the rest, loses none", async () => {
+    // Without EVENT_IDX each used buffer interrupts; gpu_rst's resets (2 ms) block, so each
+    // completes, and interrupts, on its own.
+    const g = new Guest(el2, new ZoneRam(el2.mem, Z1.region), { ...Z1, refuse: 1n << 29n });
+    await g.probe();
+    const gpu = await g.resetDomain("gpu_rst");
+    const taken = el2.interrupts.length;
+    const finishes = el2.finishes;
+    el2.holdResults = true;
+    const N = 40;
+    const replies = g.sendAll(
+      Array.from({ length: N }, () => ({ protocol: 0x16, message: 0x4, params: [gpu, 1, 0] })),
+    );
+    // Full, and every FINISH_REQ of its entries read; no more can come while it stays full.
+    await until(() => b.resFull && el2.finishes - finishes >= Layout.SLOTS - 1, "a full res_list");
+    assertEquals(el2.finishes - finishes, Layout.SLOTS - 1, "one FINISH_REQ per entry pushed");
+    el2.holdResults = false;
+    el2.takeResults();
+    assertEquals((await replies).map((r) => r.status), Array(N).fill(0));
+    // One interrupt per completion, none lost while the ring was full.
+    await until(
+      () => el2.finishes - finishes === N && el2.interrupts.length - taken === N,
+      `${N} interrupts (have ${el2.interrupts.length - taken}, FINISH_REQ ${
+        el2.finishes - finishes
+      })`,
+    );
+    await g.handled();
+    g.check();
   });
 
   await t.step(
@@ -125,6 +156,7 @@ Deno.test("hvisor bridge rings: full ring, wrap-around, spurious wake-ups, sever
       // Each zone's Base PROTOCOL_ATTRIBUTES counts its own protocols: 9 and 3.
       const [c1, c2] = await Promise.all([g1.send(0x10, 0x1), g2.send(0x10, 0x1)]);
       assertEquals([c1.words[0] & 0xff, c2.words[0] & 0xff], [9, 3]);
+      await Promise.all([g1.handled(), g2.handled()]);
       g1.check();
       g2.check();
       const zones = new Set(el2.interrupts.map((i) => `${i.zone}:${i.irq}`));

@@ -99,23 +99,6 @@ async function touchAll(g: Guest, ids: number[]): Promise<void> {
   }
 }
 
-function name16(words: number[], from: number): string {
-  const b = new Uint8Array(16);
-  const dv = new DataView(b.buffer);
-  for (let i = 0; i < 4; i++) dv.setUint32(4 * i, words[from + i], true);
-  return new TextDecoder().decode(b).replace(/\0.*$/s, "");
-}
-
-/** The agent's reset domain named `name`. */
-async function resetDomain(g: Guest, name: string): Promise<number> {
-  const n = ok(await g.send(RESET, 0x1), "RESET attributes").words[0] & 0xffff;
-  for (let id = 0; id < n; id++) {
-    const a = ok(await g.send(RESET, 0x3, [id]), "RESET_DOMAIN_ATTRIBUTES");
-    if (name16(a.words, 2) === name) return id;
-  }
-  throw new Error(`no reset domain ${name}`);
-}
-
 async function clockEnabled(g: Guest, id: number): Promise<boolean> {
   return (ok(await g.send(CLOCK, 0x3, [id]), "CLOCK_ATTRIBUTES").words[0] & 1) === 1;
 }
@@ -147,13 +130,13 @@ export async function walk(
   expect(await clockEnabled(g, 0), "clock 0 enabled in the agent's view");
   ok(await g.send(POWER, 0x6, [2, 1]), "POWER_STATE_NOTIFY");
   ok(await g.send(POWER, 0x4, [1, 2, 0]), "POWER_STATE_SET async");
-  const [ev] = await g.waitEvents(1, until);
+  const [ev] = await g.waitEvents(1);
   const f = fields(ev.header);
   expect(f.type === 3 && f.protocol === POWER && f.id === 0, `eventq message ${JSON.stringify(f)}`);
   expect(ev.words[1] === 2 && ev.words[2] === 0, `STATE_CHANGED words ${ev.words.slice(0, 3)}`);
 
   // Out-of-order completion: a slow reset, then a quick command, one notification.
-  const slow = await resetDomain(g, "gpu_rst");
+  const slow = await g.resetDomain("gpu_rst");
   const before = g.completionOrder.length;
   const [r1, r2] = await g.sendAll([
     { protocol: RESET, message: 0x4, params: [slow, 1, 0] },
