@@ -10,7 +10,7 @@
  * - Each byte 0x02 from vscmi is one FINISH_REQ: the simulator takes res_list and delivers
  *   each `{target_zone, irq_id}` to the handler the zone's guest registered.
  *
- * Waiting on `cfg_flags` polls the shared page once per event-loop turn (tests), or spins
+ * Waiting on `cfg_flags` polls the shared page between event-loop turns with `until` (tests), or spins
  * like a real vCPU (`spin`, the bench); either way only {@linkcode HANG_MS} bounds it, as a
  * hang guard.
  * @module
@@ -28,7 +28,7 @@ import {
 export interface El2Options {
   /** Length of the sparse `mem` file (it must cover every zone's zone0_ipa + size). */
   memBytes: number;
-  /** Spin on cfg_flags instead of polling once per event-loop turn. */
+  /** Spin on cfg_flags instead of polling between event-loop turns. */
   spin?: boolean;
   /**
    * Send 0x01 after every push, whatever `need_wakeup` says (spurious wake-ups); by default
