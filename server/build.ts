@@ -6,6 +6,7 @@
  * file, key path and line they come from.
  * @module
  */
+import type { Board } from "../core/board.ts";
 import { type HwAccess, REAL_HW } from "../core/hw_root.ts";
 import { Agent } from "../core/agent.ts";
 import { apiMismatch } from "../core/api.ts";
@@ -373,12 +374,13 @@ async function checkDriverClasses(
  * is `i + 1`. Also used to build agents added at run time (`vscmi ctl add-agent`).
  */
 export function makeAgent(dep: Deployment, a: AgentDecl, i: number): Agent {
+  const index = boardIndex(dep.board);
   const grants = new Grants();
   for (const p of a.protocols) {
     grants.protocols.set(p.id, p.pin === undefined ? {} : { pin: p.pin });
   }
   const devices = a.devices.map((id) => {
-    const dev = dep.board.devices.find((d) => d.id === id);
+    const dev = index.devices.get(id);
     if (!dev) throw new TypeError(`Agent "${a.name}": device ${id} is not on the board`);
     grants.devices.add(id);
     return dev;
@@ -387,15 +389,17 @@ export function makeAgent(dep: Deployment, a: AgentDecl, i: number): Agent {
   for (const kind of kinds) {
     const map = grants.map(kind);
     const list = a.grants[kind] ?? [];
+    const onBoard = index.ids.get(kind);
     for (const phys of list) {
-      if (phys >= 0 && !dep.board.resources[kind]?.some((r) => r.id === phys)) {
+      if (phys >= 0 && !onBoard?.has(phys)) {
         throw new TypeError(`Agent "${a.name}": ${kind} ${phys} is not on the board`);
       }
     }
     // A loaded deployment lists every resource at its virtual id (index), device members
     // included. A list built in code may leave the devices' members out: they come first.
     const members = devices.flatMap((d) => d.resources[kind] ?? []);
-    const complete = members.every((phys) => list.includes(phys));
+    const listed = members.length ? new Set(list) : undefined;
+    const complete = members.every((phys) => listed!.has(phys));
     if (!complete) { for (const phys of members) map.grant(phys, ALL_RIGHTS); }
     const access = a.access?.[kind];
     list.forEach((phys, v) => {
@@ -415,6 +419,44 @@ export function makeAgent(dep: Deployment, a: AgentDecl, i: number): Agent {
     rateLimit: a.rateLimit,
     grace: a.grace,
   });
+}
+
+/** What building agents looks up on a board, indexed once per board: linear startup. */
+interface BoardIndex {
+  /** Device id → device. */
+  readonly devices: ReadonlyMap<number, Board["devices"][number]>;
+  /** Kind name → the physical ids on the board. */
+  readonly ids: ReadonlyMap<string, ReadonlySet<number>>;
+  /** How many devices and resources the board had when indexed. */
+  readonly size: number;
+}
+
+/** Devices and resources on `board`: a board built in code may grow between agents. */
+function boardSize(board: Board): number {
+  let n = board.devices.length;
+  for (const list of Object.values(board.resources)) n += list.length;
+  return n;
+}
+
+const indexes = new WeakMap<Board, BoardIndex>();
+
+/** The index of `board`, built on first use and again when the board has grown. */
+function boardIndex(board: Board): BoardIndex {
+  let index = indexes.get(board);
+  const size = boardSize(board);
+  if (index === undefined || index.size !== size) {
+    index = {
+      size,
+      devices: new Map(board.devices.map((d) => [d.id, d])),
+      ids: new Map(
+        Object.entries(board.resources).map((
+          [kind, list],
+        ) => [kind, new Set(list.map((r) => r.id))]),
+      ),
+    };
+    indexes.set(board, index);
+  }
+  return index;
 }
 
 async function closeDrivers(
