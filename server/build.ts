@@ -17,7 +17,7 @@ import { Logger } from "../core/log.ts";
 import { Platform } from "../core/platform.ts";
 import { Journal } from "./journal/journal.ts";
 import { type AnyProtocol, versionString } from "../core/protocol.ts";
-import type { TransportDef } from "../core/transport.ts";
+import type { Durability, TransportDef } from "../core/transport.ts";
 import { FileLocator } from "../core/manifest/locate.ts";
 import { readManifestFile } from "./manifest/files.ts";
 import {
@@ -121,7 +121,13 @@ export async function buildPlatform(dep: Deployment, opts: BuildOptions = {}): P
     await checkDriverClasses(dep, drivers, problems);
     problems.throwIfAny();
     const agents = dep.agents.map((a, i) => makeAgent(dep, a, i));
-    if (opts.stateDir) journal = await Journal.open(opts.stateDir, { log: opts.log });
+    if (opts.stateDir) {
+      const types = withPlugins(opts.transports ?? dep.builtins.transports, dep.pluginTransports);
+      journal = await Journal.open(opts.stateDir, {
+        log: opts.log,
+        durability: deploymentDurability(dep, types),
+      });
+    }
     const platform = new Platform({
       board: dep.board,
       hw: buildHwTable(dep.board, drivers),
@@ -419,6 +425,21 @@ export function makeAgent(dep: Deployment, a: AgentDecl, i: number): Agent {
     rateLimit: a.rateLimit,
     grace: a.grace,
   });
+}
+
+/**
+ * The journal durability of `dep`: what `[platform] durability` names, else the strictest
+ * its agents' transport types ask for (`host` over `process`), else `process`.
+ */
+export function deploymentDurability(
+  dep: Deployment,
+  transports: readonly TransportDef[],
+): Durability {
+  if (dep.durability !== undefined) return dep.durability;
+  const asked = dep.agents.map((a) =>
+    transports.find((t) => t.name === a.transport?.type)?.durability
+  );
+  return asked.includes("host") ? "host" : "process";
 }
 
 /** What building agents looks up on a board, indexed once per board: linear startup. */
