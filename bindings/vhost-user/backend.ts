@@ -483,6 +483,13 @@ export class VhostUserConnection {
       this.#maybeStart(i);
     });
     old?.unmap();
+    const domains = [...new Set(regions.map((r) => r.xen?.domid).filter((d) => d !== undefined))];
+    if (domains.length !== 0) {
+      // Which domain is behind the socket: the socket name alone does not say.
+      this.#log.info(
+        `Agent "${this.#agent}": vhost-user memory of Xen domain ${domains.join(", ")} mapped`,
+      );
+    }
     this.#log.debug(
       `Agent "${this.#agent}": vhost-user memory: ${
         table.regions.map((r) => `0x${r.gpa.toString(16)}+0x${r.size.toString(16)}`).join(", ")

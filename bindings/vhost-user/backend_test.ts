@@ -194,6 +194,11 @@ Deno.test("Xen front-end (XEN_MMAP acknowledged) → 40-byte foreign region mapp
     assertEquals(d.regions[0].bytes[0x2345], 0x6b);
     assertEquals(d.rings.get(0)!.cfg.desc, ringLayout(0, 16).desc);
     assertEquals(d.events.filter((e) => e.startsWith("start")), ["start 0", "start 1"]);
+    // The log says which domain is behind the socket.
+    assert(
+      s.logs.includes('Agent "vm1": vhost-user memory of Xen domain 5 mapped'),
+      s.logs.join("\n"),
+    );
     rings.forEach((r) => r.close());
   } finally {
     fe.close();
