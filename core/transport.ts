@@ -5,6 +5,7 @@
  */
 import { checkApiField } from "./api.ts";
 import type { HwAccess } from "./hw_root.ts";
+import type { Importer } from "./importer.ts";
 import type { Logger } from "./log.ts";
 import { assertOptions, type OptionsDecl } from "./options.ts";
 import type { SessionOpener } from "./session_port.ts";
@@ -81,6 +82,8 @@ export interface TransportDef extends OptionsDecl {
    * reach it.
    */
   start(env: TransportEnv): Promise<TransportHandle>;
+  /** Configuration formats `vscmi import` converts into deployments using this transport. */
+  readonly importers?: readonly Importer[];
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The native-call layer of the vhost-user binding: the few libc functions Deno has no API
- * for (file-descriptor passing on Unix sockets, `mmap`, eventfds, `poll`), opened once per
+ * for (file-descriptor passing on Unix sockets, `mmap`, eventfds, `poll`; `open` and `ioctl`, which the hvisor driver reuses), opened once per
  * thread through Deno FFI, with the Linux constants and struct sizes they need.
  *
  * Every call here is synchronous and returns at once (descriptors are non-blocking), except
@@ -31,6 +31,10 @@ export const symbols = {
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   /** ssize_t write(int fd, const void *buf, size_t count) */
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  /** int open(const char *path, int flags) — without O_CREAT, so no mode argument */
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  /** int ioctl(int fd, unsigned long request, void *arg) — the pointer form only */
+  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   /** int close(int fd) */
   close: { parameters: ["i32"], result: "i32" },
   /** int shutdown(int fd, int how) */
@@ -79,6 +83,8 @@ export const C = {
   F_GETFL: 3,
   F_SETFL: 4,
   O_NONBLOCK: 0o4000,
+  O_RDWR: 2,
+  O_CLOEXEC: 0o2000000,
   POLLIN: 0x1,
   POLLOUT: 0x4,
   POLLERR: 0x8,
