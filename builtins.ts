@@ -27,6 +27,7 @@ import { hvisorDriver } from "./boards/drivers/hvisor/mod.ts";
 // Transports, one line each.
 import { streamTransport } from "./transports/stream/mod.ts";
 import { vhostUserTransport } from "./transports/vhost-user/mod.ts";
+import { virtioMmioTransport } from "./transports/virtio-mmio/mod.ts";
 
 /**
  * The built-in protocols. Their order is the order of the kinds they carry: in board and
@@ -53,6 +54,7 @@ export const DRIVERS: readonly DriverDef[] = [
 export const TRANSPORTS: readonly TransportDef[] = [
   streamTransport,
   vhostUserTransport,
+  virtioMmioTransport,
 ];
 
 /** Everything above: what `vscmi`'s commands hand to the loader, the server and the client. */

@@ -22,6 +22,16 @@ export interface TransportEnv extends SessionOpener, Partial<HwAccess> {
   readonly runDir: string;
   /** Where the transport logs; use `log.once` for what a guest can trigger repeatedly. */
   readonly log: Logger;
+  /**
+   * The server's state directory (the vote journal's), where a transport may keep what must
+   * outlive a restart; absent or null: nothing is kept.
+   */
+  readonly stateDir?: string | null;
+  /**
+   * Directory of the manifest that declared the agent, against which relative paths in its
+   * options are read; absent: the working directory.
+   */
+  readonly manifestDir?: string;
 }
 
 /** A running transport instance. */

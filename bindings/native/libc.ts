@@ -1,6 +1,6 @@
 /**
- * The native-call layer of the vhost-user binding: the few libc functions Deno has no API
- * for (file-descriptor passing on Unix sockets, `mmap`, eventfds, `poll`; `open` and `ioctl`, which the hvisor driver reuses), opened once per
+ * The native-call layer of the bindings (vhost-user, hvisor): the few libc functions Deno has no API
+ * for (file-descriptor passing on Unix sockets, `mmap`, eventfds, `poll`), opened once per
  * thread through Deno FFI, with the Linux constants and struct sizes they need.
  *
  * Every call here is synchronous and returns at once (descriptors are non-blocking), except
@@ -31,10 +31,10 @@ export const symbols = {
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   /** ssize_t write(int fd, const void *buf, size_t count) */
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  /** int open(const char *path, int flags) — without O_CREAT, so no mode argument */
-  open: { parameters: ["buffer", "i32"], result: "i32" },
-  /** int ioctl(int fd, unsigned long request, void *arg) — the pointer form only */
-  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
+  /** int open(const char *path, int flags, mode_t mode) */
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  /** int ioctl(int fd, unsigned long request, unsigned long arg) — one integer argument */
+  ioctl: { parameters: ["i32", "u64", "u64"], result: "i32" },
   /** int close(int fd) */
   close: { parameters: ["i32"], result: "i32" },
   /** int shutdown(int fd, int how) */
@@ -134,7 +134,7 @@ export function libc(): Libc {
       } catch (e) {
         last = e;
         if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-          throw new Error("vhost-user needs native calls into libc: run with --allow-ffi", {
+          throw new Error("vscmi's bindings need native calls into libc: run with --allow-ffi", {
             cause: e,
           });
         }
