@@ -13,10 +13,9 @@
 import { basename, dirname, join, relative } from "node:path";
 import type { Board } from "../../../core/board.ts";
 import { type Importer, ImportError, type ImportRequest } from "../../../core/importer.ts";
+import { isOptionError } from "../../../core/options.ts";
+import { checkVirtioMmioOptions, HVISOR_VENDOR } from "../../../transports/virtio-mmio/options.ts";
 import { hvisorBoardToml, placeholderName, tomlString } from "./board_toml.ts";
-
-/** hvisor-tool's `VIRT_VENDOR` ("HVIS"), the VendorID its virtio devices report. */
-export const HVISOR_VENDOR = 0x48564953;
 
 type Kind = "clock" | "reset" | "power";
 const KINDS: readonly Kind[] = ["clock", "reset", "power"];
@@ -174,7 +173,7 @@ function convert(req: ImportRequest) {
   zones.forEach((zv, zi) => {
     const zat = `zones[${zi}]`;
     const z = r.obj(zv, zat);
-    const zone = r.num(z.id, `${zat}.id`, "a zone id from 1 to 255", 255);
+    const zone = r.num(z.id, `${zat}.id`, "a zone id from 1 to 65535", 0xffff);
     if (zone === 0) {
       r.fail(`${zat}.id`, "Expected a guest zone (1 or more): zone0 serves, it is not served");
     }
@@ -235,20 +234,51 @@ function convert(req: ImportRequest) {
       let name = `zone${zone}`;
       for (let n = 2; names.has(name); n++) name = `zone${zone}-${n}`;
       names.add(name);
-      agents.push({
+      const agent: ZoneAgent = {
         name,
         zone,
         base: r.num(d.addr, `${at}.addr`, "an address"),
         size: r.num(d.len, `${at}.len`, "a size"),
-        irq: r.num(d.irq, `${at}.irq`, "an interrupt id (INTID)", 1019),
+        irq: r.num(d.irq, `${at}.irq`, "an interrupt id (INTID)"),
         memory,
         grants,
+      };
+      transportCheck(r, agent, {
+        zone: `${zat}.id`,
+        base: `${at}.addr`,
+        size: `${at}.len`,
+        irq: `${at}.irq`,
+        memory: `${zat}.memory_region`,
       });
+      agents.push(agent);
       checkGrants(r, at, grants, req.board?.board, legacy.length !== 0);
     });
   });
   if (agents.length === 0) r.fail("zones", "No zone has an enabled scmi device: nothing to serve");
   return agents;
+}
+
+/**
+ * The checks the virtio-mmio transport makes of the options written for `a`, each failure
+ * reported at the JSON path the option came from.
+ */
+function transportCheck(r: Reader, a: ZoneAgent, from: Record<string, string>) {
+  try {
+    checkVirtioMmioOptions({
+      zone: a.zone,
+      base: a.base,
+      size: a.size,
+      irq: a.irq,
+      vendor: HVISOR_VENDOR,
+      memory: a.memory,
+    });
+  } catch (e) {
+    if (!isOptionError(e)) throw e;
+    r.fail(
+      from[e.option] ?? "",
+      `Expected ${e.expected} (the virtio-mmio transport's ${e.option})`,
+    );
+  }
 }
 
 /** Each physical id once per agent, and (with a board) on the board. */

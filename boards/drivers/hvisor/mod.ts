@@ -39,7 +39,8 @@ function openForDriver(path: string, dryRun: boolean, opener: (p: string) => Hvi
     throw new Error(
       `Cannot open ${path} for hvisor's SCMI helper ioctls (${
         e instanceof Error ? e.message : e
-      }): load hvisor.ko in zone0, or run with --dry-run to try a deployment without it`,
+      }): load hvisor.ko in zone0; without it, \`vscmi serve --dry-run\` keeps the resources in ` +
+        "memory, and --hw-root DIR with a file bridge at DIR/dev/hvisor does too",
       { cause: e },
     );
   }
