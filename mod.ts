@@ -113,6 +113,8 @@ export { admits, origin, rightsOf, speaks } from "./core/policy/lint.ts";
 export { defineTransport } from "./core/transport.ts";
 export type {
   CheckedTransport,
+  GuestDt,
+  GuestDtView,
   ListenAddress,
   TransportDef,
   TransportEnv,

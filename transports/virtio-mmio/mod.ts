@@ -7,6 +7,7 @@
  * @module
  */
 import { defineTransport, type TransportEnv, type TransportHandle } from "../../core/transport.ts";
+import { virtioMmioGuestDt } from "./guest_dt.ts";
 import { checkVirtioMmioOptions, VIRTIO_MMIO_OPTIONS } from "./options.ts";
 
 export const virtioMmioTransport = defineTransport({
@@ -18,6 +19,7 @@ export const virtioMmioTransport = defineTransport({
     checkVirtioMmioOptions(options);
   },
   start: startVirtioMmio,
+  guestDt: virtioMmioGuestDt,
 });
 
 function startVirtioMmio(env: TransportEnv): Promise<TransportHandle> {
