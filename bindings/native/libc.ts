@@ -193,6 +193,12 @@ export function closeFd(fd: number): void {
   if (fd >= 0) libc().close(fd);
 }
 
+/** Opens `path` read-write, close-on-exec; returns the descriptor. Throws LibcError naming it. */
+export function openReadWrite(path: string): number {
+  const name = new TextEncoder().encode(`${path}\0`) as Uint8Array<ArrayBuffer>;
+  return unwrap(libc().open(name, C.O_RDWR | C.O_CLOEXEC, 0), "open", path);
+}
+
 /** Sets O_NONBLOCK on `fd` (shared with every holder of the same open file). */
 export function setNonBlocking(fd: number): void {
   const l = libc();

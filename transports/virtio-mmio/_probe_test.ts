@@ -14,6 +14,12 @@ export const VERSION_1 = featureMask(FeatureBit.VERSION_1);
 export const P2A = featureMask(FeatureBit.SCMI_P2A_CHANNELS);
 export const EVENT_IDX = featureMask(FeatureBit.RING_EVENT_IDX);
 
+/** 4-byte register reads and writes, direct or through a bridge. */
+export interface RegisterIo {
+  r(offset: number): number | Promise<number>;
+  w(offset: number, value: number): void | Promise<void>;
+}
+
 /** Register access helpers bound to one device. */
 export function regs(dev: MmioScmiDevice) {
   return {
@@ -23,49 +29,50 @@ export function regs(dev: MmioScmiDevice) {
 }
 
 /** Sets up queue `index` of `num` entries in `ram` through the queue registers. */
-export function setupQueue(dev: MmioScmiDevice, ram: GuestRam, index: number, num: number) {
-  const { w } = regs(dev);
+export async function setupQueue(io: RegisterIo, ram: GuestRam, index: number, num: number) {
+  const w = io.w;
   const q = new GuestQueue(ram, num);
-  w(Reg.QUEUE_SEL, index);
-  w(Reg.QUEUE_NUM, num);
-  w(Reg.QUEUE_DESC_LOW, q.desc);
-  w(Reg.QUEUE_DESC_HIGH, 0);
-  w(Reg.QUEUE_DRIVER_LOW, q.avail);
-  w(Reg.QUEUE_DRIVER_HIGH, 0);
-  w(Reg.QUEUE_DEVICE_LOW, q.used);
-  w(Reg.QUEUE_DEVICE_HIGH, 0);
-  w(Reg.QUEUE_READY, 1);
+  await w(Reg.QUEUE_SEL, index);
+  await w(Reg.QUEUE_NUM, num);
+  await w(Reg.QUEUE_DESC_LOW, q.desc);
+  await w(Reg.QUEUE_DESC_HIGH, 0);
+  await w(Reg.QUEUE_DRIVER_LOW, q.avail);
+  await w(Reg.QUEUE_DRIVER_HIGH, 0);
+  await w(Reg.QUEUE_DEVICE_LOW, q.used);
+  await w(Reg.QUEUE_DEVICE_HIGH, 0);
+  await w(Reg.QUEUE_READY, 1);
   return q;
 }
 
 /**
- * Probes as Linux does and returns the two queues; eventq buffers (`posted`, 136 bytes
- * each) are offered before DRIVER_OK.
+ * Probes as Linux does, through `io` (a device's own accesses, or the file bridge), and
+ * returns the two queues; eventq buffers (`posted`, 136 bytes each) are offered before
+ * DRIVER_OK.
  */
-export function probe(
-  dev: MmioScmiDevice,
+export async function probe(
+  io: RegisterIo,
   ram: GuestRam,
   opts: { features?: bigint; num?: number; posted?: number } = {},
-) {
-  const { r, w } = regs(dev);
+): Promise<{ cmd: GuestQueue; evt: GuestQueue }> {
+  const { r, w } = io;
   const features = opts.features ?? (VERSION_1 | P2A);
-  w(Reg.STATUS, 0);
-  w(Reg.STATUS, Status.ACKNOWLEDGE);
-  w(Reg.STATUS, Status.ACKNOWLEDGE | Status.DRIVER);
-  w(Reg.DEVICE_FEATURES_SEL, 1);
-  const offered = BigInt(r(Reg.DEVICE_FEATURES)) << 32n;
-  w(Reg.DEVICE_FEATURES_SEL, 0);
-  const accepted = features & (offered | BigInt(r(Reg.DEVICE_FEATURES)));
-  w(Reg.DRIVER_FEATURES_SEL, 1);
-  w(Reg.DRIVER_FEATURES, Number(accepted >> 32n));
-  w(Reg.DRIVER_FEATURES_SEL, 0);
-  w(Reg.DRIVER_FEATURES, Number(accepted & 0xffff_ffffn));
-  w(Reg.STATUS, Status.ACKNOWLEDGE | Status.DRIVER | Status.FEATURES_OK);
-  const cmd = setupQueue(dev, ram, 0, opts.num ?? 16);
-  const evt = setupQueue(dev, ram, 1, opts.num ?? 16);
+  await w(Reg.STATUS, 0);
+  await w(Reg.STATUS, Status.ACKNOWLEDGE);
+  await w(Reg.STATUS, Status.ACKNOWLEDGE | Status.DRIVER);
+  await w(Reg.DEVICE_FEATURES_SEL, 1);
+  const offered = BigInt(await r(Reg.DEVICE_FEATURES)) << 32n;
+  await w(Reg.DEVICE_FEATURES_SEL, 0);
+  const accepted = features & (offered | BigInt(await r(Reg.DEVICE_FEATURES)));
+  await w(Reg.DRIVER_FEATURES_SEL, 1);
+  await w(Reg.DRIVER_FEATURES, Number(accepted >> 32n));
+  await w(Reg.DRIVER_FEATURES_SEL, 0);
+  await w(Reg.DRIVER_FEATURES, Number(accepted & 0xffff_ffffn));
+  await w(Reg.STATUS, Status.ACKNOWLEDGE | Status.DRIVER | Status.FEATURES_OK);
+  const cmd = await setupQueue(io, ram, 0, opts.num ?? 16);
+  const evt = await setupQueue(io, ram, 1, opts.num ?? 16);
   for (let i = 0; i < (opts.posted ?? 0); i++) evt.add([{ write: true, len: 136 }]);
   evt.publish();
-  w(Reg.QUEUE_NOTIFY, 1);
-  w(Reg.STATUS, Status.ACKNOWLEDGE | Status.DRIVER | Status.FEATURES_OK | Status.DRIVER_OK);
+  await w(Reg.QUEUE_NOTIFY, 1);
+  await w(Reg.STATUS, Status.ACKNOWLEDGE | Status.DRIVER | Status.FEATURES_OK | Status.DRIVER_OK);
   return { cmd, evt };
 }

@@ -57,7 +57,7 @@ Deno.test("virtio-mmio identity registers: magic, version 2, device 32, vendor, 
 
 Deno.test("virtio-mmio probe, then QueueNotify → reply in the used ring, InterruptStatus bit 0, ACK clears it", async () => {
   const { dev, ram, r, w, raised } = await rig();
-  const { cmd } = probe(dev, ram, { posted: 4 });
+  const { cmd } = await probe(regs(dev), ram, { posted: 4 });
   assertEquals(r(Reg.STATUS), ALL);
   assert(dev.scmi.session !== null, "DRIVER_OK opened the session");
   assertEquals(dev.scmi.session!.p2a !== null, true, "P2A negotiated");
@@ -99,7 +99,7 @@ Deno.test("virtio-mmio FEATURES_OK stays clear without VERSION_1 or with a bit n
 
 Deno.test("virtio-mmio device reset (status 0) ends the agent's session and clears the registers", async () => {
   const { fx, dev, ram, r, w } = await rig();
-  probe(dev, ram, { features: VERSION_1 | P2A | EVENT_IDX });
+  await probe(regs(dev), ram, { features: VERSION_1 | P2A | EVENT_IDX });
   assertEquals(fx.platform.sessions.size, 1);
   w(Reg.STATUS, 0);
   assertEquals(fx.platform.sessions.size, 0, "session gone");
@@ -127,7 +127,7 @@ Deno.test("virtio-mmio DRIVER_OK with rings outside guest memory → DEVICE_NEED
   w(Reg.DRIVER_FEATURES_SEL, 1);
   w(Reg.DRIVER_FEATURES, 1);
   w(Reg.STATUS, Status.ACKNOWLEDGE | Status.DRIVER | Status.FEATURES_OK);
-  setupQueue(dev, ram, 0, 16);
+  await setupQueue(regs(dev), ram, 0, 16);
   w(Reg.QUEUE_DESC_HIGH, 0); // queue is ready: ignored
   w(Reg.QUEUE_SEL, 0);
   w(Reg.QUEUE_READY, 0);
@@ -147,7 +147,7 @@ Deno.test("virtio-mmio DRIVER_OK with rings outside guest memory → DEVICE_NEED
 Deno.test("virtio-mmio restore: a new device takes the kept registers and serves from the used index", async () => {
   let kept: MmioState | undefined;
   const a = await rig({ persist: (s) => void (kept = s) });
-  const { cmd } = probe(a.dev, a.ram);
+  const { cmd } = await probe(regs(a.dev), a.ram);
   cmd.add([{ write: false, len: 4, data: PROTOCOL_VERSION }, { write: true, len: 136 }]);
   cmd.publish();
   a.w(Reg.QUEUE_NOTIFY, 0);
@@ -233,7 +233,7 @@ Deno.test("virtio-mmio descriptors pointing outside zone RAM (property): complet
     bytes: ram.bytes.subarray(0, half),
   }]);
   const { dev, w } = await rig({ ram, memory });
-  const { cmd } = probe(dev, ram, { features: VERSION_1 | P2A | (1n << 28n), num: 64 });
+  const { cmd } = await probe(regs(dev), ram, { features: VERSION_1 | P2A | (1n << 28n), num: 64 });
   const other = ram.bytes.subarray(half);
   other.fill(0x5a);
   const anywhere = fc.oneof(

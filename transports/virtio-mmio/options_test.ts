@@ -1,6 +1,7 @@
 import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { isOptionError } from "../../core/options.ts";
 import { checkVirtioMmioOptions, HVISOR_VENDOR } from "./options.ts";
+import { bridgeLocation } from "./mod.ts";
 
 const RAM = { zone0_ipa: 0x50000000n, zonex_ipa: 0x50000000n, size: 0x10000000n };
 const GOOD = { zone: 1n, base: 0xa003c00n, irq: 78n, memory: [RAM] };
@@ -54,5 +55,32 @@ Deno.test("virtio-mmio options: each bad value names its option", () => {
     );
     assertEquals(threw.option, option, String(Object.keys(patch)));
     if (says) assert(threw.message.includes(says), threw.message);
+  }
+});
+
+Deno.test("virtio-mmio bridge location: file:DIR beside the manifest, /dev/hvisor under --hw-root", async () => {
+  const o = (device?: string) => checkVirtioMmioOptions({ ...GOOD, device });
+  assertEquals(bridgeLocation(o("file:sim"), { manifestDir: "/etc/vscmi" }), {
+    kind: "file",
+    dir: "/etc/vscmi/sim",
+  });
+  assertEquals(bridgeLocation(o("file:/tmp/b"), { manifestDir: "/etc/vscmi" }), {
+    kind: "file",
+    dir: "/tmp/b",
+  });
+  assertEquals(bridgeLocation(o(), {}), { kind: "hvisor", path: "/dev/hvisor" });
+  const root = await Deno.makeTempDir({ prefix: "vscmi-hwroot-" });
+  try {
+    assertEquals(bridgeLocation(o(), { hwRoot: root }), {
+      kind: "hvisor",
+      path: `${root}/dev/hvisor`,
+    }, "no directory there: the device path, whose opening reports the problem");
+    await Deno.mkdir(`${root}/dev/hvisor`, { recursive: true });
+    assertEquals(bridgeLocation(o(), { hwRoot: root }), {
+      kind: "file",
+      dir: `${root}/dev/hvisor`,
+    });
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 });
