@@ -10,7 +10,9 @@
  * each structure, filled the fields one helper call sets, and printed its bytes as hex up to
  * the last non-zero byte (VECTORS below).
  */
-import { assertEquals } from "../../../core/_assert_test.ts";
+import { assertEquals, assertThrows } from "../../../core/_assert_test.ts";
+import { DriverError } from "../../../core/driver.ts";
+import { Status } from "../../../core/status.ts";
 import { ARG_SIZE, HvisorIoctl, OFF } from "./abi.ts";
 import { HvisorHelper } from "./helper.ts";
 import { FakeZone0 } from "./_fixture.ts";
@@ -163,4 +165,14 @@ Deno.test("abi: answers are read where the kernel writes them (u64 rate after pa
   assertEquals([h.clockCount(), h.resetCount(), h.powerCount()], [1, 1, 1]);
   // c724e91's module fills no rate list.
   assertEquals(h.clockRates(0), []);
+});
+
+Deno.test("abi: a rate that is no whole number of Hz is OUT_OF_RANGE, and nothing is sent", () => {
+  const k = new FakeZone0([{ name: "c", rate: 1, refs: 0 }], 0, []);
+  const h = new HvisorHelper(k.ioctl);
+  for (const bad of [NaN, -1, 1.5, Infinity, 2 ** 60]) {
+    const e = assertThrows(() => h.rateSet(0, bad), DriverError) as DriverError;
+    assertEquals(e.status, Status.OUT_OF_RANGE, String(bad));
+  }
+  assertEquals(k.take(), []);
 });

@@ -17,6 +17,7 @@ import { ClockCmd, HvisorIoctl, PowerCmd } from "./abi.ts";
 import { hvisorBoardToml } from "./board_toml.ts";
 import { discoverHvisor, hvisorDriverWith } from "./mod.ts";
 import { FakeZone0 } from "./_fixture.ts";
+import { BUILTIN_CONTRACTS, driverConformance } from "../../../testing/mod.ts";
 
 const MHZ = 1_000_000;
 
@@ -249,5 +250,28 @@ Deno.test("hvisor: discover writes a board of every index with the kernel's name
     assertEquals(b.drivers, [{ name: "hvisor", type: "hvisor", options: {} }]);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("hvisor: the driver conformance suite, on the fake kernel and on a file bridge", async (t) => {
+  const b = await board(ZONE_BOARD);
+  const k = kernel();
+  const live = await hvisorDriverWith(() => ({ ioctl: k.ioctl, close: () => {} })).create({
+    name: "hvisor",
+    options: {},
+    board: b,
+    hwRoot: "/nonexistent-hw-root",
+  });
+  await driverConformance(t, { driver: live, board: b, contracts: BUILTIN_CONTRACTS });
+  assert(k.clocks.every((c) => c.refs >= 0) && k.powers.every((p) => p.refs >= 0));
+  const root = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${root}/dev/hvisor`, { recursive: true });
+    const mem = await hvisorDriverWith(() => {
+      throw new Error("not opened");
+    }).create({ name: "hvisor", options: {}, board: b, hwRoot: root });
+    await driverConformance(t, { driver: mem, board: b, contracts: BUILTIN_CONTRACTS });
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 });

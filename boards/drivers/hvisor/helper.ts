@@ -131,6 +131,9 @@ export class HvisorHelper {
 
   /** CLOCK RATE_SET: asks the kernel for `rate` Hz (it rounds to what the clock can do). */
   rateSet(id: number, rate: number): void {
+    if (!Number.isSafeInteger(rate) || rate < 0) {
+      throw new DriverError("range", `clock ${id}: ${rate} Hz is no rate`);
+    }
     const v = this.#clockPrep(ClockCmd.RATE_SET, id);
     v.setBigUint64(OFF.rateSet.rate, BigInt(rate), true);
     this.#call(HvisorIoctl.CLOCK, this.#clock, `clock ${id} RATE_SET ${rate} Hz`);
