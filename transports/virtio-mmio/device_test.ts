@@ -176,7 +176,7 @@ Deno.test("virtio-mmio without kept registers: needsReset → status NEEDS_RESET
 });
 
 Deno.test("virtio-mmio hostile register traffic (property): never throws, never writes outside RAM", async () => {
-  const { fx, ram, dev } = await rig();
+  const { fx, ram } = await rig();
   // RAM is the middle of a larger buffer; the guards around it must stay untouched.
   const outer = new Uint8Array(3 << 16).fill(0xa5);
   const inner = outer.subarray(1 << 16, 2 << 16);
@@ -190,7 +190,6 @@ Deno.test("virtio-mmio hostile register traffic (property): never throws, never 
     raise: () => {},
     clock: new ManualClock(),
   });
-  void dev;
   const offsets = fc.oneof(
     fc.constantFrom(...Object.values(Reg)),
     fc.integer({ min: 0, max: 0x1ff }),

@@ -64,13 +64,18 @@ async function startVirtioMmio(env: TransportEnv): Promise<TransportHandle> {
   const where = bridgeLocation(o, env);
   const stateDir = env.stateDir ?? null;
   const key = where.kind === "file" ? `file:${where.dir}` : where.path;
-  const owner = BridgeOwner.acquire(key, () => {
-    if (where.kind === "file") return openFileBridge(where.dir);
-    const init = bridgeNeedsInit(stateDir);
-    const port = openHvisorDevice(where.path, init);
-    if (init) bridgeInitDone(stateDir);
-    return port;
-  }, { log });
+  let owner: BridgeOwner;
+  try {
+    owner = BridgeOwner.acquire(key, () => {
+      if (where.kind === "file") return openFileBridge(where.dir);
+      const init = bridgeNeedsInit(stateDir);
+      const port = openHvisorDevice(where.path, init);
+      if (init) bridgeInitDone(stateDir);
+      return port;
+    }, { log });
+  } catch (e) {
+    throw agentError(agent.name, e);
+  }
   const maps: Mapping[] = [];
   let attached: AttachedDevice | null = null;
   try {
@@ -89,7 +94,20 @@ async function startVirtioMmio(env: TransportEnv): Promise<TransportHandle> {
       vendor: o.vendor,
       memory,
       raise: () => attached === null ? (raised = true) : attached.raise(),
-      persist: file === null ? undefined : (s) => saveState(file, s),
+      persist: file === null ? undefined : (s) => {
+        try {
+          saveState(file, s);
+        } catch (e) {
+          // The guest goes on; only a restart would not be invisible to it.
+          log.once(
+            "error",
+            `virtio-mmio:${label}:persist`,
+            `${label}: cannot keep its registers in "${file}": ${
+              e instanceof Error ? e.message : e
+            }`,
+          );
+        }
+      },
     });
     const kept = file === null ? null : loadState(file, log);
     if (kept !== null) dev.restore(kept);
@@ -118,6 +136,10 @@ async function startVirtioMmio(env: TransportEnv): Promise<TransportHandle> {
     attached?.detach();
     maps.forEach((m) => m.unmap());
     owner.releaseIfIdle();
-    throw e;
+    throw agentError(agent.name, e);
   }
+}
+
+function agentError(agent: string, e: unknown): Error {
+  return new Error(`Agent "${agent}": ${e instanceof Error ? e.message : e}`, { cause: e });
 }
