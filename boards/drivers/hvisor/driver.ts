@@ -123,7 +123,8 @@ export function createHvisorDriver(inst: HvisorInstance): BoardDriver {
     const why = missing(cls, id);
     if (why) throw new DriverError("hardware", `${cls} ${id}: ${why}`);
   };
-  const dry = (line: string) => log?.info(`hvisor: dry run: ${line}`);
+  const mode = helper ? "dry run" : "in memory";
+  const dry = (line: string) => log?.info(`hvisor: ${mode}: ${line}`);
 
   const clock: ClockHw = {
     getRate(id) {

@@ -214,6 +214,7 @@ Deno.test("hvisor: a file-bridge directory at the device path → resources kept
     clock.setEnabled(5, true);
     assert(clock.isEnabled(5));
     assert(lines.some((l) => l.includes("no SCMI helper")), lines.join("\n"));
+    assert(lines.some((l) => l.includes("in memory: clock 5 CONFIG_SET on")), lines.join("\n"));
     // Without the directory and without --dry-run, a missing device is a startup error.
     await Deno.remove(`${root}/dev/hvisor`);
     let err = "";
