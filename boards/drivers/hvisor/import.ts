@@ -227,7 +227,9 @@ function convert(req: ImportRequest) {
         grants = l.grants;
         if (l.skipped) {
           req.log.warn(
-            `${req.input}: ${at}: "*" allows ${l.skipped} ids the board does not have; left out`,
+            `${req.input}: ${at}: "*" allows ${l.skipped} ${
+              l.skipped === 1 ? "id" : "ids"
+            } the board does not have; left out`,
           );
         }
       } else grants = currentGrants(r, d, at);

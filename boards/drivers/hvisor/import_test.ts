@@ -189,3 +189,39 @@ Deno.test("import hvisor: examples/hvisor-rk3588 is what the import of its confi
     }
   });
 });
+
+Deno.test('import hvisor: legacy "*" allows every id below *_max_num the board has; disabled devices are skipped', async () => {
+  await inTemp(async (dir) => {
+    const legacy = {
+      ...SCMI,
+      clock_ids: undefined,
+      reset_ids: undefined,
+      clock_phandle: 2,
+      clock_max_num: 4,
+      allowed_list: { clock_ids: ["*"] },
+      clock_map: { "3": 7 },
+    };
+    const off = { type: "console", addr: "0xa003e00", len: "0x200", irq: 80, status: "disable" };
+    await Deno.writeTextFile(`${dir}/cfg.json`, JSON.stringify(zone([off, legacy])));
+    await Deno.writeTextFile(
+      `${dir}/b.toml`,
+      '[board]\nname = "b"\n[[driver]]\nname = "sim"\ntype = "sim"\n' +
+        [0, 2, 7].map((id) => `[[clock]]\nid = ${id}\nname = "c${id}"\nrates = [1000]\n`).join(""),
+    );
+    const r = await vscmi(
+      "import",
+      "hvisor",
+      `${dir}/cfg.json`,
+      "-o",
+      `${dir}/vscmi.toml`,
+      "--board",
+      `${dir}/b.toml`,
+    );
+    assertEquals(r.code, 0, r.stderr);
+    assert(r.stderr.includes('"*" allows 1 id the board does not have'), r.stderr);
+    const g = (await loadDeployment(`${dir}/vscmi.toml`, BUILTINS)).agents[0].grants.clock ?? [];
+    // Guest ids 0, 2 and 3 (→ 7); guest id 1 is not on the board.
+    assertEquals([g[0], g[2], g[3]], [0, 2, 7]);
+    assertEquals(g.filter((p) => p >= 0).length, 3);
+  });
+});
