@@ -145,15 +145,14 @@ function legacyGrants(
       : list.map((x, i) =>
         r.num(x, `${at}.allowed_list.${idsKey}[${i}]`, "a guest id from 0 to 65535", 0xffff)
       );
-    ids.forEach((v, i) => {
+    for (const v of ids) {
       const phys = map.get(v) ?? v;
       if (all && !board.resources[kind]?.some((d) => d.id === phys)) {
         skipped++;
-        return;
+        continue;
       }
       out[kind].push({ v, phys });
-      void i;
-    });
+    }
   }
   return { grants: out, skipped };
 }
