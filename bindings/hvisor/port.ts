@@ -139,16 +139,22 @@ export function openFileBridge(dir: string): BridgePort {
       const s = sock;
       reactor.add(s, (revents) => {
         let kicked = false;
-        for (;;) {
-          const n = unwrapAgain(libc().read(s, buf, BigInt(buf.length)), "read(el2.sock)");
-          if (n === -2) continue;
-          if (n === -1) break;
-          if (n === 0) {
-            stop();
-            onLost("the simulator closed el2.sock");
-            return;
+        try {
+          for (;;) {
+            const n = unwrapAgain(libc().read(s, buf, BigInt(buf.length)), "read(el2.sock)");
+            if (n === -2) continue;
+            if (n === -1) break;
+            if (n === 0) {
+              stop();
+              onLost("the simulator closed el2.sock");
+              return;
+            }
+            for (let i = 0; i < n; i++) if (buf[i] === WIRE.KICK) kicked = true;
           }
-          for (let i = 0; i < n; i++) if (buf[i] === WIRE.KICK) kicked = true;
+        } catch (e) {
+          stop();
+          onLost(`el2.sock failed: ${e instanceof Error ? e.message : e}`);
+          return;
         }
         if (kicked) onKick();
         if ((revents & POLL_ERROR_BITS) !== 0 && sock >= 0) {

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrows } from "../../core/_assert_test.ts";
 import { LibcError } from "../native/libc.ts";
-import { bridgeInitDone, bridgeNeedsInit } from "./boot.ts";
+import { bridgeInitDone, bridgeNeedsInit } from "./init_once.ts";
 import { openFileBridge, openHvisorDevice } from "./port.ts";
 import { BRIDGE_MAP_SIZE } from "./layout.ts";
 
@@ -33,15 +33,19 @@ Deno.test("hvisor device missing → LibcError naming the path; file bridge miss
   }
 });
 
-Deno.test("HVISOR_INIT_VIRTIO once per zone0 boot: recorded in the state directory", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "vscmi-hvisor-boot-" });
+Deno.test("HVISOR_INIT_VIRTIO once per module instance: its device node recorded in the state directory", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vscmi-hvisor-init-" });
   try {
-    assert(bridgeNeedsInit(null), "without a state directory, always");
-    assert(bridgeNeedsInit(dir));
-    bridgeInitDone(dir);
-    assert(!bridgeNeedsInit(dir), "the same boot: map the bridge hvisor uses");
-    await Deno.writeTextFile(`${dir}/hvisor-bridge`, "another-boot\n");
-    assert(bridgeNeedsInit(dir), "another boot");
+    const node = `${dir}/hvisor`;
+    await Deno.writeFile(node, new Uint8Array(0));
+    assert(bridgeNeedsInit(null, node), "without a state directory, always");
+    assert(bridgeNeedsInit(`${dir}/state`, node));
+    bridgeInitDone(`${dir}/state`, node);
+    assert(!bridgeNeedsInit(`${dir}/state`, node), "the same node: map the bridge hvisor uses");
+    // The module reloaded (or zone0 rebooted): the record names another node.
+    await Deno.writeTextFile(`${dir}/state/hvisor-bridge`, "0:1:2\n");
+    assert(bridgeNeedsInit(`${dir}/state`, node), "another node");
+    assert(bridgeNeedsInit(`${dir}/state`, `${dir}/missing`), "no node: init (opening fails)");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

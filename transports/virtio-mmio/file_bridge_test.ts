@@ -202,3 +202,21 @@ Deno.test("file bridge missing → serve fails naming the agent and the file", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("file bridge: the simulator hanging up el2.sock is logged; vscmi goes on and closes cleanly", async () => {
+  const { dir, sim, serve, lines } = await setup();
+  const server = await serve();
+  try {
+    await until(() => sim.connected, "vscmi connected to el2.sock");
+    sim.hangUp();
+    await until(
+      () => lines.some((l) => l.includes("the simulator closed el2.sock")),
+      "the hang-up logged",
+    );
+    assertEquals(lines.filter((l) => l.includes("el2.sock")).length, 1);
+  } finally {
+    await server.close();
+    await sim.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -19,7 +19,7 @@ import { defineTransport, type TransportEnv, type TransportHandle } from "../../
 import { virtioMmioGuestDt } from "./guest_dt.ts";
 import type { Mapping } from "../../bindings/native/mmap.ts";
 import { type AttachedDevice, BridgeOwner } from "../../bindings/hvisor/owner.ts";
-import { bridgeInitDone, bridgeNeedsInit } from "../../bindings/hvisor/boot.ts";
+import { bridgeInitDone, bridgeNeedsInit } from "../../bindings/hvisor/init_once.ts";
 import { openFileBridge, openHvisorDevice } from "../../bindings/hvisor/port.ts";
 import { RegionMemory } from "../virtio/guest_memory.ts";
 import { MmioScmiDevice } from "./device.ts";
@@ -68,9 +68,9 @@ async function startVirtioMmio(env: TransportEnv): Promise<TransportHandle> {
   try {
     owner = BridgeOwner.acquire(key, () => {
       if (where.kind === "file") return openFileBridge(where.dir);
-      const init = bridgeNeedsInit(stateDir);
+      const init = bridgeNeedsInit(stateDir, where.path);
       const port = openHvisorDevice(where.path, init);
-      if (init) bridgeInitDone(stateDir);
+      if (init) bridgeInitDone(stateDir, where.path);
       return port;
     }, { log });
   } catch (e) {
@@ -78,6 +78,7 @@ async function startVirtioMmio(env: TransportEnv): Promise<TransportHandle> {
   }
   const maps: Mapping[] = [];
   let attached: AttachedDevice | null = null;
+  let dev: MmioScmiDevice | null = null;
   try {
     for (const r of o.memory) maps.push(owner.port.mapMemory(r.zone0Ipa, r.size));
     const memory = new RegionMemory(
@@ -88,7 +89,7 @@ async function startVirtioMmio(env: TransportEnv): Promise<TransportHandle> {
       await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), { recursive: true, mode: 0o700 });
     }
     let raised = false;
-    const dev = new MmioScmiDevice(env, {
+    const d = dev = new MmioScmiDevice(env, {
       log,
       label,
       vendor: o.vendor,
@@ -110,15 +111,15 @@ async function startVirtioMmio(env: TransportEnv): Promise<TransportHandle> {
       },
     });
     const kept = file === null ? null : loadState(file, log);
-    if (kept !== null) dev.restore(kept);
-    else dev.needsReset("vscmi started without the registers of a previous run");
+    if (kept !== null) d.restore(kept);
+    else d.needsReset("vscmi started without the registers of a previous run");
     attached = owner.attach({
       zone: o.zone,
       base: o.base,
       size: o.size,
       irq: o.irq,
       label,
-      access: (offset, size, isWrite, value) => dev.access(offset, size, isWrite, value),
+      access: (offset, size, isWrite, value) => d.access(offset, size, isWrite, value),
     });
     if (raised) attached.raise();
     const a = attached;
@@ -126,13 +127,14 @@ async function startVirtioMmio(env: TransportEnv): Promise<TransportHandle> {
       address: `${owner.port.name} zone ${o.zone} mmio 0x${o.base.toString(16)} irq ${o.irq}`,
       p2a: true,
       close: () => {
-        dev.close("close");
+        d.close("close");
         a.detach();
         maps.forEach((m) => m.unmap());
         return Promise.resolve();
       },
     };
   } catch (e) {
+    dev?.close("close");
     attached?.detach();
     maps.forEach((m) => m.unmap());
     owner.releaseIfIdle();
