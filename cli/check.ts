@@ -84,6 +84,11 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
 
 function transportText(t: { type: string; options: Record<string, unknown> } | undefined): string {
   if (t === undefined) return "(no transport)";
-  const opts = Object.entries(t.options).map(([k, v]) => `${k}=${String(v)}`).join(" ");
+  const opts = Object.entries(t.options).map(([k, v]) => `${k}=${optionText(v)}`).join(" ");
   return opts ? `${t.type} ${opts}` : t.type;
+}
+
+/** An option's value on one line: tables and arrays of tables (TOML's have no prototype) too. */
+function optionText(v: unknown): string {
+  return typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
 }

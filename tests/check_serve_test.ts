@@ -130,7 +130,38 @@ const CASES: Case[] = [
     file: "deployment",
     line: 5,
     keyPath: "agent[0].transport.type",
-    message: 'Expected a transport type this server has ("stream", "vhost-user"), got "shmem"',
+    message:
+      'Expected a transport type this server has ("stream", "vhost-user", "virtio-mmio"), got "shmem"',
+  },
+  {
+    what: "a virtio-mmio irq that is no SPI",
+    deployment: (b) =>
+      deployment(
+        b,
+        agent(
+          '{ type = "virtio-mmio", zone = 1, base = 0xa003c00, irq = 16, memory = ' +
+            "[{ zone0_ipa = 0x50000000, zonex_ipa = 0x50000000, size = 0x10000000 }] }",
+        ),
+      ),
+    file: "deployment",
+    line: 5,
+    keyPath: "agent[0].transport.irq",
+    message: "Expected an SPI INTID from 32 to 1019, got 16",
+  },
+  {
+    what: "virtio-mmio zone RAM that is not page-aligned",
+    deployment: (b) =>
+      deployment(
+        b,
+        agent(
+          '{ type = "virtio-mmio", zone = 1, base = 0xa003c00, irq = 78, memory = ' +
+            "[{ zone0_ipa = 0x50000000, zonex_ipa = 0x50000000, size = 0x10000001 }] }",
+        ),
+      ),
+    file: "deployment",
+    line: 5,
+    keyPath: "agent[0].transport.memory",
+    message: "Expected memory[0].size: a multiple of 0x1000 above 0 below 2^48, got 268435457",
   },
   {
     what: "two agents on one socket path",

@@ -1,5 +1,5 @@
 /**
- * The native-call layer of the vhost-user binding: the few libc functions Deno has no API
+ * The native-call layer of the bindings (vhost-user, hvisor): the few libc functions Deno has no API
  * for (file-descriptor passing on Unix sockets, `mmap`, `ioctl`, eventfds, `poll`), opened once per
  * thread through Deno FFI, with the Linux constants and struct sizes they need.
  *
@@ -31,6 +31,13 @@ export const symbols = {
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   /** ssize_t write(int fd, const void *buf, size_t count) */
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  /** int open(const char *path, int flags, mode_t mode) */
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  /**
+   * int ioctl(int fd, unsigned long request, unsigned long arg) — an integer argument, or a
+   * structure's address through {@linkcode addressOf}
+   */
+  ioctl: { parameters: ["i32", "u64", "u64"], result: "i32" },
   /** int close(int fd) */
   close: { parameters: ["i32"], result: "i32" },
   /** int shutdown(int fd, int how) */
@@ -39,8 +46,6 @@ export const symbols = {
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   /** void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset) */
   mmap: { parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"], result: "pointer" },
-  /** int ioctl(int fd, unsigned long request, void *arg) — the pointer-argument form */
-  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   /** int munmap(void *addr, size_t len) */
   munmap: { parameters: ["pointer", "usize"], result: "i32" },
   /** int eventfd(unsigned int initval, int flags) */
@@ -81,6 +86,8 @@ export const C = {
   F_GETFL: 3,
   F_SETFL: 4,
   O_NONBLOCK: 0o4000,
+  O_RDWR: 2,
+  O_CLOEXEC: 0o2000000,
   POLLIN: 0x1,
   POLLOUT: 0x4,
   POLLERR: 0x8,
@@ -130,7 +137,7 @@ export function libc(): Libc {
       } catch (e) {
         last = e;
         if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-          throw new Error("vhost-user needs native calls into libc: run with --allow-ffi", {
+          throw new Error("vscmi's bindings need native calls into libc: run with --allow-ffi", {
             cause: e,
           });
         }
@@ -187,6 +194,12 @@ export function unwrapAgain(ret: number | bigint, call: string): number {
 /** Closes `fd`, ignoring errors (the descriptor is gone either way); -1 is a no-op. */
 export function closeFd(fd: number): void {
   if (fd >= 0) libc().close(fd);
+}
+
+/** Opens `path` read-write, close-on-exec; returns the descriptor. Throws LibcError naming it. */
+export function openReadWrite(path: string): number {
+  const name = new TextEncoder().encode(`${path}\0`) as Uint8Array<ArrayBuffer>;
+  return unwrap(libc().open(name, C.O_RDWR | C.O_CLOEXEC, 0), "open", path);
 }
 
 /** Sets O_NONBLOCK on `fd` (shared with every holder of the same open file). */
