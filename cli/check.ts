@@ -84,6 +84,16 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
 
 function transportText(t: { type: string; options: Record<string, unknown> } | undefined): string {
   if (t === undefined) return "(no transport)";
-  const opts = Object.entries(t.options).map(([k, v]) => `${k}=${String(v)}`).join(" ");
+  const opts = Object.entries(t.options).map(([k, v]) => `${k}=${optionText(v)}`).join(" ");
   return opts ? `${t.type} ${opts}` : t.type;
+}
+
+/** An option value as one line: lists and tables (which TOML parsers may give without a prototype) spelled out. */
+function optionText(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(optionText).join(", ")}]`;
+  if (v !== null && typeof v === "object" && !(v instanceof Date)) {
+    const fields = Object.entries(v).map(([k, x]) => `${k}=${optionText(x)}`);
+    return `{ ${fields.join(", ")} }`;
+  }
+  return String(v);
 }
