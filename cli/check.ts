@@ -88,7 +88,15 @@ function transportText(t: { type: string; options: Record<string, unknown> } | u
   return opts ? `${t.type} ${opts}` : t.type;
 }
 
-/** An option's value on one line: tables and arrays of tables (TOML's have no prototype) too. */
+/**
+ * An option value as one line: lists and tables (which TOML parsers may give without a
+ * prototype) spelled out.
+ */
 function optionText(v: unknown): string {
-  return typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
+  if (Array.isArray(v)) return `[${v.map(optionText).join(", ")}]`;
+  if (v !== null && typeof v === "object" && !(v instanceof Date)) {
+    const fields = Object.entries(v).map(([k, x]) => `${k}=${optionText(x)}`);
+    return `{ ${fields.join(", ")} }`;
+  }
+  return String(v);
 }
