@@ -31,6 +31,9 @@ export const virtioMmioTransport = defineTransport({
   name: "virtio-mmio",
   summary: "virtio-mmio SCMI device of an hvisor zone, on hvisor's virtio bridge",
   options: VIRTIO_MMIO_OPTIONS,
+  // hvisor partitions the machine: a zone runs on when zone0's kernel panics and reboots, so
+  // its acknowledged votes must be on the disk, not only in zone0's page cache.
+  durability: "host",
   checkOptions(options) {
     checkVirtioMmioOptions(options);
   },
