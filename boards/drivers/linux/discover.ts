@@ -1,0 +1,308 @@
+/**
+ * `vscmi discover` for the host: a board manifest of what the running kernel shows, every
+ * resource backed by one `linux` driver instance whose options say where it is. Clocks from
+ * debugfs (parents before children, rate and state as they are), regulators with a voltage,
+ * hwmon channels, thermal zones and IIO channels of temperature, voltage and current (power
+ * for hwmon) as sensors in the units their files give, cpufreq policies as performance
+ * domains (one level per frequency, the level being the frequency in kHz). A comment marks
+ * every resource the host cannot change and says why; GPIO chips are listed as comments.
+ * @module
+ */
+import type { Logger } from "../../../core/log.ts";
+import type { HostFs } from "./host_fs.ts";
+import { readSensorFile } from "./sensor.ts";
+import { clockAccess } from "./clock.ts";
+import { regulatorAccess } from "./regulator.ts";
+import { policyAccess } from "./perf.ts";
+
+const CLK = "/sys/kernel/debug/clk";
+const REGULATORS = "/sys/class/regulator";
+const HWMON = "/sys/class/hwmon";
+const THERMAL = "/sys/class/thermal";
+const IIO = "/sys/bus/iio/devices";
+const CPUFREQ = "/sys/devices/system/cpu/cpufreq";
+const GPIO_DEBUG = "/sys/kernel/debug/gpio";
+
+/** A TOML string. */
+const q = (s: string) => JSON.stringify(s);
+
+/** Resource names unique within their kind, at most 63 printable ASCII characters. */
+class Names {
+  readonly #used = new Set<string>();
+  take(raw: string): string {
+    const base = raw.replace(/[^\x21-\x7e]/g, "_").slice(0, 60) || "unnamed";
+    let n = base;
+    for (let i = 2; this.#used.has(n); i++) n = `${base.slice(0, 59 - String(i).length)}_${i}`;
+    this.#used.add(n);
+    return n;
+  }
+}
+
+function tryText(fs: HostFs, p: string): string | undefined {
+  try {
+    return fs.read(p).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function tryInt(fs: HostFs, p: string): number | undefined {
+  const t = tryText(fs, p);
+  if (t === undefined || t === "" || !/^-?\d+$/.test(t)) return undefined;
+  return Number(t);
+}
+
+function table(kind: string, id: number, name: string, keys: string[], comment: string[]): string {
+  return [
+    ...comment.map((c) => `# ${c}`),
+    `[[${kind}]]`,
+    `id = ${id}`,
+    `name = ${q(name)}`,
+    ...keys,
+  ]
+    .join("\n");
+}
+
+interface Section {
+  entries: string[];
+  sources: [string, string | Record<string, string>][];
+  skipped: string[];
+}
+
+const emptySection = (): Section => ({ entries: [], sources: [], skipped: [] });
+
+function clocks(fs: HostFs): Section {
+  const s = emptySection();
+  const dirs = fs.list(CLK).filter((n) => fs.kind(`${CLK}/${n}`) === "dir");
+  const parentOf = new Map<string, string>();
+  for (const n of dirs) {
+    const p = tryText(fs, `${CLK}/${n}/clk_parent`);
+    if (p && dirs.includes(p)) parentOf.set(n, p);
+  }
+  const depth = (n: string): number => {
+    let d = 0;
+    for (let p = parentOf.get(n); p !== undefined && d < dirs.length; p = parentOf.get(p)) d++;
+    return d;
+  };
+  const ordered = [...dirs].sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const names = new Names();
+  const nameOf = new Map<string, string>();
+  let id = 0;
+  for (const n of ordered) {
+    const dir = `${CLK}/${n}`;
+    const rate = tryInt(fs, `${dir}/clk_rate`);
+    if (rate === undefined || rate < 1) {
+      s.skipped.push(`clock ${n}: rate ${rate ?? "unreadable"}`);
+      continue;
+    }
+    const name = names.take(n);
+    nameOf.set(n, name);
+    const keys = [
+      `rates = [${rate}]`,
+      `enabled = ${(tryInt(fs, `${dir}/clk_enable_count`) ?? 0) > 0}`,
+    ];
+    const possible = (tryText(fs, `${dir}/clk_possible_parents`) ?? "").split(/\s+/)
+      .filter((p) => nameOf.has(p));
+    const parent = parentOf.get(n);
+    const parents = possible.length ? possible : parent && nameOf.has(parent) ? [parent] : [];
+    if (parents.length) {
+      keys.push(`parents = [${parents.map((p) => q(nameOf.get(p)!)).join(", ")}]`);
+    }
+    if (parent && parents.includes(parent)) keys.push(`parent = ${q(nameOf.get(parent)!)}`);
+    const a = clockAccess(fs, dir);
+    s.entries.push(table("clock", id++, name, keys, a.write ? [] : [`read-only: ${a.why}`]));
+    s.sources.push([name, dir]);
+  }
+  return s;
+}
+
+function regulators(fs: HostFs): Section {
+  const s = emptySection();
+  const names = new Names();
+  let id = 0;
+  for (const n of fs.list(REGULATORS)) {
+    const dir = `${REGULATORS}/${n}`;
+    const uv = tryInt(fs, `${dir}/microvolts`);
+    if (uv === undefined) {
+      s.skipped.push(`regulator ${n} (${tryText(fs, `${dir}/name`) ?? "?"}): no voltage to read`);
+      continue;
+    }
+    const name = names.take(tryText(fs, `${dir}/name`) || n);
+    const min = tryInt(fs, `${dir}/min_microvolts`);
+    const max = tryInt(fs, `${dir}/max_microvolts`);
+    const comment = [
+      `${dir}${min !== undefined && max !== undefined ? `: constraints ${min}–${max} µV` : ""}`,
+    ];
+    const a = regulatorAccess(fs, { path: dir });
+    if (!a.write) comment.push(`read-only: ${a.why}`);
+    s.entries.push(table("voltage", id++, name, [
+      `levels = [${uv}]`,
+      `on = ${tryText(fs, `${dir}/state`) === "enabled"}`,
+    ], comment));
+    s.sources.push([name, dir]);
+  }
+  return s;
+}
+
+/** Sensor unit and power of ten of a channel type, as hwmon and IIO files give it. */
+const UNITS: Record<string, [string, number]> = {
+  temp: ["celsius", -3],
+  in: ["volts", -3],
+  voltage: ["volts", -3],
+  curr: ["amps", -3],
+  current: ["amps", -3],
+  power: ["watts", -6],
+  // SCMI unit 89 is m/s², 87 rad/s; IIO gives them whole, discovery declares thousandths.
+  accel: ["89", -3],
+  anglvel: ["87", -3],
+};
+
+function sensors(fs: HostFs): Section {
+  const s = emptySection();
+  const names = new Names();
+  let id = 0;
+  const add = (raw: string, file: string, chan: string, what: string) => {
+    const [unit, scale] = UNITS[chan];
+    let value: number | undefined;
+    try {
+      value = readSensorFile(fs, file, scale);
+    } catch {
+      s.skipped.push(`sensor ${raw}: ${file} cannot be read`);
+      return;
+    }
+    const name = names.take(raw);
+    const type = /^\d+$/.test(unit) ? unit : q(unit);
+    s.entries.push(table("sensor", id++, name, [`type = ${type}`, `scale = ${scale}`], [
+      `${what}, ${file} (read ${value})`,
+    ]));
+    s.sources.push([name, file]);
+  };
+  for (const h of fs.list(HWMON)) {
+    const dir = `${HWMON}/${h}`;
+    const dev = tryText(fs, `${dir}/name`) ?? h;
+    for (const f of fs.list(dir)) {
+      const m = /^(temp|in|curr|power)(\d+)_input$/.exec(f);
+      if (!m) continue;
+      const label = tryText(fs, `${dir}/${m[1]}${m[2]}_label`);
+      add(label || `${dev}_${m[1]}${m[2]}`, `${dir}/${f}`, m[1], `hwmon ${dev}`);
+    }
+  }
+  for (const z of fs.list(THERMAL).filter((n) => /^thermal_zone\d+$/.test(n))) {
+    const dir = `${THERMAL}/${z}`;
+    add(tryText(fs, `${dir}/type`) || z, `${dir}/temp`, "temp", `thermal zone ${z}`);
+  }
+  for (const d of fs.list(IIO)) {
+    const dir = `${IIO}/${d}`;
+    const dev = tryText(fs, `${dir}/name`) ?? d;
+    for (const f of fs.list(dir)) {
+      const m = /^in_(temp|voltage|current|accel|anglvel)(\d*)(_[a-z0-9]+)?_(raw|input)$/.exec(f);
+      if (!m) continue;
+      // A processed value wins over the raw one of the same channel.
+      if (m[4] === "raw" && fs.list(dir).includes(f.replace(/_raw$/, "_input"))) continue;
+      add(`${dev}_${f.replace(/^in_|_(raw|input)$/g, "")}`, `${dir}/${f}`, m[1], `IIO ${dev}`);
+    }
+  }
+  return s;
+}
+
+function perf(fs: HostFs): Section {
+  const s = emptySection();
+  const names = new Names();
+  let id = 0;
+  for (const p of fs.list(CPUFREQ).filter((n) => /^policy\d+$/.test(n))) {
+    const dir = `${CPUFREQ}/${p}`;
+    const list = (f: string) =>
+      (tryText(fs, `${dir}/${f}`) ?? "").split(/\s+/).filter((x) => /^\d+$/.test(x)).map(Number);
+    const normal = list("scaling_available_frequencies");
+    const boost = list("scaling_boost_frequencies");
+    let khz = [...new Set([...normal, ...boost])].sort((a, b) => a - b);
+    if (khz.length === 0) {
+      khz = [tryInt(fs, `${dir}/cpuinfo_min_freq`), tryInt(fs, `${dir}/cpuinfo_max_freq`)]
+        .filter((x): x is number => x !== undefined && x > 0);
+      khz = [...new Set(khz)].sort((a, b) => a - b);
+    }
+    if (khz.length === 0) {
+      s.skipped.push(`cpufreq ${p}: no frequencies`);
+      continue;
+    }
+    const cur = tryInt(fs, `${dir}/scaling_cur_freq`) ?? khz[0];
+    const level = khz.reduce((b, k) => Math.abs(k - cur) < Math.abs(b - cur) ? k : b);
+    const latency = Math.ceil((tryInt(fs, `${dir}/cpuinfo_transition_latency`) ?? 0) / 1000);
+    const sustained = normal.length ? Math.max(...normal) : khz[khz.length - 1];
+    const name = names.take(`cpu_${p}`);
+    const cpus = tryText(fs, `${dir}/related_cpus`) ?? "?";
+    const comment = [
+      `${dir}: CPUs ${cpus}, ${tryText(fs, `${dir}/scaling_driver`) ?? "?"} driver, ` +
+      `governor ${tryText(fs, `${dir}/scaling_governor`) ?? "?"}; levels are kHz`,
+    ];
+    const a = policyAccess(fs, dir);
+    if (!a.write) comment.push(`read-only: ${a.why}`);
+    else if (a.why) comment.push(`partly writable: ${a.why}`);
+    s.entries.push(table("perf", id++, name, [
+      "levels = [",
+      ...khz.map((k) => `  { level = ${k}, freq = ${k * 1000}, latency_us = ${latency} },`),
+      "]",
+      `level = ${level}`,
+      `sustained_level = ${sustained}`,
+    ], comment));
+    s.sources.push([name, dir]);
+  }
+  return s;
+}
+
+/** GPIO chips from debugfs's gpio summary, as comment lines. */
+function gpioChips(fs: HostFs): string[] {
+  const text = tryText(fs, GPIO_DEBUG);
+  if (!text) return [];
+  return text.split("\n").filter((l) => /^gpiochip\d+:/.test(l)).map((l) => `#   ${l.trim()}`);
+}
+
+/**
+ * The board manifest (TOML) for what `fs` shows; `log` hears what was left out.
+ *
+ * @param fs The host's files (under the hardware root).
+ * @param log Where each skipped object is reported.
+ * @returns The manifest text.
+ */
+export function discoverHost(fs: HostFs, log?: Logger): string {
+  const parts: [string, string, Section][] = [
+    ["clocks", "Clocks (debugfs)", clocks(fs)],
+    ["regulators", "Voltage domains (regulators)", regulators(fs)],
+    ["sensors", "Sensors (hwmon, thermal zones, IIO)", sensors(fs)],
+    ["perf", "Performance domains (cpufreq policies)", perf(fs)],
+  ];
+  const out: string[] = [
+    "# Board manifest written by `vscmi discover` from the host kernel's debugfs and sysfs.",
+    '# Every resource is backed by the linux driver "host"; the driver\'s options say where each',
+    '# one is. "read-only:" marks what the host cannot change (asking for another value is',
+    "# DENIED); `vscmi check` reports it per resource. Name devices ([[device]]) to grant",
+    "# resources together.",
+    "",
+    "[board]",
+    `name = "host"`,
+    "",
+    "[[driver]]",
+    `name = "host"`,
+    `type = "linux"`,
+  ];
+  for (const [option, , sec] of parts) {
+    if (sec.sources.length === 0) continue;
+    out.push("", `[driver.options.${option}]`);
+    for (const [name, src] of sec.sources) out.push(`${q(name)} = ${q(src as string)}`);
+  }
+  for (const [, title, sec] of parts) {
+    if (sec.entries.length === 0 && sec.skipped.length === 0) continue;
+    out.push("", `# ── ${title} ${"─".repeat(Math.max(3, 80 - title.length))}`);
+    for (const sk of sec.skipped) {
+      out.push(`# left out: ${sk}`);
+      log?.info(`discover: left out ${sk}`);
+    }
+    for (const e of sec.entries) out.push("", e);
+  }
+  const chips = gpioChips(fs);
+  if (chips.length) {
+    out.push("", "# ── GPIO chips (character device; not served by this driver yet) ───────────");
+    out.push(...chips);
+  }
+  return out.join("\n") + "\n";
+}
