@@ -55,6 +55,10 @@ export const symbols = {
   __errno_location: { parameters: [], result: "pointer" },
   /** char *strerror(int errnum) */
   strerror: { parameters: ["i32"], result: "pointer" },
+  /** int open(const char *path, int flags) — the two-argument form (no O_CREAT) */
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  /** int ioctl(int fd, unsigned long request, void *arg) — the pointer-argument form */
+  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** Linux constants used by the binding. */
@@ -79,6 +83,8 @@ export const C = {
   F_GETFL: 3,
   F_SETFL: 4,
   O_NONBLOCK: 0o4000,
+  O_RDWR: 2,
+  O_CLOEXEC: 0o2000000,
   POLLIN: 0x1,
   POLLOUT: 0x4,
   POLLERR: 0x8,

@@ -24,6 +24,7 @@ import { createLinux, linuxOptions } from "./mod.ts";
 import type { Board } from "../../../core/board.ts";
 import type { BoardDriver } from "../../../core/driver.ts";
 import { loadBoard } from "../../../server/manifest/mod.ts";
+import type { GpioIo } from "./gpio_uapi.ts";
 import { BUILTINS } from "../../../builtins.ts";
 
 /** The recorded trees, by name. */
@@ -261,6 +262,7 @@ export interface ModelRig {
 export async function modelRig(
   fixture: string,
   adjust?: (m: KernelModel) => void,
+  gpio?: GpioIo,
 ): Promise<ModelRig> {
   const model = KernelModel.load(fixture);
   adjust?.(model);
@@ -270,7 +272,7 @@ export async function modelRig(
     await Deno.writeTextFile(file, toml);
     const board = await loadBoard(file, BUILTINS);
     const decl = board.drivers[0];
-    const driver = createLinux({ name: decl.name, board }, model, linuxOptions(decl.options));
+    const driver = createLinux({ name: decl.name, board }, model, linuxOptions(decl.options), gpio);
     return { model, board, toml, driver };
   } finally {
     await Deno.remove(file);

@@ -4,8 +4,8 @@
  * debugfs (parents before children, rate and state as they are), regulators with a voltage,
  * hwmon channels, thermal zones and IIO channels of temperature, voltage and current (power
  * for hwmon) as sensors in the units their files give, cpufreq policies as performance
- * domains (one level per frequency, the level being the frequency in kHz). A comment marks
- * every resource the host cannot change and says why; GPIO chips are listed as comments.
+ * domains (one level per frequency, the level being the frequency in kHz), GPIO lines as pins.
+ * A comment marks every resource the host cannot change and says why.
  * @module
  */
 import type { Logger } from "../../../core/log.ts";
@@ -65,7 +65,7 @@ function table(kind: string, id: number, name: string, keys: string[], comment: 
 
 interface Section {
   entries: string[];
-  sources: [string, string | Record<string, string>][];
+  sources: [string, string | Record<string, string | number>][];
   skipped: string[];
 }
 
@@ -250,11 +250,50 @@ function perf(fs: HostFs): Section {
   return s;
 }
 
-/** GPIO chips from debugfs's gpio summary, as comment lines. */
-function gpioChips(fs: HostFs): string[] {
+/**
+ * GPIO lines from debugfs's gpio summary (`gpiochip<n>: GPIOs A-B, …` then one line per named
+ * or requested line): one pin per line, named by the kernel's line name when it has one.
+ */
+function gpioPins(fs: HostFs): Section {
+  const s = emptySection();
   const text = tryText(fs, GPIO_DEBUG);
-  if (!text) return [];
-  return text.split("\n").filter((l) => /^gpiochip\d+:/.test(l)).map((l) => `#   ${l.trim()}`);
+  if (!text) return s;
+  const names = new Names();
+  let id = 0;
+  let chip: { name: string; base: number; lines: string[] } | undefined;
+  const flush = () => {
+    if (!chip) return;
+    chip.lines.forEach((lineName, i) => {
+      const name = names.take(lineName || `${chip!.name}_${i}`);
+      s.entries.push(
+        table(
+          "pin",
+          id++,
+          name,
+          [],
+          i === 0 ? [`/dev/${chip!.name}, ${chip!.lines.length} lines`] : [],
+        ),
+      );
+      s.sources.push([name, { chip: `/dev/${chip!.name}`, line: i }]);
+    });
+  };
+  for (const l of text.split("\n")) {
+    const head = /^(gpiochip\d+): GPIOs (\d+)-(\d+)/.exec(l);
+    if (head) {
+      flush();
+      const [base, last] = [Number(head[2]), Number(head[3])];
+      chip = { name: head[1], base, lines: new Array(Math.max(0, last - base + 1)).fill("") };
+      continue;
+    }
+    const line = /^\s*gpio-(\d+)\s+\(([^|)]*)/.exec(l);
+    if (chip && line) {
+      const i = Number(line[1]) - chip.base;
+      const n = line[2].trim();
+      if (i >= 0 && i < chip.lines.length && n && n !== "<unused>") chip.lines[i] = n;
+    }
+  }
+  flush();
+  return s;
 }
 
 /**
@@ -270,6 +309,7 @@ export function discoverHost(fs: HostFs, log?: Logger): string {
     ["regulators", "Voltage domains (regulators)", regulators(fs)],
     ["sensors", "Sensors (hwmon, thermal zones, IIO)", sensors(fs)],
     ["perf", "Performance domains (cpufreq policies)", perf(fs)],
+    ["gpio", "Pins (GPIO lines of the character device)", gpioPins(fs)],
   ];
   const out: string[] = [
     "# Board manifest written by `vscmi discover` from the host kernel's debugfs and sysfs.",
@@ -288,7 +328,17 @@ export function discoverHost(fs: HostFs, log?: Logger): string {
   for (const [option, , sec] of parts) {
     if (sec.sources.length === 0) continue;
     out.push("", `[driver.options.${option}]`);
-    for (const [name, src] of sec.sources) out.push(`${q(name)} = ${q(src as string)}`);
+    for (const [name, src] of sec.sources) {
+      out.push(
+        typeof src === "string"
+          ? `${q(name)} = ${q(src)}`
+          : `${q(name)} = { ${
+            Object.entries(src).map(([k, v]) => `${k} = ${typeof v === "string" ? q(v) : v}`).join(
+              ", ",
+            )
+          } }`,
+      );
+    }
   }
   for (const [, title, sec] of parts) {
     if (sec.entries.length === 0 && sec.skipped.length === 0) continue;
@@ -298,11 +348,6 @@ export function discoverHost(fs: HostFs, log?: Logger): string {
       log?.info(`discover: left out ${sk}`);
     }
     for (const e of sec.entries) out.push("", e);
-  }
-  const chips = gpioChips(fs);
-  if (chips.length) {
-    out.push("", "# ── GPIO chips (character device; not served by this driver yet) ───────────");
-    out.push(...chips);
   }
   return out.join("\n") + "\n";
 }
