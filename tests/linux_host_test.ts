@@ -5,7 +5,8 @@
  * attributes, rates and rate (the kernel's `clk_rate`), enabling one the host already runs
  * and being DENIED one it keeps off; every sensor's description and reading (the kernel's
  * files); every regulator's levels, level and state; the cpufreq domain's levels and level
- * changes, which move the kernel's `scaling_cur_freq`.
+ * changes, which move the kernel's `scaling_cur_freq`; and on the gpio-sim kernel a GPIO line
+ * requested and driven through pin control (a model of the chip's ioctls).
  * @module
  */
 import { join } from "node:path";
@@ -15,29 +16,40 @@ import { Harness } from "../testing/mod.ts";
 import { defineDriver } from "../core/driver.ts";
 import { createLinux, linuxDriver, linuxOptions } from "../boards/drivers/linux/mod.ts";
 import { FIXTURES, type ModelRig, modelRig } from "../boards/drivers/linux/_kernel_model_test.ts";
+import { GpioChipModel } from "../boards/drivers/linux/_gpio_model_test.ts";
 import { BaseMsg } from "../plugins/base/msg.ts";
 import { ClockMsg } from "../plugins/clock/msg.ts";
 import { SensorMsg } from "../plugins/sensor/msg.ts";
 import { PerfMsg } from "../plugins/perf/_wire.ts";
 import { VoltageMsg } from "../plugins/voltage/_wire.ts";
 
-const CLOCK = 0x14, PERF = 0x13, SENSOR = 0x15, VOLTAGE = 0x17;
+const CLOCK = 0x14, PERF = 0x13, SENSOR = 0x15, VOLTAGE = 0x17, PINCTRL = 0x19;
 
 /** A harness serving the rig's discovered board to one agent granted every resource. */
-async function serve(rig: ModelRig): Promise<{ h: Harness; close(): Promise<void> }> {
+async function serve(
+  rig: ModelRig,
+  chip?: GpioChipModel,
+): Promise<{ h: Harness; close(): Promise<void> }> {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(join(dir, "board.toml"), rig.toml);
   const names = (k: string) => JSON.stringify((rig.board.resources[k] ?? []).map((r) => r.name));
+  const protocols = JSON.stringify([
+    "clock",
+    "sensor",
+    "voltage",
+    "perf",
+    ...(rig.board.resources.pin?.length ? ["pinctrl"] : []),
+  ]);
   await Deno.writeTextFile(
     join(dir, "vscmi.toml"),
     `board = "board.toml"\n\n[[agent]]\nname = "vm"\ntransport = { type = "stream" }\n` +
-      `protocols = ["clock", "sensor", "voltage", "perf"]\nclocks = ${names("clock")}\n` +
+      `protocols = ${protocols}\nclocks = ${names("clock")}\n` +
       `sensors = ${names("sensor")}\nvoltage_domains = ${names("voltage")}\n` +
-      `perf_domains = ${names("perf")}\n`,
+      `perf_domains = ${names("perf")}\npins = ${names("pin")}\n`,
   );
   const overModel = defineDriver({
     ...linuxDriver,
-    create: (env) => createLinux(env, rig.model, linuxOptions(env.options)),
+    create: (env) => createLinux(env, rig.model, linuxOptions(env.options), chip),
   });
   const h = await Harness.load(join(dir, "vscmi.toml"), { drivers: [overModel], log: () => {} });
   return {
@@ -66,15 +78,19 @@ async function ok(h: Harness, p: number, m: number, params: number[] = []) {
   return r;
 }
 
-async function walk(rig: ModelRig): Promise<void> {
+async function walk(rig: ModelRig, chip?: GpioChipModel): Promise<void> {
   const { model, board } = rig;
-  const { h, close } = await serve(rig);
+  const { h, close } = await serve(rig, chip);
   try {
     // Base: the protocols Linux instantiates drivers for.
     const list = await ok(h, 0x10, BaseMsg.DISCOVER_LIST_PROTOCOLS, [0]);
     const [n] = list.words();
     const ids = [...list.payload.subarray(4, 4 + n)];
-    assertEquals(ids.sort(), [PERF, CLOCK, SENSOR, VOLTAGE].sort());
+    const pins = board.resources.pin ?? [];
+    assertEquals(
+      ids.sort(),
+      [PERF, CLOCK, SENSOR, VOLTAGE, ...(pins.length ? [PINCTRL] : [])].sort(),
+    );
 
     // Clocks (clk-scmi): attributes, rates, rate; enable only what the host runs.
     const clocks = [...(board.resources.clock ?? [])].sort((a, b) => a.id - b.id);
@@ -154,6 +170,18 @@ async function walk(rig: ModelRig): Promise<void> {
         Number(model.text(`${policy}/scaling_cur_freq`)),
       );
     }
+
+    // Pins (pinctrl-scmi as a GPIO user): request a line, drive it high, read it back.
+    if (chip && pins.length) {
+      const attrs = await ok(h, PINCTRL, 0x3, [3, 0]);
+      assertEquals(nameAt(attrs.payload, 4), pins.find((p) => p.id === 3)!.name);
+      await ok(h, PINCTRL, 0x7, [3, 0]);
+      // Function "none" (not selected: bit 10 clear), OUTPUT_MODE 1, OUTPUT_VALUE 1.
+      await ok(h, PINCTRL, 0x6, [3, 0xffff_ffff, (2 << 2) | 0, 17, 1, 18, 1]);
+      assertEquals([chip.lines[3].consumer, chip.lines[3].value], ["vscmi", 1]);
+      const got = (await ok(h, PINCTRL, 0x5, [3, 18])).words();
+      assertEquals([got[1] & 0xff, got[2], got[3]], [1, 18, 1]);
+    }
   } finally {
     await close();
   }
@@ -164,5 +192,6 @@ Deno.test("a discovered board serves Linux's probe walk over the default e2e ker
 });
 
 Deno.test("a discovered board serves Linux's probe walk over the thermal/IIO/gpio-sim kernel's model", async () => {
-  await walk(await modelRig(FIXTURES.thermalIioGpio));
+  const chip = new GpioChipModel("/dev/gpiochip0", 8);
+  await walk(await modelRig(FIXTURES.thermalIioGpio, undefined, chip), chip);
 });
