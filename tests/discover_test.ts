@@ -5,7 +5,8 @@
  */
 import { join } from "node:path";
 import { assert, assertEquals } from "../core/_assert_test.ts";
-import { ROOT, vscmi } from "./_vscmi.ts";
+import { MAIN, ROOT, vscmi } from "./_vscmi.ts";
+import { until } from "../core/_wait_test.ts";
 
 const FIXTURES = ["scmi-guest", "thermal-iio-gpio"].map((n) =>
   new URL(`tests/fixtures/linux/${n}`, ROOT).pathname
@@ -84,6 +85,74 @@ Deno.test("vscmi discover refuses a --record directory that is not empty, and li
     assertEquals(h.code, 0);
     assert(/\(none\)\s+The host kernel.*\(driver "linux"\)/.test(h.stdout), h.stdout);
   } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("vscmi serve --hw-root serves a deployment over the discovered board", async () => {
+  const dir = await Deno.makeTempDir();
+  // Serve over a copy: writes go into the tree.
+  const root = join(dir, "root");
+  await new Deno.Command("cp", { args: ["-a", FIXTURES[0], root] }).output();
+  const board = join(dir, "board.toml");
+  assertEquals((await vscmi("discover", "--hw-root", root, "-o", board)).code, 0);
+  await Deno.writeTextFile(
+    join(dir, "vscmi.toml"),
+    `board = "board.toml"\n\n[[agent]]\nname = "vm1"\ntransport = { type = "stream" }\n` +
+      `protocols = ["clock", "perf"]\nclocks = ["clk24mhz", "uart0_clk"]\n` +
+      `perf_domains = ["cpu_policy0"]\n`,
+  );
+  const run = join(dir, "run");
+  const serve = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "serve",
+      join(dir, "vscmi.toml"),
+      "--hw-root",
+      root,
+      "--run-dir",
+      run,
+      "--no-journal",
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  try {
+    await until(async () => {
+      try {
+        return (await Deno.lstat(join(run, "vm1.sock"))).isSocket === true;
+      } catch {
+        return false;
+      }
+    }, "vscmi serve to listen on vm1.sock");
+    const list = await vscmi("call", "--agent", "vm1", "--run-dir", run, "clock", "list");
+    assertEquals(list.code, 0, list.stderr);
+    assert(/uart0_clk\s+off\s+24MHz/.test(list.stdout), list.stdout);
+    // The host keeps uart0_clk off and this kernel cannot switch it: DENIED.
+    const on = await vscmi("call", "--agent", "vm1", "--run-dir", run, "clock", "enable", "1");
+    assertEquals(on.code, 1);
+    assert(on.stderr.includes("DENIED"), on.stderr);
+    // A level through scaling_setspeed lands in the tree (userspace governor).
+    const set = await vscmi(
+      "call",
+      "--agent",
+      "vm1",
+      "--run-dir",
+      run,
+      "perf",
+      "set",
+      "0",
+      "1608000",
+    );
+    assertEquals(set.code, 0, set.stderr);
+    const setspeed = "sys/devices/system/cpu/cpufreq/policy0/scaling_setspeed";
+    assertEquals((await Deno.readTextFile(join(root, setspeed))).trim(), "1608000");
+  } finally {
+    serve.kill("SIGTERM");
+    await serve.status;
+    await serve.stderr.cancel();
     await Deno.remove(dir, { recursive: true });
   }
 });
