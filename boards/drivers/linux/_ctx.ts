@@ -47,6 +47,19 @@ export function placed<D extends ResourceDesc, S>(
   return out;
 }
 
+/**
+ * Why `path` cannot be read (absent, or the kernel refuses), as an access report; undefined
+ * when it can.
+ */
+export function unreadable(fs: HostFs, path: string): HwResourceAccess | undefined {
+  try {
+    fs.read(path);
+    return undefined;
+  } catch (e) {
+    return { read: false, write: false, why: `cannot read ${path}: ${(e as Error).message}` };
+  }
+}
+
 /** A resource that can be read but not changed, and why. */
 export function readOnly(why: string): HwResourceAccess {
   return { read: true, write: false, why };

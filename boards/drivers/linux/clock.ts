@@ -11,14 +11,21 @@ import { clockKind } from "../../../plugins/clock/kind.ts";
 import type { ClockHw } from "../../../plugins/clock/hw.ts";
 import { DriverError, type HwResourceAccess } from "../../../core/driver.ts";
 import { type HostFs, hostOp, readInt, readText } from "./host_fs.ts";
-import { type LinuxClass, type LinuxCtx, placed, READ_WRITE, readOnly } from "./_ctx.ts";
+import {
+  type LinuxClass,
+  type LinuxCtx,
+  placed,
+  READ_WRITE,
+  readOnly,
+  unreadable,
+} from "./_ctx.ts";
 
 const COMPILED_OUT = "debugfs clock writes are compiled out of this kernel (clk_rate is read-only)";
 
 /** Whether the clock in debugfs directory `dir` can be changed through it. */
 export function clockAccess(fs: HostFs, dir: string): HwResourceAccess {
   const f = `${dir}/clk_rate`;
-  return fs.exists(f) && fs.writable(f) ? READ_WRITE : readOnly(COMPILED_OUT);
+  return unreadable(fs, f) ?? (fs.writable(f) ? READ_WRITE : readOnly(COMPILED_OUT));
 }
 
 /** The clocks an instance backs; `sources` maps clock names to debugfs clock directories. */

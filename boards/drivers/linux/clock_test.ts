@@ -59,3 +59,14 @@ Deno.test("linux clocks: a kernel with debugfs clock writes gets the rate writte
   assertEquals(model.text(`${CLK}/uart0_clk/clk_rate`), "48000000");
   assertEquals(driver.access!("clock", uart).write, true);
 });
+
+Deno.test("linux access: a file the kernel does not show is reported unreadable, with its path", async () => {
+  const { model, board, driver } = await modelRig(FIXTURES.scmiGuest);
+  const uart = idOf(board, "clock", "uart0_clk");
+  model.files.delete("/sys/kernel/debug/clk/uart0_clk/clk_rate");
+  const a = driver.access!("clock", uart);
+  assertEquals([a.read, a.write], [false, false]);
+  assert(a.why?.includes("/sys/kernel/debug/clk/uart0_clk/clk_rate"), a.why);
+  const s = driver.access!("sensor", idOf(board, "sensor", "soc_temp"));
+  assertEquals([s.read, s.write], [true, false]);
+});

@@ -13,7 +13,14 @@ import type { PerfDesc } from "../../../plugins/perf/kind.ts";
 import type { PerfHw } from "../../../plugins/perf/hw.ts";
 import { DriverError, type HwResourceAccess } from "../../../core/driver.ts";
 import { type HostFs, hostOp, readInt, readText } from "./host_fs.ts";
-import { type LinuxClass, type LinuxCtx, placed, READ_WRITE, readOnly } from "./_ctx.ts";
+import {
+  type LinuxClass,
+  type LinuxCtx,
+  placed,
+  READ_WRITE,
+  readOnly,
+  unreadable,
+} from "./_ctx.ts";
 
 /** The declared level whose frequency is nearest `khz` (the lower one on a tie). */
 function levelAt(d: PerfDesc, khz: number): number {
@@ -26,6 +33,8 @@ function levelAt(d: PerfDesc, khz: number): number {
 
 /** Whether the cpufreq policy in `dir` can be changed, and how. */
 export function policyAccess(fs: HostFs, dir: string): HwResourceAccess {
+  const no = unreadable(fs, `${dir}/scaling_cur_freq`);
+  if (no) return no;
   const w = (f: string) => fs.exists(`${dir}/${f}`) && fs.writable(`${dir}/${f}`);
   const limits = w("scaling_min_freq") && w("scaling_max_freq");
   let g = "?";

@@ -11,7 +11,7 @@ import { voltageKind } from "../../../plugins/voltage/kind.ts";
 import type { VoltageHw } from "../../../plugins/voltage/hw.ts";
 import { DriverError, type HwResourceAccess } from "../../../core/driver.ts";
 import { type HostFs, hostOp, readInt, readText } from "./host_fs.ts";
-import { type LinuxClass, type LinuxCtx, placed, readOnly } from "./_ctx.ts";
+import { type LinuxClass, type LinuxCtx, placed, readOnly, unreadable } from "./_ctx.ts";
 
 /** Where a regulator is: its class directory, and the state file of its userspace consumer. */
 export type RegulatorSource = string | { path: string; consumer?: string };
@@ -24,6 +24,8 @@ export function regulatorAccess(
   src: { path: string; consumer?: string },
 ): HwResourceAccess {
   const c = src.consumer;
+  const no = unreadable(fs, `${src.path}/microvolts`);
+  if (no) return no;
   return c !== undefined && fs.exists(c) && fs.writable(c)
     ? { read: true, write: true, why: `only on and off, through ${c}: ${NO_SET}` }
     : readOnly(`${NO_SET}, and no userspace consumer is bound to switch it`);

@@ -12,7 +12,7 @@ import { DriverError } from "../../../core/driver.ts";
 import { systemClock, type TimerClock } from "../../../core/timer_clock.ts";
 import type { HostFs } from "./host_fs.ts";
 import { hostOp, readInt } from "./host_fs.ts";
-import { type LinuxClass, type LinuxCtx, placed, readOnly } from "./_ctx.ts";
+import { type LinuxClass, type LinuxCtx, placed, readOnly, unreadable } from "./_ctx.ts";
 
 /** The IIO attribute next to raw file `raw` named `attr` (`scale`, `offset`), if any. */
 export function iioSibling(fs: HostFs, raw: string, attr: string): string | undefined {
@@ -83,8 +83,7 @@ export function linuxSensors(
       },
     },
     access: (id) => {
-      s(id);
-      return readOnly("a sensor is only read");
+      return unreadable(ctx.fs, s(id).source) ?? readOnly("a sensor is only read");
     },
   };
 }
