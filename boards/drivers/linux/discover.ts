@@ -10,66 +10,16 @@
  */
 import type { Logger } from "../../../core/log.ts";
 import type { HostFs } from "./host_fs.ts";
-import { readSensorFile } from "./sensor.ts";
 import { clockAccess } from "./clock.ts";
 import { regulatorAccess } from "./regulator.ts";
 import { policyAccess } from "./perf.ts";
+import { emptySection, Names, q, type Section, table, tryInt, tryText } from "./discover_toml.ts";
+import { sensors } from "./discover_sensors.ts";
+import { gpioPins } from "./discover_gpio.ts";
 
 const CLK = "/sys/kernel/debug/clk";
 const REGULATORS = "/sys/class/regulator";
-const HWMON = "/sys/class/hwmon";
-const THERMAL = "/sys/class/thermal";
-const IIO = "/sys/bus/iio/devices";
 const CPUFREQ = "/sys/devices/system/cpu/cpufreq";
-const GPIO_DEBUG = "/sys/kernel/debug/gpio";
-
-/** A TOML string. */
-const q = (s: string) => JSON.stringify(s);
-
-/** Resource names unique within their kind, at most 63 printable ASCII characters. */
-class Names {
-  readonly #used = new Set<string>();
-  take(raw: string): string {
-    const base = raw.replace(/[^\x21-\x7e]/g, "_").slice(0, 60) || "unnamed";
-    let n = base;
-    for (let i = 2; this.#used.has(n); i++) n = `${base.slice(0, 59 - String(i).length)}_${i}`;
-    this.#used.add(n);
-    return n;
-  }
-}
-
-function tryText(fs: HostFs, p: string): string | undefined {
-  try {
-    return fs.read(p).trim();
-  } catch {
-    return undefined;
-  }
-}
-
-function tryInt(fs: HostFs, p: string): number | undefined {
-  const t = tryText(fs, p);
-  if (t === undefined || t === "" || !/^-?\d+$/.test(t)) return undefined;
-  return Number(t);
-}
-
-function table(kind: string, id: number, name: string, keys: string[], comment: string[]): string {
-  return [
-    ...comment.map((c) => `# ${c}`),
-    `[[${kind}]]`,
-    `id = ${id}`,
-    `name = ${q(name)}`,
-    ...keys,
-  ]
-    .join("\n");
-}
-
-interface Section {
-  entries: string[];
-  sources: [string, string | Record<string, string | number>][];
-  skipped: string[];
-}
-
-const emptySection = (): Section => ({ entries: [], sources: [], skipped: [] });
 
 function clocks(fs: HostFs): Section {
   const s = emptySection();
@@ -144,67 +94,6 @@ function regulators(fs: HostFs): Section {
   return s;
 }
 
-/** Sensor unit and power of ten of a channel type, as hwmon and IIO files give it. */
-const UNITS: Record<string, [string, number]> = {
-  temp: ["celsius", -3],
-  in: ["volts", -3],
-  voltage: ["volts", -3],
-  curr: ["amps", -3],
-  current: ["amps", -3],
-  power: ["watts", -6],
-  // SCMI unit 89 is m/s², 87 rad/s; IIO gives them whole, discovery declares thousandths.
-  accel: ["89", -3],
-  anglvel: ["87", -3],
-};
-
-function sensors(fs: HostFs): Section {
-  const s = emptySection();
-  const names = new Names();
-  let id = 0;
-  const add = (raw: string, file: string, chan: string, what: string) => {
-    const [unit, scale] = UNITS[chan];
-    let value: number | undefined;
-    try {
-      value = readSensorFile(fs, file, scale);
-    } catch {
-      s.skipped.push(`sensor ${raw}: ${file} cannot be read`);
-      return;
-    }
-    const name = names.take(raw);
-    const type = /^\d+$/.test(unit) ? unit : q(unit);
-    s.entries.push(table("sensor", id++, name, [`type = ${type}`, `scale = ${scale}`], [
-      `${what}, ${file} (read ${value})`,
-    ]));
-    s.sources.push([name, file]);
-  };
-  for (const h of fs.list(HWMON)) {
-    const dir = `${HWMON}/${h}`;
-    const dev = tryText(fs, `${dir}/name`) ?? h;
-    for (const f of fs.list(dir)) {
-      const m = /^(temp|in|curr|power)(\d+)_input$/.exec(f);
-      if (!m) continue;
-      const label = tryText(fs, `${dir}/${m[1]}${m[2]}_label`);
-      add(label || `${dev}_${m[1]}${m[2]}`, `${dir}/${f}`, m[1], `hwmon ${dev}`);
-    }
-  }
-  for (const z of fs.list(THERMAL).filter((n) => /^thermal_zone\d+$/.test(n))) {
-    const dir = `${THERMAL}/${z}`;
-    add(tryText(fs, `${dir}/type`) || z, `${dir}/temp`, "temp", `thermal zone ${z}`);
-  }
-  for (const d of fs.list(IIO)) {
-    const dir = `${IIO}/${d}`;
-    const dev = tryText(fs, `${dir}/name`) ?? d;
-    for (const f of fs.list(dir)) {
-      const m = /^in_(temp|voltage|current|accel|anglvel)(\d*)(_[a-z0-9]+)?_(raw|input)$/.exec(f);
-      if (!m) continue;
-      // A processed value wins over the raw one of the same channel.
-      if (m[4] === "raw" && fs.list(dir).includes(f.replace(/_raw$/, "_input"))) continue;
-      add(`${dev}_${f.replace(/^in_|_(raw|input)$/g, "")}`, `${dir}/${f}`, m[1], `IIO ${dev}`);
-    }
-  }
-  return s;
-}
-
 function perf(fs: HostFs): Section {
   const s = emptySection();
   const names = new Names();
@@ -247,52 +136,6 @@ function perf(fs: HostFs): Section {
     ], comment));
     s.sources.push([name, dir]);
   }
-  return s;
-}
-
-/**
- * GPIO lines from debugfs's gpio summary (`gpiochip<n>: GPIOs A-B, …` then one line per named
- * or requested line): one pin per line, named by the kernel's line name when it has one.
- */
-function gpioPins(fs: HostFs): Section {
-  const s = emptySection();
-  const text = tryText(fs, GPIO_DEBUG);
-  if (!text) return s;
-  const names = new Names();
-  let id = 0;
-  let chip: { name: string; base: number; lines: string[] } | undefined;
-  const flush = () => {
-    if (!chip) return;
-    chip.lines.forEach((lineName, i) => {
-      const name = names.take(lineName || `${chip!.name}_${i}`);
-      s.entries.push(
-        table(
-          "pin",
-          id++,
-          name,
-          [],
-          i === 0 ? [`/dev/${chip!.name}, ${chip!.lines.length} lines`] : [],
-        ),
-      );
-      s.sources.push([name, { chip: `/dev/${chip!.name}`, line: i }]);
-    });
-  };
-  for (const l of text.split("\n")) {
-    const head = /^(gpiochip\d+): GPIOs (\d+)-(\d+)/.exec(l);
-    if (head) {
-      flush();
-      const [base, last] = [Number(head[2]), Number(head[3])];
-      chip = { name: head[1], base, lines: new Array(Math.max(0, last - base + 1)).fill("") };
-      continue;
-    }
-    const line = /^\s*gpio-(\d+)\s+\(([^|)]*)/.exec(l);
-    if (chip && line) {
-      const i = Number(line[1]) - chip.base;
-      const n = line[2].trim();
-      if (i >= 0 && i < chip.lines.length && n && n !== "<unused>") chip.lines[i] = n;
-    }
-  }
-  flush();
   return s;
 }
 
