@@ -257,16 +257,18 @@ export interface ModelRig {
 
 /**
  * Loads `fixture` as a kernel model, discovers its board, reads that board as `vscmi check`
- * does and creates the linux driver over the model; `adjust` may change the model first.
+ * does and creates the linux driver over the model; `adjust` may change the model first,
+ * `gpio` stands for the GPIO character device, `extra` is appended to the board (groups).
  */
 export async function modelRig(
   fixture: string,
   adjust?: (m: KernelModel) => void,
   gpio?: GpioIo,
+  extra = "",
 ): Promise<ModelRig> {
   const model = KernelModel.load(fixture);
   adjust?.(model);
-  const toml = discoverHost(model);
+  const toml = discoverHost(model) + extra;
   const file = await Deno.makeTempFile({ suffix: ".toml" });
   try {
     await Deno.writeTextFile(file, toml);

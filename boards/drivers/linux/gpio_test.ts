@@ -106,3 +106,19 @@ Deno.test("linux driver conformance with GPIO lines on a chip model", async (t) 
   const { driver, board } = await rig();
   await driverConformance(t, { driver, board, contracts: BUILTIN_CONTRACTS });
 });
+
+Deno.test("linux GPIO: a group configures every one of its lines and reads as its first", async () => {
+  const chip = new GpioChipModel("/dev/gpiochip0", 8);
+  const group = `\n[[group]]\nid = 0\nname = "leds"\npins = ["gpiochip0_5", "gpiochip0_6"]\n`;
+  const { driver, board } = await modelRig(FIXTURES.thermalIioGpio, undefined, chip, group);
+  const hw = pinKind.hw.of(driver) as PinctrlHw;
+  hw.setConfigs("group", 0, [OUTPUT_MODE, 1, OUTPUT_VALUE, 1], 2);
+  assertEquals(chip.lines.map((l) => l.value), [0, 0, 0, 0, 0, 1, 1, 0]);
+  assertEquals(hw.getConfig("group", 0, OUTPUT_VALUE), 1);
+  assertEquals(driver.access!("group", 0), { read: true, write: true });
+  assertEquals(
+    status(() => hw.setConfigs("group", 1, [OUTPUT_VALUE, 0], 1)),
+    Status.INVALID_PARAMETERS,
+  );
+  assertEquals(idOf(board, "group", "leds"), 0);
+});
