@@ -24,6 +24,7 @@ import { voltageProtocol } from "./plugins/voltage/mod.ts";
 import { simDriver } from "./boards/drivers/sim.ts";
 import { forwardDriver } from "./boards/drivers/forward/mod.ts";
 import { hvisorDriver } from "./boards/drivers/hvisor/mod.ts";
+import { linuxDriver } from "./boards/drivers/linux/mod.ts";
 
 // Transports, one line each.
 import { streamTransport } from "./transports/stream/mod.ts";
@@ -51,6 +52,7 @@ export const DRIVERS: readonly DriverDef[] = [
   simDriver,
   forwardDriver,
   hvisorDriver,
+  linuxDriver,
 ];
 
 export const TRANSPORTS: readonly TransportDef[] = [

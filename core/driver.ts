@@ -100,6 +100,11 @@ export interface DiscoverEnv extends HwAccess {
   readonly source?: string;
   /** Where progress and warnings go. */
   readonly log: Logger;
+  /**
+   * `vscmi discover --record DIR`: also copy every file the discovery reads into DIR (see
+   * {@linkcode DriverDiscovery.records}); absent when not asked.
+   */
+  readonly record?: string;
 }
 
 /**
@@ -114,6 +119,11 @@ export interface DriverDiscovery {
   readonly flag?: string;
   /** One line for `vscmi discover --help`. */
   readonly summary: string;
+  /**
+   * Whether `run` honours `record` (copies what it reads into a tree, for a bug report or a
+   * test fixture); `vscmi discover --record` refuses a discovery that does not.
+   */
+  readonly records?: boolean;
   /**
    * Discovers and returns the board manifest as TOML text, every resource the driver cannot
    * write marked as such; throws Error with a sentence saying what could not be read.

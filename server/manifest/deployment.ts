@@ -34,6 +34,7 @@
  * @module
  */
 import { posix } from "node:path";
+import { parse } from "smol-toml";
 import { apiMismatch } from "../../core/api.ts";
 import type { TransportDecl } from "../../core/agent.ts";
 import type { AgentKey, AgentKeyCtx } from "../../core/agent_keys.ts";
@@ -236,6 +237,39 @@ export async function loadBoard(path: string, opts: LoadOptions): Promise<Board>
   const { board } = readBoard(read, opts.drivers, kindsIn(opts));
   if (problems.length) throw new ManifestError(problems);
   return board;
+}
+
+/**
+ * Whether the manifest at `path` is a board manifest (a `[board]` table) rather than a
+ * deployment (whose `board` names a file). Unreadable or malformed files count as
+ * deployments, so the deployment loader reports what is wrong with them.
+ */
+export async function isBoardManifest(path: string): Promise<boolean> {
+  try {
+    const doc = parse(await Deno.readTextFile(absolutePath(path)));
+    return typeof doc.board === "object" && doc.board !== null && !Array.isArray(doc.board);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A board manifest alone as a deployment with no agent (`vscmi check BOARD.toml`): its drivers
+ * are built and its resources checked, nothing is served. Throws ManifestError as
+ * {@linkcode loadBoard}.
+ */
+export async function loadBoardAlone(path: string, opts: LoadOptions): Promise<Deployment> {
+  const file = absolutePath(path);
+  return {
+    file,
+    boardFile: file,
+    board: await loadBoard(path, opts),
+    vendor: { vendor: "vscmi", subVendor: "", implementationVersion: 0 },
+    agents: [],
+    plugins: [],
+    protocols: [...opts.protocols],
+    builtins: opts,
+  };
 }
 
 /** What {@linkcode loadAgents} checks new agents against. */
