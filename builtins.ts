@@ -25,6 +25,7 @@ import { simDriver } from "./boards/drivers/sim.ts";
 
 // Transports, one line each.
 import { streamTransport } from "./transports/stream/mod.ts";
+import { shmemTransport } from "./transports/shmem/mod.ts";
 import { vhostUserTransport } from "./transports/vhost-user/mod.ts";
 
 /**
@@ -51,6 +52,7 @@ export const DRIVERS: readonly DriverDef[] = [
 export const TRANSPORTS: readonly TransportDef[] = [
   streamTransport,
   vhostUserTransport,
+  shmemTransport,
 ];
 
 /** Everything above: what `vscmi`'s commands hand to the loader, the server and the client. */
