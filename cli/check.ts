@@ -84,6 +84,15 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
 
 function transportText(t: { type: string; options: Record<string, unknown> } | undefined): string {
   if (t === undefined) return "(no transport)";
-  const opts = Object.entries(t.options).map(([k, v]) => `${k}=${String(v)}`).join(" ");
+  const opts = Object.entries(t.options).map(([k, v]) => `${k}=${optionText(v)}`).join(" ");
   return opts ? `${t.type} ${opts}` : t.type;
+}
+
+/** An option value as the manifest wrote it: tables and lists (shmem channels) included. */
+function optionText(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(optionText).join(", ")}]`;
+  if (typeof v === "object" && v !== null) {
+    return `{ ${Object.entries(v).map(([k, x]) => `${k}=${optionText(x)}`).join(", ")} }`;
+  }
+  return String(v);
 }

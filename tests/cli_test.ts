@@ -109,6 +109,16 @@ Deno.test("check examples/sim/vscmi.toml → exit 0, ok and the agents", async (
   for (const a of dep.agents) assert(new RegExp(`^  ${a.name}\\s`, "m").test(r.stdout), r.stdout);
 });
 
+Deno.test("check examples/shmem/vscmi.toml → exit 0; transport tables and lists of tables are shown", async () => {
+  const r = await vscmi("check", "examples/shmem/vscmi.toml");
+  assertEquals(r.code, 0, r.stderr);
+  assert(
+    r.stdout.includes("p2a={ offset=256, size=256, number=1 }") &&
+      r.stdout.includes("channels=[{ offset=0, size=256 }]"),
+    r.stdout,
+  );
+});
+
 Deno.test("check of a broken manifest → exit 2 with file:line:col of the problem", async () => {
   const dir = await Deno.makeTempDir({ prefix: "vscmi-cli-" });
   const file = `${dir}/broken.toml`;
