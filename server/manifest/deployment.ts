@@ -42,7 +42,7 @@ import { type KindDef, kindsOf } from "../../core/kind.ts";
 import type { VendorInfo } from "../../core/platform_env.ts";
 import type { AnyProtocol } from "../../core/protocol.ts";
 import { CONTROL_SOCKET } from "../control/protocol.ts";
-import { optionProblems } from "../../core/options.ts";
+import { optionKeyPath, optionProblems } from "../../core/options.ts";
 import type { ListenAddress, TransportDef } from "../../core/transport.ts";
 import type { DriverDef } from "../../core/driver.ts";
 import { readGrants } from "./agent_grants.ts";
@@ -409,7 +409,7 @@ function readTransport(
     check && (() => check(options, agent)),
   );
   for (const o of problems) {
-    src.report(o.option === undefined ? p : [...p, o.option], o.message, o.at);
+    src.report(o.option === undefined ? p : [...p, ...optionKeyPath(o.option)], o.message, o.at);
   }
   return { decl, listens: result?.listens ?? [] };
 }
