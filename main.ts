@@ -1,5 +1,5 @@
 /**
- * The `vscmi` command line: `serve`, `check`, `call`, `dt`, `ctl` and `new`, one module each
+ * The `vscmi` command line: `serve`, `check`, `call`, `dt`, `ctl`, `import` and `new`, one module each
  * under `cli/`.
  *
  * Exit codes: 0 success, 1 a runtime failure (or an SCMI error status in `call`), 2 a usage
@@ -26,12 +26,13 @@ const DT_USAGE = "vscmi dt MANIFEST --agent NAME [--standalone]";
 
 const CTL_USAGE = "vscmi ctl [--run-dir DIR | --socket PATH] [--json] COMMAND [ARGS…]";
 const BUILD_USAGE = "vscmi build --manifest DEPLOYMENT.toml -o DIR";
+const IMPORT_USAGE = "vscmi import FORMAT INPUT [-o DEPLOYMENT.toml] [--board BOARD.toml] [FLAGS]";
 
 const NEW_USAGE =
   "vscmi new (protocol [--id 0x80–0xFF] | driver [--kind reset|power] | transport | board) " +
   "NAME [--dir DIR]";
 
-const COMMANDS = ["serve", "check", "call", "dt", "ctl", "build", "new"];
+const COMMANDS = ["serve", "check", "call", "dt", "ctl", "build", "import", "new"];
 
 function help(): string {
   return [
@@ -47,6 +48,7 @@ function help(): string {
       ["call", "Talk SCMI to a running server as one agent"],
       ["ctl", "Operate a running server: agents, grants, votes, hot-plug"],
       ["build", "Write one program (a bundle) serving a deployment, its plugins built in"],
+      ["import", "Write a deployment from another program's configuration (hvisor-tool's)"],
       ["new", "Scaffold a protocol, driver, transport or board, with a test"],
     ], "  "),
     "",
@@ -57,6 +59,7 @@ function help(): string {
       ["", CALL_USAGE.replace("\n", "\n  ")],
       ["", CTL_USAGE],
       ["", BUILD_USAGE],
+      ["", IMPORT_USAGE],
       ["", NEW_USAGE],
     ]),
     "",
@@ -92,6 +95,10 @@ export async function main(args: string[]): Promise<number> {
         "build",
         async () => (await import("./cli/build.ts")).buildCommand(rest, await builtins()),
       )
+      .with(
+        "import",
+        async () => (await import("./cli/import.ts")).importCommand(rest, await builtins()),
+      )
       .with("new", async () => (await import("./cli/new/mod.ts")).newCommand(rest))
       .with(P.union("help", "--help", "-h"), () => {
         console.log(help());
@@ -105,7 +112,7 @@ export async function main(args: string[]): Promise<number> {
         throw new UsageError(
           cmd.startsWith("-")
             ? `Unknown option "${cmd}": options come after the command`
-            : `Unknown command "${cmd}" (expected serve, check, call, dt, ctl, build or new)`,
+            : `Unknown command "${cmd}" (expected serve, check, call, dt, ctl, build, import or new)`,
         );
       });
   } catch (e) {

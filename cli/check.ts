@@ -88,11 +88,7 @@ function transportText(t: { type: string; options: Record<string, unknown> } | u
   return opts ? `${t.type} ${opts}` : t.type;
 }
 
-/** An option value as the manifest wrote it: tables and lists (shmem channels) included. */
+/** An option's value on one line: tables and arrays of tables (TOML's have no prototype) too. */
 function optionText(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(optionText).join(", ")}]`;
-  if (typeof v === "object" && v !== null) {
-    return `{ ${Object.entries(v).map(([k, x]) => `${k}=${optionText(x)}`).join(", ")} }`;
-  }
-  return String(v);
+  return typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
 }

@@ -6,6 +6,7 @@
 import { checkApiField } from "./api.ts";
 import type { Board } from "./board.ts";
 import type { HwAccess } from "./hw_root.ts";
+import type { Importer } from "./importer.ts";
 import type { Logger } from "./log.ts";
 import { brand, brandedInstance, hasBrand } from "./brand.ts";
 import { type OptionProblem, optionProblems, type OptionsDecl } from "./options.ts";
@@ -86,6 +87,8 @@ export interface DriverDef extends OptionsDecl {
   create(env: DriverEnv): BoardDriver | Promise<BoardDriver>;
   /** How `vscmi discover` writes a board manifest for this driver type, when it can. */
   readonly discover?: DriverDiscovery;
+  /** Configuration formats `vscmi import` converts into deployments for this driver. */
+  readonly importers?: readonly Importer[];
 }
 
 /** What a driver type's discovery receives from `vscmi discover`. */

@@ -113,8 +113,8 @@ Deno.test("check examples/shmem/vscmi.toml → exit 0; transport tables and list
   const r = await vscmi("check", "examples/shmem/vscmi.toml");
   assertEquals(r.code, 0, r.stderr);
   assert(
-    r.stdout.includes("p2a={ offset=256, size=256, number=1 }") &&
-      r.stdout.includes("channels=[{ offset=0, size=256 }]"),
+    r.stdout.includes('p2a={"offset":256,"size":256,"number":1}') &&
+      r.stdout.includes('channels=[{"offset":0,"size":256}]'),
     r.stdout,
   );
 });

@@ -5,8 +5,8 @@
  * SET_VRING_ADDR).
  * @module
  */
-import { closeFd } from "./libc.ts";
-import { Mapping } from "./mmap.ts";
+import { closeFd } from "../native/libc.ts";
+import { Mapping } from "../native/mmap.ts";
 import type { MemRegionDesc } from "./protocol.ts";
 
 /** One mapped region. */

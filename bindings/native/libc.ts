@@ -1,5 +1,5 @@
 /**
- * The native-call layer of the vhost-user binding: the few libc functions Deno has no API
+ * The native-call layer of the bindings (vhost-user, hvisor): the few libc functions Deno has no API
  * for (file-descriptor passing on Unix sockets, `mmap`, eventfds, `poll`), opened once per
  * thread through Deno FFI, with the Linux constants and struct sizes they need.
  *
@@ -31,6 +31,10 @@ export const symbols = {
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   /** ssize_t write(int fd, const void *buf, size_t count) */
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  /** int open(const char *path, int flags, mode_t mode) */
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  /** int ioctl(int fd, unsigned long request, unsigned long arg) — one integer argument */
+  ioctl: { parameters: ["i32", "u64", "u64"], result: "i32" },
   /** int close(int fd) */
   close: { parameters: ["i32"], result: "i32" },
   /** int shutdown(int fd, int how) */
@@ -79,6 +83,8 @@ export const C = {
   F_GETFL: 3,
   F_SETFL: 4,
   O_NONBLOCK: 0o4000,
+  O_RDWR: 2,
+  O_CLOEXEC: 0o2000000,
   POLLIN: 0x1,
   POLLOUT: 0x4,
   POLLERR: 0x8,
@@ -128,7 +134,7 @@ export function libc(): Libc {
       } catch (e) {
         last = e;
         if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-          throw new Error("vhost-user needs native calls into libc: run with --allow-ffi", {
+          throw new Error("vscmi's bindings need native calls into libc: run with --allow-ffi", {
             cause: e,
           });
         }
@@ -185,6 +191,12 @@ export function unwrapAgain(ret: number | bigint, call: string): number {
 /** Closes `fd`, ignoring errors (the descriptor is gone either way); -1 is a no-op. */
 export function closeFd(fd: number): void {
   if (fd >= 0) libc().close(fd);
+}
+
+/** Opens `path` read-write, close-on-exec; returns the descriptor. Throws LibcError naming it. */
+export function openReadWrite(path: string): number {
+  const name = new TextEncoder().encode(`${path}\0`) as Uint8Array<ArrayBuffer>;
+  return unwrap(libc().open(name, C.O_RDWR | C.O_CLOEXEC, 0), "open", path);
 }
 
 /** Sets O_NONBLOCK on `fd` (shared with every holder of the same open file). */

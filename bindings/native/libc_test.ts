@@ -7,9 +7,9 @@ import { EventFd, signalFd } from "./eventfd.ts";
 import { closeFd, libc, LibcError, unwrap } from "./libc.ts";
 import { Mapping } from "./mmap.ts";
 import { Reactor } from "./poll.ts";
-import { decodeHeader, decodeMemTable, ProtocolViolation } from "./protocol.ts";
+import { decodeHeader, decodeMemTable, ProtocolViolation } from "../vhost-user/protocol.ts";
 import { acceptUnix, connectUnix, FdSocket, listenUnix } from "./socket.ts";
-import { P, TestGuestMemory } from "./_frontend.ts";
+import { P, TestGuestMemory } from "../vhost-user/_frontend.ts";
 
 Deno.test("unwrap(-1) → LibcError naming the call, errno and the C library's text", () => {
   const e = assertThrows(() => unwrap(libc().close(-1), "close"), LibcError) as LibcError;

@@ -7,6 +7,9 @@
  */
 import { C, errno, fileSize, libc, LibcError } from "./libc.ts";
 
+/** Page size of the mappings (4 KiB on the targets vscmi runs on). */
+export const PAGE = 4096;
+
 /** One live mapping; `unmap()` is idempotent. */
 export class Mapping {
   #ptr: Deno.PointerValue;
@@ -16,19 +19,32 @@ export class Mapping {
 
   /**
    * Maps `size` bytes of `fd` from byte `offset`, read-write and shared. The offset need not
-   * be page-aligned: the file is mapped from 0 and the view starts at `offset`. Throws
-   * RangeError when the file is shorter than `offset + size`, LibcError when the kernel
-   * refuses (bad fd, no address space).
+   * be page-aligned: the file is mapped from 0 and the view starts at `offset`, unless
+   * `how.direct` is set: then `offset` (page-aligned) is handed to `mmap` itself, as a device
+   * such as `/dev/hvisor` needs (it maps physical memory at that offset). `how.device` skips
+   * the file-size check (a character device has no size). Throws RangeError when the file is
+   * shorter than `offset + size` or a direct offset is not page-aligned, LibcError when the
+   * kernel refuses (bad fd, no address space).
    */
-  constructor(fd: number, size: number, offset = 0) {
+  constructor(
+    fd: number,
+    size: number,
+    offset = 0,
+    how: { direct?: boolean; device?: boolean } = {},
+  ) {
     if (!Number.isSafeInteger(size) || size <= 0 || !Number.isSafeInteger(offset) || offset < 0) {
       throw new RangeError(`Cannot map ${size} bytes at offset ${offset}`);
     }
-    const len = size + offset;
-    // Touching a page past the end of the file would kill the process (SIGBUS).
-    const have = fileSize(fd);
-    if (len > have) {
-      throw new RangeError(`${len} bytes asked of a ${have}-byte file (fd ${fd})`);
+    if (how.direct && offset % PAGE !== 0) {
+      throw new RangeError(`Cannot map at offset 0x${offset.toString(16)}: not page-aligned`);
+    }
+    const len = how.direct ? size : size + offset;
+    if (!how.device) {
+      // Touching a page past the end of the file would kill the process (SIGBUS).
+      const have = fileSize(fd);
+      if (size + offset > have) {
+        throw new RangeError(`${size + offset} bytes asked of a ${have}-byte file (fd ${fd})`);
+      }
     }
     const ptr = libc().mmap(
       null,
@@ -36,7 +52,7 @@ export class Mapping {
       C.PROT_READ | C.PROT_WRITE,
       C.MAP_SHARED,
       fd,
-      0n,
+      how.direct ? BigInt(offset) : 0n,
     );
     if (
       ptr === null || Deno.UnsafePointer.value(ptr) === -1n ||
@@ -46,7 +62,9 @@ export class Mapping {
     }
     this.#ptr = ptr;
     this.#len = len;
-    this.bytes = new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(ptr, size, offset));
+    this.bytes = new Uint8Array(
+      Deno.UnsafePointerView.getArrayBuffer(ptr, size, how.direct ? 0 : offset),
+    );
   }
 
   /** Whether the mapping is still there (its `bytes` may be used). */

@@ -1,7 +1,7 @@
 /**
  * Waiting for descriptors without blocking the event loop and without spinning.
  *
- * One Worker per process blocks in `poll()` on every descriptor the vhost-user binding
+ * One Worker per process blocks in `poll()` on every descriptor the bindings
  * watches (listening sockets, front-end connections, kick eventfds) plus a wake-up eventfd.
  * When `poll()` returns it bumps a counter in shared memory and `Atomics.notify`s; the main
  * thread, awaiting `Atomics.waitAsync` on that counter, runs the handler of each ready
@@ -74,7 +74,7 @@ export class Reactor {
   /** Resolves when the main-thread loop has ended. */
   readonly #loop: Promise<void>;
   /** Called when a handler throws (default: console.error). */
-  onError: (e: unknown) => void = (e) => console.error(`vhost-user poll handler failed: ${e}`);
+  onError: (e: unknown) => void = (e) => console.error(`poll handler failed: ${e}`);
 
   private constructor() {
     this.#worker = new Worker(POLL_WORKER, { type: "module" });
@@ -89,7 +89,7 @@ export class Reactor {
 
   /** Watches `fd` for input (and errors/hang-up); `handler` runs on the main thread. */
   add(fd: number, handler: ReadyHandler): void {
-    if (this.#stopped) throw new Error("The vhost-user poller has stopped");
+    if (this.#stopped) throw new Error("The poller has stopped");
     if (this.#handlers.size + 1 >= MAX_POLL_FDS) {
       throw new RangeError(`Cannot watch more than ${MAX_POLL_FDS - 1} descriptors`);
     }
