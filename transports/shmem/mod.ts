@@ -16,6 +16,7 @@ import { systemClock } from "../../core/timer_clock.ts";
 import { fileBinding } from "../../bindings/file/mod.ts";
 import { type ShmemBindingDef, SMCCC_NOT_SUPPORTED } from "./binding.ts";
 import { ShmemEndpoint } from "./endpoint.ts";
+import { shmemGuestDt } from "./guest_dt.ts";
 import { checkShmemOptions, SHMEM_OPTIONS } from "./options.ts";
 
 /** The shmem transport over `bindings` (binding name → definition; the first is the default). */
@@ -31,6 +32,7 @@ export function shmemTransportWith(bindings: readonly ShmemBindingDef[]): Transp
       const def = bindings.find((b) => b.name === cfg.binding)!;
       return { listens: def.listens(agent).map((address) => ({ address })) };
     },
+    guestDt: shmemGuestDt,
     async start(env): Promise<TransportHandle> {
       const cfg = checkShmemOptions(env.options, names);
       const def = bindings.find((b) => b.name === cfg.binding)!;
