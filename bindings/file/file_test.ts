@@ -10,7 +10,9 @@ import { transportEnv } from "../../core/session_port.ts";
 import { shmemTransport } from "../../transports/shmem/mod.ts";
 import { agent, fx } from "../../transports/shmem/_fixture_test.ts";
 import { LinuxChannel } from "../../transports/shmem/_linux_agent_test.ts";
-import { FileMemory, filePaths } from "./mod.ts";
+import { fileBinding, FileMemory, filePaths, IRQ_BACKLOG } from "./mod.ts";
+import { Logger } from "../../core/log.ts";
+import { until } from "../../core/_wait_test.ts";
 
 const FID = 0x8200_0010;
 
@@ -78,4 +80,34 @@ Deno.test("file binding: owner-only files, doorbell answers, completion interrup
     assertEquals(await Deno.lstat(p).then(() => true, () => false), false, `${p} removed`);
   }
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("file binding: an interrupt reader that falls IRQ_BACKLOG records behind is let go", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vscmi-file-" });
+  let ready = 0;
+  const b = await fileBinding.start({
+    agent: "g",
+    runDir: `${dir}/run`,
+    size: 0x1000,
+    log: new Logger(),
+    doorbell: () => Promise.resolve(0n),
+    interruptsReady: () => void ready++,
+  });
+  try {
+    assertEquals(b.canInterrupt, false);
+    const irq = await Deno.connect({ transport: "unix", path: filePaths(`${dir}/run`, "g").irq });
+    await until(() => ready === 1, "the reader is taken");
+    assert(b.canInterrupt);
+    // More records at once than a reader may leave unwritten: it is disconnected.
+    for (let i = 0; i <= IRQ_BACKLOG; i++) b.interrupt(i);
+    assertEquals(b.canInterrupt, false);
+    let bytes = 0;
+    const buf = new Uint8Array(4096);
+    for (let n; (n = await irq.read(buf)) !== null;) bytes += n;
+    assert(bytes < (IRQ_BACKLOG + 1) * 4, `${bytes} bytes read`);
+    irq.close();
+  } finally {
+    await b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

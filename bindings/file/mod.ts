@@ -65,7 +65,12 @@ export class FileMemory implements ShmemMemory {
 interface IrqPeer {
   conn: Deno.UnixConn;
   tail: Promise<void>;
+  /** Records written to it whose write has not finished. */
+  pending: number;
 }
+
+/** Interrupt records a peer may leave unread before it is disconnected. */
+export const IRQ_BACKLOG = 256;
 
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   for (let done = 0; done < bytes.length;) done += await conn.write(bytes.subarray(done));
@@ -172,7 +177,7 @@ async function startFile(env: ShmemBindingEnv): Promise<ShmemBindingHandle> {
   const loops = [
     accept(doorbells, (c) => void serveDoorbells(c)),
     accept(irqs, (conn) => {
-      const peer = { conn, tail: Promise.resolve() };
+      const peer: IrqPeer = { conn, tail: Promise.resolve(), pending: 0 };
       peers.add(peer);
       void watchIrqPeer(peer);
       env.interruptsReady();
@@ -189,7 +194,23 @@ async function startFile(env: ShmemBindingEnv): Promise<ShmemBindingHandle> {
       const rec = new Uint8Array(IRQ_RECORD);
       new DataView(rec.buffer).setUint32(0, number >>> 0, true);
       for (const p of peers) {
-        p.tail = p.tail.then(() => writeAll(p.conn, rec)).catch(() => {
+        if (p.pending >= IRQ_BACKLOG) {
+          // A reader that stopped reading: let it go rather than hold its records.
+          log.once(
+            "warn",
+            `file:irq:${agent}`,
+            `Agent "${agent}": an interrupt reader stopped reading; disconnected`,
+          );
+          peers.delete(p);
+          try {
+            p.conn.close();
+          } catch { /* already closed */ }
+          continue;
+        }
+        p.pending++;
+        p.tail = p.tail.then(() => writeAll(p.conn, rec)).then(() => {
+          p.pending--;
+        }, () => {
           peers.delete(p);
         });
       }
