@@ -28,6 +28,7 @@ import { linuxDriver } from "./boards/drivers/linux/mod.ts";
 
 // Transports, one line each.
 import { streamTransport } from "./transports/stream/mod.ts";
+import { shmemTransport } from "./transports/shmem/mod.ts";
 import { vhostUserTransport } from "./transports/vhost-user/mod.ts";
 import { virtioMmioTransport } from "./transports/virtio-mmio/mod.ts";
 
@@ -59,6 +60,7 @@ export const TRANSPORTS: readonly TransportDef[] = [
   streamTransport,
   vhostUserTransport,
   virtioMmioTransport,
+  shmemTransport,
 ];
 
 /** Everything above: what `vscmi`'s commands hand to the loader, the server and the client. */

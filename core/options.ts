@@ -32,6 +32,18 @@ export class OptionError extends TypeError {
   }
 }
 
+/**
+ * The key path an option name stands for: `channels[1].offset` → `["channels", 1, "offset"]`,
+ * so a problem inside an option's table or list is located at its own key.
+ */
+export function optionKeyPath(option: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const m of option.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    out.push(m[2] !== undefined ? Number(m[2]) : m[1]);
+  }
+  return out.length ? out : [option];
+}
+
 /** Whether `e` is an {@linkcode OptionError}, by brand (any copy of this module). */
 export function isOptionError(e: unknown): e is OptionError {
   return typeof e === "object" && e !== null && OPTION_ERROR in e;

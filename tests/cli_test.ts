@@ -139,6 +139,16 @@ memory = [ { zone0_ipa = 0x50000000, zonex_ipa = 0x50000000, size = 0x10000000 }
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("check examples/shmem/vscmi.toml → exit 0; transport tables and lists of tables are shown", async () => {
+  const r = await vscmi("check", "examples/shmem/vscmi.toml");
+  assertEquals(r.code, 0, r.stderr);
+  assert(
+    r.stdout.includes("p2a={ offset=256, size=256, number=1 }") &&
+      r.stdout.includes("channels=[{ offset=0, size=256 }]"),
+    r.stdout,
+  );
+});
+
 Deno.test("check of a broken manifest → exit 2 with file:line:col of the problem", async () => {
   const dir = await Deno.makeTempDir({ prefix: "vscmi-cli-" });
   const file = `${dir}/broken.toml`;

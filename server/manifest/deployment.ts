@@ -44,7 +44,7 @@ import { type KindDef, kindsOf } from "../../core/kind.ts";
 import type { VendorInfo } from "../../core/platform_env.ts";
 import type { AnyProtocol } from "../../core/protocol.ts";
 import { CONTROL_SOCKET } from "../control/protocol.ts";
-import { optionProblems } from "../../core/options.ts";
+import { optionKeyPath, optionProblems } from "../../core/options.ts";
 import { manifestPaths } from "./option_paths.ts";
 import type { ListenAddress, TransportDef } from "../../core/transport.ts";
 import type { DriverDef } from "../../core/driver.ts";
@@ -448,7 +448,7 @@ function readTransport(
   );
   const paths = manifestPaths(def, src.file, options);
   for (const o of [...problems, ...paths.problems]) {
-    src.report(o.option === undefined ? p : [...p, o.option], o.message, o.at);
+    src.report(o.option === undefined ? p : [...p, ...optionKeyPath(o.option)], o.message, o.at);
   }
   return { decl: { type, options: paths.options }, listens: result?.listens ?? [] };
 }
