@@ -7,6 +7,8 @@ import { buildPlatform, type Built } from "../server/build.ts";
 import { Logger } from "../core/log.ts";
 import {
   formatProblem,
+  isBoardManifest,
+  loadBoardAlone,
   loadDeployment,
   type LoadOptions,
   ManifestError,
@@ -33,6 +35,9 @@ function help(): string {
     "and devices nothing uses) go to standard error as warning: file:line:col key: message;",
     "they do not change the exit code.",
     "",
+    "MANIFEST may also be a board manifest on its own (a [board] table, as `vscmi discover`",
+    "writes): its resources are checked and its drivers started, with no agent to serve.",
+    "",
     "--hw-root DIR opens the drivers' hardware paths (/dev/mem, /sys/…) under DIR instead of /.",
   ].join("\n");
 }
@@ -53,7 +58,9 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
     );
   }
   const hw = hwAccess(values);
-  const dep = await loadDeployment(positionals[0], builtins);
+  const file = positionals[0];
+  const alone = await isBoardManifest(file);
+  const dep = alone ? await loadBoardAlone(file, builtins) : await loadDeployment(file, builtins);
   const log = new Logger();
   log.level = "warn";
   // The checks `serve` runs before it listens on anything: the loader's, then the build's.
@@ -66,6 +73,11 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
   }
   try {
     const p = built.platform;
+    if (alone) {
+      console.log(`ok: ${file}: board "${p.board.name}" (a board manifest; no agent)`);
+      console.log(`  resources: ${boardResources(p)}`);
+      return Exit.OK;
+    }
     const warnings = await lintPolicy(dep);
     for (const w of warnings) console.error(`warning: ${formatProblem(w)}`);
     const warned = warnings.length ? `, ${count(warnings.length, "policy warning")}` : "";
@@ -84,6 +96,19 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
 
 function transportText(t: { type: string; options: Record<string, unknown> } | undefined): string {
   if (t === undefined) return "(no transport)";
-  const opts = Object.entries(t.options).map(([k, v]) => `${k}=${String(v)}`).join(" ");
+  const opts = Object.entries(t.options).map(([k, v]) => `${k}=${optionText(v)}`).join(" ");
   return opts ? `${t.type} ${opts}` : t.type;
+}
+
+/**
+ * An option value as one line: lists and tables (which TOML parsers may give without a
+ * prototype) spelled out.
+ */
+function optionText(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(optionText).join(", ")}]`;
+  if (v !== null && typeof v === "object" && !(v instanceof Date)) {
+    const fields = Object.entries(v).map(([k, x]) => `${k}=${optionText(x)}`);
+    return `{ ${fields.join(", ")} }`;
+  }
+  return String(v);
 }

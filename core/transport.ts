@@ -5,6 +5,7 @@
  */
 import { checkApiField } from "./api.ts";
 import type { HwAccess } from "./hw_root.ts";
+import type { Importer } from "./importer.ts";
 import type { Logger } from "./log.ts";
 import { assertOptions, type OptionsDecl } from "./options.ts";
 import type { SessionOpener } from "./session_port.ts";
@@ -61,6 +62,13 @@ export interface CheckedTransport {
 }
 
 /**
+ * What an acknowledged vote survives: a crash of vscmi (`process`: written before the reply)
+ * or also a crash of the host kernel (`host`: fdatasync before the reply). See the README's
+ * "Durability".
+ */
+export type Durability = "process" | "host";
+
+/**
  * A transport type, as registered: its api major, name, summary, options, and how to start an
  * instance. Made with {@linkcode defineTransport}.
  */
@@ -77,6 +85,12 @@ export interface TransportDef extends OptionsDecl {
   /** Option name → one-line description; any other option is an error. */
   readonly options: Readonly<Record<string, string>>;
   /**
+   * The journal durability a deployment of its agents gets unless `[platform] durability`
+   * says otherwise (default `process`): `host` where the host kernel can fail while guests
+   * keep running (partitioning hypervisors). A deployment takes the strictest of its agents'.
+   */
+  readonly durability?: Durability;
+  /**
    * Checks one agent's options (only declared names reach it): throws OptionError naming
    * the option and what it expects. The manifest loader runs it for every agent, so
    * `vscmi check` refuses whatever `start` would; `start` runs it again before it is called.
@@ -91,6 +105,34 @@ export interface TransportDef extends OptionsDecl {
    * reach it.
    */
   start(env: TransportEnv): Promise<TransportHandle>;
+  /** Configuration formats `vscmi import` converts into deployments using this transport. */
+  readonly importers?: readonly Importer[];
+  /**
+   * Its part of the device-tree fragment `vscmi dt` prints for one agent's guest: how the
+   * guest finds the channel, the SCMI node's compatible and extra properties, nodes beside
+   * it. Absent: `vscmi dt` cannot describe this transport's guests.
+   */
+  guestDt?(view: GuestDtView): GuestDt;
+}
+
+/** One agent's transport, as `vscmi dt` shows it to {@linkcode TransportDef.guestDt}. */
+export interface GuestDtView {
+  /** The agent's name. */
+  readonly agent: string;
+  /** Its transport options, as the manifest gives them (already checked). */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** A transport's part of a guest's device-tree fragment. */
+export interface GuestDt {
+  /** How the guest reaches vscmi, one or more sentences for the fragment's head comment. */
+  readonly comment: string;
+  /** `compatible` of the `firmware/scmi` node; default `"arm,scmi-virtio"`. */
+  readonly compatible?: string;
+  /** More properties of the `firmware/scmi` node, one per line, unindented. */
+  readonly properties?: readonly string[];
+  /** Nodes at the root of the fragment, before `firmware`, as lines indented from the root. */
+  readonly nodes?: readonly string[];
 }
 
 /**

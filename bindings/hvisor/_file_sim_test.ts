@@ -113,6 +113,15 @@ export class FileSim {
     };
   }
 
+  /** Closes vscmi's connection to el2.sock (the simulator went away), keeping the listener. */
+  hangUp(): void {
+    try {
+      this.#conn?.close();
+    } catch {
+      // already closed
+    }
+  }
+
   async close(): Promise<void> {
     this.#listener.close();
     try {

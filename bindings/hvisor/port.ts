@@ -88,6 +88,16 @@ export function openHvisorDevice(path: string, init: boolean): BridgePort {
   };
 }
 
+/** Runs `map`; a RangeError it throws (file too short) names `path`. */
+function named(path: string, map: () => Mapping): Mapping {
+  try {
+    return map();
+  } catch (e) {
+    if (e instanceof RangeError) throw new RangeError(`${path}: ${e.message}`);
+    throw e;
+  }
+}
+
 /**
  * A file bridge in `dir`: `bridge` (at least 4096 bytes), `mem` (physical memory, usually
  * sparse) and the simulator's `el2.sock`. Throws when a file is missing or too short.
@@ -97,7 +107,7 @@ export function openFileBridge(dir: string): BridgePort {
   const maps: Mapping[] = [];
   try {
     fds.push(openReadWrite(`${dir}/bridge`));
-    maps.push(new Mapping(fds[0], BRIDGE_MAP_SIZE, 0));
+    maps.push(named(`${dir}/bridge`, () => new Mapping(fds[0], BRIDGE_MAP_SIZE, 0)));
     fds.push(openReadWrite(`${dir}/mem`));
   } catch (e) {
     maps.forEach((m) => m.unmap());
@@ -121,23 +131,30 @@ export function openFileBridge(dir: string): BridgePort {
   return {
     name: `file:${dir}`,
     bytes: maps[0].bytes,
-    mapMemory: (zone0Ipa, size) => new Mapping(memFd, size, zone0Ipa, { direct: true }),
+    mapMemory: (zone0Ipa, size) =>
+      named(`${dir}/mem`, () => new Mapping(memFd, size, zone0Ipa, { direct: true })),
     watch(onKick, onLost) {
       sock = connectUnix(`${dir}/el2.sock`);
       reactor = Reactor.acquire();
       const s = sock;
       reactor.add(s, (revents) => {
         let kicked = false;
-        for (;;) {
-          const n = unwrapAgain(libc().read(s, buf, BigInt(buf.length)), "read(el2.sock)");
-          if (n === -2) continue;
-          if (n === -1) break;
-          if (n === 0) {
-            stop();
-            onLost("the simulator closed el2.sock");
-            return;
+        try {
+          for (;;) {
+            const n = unwrapAgain(libc().read(s, buf, BigInt(buf.length)), "read(el2.sock)");
+            if (n === -2) continue;
+            if (n === -1) break;
+            if (n === 0) {
+              stop();
+              onLost("the simulator closed el2.sock");
+              return;
+            }
+            for (let i = 0; i < n; i++) if (buf[i] === WIRE.KICK) kicked = true;
           }
-          for (let i = 0; i < n; i++) if (buf[i] === WIRE.KICK) kicked = true;
+        } catch (e) {
+          stop();
+          onLost(`el2.sock failed: ${e instanceof Error ? e.message : e}`);
+          return;
         }
         if (kicked) onKick();
         if ((revents & POLL_ERROR_BITS) !== 0 && sock >= 0) {

@@ -1,6 +1,6 @@
 /**
  * The native-call layer of the bindings (vhost-user, hvisor): the few libc functions Deno has no API
- * for (file-descriptor passing on Unix sockets, `mmap`, eventfds, `poll`), opened once per
+ * for (file-descriptor passing on Unix sockets, `mmap`, `ioctl`, eventfds, `poll`), opened once per
  * thread through Deno FFI, with the Linux constants and struct sizes they need.
  *
  * Every call here is synchronous and returns at once (descriptors are non-blocking), except
@@ -33,7 +33,10 @@ export const symbols = {
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   /** int open(const char *path, int flags, mode_t mode) */
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
-  /** int ioctl(int fd, unsigned long request, unsigned long arg) — one integer argument */
+  /**
+   * int ioctl(int fd, unsigned long request, unsigned long arg) — an integer argument, or a
+   * structure's address through {@linkcode addressOf}
+   */
   ioctl: { parameters: ["i32", "u64", "u64"], result: "i32" },
   /** int close(int fd) */
   close: { parameters: ["i32"], result: "i32" },

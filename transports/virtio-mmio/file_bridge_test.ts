@@ -5,7 +5,7 @@
  * guest does not notice, and a start without kept registers.
  * @module
  */
-import { assert, assertEquals } from "../../core/_assert_test.ts";
+import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
 import { Logger } from "../../core/log.ts";
 import { until } from "../../core/_wait_test.ts";
 import { BUILTINS } from "../../builtins.ts";
@@ -182,6 +182,38 @@ Deno.test("file bridge: two zones on one bridge, probed at once from different C
       [`1:${IRQ}`, `2:${IRQ + 1}`],
     );
     assertEquals(server.platform.sessions.size, 2);
+  } finally {
+    await server.close();
+    await sim.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("file bridge missing → serve fails naming the agent and the file", async () => {
+  const { dir, sim, serve } = await setup();
+  await sim.close();
+  await Deno.remove(`${dir}/sim/bridge`);
+  try {
+    const e = await assertRejects(() => serve());
+    assert(e instanceof Error);
+    assert(e.message.startsWith('Agent "zone1": open failed'), e.message);
+    assert(e.message.includes(`${dir}/sim/bridge`), e.message);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("file bridge: the simulator hanging up el2.sock is logged; vscmi goes on and closes cleanly", async () => {
+  const { dir, sim, serve, lines } = await setup();
+  const server = await serve();
+  try {
+    await until(() => sim.connected, "vscmi connected to el2.sock");
+    sim.hangUp();
+    await until(
+      () => lines.some((l) => l.includes("the simulator closed el2.sock")),
+      "the hang-up logged",
+    );
+    assertEquals(lines.filter((l) => l.includes("el2.sock")).length, 1);
   } finally {
     await server.close();
     await sim.close();

@@ -16,9 +16,10 @@
 import { isAbsolute, resolve } from "node:path";
 import { hwAccessOf, hwPath } from "../../core/hw_root.ts";
 import { defineTransport, type TransportEnv, type TransportHandle } from "../../core/transport.ts";
+import { virtioMmioGuestDt } from "./guest_dt.ts";
 import type { Mapping } from "../../bindings/native/mmap.ts";
 import { type AttachedDevice, BridgeOwner } from "../../bindings/hvisor/owner.ts";
-import { bridgeInitDone, bridgeNeedsInit } from "../../bindings/hvisor/boot.ts";
+import { bridgeInitDone, bridgeNeedsInit } from "../../bindings/hvisor/init_once.ts";
 import { openFileBridge, openHvisorDevice } from "../../bindings/hvisor/port.ts";
 import { RegionMemory } from "../virtio/guest_memory.ts";
 import { MmioScmiDevice } from "./device.ts";
@@ -30,10 +31,14 @@ export const virtioMmioTransport = defineTransport({
   name: "virtio-mmio",
   summary: "virtio-mmio SCMI device of an hvisor zone, on hvisor's virtio bridge",
   options: VIRTIO_MMIO_OPTIONS,
+  // hvisor partitions the machine: a zone runs on when zone0's kernel panics and reboots, so
+  // its acknowledged votes must be on the disk, not only in zone0's page cache.
+  durability: "host",
   checkOptions(options) {
     checkVirtioMmioOptions(options);
   },
   start: startVirtioMmio,
+  guestDt: virtioMmioGuestDt,
 });
 
 /** Where the bridge of `o` is: a file bridge directory, or the hvisor device. */
@@ -62,15 +67,21 @@ async function startVirtioMmio(env: TransportEnv): Promise<TransportHandle> {
   const where = bridgeLocation(o, env);
   const stateDir = env.stateDir ?? null;
   const key = where.kind === "file" ? `file:${where.dir}` : where.path;
-  const owner = BridgeOwner.acquire(key, () => {
-    if (where.kind === "file") return openFileBridge(where.dir);
-    const init = bridgeNeedsInit(stateDir);
-    const port = openHvisorDevice(where.path, init);
-    if (init) bridgeInitDone(stateDir);
-    return port;
-  }, { log });
+  let owner: BridgeOwner;
+  try {
+    owner = BridgeOwner.acquire(key, () => {
+      if (where.kind === "file") return openFileBridge(where.dir);
+      const init = bridgeNeedsInit(stateDir, where.path);
+      const port = openHvisorDevice(where.path, init);
+      if (init) bridgeInitDone(stateDir, where.path);
+      return port;
+    }, { log });
+  } catch (e) {
+    throw agentError(agent.name, e);
+  }
   const maps: Mapping[] = [];
   let attached: AttachedDevice | null = null;
+  let dev: MmioScmiDevice | null = null;
   try {
     for (const r of o.memory) maps.push(owner.port.mapMemory(r.zone0Ipa, r.size));
     const memory = new RegionMemory(
@@ -81,7 +92,7 @@ async function startVirtioMmio(env: TransportEnv): Promise<TransportHandle> {
       await Deno.mkdir(file.slice(0, file.lastIndexOf("/")), { recursive: true, mode: 0o700 });
     }
     let raised = false;
-    const dev = new MmioScmiDevice(env, {
+    const d = dev = new MmioScmiDevice(env, {
       log,
       label,
       vendor: o.vendor,
@@ -103,15 +114,15 @@ async function startVirtioMmio(env: TransportEnv): Promise<TransportHandle> {
       },
     });
     const kept = file === null ? null : loadState(file, log);
-    if (kept !== null) dev.restore(kept);
-    else dev.needsReset("vscmi started without the registers of a previous run");
+    if (kept !== null) d.restore(kept);
+    else d.needsReset("vscmi started without the registers of a previous run");
     attached = owner.attach({
       zone: o.zone,
       base: o.base,
       size: o.size,
       irq: o.irq,
       label,
-      access: (offset, size, isWrite, value) => dev.access(offset, size, isWrite, value),
+      access: (offset, size, isWrite, value) => d.access(offset, size, isWrite, value),
     });
     if (raised) attached.raise();
     const a = attached;
@@ -119,16 +130,21 @@ async function startVirtioMmio(env: TransportEnv): Promise<TransportHandle> {
       address: `${owner.port.name} zone ${o.zone} mmio 0x${o.base.toString(16)} irq ${o.irq}`,
       p2a: true,
       close: () => {
-        dev.close("close");
+        d.close("close");
         a.detach();
         maps.forEach((m) => m.unmap());
         return Promise.resolve();
       },
     };
   } catch (e) {
+    dev?.close("close");
     attached?.detach();
     maps.forEach((m) => m.unmap());
     owner.releaseIfIdle();
-    throw e;
+    throw agentError(agent.name, e);
   }
+}
+
+function agentError(agent: string, e: unknown): Error {
+  return new Error(`Agent "${agent}": ${e instanceof Error ? e.message : e}`, { cause: e });
 }
