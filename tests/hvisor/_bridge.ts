@@ -186,22 +186,20 @@ export interface BridgeFiles {
 }
 
 /**
- * Creates `dir/bridge` (a zeroed page) and `dir/mem` (sparse, `memBytes` long) and maps both,
- * or maps the existing ones when `create` is false.
+ * Creates `dir/bridge` (a zeroed page) and `dir/mem` (sparse, `memBytes` long) and maps the
+ * bridge and the first `mapBytes` of mem.
  */
 export async function bridgeFiles(
   dir: string,
   memBytes: number,
-  create = true,
+  mapBytes = memBytes,
 ): Promise<BridgeFiles> {
-  if (create) {
-    await Deno.writeFile(`${dir}/bridge`, new Uint8Array(BRIDGE_FILE_BYTES));
-    const f = await Deno.open(`${dir}/mem`, { create: true, write: true, truncate: true });
-    await f.truncate(memBytes);
-    f.close();
-  }
+  await Deno.writeFile(`${dir}/bridge`, new Uint8Array(BRIDGE_FILE_BYTES));
+  const f = await Deno.open(`${dir}/mem`, { create: true, write: true, truncate: true });
+  await f.truncate(memBytes);
+  f.close();
   const b = mapFile(`${dir}/bridge`, BRIDGE_FILE_BYTES);
-  const m = mapFile(`${dir}/mem`, memBytes);
+  const m = mapFile(`${dir}/mem`, Math.min(mapBytes, memBytes));
   return {
     bridge: new Bridge(b.bytes),
     mem: m.bytes,

@@ -137,10 +137,22 @@ export async function serve(
   manifestPath: string,
   runDir: string,
   stateDir: string,
+  ...extra: string[]
 ): Promise<Child> {
   await Deno.remove(`${runDir}/control.sock`).catch(() => {});
   const proc = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "serve", manifestPath, "--run-dir", runDir, "--state-dir", stateDir],
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "serve",
+      manifestPath,
+      "--run-dir",
+      runDir,
+      "--state-dir",
+      stateDir,
+      ...extra,
+    ],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

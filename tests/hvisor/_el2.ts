@@ -28,6 +28,8 @@ import {
 export interface El2Options {
   /** Length of the sparse `mem` file (it must cover every zone's zone0_ipa + size). */
   memBytes: number;
+  /** Bytes of `mem` to map here, from offset 0 (default all of it). */
+  mapBytes?: number;
   /** Spin on cfg_flags instead of polling between event-loop turns. */
   spin?: boolean;
   /**
@@ -76,7 +78,7 @@ export class El2 {
 
   /** Creates the files in `dir` (an existing, empty directory) and listens on el2.sock. */
   static async create(dir: string, opts: El2Options): Promise<El2> {
-    return new El2(dir, await bridgeFiles(dir, opts.memBytes), opts);
+    return new El2(dir, await bridgeFiles(dir, opts.memBytes, opts.mapBytes), opts);
   }
 
   /** The `device` value of a manifest served by this simulator. */
