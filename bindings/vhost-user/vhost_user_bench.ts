@@ -88,7 +88,7 @@ const echoCall = new EventFd();
 const echo = new Worker(
   URL.createObjectURL(
     new Blob([
-      `import { libc } from "${new URL("./libc.ts", import.meta.url)}";
+      `import { libc } from "${new URL("../native/libc.ts", import.meta.url)}";
        self.onmessage = (e) => {
          const { kick, call } = e.data;
          const l = libc();
