@@ -10,9 +10,10 @@
  * - Each byte 0x02 from vscmi is one FINISH_REQ: the simulator takes res_list and delivers
  *   each `{target_zone, irq_id}` to the handler the zone's guest registered.
  *
- * Waiting on `cfg_flags` polls the shared page between event-loop turns with `until` (tests), or spins
- * like a real vCPU (`spin`, the bench); either way only {@linkcode HANG_MS} bounds it, as a
- * hang guard.
+ * Waiting on `cfg_flags` polls the shared page between event-loop turns with `until` (tests), or
+ * spins like a real vCPU (`spin`, the bench; it yields the CPU between checks when another
+ * thread wants it, since vscmi shares the machine); either way only {@linkcode HANG_MS} bounds
+ * it, as a hang guard.
  * @module
  */
 import { HANG_MS, until } from "../../core/_wait_test.ts";
@@ -23,6 +24,15 @@ import {
   type Interrupt,
   type Request,
 } from "./_bridge.ts";
+
+/** int sched_yield(void) */
+const SCHED = { sched_yield: { parameters: [], result: "i32" } } as const;
+let sched: Deno.DynamicLibrary<typeof SCHED> | null = null;
+/** Lets another thread that wants this CPU run; returns at once when none does. */
+function schedYield(): void {
+  sched ??= Deno.dlopen("libc.so.6", SCHED);
+  sched.symbols.sched_yield();
+}
 
 /** What {@linkcode El2.create} needs. */
 export interface El2Options {
@@ -209,6 +219,9 @@ export class El2 {
     if (!this.#spin) return await until(cond, what);
     const deadline = Date.now() + HANG_MS;
     for (let i = 0; !cond(); i++) {
+      // A real vCPU spins on a CPU of its own; here it shares the machine with vscmi's threads,
+      // so it gives the CPU up between checks when someone else wants it.
+      schedYield();
       if ((i & 0xffff) === 0 && Date.now() > deadline) {
         throw new Error(`Timed out waiting for ${what}`);
       }
