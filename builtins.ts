@@ -22,6 +22,7 @@ import { voltageProtocol } from "./plugins/voltage/mod.ts";
 
 // Board drivers, one line each.
 import { simDriver } from "./boards/drivers/sim.ts";
+import { regmapDriver } from "./boards/drivers/regmap/mod.ts";
 
 // Transports, one line each.
 import { streamTransport } from "./transports/stream/mod.ts";
@@ -46,6 +47,7 @@ export const PROTOCOLS: readonly AnyProtocol[] = [
 
 export const DRIVERS: readonly DriverDef[] = [
   simDriver,
+  regmapDriver,
 ];
 
 export const TRANSPORTS: readonly TransportDef[] = [

@@ -31,6 +31,8 @@ export const symbols = {
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   /** ssize_t write(int fd, const void *buf, size_t count) */
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  /** int open(const char *path, int flags, ...) — the two-argument form only */
+  open: { parameters: ["buffer", "i32"], result: "i32" },
   /** int close(int fd) */
   close: { parameters: ["i32"], result: "i32" },
   /** int shutdown(int fd, int how) */
@@ -79,6 +81,10 @@ export const C = {
   F_GETFL: 3,
   F_SETFL: 4,
   O_NONBLOCK: 0o4000,
+  O_RDONLY: 0,
+  O_RDWR: 2,
+  O_SYNC: 0o4010000,
+  O_CLOEXEC: 0o2000000,
   POLLIN: 0x1,
   POLLOUT: 0x4,
   POLLERR: 0x8,

@@ -7,6 +7,12 @@
  */
 import { C, errno, fileSize, libc, LibcError } from "./libc.ts";
 
+/**
+ * What a mapping's file offset (`base`) must be a multiple of: 64 KiB, a multiple of every
+ * page size Linux runs with (4, 16 and 64 KiB), so no page-size query is needed.
+ */
+export const MAP_ALIGN = 0x10000;
+
 /** One live mapping; `unmap()` is idempotent. */
 export class Mapping {
   #ptr: Deno.PointerValue;
@@ -15,20 +21,31 @@ export class Mapping {
   readonly bytes: Uint8Array;
 
   /**
-   * Maps `size` bytes of `fd` from byte `offset`, read-write and shared. The offset need not
-   * be page-aligned: the file is mapped from 0 and the view starts at `offset`. Throws
-   * RangeError when the file is shorter than `offset + size`, LibcError when the kernel
-   * refuses (bad fd, no address space).
+   * Maps `size` bytes of `fd` from byte `base + offset`, read-write and shared. The offset
+   * need not be page-aligned: the file is mapped from `base` (0, or a multiple of
+   * {@linkcode MAP_ALIGN}) and the view starts at `offset`. Throws RangeError when a regular
+   * file is shorter than `base + offset + size` (a device, `device: true`, has no size to
+   * check), LibcError when the kernel refuses (bad fd, no address space, a range the device
+   * does not map).
    */
-  constructor(fd: number, size: number, offset = 0) {
-    if (!Number.isSafeInteger(size) || size <= 0 || !Number.isSafeInteger(offset) || offset < 0) {
-      throw new RangeError(`Cannot map ${size} bytes at offset ${offset}`);
+  constructor(
+    fd: number,
+    size: number,
+    offset = 0,
+    opts: { base?: number; device?: boolean } = {},
+  ) {
+    const base = opts.base ?? 0;
+    if (
+      !Number.isSafeInteger(size) || size <= 0 || !Number.isSafeInteger(offset) || offset < 0 ||
+      !Number.isSafeInteger(base) || base < 0 || base % MAP_ALIGN !== 0
+    ) {
+      throw new RangeError(`Cannot map ${size} bytes at offset ${offset} from ${base}`);
     }
     const len = size + offset;
     // Touching a page past the end of the file would kill the process (SIGBUS).
-    const have = fileSize(fd);
-    if (len > have) {
-      throw new RangeError(`${len} bytes asked of a ${have}-byte file (fd ${fd})`);
+    const have = opts.device ? Infinity : fileSize(fd);
+    if (base + len > have) {
+      throw new RangeError(`${base + len} bytes asked of a ${have}-byte file (fd ${fd})`);
     }
     const ptr = libc().mmap(
       null,
@@ -36,7 +53,7 @@ export class Mapping {
       C.PROT_READ | C.PROT_WRITE,
       C.MAP_SHARED,
       fd,
-      0n,
+      BigInt(base),
     );
     if (
       ptr === null || Deno.UnsafePointer.value(ptr) === -1n ||
@@ -62,5 +79,26 @@ export class Mapping {
     if (this.#ptr === null) return;
     libc().munmap(this.#ptr, BigInt(this.#len));
     this.#ptr = null;
+  }
+}
+
+/**
+ * Maps `size` bytes of the file or device at `path` from byte `at` (for `/dev/mem`, the
+ * physical address; for a file standing in for it, the same offset), read-write, shared and
+ * uncached (`O_SYNC`). The descriptor is closed once mapped. Throws RangeError when a
+ * regular file is shorter than `at + size`, LibcError when it cannot be opened or mapped.
+ */
+export function mapRange(path: string, at: number, size: number): Mapping {
+  const base = at - at % MAP_ALIGN;
+  const device = !Deno.statSync(path).isFile;
+  const fd = libc().open(
+    new TextEncoder().encode(path + "\0"),
+    C.O_RDWR | C.O_SYNC | C.O_CLOEXEC,
+  );
+  if (fd < 0) throw new LibcError("open", errno(), path);
+  try {
+    return new Mapping(fd, size, at - base, { base, device });
+  } finally {
+    libc().close(fd);
   }
 }

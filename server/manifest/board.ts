@@ -212,7 +212,12 @@ function readDrivers(c: BoardCtx, registered: readonly DriverDef[]): DriverDecl[
       );
     } else {
       for (const o of driverOptionProblems(def, options)) {
-        const at = ["driver", i, "options", ...(o.option === undefined ? [] : [o.option])];
+        const at = [
+          "driver",
+          i,
+          "options",
+          ...(o.option === undefined ? [] : [o.option, ...(o.path ?? [])]),
+        ];
         c.src.report(at, o.message, o.at);
       }
     }

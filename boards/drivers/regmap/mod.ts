@@ -1,0 +1,135 @@
+/**
+ * The `regmap` board driver: clocks, resets and power domains as register fields in windows
+ * of physical memory, mapped from `/dev/mem` (or a UIO device, or under `--hw-root` a sparse
+ * file standing in for it: offset = physical address) with aligned 32-bit accesses, each
+ * bounds-checked to its window. The board's `[driver.options]` declares the windows and,
+ * keyed by resource name, each resource's fields (see `options.ts`); a write can only reach
+ * bits a resource declares. `--dry-run` logs every register write and keeps it in a copy of
+ * the windows, leaving the hardware as it was.
+ *
+ * A resource the host kernel manages is marked `host_managed = true`: read, never written.
+ * @module
+ */
+import { API_MAJOR } from "../../../core/api.ts";
+import {
+  type BoardDriver,
+  defineDriver,
+  type DriverEnv,
+  type HwResourceAccess,
+} from "../../../core/driver.ts";
+import { hwAccessOf, hwPath } from "../../../core/hw_root.ts";
+import { liveClock, type TimerClock } from "../../../core/timer_clock.ts";
+import { mapRange } from "../../../bindings/vhost-user/mmap.ts";
+import { type RegmapOptions, regmapOptions } from "./options.ts";
+import { memoryStore, Window, type WordStore } from "./window.ts";
+import { createRegmapClocks } from "./clock.ts";
+import { createRegmapResets } from "./reset.ts";
+import { createRegmapPower } from "./power.ts";
+import { hostManagedWhy } from "./resources.ts";
+
+export const regmapDriver = defineDriver({
+  api: API_MAJOR,
+  name: "regmap",
+  summary: "Clocks, resets and power domains as declared register fields, mapped from /dev/mem",
+  options: {
+    device:
+      'The device the windows are mapped from, under the hardware root (default "/dev/mem"; a UIO device works too)',
+    windows: "Register windows by name: { base, size, write_mask = false }",
+    clocks:
+      "Per clock name: gate = { reg, bit, active_low }, mux = { reg, shift, width, values }, div = { reg, shift, width, formula | table }, or rate; window, host_managed",
+    resets: "Per reset name: { reg, bit, active_low, self_clearing, window, host_managed }",
+    power_domains:
+      "Per power domain name: { req = { reg, bit, active_low }, status = { reg, bit, active_low }, timeout_us = 1000, poll_us = 10, window, host_managed }",
+  },
+  checkOptions: (options) => void regmapOptions(options),
+  create: (env) => createRegmap(env),
+});
+
+/** What tests may replace when creating an instance. */
+export interface RegmapTestHooks {
+  /** Where holds and polls wait (default `liveClock`). */
+  clock?: TimerClock;
+  /** The words of each window, by name, instead of mapping the device. */
+  stores?: Map<string, WordStore>;
+}
+
+/**
+ * A regmap instance for `env`: maps each window (a copy of it on a dry run), then binds every
+ * board resource of this instance to its description. Throws Error naming the device or the
+ * description when something cannot be mapped or bound.
+ */
+export function createRegmap(env: DriverEnv, hooks: RegmapTestHooks = {}): BoardDriver {
+  const opts: RegmapOptions = regmapOptions(env.options);
+  const { hwRoot, dryRun } = hwAccessOf(env);
+  const device = hwPath(hwRoot, opts.device);
+  const windows = new Map<string, Window>();
+  const closeAll = () => {
+    for (const w of windows.values()) w.close();
+  };
+  try {
+    for (const spec of opts.windows.values()) {
+      let store = hooks.stores?.get(spec.name);
+      if (!store) {
+        let mapped: ReturnType<typeof mapRange>;
+        try {
+          mapped = mapRange(device, spec.base, spec.size);
+        } catch (e) {
+          throw new Error(
+            `cannot map window "${spec.name}" (0x${
+              spec.base.toString(16)
+            }, ${spec.size} bytes) of ${device}: ${e instanceof Error ? e.message : e}`,
+          );
+        }
+        const m = mapped;
+        const words = new Uint32Array(m.bytes.buffer, m.bytes.byteOffset, spec.size / 4);
+        store = { words, close: () => m.unmap() };
+      }
+      if (dryRun) {
+        const copy = memoryStore(spec.size, store.words);
+        store.close();
+        store = copy;
+      }
+      windows.set(spec.name, new Window(spec, store, dryRun, env.log, env.name));
+    }
+    const clock = hooks.clock ?? liveClock;
+    const clocks = createRegmapClocks(env.board, env.name, opts.clocks, windows);
+    const resets = createRegmapResets(env.board, env.name, opts.resets, windows, clock);
+    const power = createRegmapPower(env.board, env.name, opts.power, windows, clock);
+    const specs = { clock: clocks.specOf, reset: resets.specOf, power: power.specOf };
+    const nouns: Record<string, string> = { clock: "clock", reset: "reset", power: "power domain" };
+    return {
+      name: env.name,
+      clock: clocks,
+      reset: resets,
+      power,
+      close: closeAll,
+      access(cls: string, id: number): HwResourceAccess {
+        const spec = specs[cls as keyof typeof specs]?.(id);
+        if (!spec) {
+          return {
+            read: false,
+            write: false,
+            why: `regmap "${env.name}" does not drive ${cls} ${id}`,
+          };
+        }
+        if (spec.hostManaged) {
+          return { read: true, write: false, why: hostManagedWhy(nouns[cls], spec.name) };
+        }
+        if (cls === "clock" && !("gate" in spec || "mux" in spec || "div" in spec)) {
+          return { read: true, write: false, why: "a fixed rate: no register field to program" };
+        }
+        if (dryRun) {
+          return {
+            read: true,
+            write: true,
+            why: "dry run: writes are logged, the hardware keeps its state",
+          };
+        }
+        return { read: true, write: true };
+      },
+    };
+  } catch (e) {
+    closeAll();
+    throw e;
+  }
+}
