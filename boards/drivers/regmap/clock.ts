@@ -127,17 +127,21 @@ export function createRegmapClocks(
     if (c.spec.hostManaged) throw new DriverError("denied", hostManagedWhy("clock", c.desc.name));
   }
 
-  function parentOf(c: RegClock): number {
+  /**
+   * `c`'s parent as the mux holds it. A mux value no declared parent has reads -1 (the
+   * platform then knows no parent) or, with `strict`, fails with HARDWARE_ERROR: a rate
+   * cannot be computed from it.
+   */
+  function parentOf(c: RegClock, strict = false): number {
     if (!c.mux) return c.desc.parent ?? (c.desc.parents.length === 1 ? c.desc.parents[0] : -1);
     const v = c.win.get(c.mux.field);
     const i = c.mux.values.indexOf(v);
-    if (i < 0) {
-      throw new DriverError(
-        "hardware",
-        `Clock "${c.desc.name}": mux field holds ${v}, which selects no declared parent`,
-      );
-    }
-    return c.desc.parents[i];
+    if (i >= 0) return c.desc.parents[i];
+    if (!strict) return -1;
+    throw new DriverError(
+      "hardware",
+      `Clock "${c.desc.name}": mux field holds ${v}, which selects no declared parent`,
+    );
   }
 
   /** The rate of physical clock `id`: read through this driver's registers, or the board's. */
@@ -147,7 +151,7 @@ export function createRegmapClocks(
     if (hops > byId.size) {
       throw new DriverError("hardware", `Clock "${c.desc.name}": parent chain loops`);
     }
-    return rateOf(c, parentOf(c), hops);
+    return rateOf(c, parentOf(c, true), hops);
   }
 
   /** The rate `c` runs at from `parent` with its divider as the registers hold it. */
