@@ -15,6 +15,7 @@ import { lintPolicy } from "../core/policy/lint.ts";
 import { CommandError, Exit, hwAccess, parse, UsageError } from "./args.ts";
 import { count } from "../client/mod.ts";
 import { agentTable, boardResources } from "./summary.ts";
+import { accessReport, resourceAccess } from "./check_access.ts";
 
 /** Keep in step with the copy in `main.ts`. */
 export const CHECK_USAGE = "vscmi check MANIFEST [--hw-root DIR]";
@@ -31,7 +32,8 @@ function help(): string {
     "warnings (a resource shared without an arbitration policy, a kept resource a guest may",
     "switch off, an untrusted agent able to act beyond its VM, unused virtual ids, resources",
     "and devices nothing uses) go to standard error as warning: file:line:col key: message;",
-    "they do not change the exit code.",
+    "they do not change the exit code. Last, per resource, whether its driver can read and",
+    "change it on this host (or under --hw-root): what a guest would find DENIED, and why.",
     "",
     "--hw-root DIR opens the drivers' hardware paths (/dev/mem, /sys/…) under DIR instead of /.",
   ].join("\n");
@@ -76,6 +78,7 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
     );
     console.log(`  resources: ${boardResources(p)}`);
     console.log(agentTable(p, (a) => transportText(a.transport)));
+    for (const line of accessReport(resourceAccess(p.board, built.drivers))) console.log(line);
     return Exit.OK;
   } finally {
     await built.close();
