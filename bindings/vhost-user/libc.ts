@@ -33,6 +33,8 @@ export const symbols = {
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   /** int open(const char *path, int flags, ...) — the two-argument form only */
   open: { parameters: ["buffer", "i32"], result: "i32" },
+  /** long sysconf(int name) */
+  sysconf: { parameters: ["i32"], result: "i64" },
   /** int close(int fd) */
   close: { parameters: ["i32"], result: "i32" },
   /** int shutdown(int fd, int how) */
@@ -85,6 +87,10 @@ export const C = {
   O_RDWR: 2,
   O_SYNC: 0o4010000,
   O_CLOEXEC: 0o2000000,
+  _SC_PAGESIZE: 30,
+  EPERM: 1,
+  EACCES: 13,
+  EROFS: 30,
   POLLIN: 0x1,
   POLLOUT: 0x4,
   POLLERR: 0x8,

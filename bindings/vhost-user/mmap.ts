@@ -7,11 +7,12 @@
  */
 import { C, errno, fileSize, libc, LibcError } from "./libc.ts";
 
-/**
- * What a mapping's file offset (`base`) must be a multiple of: 64 KiB, a multiple of every
- * page size Linux runs with (4, 16 and 64 KiB), so no page-size query is needed.
- */
-export const MAP_ALIGN = 0x10000;
+let page = 0;
+
+/** The system's page size: what a mapping's file offset (`base`) must be a multiple of. */
+export function pageSize(): number {
+  return page ||= Number(libc().sysconf(C._SC_PAGESIZE));
+}
 
 /** One live mapping; `unmap()` is idempotent. */
 export class Mapping {
@@ -23,7 +24,8 @@ export class Mapping {
   /**
    * Maps `size` bytes of `fd` from byte `base + offset`, read-write and shared. The offset
    * need not be page-aligned: the file is mapped from `base` (0, or a multiple of
-   * {@linkcode MAP_ALIGN}) and the view starts at `offset`. Throws RangeError when a regular
+   * {@linkcode pageSize}) and the view starts at `offset`; `readOnly` maps it for reading
+   * only (a write through `bytes` would then kill the process: callers guard it). Throws RangeError when a regular
    * file is shorter than `base + offset + size` (a device, `device: true`, has no size to
    * check), LibcError when the kernel refuses (bad fd, no address space, a range the device
    * does not map).
@@ -32,12 +34,12 @@ export class Mapping {
     fd: number,
     size: number,
     offset = 0,
-    opts: { base?: number; device?: boolean } = {},
+    opts: { base?: number; device?: boolean; readOnly?: boolean } = {},
   ) {
     const base = opts.base ?? 0;
     if (
       !Number.isSafeInteger(size) || size <= 0 || !Number.isSafeInteger(offset) || offset < 0 ||
-      !Number.isSafeInteger(base) || base < 0 || base % MAP_ALIGN !== 0
+      !Number.isSafeInteger(base) || base < 0 || base % pageSize() !== 0
     ) {
       throw new RangeError(`Cannot map ${size} bytes at offset ${offset} from ${base}`);
     }
@@ -50,7 +52,7 @@ export class Mapping {
     const ptr = libc().mmap(
       null,
       BigInt(len),
-      C.PROT_READ | C.PROT_WRITE,
+      opts.readOnly ? C.PROT_READ : C.PROT_READ | C.PROT_WRITE,
       C.MAP_SHARED,
       fd,
       BigInt(base),
@@ -84,20 +86,21 @@ export class Mapping {
 
 /**
  * Maps `size` bytes of the file or device at `path` from byte `at` (for `/dev/mem`, the
- * physical address; for a file standing in for it, the same offset), read-write, shared and
- * uncached (`O_SYNC`). The descriptor is closed once mapped. Throws RangeError when a
- * regular file is shorter than `at + size`, LibcError when it cannot be opened or mapped.
+ * physical address; for a file standing in for it, the same offset; for a UIO device, map N
+ * at N × {@linkcode pageSize}), shared and uncached (`O_SYNC`), read-write or, with
+ * `readOnly`, for reading only. The descriptor is closed once mapped. Throws RangeError when
+ * a regular file is shorter than `at + size`, LibcError when it cannot be opened or mapped.
  */
-export function mapRange(path: string, at: number, size: number): Mapping {
-  const base = at - at % MAP_ALIGN;
+export function mapRange(path: string, at: number, size: number, readOnly = false): Mapping {
+  const base = at - at % pageSize();
   const device = !Deno.statSync(path).isFile;
   const fd = libc().open(
     new TextEncoder().encode(path + "\0"),
-    C.O_RDWR | C.O_SYNC | C.O_CLOEXEC,
+    (readOnly ? C.O_RDONLY : C.O_RDWR) | C.O_SYNC | C.O_CLOEXEC,
   );
   if (fd < 0) throw new LibcError("open", errno(), path);
   try {
-    return new Mapping(fd, size, at - base, { base, device });
+    return new Mapping(fd, size, at - base, { base, device, readOnly });
   } finally {
     libc().close(fd);
   }

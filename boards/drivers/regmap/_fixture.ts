@@ -63,3 +63,149 @@ export function rig(
   );
   return { board, driver, words, logs };
 }
+
+/** Clocks of every field kind on a write-masked and a plain window (clock_test.ts). */
+export const CLOCK_BOARD = `
+[board]
+name = "t"
+
+[[driver]]
+name = "r"
+type = "regmap"
+[driver.options]
+windows = { a = { base = 0x1000, size = 0x100, write_mask = true }, b = { base = 0x2000, size = 0x100 } }
+[driver.options.clocks]
+osc = { window = "a", rate = "24MHz" }
+pll = { window = "a", rate = "1.2GHz" }
+sel = { window = "a", mux = { reg = 0x10, shift = 4, width = 1 }, div = { reg = 0x10, shift = 0, width = 4 } }
+g = { window = "a", gate = { reg = 0x20, bit = 3, active_low = true } }
+g2 = { window = "b", gate = { reg = 0x0, bit = 5 } }
+p2 = { window = "b", div = { reg = 0x4, shift = 8, width = 3, formula = "pow2" } }
+tb = { window = "b", div = { reg = 0x8, shift = 0, width = 2, table = [{ value = 0, div = 1 }, { value = 1, div = 3 }, { value = 2, div = 5 }] } }
+host = { window = "a", host_managed = true, gate = { reg = 0x30, bit = 0, active_low = true } }
+
+[[clock]]
+id = 0
+name = "osc"
+rates = ["24MHz"]
+enabled = true
+
+[[clock]]
+id = 1
+name = "pll"
+rates = ["1.2GHz"]
+enabled = true
+
+[[clock]]
+id = 2
+name = "sel"
+rates = ["24MHz", "100MHz", "120MHz", "133.333334MHz", "150MHz"]
+parents = ["osc", "pll"]
+
+[[clock]]
+id = 3
+name = "g"
+rates = ["24MHz", "100MHz", "120MHz"]
+parents = ["sel"]
+
+[[clock]]
+id = 4
+name = "g2"
+rates = ["24MHz"]
+parents = ["osc"]
+
+[[clock]]
+id = 5
+name = "p2"
+rates = ["150MHz"]
+parents = ["pll"]
+
+[[clock]]
+id = 6
+name = "tb"
+rates = ["240MHz"]
+parents = ["pll"]
+
+[[clock]]
+id = 7
+name = "host"
+rates = ["24MHz"]
+parents = ["osc"]
+`;
+
+/**
+ * Clocks, resets and a power domain packed into shared registers with undeclared bits between
+ * them (property_test.ts): the bits they may change are listed there.
+ */
+export const MIXED_BOARD = `
+[board]
+name = "t"
+[[driver]]
+name = "r"
+type = "regmap"
+[driver.options]
+windows = { a = { base = 0x1000, size = 0x40, write_mask = true }, b = { base = 0x2000, size = 0x40 } }
+[driver.options.clocks]
+osc = { window = "a", rate = "24MHz" }
+pll = { window = "a", rate = "1.2GHz" }
+sel = { window = "a", mux = { reg = 0x10, shift = 4, width = 1 }, div = { reg = 0x10, shift = 0, width = 4 }, gate = { reg = 0x20, bit = 0, active_low = true } }
+g = { window = "a", gate = { reg = 0x20, bit = 3, active_low = true } }
+g2 = { window = "b", gate = { reg = 0x0, bit = 5 } }
+d2 = { window = "b", mux = { reg = 0x0, shift = 9, width = 2, values = [0, 2] }, div = { reg = 0x0, shift = 12, width = 3, formula = "pow2" } }
+host = { window = "b", host_managed = true, gate = { reg = 0x4, bit = 1 } }
+[driver.options.resets]
+r1 = { window = "a", reg = 0x20, bit = 7 }
+r2 = { window = "b", reg = 0x0, bit = 20, active_low = true }
+r3 = { window = "a", reg = 0x24, bit = 2, self_clearing = true }
+[driver.options.power_domains]
+pd = { window = "b", req = { reg = 0x8, bit = 3 }, status = { reg = 0xc, bit = 0 }, timeout_us = 50, poll_us = 10 }
+
+[[clock]]
+id = 0
+name = "osc"
+rates = ["24MHz"]
+enabled = true
+[[clock]]
+id = 1
+name = "pll"
+rates = ["1.2GHz"]
+enabled = true
+[[clock]]
+id = 2
+name = "sel"
+range = { min = "1MHz", max = "1.2GHz", step = "1MHz" }
+parents = ["osc", "pll"]
+[[clock]]
+id = 3
+name = "g"
+range = { min = "1MHz", max = "1.2GHz", step = "1MHz" }
+parents = ["sel"]
+[[clock]]
+id = 4
+name = "g2"
+rates = ["24MHz"]
+parents = ["osc"]
+[[clock]]
+id = 5
+name = "d2"
+range = { min = "1MHz", max = "1.2GHz", step = "1MHz" }
+parents = ["osc", "pll"]
+[[clock]]
+id = 6
+name = "host"
+rates = ["24MHz"]
+parents = ["osc"]
+[[reset]]
+id = 0
+name = "r1"
+latency_us = 5
+[[reset]]
+id = 1
+name = "r2"
+[[reset]]
+id = 2
+name = "r3"
+[[power]]
+id = 0
+name = "pd"
+`;

@@ -8,75 +8,7 @@ import { assert, assertEquals, assertThrows } from "../../../core/_assert_test.t
 import { DriverError } from "../../../core/driver.ts";
 import { Status } from "../../../core/status.ts";
 import type { RegmapClocks } from "./clock.ts";
-import { rig } from "./_fixture.ts";
-
-export const CLOCK_BOARD = `
-[board]
-name = "t"
-
-[[driver]]
-name = "r"
-type = "regmap"
-[driver.options]
-windows = { a = { base = 0x1000, size = 0x100, write_mask = true }, b = { base = 0x2000, size = 0x100 } }
-[driver.options.clocks]
-osc = { window = "a", rate = "24MHz" }
-pll = { window = "a", rate = "1.2GHz" }
-sel = { window = "a", mux = { reg = 0x10, shift = 4, width = 1 }, div = { reg = 0x10, shift = 0, width = 4 } }
-g = { window = "a", gate = { reg = 0x20, bit = 3, active_low = true } }
-g2 = { window = "b", gate = { reg = 0x0, bit = 5 } }
-p2 = { window = "b", div = { reg = 0x4, shift = 8, width = 3, formula = "pow2" } }
-tb = { window = "b", div = { reg = 0x8, shift = 0, width = 2, table = [{ value = 0, div = 1 }, { value = 1, div = 3 }, { value = 2, div = 5 }] } }
-host = { window = "a", host_managed = true, gate = { reg = 0x30, bit = 0, active_low = true } }
-
-[[clock]]
-id = 0
-name = "osc"
-rates = ["24MHz"]
-enabled = true
-
-[[clock]]
-id = 1
-name = "pll"
-rates = ["1.2GHz"]
-enabled = true
-
-[[clock]]
-id = 2
-name = "sel"
-rates = ["24MHz", "100MHz", "120MHz", "133.333334MHz", "150MHz"]
-parents = ["osc", "pll"]
-
-[[clock]]
-id = 3
-name = "g"
-rates = ["24MHz", "100MHz", "120MHz"]
-parents = ["sel"]
-
-[[clock]]
-id = 4
-name = "g2"
-rates = ["24MHz"]
-parents = ["osc"]
-
-[[clock]]
-id = 5
-name = "p2"
-rates = ["150MHz"]
-parents = ["pll"]
-
-[[clock]]
-id = 6
-name = "tb"
-rates = ["240MHz"]
-parents = ["pll"]
-
-[[clock]]
-id = 7
-name = "host"
-rates = ["24MHz"]
-parents = ["osc"]
-`;
+import { CLOCK_BOARD, rig } from "./_fixture.ts";
 
 const clocks = (r: ReturnType<typeof rig>) => r.driver.clock as RegmapClocks;
 

@@ -20,8 +20,10 @@ import {
 import { hwAccessOf, hwPath } from "../../../core/hw_root.ts";
 import { liveClock, type TimerClock } from "../../../core/timer_clock.ts";
 import { mapRange } from "../../../bindings/vhost-user/mmap.ts";
+import { C, LibcError } from "../../../bindings/vhost-user/libc.ts";
 import { type RegmapOptions, regmapOptions } from "./options.ts";
 import { memoryStore, Window, type WordStore } from "./window.ts";
+import type { WindowSpec } from "./options.ts";
 import { createRegmapClocks } from "./clock.ts";
 import { createRegmapResets } from "./reset.ts";
 import { createRegmapPower } from "./power.ts";
@@ -51,39 +53,72 @@ export interface RegmapTestHooks {
   clock?: TimerClock;
   /** The words of each window, by name, instead of mapping the device. */
   stores?: Map<string, WordStore>;
+  /** Maps the device instead of `mapRange` (same arguments). */
+  map?: (path: string, at: number, size: number, readOnly: boolean) => MappedRange;
 }
 
+/** What mapping a range gives: its bytes and how to let go of them. */
+export interface MappedRange {
+  readonly bytes: Uint8Array;
+  unmap(): void;
+}
+
+/** Refusals of a read-write open that a read-only open may get past. */
+const READ_ONLY_ERRNOS: readonly number[] = [C.EACCES, C.EPERM, C.EROFS];
+
 /**
- * A regmap instance for `env`: maps each window (a copy of it on a dry run), then binds every
- * board resource of this instance to its description. Throws Error naming the device or the
- * description when something cannot be mapped or bound.
+ * A regmap instance for `env`: maps each window (read-only where the device refuses writing;
+ * a copy of it on a dry run), then binds every board resource of this instance to its
+ * description. Throws Error naming the device or the description when something cannot be
+ * mapped or bound.
  */
 export function createRegmap(env: DriverEnv, hooks: RegmapTestHooks = {}): BoardDriver {
   const opts: RegmapOptions = regmapOptions(env.options);
   const { hwRoot, dryRun } = hwAccessOf(env);
   const device = hwPath(hwRoot, opts.device);
+  const map = hooks.map ?? mapRange;
   const windows = new Map<string, Window>();
   const closeAll = () => {
     for (const w of windows.values()) w.close();
   };
+  const what = (spec: WindowSpec) =>
+    `window "${spec.name}" (0x${spec.base.toString(16)}, ${spec.size} bytes) of ${device}`;
+  const mapped = (spec: WindowSpec, readOnly: boolean): MappedRange => {
+    try {
+      return map(device, spec.base, spec.size, readOnly);
+    } catch (e) {
+      throw new Error(`cannot map ${what(spec)}: ${e instanceof Error ? e.message : e}`, {
+        cause: e,
+      });
+    }
+  };
+  const storeOf = (spec: WindowSpec, m: MappedRange, readOnly?: string): WordStore => ({
+    words: new Uint32Array(m.bytes.buffer, m.bytes.byteOffset, spec.size / 4),
+    close: () => m.unmap(),
+    ...(readOnly === undefined ? {} : { readOnly }),
+  });
+  /**
+   * Maps `spec` read-write; where the device refuses writing (its mode, a read-only file
+   * system), read-only, its writes then DENIED with the reason.
+   */
+  const openWindow = (spec: WindowSpec): WordStore => {
+    try {
+      return storeOf(spec, mapped(spec, false));
+    } catch (e) {
+      const cause = (e as Error).cause;
+      if (!(cause instanceof LibcError && READ_ONLY_ERRNOS.includes(cause.errno))) throw e;
+      const m = mapped(spec, true);
+      env.log?.warn(`regmap "${env.name}": ${what(spec)} mapped read-only; writes are DENIED`);
+      return storeOf(
+        spec,
+        m,
+        `${device} can be opened for reading only (${cause.message}): vscmi cannot write it`,
+      );
+    }
+  };
   try {
     for (const spec of opts.windows.values()) {
-      let store = hooks.stores?.get(spec.name);
-      if (!store) {
-        let mapped: ReturnType<typeof mapRange>;
-        try {
-          mapped = mapRange(device, spec.base, spec.size);
-        } catch (e) {
-          throw new Error(
-            `cannot map window "${spec.name}" (0x${
-              spec.base.toString(16)
-            }, ${spec.size} bytes) of ${device}: ${e instanceof Error ? e.message : e}`,
-          );
-        }
-        const m = mapped;
-        const words = new Uint32Array(m.bytes.buffer, m.bytes.byteOffset, spec.size / 4);
-        store = { words, close: () => m.unmap() };
-      }
+      let store = hooks.stores?.get(spec.name) ?? openWindow(spec);
       if (dryRun) {
         const copy = memoryStore(spec.size, store.words);
         store.close();
@@ -118,6 +153,8 @@ export function createRegmap(env: DriverEnv, hooks: RegmapTestHooks = {}): Board
         if (cls === "clock" && !("gate" in spec || "mux" in spec || "div" in spec)) {
           return { read: true, write: false, why: "a fixed rate: no register field to program" };
         }
+        const ro = windows.get(spec.window)?.readOnly;
+        if (ro !== undefined) return { read: true, write: false, why: ro };
         if (dryRun) {
           return {
             read: true,

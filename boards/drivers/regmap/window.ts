@@ -10,6 +10,7 @@
  * read-modify-write of the field's bits.
  * @module
  */
+import { DriverError } from "../../../core/driver.ts";
 import type { Logger } from "../../../core/log.ts";
 import type { WindowSpec } from "./options.ts";
 
@@ -28,6 +29,8 @@ export interface WordStore {
   readonly words: Uint32Array;
   /** Releases the mapping; the words must not be used afterwards. */
   close(): void;
+  /** Why the words can only be read (the device opened read-only); absent: writable. */
+  readonly readOnly?: string;
 }
 
 const hex = (n: number, pad = 8) => "0x" + (n >>> 0).toString(16).padStart(pad, "0");
@@ -97,9 +100,11 @@ export class Window {
   /**
    * Sets several fields, one write per register: fields sharing a register (a mux and a
    * divider in one CLKSEL word) change together. Throws RangeError as {@linkcode set} does,
-   * before anything is written.
+   * before anything is written, and DriverError("denied") when the window is read-only.
    */
   setMany(changes: readonly (readonly [Field, number])[]): void {
+    const ro = this.#store.readOnly;
+    if (ro !== undefined) throw new DriverError("denied", `Window "${this.spec.name}": ${ro}`);
     const byReg = new Map<number, { mask: number; bits: number }>();
     for (const [f, value] of changes) {
       if (!Number.isInteger(value) || value < 0 || value >= 2 ** f.width) {
@@ -119,6 +124,11 @@ export class Window {
   /** The 32-bit word at offset `reg` (bounds-checked, aligned). */
   read(reg: number): number {
     return this.#words[this.#offset(reg) / 4];
+  }
+
+  /** Why the window can only be read, or undefined when it can be written. */
+  get readOnly(): string | undefined {
+    return this.#store.readOnly;
   }
 
   /** Writable bits declared at `reg` (tests, `vscmi check`). */
