@@ -35,7 +35,7 @@ export const regmapDriver = defineDriver({
   summary: "Clocks, resets and power domains as declared register fields, mapped from /dev/mem",
   options: {
     device:
-      'The device the windows are mapped from, under the hardware root (default "/dev/mem"; a UIO device works too)',
+      "The device the windows are mapped from, under the hardware root (default \"/dev/mem\"; for a UIO device a window's base is its map's offset, N × page size for map N)",
     windows: "Register windows by name: { base, size, write_mask = false }",
     clocks:
       "Per clock name: gate = { reg, bit, active_low }, mux = { reg, shift, width, values }, div = { reg, shift, width, formula | table }, or rate; window, host_managed",
@@ -68,7 +68,7 @@ const READ_ONLY_ERRNOS: readonly number[] = [C.EACCES, C.EPERM, C.EROFS];
 
 /**
  * A regmap instance for `env`: maps each window (read-only where the device refuses writing;
- * a copy of it on a dry run), then binds every board resource of this instance to its
+ * on a dry run read-only, then copied), then binds every board resource of this instance to its
  * description. Throws Error naming the device or the description when something cannot be
  * mapped or bound.
  */
@@ -118,7 +118,9 @@ export function createRegmap(env: DriverEnv, hooks: RegmapTestHooks = {}): Board
   };
   try {
     for (const spec of opts.windows.values()) {
-      let store = hooks.stores?.get(spec.name) ?? openWindow(spec);
+      // A dry run reads the hardware once, read-only, and writes to a copy.
+      let store = hooks.stores?.get(spec.name) ??
+        (dryRun ? storeOf(spec, mapped(spec, true)) : openWindow(spec));
       if (dryRun) {
         const copy = memoryStore(spec.size, store.words);
         store.close();

@@ -66,3 +66,20 @@ Deno.test("clocks, resets and power domains in shared registers pass the conform
   const r = rig(MIXED_BOARD);
   await driverConformance(t, { driver: r.driver, board: r.board, contracts: BUILTIN_CONTRACTS });
 });
+
+Deno.test("a dry run maps the device read-only and copies it", () => {
+  const { board } = readBoardText(CLOCK_BOARD);
+  const asked: boolean[] = [];
+  const driver = createRegmap(
+    { name: "r", options: board.drivers[0].options, board, dryRun: true },
+    {
+      map: (_path, _at, size, readOnly) => {
+        asked.push(readOnly);
+        return { bytes: new Uint8Array(size), unmap() {} };
+      },
+    },
+  );
+  assertEquals(asked, [true, true]);
+  (driver.clock as ClockHw).setEnabled(3, false);
+  assertEquals((driver.clock as ClockHw).isEnabled(3), false, "the copy takes the write");
+});

@@ -9,7 +9,7 @@
  * name = "cru"
  * type = "regmap"
  * [driver.options]
- * device = "/dev/mem"                                    # default; or a UIO device
+ * device = "/dev/mem"                 # default; for a UIO device, base = N × page size for map N
  * windows = { cru = { base = 0xfd7c0000, size = 0x1000, write_mask = true } }
  * [driver.options.clocks]
  * pclk_uart1 = { gate = { reg = 0x830, bit = 2, active_low = true } }
