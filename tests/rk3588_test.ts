@@ -22,6 +22,7 @@ import { ROOT, vscmi } from "./_vscmi.ts";
 
 const EXAMPLE = new URL("examples/rk3588/vscmi.toml", ROOT).pathname;
 const CRU = 0xfd7c0000;
+const PMU1_CRU = 0xfd7f0000;
 const CLKSEL = (x: number) => 0x300 + 4 * x;
 const CLKGATE = (x: number) => 0x800 + 4 * x;
 const SOFTRST = (x: number) => 0xa00 + 4 * x;
@@ -40,6 +41,23 @@ const GATES: [number, string, number, number][] = [
   [145, "clk_saradc", 11, 15],
   [151, "clk_spi0", 14, 11],
   [82, "clk_pwm3", 15, 10],
+];
+
+/**
+ * The PMU1 CRU's UART0 and I²C0 (same register layout, its own window): binding id, name,
+ * register offset in the PMU1 CRU, bit (clk-rk3588.c RK3588_PMU_CLKGATE_CON, rst-rk3588.c
+ * RK3588_PMU1CRU_RESET_OFFSET).
+ */
+const PMU1: [string, number, string, number, number][] = [
+  ["clock", 668, "pclk_uart0", CLKGATE(2), 6],
+  ["clock", 667, "sclk_uart0", CLKGATE(2), 5],
+  ["clock", 664, "clk_uart0_src", CLKGATE(2), 3],
+  ["clock", 627, "pclk_i2c0", CLKGATE(2), 1],
+  ["clock", 628, "clk_i2c0", CLKGATE(2), 2],
+  ["reset", 601, "srst_p_i2c0", SOFTRST(2), 1],
+  ["reset", 602, "srst_i2c0", SOFTRST(2), 2],
+  ["reset", 603, "srst_s_uart0", SOFTRST(2), 5],
+  ["reset", 604, "srst_p_uart0", SOFTRST(2), 6],
 ];
 
 /** Dividers: binding id, name, CLKSEL_CON index, shift, width. */
@@ -93,6 +111,25 @@ Deno.test("RK3588 clock gates and dividers sit at the kernel's registers and bit
   assertEquals(opts.windows.get("cru"), { name: "cru", base: CRU, size: 0x1000, writeMask: true });
 });
 
+Deno.test("RK3588 UART0 and I2C0 sit in the PMU1 CRU at the kernel's registers and bits", async () => {
+  const { dep, opts } = await board();
+  assertEquals(opts.windows.get("pmu1"), {
+    name: "pmu1",
+    base: PMU1_CRU,
+    size: 0x1000,
+    writeMask: true,
+  });
+  for (const [kind, id, name, reg, bit] of PMU1) {
+    const k = kind === "clock" ? clockKind : resetKind;
+    assertEquals(k.of(dep.board).find((d) => d.id === id)?.name, name, `${kind} ${id}`);
+    const spec = kind === "clock" ? opts.clocks.get(name) : opts.resets.get(name);
+    const at = kind === "clock" ? opts.clocks.get(name)?.gate : opts.resets.get(name);
+    assertEquals([spec?.window, at?.reg, at?.bit], ["pmu1", reg, bit], name);
+  }
+  const div = opts.clocks.get("clk_uart0_src")?.div;
+  assertEquals([div?.reg, div?.shift, div?.width], [CLKSEL(3), 7, 5], "PMU_CLKSEL_CON(3)[11:7]");
+});
+
 Deno.test("RK3588 resets map binding ids to the kernel's SOFTRST bits", async () => {
   const { dep, opts } = await board();
   for (const [id, name, con, bit] of RESETS) {
@@ -106,12 +143,15 @@ Deno.test("RK3588 resets map binding ids to the kernel's SOFTRST bits", async ()
   }
 });
 
-/** A hardware root whose dev/mem is a sparse file covering the CRU window, with `words` set. */
+/**
+ * A hardware root whose dev/mem is a sparse file covering both CRU windows, with `words` (CRU
+ * offsets) set.
+ */
 async function hwRoot(words: Record<number, number>): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "vscmi-rk3588-" });
   await Deno.mkdir(join(dir, "dev"));
   const f = await Deno.open(join(dir, "dev/mem"), { create: true, write: true });
-  await f.truncate(CRU + 0x1000);
+  await f.truncate(PMU1_CRU + 0x1000);
   for (const [off, w] of Object.entries(words)) {
     await f.seek(CRU + Number(off), Deno.SeekMode.Start);
     const b = new Uint8Array(4);
@@ -211,7 +251,7 @@ Deno.test("vscmi check accepts the RK3588 example and reports what is read-only 
       ),
       run.stdout,
     );
-    assert(/reset domain: 51 read\/write: srst_p_i2c1, /.test(run.stdout), run.stdout);
+    assert(/reset domain: 55 read\/write: srst_p_i2c0, /.test(run.stdout), run.stdout);
     await Deno.remove(join(root, "dev/mem"));
     const without = await vscmi("check", EXAMPLE, "--hw-root", root);
     assertEquals(without.code, 1);
