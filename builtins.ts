@@ -23,6 +23,7 @@ import { voltageProtocol } from "./plugins/voltage/mod.ts";
 // Board drivers, one line each.
 import { simDriver } from "./boards/drivers/sim.ts";
 import { regmapDriver } from "./boards/drivers/regmap/mod.ts";
+import { forwardDriver } from "./boards/drivers/forward/mod.ts";
 
 // Transports, one line each.
 import { streamTransport } from "./transports/stream/mod.ts";
@@ -48,6 +49,7 @@ export const PROTOCOLS: readonly AnyProtocol[] = [
 export const DRIVERS: readonly DriverDef[] = [
   simDriver,
   regmapDriver,
+  forwardDriver,
 ];
 
 export const TRANSPORTS: readonly TransportDef[] = [

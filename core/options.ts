@@ -61,7 +61,18 @@ export interface OptionProblem {
 export interface OptionsDecl {
   /** Option name → one-line description; any other option is an error. */
   readonly options: Readonly<Record<string, string>>;
+  /**
+   * The options whose string value names a file, directory or socket. In a manifest such a
+   * value is relative to the manifest file, and `{run_dir}` at its start stands for the
+   * server's run directory (`--run-dir`): the loader makes a relative path absolute, and
+   * the server puts the run directory in before the driver or transport is created, so
+   * `create`/`start` get a path they can open as is.
+   */
+  readonly paths?: readonly string[];
 }
+
+/** The placeholder for the server's run directory at the start of a path option. */
+export const RUN_DIR = "{run_dir}";
 
 /**
  * Checks `options` against what `decl` declares: unknown names first (each a problem at its

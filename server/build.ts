@@ -29,6 +29,8 @@ import {
 } from "../core/manifest/problem.ts";
 import { hex, importPlugin, isPluginFailure } from "./manifest/protocols.ts";
 import type { AgentDecl, Deployment } from "../core/manifest/types.ts";
+import { defaultRunDir } from "../core/rundir.ts";
+import { withRunDir } from "./manifest/option_paths.ts";
 
 export interface BuildOptions {
   log?: Logger;
@@ -48,6 +50,11 @@ export interface BuildOptions {
   stateDir?: string | null;
   /** Where drivers open hardware paths, and whether their writes are only logged. */
   hw?: HwAccess;
+  /**
+   * The server's run directory, put in for `{run_dir}` in drivers' path options (default
+   * the default run directory).
+   */
+  runDir?: string;
 }
 
 /** A built platform, the driver instances behind it, and how to take both down. */
@@ -115,6 +122,7 @@ export async function buildPlatform(dep: Deployment, opts: BuildOptions = {}): P
     problems,
     opts.log,
     opts.hw,
+    opts.runDir,
   );
   let journal: Journal | undefined;
   try {
@@ -288,6 +296,7 @@ async function createDrivers(
   problems: Problems,
   log: Logger | undefined,
   hw: HwAccess | undefined,
+  runDir: string | undefined,
 ): Promise<Map<string, BoardDriver>> {
   const drivers = new Map<string, BoardDriver>();
   const valid: { d: Deployment["board"]["drivers"][number]; def: DriverDef }[] = [];
@@ -334,7 +343,7 @@ async function createDrivers(
         await def.create({
           ...(hw ?? REAL_HW),
           name: d.name,
-          options: d.options,
+          options: withRunDir(def, d.options, runDir ?? defaultRunDir()),
           board: dep.board,
           log: log ?? new Logger(),
         }),

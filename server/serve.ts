@@ -14,6 +14,7 @@ import type { Logger } from "../core/log.ts";
 import { type Deployment, loadAgents } from "./manifest/mod.ts";
 import type { Platform } from "../core/platform.ts";
 import { defaultRunDir, ensureRunDir } from "../core/rundir.ts";
+import { withRunDir } from "./manifest/option_paths.ts";
 import { transportEnv } from "../core/session_port.ts";
 import { createTracer, type TraceFormat } from "../core/trace.ts";
 import type { TransportDef, TransportHandle } from "../core/transport.ts";
@@ -95,7 +96,13 @@ export async function startServer(dep: Deployment, opts: ServeOptions = {}): Pro
     ? dep.stateDir
     : join(runDir, "state");
   if (stateDir !== null) await ensureRunDir(runDir);
-  const built = await buildPlatform(dep, { log: opts.log, stateDir, transports, hw: opts.hw });
+  const built = await buildPlatform(dep, {
+    log: opts.log,
+    stateDir,
+    transports,
+    hw: opts.hw,
+    runDir,
+  });
   const platform = built.platform;
   const log = opts.log ?? platform.log;
   if (opts.trace) {
@@ -140,7 +147,12 @@ export async function startServer(dep: Deployment, opts: ServeOptions = {}): Pro
       );
     }
     const handle = await def.start(
-      transportEnv(platform, agent, { options: decl.options, runDir, log, hw: opts.hw }),
+      transportEnv(platform, agent, {
+        options: withRunDir(def, decl.options, runDir),
+        runDir,
+        log,
+        hw: opts.hw,
+      }),
     );
     const endpoint = { agent: agent.name, type: def.name, address: handle.address };
     handles.set(agent, { handle, endpoint });

@@ -14,6 +14,33 @@ export function pageSize(): number {
   return page ||= Number(libc().sysconf(C._SC_PAGESIZE));
 }
 
+/**
+ * `mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset)` (`PROT_READ` alone with
+ * `readOnly`): the address of the new mapping, or a {@linkcode LibcError} naming the
+ * descriptor. No size check: the caller knows what the descriptor maps (a file checked
+ * against its size, a device, or a Xen device).
+ */
+export function mapShared(
+  fd: number,
+  len: number,
+  offset: number,
+  readOnly = false,
+): Deno.PointerObject {
+  const ptr = libc().mmap(
+    null,
+    BigInt(len),
+    readOnly ? C.PROT_READ : C.PROT_READ | C.PROT_WRITE,
+    C.MAP_SHARED,
+    fd,
+    BigInt(offset),
+  );
+  const v = ptr === null ? 0n : Deno.UnsafePointer.value(ptr);
+  if (ptr === null || v === -1n || v === 0xffff_ffff_ffff_ffffn) {
+    throw new LibcError("mmap", errno(), `${len} bytes of fd ${fd} at offset ${offset}`);
+  }
+  return ptr;
+}
+
 /** One live mapping; `unmap()` is idempotent. */
 export class Mapping {
   #ptr: Deno.PointerValue;
@@ -49,20 +76,7 @@ export class Mapping {
     if (base + len > have) {
       throw new RangeError(`${base + len} bytes asked of a ${have}-byte file (fd ${fd})`);
     }
-    const ptr = libc().mmap(
-      null,
-      BigInt(len),
-      opts.readOnly ? C.PROT_READ : C.PROT_READ | C.PROT_WRITE,
-      C.MAP_SHARED,
-      fd,
-      BigInt(base),
-    );
-    if (
-      ptr === null || Deno.UnsafePointer.value(ptr) === -1n ||
-      Deno.UnsafePointer.value(ptr) === 0xffff_ffff_ffff_ffffn
-    ) {
-      throw new LibcError("mmap", errno(), `${len} bytes of fd ${fd}`);
-    }
+    const ptr = mapShared(fd, len, base, opts.readOnly);
     this.#ptr = ptr;
     this.#len = len;
     this.bytes = new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(ptr, size, offset));

@@ -31,6 +31,7 @@ import { apiMismatch } from "../../core/api.ts";
 import { type DriverDef, driverOptionProblems } from "../../core/driver.ts";
 import type { KindDef } from "../../core/kind.ts";
 import type { ValuePolicy } from "../../core/policy/values.ts";
+import { manifestPaths } from "./option_paths.ts";
 import { BoardCtx, BoardNames } from "../../core/manifest/_board_ctx.ts";
 import {
   boardDocument,
@@ -199,7 +200,7 @@ function readDrivers(c: BoardCtx, registered: readonly DriverDef[]): DriverDecl[
       return;
     }
     seen.add(t.name);
-    const options = t.options ?? {};
+    let options = t.options ?? {};
     const def = registered.find((d) => d.name === t.type);
     const mismatch = def && apiMismatch("driver type", def.api);
     if (!def) {
@@ -211,7 +212,8 @@ function readDrivers(c: BoardCtx, registered: readonly DriverDef[]): DriverDecl[
         `Expected ${mismatch.expected}, got "${t.type}", ${mismatch.got}`,
       );
     } else {
-      for (const o of driverOptionProblems(def, options)) {
+      const paths = manifestPaths(def, c.src.file, options);
+      for (const o of [...driverOptionProblems(def, options), ...paths.problems]) {
         const at = [
           "driver",
           i,
@@ -220,6 +222,7 @@ function readDrivers(c: BoardCtx, registered: readonly DriverDef[]): DriverDecl[
         ];
         c.src.report(at, o.message, o.at);
       }
+      options = paths.options;
     }
     out.push({ name: t.name, type: t.type, options });
   });

@@ -44,6 +44,7 @@ import type { VendorInfo } from "../../core/platform_env.ts";
 import type { AnyProtocol } from "../../core/protocol.ts";
 import { CONTROL_SOCKET } from "../control/protocol.ts";
 import { optionProblems } from "../../core/options.ts";
+import { manifestPaths } from "./option_paths.ts";
 import type { ListenAddress, TransportDef } from "../../core/transport.ts";
 import type { DriverDef } from "../../core/driver.ts";
 import { readGrants } from "./agent_grants.ts";
@@ -411,10 +412,11 @@ function readTransport(
     options,
     check && (() => check(options, agent)),
   );
-  for (const o of problems) {
+  const paths = manifestPaths(def, src.file, options);
+  for (const o of [...problems, ...paths.problems]) {
     src.report(o.option === undefined ? p : [...p, o.option], o.message, o.at);
   }
-  return { decl, listens: result?.listens ?? [] };
+  return { decl: { type, options: paths.options }, listens: result?.listens ?? [] };
 }
 
 /**

@@ -1,0 +1,79 @@
+/**
+ * Clocks of the downstream platform, by its ids: rates are read from it and set on it
+ * (the requested rounding passed on), enables and parents set on it and remembered, so the
+ * clock protocol's synchronous reads answer from what this platform last set or read at
+ * start.
+ * @module
+ */
+import { clockKind } from "../../../plugins/clock/kind.ts";
+import type { ClockHw, RateRound } from "../../../plugins/clock/hw.ts";
+import {
+  ClockAttr,
+  ClockMsg,
+  ClockState,
+  ClockVersion,
+  RateFlag,
+} from "../../../plugins/clock/msg.ts";
+import type { Board } from "../../../core/board.ts";
+import { CommonMsg } from "../../../core/protocol.ts";
+import type { Link } from "./link.ts";
+import type { Replay } from "./replay.ts";
+
+/** The clock protocol's id. */
+export const CLOCK = 0x14;
+
+const ROUND: Record<RateRound, number> = {
+  down: 0,
+  up: RateFlag.ROUND_UP,
+  nearest: RateFlag.ROUND_AUTO,
+};
+
+/** The clocks of `board` that driver instance `name` backs, through `link`. */
+export async function createForwardClock(
+  link: Link,
+  replay: Replay,
+  board: Board,
+  name: string,
+): Promise<ClockHw> {
+  const mine = clockKind.of(board).filter((c) => c.driver === name);
+  const enabled = new Map<number, boolean>();
+  const parents = new Map<number, number>();
+  let version = 0;
+  if (mine.length > 0) {
+    version = (await link.call(CLOCK, CommonMsg.PROTOCOL_VERSION)).u32();
+    for (const c of mine) {
+      const attrs = (await link.call(CLOCK, ClockMsg.CLOCK_ATTRIBUTES, [c.id])).u32();
+      enabled.set(c.id, (attrs & ClockAttr.ENABLED) !== 0);
+      if (version >= ClockVersion.V3 && c.parents.length > 0) {
+        parents.set(c.id, (await link.call(CLOCK, ClockMsg.CLOCK_PARENT_GET, [c.id])).u32());
+      }
+    }
+  }
+  const getRate = async (id: number) => {
+    const p = await link.call(CLOCK, ClockMsg.CLOCK_RATE_GET, [id]);
+    return p.u32() + p.u32() * 0x1_0000_0000;
+  };
+  return {
+    getRate,
+    async setRate(id, rate, round) {
+      const params = [ROUND[round], id, rate % 0x1_0000_0000, Math.floor(rate / 0x1_0000_0000)];
+      await link.call(CLOCK, ClockMsg.CLOCK_RATE_SET, params);
+      replay.set(`clock.rate.${id}`, CLOCK, ClockMsg.CLOCK_RATE_SET, params);
+      return await getRate(id);
+    },
+    isEnabled: (id) => enabled.get(id) ?? false,
+    async setEnabled(id, on) {
+      const state = on ? ClockState.ENABLE : ClockState.DISABLE;
+      const params = version >= ClockVersion.V3 ? [id, state, 0] : [id, state];
+      await link.call(CLOCK, ClockMsg.CLOCK_CONFIG_SET, params);
+      enabled.set(id, on);
+      replay.set(`clock.enable.${id}`, CLOCK, ClockMsg.CLOCK_CONFIG_SET, params);
+    },
+    getParent: (id) => parents.get(id) ?? -1,
+    async setParent(id, parent) {
+      await link.call(CLOCK, ClockMsg.CLOCK_PARENT_SET, [id, parent]);
+      parents.set(id, parent);
+      replay.set(`clock.parent.${id}`, CLOCK, ClockMsg.CLOCK_PARENT_SET, [id, parent]);
+    },
+  };
+}

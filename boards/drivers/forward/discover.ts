@@ -1,0 +1,226 @@
+/**
+ * `vscmi discover --forward SOCKET|RAWDIR`: asks the downstream platform, as the agent this
+ * driver will be, which protocols it serves and which clocks, reset domains and power
+ * domains it shows (ids, names, rates, parents, state at the time), and writes the board
+ * manifest whose `[[driver]]` is a forward driver reaching it. A path that is a directory is
+ * a raw-mode directory, anything else a stream socket.
+ * @module
+ */
+import type { DiscoverEnv, DriverDiscovery } from "../../../core/driver.ts";
+import { systemClock } from "../../../core/timer_clock.ts";
+import { BaseMsg } from "../../../plugins/base/msg.ts";
+import { ClockAttr, ClockMsg, ClockVersion, RatesFlag } from "../../../plugins/clock/msg.ts";
+import { PowerState } from "../../../plugins/power/hw.ts";
+import { PowerDomainAttr, PowerMsg } from "../../../plugins/power/msg.ts";
+import { ResetAttr, ResetMsg } from "../../../plugins/reset/msg.ts";
+import { CommonMsg } from "../../../core/protocol.ts";
+import type { Payload } from "../../../client/mod.ts";
+import { CLOCK } from "./clock.ts";
+import { Link } from "./link.ts";
+import { downstreamOf } from "./downstream.ts";
+import { POWER } from "./power.ts";
+import { RESET } from "./reset.ts";
+
+const BASE = 0x10;
+
+/** `vscmi discover --forward`. */
+export const forwardDiscovery: DriverDiscovery = {
+  flag: "forward",
+  summary: "a board of the clocks, resets and power domains a downstream SCMI platform " +
+    "(stream SOCKET or raw-mode RAWDIR) shows",
+  async run(env: DiscoverEnv): Promise<string> {
+    const source = env.source;
+    if (source === undefined || source === "") {
+      throw new Error("--forward needs the downstream: a stream socket or a raw-mode directory");
+    }
+    let isDir = false;
+    try {
+      isDir = (await Deno.stat(source)).isDirectory;
+    } catch (e) {
+      throw new Error(`Cannot read ${source}: ${e instanceof Error ? e.message : e}`);
+    }
+    const option = isDir ? "raw" : "socket";
+    const { connect, what } = downstreamOf(
+      isDir ? { kind: "raw", dir: source } : { kind: "socket", path: source },
+    );
+    const link = new Link({ connect, clock: systemClock, timeoutMs: 1000, what, log: env.log });
+    try {
+      return await discoverBoard(link, option, source);
+    } catch (e) {
+      throw new Error(`Cannot discover ${what}: ${e instanceof Error ? e.message : e}`);
+    } finally {
+      link.close();
+    }
+  },
+};
+
+/** The board manifest of what the downstream on `link` shows, reached by `option = source`. */
+export async function discoverBoard(link: Link, option: string, source: string): Promise<string> {
+  const vendor = (await link.call(BASE, BaseMsg.DISCOVER_VENDOR)).name(16);
+  const protos = await listProtocols(link);
+  const out = [
+    `# Board discovered by vscmi discover --forward from the SCMI platform at ${source}`,
+    `# (vendor "${vendor}", protocols ${protos.map((p) => `0x${p.toString(16)}`).join(", ")}).`,
+    "# Ids are the downstream's; names and state as it reported them.",
+    "",
+    "[board]",
+    `name = ${str(`${vendor || "scmi"}-forward`)}`,
+    "",
+    "[[driver]]",
+    'name = "downstream"',
+    'type = "forward"',
+    `options = { ${option} = ${str(source)} }`,
+  ];
+  if (protos.includes(CLOCK)) out.push(...await clocks(link));
+  if (protos.includes(RESET)) out.push(...await resets(link));
+  if (protos.includes(POWER)) out.push(...await powers(link));
+  return out.join("\n") + "\n";
+}
+
+async function listProtocols(link: Link): Promise<number[]> {
+  const out: number[] = [];
+  for (;;) {
+    const p = await link.call(BASE, BaseMsg.DISCOVER_LIST_PROTOCOLS, [out.length]);
+    const n = p.u32();
+    if (n === 0) return out.sort((a, b) => a - b);
+    const ids = p.take(n);
+    out.push(...ids);
+  }
+}
+
+/** How many resources the protocol's PROTOCOL_ATTRIBUTES reports (bits 15:0). */
+async function countOf(link: Link, proto: number): Promise<number> {
+  return (await link.call(proto, CommonMsg.PROTOCOL_ATTRIBUTES)).u32() & 0xffff;
+}
+
+/** The name in `p` (16 bytes), or the long one from `nameMsg` when `extended`. */
+async function nameOf(
+  link: Link,
+  proto: number,
+  p: Payload,
+  extended: boolean,
+  nameMsg: number,
+  id: number,
+): Promise<string> {
+  const short = p.name(16);
+  if (!extended) return short;
+  const long = await link.call(proto, nameMsg, [id]);
+  long.u32();
+  return long.name(64);
+}
+
+async function clocks(link: Link): Promise<string[]> {
+  const version = (await link.call(CLOCK, CommonMsg.PROTOCOL_VERSION)).u32();
+  const n = await countOf(link, CLOCK);
+  const names: string[] = [];
+  const entries: string[][] = [];
+  for (let id = 0; id < n; id++) {
+    const p = await link.call(CLOCK, ClockMsg.CLOCK_ATTRIBUTES, [id]);
+    const attrs = p.u32();
+    names[id] = await nameOf(
+      link,
+      CLOCK,
+      p,
+      (attrs & ClockAttr.EXTENDED_NAME) !== 0,
+      ClockMsg.CLOCK_NAME_GET,
+      id,
+    );
+    const e = ["", "[[clock]]", `id = ${id}`, `name = ${str(names[id])}`];
+    e.push(...await rates(link, id));
+    const r = await link.call(CLOCK, ClockMsg.CLOCK_RATE_GET, [id]);
+    e.push(`rate = ${r.u32() + r.u32() * 0x1_0000_0000}`);
+    e.push(`enabled = ${(attrs & ClockAttr.ENABLED) !== 0}`);
+    if (version >= ClockVersion.V3 && (attrs & ClockAttr.PARENTS) !== 0) {
+      const parents = await possibleParents(link, id);
+      const now = (await link.call(CLOCK, ClockMsg.CLOCK_PARENT_GET, [id])).u32();
+      e.push(`#parents ${parents.join(" ")}`, `#parent ${now}`);
+    }
+    entries.push(e);
+  }
+  // Parents by name, once every clock's name is known.
+  return ["", "# ── Clocks"].concat(...entries.map((e) =>
+    e.flatMap((line) => {
+      if (line.startsWith("#parents ")) {
+        const ids = line.slice(9).split(" ").map(Number);
+        return [`parents = [${ids.map((i) => str(names[i] ?? `clock${i}`)).join(", ")}]`];
+      }
+      if (line.startsWith("#parent ")) return [`parent = ${str(names[Number(line.slice(8))])}`];
+      return [line];
+    })
+  ));
+}
+
+async function rates(link: Link, id: number): Promise<string[]> {
+  const list: number[] = [];
+  for (;;) {
+    const p = await link.call(CLOCK, ClockMsg.CLOCK_DESCRIBE_RATES, [id, list.length]);
+    const flags = p.u32();
+    const got = flags & RatesFlag.RETURNED_MAX;
+    const rate = () => p.u32() + p.u32() * 0x1_0000_0000;
+    if (flags & RatesFlag.RANGE) {
+      const [min, max, step] = [rate(), rate(), rate()];
+      return [`range = { min = ${min}, max = ${max}, step = ${step} }`];
+    }
+    for (let i = 0; i < got; i++) list.push(rate());
+    if (flags >>> RatesFlag.REMAINING_SHIFT === 0 || got === 0) break;
+  }
+  return [`rates = [${list.join(", ")}]`];
+}
+
+async function possibleParents(link: Link, id: number): Promise<number[]> {
+  const out: number[] = [];
+  for (;;) {
+    const p = await link.call(CLOCK, ClockMsg.CLOCK_POSSIBLE_PARENTS_GET, [id, out.length]);
+    const flags = p.u32();
+    const got = flags & 0xff;
+    for (let i = 0; i < got; i++) out.push(p.u32());
+    if (flags >>> 24 === 0 || got === 0) return out;
+  }
+}
+
+async function resets(link: Link): Promise<string[]> {
+  const out = ["", "# ── Reset domains"];
+  const n = await countOf(link, RESET);
+  for (let id = 0; id < n; id++) {
+    const p = await link.call(RESET, ResetMsg.RESET_DOMAIN_ATTRIBUTES, [id]);
+    const attrs = p.u32();
+    const latency = p.u32();
+    const name = await nameOf(
+      link,
+      RESET,
+      p,
+      (attrs & ResetAttr.EXTENDED_NAME) !== 0,
+      ResetMsg.RESET_DOMAIN_NAME_GET,
+      id,
+    );
+    out.push("", "[[reset]]", `id = ${id}`, `name = ${str(name)}`);
+    if (latency !== 0x7fffffff) out.push(`latency_us = ${latency}`);
+  }
+  return out;
+}
+
+async function powers(link: Link): Promise<string[]> {
+  const out = ["", "# ── Power domains"];
+  const n = await countOf(link, POWER);
+  for (let id = 0; id < n; id++) {
+    const p = await link.call(POWER, PowerMsg.POWER_DOMAIN_ATTRIBUTES, [id]);
+    const attrs = p.u32();
+    const name = await nameOf(
+      link,
+      POWER,
+      p,
+      (attrs & PowerDomainAttr.EXTENDED_NAME) !== 0,
+      PowerMsg.POWER_DOMAIN_NAME_GET,
+      id,
+    );
+    const state = (await link.call(POWER, PowerMsg.POWER_STATE_GET, [id])).u32();
+    out.push("", "[[power]]", `id = ${id}`, `name = ${str(name)}`);
+    out.push(`on = ${state === PowerState.ON}`);
+  }
+  return out;
+}
+
+/** A TOML basic string. */
+function str(s: string): string {
+  return JSON.stringify(s);
+}

@@ -1,0 +1,75 @@
+/**
+ * The `forward` board driver: vscmi as one agent of a downstream SCMI platform (firmware, or
+ * another vscmi), a mediator. This platform's agents are served with its own policy and
+ * arbitration; what they may do reaches the downstream with the downstream's ids, one merged
+ * vote per resource. The downstream is a stream socket (`socket`) or Linux's SCMI raw mode
+ * (`raw`, for bring-up). A request the downstream does not answer within `timeout_ms` is
+ * COMMS_ERROR for the guest; the link reconnects on the next request and sends again what the
+ * downstream must hold. `vscmi discover --forward SOCKET|RAWDIR` writes the board.
+ * @module
+ */
+import { defineDriver } from "../../../core/driver.ts";
+import type { BoardDriver, DriverEnv } from "../../../core/driver.ts";
+import { systemClock, type TimerClock } from "../../../core/timer_clock.ts";
+import { createForwardClock } from "./clock.ts";
+import { Link } from "./link.ts";
+import { downstreamOf } from "./downstream.ts";
+import { FORWARD_OPTIONS, forwardOptions } from "./options.ts";
+import { createForwardPower } from "./power.ts";
+import { Replay } from "./replay.ts";
+import { createForwardReset } from "./reset.ts";
+import { forwardDiscovery } from "./discover.ts";
+
+/** What tests inject: the clock timeouts are measured on. */
+export interface ForwardDeps {
+  /** Where request timeouts run (default: the system clock). */
+  clock?: TimerClock;
+}
+
+/** The forward driver type, with its request timeouts on `deps.clock`. */
+export function forwardDriverWith(deps: ForwardDeps = {}) {
+  return defineDriver({
+    api: 1,
+    name: "forward",
+    summary: "A downstream SCMI platform (stream socket or Linux raw mode): vscmi as its agent",
+    options: FORWARD_OPTIONS,
+    paths: ["socket", "raw"],
+    checkOptions: forwardOptions,
+    create: (env) => createForward(env, deps),
+    discover: forwardDiscovery,
+  });
+}
+
+/** The forward driver type. */
+export const forwardDriver = forwardDriverWith();
+
+/** Connects to the downstream and backs every resource class the board gives this driver. */
+export async function createForward(env: DriverEnv, deps: ForwardDeps = {}): Promise<BoardDriver> {
+  const o = forwardOptions(env.options);
+  const { connect, what } = downstreamOf(o.downstream);
+  const link = new Link({
+    connect,
+    clock: deps.clock ?? systemClock,
+    timeoutMs: o.timeoutMs,
+    what,
+    log: env.log,
+  });
+  try {
+    const replay = new Replay(link);
+    await link.open();
+    return {
+      name: env.name,
+      clock: await createForwardClock(link, replay, env.board, env.name),
+      reset: createForwardReset(link, replay),
+      power: await createForwardPower(link, replay, env.board, env.name),
+      close: () => link.close(),
+    };
+  } catch (e) {
+    link.close();
+    throw new Error(
+      `Driver "${env.name}" cannot reach the downstream ${what}: ${
+        e instanceof Error ? e.message : e
+      }`,
+    );
+  }
+}
