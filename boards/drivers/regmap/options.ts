@@ -81,8 +81,9 @@ const resetSchema = table({
   bit: bitNo(),
   active_low: bool().optional(),
   self_clearing: bool().optional(),
+  deassert: table({ reg: offset(), bit: bitNo() }, "a table { reg, bit }").optional(),
   host_managed: hostManaged(),
-}, "a table { reg, bit, active_low, self_clearing }");
+}, "a table { reg, bit, active_low, self_clearing, deassert }");
 
 const powerSchema = table({
   window: z.string({ error: "the name of a window" }).optional(),
@@ -162,6 +163,11 @@ export interface ClockSpec extends Described {
 /** A reset line: the bit that holds it, and whether the hardware clears it by itself. */
 export interface ResetSpec extends Described, BitSpec {
   selfClearing: boolean;
+  /**
+   * A set/clear register pair: writing a one to `reg`/`bit` asserts (it reads back as the
+   * state), writing a one here releases; each write carries only that one bit.
+   */
+  deassert?: { reg: number; bit: number };
 }
 
 /** A power domain: the request bit written, the status bit polled. */
@@ -270,13 +276,26 @@ export function regmapOptions(options: Readonly<Record<string, unknown>>): Regma
   for (const [name, c] of Object.entries(raw.resets ?? {})) {
     const p = place.at("resets", name, c.window);
     const bit = p.bit([], c, true);
-    out.resets.set(name, {
+    const spec: ResetSpec = {
       name,
       window: p.window.name,
       hostManaged: c.host_managed ?? false,
       ...bit,
       selfClearing: c.self_clearing ?? false,
-    });
+    };
+    if (c.deassert) {
+      if (c.self_clearing || c.active_low) {
+        throw new OptionError(
+          "resets",
+          "a deassert bit only on a reset neither self-clearing nor active low",
+          c.deassert,
+          [name, "deassert"],
+        );
+      }
+      const d = p.bit(["deassert"], c.deassert, true);
+      spec.deassert = { reg: d.reg, bit: d.bit };
+    }
+    out.resets.set(name, spec);
   }
   for (const [name, c] of Object.entries(raw.power_domains ?? {})) {
     const p = place.at("power_domains", name, c.window);

@@ -3,6 +3,8 @@
  * linearly to bits): the bit set (clear, with `active_low`) holds the domain in reset. A
  * `self_clearing` bit is a pulse the hardware ends by itself: it can be pulsed, never held.
  * A pulse asserts, holds for the domain's `latency_us` on the instance's clock, and releases.
+ * A set/clear pair (`deassert = { reg, bit }`) asserts by writing a one to the bit and
+ * releases by writing a one to the deassert bit, each write carrying that one bit only.
  * Only the architectural cold reset (state 0) exists here; another state is NOT_SUPPORTED.
  * @module
  */
@@ -25,6 +27,8 @@ interface RegReset {
   readonly spec: ResetSpec;
   readonly win: Window;
   readonly field: Field;
+  /** The release bit of a set/clear pair. */
+  readonly clear?: Field;
 }
 
 /** The regmap resets of one instance: the driver contract plus the specs (for `access`). */
@@ -46,12 +50,10 @@ export function createRegmapResets(
     const spec = specs.get(desc.name);
     if (!spec) throw new Error(`resets: no register description for reset "${desc.name}"`);
     const win = windows.get(spec.window)!;
-    byId.set(desc.id, {
-      desc,
-      spec,
-      win,
-      field: win.field(spec.reg, spec.bit, 1, !spec.hostManaged),
-    });
+    const writable = !spec.hostManaged;
+    const field = win.field(spec.reg, spec.bit, 1, writable);
+    const clear = spec.deassert && win.field(spec.deassert.reg, spec.deassert.bit, 1, writable);
+    byId.set(desc.id, { desc, spec, win, field, ...(clear ? { clear } : {}) });
   }
   const names = new Set(mine.map((d) => d.name));
   for (const name of specs.keys()) {
@@ -69,6 +71,11 @@ export function createRegmapResets(
   }
 
   const level = (r: RegReset, asserted: boolean) => asserted !== r.spec.activeLow ? 1 : 0;
+  /** Drives the line: its bit to the level, or on a set/clear pair a one to either register. */
+  const drive = (r: RegReset, asserted: boolean) => {
+    if (r.clear) r.win.strobe(asserted ? r.field : r.clear);
+    else r.win.set(r.field, level(r, asserted));
+  };
 
   return {
     specOf: (id) => byId.get(id)?.spec,
@@ -87,14 +94,14 @@ export function createRegmapResets(
           `Reset "${r.desc.name}" clears itself: it can be pulsed, not held`,
         );
       }
-      r.win.set(r.field, level(r, asserted));
+      drive(r, asserted);
     },
     pulse(id, state) {
       const r = reset(id, state);
-      r.win.set(r.field, level(r, true));
+      drive(r, true);
       if (r.spec.selfClearing) return;
       const hold = r.desc.latencyUs === UNKNOWN_LATENCY ? DEFAULT_HOLD_US : r.desc.latencyUs;
-      const release = () => r.win.set(r.field, level(r, false));
+      const release = () => drive(r, false);
       const waited = waitUs(clock, hold);
       if (waited === undefined) return release();
       return waited.then(release);

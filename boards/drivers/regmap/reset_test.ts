@@ -10,7 +10,7 @@ import { DriverError } from "../../../core/driver.ts";
 import { Status } from "../../../core/status.ts";
 import { ManualClock } from "../../../core/timer_clock.ts";
 import type { ResetHw } from "../../../plugins/reset/hw.ts";
-import { rig } from "./_fixture.ts";
+import { readBoardText, rig } from "./_fixture.ts";
 
 const BOARD = `
 [board]
@@ -90,4 +90,39 @@ Deno.test("a reset state other than cold reset is not supported and writes nothi
   assertEquals(e.status, Status.NOT_SUPPORTED);
   await assertRejects(async () => await reset.pulse(88, 0x8000_0001), DriverError);
   assertEquals([...r.words.get("cru")!].every((x) => x === 0), true);
+});
+
+const PAIR = `
+[board]
+name = "t"
+[[driver]]
+name = "r"
+type = "regmap"
+[driver.options]
+windows = { src = { base = 0x30000, size = 0x20 } }
+[driver.options.resets]
+# a set/clear register pair: 0x4 sets (and reads the state), 0x8 clears
+srst_x = { reg = 0x4, bit = 3, deassert = { reg = 0x8, bit = 3 } }
+[[reset]]
+id = 12
+name = "srst_x"
+`;
+
+Deno.test("a set/clear pair writes a lone one to the set, then to the clear register", () => {
+  const r = rig(PAIR, { init: { src: { 0x4: 0b1_0001 } } }); // other lines held in reset
+  const reset = r.driver.reset as ResetHw;
+  const w = r.words.get("src")!;
+  assertEquals(reset.isAsserted(12), false);
+  reset.setAsserted(12, true, 0);
+  assertEquals(w[1], 0b1000, "only bit 3: writing back the other ones is not this line's to do");
+  assert(reset.isAsserted(12));
+  reset.setAsserted(12, false, 0);
+  assertEquals(w[2], 0b1000);
+});
+
+Deno.test("a deassert bit on a self-clearing or active-low reset is refused at its key", () => {
+  const text = PAIR.replace("deassert = {", "self_clearing = true, deassert = {");
+  assertEquals(readBoardText(text).problems, [
+    "11 driver[0].options.resets.srst_x.deassert: Expected a deassert bit only on a reset neither self-clearing nor active low, got a table",
+  ]);
 });

@@ -121,6 +121,17 @@ export class Window {
     }
   }
 
+  /**
+   * Writes a one to field `f`'s bits and nothing else (zeros elsewhere, nothing read first):
+   * a write-one-to-set or write-one-to-clear register, where writing back another bit's one
+   * would act on it. Throws as {@linkcode setMany} does.
+   */
+  strobe(f: Field): void {
+    const ro = this.#store.readOnly;
+    if (ro !== undefined) throw new DriverError("denied", `Window "${this.spec.name}": ${ro}`);
+    this.#write(f.reg, this.spec.writeMask ? ((f.mask << 16) | f.mask) >>> 0 : f.mask, f.mask);
+  }
+
   /** The 32-bit word at offset `reg` (bounds-checked, aligned). */
   read(reg: number): number {
     return this.#words[this.#offset(reg) / 4];
