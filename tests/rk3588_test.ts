@@ -4,7 +4,8 @@
  * binding headers (binding id → CRU register → bit), then served from the example deployment
  * over a file standing in for `/dev/mem` under a hardware root: enabling a gate, setting a
  * divider's rate and holding, releasing and pulsing a reset through SCMI change exactly those
- * bits of the file. `vscmi check` accepts it and reports the host-managed clocks read-only.
+ * bits of the file; `serve --dry-run` logs the write instead. `vscmi check` accepts it and reports
+ * the host-managed clocks read-only.
  * @module
  */
 import { join } from "node:path";
@@ -18,7 +19,8 @@ import { BUILTINS } from "../builtins.ts";
 import { clockKind } from "../plugins/clock/kind.ts";
 import { resetKind } from "../plugins/reset/kind.ts";
 import { regmapOptions } from "../boards/drivers/regmap/options.ts";
-import { ROOT, vscmi } from "./_vscmi.ts";
+import { HANG_MS, until } from "../core/_wait_test.ts";
+import { MAIN, ROOT, vscmi } from "./_vscmi.ts";
 
 const EXAMPLE = new URL("examples/rk3588/vscmi.toml", ROOT).pathname;
 const CRU = 0xfd7c0000;
@@ -259,4 +261,61 @@ Deno.test("vscmi check accepts the RK3588 example and reports what is read-only 
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("vscmi serve --dry-run logs the register write a guest's enable makes and leaves /dev/mem as it was", async () => {
+  const root = await hwRoot({ [CLKGATE(13)]: 0x0008_0008 }); // sclk_uart3 gated
+  const runDir = await Deno.makeTempDir({ prefix: "vscmi-rk3588-run-" });
+  const server = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      "serve",
+      EXAMPLE,
+      "--hw-root",
+      root,
+      "--dry-run",
+      "--run-dir",
+      runDir,
+      "--no-journal",
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const output = server.output();
+  let text = "";
+  try {
+    await until(
+      () => Deno.lstat(join(runDir, "zone1.sock")).then(() => true, () => false),
+      "the server to create zone1.sock",
+    );
+    const before = await cruWords(root);
+    const call = await vscmi(
+      "call",
+      "--agent",
+      "zone1",
+      "--run-dir",
+      runDir,
+      "--timeout",
+      String(HANG_MS),
+      "clock",
+      "enable",
+      "179",
+    );
+    assertEquals(call.code, 0, call.stderr);
+    assertEquals(diff(before, await cruWords(root)), {}, "nothing written to the file");
+  } finally {
+    server.kill("SIGTERM");
+    const out = await output;
+    text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(runDir, { recursive: true });
+  }
+  assert(
+    text.includes('dry run: regmap "cru" would write 0x00080000 to 0x0fd7c0834 (cru + 0x834)'),
+    text,
+  );
 });
