@@ -34,6 +34,7 @@ import {
   valueAt,
 } from "../../../core/manifest/_schema.ts";
 import { OptionError } from "../../../core/options.ts";
+import { Placer } from "./placement.ts";
 import { isAbsolute } from "node:path";
 
 /** The most a window may span: 16 MiB, far beyond any clock or power controller. */
@@ -213,103 +214,99 @@ export function regmapOptions(options: Readonly<Record<string, unknown>>): Regma
     windows.set(name, { name, base: w.base, size: w.size, writeMask: w.write_mask ?? false });
   }
   if (windows.size === 0) throw new OptionError("windows", "at least one register window", {});
-  const owners = new BitOwners();
-  const out: RegmapOptions = {
+  const place = new Placer(windows);
+  const compile = <I, O>(
+    option: string,
+    items: Record<string, I & { window?: string }> | undefined,
+    f: (p: Placed, name: string, item: I) => O,
+  ) =>
+    new Map(
+      Object.entries(items ?? {}).map((
+        [name, item],
+      ) => [name, f(place.at(option, name, item.window), name, item)]),
+    );
+  return {
     device: raw.device ?? "/dev/mem",
     windows,
-    clocks: new Map(),
-    resets: new Map(),
-    power: new Map(),
+    clocks: compile("clocks", raw.clocks, clockSpec),
+    resets: compile("resets", raw.resets, resetSpec),
+    power: compile("power_domains", raw.power_domains, powerSpec),
   };
-  const place = new Placer(windows, owners);
-  for (const [name, c] of Object.entries(raw.clocks ?? {})) {
-    const p = place.at("clocks", name, c.window);
-    const spec: ClockSpec = { name, window: p.window.name, hostManaged: c.host_managed ?? false };
-    if (c.gate) spec.gate = p.bit(["gate"], c.gate, true);
-    if (c.mux) {
-      spec.mux = { ...p.field(["mux"], c.mux), ...(c.mux.values ? { values: c.mux.values } : {}) };
-      for (const [i, v] of (c.mux.values ?? []).entries()) {
-        if (v >= 2 ** c.mux.width) {
-          throw new OptionError("clocks", `a value that fits the ${c.mux.width}-bit field`, v, [
-            name,
-            "mux",
-            "values",
-            i,
-          ]);
-        }
-      }
-    }
-    if (c.div) {
-      if (c.div.formula !== undefined && c.div.table !== undefined) {
-        throw new OptionError("clocks", "a formula or a table, not both", c.div.table, [
-          name,
-          "div",
-          "table",
-        ]);
-      }
-      spec.div = { ...p.field(["div"], c.div), formula: c.div.formula ?? "plus_one" };
-      if (c.div.table) {
-        spec.div.table = c.div.table;
-        for (const [i, e] of c.div.table.entries()) {
-          if (e.value >= 2 ** c.div.width) {
-            throw new OptionError(
-              "clocks",
-              `a value that fits the ${c.div.width}-bit field`,
-              e.value,
-              [name, "div", "table", i, "value"],
-            );
-          }
-        }
-      }
-    }
-    if (c.rate !== undefined) {
-      if (c.mux || c.div) {
-        throw new OptionError("clocks", "a rate only on a clock without mux or divider", c.rate, [
-          name,
-          "rate",
-        ]);
-      }
-      spec.rate = c.rate;
-    }
-    out.clocks.set(name, spec);
+}
+
+type Placed = ReturnType<Placer["at"]>;
+type RawClock = NonNullable<Raw["clocks"]>[string];
+type RawReset = NonNullable<Raw["resets"]>[string];
+type RawPower = NonNullable<Raw["power_domains"]>[string];
+
+/** Throws OptionError at `path` below `option` when `value` does not fit `width` bits. */
+function fits(option: string, width: number, value: number, path: (string | number)[]): void {
+  if (value >= 2 ** width) {
+    throw new OptionError(option, `a value that fits the ${width}-bit field`, value, path);
   }
-  for (const [name, c] of Object.entries(raw.resets ?? {})) {
-    const p = place.at("resets", name, c.window);
-    const bit = p.bit([], c, true);
-    const spec: ResetSpec = {
-      name,
-      window: p.window.name,
-      hostManaged: c.host_managed ?? false,
-      ...bit,
-      selfClearing: c.self_clearing ?? false,
-    };
-    if (c.deassert) {
-      if (c.self_clearing || c.active_low) {
-        throw new OptionError(
-          "resets",
-          "a deassert bit only on a reset neither self-clearing nor active low",
-          c.deassert,
-          [name, "deassert"],
-        );
-      }
-      const d = p.bit(["deassert"], c.deassert, true);
-      spec.deassert = { reg: d.reg, bit: d.bit };
+}
+
+function clockSpec(p: Placed, name: string, c: RawClock): ClockSpec {
+  const spec: ClockSpec = { name, window: p.window.name, hostManaged: c.host_managed ?? false };
+  if (c.gate) spec.gate = p.bit(["gate"], c.gate, true);
+  if (c.mux) {
+    spec.mux = { ...p.field(["mux"], c.mux), ...(c.mux.values ? { values: c.mux.values } : {}) };
+    const width = c.mux.width;
+    c.mux.values?.forEach((v, i) => fits("clocks", width, v, [name, "mux", "values", i]));
+  }
+  if (c.div) {
+    if (c.div.formula !== undefined && c.div.table !== undefined) {
+      const at = [name, "div", "table"];
+      throw new OptionError("clocks", "a formula or a table, not both", c.div.table, at);
     }
-    out.resets.set(name, spec);
+    spec.div = { ...p.field(["div"], c.div), formula: c.div.formula ?? "plus_one" };
+    if (c.div.table) {
+      const width = c.div.width;
+      c.div.table.forEach((e, i) =>
+        fits("clocks", width, e.value, [name, "div", "table", i, "value"])
+      );
+      spec.div.table = c.div.table;
+    }
   }
-  for (const [name, c] of Object.entries(raw.power_domains ?? {})) {
-    const p = place.at("power_domains", name, c.window);
-    out.power.set(name, {
-      name,
-      window: p.window.name,
-      hostManaged: c.host_managed ?? false,
-      req: p.bit(["req"], c.req, true),
-      status: p.bit(["status"], c.status, false),
-      timeoutUs: c.timeout_us ?? POWER_TIMEOUT_US,
-      pollUs: c.poll_us ?? POWER_POLL_US,
-    });
+  if (c.rate !== undefined) {
+    if (c.mux || c.div) {
+      const what = "a rate only on a clock without mux or divider";
+      throw new OptionError("clocks", what, c.rate, [name, "rate"]);
+    }
+    spec.rate = c.rate;
   }
-  return out;
+  return spec;
+}
+
+function resetSpec(p: Placed, name: string, c: RawReset): ResetSpec {
+  const spec: ResetSpec = {
+    name,
+    window: p.window.name,
+    hostManaged: c.host_managed ?? false,
+    ...p.bit([], c, true),
+    selfClearing: c.self_clearing ?? false,
+  };
+  if (c.deassert) {
+    if (c.self_clearing || c.active_low) {
+      const what = "a deassert bit only on a reset neither self-clearing nor active low";
+      throw new OptionError("resets", what, c.deassert, [name, "deassert"]);
+    }
+    const d = p.bit(["deassert"], c.deassert, true);
+    spec.deassert = { reg: d.reg, bit: d.bit };
+  }
+  return spec;
+}
+
+function powerSpec(p: Placed, name: string, c: RawPower): PowerSpec {
+  return {
+    name,
+    window: p.window.name,
+    hostManaged: c.host_managed ?? false,
+    req: p.bit(["req"], c.req, true),
+    status: p.bit(["status"], c.status, false),
+    timeoutUs: c.timeout_us ?? POWER_TIMEOUT_US,
+    pollUs: c.poll_us ?? POWER_POLL_US,
+  };
 }
 
 /** The first zod issue as an OptionError at its option and path. */
@@ -326,105 +323,4 @@ function issueError(
     ? `a value of type ${iss.expected}`
     : iss.message;
   return new OptionError(String(option), expected, valueAt(options, path), rest);
-}
-
-/** Which resource declares each writable bit of each register, so no bit has two. */
-class BitOwners {
-  readonly #owner = new Map<string, string>();
-
-  claim(window: string, reg: number, mask: number, who: string): string | undefined {
-    for (let b = 0; b < 32; b++) {
-      if (((mask >>> b) & 1) === 0) continue;
-      const key = `${window}:${reg}:${b}`;
-      const had = this.#owner.get(key);
-      if (had !== undefined && had !== who) return had;
-    }
-    for (let b = 0; b < 32; b++) {
-      if (((mask >>> b) & 1) !== 0) this.#owner.set(`${window}:${reg}:${b}`, who);
-    }
-    return undefined;
-  }
-}
-
-/** Places one resource's fields in its window, checking each against the window's bounds. */
-class Placer {
-  constructor(readonly windows: Map<string, WindowSpec>, readonly owners: BitOwners) {}
-
-  at(option: string, name: string, window: string | undefined) {
-    let w: WindowSpec | undefined;
-    if (window === undefined) {
-      if (this.windows.size !== 1) {
-        throw new OptionError(
-          option,
-          `a window key naming one of ${[...this.windows.keys()].join(", ")}`,
-          undefined,
-          [name, "window"],
-        );
-      }
-      w = [...this.windows.values()][0];
-    } else {
-      w = this.windows.get(window);
-      if (!w) {
-        throw new OptionError(
-          option,
-          `the name of a window (${[...this.windows.keys()].join(", ")})`,
-          window,
-          [name, "window"],
-        );
-      }
-    }
-    const win = w;
-    const who = `${option}.${name}`;
-    const check = (
-      at: (string | number)[],
-      reg: number,
-      shift: number,
-      width: number,
-      writable: boolean,
-    ) => {
-      if (reg % 4 !== 0 || reg + 4 > win.size) {
-        throw new OptionError(
-          option,
-          `a register offset on a 4-byte boundary inside window "${win.name}" (size 0x${
-            win.size.toString(16)
-          })`,
-          reg,
-          [name, ...at, "reg"],
-        );
-      }
-      const top = win.writeMask && writable ? 16 : 32;
-      if (shift + width > top) {
-        const what = top === 16
-          ? `a field within bits 0–15 (window "${win.name}" is write-masked: bits 16–31 enable the write)`
-          : "a field within bits 0–31";
-        throw new OptionError(option, what, shift, [name, ...at, width === 1 ? "bit" : "shift"]);
-      }
-      if (!writable) return;
-      const mask = (((2 ** width) - 1) * 2 ** shift) >>> 0;
-      const other = this.owners.claim(win.name, reg, mask, who);
-      if (other !== undefined) {
-        throw new OptionError(
-          option,
-          `bits no other resource writes (${other} declares them)`,
-          reg,
-          [name, ...at, "reg"],
-        );
-      }
-    };
-    return {
-      window: win,
-      bit(
-        at: (string | number)[],
-        b: { reg: number; bit: number; active_low?: boolean },
-        writable: boolean,
-      ): BitSpec {
-        check(at, b.reg, b.bit, 1, writable);
-        return { reg: b.reg, bit: b.bit, activeLow: b.active_low ?? false };
-      },
-      field(at: (string | number)[], f: FieldSpec): FieldSpec {
-        check(at, f.reg, f.shift, f.width, true);
-        return { reg: f.reg, shift: f.shift, width: f.width };
-      },
-    };
-  }
 }
