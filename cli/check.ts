@@ -17,6 +17,7 @@ import { lintPolicy } from "../core/policy/lint.ts";
 import { CommandError, Exit, hwAccess, parse, UsageError } from "./args.ts";
 import { count } from "../client/mod.ts";
 import { agentTable, boardResources } from "./summary.ts";
+import { accessReport, resourceAccess } from "./check_access.ts";
 
 /** Keep in step with the copy in `main.ts`. */
 export const CHECK_USAGE = "vscmi check MANIFEST [--hw-root DIR]";
@@ -33,7 +34,8 @@ function help(): string {
     "warnings (a resource shared without an arbitration policy, a kept resource a guest may",
     "switch off, an untrusted agent able to act beyond its VM, unused virtual ids, resources",
     "and devices nothing uses) go to standard error as warning: file:line:col key: message;",
-    "they do not change the exit code.",
+    "they do not change the exit code. Last, per resource, whether its driver can read and",
+    "change it on this host (or under --hw-root): what a guest would find DENIED, and why.",
     "",
     "MANIFEST may also be a board manifest on its own (a [board] table, as `vscmi discover`",
     "writes): its resources are checked and its drivers started, with no agent to serve.",
@@ -88,6 +90,7 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
     );
     console.log(`  resources: ${boardResources(p)}`);
     console.log(agentTable(p, (a) => transportText(a.transport)));
+    for (const line of accessReport(resourceAccess(p.board, built.drivers))) console.log(line);
     return Exit.OK;
   } finally {
     await built.close();
