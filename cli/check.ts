@@ -78,6 +78,7 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
     if (alone) {
       console.log(`ok: ${file}: board "${p.board.name}" (a board manifest; no agent)`);
       console.log(`  resources: ${boardResources(p)}`);
+      for (const line of accessReport(resourceAccess(p.board, built.drivers))) console.log(line);
       return Exit.OK;
     }
     const warnings = await lintPolicy(dep);

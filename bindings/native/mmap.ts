@@ -41,9 +41,6 @@ export function mapShared(
   return ptr;
 }
 
-/** Page size of the mappings (4 KiB on the targets vscmi runs on). */
-export const PAGE = 4096;
-
 /** One live mapping; `unmap()` is idempotent. */
 export class Mapping {
   #ptr: Deno.PointerValue;
@@ -83,7 +80,7 @@ export class Mapping {
     this.#ptr = ptr;
     this.#len = len;
     this.bytes = new Uint8Array(
-      Deno.UnsafePointerView.getArrayBuffer(ptr, size, how.direct ? 0 : offset),
+      Deno.UnsafePointerView.getArrayBuffer(ptr, size, offset),
     );
   }
 
@@ -116,6 +113,7 @@ export function mapRange(path: string, at: number, size: number, readOnly = fals
   const fd = libc().open(
     new TextEncoder().encode(path + "\0"),
     (readOnly ? C.O_RDONLY : C.O_RDWR) | C.O_SYNC | C.O_CLOEXEC,
+    0,
   );
   if (fd < 0) throw new LibcError("open", errno(), path);
   try {

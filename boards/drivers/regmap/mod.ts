@@ -19,8 +19,8 @@ import {
 } from "../../../core/driver.ts";
 import { hwAccessOf, hwPath } from "../../../core/hw_root.ts";
 import { liveClock, type TimerClock } from "../../../core/timer_clock.ts";
-import { mapRange } from "../../../bindings/vhost-user/mmap.ts";
-import { C, LibcError } from "../../../bindings/vhost-user/libc.ts";
+import { mapRange } from "../../../bindings/native/mmap.ts";
+import { C, LibcError } from "../../../bindings/native/libc.ts";
 import { type RegmapOptions, regmapOptions } from "./options.ts";
 import { memoryStore, Window, type WordStore } from "./window.ts";
 import type { WindowSpec } from "./options.ts";

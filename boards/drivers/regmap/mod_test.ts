@@ -10,7 +10,7 @@ import { Logger } from "../../../core/log.ts";
 import { Status } from "../../../core/status.ts";
 import { BUILTIN_CONTRACTS, driverConformance } from "../../../testing/mod.ts";
 import type { ClockHw } from "../../../plugins/clock/hw.ts";
-import { C, LibcError } from "../../../bindings/vhost-user/libc.ts";
+import { C, LibcError } from "../../../bindings/native/libc.ts";
 import { createRegmap } from "./mod.ts";
 import { CLOCK_BOARD, MIXED_BOARD, readBoardText, rig } from "./_fixture.ts";
 

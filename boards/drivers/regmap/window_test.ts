@@ -5,7 +5,7 @@
  * @module
  */
 import { assertEquals, assertThrows } from "../../../core/_assert_test.ts";
-import { mapRange } from "../../../bindings/vhost-user/mmap.ts";
+import { mapRange } from "../../../bindings/native/mmap.ts";
 import { memoryStore, Window } from "./window.ts";
 
 const spec = (writeMask: boolean) => ({ name: "w", base: 0x4000, size: 0x40, writeMask });
