@@ -38,6 +38,8 @@ export async function createForwardClock(
   const mine = clockKind.of(board).filter((c) => c.driver === name);
   const enabled = new Map<number, boolean>();
   const parents = new Map<number, number>();
+  /** The last rate request sent per clock, and the rate the clock ran at after it. */
+  const programmed = new Map<number, { key: string; rate: number }>();
   let version = 0;
   if (mine.length > 0) {
     version = (await link.call(CLOCK, CommonMsg.PROTOCOL_VERSION)).u32();
@@ -57,9 +59,16 @@ export async function createForwardClock(
     getRate,
     async setRate(id, rate, round) {
       const params = [ROUND[round], id, rate % 0x1_0000_0000, Math.floor(rate / 0x1_0000_0000)];
+      // The downstream holds this platform's vote already: a request equal to the last one
+      // (the merged rate programmed again) does not travel.
+      const key = params.join(",");
+      const last = programmed.get(id);
+      if (last?.key === key && replay.has(`clock.rate.${id}`)) return last.rate;
       await link.call(CLOCK, ClockMsg.CLOCK_RATE_SET, params);
       replay.set(`clock.rate.${id}`, CLOCK, ClockMsg.CLOCK_RATE_SET, params);
-      return await getRate(id);
+      const now = await getRate(id);
+      programmed.set(id, { key, rate: now });
+      return now;
     },
     isEnabled: (id) => enabled.get(id) ?? false,
     async setEnabled(id, on) {

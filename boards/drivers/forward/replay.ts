@@ -32,6 +32,11 @@ export class Replay {
     this.#settings.set(key, { protocol, message, params });
   }
 
+  /** Whether setting `key` is held. */
+  has(key: string): boolean {
+    return this.#settings.has(key);
+  }
+
   /** Forgets setting `key` (back to the downstream's default). */
   delete(key: string): void {
     this.#settings.delete(key);
