@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals } from "../../../core/_assert_test.ts";
-import { settled, until } from "../../../core/_wait_test.ts";
+import { HANG_MS, settled, until } from "../../../core/_wait_test.ts";
 import { headerMessageId, headerProtocol } from "../../../core/header.ts";
 import { Logger } from "../../../core/log.ts";
 import { Status } from "../../../core/status.ts";
@@ -26,6 +26,9 @@ const RATE_GET = 0x6;
 const ATTRIBUTES = 0x3;
 const RATE_NOTIFY = 0x9;
 const MHZ = 1_000_000;
+const POWER = 0x11;
+const STATE_SET = 0x4;
+const STATE_NOTIFY = 0x6;
 /** apb_clk: the firmware's id, and the virtual id both guests know it by. */
 const APB_FW = 10;
 const APB = 3;
@@ -65,6 +68,16 @@ async function startMediator(dir: string, clock: ManualClock): Promise<Server> {
 
 const guest = (dir: string, name: string) =>
   ScmiClient.connect({ kind: "unix", path: join(dir, "med", `${name}.sock`) });
+
+const isRateChanged = (m: Uint8Array) => {
+  const h = new DataView(m.buffer, m.byteOffset).getUint32(0, true);
+  return headerProtocol(h) === CLOCK && headerMessageId(h) === 0;
+};
+
+const isPowerChanged = (m: Uint8Array) => {
+  const h = new DataView(m.buffer, m.byteOffset).getUint32(0, true);
+  return headerProtocol(h) === POWER && headerMessageId(h) === 0;
+};
 
 const rate = (hz: number) => [hz % 0x1_0000_0000, Math.floor(hz / 0x1_0000_0000)];
 
@@ -110,13 +123,50 @@ Deno.test("forward chain: policy at the mediator, merged votes at the firmware, 
       100 * MHZ,
     );
     // vm1, the subscriber, heard of the change vm2 made; vm2 heard nothing.
-    const note = await vm1.waitFor((m) => {
-      const h = new DataView(m.buffer, m.byteOffset).getUint32(0, true);
-      return headerProtocol(h) === CLOCK && headerMessageId(h) === 0;
-    });
+    const note = await vm1.waitFor(isRateChanged, HANG_MS);
     assert(note !== null, "vm1 got CLOCK_RATE_CHANGED");
     assertEquals(new DataView(note.buffer, note.byteOffset).getUint32(8, true), APB);
     assertEquals(vm2.notifications.length, 0);
+
+    // Another agent of the firmware changes apb_clk: the firmware tells the mediator, which
+    // subscribed once for the clock, and the mediator tells vm1, its subscriber, not vm2.
+    vm1.notifications.length = 0;
+    const hostFile = join(dir, "host.toml");
+    await Deno.writeTextFile(
+      hostFile,
+      '[[agent]]\nname = "host"\ntransport = { type = "stream" }\n' +
+        'protocols = ["clock", "power"]\nclocks = ["apb_clk"]\npower_domains = ["pd_usb"]\n',
+    );
+    await fw.addAgents(hostFile);
+    const host = await ScmiClient.connect({ kind: "unix", path: join(dir, "fw", "host.sock") });
+    try {
+      assertEquals((await host.request(CLOCK, RATE_SET, [0, 0, ...rate(50 * MHZ)])).status, 0);
+      const heard = await vm1.waitFor(isRateChanged, HANG_MS);
+      assert(heard !== null, "vm1 heard of the firmware's change");
+      const dv = new DataView(heard.buffer, heard.byteOffset);
+      assertEquals([dv.getUint32(4, true), dv.getUint32(8, true), dv.getUint32(12, true)], [
+        0,
+        APB,
+        50 * MHZ,
+      ]);
+      // Likewise a power domain: vm2 subscribed to pd_usb (its domain 0), which the
+      // firmware's host switches on.
+      assertEquals((await vm2.request(POWER, STATE_NOTIFY, [0, 1])).status, 0);
+      assertEquals(vm2.notifications.length, 0);
+      assertEquals((await host.request(POWER, STATE_SET, [0, 0, 0])).status, 0);
+      const on = await vm2.waitFor(isPowerChanged, HANG_MS);
+      assert(on !== null, "vm2 heard pd_usb go on");
+      const pv = new DataView(on.buffer, on.byteOffset);
+      assertEquals([pv.getUint32(4, true), pv.getUint32(8, true), pv.getUint32(12, true)], [
+        0,
+        0,
+        0,
+      ]);
+    } finally {
+      await host.close();
+    }
+    assertEquals(vm2.notifications.filter(isRateChanged).length, 0);
+    assertEquals(vm1.notifications.filter(isPowerChanged).length, 0);
 
     // The firmware stops: guests get COMMS_ERROR, not a hang.
     await fw.close();

@@ -9,6 +9,7 @@ import { clockKind } from "../../../plugins/clock/kind.ts";
 import type { ClockHw, RateRound } from "../../../plugins/clock/hw.ts";
 import {
   ClockAttr,
+  ClockEvent,
   ClockMsg,
   ClockState,
   ClockVersion,
@@ -16,7 +17,8 @@ import {
 } from "../../../plugins/clock/msg.ts";
 import type { Board } from "../../../core/board.ts";
 import { CommonMsg } from "../../../core/protocol.ts";
-import type { Link } from "./link.ts";
+import { headerMessageId, headerProtocol, headerType, MsgType } from "../../../core/header.ts";
+import type { Link, Send } from "./link.ts";
 import type { Replay } from "./replay.ts";
 
 /** The clock protocol's id. */
@@ -40,17 +42,38 @@ export async function createForwardClock(
   const parents = new Map<number, number>();
   /** The last rate request sent per clock, and the rate the clock ran at after it. */
   const programmed = new Map<number, { key: string; rate: number }>();
+  const notifying: number[] = [];
   let version = 0;
   if (mine.length > 0) {
     version = (await link.call(CLOCK, CommonMsg.PROTOCOL_VERSION)).u32();
     for (const c of mine) {
       const attrs = (await link.call(CLOCK, ClockMsg.CLOCK_ATTRIBUTES, [c.id])).u32();
       enabled.set(c.id, (attrs & ClockAttr.ENABLED) !== 0);
+      if (attrs & ClockAttr.RATE_CHANGED_NOTIFY) notifying.push(c.id);
       if (version >= ClockVersion.V3 && c.parents.length > 0) {
         parents.set(c.id, (await link.call(CLOCK, ClockMsg.CLOCK_PARENT_GET, [c.id])).u32());
       }
     }
   }
+  // Rate changes the downstream makes for others are heard once per connection, whatever
+  // this platform's agents subscribe to, and handed to the clock protocol.
+  const subscribe = async (send: Send) => {
+    for (const id of notifying) await send(CLOCK, ClockMsg.CLOCK_RATE_NOTIFY, [id, 1]);
+  };
+  await subscribe((p, msg, params) => link.request(p, msg, params));
+  link.onConnect(subscribe);
+  const watchers: ((id: number, rate: number) => void)[] = [];
+  link.onEvent((m) => {
+    const dv = new DataView(m.buffer, m.byteOffset, m.byteLength);
+    const h = dv.getUint32(0, true);
+    if (
+      headerType(h) !== MsgType.NOTIFICATION || headerProtocol(h) !== CLOCK ||
+      headerMessageId(h) !== ClockEvent.CLOCK_RATE_CHANGED || m.length < 20
+    ) return;
+    const id = dv.getUint32(8, true);
+    const rate = dv.getUint32(12, true) + dv.getUint32(16, true) * 0x1_0000_0000;
+    if (enabled.has(id)) { for (const w of watchers) w(id, rate); }
+  });
   const getRate = async (id: number) => {
     const p = await link.call(CLOCK, ClockMsg.CLOCK_RATE_GET, [id]);
     return p.u32() + p.u32() * 0x1_0000_0000;
@@ -78,6 +101,7 @@ export async function createForwardClock(
       enabled.set(id, on);
       replay.set(`clock.enable.${id}`, CLOCK, ClockMsg.CLOCK_CONFIG_SET, params);
     },
+    watchRates: (changed) => void watchers.push(changed),
     getParent: (id) => parents.get(id) ?? -1,
     async setParent(id, parent) {
       await link.call(CLOCK, ClockMsg.CLOCK_PARENT_SET, [id, parent]);
