@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assert, assertEquals } from "../../../core/_assert_test.ts";
 import { HANG_MS, settled, until } from "../../../core/_wait_test.ts";
-import { headerMessageId, headerProtocol } from "../../../core/header.ts";
+import { headerMessageId, headerProtocol, headerType, MsgType } from "../../../core/header.ts";
 import { Logger } from "../../../core/log.ts";
 import { Status } from "../../../core/status.ts";
 import { ManualClock } from "../../../core/timer_clock.ts";
@@ -103,8 +103,20 @@ Deno.test("forward chain: policy at the mediator, merged votes at the firmware, 
       (await vm2.request(CLOCK, RATE_SET, [0, 4, ...rate(48 * MHZ)])).status,
       Status.NOT_FOUND,
     );
-    // vm1's console clock reaches the firmware with the firmware's id.
-    assertEquals((await vm1.request(CLOCK, RATE_SET, [0, 0, ...rate(48 * MHZ)])).status, 0);
+    // vm1's console clock reaches the firmware with the firmware's id; asked asynchronously,
+    // its delayed response comes once the firmware has answered.
+    assertEquals((await vm1.request(CLOCK, RATE_SET, [1, 0, ...rate(48 * MHZ)])).status, 0);
+    const done = await vm1.waitFor((m) => {
+      const h = new DataView(m.buffer, m.byteOffset).getUint32(0, true);
+      return headerType(h) === MsgType.DELAYED_RESPONSE && headerMessageId(h) === RATE_SET;
+    }, HANG_MS);
+    assert(done !== null, "the delayed response came");
+    const dd = new DataView(done.buffer, done.byteOffset);
+    assertEquals([dd.getInt32(4, true), dd.getUint32(8, true), dd.getUint32(12, true)], [
+      0,
+      0,
+      48 * MHZ,
+    ]);
     assertEquals(seen, [[14, 48 * MHZ]]);
     seen.length = 0;
 

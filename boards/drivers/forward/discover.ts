@@ -42,6 +42,7 @@ export const forwardDiscovery: DriverDiscovery = {
     const option = isDir ? "raw" : "socket";
     const { connect, what } = downstreamOf(
       isDir ? { kind: "raw", dir: source } : { kind: "socket", path: source },
+      systemClock,
     );
     const link = new Link({ connect, clock: systemClock, timeoutMs: 1000, what, log: env.log });
     try {
@@ -195,6 +196,7 @@ async function resets(link: Link): Promise<string[]> {
     );
     out.push("", "[[reset]]", `id = ${id}`, `name = ${str(name)}`);
     if (latency !== 0x7fffffff) out.push(`latency_us = ${latency}`);
+    if (attrs & ResetAttr.ASYNC) out.push("async = true");
   }
   return out;
 }
@@ -216,6 +218,7 @@ async function powers(link: Link): Promise<string[]> {
     const state = (await link.call(POWER, PowerMsg.POWER_STATE_GET, [id])).u32();
     out.push("", "[[power]]", `id = ${id}`, `name = ${str(name)}`);
     out.push(`on = ${state === PowerState.ON}`);
+    if (attrs & PowerDomainAttr.ASYNC_SET) out.push("async = true");
   }
   return out;
 }

@@ -11,6 +11,7 @@
 import { defineDriver } from "../../../core/driver.ts";
 import type { BoardDriver, DriverEnv } from "../../../core/driver.ts";
 import { systemClock, type TimerClock } from "../../../core/timer_clock.ts";
+import { hwAccessOf, hwPath } from "../../../core/hw_root.ts";
 import { createForwardClock } from "./clock.ts";
 import { Link } from "./link.ts";
 import { downstreamOf } from "./downstream.ts";
@@ -46,10 +47,13 @@ export const forwardDriver = forwardDriverWith();
 /** Connects to the downstream and backs every resource class the board gives this driver. */
 export async function createForward(env: DriverEnv, deps: ForwardDeps = {}): Promise<BoardDriver> {
   const o = forwardOptions(env.options);
-  const { connect, what } = downstreamOf(o.downstream);
+  const clock = deps.clock ?? systemClock;
+  const { hwRoot } = hwAccessOf(env);
+  const { connect, what } = downstreamOf(o.downstream, clock, hwRoot);
+  if (o.downstream.kind === "raw") await warnSharedAgent(env, hwRoot);
   const link = new Link({
     connect,
-    clock: deps.clock ?? systemClock,
+    clock,
     timeoutMs: o.timeoutMs,
     what,
     log: env.log,
@@ -72,4 +76,32 @@ export async function createForward(env: DriverEnv, deps: ForwardDeps = {}): Pro
       }`,
     );
   }
+}
+
+/**
+ * Warns (at start, so `vscmi check` shows it) when the host kernel's own SCMI drivers are
+ * bound: raw mode then shares the host's agent with vscmi, and nobody merges their votes.
+ */
+async function warnSharedAgent(env: DriverEnv, hwRoot: string): Promise<void> {
+  const dir = hwPath(hwRoot, "/sys/bus/scmi_protocol/devices");
+  const bound: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      try {
+        await Deno.stat(`${dir}/${e.name}/driver`);
+        bound.push(e.name);
+      } catch {
+        // Not bound to a driver.
+      }
+    }
+  } catch {
+    return; // No SCMI bus: the host kernel uses no SCMI channel.
+  }
+  if (bound.length === 0) return;
+  env.log?.warn(
+    `Driver "${env.name}": the host kernel's own SCMI drivers are bound (${bound.length} ` +
+      `devices under ${dir}) and use the raw-mode channel's agent too: with raw mode's COEX ` +
+      `option the host and vscmi share one agent whose votes nobody merges (raw mode is a test ` +
+      `interface)`,
+  );
 }

@@ -97,7 +97,7 @@ function recordedFiles(rec: Recording) {
 
 function rawLink(files: RawFiles): Link {
   return new Link({
-    connect: (ev) => Promise.resolve(openRaw(files, ev)),
+    connect: (ev) => Promise.resolve(openRaw(files, ev, () => new Promise(() => {}))),
     clock: new ManualClock(),
     timeoutMs: 1000,
     what: "raw:test",

@@ -1,0 +1,68 @@
+import { join } from "node:path";
+import { assert, assertEquals, assertRejects } from "../../../core/_assert_test.ts";
+import { emptyBoard } from "../../../core/board.ts";
+import { Logger } from "../../../core/log.ts";
+import { ManualClock } from "../../../core/timer_clock.ts";
+import { driverOptionProblems } from "../../../core/driver.ts";
+import { createForward, forwardDriver } from "./mod.ts";
+
+const RAW = "/sys/kernel/debug/scmi/0/raw";
+
+/** A hardware root with a raw-mode directory, and the host's SCMI devices bound or not. */
+async function hwRoot(bound: boolean): Promise<string> {
+  const root = await Deno.makeTempDir();
+  await Deno.mkdir(join(root, RAW), { recursive: true });
+  for (const f of ["message", "message_async", "notification", "errors", "reset"]) {
+    await Deno.writeFile(join(root, RAW, f), new Uint8Array());
+  }
+  const dev = join(root, "sys/bus/scmi_protocol/devices/scmi_dev.1");
+  await Deno.mkdir(dev, { recursive: true });
+  if (bound) await Deno.mkdir(join(dev, "driver"));
+  return root;
+}
+
+async function start(bound: boolean): Promise<string[]> {
+  const root = await hwRoot(bound);
+  const lines: string[] = [];
+  const log = new Logger();
+  log.sink = (level, line) => void lines.push(`${level}: ${line}`);
+  const driver = await createForward(
+    { name: "fw", options: { raw: RAW }, board: emptyBoard("b"), log, hwRoot: root },
+    { clock: new ManualClock() },
+  );
+  await driver.close?.();
+  await Deno.remove(root, { recursive: true });
+  return lines;
+}
+
+Deno.test("raw mode: a warning when the host kernel's SCMI drivers use the channel's agent too", async () => {
+  const lines = await start(true);
+  assertEquals(lines.length, 1);
+  assert(lines[0].startsWith("warn: "), lines[0]);
+  assert(lines[0].includes("the host kernel's own SCMI drivers are bound (1 devices"), lines[0]);
+  assertEquals(await start(false), []);
+});
+
+Deno.test("the forward driver's options: one downstream, a timeout from 1 to 60000 ms", () => {
+  const problems = (o: Record<string, unknown>) =>
+    driverOptionProblems(forwardDriver, o).map((p) => `${p.option}: ${p.message}`);
+  assertEquals(problems({ socket: "fw.sock" }), []);
+  assertEquals(problems({ raw: RAW, timeout_ms: 60000 }), []);
+  assertEquals(problems({}).length, 1);
+  assert(problems({ socket: "a", raw: "b" })[0].startsWith("raw: "));
+  assert(problems({ socket: "a", timeout_ms: 0 })[0].startsWith("timeout_ms: "));
+  assert(problems({ socket: 5 })[0].startsWith("socket: "));
+});
+
+Deno.test("a downstream that is not there fails the driver's start, naming it", async () => {
+  const e = await assertRejects(
+    () =>
+      createForward({
+        name: "fw",
+        options: { socket: "/nonexistent/fw.sock" },
+        board: emptyBoard("b"),
+      }),
+    Error,
+  );
+  assert(e.message.includes("unix:/nonexistent/fw.sock"), e.message);
+});
