@@ -1,7 +1,8 @@
 /**
  * `vscmi discover --forward SOCKET|RAWDIR`: asks the downstream platform, as the agent this
- * driver will be, which protocols it serves and which clocks, reset domains and power
- * domains it shows (ids, names, rates, parents, state at the time), and writes the board
+ * driver will be, which protocols it serves and which clocks, reset, power, performance and
+ * voltage domains it shows (ids, names, rates, levels, parents, state at the time), and
+ * writes the board
  * manifest whose `[[driver]]` is a forward driver reaching it. A path that is a directory is
  * a raw-mode directory, anything else a stream socket.
  * @module
@@ -20,14 +21,29 @@ import { Link } from "./link.ts";
 import { downstreamOf } from "./downstream.ts";
 import { POWER } from "./power.ts";
 import { RESET } from "./reset.ts";
+import { PERF } from "./perf.ts";
+import { VOLTAGE } from "./voltage.ts";
+import {
+  DomainFlag,
+  PerfMsg,
+  PowerUnit,
+  RATE_LIMIT_MASK,
+  V4,
+} from "../../../plugins/perf/_wire.ts";
+import {
+  DomainAttr as VoltageAttr,
+  LevelsFlag,
+  VoltageConfig,
+  VoltageMsg,
+} from "../../../plugins/voltage/_wire.ts";
 
 const BASE = 0x10;
 
 /** `vscmi discover --forward`. */
 export const forwardDiscovery: DriverDiscovery = {
   flag: "forward",
-  summary: "a board of the clocks, resets and power domains a downstream SCMI platform " +
-    "(stream SOCKET or raw-mode RAWDIR) shows",
+  summary: "a board of the clocks and reset, power, performance and voltage domains a " +
+    "downstream SCMI platform (stream SOCKET or raw-mode RAWDIR) shows",
   async run(env: DiscoverEnv): Promise<string> {
     const source = env.source;
     if (source === undefined || source === "") {
@@ -75,6 +91,8 @@ export async function discoverBoard(link: Link, option: string, source: string):
   if (protos.includes(CLOCK)) out.push(...await clocks(link));
   if (protos.includes(RESET)) out.push(...await resets(link));
   if (protos.includes(POWER)) out.push(...await powers(link));
+  if (protos.includes(PERF)) out.push(...await perfs(link, out));
+  if (protos.includes(VOLTAGE)) out.push(...await voltages(link));
   return out.join("\n") + "\n";
 }
 
@@ -219,6 +237,97 @@ async function powers(link: Link): Promise<string[]> {
     out.push("", "[[power]]", `id = ${id}`, `name = ${str(name)}`);
     out.push(`on = ${state === PowerState.ON}`);
     if (attrs & PowerDomainAttr.ASYNC_SET) out.push("async = true");
+  }
+  return out;
+}
+
+async function perfs(link: Link, head: string[]): Promise<string[]> {
+  const version = (await link.call(PERF, CommonMsg.PROTOCOL_VERSION)).u32();
+  const attrs = (await link.call(PERF, CommonMsg.PROTOCOL_ATTRIBUTES)).u32();
+  const n = attrs & 0xffff;
+  const unit = attrs >>> 16 & PowerUnit.MICROWATT
+    ? "uW"
+    : attrs >>> 16 & PowerUnit.MILLIWATT
+    ? "mW"
+    : "abstract";
+  // The power unit is the board's: after its name in [board].
+  head.splice(head.indexOf("[board]") + 2, 0, `perf_power_unit = "${unit}"`);
+  const out = ["", "# ── Performance domains"];
+  for (let id = 0; id < n; id++) {
+    const p = await link.call(PERF, PerfMsg.DOMAIN_ATTRIBUTES, [id]);
+    const flags = p.u32();
+    const rateLimit = p.u32() & RATE_LIMIT_MASK;
+    const sustainedKhz = p.u32();
+    const sustained = p.u32();
+    const name = await nameOf(
+      link,
+      PERF,
+      p,
+      (flags & DomainFlag.EXTENDED_NAME) !== 0,
+      PerfMsg.DOMAIN_NAME_GET,
+      id,
+    );
+    const levels: string[] = [];
+    for (;;) {
+      const d = await link.call(PERF, PerfMsg.DESCRIBE_LEVELS, [id, levels.length]);
+      const head = d.u32();
+      const got = head & 0xffff;
+      for (let i = 0; i < got; i++) {
+        const level = d.u32();
+        const power = d.u32();
+        const latency = d.u32() & 0xffff;
+        // Before 4.0 the frequency follows from the sustained point.
+        const khz = version >= V4 ? d.u32() : Math.round(level * sustainedKhz / sustained);
+        if (version >= V4) d.u32();
+        levels.push(
+          `  { level = ${level}, freq = ${
+            khz * 1000
+          }, power = ${power}, latency_us = ${latency} },`,
+        );
+      }
+      if (head >>> 16 === 0 || got === 0) break;
+    }
+    const now = (await link.call(PERF, PerfMsg.LEVEL_GET, [id])).u32();
+    out.push("", "[[perf]]", `id = ${id}`, `name = ${str(name)}`, "levels = [", ...levels, "]");
+    out.push(`sustained_level = ${sustained}`, `level = ${now}`);
+    if (rateLimit !== 0) out.push(`rate_limit_us = ${rateLimit}`);
+  }
+  return out;
+}
+
+async function voltages(link: Link): Promise<string[]> {
+  const out = ["", "# ── Voltage domains"];
+  const n = await countOf(link, VOLTAGE);
+  for (let id = 0; id < n; id++) {
+    const p = await link.call(VOLTAGE, VoltageMsg.VOLTAGE_DOMAIN_ATTRIBUTES, [id]);
+    const attrs = p.u32();
+    const name = await nameOf(
+      link,
+      VOLTAGE,
+      p,
+      (attrs & VoltageAttr.EXTENDED_NAME) !== 0,
+      VoltageMsg.VOLTAGE_DOMAIN_NAME_GET,
+      id,
+    );
+    const list: number[] = [];
+    let segment = "";
+    for (;;) {
+      const d = await link.call(VOLTAGE, VoltageMsg.VOLTAGE_DESCRIBE_LEVELS, [id, list.length]);
+      const flags = d.u32();
+      const got = flags & LevelsFlag.RETURNED_MAX;
+      if (flags & LevelsFlag.SEGMENT) {
+        segment = `segment = { min = ${d.i32()}, max = ${d.i32()}, step = ${d.i32()} }`;
+        break;
+      }
+      for (let i = 0; i < got; i++) list.push(d.i32());
+      if (flags >>> LevelsFlag.REMAINING_SHIFT === 0 || got === 0) break;
+    }
+    const level = (await link.call(VOLTAGE, VoltageMsg.VOLTAGE_LEVEL_GET, [id])).i32();
+    const config = (await link.call(VOLTAGE, VoltageMsg.VOLTAGE_CONFIG_GET, [id])).u32();
+    out.push("", "[[voltage]]", `id = ${id}`, `name = ${str(name)}`);
+    out.push(segment || `levels = [${list.join(", ")}]`, `level = ${level}`);
+    out.push(`on = ${(config & VoltageConfig.MODE_MASK) !== VoltageConfig.OFF}`);
+    if (attrs & VoltageAttr.ASYNC_LEVEL_SET) out.push("async = true");
   }
   return out;
 }

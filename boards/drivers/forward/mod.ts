@@ -19,6 +19,9 @@ import { FORWARD_OPTIONS, forwardOptions } from "./options.ts";
 import { createForwardPower } from "./power.ts";
 import { Replay } from "./replay.ts";
 import { createForwardReset } from "./reset.ts";
+import { createForwardVoltage } from "./voltage.ts";
+import { createForwardPerf } from "./perf.ts";
+import { perfKind } from "../../../plugins/perf/kind.ts";
 import { forwardDiscovery } from "./discover.ts";
 
 /** What tests inject: the clock timeouts are measured on. */
@@ -66,6 +69,10 @@ export async function createForward(env: DriverEnv, deps: ForwardDeps = {}): Pro
       clock: await createForwardClock(link, replay, env.board, env.name),
       reset: createForwardReset(link, replay),
       power: await createForwardPower(link, replay, env.board, env.name),
+      voltage: await createForwardVoltage(link, replay, env.board, env.name),
+      ...(perfKind.of(env.board).some((d) => d.driver === env.name)
+        ? { perf: await createForwardPerf(link, replay) }
+        : {}),
       close: () => link.close(),
     };
   } catch (e) {

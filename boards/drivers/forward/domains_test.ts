@@ -1,0 +1,74 @@
+/**
+ * Performance and voltage domains through the forward chain of examples/forward: a guest's
+ * request reaches the firmware as the firmware's domain id and level (read from its trace),
+ * and reads come back from it.
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { assert, assertEquals } from "../../../core/_assert_test.ts";
+import { Logger } from "../../../core/log.ts";
+import { ManualClock } from "../../../core/timer_clock.ts";
+import { ScmiClient } from "../../../client/mod.ts";
+import { loadDeployment } from "../../../server/manifest/mod.ts";
+import { startServer } from "../../../server/serve.ts";
+import { BUILTINS } from "../../../builtins.ts";
+import { simDriver } from "../sim.ts";
+import { forwardDriverWith } from "./mod.ts";
+
+const EXAMPLE = fileURLToPath(new URL("../../../examples/forward/", import.meta.url));
+
+function quiet(): Logger {
+  const log = new Logger();
+  log.sink = () => {};
+  return log;
+}
+
+const u32 = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset).getUint32(0, true);
+
+Deno.test("forward chain: performance and voltage domains reach the firmware with its ids", async () => {
+  const dir = await Deno.makeTempDir();
+  const trace: string[] = [];
+  const fwDep = await loadDeployment(join(EXAMPLE, "firmware.toml"), BUILTINS);
+  const fw = await startServer(fwDep, {
+    runDir: join(dir, "fw"),
+    stateDir: null,
+    control: false,
+    log: quiet(),
+    trace: "text",
+    traceWrite: (line) => void trace.push(line),
+  });
+  const drivers = [simDriver, forwardDriverWith({ clock: new ManualClock() })];
+  const medDep = await loadDeployment(join(EXAMPLE, "mediator.toml"), { ...BUILTINS, drivers });
+  const med = await startServer(medDep, {
+    runDir: join(dir, "med"),
+    stateDir: null,
+    control: false,
+    log: quiet(),
+  });
+  const vm1 = await ScmiClient.connect({ kind: "unix", path: join(dir, "med", "vm1.sock") });
+  const vm2 = await ScmiClient.connect({ kind: "unix", path: join(dir, "med", "vm2.sock") });
+  try {
+    trace.length = 0;
+    // vm1's perf domain 0 is the firmware's gpu (2): level 600.
+    assertEquals((await vm1.request(0x13, 0x7, [0, 600])).status, 0);
+    assertEquals(u32((await vm1.request(0x13, 0x8, [0])).payload), 600);
+    // vm2's voltage domain 0 is the firmware's vddio_sd (2, at 3.3 V): 1.8 V, then on.
+    assertEquals((await vm2.request(0x17, 0x7, [0, 0, 1_800_000])).status, 0);
+    assertEquals(u32((await vm2.request(0x17, 0x8, [0])).payload), 1_800_000);
+    assertEquals((await vm2.request(0x17, 0x5, [0, 0x7])).status, 0);
+    const sets = trace.filter((l) =>
+      / (PERFORMANCE_LEVEL|VOLTAGE_LEVEL|VOLTAGE_CONFIG)_SET /.test(l)
+    )
+      .map((l) => l.replace(/ ← SUCCESS.*/, ""));
+    assertEquals(sets.length, 3, trace.join("\n"));
+    assertEquals(sets[0], "mediator → PERFORMANCE_LEVEL_SET domain=2 level=600");
+    assert(/^mediator → VOLTAGE_LEVEL_SET .*domain_id=2 .*1800000/.test(sets[1]), sets[1]);
+    assertEquals(sets[2], "mediator → VOLTAGE_CONFIG_SET domain_id=2 config=7");
+  } finally {
+    await vm1.close();
+    await vm2.close();
+    await med.close();
+    await fw.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
