@@ -87,8 +87,7 @@ export async function createForwardClock(
       const key = params.join(",");
       const last = programmed.get(id);
       if (last?.key === key && replay.has(`clock.rate.${id}`)) return last.rate;
-      await link.call(CLOCK, ClockMsg.CLOCK_RATE_SET, params);
-      replay.set(`clock.rate.${id}`, CLOCK, ClockMsg.CLOCK_RATE_SET, params);
+      await replay.write(`clock.rate.${id}`, CLOCK, ClockMsg.CLOCK_RATE_SET, params);
       const now = await getRate(id);
       programmed.set(id, { key, rate: now });
       return now;
@@ -97,16 +96,14 @@ export async function createForwardClock(
     async setEnabled(id, on) {
       const state = on ? ClockState.ENABLE : ClockState.DISABLE;
       const params = version >= ClockVersion.V3 ? [id, state, 0] : [id, state];
-      await link.call(CLOCK, ClockMsg.CLOCK_CONFIG_SET, params);
+      await replay.write(`clock.enable.${id}`, CLOCK, ClockMsg.CLOCK_CONFIG_SET, params);
       enabled.set(id, on);
-      replay.set(`clock.enable.${id}`, CLOCK, ClockMsg.CLOCK_CONFIG_SET, params);
     },
     watchRates: (changed) => void watchers.push(changed),
     getParent: (id) => parents.get(id) ?? -1,
     async setParent(id, parent) {
-      await link.call(CLOCK, ClockMsg.CLOCK_PARENT_SET, [id, parent]);
+      await replay.write(`clock.parent.${id}`, CLOCK, ClockMsg.CLOCK_PARENT_SET, [id, parent]);
       parents.set(id, parent);
-      replay.set(`clock.parent.${id}`, CLOCK, ClockMsg.CLOCK_PARENT_SET, [id, parent]);
     },
   };
 }

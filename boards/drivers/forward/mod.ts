@@ -62,12 +62,12 @@ export async function createForward(env: DriverEnv, deps: ForwardDeps = {}): Pro
     log: env.log,
   });
   try {
-    const replay = new Replay(link);
+    const replay = new Replay(link, hwAccessOf(env).dryRun, env.log);
     await link.open();
     return {
       name: env.name,
       clock: await createForwardClock(link, replay, env.board, env.name),
-      reset: createForwardReset(link, replay),
+      reset: createForwardReset(replay),
       power: await createForwardPower(link, replay, env.board, env.name),
       voltage: await createForwardVoltage(link, replay, env.board, env.name),
       ...(perfKind.of(env.board).some((d) => d.driver === env.name)

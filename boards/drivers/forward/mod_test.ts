@@ -66,3 +66,52 @@ Deno.test("a downstream that is not there fails the driver's start, naming it", 
   );
   assert(e.message.includes("unix:/nonexistent/fw.sock"), e.message);
 });
+
+Deno.test("with --dry-run a change is logged, not sent; reads still reach the downstream", async () => {
+  const sent: Uint8Array[] = [];
+  const board = emptyBoard("b");
+  const lines: string[] = [];
+  const log = new Logger();
+  log.sink = (level, line) => void lines.push(`${level}: ${line}`);
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "fw.sock");
+  const listener = Deno.listen({ transport: "unix", path });
+  // A downstream that records every message and answers each with SUCCESS and two zero words.
+  const serving = (async () => {
+    for await (const conn of listener) {
+      const buf = new Uint8Array(4096);
+      for (;;) {
+        const n = await conn.read(buf).catch(() => null);
+        if (n === null) break;
+        const msg = buf.slice(4, n);
+        sent.push(msg);
+        const reply = new Uint8Array(4 + 16);
+        reply.set([16, 0, 0, 0, ...msg.subarray(0, 4)]);
+        await conn.write(reply);
+      }
+      conn.close();
+    }
+  })();
+  const driver = await createForward(
+    { name: "fw", options: { socket: path }, board, log, dryRun: true },
+    { clock: new ManualClock() },
+  );
+  try {
+    const reset = driver.reset as {
+      setAsserted(id: number, on: boolean, s: number): Promise<void>;
+      isAsserted(id: number): boolean;
+    };
+    await reset.setAsserted(3, true, 0);
+    assertEquals(sent.length, 0);
+    assert(reset.isAsserted(3));
+    assertEquals(lines, ["info: Dry run: not sending protocol 0x16 message 0x4 (3, 2, 0)"]);
+    const clock = driver.clock as { getRate(id: number): Promise<number> };
+    assertEquals(await clock.getRate(0), 0);
+    assertEquals(sent.length, 1);
+  } finally {
+    await driver.close?.();
+    listener.close();
+    await serving.catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});

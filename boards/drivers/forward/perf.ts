@@ -26,13 +26,11 @@ export async function createForwardPerf(link: Link, replay: Replay): Promise<Per
   return {
     getLevel,
     async setLevel(id, level) {
-      await link.call(PERF, PerfMsg.LEVEL_SET, [id, level]);
-      replay.set(`perf.level.${id}`, PERF, PerfMsg.LEVEL_SET, [id, level]);
+      await replay.write(`perf.level.${id}`, PERF, PerfMsg.LEVEL_SET, [id, level]);
       return await getLevel(id);
     },
     async setLimits(id, min, max) {
-      await link.call(PERF, PerfMsg.LIMITS_SET, [id, max, min]);
-      replay.set(`perf.limits.${id}`, PERF, PerfMsg.LIMITS_SET, [id, max, min]);
+      await replay.write(`perf.limits.${id}`, PERF, PerfMsg.LIMITS_SET, [id, max, min]);
       return await getLevel(id);
     },
   };

@@ -56,9 +56,8 @@ export async function createForwardPower(
     watchStates: (changed) => void watchers.push(changed),
     async setState(id, state) {
       const params = [0, id, state];
-      await link.call(POWER, PowerMsg.POWER_STATE_SET, params);
+      await replay.write(`power.state.${id}`, POWER, PowerMsg.POWER_STATE_SET, params);
       states.set(id, state);
-      replay.set(`power.state.${id}`, POWER, PowerMsg.POWER_STATE_SET, params);
     },
   };
 }

@@ -31,15 +31,13 @@ export async function createForwardVoltage(
     },
     async setLevel(id, microvolts) {
       const params = [id, 0, microvolts >>> 0];
-      await link.call(VOLTAGE, VoltageMsg.VOLTAGE_LEVEL_SET, params);
-      replay.set(`voltage.level.${id}`, VOLTAGE, VoltageMsg.VOLTAGE_LEVEL_SET, params);
+      await replay.write(`voltage.level.${id}`, VOLTAGE, VoltageMsg.VOLTAGE_LEVEL_SET, params);
     },
     isOn: (id) => on.get(id) ?? false,
     async setOn(id, want) {
       const params = [id, want ? VoltageConfig.ON : VoltageConfig.OFF];
-      await link.call(VOLTAGE, VoltageMsg.VOLTAGE_CONFIG_SET, params);
+      await replay.write(`voltage.on.${id}`, VOLTAGE, VoltageMsg.VOLTAGE_CONFIG_SET, params);
       on.set(id, want);
-      replay.set(`voltage.on.${id}`, VOLTAGE, VoltageMsg.VOLTAGE_CONFIG_SET, params);
     },
   };
 }
