@@ -85,7 +85,8 @@ Deno.test("forward chain: policy at the mediator, merged votes at the firmware, 
   const dir = await Deno.makeTempDir();
   const seen: [number, number][] = [];
   let fw = await startFirmware(dir, seen);
-  const med = await startMediator(dir, new ManualClock());
+  const clock = new ManualClock();
+  const med = await startMediator(dir, clock);
   const vm1 = await guest(dir, "vm1");
   const vm2 = await guest(dir, "vm2");
   try {
@@ -189,9 +190,14 @@ Deno.test("forward chain: policy at the mediator, merged votes at the firmware, 
     );
     assertEquals((await vm2.request(CLOCK, RATE_GET, [APB])).status, Status.COMMS_ERROR);
 
-    // It comes back: the mediator reconnects, sends what the firmware must hold again (the
-    // merged APB rate, vm1's console rate), then serves the request.
+    // It comes back: one timeout after the last attempt the mediator reconnects by itself
+    // and sends what the firmware must hold again (vm1's console rate, the merged APB rate);
+    // then it serves requests again.
     fw = await startFirmware(dir, seen);
+    assertEquals(seen, []);
+    clock.advance(1000);
+    await until(() => seen.length === 2, "the mediator to reconnect and send the held rates");
+    assertEquals(seen, [[14, 48 * MHZ], [APB_FW, 100 * MHZ]]);
     assertEquals((await vm1.request(CLOCK, RATE_SET, [0, 0, ...rate(96 * MHZ)])).status, 0);
     assertEquals(seen, [[14, 48 * MHZ], [APB_FW, 100 * MHZ], [14, 96 * MHZ]]);
   } finally {
