@@ -11,11 +11,13 @@ import {
   ClockAttr,
   ClockEvent,
   ClockMsg,
+  ClockPerm,
   ClockState,
   ClockVersion,
   RateFlag,
 } from "../../../plugins/clock/msg.ts";
 import type { Board } from "../../../core/board.ts";
+import type { HwResourceAccess } from "../../../core/driver.ts";
 import { CommonMsg } from "../../../core/protocol.ts";
 import { headerMessageId, headerProtocol, headerType, MsgType } from "../../../core/header.ts";
 import type { Link, Send } from "./link.ts";
@@ -30,19 +32,46 @@ const ROUND: Record<RateRound, number> = {
   nearest: RateFlag.ROUND_AUTO,
 };
 
+/** Forwarded clocks, and what the downstream lets this agent do to each. */
+export interface ForwardClocks {
+  /** The clock contract. */
+  readonly hw: ClockHw;
+  /** Whether clock `id` can be read and changed here (CLOCK_GET_PERMISSIONS downstream). */
+  access(id: number): HwResourceAccess;
+}
+
+/**
+ * What CLOCK_GET_PERMISSIONS bits `perms` let an agent do: it can always read; a clock whose
+ * state, rate or parent it may not change says so.
+ */
+export function clockAccess(perms: number): HwResourceAccess {
+  const missing = [
+    [ClockPerm.STATE, "switch it on or off"],
+    [ClockPerm.RATE, "set its rate"],
+    [ClockPerm.PARENT, "switch its parent"],
+  ].filter(([bit]) => (perms & (bit as number)) === 0).map(([, what]) => what);
+  if (missing.length === 0) return { read: true, write: true };
+  return {
+    read: true,
+    write: missing.length < 3,
+    why: `the downstream platform does not let this agent ${missing.join(", ")}`,
+  };
+}
+
 /** The clocks of `board` that driver instance `name` backs, through `link`. */
 export async function createForwardClock(
   link: Link,
   replay: Replay,
   board: Board,
   name: string,
-): Promise<ClockHw> {
+): Promise<ForwardClocks> {
   const mine = clockKind.of(board).filter((c) => c.driver === name);
   const enabled = new Map<number, boolean>();
   const parents = new Map<number, number>();
   /** The last rate request sent per clock, and the rate the clock ran at after it. */
   const programmed = new Map<number, { key: string; rate: number }>();
   const notifying: number[] = [];
+  const restricted = new Map<number, HwResourceAccess>();
   let version = 0;
   if (mine.length > 0) {
     version = (await link.call(CLOCK, CommonMsg.PROTOCOL_VERSION)).u32();
@@ -50,6 +79,10 @@ export async function createForwardClock(
       const attrs = (await link.call(CLOCK, ClockMsg.CLOCK_ATTRIBUTES, [c.id])).u32();
       enabled.set(c.id, (attrs & ClockAttr.ENABLED) !== 0);
       if (attrs & ClockAttr.RATE_CHANGED_NOTIFY) notifying.push(c.id);
+      if (version >= ClockVersion.V3 && (attrs & ClockAttr.RESTRICTED)) {
+        const perms = (await link.call(CLOCK, ClockMsg.CLOCK_GET_PERMISSIONS, [c.id])).u32();
+        restricted.set(c.id, clockAccess(perms));
+      }
       if (version >= ClockVersion.V3 && c.parents.length > 0) {
         parents.set(c.id, (await link.call(CLOCK, ClockMsg.CLOCK_PARENT_GET, [c.id])).u32());
       }
@@ -78,7 +111,7 @@ export async function createForwardClock(
     const p = await link.call(CLOCK, ClockMsg.CLOCK_RATE_GET, [id]);
     return p.u32() + p.u32() * 0x1_0000_0000;
   };
-  return {
+  const hw: ClockHw = {
     getRate,
     async setRate(id, rate, round) {
       const params = [ROUND[round], id, rate % 0x1_0000_0000, Math.floor(rate / 0x1_0000_0000)];
@@ -106,4 +139,5 @@ export async function createForwardClock(
       parents.set(id, parent);
     },
   };
+  return { hw, access: (id) => restricted.get(id) ?? { read: true, write: true } };
 }

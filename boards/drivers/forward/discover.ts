@@ -16,7 +16,7 @@ import { PowerDomainAttr, PowerMsg } from "../../../plugins/power/msg.ts";
 import { ResetAttr, ResetMsg } from "../../../plugins/reset/msg.ts";
 import { CommonMsg } from "../../../core/protocol.ts";
 import type { Payload } from "../../../client/mod.ts";
-import { CLOCK } from "./clock.ts";
+import { CLOCK, clockAccess } from "./clock.ts";
 import { Link } from "./link.ts";
 import { downstreamOf } from "./downstream.ts";
 import { POWER } from "./power.ts";
@@ -144,7 +144,13 @@ async function clocks(link: Link): Promise<string[]> {
       ClockMsg.CLOCK_NAME_GET,
       id,
     );
-    const e = ["", "[[clock]]", `id = ${id}`, `name = ${str(names[id])}`];
+    const e = [""];
+    if (version >= ClockVersion.V3 && (attrs & ClockAttr.RESTRICTED) !== 0) {
+      const perms = (await link.call(CLOCK, ClockMsg.CLOCK_GET_PERMISSIONS, [id])).u32();
+      const why = clockAccess(perms).why;
+      if (why !== undefined) e.push(`# Restricted: ${why}.`);
+    }
+    e.push("[[clock]]", `id = ${id}`, `name = ${str(names[id])}`);
     e.push(...await rates(link, id));
     const r = await link.call(CLOCK, ClockMsg.CLOCK_RATE_GET, [id]);
     e.push(`rate = ${r.u32() + r.u32() * 0x1_0000_0000}`);

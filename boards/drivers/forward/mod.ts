@@ -64,9 +64,11 @@ export async function createForward(env: DriverEnv, deps: ForwardDeps = {}): Pro
   try {
     const replay = new Replay(link, hwAccessOf(env).dryRun, env.log);
     await link.open();
+    const clocks = await createForwardClock(link, replay, env.board, env.name);
     return {
       name: env.name,
-      clock: await createForwardClock(link, replay, env.board, env.name),
+      access: (cls, id) => cls === "clock" ? clocks.access(id) : { read: true, write: true },
+      clock: clocks.hw,
       reset: createForwardReset(replay),
       power: await createForwardPower(link, replay, env.board, env.name),
       voltage: await createForwardVoltage(link, replay, env.board, env.name),
