@@ -111,6 +111,7 @@ export { admits, origin, rightsOf, speaks } from "./core/policy/lint.ts";
 export { defineTransport } from "./core/transport.ts";
 export type {
   CheckedTransport,
+  Durability,
   ListenAddress,
   TransportDef,
   TransportEnv,

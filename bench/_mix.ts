@@ -14,10 +14,10 @@ export const BENCH_RESETS = 32;
 const RATES = [25_000_000, 50_000_000, 100_000_000, 200_000_000];
 
 /** 64 list-rate clocks and 32 resets, all on the `sim` driver, no latency. */
-export function benchBoard(): Board {
+export function benchBoard(clocks = BENCH_CLOCKS): Board {
   const b = emptyBoard("bench");
   b.drivers.push({ name: "sim", type: "sim", options: { time_scale: 0 } });
-  for (let i = 0; i < BENCH_CLOCKS; i++) {
+  for (let i = 0; i < clocks; i++) {
     clockKind.of(b).push({
       id: i,
       name: `clk${i}`,
@@ -44,12 +44,13 @@ function msg(words: number[]): Uint8Array {
 
 /**
  * The mix as request messages (header + parameters), cycling over clock and reset ids so no
- * single resource stays hot. `n` messages per kind.
+ * single resource stays hot. `n` messages per kind, clock ids below `clocks` taken `stride`
+ * apart (a large stride spreads them over a large board).
  */
-export function mixMessages(n = 16): Uint8Array[] {
+export function mixMessages(n = 16, clocks = BENCH_CLOCKS, stride = 7): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let i = 0; i < n; i++) {
-    const clk = (i * 7) % BENCH_CLOCKS;
+    const clk = (i * stride) % clocks;
     const rst = (i * 5) % BENCH_RESETS;
     const tok = i & 0x3ff;
     out.push(msg([encodeHeader(0x0, 0, 0x10, tok)])); // Base PROTOCOL_VERSION

@@ -26,7 +26,7 @@ import { parseArgs } from "node:util";
 import { Agent } from "../core/agent.ts";
 import { buildHwTable } from "../core/hw_table.ts";
 import { Platform } from "../core/platform.ts";
-import { Journal } from "../server/journal/journal.ts";
+import { type Durability, Journal } from "../server/journal/journal.ts";
 import { DRIVERS, PROTOCOLS } from "../builtins.ts";
 import type { TransportHandle } from "../core/transport.ts";
 import { streamTransport } from "../transports/stream/mod.ts";
@@ -44,7 +44,12 @@ interface Rig {
   close(): Promise<void>;
 }
 
-async function rig(label: string, agents: number, stateDir: string | null): Promise<Rig> {
+async function rig(
+  label: string,
+  agents: number,
+  stateDir: string | null,
+  durability: Durability = "host",
+): Promise<Rig> {
   const board = benchBoard();
   const sim = DRIVERS.find((d) => d.name === "sim")!;
   const driver = await sim.create({ name: "sim", options: { time_scale: 0 }, board });
@@ -56,7 +61,7 @@ async function rig(label: string, agents: number, stateDir: string | null): Prom
     for (let r = 0; r < BENCH_RESETS; r++) a.grants.maps.reset.grant(r);
     list.push(a);
   }
-  const journal = stateDir === null ? null : await Journal.open(stateDir);
+  const journal = stateDir === null ? null : await Journal.open(stateDir, { durability });
   const platform = new Platform({
     board,
     hw: buildHwTable(board, new Map([["sim", driver]])),
@@ -244,31 +249,68 @@ async function main(args: string[]): Promise<void> {
 if (import.meta.main) {
   await main(Deno.args);
 } else {
-  // `deno bench`: one client, one request in flight; no journal is each group's baseline.
-  const plain = await rig("no journal", 2, null);
-  const journaled = await rig("journal", 2, await Deno.makeTempDir({ prefix: "vscmi-jb-" }));
-  const [p1, p2, j1, j2] = await Promise.all(
-    [plain.sockets[0], plain.sockets[1], journaled.sockets[0], journaled.sockets[1]].map(
-      async (path) => new FramedClient(await Deno.connect({ transport: "unix", path })),
-    ),
+  // `deno bench`: no journal is each group's baseline. Agents 1 and 2 drive the single-client
+  // groups, 3 to 66 the concurrent one.
+  const AGENTS = 66;
+  const plain = await rig("no journal", AGENTS, null);
+  const byDefault = await rig(
+    "journal (default mode)",
+    AGENTS,
+    await Deno.makeTempDir({ prefix: "vscmi-jb-" }),
+    "process",
   );
-  const entries: [string, Uint8Array[], FramedClient, FramedClient][] = [
-    ["standard mix (votes repeat: nothing to journal)", frames, p1, j1],
-    ["changing mix (2 of 6 messages change a vote)", changing, p2, j2],
+  const host = await rig(
+    "journal (host mode)",
+    AGENTS,
+    await Deno.makeTempDir({ prefix: "vscmi-jb-" }),
+    "host",
+  );
+  const clients = (r: Rig) =>
+    Promise.all(
+      r.sockets.map(async (path) =>
+        new FramedClient(await Deno.connect({ transport: "unix", path }))
+      ),
+    );
+  const [p, d, h] = await Promise.all([plain, byDefault, host].map(clients));
+  const entries: [string, Uint8Array[], number][] = [
+    ["standard mix (votes repeat: nothing to journal)", frames, 0],
+    ["changing mix (2 of 6 messages change a vote)", changing, 1],
   ];
-  for (const [group, mix, base, withJournal] of entries) {
+  for (const [group, mix, k] of entries) {
+    for (
+      const [name, cs] of [["no journal", p], ["journal (default mode)", d], [
+        "journal (host mode)",
+        h,
+      ]] as const
+    ) {
+      let i = 0;
+      Deno.bench({
+        name,
+        group,
+        baseline: cs === p,
+        fn: async () => void await cs[k].roundTrip(mix[i++ % mix.length]),
+      });
+    }
+  }
+  // 64 agents, each one request in flight, all at once: one iteration is a round trip each.
+  for (
+    const [name, cs] of [["no journal", p], ["journal (default mode)", d], [
+      "journal (host mode)",
+      h,
+    ]] as const
+  ) {
     let i = 0;
-    let j = 0;
+    const mine = cs.slice(2);
     Deno.bench({
-      name: "no journal",
-      group,
-      baseline: true,
-      fn: async () => void await base.roundTrip(mix[i++ % mix.length]),
-    });
-    Deno.bench({
-      name: "journal, fdatasync before the reply of each vote change",
-      group,
-      fn: async () => void await withJournal.roundTrip(mix[j++ % mix.length]),
+      name,
+      group: "64 concurrent agents",
+      baseline: cs === p,
+      fn: async () => {
+        const at = i++;
+        await Promise.all(
+          mine.map((c, n) => c.roundTrip(changing[(at + n * 7) % changing.length])),
+        );
+      },
     });
   }
 }

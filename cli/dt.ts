@@ -15,11 +15,12 @@ import { loadDeployment } from "../server/manifest/mod.ts";
 import type { AgentDecl, Deployment, LoadOptions } from "../server/manifest/mod.ts";
 import { CommandError, Exit, parse, str, UsageError } from "./args.ts";
 import { table } from "../client/mod.ts";
+import { xenGuestDeviceTree } from "./dt_xen.ts";
 
 export { dtLabel };
 
 /** Keep in step with the copy in `main.ts`. */
-export const DT_USAGE = "vscmi dt MANIFEST --agent NAME [--standalone]";
+export const DT_USAGE = "vscmi dt MANIFEST --agent NAME [--standalone | --xen]";
 
 /** Transports whose guests reach vscmi through a virtio-scmi device. */
 const VIRTIO_TRANSPORTS = new Set(["vhost-user", "virtio-mmio"]);
@@ -80,7 +81,12 @@ export function guestDeviceTree(dep: Deployment, agentName: string, opts: DtOpti
  * The node of protocol `id` for `agent`: what the protocol's `dt` says (label, cells, its
  * sub-nodes), then a comment listing the agent's virtual ids of each of its kinds.
  */
-function protocolNode(dep: Deployment, agent: AgentDecl, id: number, name: string): string[] {
+export function protocolNode(
+  dep: Deployment,
+  agent: AgentDecl,
+  id: number,
+  name: string,
+): string[] {
   const hex = id.toString(16);
   const def: AnyProtocol | undefined = dep.protocols.find((p) => p.id === id);
   const dt = def?.dt;
@@ -114,6 +120,10 @@ function help(): string {
     table([
       ["--agent NAME", "The agent whose guest the fragment is for"],
       ["--standalone", "Start with /dts-v1/; so dtc compiles the output alone"],
+      [
+        "--xen",
+        "For a Xen guest: the node under /passthrough of a partial tree, and the xl.cfg lines",
+      ],
       ["-h, --help", "Show help"],
     ], "  "),
   ].join("\n");
@@ -124,6 +134,7 @@ export async function dtCommand(args: string[], builtins: LoadOptions): Promise<
   const { values, positionals } = parse(args, {
     agent: { type: "string" },
     standalone: { type: "boolean" },
+    xen: { type: "boolean" },
   });
   if (values.help) {
     console.log(help());
@@ -141,6 +152,10 @@ export async function dtCommand(args: string[], builtins: LoadOptions): Promise<
     throw e;
   }
   const dep = await loadDeployment(positionals[0], builtins);
+  if (values.xen === true) {
+    console.log(xenGuestDeviceTree(dep, agent));
+    return Exit.OK;
+  }
   console.log(guestDeviceTree(dep, agent, { standalone: values.standalone === true }));
   return Exit.OK;
 }

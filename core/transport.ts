@@ -51,6 +51,13 @@ export interface CheckedTransport {
 }
 
 /**
+ * What an acknowledged vote survives: a crash of vscmi (`process`: written before the reply)
+ * or also a crash of the host kernel (`host`: fdatasync before the reply). See the README's
+ * "Durability".
+ */
+export type Durability = "process" | "host";
+
+/**
  * A transport type, as registered: its api major, name, summary, options, and how to start an
  * instance. Made with {@linkcode defineTransport}.
  */
@@ -66,6 +73,12 @@ export interface TransportDef extends OptionsDecl {
   readonly summary: string;
   /** Option name → one-line description; any other option is an error. */
   readonly options: Readonly<Record<string, string>>;
+  /**
+   * The journal durability a deployment of its agents gets unless `[platform] durability`
+   * says otherwise (default `process`): `host` where the host kernel can fail while guests
+   * keep running (partitioning hypervisors). A deployment takes the strictest of its agents'.
+   */
+  readonly durability?: Durability;
   /**
    * Checks one agent's options (only declared names reach it): throws OptionError naming
    * the option and what it expects. The manifest loader runs it for every agent, so

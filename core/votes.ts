@@ -7,13 +7,6 @@
  * @module
  */
 
-/** Agent ids 0 to 29 also get a bit in `OnVotes`' per-resource word (a small integer). */
-const SMALL_IDS = 30;
-
-function small(agent: number): boolean {
-  return agent >= 0 && agent < SMALL_IDS && agent === (agent | 0);
-}
-
 const NONE: ReadonlySet<number> = new Set();
 
 /**
@@ -29,10 +22,10 @@ export class OnVotes {
   /** The same sets indexed by physical id: what every per-message lookup reads. */
   readonly #sets: (Set<number> | undefined)[] = [];
   /**
-   * Physical id → one bit per voting agent whose id is below {@linkcode SMALL_IDS}: the
-   * answer to `has` for the usual agent ids without a Set lookup.
+   * Agent id → physical id → whether it votes "on": the answer to `has`, two array reads
+   * whatever the agent's id and however many agents vote.
    */
-  readonly #bits: number[] = [];
+  readonly #mine: (boolean[] | undefined)[] = [];
   /** Physical id → kept on by the platform whatever agents vote (host-kept, boot-on). */
   readonly #kept: (boolean | undefined)[] = [];
   /**
@@ -90,10 +83,7 @@ export class OnVotes {
 
   /** Whether `agent` votes "on" for `phys`. */
   has(agent: number, phys: number): boolean {
-    const set = this.#sets[phys];
-    if (set === undefined) return false;
-    if (small(agent)) return (this.#bits[phys] & (1 << agent)) !== 0;
-    return set.has(agent);
+    return this.#mine[agent]?.[phys] === true;
   }
 
   /** Agents voting "on" for `phys`. */
@@ -117,10 +107,11 @@ export class OnVotes {
         this.#sets[phys] = set;
       }
       set.add(agent);
-      if (small(agent)) this.#bits[phys] = (this.#bits[phys] ?? 0) | (1 << agent);
+      (this.#mine[agent] ??= [])[phys] = true;
     } else if (set !== undefined) {
       set.delete(agent);
-      if (small(agent)) this.#bits[phys] &= ~(1 << agent);
+      const mine = this.#mine[agent];
+      if (mine !== undefined) mine[phys] = false;
       if (set.size === 0) {
         this.#voters.delete(phys);
         this.#sets[phys] = undefined;

@@ -39,7 +39,7 @@ Deno.test("release withdraws every vote of one agent and reports what turned off
   assertEquals(v.heldBy(2), [2]);
 });
 
-Deno.test("agents with ids past the bit-word range vote and read back like small ids", () => {
+Deno.test("agents with large ids vote and read back like small ids", () => {
   const v = new OnVotes();
   for (const agent of [0, 29, 30, 31, 1000]) {
     assertEquals(v.has(agent, 4), false, `agent ${agent} before`);

@@ -6,6 +6,7 @@
  * file, key path and line they come from.
  * @module
  */
+import type { Board } from "../core/board.ts";
 import { type HwAccess, REAL_HW } from "../core/hw_root.ts";
 import { Agent } from "../core/agent.ts";
 import { apiMismatch } from "../core/api.ts";
@@ -16,7 +17,7 @@ import { Logger } from "../core/log.ts";
 import { Platform } from "../core/platform.ts";
 import { Journal } from "./journal/journal.ts";
 import { type AnyProtocol, versionString } from "../core/protocol.ts";
-import type { TransportDef } from "../core/transport.ts";
+import type { Durability, TransportDef } from "../core/transport.ts";
 import { FileLocator } from "../core/manifest/locate.ts";
 import { readManifestFile } from "./manifest/files.ts";
 import {
@@ -128,7 +129,13 @@ export async function buildPlatform(dep: Deployment, opts: BuildOptions = {}): P
     await checkDriverClasses(dep, drivers, problems);
     problems.throwIfAny();
     const agents = dep.agents.map((a, i) => makeAgent(dep, a, i));
-    if (opts.stateDir) journal = await Journal.open(opts.stateDir, { log: opts.log });
+    if (opts.stateDir) {
+      const types = withPlugins(opts.transports ?? dep.builtins.transports, dep.pluginTransports);
+      journal = await Journal.open(opts.stateDir, {
+        log: opts.log,
+        durability: deploymentDurability(dep, types),
+      });
+    }
     const platform = new Platform({
       board: dep.board,
       hw: buildHwTable(dep.board, drivers),
@@ -382,12 +389,13 @@ async function checkDriverClasses(
  * is `i + 1`. Also used to build agents added at run time (`vscmi ctl add-agent`).
  */
 export function makeAgent(dep: Deployment, a: AgentDecl, i: number): Agent {
+  const index = boardIndex(dep.board);
   const grants = new Grants();
   for (const p of a.protocols) {
     grants.protocols.set(p.id, p.pin === undefined ? {} : { pin: p.pin });
   }
   const devices = a.devices.map((id) => {
-    const dev = dep.board.devices.find((d) => d.id === id);
+    const dev = index.devices.get(id);
     if (!dev) throw new TypeError(`Agent "${a.name}": device ${id} is not on the board`);
     grants.devices.add(id);
     return dev;
@@ -396,15 +404,17 @@ export function makeAgent(dep: Deployment, a: AgentDecl, i: number): Agent {
   for (const kind of kinds) {
     const map = grants.map(kind);
     const list = a.grants[kind] ?? [];
+    const onBoard = index.ids.get(kind);
     for (const phys of list) {
-      if (phys >= 0 && !dep.board.resources[kind]?.some((r) => r.id === phys)) {
+      if (phys >= 0 && !onBoard?.has(phys)) {
         throw new TypeError(`Agent "${a.name}": ${kind} ${phys} is not on the board`);
       }
     }
     // A loaded deployment lists every resource at its virtual id (index), device members
     // included. A list built in code may leave the devices' members out: they come first.
     const members = devices.flatMap((d) => d.resources[kind] ?? []);
-    const complete = members.every((phys) => list.includes(phys));
+    const listed = members.length ? new Set(list) : undefined;
+    const complete = members.every((phys) => listed!.has(phys));
     if (!complete) { for (const phys of members) map.grant(phys, ALL_RIGHTS); }
     const access = a.access?.[kind];
     list.forEach((phys, v) => {
@@ -424,6 +434,59 @@ export function makeAgent(dep: Deployment, a: AgentDecl, i: number): Agent {
     rateLimit: a.rateLimit,
     grace: a.grace,
   });
+}
+
+/**
+ * The journal durability of `dep`: what `[platform] durability` names, else the strictest
+ * its agents' transport types ask for (`host` over `process`), else `process`.
+ */
+export function deploymentDurability(
+  dep: Deployment,
+  transports: readonly TransportDef[],
+): Durability {
+  if (dep.durability !== undefined) return dep.durability;
+  const asked = dep.agents.map((a) =>
+    transports.find((t) => t.name === a.transport?.type)?.durability
+  );
+  return asked.includes("host") ? "host" : "process";
+}
+
+/** What building agents looks up on a board, indexed once per board: linear startup. */
+interface BoardIndex {
+  /** Device id → device. */
+  readonly devices: ReadonlyMap<number, Board["devices"][number]>;
+  /** Kind name → the physical ids on the board. */
+  readonly ids: ReadonlyMap<string, ReadonlySet<number>>;
+  /** How many devices and resources the board had when indexed. */
+  readonly size: number;
+}
+
+/** Devices and resources on `board`: a board built in code may grow between agents. */
+function boardSize(board: Board): number {
+  let n = board.devices.length;
+  for (const list of Object.values(board.resources)) n += list.length;
+  return n;
+}
+
+const indexes = new WeakMap<Board, BoardIndex>();
+
+/** The index of `board`, built on first use and again when the board has grown. */
+function boardIndex(board: Board): BoardIndex {
+  let index = indexes.get(board);
+  const size = boardSize(board);
+  if (index === undefined || index.size !== size) {
+    index = {
+      size,
+      devices: new Map(board.devices.map((d) => [d.id, d])),
+      ids: new Map(
+        Object.entries(board.resources).map((
+          [kind, list],
+        ) => [kind, new Set(list.map((r) => r.id))]),
+      ),
+    };
+    indexes.set(board, index);
+  }
+  return index;
 }
 
 async function closeDrivers(

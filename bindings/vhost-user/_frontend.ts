@@ -8,7 +8,7 @@
 import { EventFd } from "./eventfd.ts";
 import { C, closeFd, libc, unwrap, unwrapAgain } from "./libc.ts";
 import { Mapping } from "./mmap.ts";
-import { Req } from "./protocol.ts";
+import { bit, ProtocolBit, Req } from "./protocol.ts";
 import { connectUnix, FdSocket } from "./socket.ts";
 
 /** Where the test guest's RAM starts, guest-physical. */
@@ -284,6 +284,34 @@ export const P = {
     });
     return b;
   },
+  /**
+   * SET_MEM_TABLE with the Xen mmap extension: each 32-byte region followed by u32 Xen mmap
+   * flags and u32 domain id.
+   */
+  memTableXen(
+    regions: {
+      gpa: bigint | number;
+      size: number;
+      uva: bigint;
+      offset?: number;
+      flags: number;
+      domid: number;
+    }[],
+  ): Uint8Array {
+    const b = new Uint8Array(8 + 40 * regions.length);
+    const dv = new DataView(b.buffer);
+    dv.setUint32(0, regions.length, true);
+    regions.forEach((r, i) => {
+      const o = 8 + 40 * i;
+      dv.setBigUint64(o, BigInt(r.gpa), true);
+      dv.setBigUint64(o + 8, BigInt(r.size), true);
+      dv.setBigUint64(o + 16, r.uva, true);
+      dv.setBigUint64(o + 24, BigInt(r.offset ?? 0), true);
+      dv.setUint32(o + 32, r.flags, true);
+      dv.setUint32(o + 36, r.domid, true);
+    });
+    return b;
+  },
 };
 
 /** The doorbells of one ring, front-end side. */
@@ -329,23 +357,33 @@ export const NEED_REPLY = 0x1 | 0x8;
 
 /**
  * QEMU's start-up sequence, up to running rings 0 and 1 of `size` entries (placed by
- * {@linkcode ringLayout}); accepts every feature offered. Returns the ring doorbells.
+ * {@linkcode ringLayout}); accepts every feature offered but XEN_MMAP, which QEMU outside Xen
+ * does not know. With `xen`, a Xen front-end's: XEN_MMAP acknowledged and the guest memory
+ * sent as one Xen region with those flags and domain (the memfd stands in for the Xen
+ * device). Returns the ring doorbells.
  */
-export async function startUp(fe: Frontend, mem: TestGuestMemory, size = 8): Promise<RingFds[]> {
+export async function startUp(
+  fe: Frontend,
+  mem: TestGuestMemory,
+  size = 8,
+  xen?: { flags: number; domid: number },
+): Promise<RingFds[]> {
   const expect0 = async () => {
     const r = await fe.reply();
     if (r.payload.getBigUint64(0, true) !== 0n) throw new Error(`Request ${r.request} failed`);
   };
   const features = await fe.getU64(Req.GET_FEATURES);
   const pf = await fe.getU64(Req.GET_PROTOCOL_FEATURES);
-  fe.send(Req.SET_PROTOCOL_FEATURES, P.u64(pf));
+  const xenBit = bit(ProtocolBit.XEN_MMAP);
+  fe.send(Req.SET_PROTOCOL_FEATURES, P.u64(xen ? pf : pf & ~xenBit));
   const queues = await fe.getU64(Req.GET_QUEUE_NUM);
   if (queues !== 2n) throw new Error(`GET_QUEUE_NUM answered ${queues}`);
   fe.send(Req.SET_OWNER);
   fe.send(Req.SET_FEATURES, P.u64(features));
+  const region = { gpa: mem.gpa, size: mem.size, uva: mem.uva(mem.gpa) };
   fe.send(
     Req.SET_MEM_TABLE,
-    P.memTable([{ gpa: mem.gpa, size: mem.size, uva: mem.uva(mem.gpa) }]),
+    xen ? P.memTableXen([{ ...region, ...xen }]) : P.memTable([region]),
     [mem.fd],
     NEED_REPLY,
   );

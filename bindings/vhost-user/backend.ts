@@ -45,10 +45,14 @@ import {
   type VringAddr,
 } from "./protocol.ts";
 import { FdSocket } from "./socket.ts";
+import type { Ioctl } from "./xen_map.ts";
 
-/** Protocol features this back-end implements and offers. */
+/**
+ * Protocol features this back-end implements and offers. XEN_MMAP is offered to every
+ * front-end: the front-end decides (a Xen one acknowledges it, others do not know the bit).
+ */
 export const PROTOCOL_FEATURES = bit(ProtocolBit.MQ) | bit(ProtocolBit.REPLY_ACK) |
-  bit(ProtocolBit.RESET_DEVICE);
+  bit(ProtocolBit.RESET_DEVICE) | bit(ProtocolBit.XEN_MMAP);
 
 /** Largest queue size the split-ring layout allows. */
 const MAX_QUEUE_SIZE = 32768;
@@ -91,6 +95,8 @@ export interface ConnectionOptions {
   frameTimeoutMs?: number;
   /** Times messages (default: the system clock). */
   clock?: TimerClock;
+  /** Maps Xen regions (default: the native ioctl; tests pass their own). */
+  xenIoctl?: Ioctl;
 }
 
 /** Counters a test or the trace can read. */
@@ -124,6 +130,7 @@ export class VhostUserConnection {
   #closed = false;
   readonly #watch: StallWatch;
   readonly #socket: string;
+  readonly #xenIoctl: Ioctl | undefined;
   /** When the connection opened. */
   readonly #openedAt: number;
   /** Whether the front-end has sent any byte yet. */
@@ -138,6 +145,7 @@ export class VhostUserConnection {
     this.#reactor = opts.reactor;
     this.#onClosed = opts.onClosed;
     this.#socket = opts.socket ?? `fd ${fd}`;
+    this.#xenIoctl = opts.xenIoctl;
     this.#watch = new StallWatch(
       opts.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS,
       () => this.#fail(`a message stayed incomplete for ${this.#watch.ms} ms on ${this.#socket}`),
@@ -454,12 +462,13 @@ export class VhostUserConnection {
   }
 
   #setMemTable(size: number, fds: number[]): void {
-    const regions = decodeMemTable(this.#inDv, HEADER_SIZE, size, fds.length);
+    const xen = (this.#protocolFeatures & bit(ProtocolBit.XEN_MMAP)) !== 0n;
+    const regions = decodeMemTable(this.#inDv, HEADER_SIZE, size, fds.length, xen);
     const taken = fds.slice();
     fds.fill(-1);
     let table: MemTable;
     try {
-      table = MemTable.map(regions, taken);
+      table = MemTable.map(regions, taken, this.#xenIoctl);
     } catch (e) {
       throw new ProtocolViolation(e instanceof Error ? e.message : String(e));
     }
@@ -474,6 +483,13 @@ export class VhostUserConnection {
       this.#maybeStart(i);
     });
     old?.unmap();
+    const domains = [...new Set(regions.map((r) => r.xen?.domid).filter((d) => d !== undefined))];
+    if (domains.length !== 0) {
+      // Which domain is behind the socket: the socket name alone does not say.
+      this.#log.info(
+        `Agent "${this.#agent}": vhost-user memory of Xen domain ${domains.join(", ")} mapped`,
+      );
+    }
     this.#log.debug(
       `Agent "${this.#agent}": vhost-user memory: ${
         table.regions.map((r) => `0x${r.gpa.toString(16)}+0x${r.size.toString(16)}`).join(", ")

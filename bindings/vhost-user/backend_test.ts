@@ -106,19 +106,27 @@ async function serve(extra: Partial<EndpointOptions> = {}): Promise<Setup> {
   };
 }
 
+const XEN = bit(ProtocolBit.XEN_MMAP);
+
+/** The test guest's memory as one foreign region of domain 5. */
+function xenRegion(mem: TestGuestMemory, over: Partial<{ flags: number; domid: number }> = {}) {
+  return { gpa: mem.gpa, size: mem.size, uva: mem.uva(mem.gpa), flags: 1, domid: 5, ...over };
+}
+
 /** Waits for the back-end to reach `cond` (see `until`). */
 const settle = (cond: () => boolean) => until(cond, "the back-end");
 
-Deno.test("GET_FEATURES → VERSION_1 | P2A_CHANNELS | PROTOCOL_FEATURES, nothing else", async () => {
+Deno.test("GET_FEATURES → VERSION_1 | P2A_CHANNELS | PROTOCOL_FEATURES; protocol features MQ, REPLY_ACK, RESET_DEVICE, XEN_MMAP", async () => {
   const s = await serve();
   const fe = await Frontend.connect(s.path);
   try {
     assertEquals(await fe.getU64(Req.GET_FEATURES), VERSION_1 | P2A | PROTO);
     assertEquals(
       await fe.getU64(Req.GET_PROTOCOL_FEATURES),
-      bit(ProtocolBit.MQ) | bit(ProtocolBit.REPLY_ACK) | bit(ProtocolBit.RESET_DEVICE),
+      bit(ProtocolBit.MQ) | bit(ProtocolBit.REPLY_ACK) | bit(ProtocolBit.RESET_DEVICE) |
+        bit(ProtocolBit.XEN_MMAP),
     );
-    assertEquals(PROTOCOL_FEATURES, 0b10_0000_0000_1001n);
+    assertEquals(PROTOCOL_FEATURES, 0b10_0010_0000_0000_1001n);
   } finally {
     fe.close();
     await s.close();
@@ -152,6 +160,45 @@ Deno.test("QEMU start-up sequence → memory mapped, rings translated to guest-p
     await settle(() => d.events.filter((e) => e === "kick 0").length >= 2);
     d.rings.get(0)!.signal();
     assertEquals(await rings[0].waitCall(), 1);
+    rings.forEach((r) => r.close());
+  } finally {
+    fe.close();
+    await s.close();
+    mem.close();
+  }
+});
+
+Deno.test("Xen front-end (XEN_MMAP acknowledged) → 40-byte foreign region mapped through the privcmd ioctl, rings started", async () => {
+  const calls: { fd: number; request: bigint; head: number[]; frames: number }[] = [];
+  const s = await serve({
+    xenIoctl: (fd, request, arg) => {
+      const dv = new DataView(arg.buffer, arg.byteOffset);
+      calls.push({ fd, request, head: [...arg.subarray(0, 8)], frames: dv.getUint32(0, true) });
+      return 0;
+    },
+  });
+  const mem = new TestGuestMemory();
+  const fe = await Frontend.connect(s.path);
+  try {
+    const rings = await startUp(fe, mem, 16, { flags: 1, domid: 5 });
+    const d = s.devices[0];
+    assertEquals(calls.length, 1);
+    assertEquals(calls[0].request, 0x205004n);
+    // 256 frames (1 MiB) of domain 5.
+    assertEquals(calls[0].head, [0, 1, 0, 0, 5, 0, 0, 0]);
+    assertEquals(d.regions.length, 1);
+    assertEquals(d.regions[0].gpa, GUEST_BASE);
+    assertEquals(d.regions[0].size, mem.size);
+    // The memfd standing in for privcmd: the back-end sees the guest's bytes.
+    mem.bytes[0x2345] = 0x6b;
+    assertEquals(d.regions[0].bytes[0x2345], 0x6b);
+    assertEquals(d.rings.get(0)!.cfg.desc, ringLayout(0, 16).desc);
+    assertEquals(d.events.filter((e) => e.startsWith("start")), ["start 0", "start 1"]);
+    // The log says which domain is behind the socket.
+    assert(
+      s.logs.includes('Agent "vm1": vhost-user memory of Xen domain 5 mapped'),
+      s.logs.join("\n"),
+    );
     rings.forEach((r) => r.close());
   } finally {
     fe.close();
@@ -265,7 +312,11 @@ const MALFORMED: [string, (fe: Frontend, mem: TestGuestMemory) => void, string][
     "not offered",
   ],
   ["version 2 header", (fe) => fe.send(Req.GET_FEATURES, undefined, [], 2), "version 2"],
-  ["payload size above the limit", (fe) => fe.send(Req.SET_OWNER, new Uint8Array(300)), "300-byte"],
+  [
+    "payload size above the limit",
+    (fe) => fe.send(Req.SET_OWNER, new Uint8Array(400)),
+    "400-byte payload (at most 328)",
+  ],
   [
     "SET_MEM_TABLE without its descriptor",
     (fe, mem) =>
@@ -325,6 +376,47 @@ const MALFORMED: [string, (fe: Frontend, mem: TestGuestMemory) => void, string][
     "GET_QUEUE_NUM before MQ was negotiated",
     (fe) => fe.send(Req.GET_QUEUE_NUM),
     "protocol feature",
+  ],
+  [
+    "Xen regions (40 bytes) without XEN_MMAP negotiated",
+    (fe, mem) => fe.send(Req.SET_MEM_TABLE, P.memTableXen([xenRegion(mem)]), [mem.fd]),
+    "carries 48 bytes (expected 40)",
+  ],
+  [
+    "XEN_MMAP negotiated, plain 32-byte regions",
+    (fe, mem) => {
+      fe.send(Req.SET_PROTOCOL_FEATURES, P.u64(XEN));
+      fe.send(
+        Req.SET_MEM_TABLE,
+        P.memTable([{ gpa: mem.gpa, size: mem.size, uva: mem.uva(mem.gpa) }]),
+        [mem.fd],
+      );
+    },
+    "1 Xen regions carries 40 bytes (expected 48)",
+  ],
+  [
+    "a Xen region of reserved domain 0x7ff0 (DOMID_SELF)",
+    (fe, mem) => {
+      fe.send(Req.SET_PROTOCOL_FEATURES, P.u64(XEN));
+      fe.send(Req.SET_MEM_TABLE, P.memTableXen([xenRegion(mem, { domid: 0x7ff0 })]), [mem.fd]);
+    },
+    "Cannot map region 0 (1048576 bytes at guest-physical 0x40000000): Xen domain 32752 is not a guest's",
+  ],
+  [
+    "a grant region to be mapped on demand (xen-vhost-frontend's 0x2 | 0x8)",
+    (fe, mem) => {
+      fe.send(Req.SET_PROTOCOL_FEATURES, P.u64(XEN));
+      fe.send(Req.SET_MEM_TABLE, P.memTableXen([xenRegion(mem, { flags: 0xa })]), [mem.fd]);
+    },
+    "Xen mmap flags 0xa ask for mapping on demand only",
+  ],
+  [
+    "a foreign region whose descriptor is no privcmd (the native ioctl on a memfd)",
+    (fe, mem) => {
+      fe.send(Req.SET_PROTOCOL_FEATURES, P.u64(XEN));
+      fe.send(Req.SET_MEM_TABLE, P.memTableXen([xenRegion(mem)]), [mem.fd]);
+    },
+    "Xen domain 5: foreign mapping of 256 pages refused: Inappropriate ioctl for device",
   ],
 ];
 

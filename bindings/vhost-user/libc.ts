@@ -1,6 +1,6 @@
 /**
  * The native-call layer of the vhost-user binding: the few libc functions Deno has no API
- * for (file-descriptor passing on Unix sockets, `mmap`, eventfds, `poll`), opened once per
+ * for (file-descriptor passing on Unix sockets, `mmap`, `ioctl`, eventfds, `poll`), opened once per
  * thread through Deno FFI, with the Linux constants and struct sizes they need.
  *
  * Every call here is synchronous and returns at once (descriptors are non-blocking), except
@@ -39,6 +39,8 @@ export const symbols = {
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   /** void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t offset) */
   mmap: { parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"], result: "pointer" },
+  /** int ioctl(int fd, unsigned long request, void *arg) — the pointer-argument form */
+  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   /** int munmap(void *addr, size_t len) */
   munmap: { parameters: ["pointer", "usize"], result: "i32" },
   /** int eventfd(unsigned int initval, int flags) */

@@ -2,6 +2,7 @@
  * The native-call layer on its own: errno reporting, eventfds, descriptor passing with
  * SCM_RIGHTS, shared mappings, the poll Worker, and the size checks of the wire decoders.
  */
+import { until } from "../../core/_wait_test.ts";
 import { assert, assertEquals, assertThrows } from "../../core/_assert_test.ts";
 import { EventFd, signalFd } from "./eventfd.ts";
 import { closeFd, libc, LibcError, unwrap } from "./libc.ts";
@@ -95,6 +96,41 @@ Deno.test("the poll Worker runs a handler on the main thread when its eventfd is
     assertEquals(seen, 1);
     r.remove(e.fd);
     assertEquals(r.size, 0);
+  } finally {
+    e.close();
+    Reactor.release();
+  }
+});
+
+Deno.test("a descriptor ready soon after a round is dispatched by the lingering main thread; a quiet one by the Worker", async () => {
+  const r = Reactor.acquire();
+  const e = new EventFd();
+  try {
+    let calls = 0;
+    /** Whether each round ran from the main thread's own poll. */
+    const lingered: boolean[] = [];
+    let next = () => {};
+    r.add(e.fd, () => {
+      e.drain();
+      calls++;
+      lingered.push(r.lingering);
+      next();
+    });
+    // The second signal goes out while the first round is being handled: the main thread
+    // polls again before it would hand the set back to the Worker.
+    next = () => {
+      next = () => {};
+      e.signal();
+    };
+    e.signal();
+    await until(() => calls === 2, "two rounds");
+    assertEquals(lingered[1], true, "the second without the Worker");
+    // Once the set has been quiet for the linger window, the Worker waits again.
+    await until(() => !r.lingering, "the linger window to end");
+    e.signal();
+    await until(() => calls === 3, "a third round");
+    assertEquals(lingered[2], false, "a quiet set is the Worker's");
+    r.remove(e.fd);
   } finally {
     e.close();
     Reactor.release();

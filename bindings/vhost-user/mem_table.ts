@@ -2,12 +2,14 @@
  * The guest memory a front-end shares with SET_MEM_TABLE: each region mapped from its file
  * descriptor, with the two address spaces vhost-user mixes — guest-physical addresses
  * (descriptor buffers) and the front-end's own virtual addresses (ring addresses in
- * SET_VRING_ADDR).
+ * SET_VRING_ADDR). A region with Xen mmap flags (XEN_MMAP negotiated) is mapped through the
+ * Xen device its descriptor opens (`xen_map.ts`) instead.
  * @module
  */
 import { closeFd } from "./libc.ts";
 import { Mapping } from "./mmap.ts";
 import type { MemRegionDesc } from "./protocol.ts";
+import { type Ioctl, mapXenRegion, nativeIoctl, XEN_GRANT_ADDR_OFF } from "./xen_map.ts";
 
 /** One mapped region. */
 export interface MappedRegion {
@@ -25,9 +27,9 @@ const MAX_GPA = BigInt(Number.MAX_SAFE_INTEGER);
 
 export class MemTable {
   readonly regions: readonly MappedRegion[];
-  readonly #maps: Mapping[];
+  readonly #maps: { unmap(): void }[];
 
-  private constructor(regions: MappedRegion[], maps: Mapping[]) {
+  private constructor(regions: MappedRegion[], maps: { unmap(): void }[]) {
     this.regions = regions;
     this.#maps = maps;
   }
@@ -35,20 +37,32 @@ export class MemTable {
   /**
    * Maps every region of `descs` from the matching descriptor of `fds`, then closes all the
    * descriptors (the mappings keep the memory). On failure nothing stays mapped and the
-   * error names the region.
+   * error names the region. `ioctl` serves Xen regions (tests pass their own).
    */
-  static map(descs: readonly MemRegionDesc[], fds: readonly number[]): MemTable {
-    const maps: Mapping[] = [];
+  static map(
+    descs: readonly MemRegionDesc[],
+    fds: readonly number[],
+    ioctl: Ioctl = nativeIoctl,
+  ): MemTable {
+    const maps: { unmap(): void }[] = [];
     const regions: MappedRegion[] = [];
     try {
       descs.forEach((d, i) => {
         if (d.gpa + d.size > MAX_GPA) {
-          throw new RangeError(`Region ${i} lies above guest-physical 2^53`);
+          throw new RangeError(
+            `Region ${i} lies above guest-physical 2^53${
+              d.xen !== undefined && d.gpa >= XEN_GRANT_ADDR_OFF
+                ? " (a Xen grant address, bit 63: guest addresses that high are not served)"
+                : ""
+            }`,
+          );
         }
         const size = Number(d.size);
-        let m: Mapping;
+        let m: { bytes: Uint8Array; unmap(): void };
         try {
-          m = new Mapping(fds[i], size, Number(d.mmapOffset));
+          m = d.xen === undefined
+            ? new Mapping(fds[i], size, Number(d.mmapOffset))
+            : mapXenRegion(fds[i], { ...d.xen, gpa: d.gpa, size, mmapOffset: d.mmapOffset }, ioctl);
         } catch (e) {
           throw new Error(
             `Cannot map region ${i} (${size} bytes at guest-physical 0x${d.gpa.toString(16)}): ${

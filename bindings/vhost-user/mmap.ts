@@ -7,6 +7,27 @@
  */
 import { C, errno, fileSize, libc, LibcError } from "./libc.ts";
 
+/**
+ * `mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset)`: the address of the new
+ * mapping, or a {@linkcode LibcError} naming the descriptor. No size check: the caller knows
+ * what the descriptor maps (a file checked against its size, or a Xen device).
+ */
+export function mapShared(fd: number, len: number, offset: number): Deno.PointerObject {
+  const ptr = libc().mmap(
+    null,
+    BigInt(len),
+    C.PROT_READ | C.PROT_WRITE,
+    C.MAP_SHARED,
+    fd,
+    BigInt(offset),
+  );
+  const v = ptr === null ? 0n : Deno.UnsafePointer.value(ptr);
+  if (ptr === null || v === -1n || v === 0xffff_ffff_ffff_ffffn) {
+    throw new LibcError("mmap", errno(), `${len} bytes of fd ${fd} at offset ${offset}`);
+  }
+  return ptr;
+}
+
 /** One live mapping; `unmap()` is idempotent. */
 export class Mapping {
   #ptr: Deno.PointerValue;
@@ -30,20 +51,7 @@ export class Mapping {
     if (len > have) {
       throw new RangeError(`${len} bytes asked of a ${have}-byte file (fd ${fd})`);
     }
-    const ptr = libc().mmap(
-      null,
-      BigInt(len),
-      C.PROT_READ | C.PROT_WRITE,
-      C.MAP_SHARED,
-      fd,
-      0n,
-    );
-    if (
-      ptr === null || Deno.UnsafePointer.value(ptr) === -1n ||
-      Deno.UnsafePointer.value(ptr) === 0xffff_ffff_ffff_ffffn
-    ) {
-      throw new LibcError("mmap", errno(), `${len} bytes of fd ${fd}`);
-    }
+    const ptr = mapShared(fd, len, 0);
     this.#ptr = ptr;
     this.#len = len;
     this.bytes = new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(ptr, size, offset));

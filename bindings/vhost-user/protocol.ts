@@ -11,8 +11,12 @@
 /** Bytes of the message header. */
 export const HEADER_SIZE = 12;
 
-/** Largest payload vscmi accepts: a full SET_MEM_TABLE (8 + 8 × 32 bytes). */
-export const MAX_PAYLOAD = 8 + 8 * 32;
+/** Bytes of one SET_MEM_TABLE region: 32, or 40 with the Xen mmap extension. */
+export const REGION_SIZE = 32;
+export const XEN_REGION_SIZE = 40;
+
+/** Largest payload vscmi accepts: a full SET_MEM_TABLE of Xen regions (8 + 8 × 40 bytes). */
+export const MAX_PAYLOAD = 8 + 8 * XEN_REGION_SIZE;
 
 /** Front-end → back-end request codes, by their vhost-user names. */
 export const Req = {
@@ -94,6 +98,21 @@ export const ProtocolBit = {
   RESET_DEVICE: 13,
   CONFIGURE_MEM_SLOTS: 15,
   STATUS: 16,
+  /** VHOST_USER_PROTOCOL_F_XEN_MMAP: regions carry Xen mmap flags and a domain id. */
+  XEN_MMAP: 17,
+} as const;
+
+/**
+ * The `xen mmap flags` of a region (vhost-user "Memory region description"): bit 0 foreign
+ * mapping (`/dev/xen/privcmd`), bit 1 grant mapping (`/dev/xen/gntdev`), and "map only on
+ * demand" — bit 8 in the specification, 0x8 in rust-vmm's vm-memory, which
+ * xen-vhost-frontend sends; both are recognised.
+ */
+export const XenMmapFlag = {
+  FOREIGN: 0x1,
+  GRANT: 0x2,
+  NO_ADVANCE_MAP: 0x100,
+  NO_ADVANCE_MAP_VM_MEMORY: 0x8,
 } as const;
 
 /** `1n << bit`. */
@@ -197,6 +216,8 @@ export interface MemRegionDesc {
   uva: bigint;
   /** Where the region starts in the file behind its descriptor. */
   mmapOffset: bigint;
+  /** With XEN_MMAP negotiated: the region's Xen mmap flags and the guest's domain id. */
+  xen?: { flags: number; domid: number };
 }
 
 /** Most regions in one SET_MEM_TABLE (VHOST_MEMORY_BASELINE_NREGIONS). */
@@ -204,10 +225,17 @@ export const MAX_REGIONS = 8;
 
 /**
  * SET_MEM_TABLE: {u32 nregions, u32 padding, nregions × {u64 gpa, u64 size, u64 uva,
- * u64 mmap_offset}}. Checks the count against the payload size and `fdCount`, and that
+ * u64 mmap_offset}}, each region followed by {u32 xen mmap flags, u32 domid} when `xen`
+ * (XEN_MMAP negotiated). Checks the count against the payload size and `fdCount`, and that
  * regions are non-empty and do not overlap in either address space.
  */
-export function decodeMemTable(dv: DataView, at: number, size: number, fdCount: number) {
+export function decodeMemTable(
+  dv: DataView,
+  at: number,
+  size: number,
+  fdCount: number,
+  xen = false,
+): MemRegionDesc[] {
   if (size < 8) throw new ProtocolViolation(`SET_MEM_TABLE carries only ${size} bytes`);
   const n = dv.getUint32(at, true);
   if (n === 0 || n > MAX_REGIONS) {
@@ -215,10 +243,13 @@ export function decodeMemTable(dv: DataView, at: number, size: number, fdCount: 
       `SET_MEM_TABLE lists ${n} regions (expected 1 to ${MAX_REGIONS})`,
     );
   }
+  const rs = xen ? XEN_REGION_SIZE : REGION_SIZE;
   // QEMU sends the whole fixed-size table; a minimal sender may send just n entries.
-  if (size !== 8 + 32 * n && size !== 8 + 32 * MAX_REGIONS) {
+  if (size !== 8 + rs * n && size !== 8 + rs * MAX_REGIONS) {
     throw new ProtocolViolation(
-      `SET_MEM_TABLE with ${n} regions carries ${size} bytes (expected ${8 + 32 * n})`,
+      `SET_MEM_TABLE with ${n} ${xen ? "Xen " : ""}regions carries ${size} bytes (expected ${
+        8 + rs * n
+      })`,
     );
   }
   if (fdCount !== n) {
@@ -228,13 +259,14 @@ export function decodeMemTable(dv: DataView, at: number, size: number, fdCount: 
   }
   const regions: MemRegionDesc[] = [];
   for (let i = 0; i < n; i++) {
-    const o = at + 8 + 32 * i;
-    const r = {
+    const o = at + 8 + rs * i;
+    const r: MemRegionDesc = {
       gpa: dv.getBigUint64(o, true),
       size: dv.getBigUint64(o + 8, true),
       uva: dv.getBigUint64(o + 16, true),
       mmapOffset: dv.getBigUint64(o + 24, true),
     };
+    if (xen) r.xen = { flags: dv.getUint32(o + 32, true), domid: dv.getUint32(o + 36, true) };
     if (r.size === 0n || r.size > BigInt(Number.MAX_SAFE_INTEGER)) {
       throw new ProtocolViolation(`SET_MEM_TABLE region ${i} has size ${r.size}`);
     }

@@ -13,6 +13,7 @@ import { closeFd } from "./libc.ts";
 import { Reactor } from "./poll.ts";
 import { acceptUnix, connectUnix, listenUnix } from "./socket.ts";
 import type { TimerClock } from "../../core/timer_clock.ts";
+import type { Ioctl } from "./xen_map.ts";
 
 export interface EndpointOptions {
   /** Socket path. */
@@ -30,6 +31,8 @@ export interface EndpointOptions {
   frameTimeoutMs?: number;
   /** Times messages (default: the system clock). */
   clock?: TimerClock;
+  /** Maps Xen guest memory (default: the native ioctl; tests pass their own). */
+  xenIoctl?: Ioctl;
 }
 
 export class VhostUserEndpoint {
@@ -104,6 +107,7 @@ export class VhostUserEndpoint {
       socket: this.#opts.path,
       frameTimeoutMs: this.#opts.frameTimeoutMs,
       clock: this.#opts.clock,
+      xenIoctl: this.#opts.xenIoctl,
       onClosed: () => {
         if (this.#conn === c) this.#conn = null;
         if (this.#opts.mode === "client" && !this.#closed) this.#retry();

@@ -12,7 +12,7 @@ import type { Grace } from "../policy/grace.ts";
 import type { RateLimit } from "../policy/rate_limit.ts";
 import type { AnyProtocol } from "../protocol.ts";
 import type { DriverDef } from "../driver.ts";
-import type { TransportDef } from "../transport.ts";
+import type { Durability, TransportDef } from "../transport.ts";
 import type { KindDef } from "../kind.ts";
 import type { KeyPath } from "./problem.ts";
 
@@ -82,6 +82,11 @@ export interface Deployment {
    * manifest turns the journal off, absent for the server's default (`<run-dir>/state`).
    */
   stateDir?: string | null;
+  /**
+   * `[platform] durability` when it names one (`off` sets `stateDir` to null instead);
+   * absent: the strictest its agents' transports ask for.
+   */
+  durability?: Durability;
   /** Driver types its plugin modules add (their `drivers` exports). */
   pluginDrivers?: readonly DriverDef[];
   /** Transport types its plugin modules add (their `transports` exports). */

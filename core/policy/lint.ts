@@ -167,12 +167,22 @@ function unusedVirtualIds(dep: Deployment): Finding[] {
 function unusedResources(dep: Deployment): Finding[] {
   const out: Finding[] = [];
   const board = dep.board;
-  const referenced = references(dep);
+  // Everything that uses a resource, gathered once: linear in the deployment's size.
+  const used = references(dep);
+  const use = (kind: ResourceKind, ids: Iterable<number>) => {
+    let set = used.get(kind);
+    if (!set) used.set(kind, set = new Set());
+    for (const id of ids) set.add(id);
+  };
+  for (const d of board.devices) {
+    for (const [kind, ids] of Object.entries(d.resources)) use(kind, ids ?? []);
+  }
+  for (const a of dep.agents) {
+    for (const [kind, ids] of Object.entries(a.grants)) use(kind, ids ?? []);
+  }
   for (const kind of Object.keys(board.resources)) {
     board.resources[kind].forEach((r, j) => {
-      if (referenced.get(kind)?.has(r.id)) return;
-      if (board.devices.some((d) => d.resources[kind]?.includes(r.id))) return;
-      if (dep.agents.some((a) => (a.grants[kind] ?? []).includes(r.id))) return;
+      if (used.get(kind)?.has(r.id)) return;
       out.push({
         file: dep.boardFile,
         path: [kind, j],
@@ -182,8 +192,9 @@ function unusedResources(dep: Deployment): Finding[] {
       });
     });
   }
+  const granted = new Set(dep.agents.flatMap((a) => a.devices));
   board.devices.forEach((d, j) => {
-    if (dep.agents.some((a) => a.devices.includes(d.id))) return;
+    if (granted.has(d.id)) return;
     out.push({
       file: dep.boardFile,
       path: ["device", j],

@@ -29,12 +29,47 @@ export interface ValueOutcome {
   changed: boolean;
 }
 
+/**
+ * One resource's requests. Every change costs the same however many agents hold requests
+ * (O(log n) at most, for `max`/`min`): the agents in request order are a doubly-linked list
+ * threaded through arrays (`last` reads its tail, `exclusive` its head), and `max`/`min` keep
+ * an indexed binary heap of agents ordered by their requests.
+ */
 interface Entry {
-  /** agent id → requested value, in request order (Map keeps insertion order). */
-  readonly requests: Map<number, number>;
-  /** The same requests indexed by agent id: what `own` reads, an array read per command. */
+  /** The requests indexed by agent id: what `own` reads, an array read per command. */
   readonly byAgent: (number | undefined)[];
+  /** How many agents hold a request. */
+  count: number;
+  /** Agent → the agent that requested just before it; -1 for the oldest. */
+  readonly prev: number[];
+  /** Agent → the agent that requested just after it; -1 for the newest. */
+  readonly next: number[];
+  /** The oldest requester; -1 when none. */
+  head: number;
+  /** The newest requester; -1 when none. */
+  tail: number;
+  /** The policy `heap` is ordered for (rebuilt when the resource's policy changes). */
+  policy: ValuePolicy;
+  /** `max`/`min`: agents, the winning request's agent at index 0. */
+  readonly heap: number[];
+  /** Agent → its index in `heap`, or undefined. */
+  readonly at: (number | undefined)[];
   effective: number | undefined;
+}
+
+function newEntry(policy: ValuePolicy): Entry {
+  return {
+    byAgent: [],
+    count: 0,
+    prev: [],
+    next: [],
+    head: -1,
+    tail: -1,
+    policy,
+    heap: [],
+    at: [],
+    effective: undefined,
+  };
 }
 
 /**
@@ -52,31 +87,46 @@ export class ValueVotes {
 
   /** Records `agent`'s request for `phys`. */
   request(agent: number, phys: number, value: number): ValueOutcome {
+    const policy = this.policyOf(phys);
     let e = this.#byPhys[phys];
     if (!e) {
-      this.#entries.set(phys, e = { requests: new Map(), byAgent: [], effective: undefined });
+      this.#entries.set(phys, e = newEntry(policy));
       this.#byPhys[phys] = e;
+    } else if (e.policy !== policy) {
+      reorder(e, policy);
     }
-    const policy = this.policyOf(phys);
-    if (policy === "exclusive" && e.requests.size > 0 && !e.requests.has(agent)) {
+    const had = e.byAgent[agent] !== undefined;
+    if (policy === "exclusive" && e.count > 0 && !had) {
       return { accepted: false, effective: e.effective, changed: false };
     }
-    // Re-inserting moves the agent to the end: "last" reads the newest entry.
-    e.requests.delete(agent);
-    e.requests.set(agent, value);
     e.byAgent[agent] = value;
-    return this.#settle(e, policy);
+    // The newest request goes to the tail: "last" reads it there.
+    if (had) unlink(e, agent);
+    else e.count++;
+    append(e, agent);
+    if (policy === "max" || policy === "min") {
+      const at = e.at[agent];
+      if (at === undefined) heapPush(e, agent);
+      else heapFix(e, at);
+    }
+    return settle(e);
   }
 
   /** Withdraws `agent`'s request on `phys`. */
   release(agent: number, phys: number): ValueOutcome {
     const e = this.#byPhys[phys];
-    if (!e || !e.requests.delete(agent)) {
+    if (!e || e.byAgent[agent] === undefined) {
       return { accepted: true, effective: e?.effective, changed: false };
     }
+    const policy = this.policyOf(phys);
+    if (e.policy !== policy) reorder(e, policy);
     e.byAgent[agent] = undefined;
-    const out = this.#settle(e, this.policyOf(phys));
-    if (e.requests.size === 0) {
+    e.count--;
+    unlink(e, agent);
+    const at = e.at[agent];
+    if (at !== undefined) heapRemove(e, at);
+    const out = settle(e);
+    if (e.count === 0) {
       this.#entries.delete(phys);
       this.#byPhys[phys] = undefined;
     }
@@ -87,7 +137,7 @@ export class ValueVotes {
   releaseAll(agent: number): number[] {
     const changed: number[] = [];
     for (const [phys, e] of [...this.#entries]) {
-      if (e.requests.has(agent) && this.release(agent, phys).changed) changed.push(phys);
+      if (e.byAgent[agent] !== undefined && this.release(agent, phys).changed) changed.push(phys);
     }
     return changed;
   }
@@ -105,43 +155,133 @@ export class ValueVotes {
   /** The owner of an exclusive resource (the first requester still holding), or undefined. */
   owner(phys: number): number | undefined {
     const e = this.#byPhys[phys];
-    if (!e || this.policyOf(phys) !== "exclusive") return undefined;
-    for (const agent of e.requests.keys()) return agent;
-    return undefined;
+    if (!e || this.policyOf(phys) !== "exclusive" || e.head < 0) return undefined;
+    return e.head;
+  }
+
+  /** The agent whose request on `phys` is the newest, or undefined. */
+  newest(phys: number): number | undefined {
+    const e = this.#byPhys[phys];
+    return e === undefined || e.tail < 0 ? undefined : e.tail;
   }
 
   /** Every request on `phys`, oldest first. */
   requests(phys: number): ReadonlyMap<number, number> {
-    return this.#byPhys[phys]?.requests ?? new Map();
+    const out = new Map<number, number>();
+    const e = this.#byPhys[phys];
+    if (!e) return out;
+    for (let a = e.head; a >= 0; a = e.next[a]) out.set(a, e.byAgent[a]!);
+    return out;
   }
 
   /** Resources `agent` has a request on. */
   heldBy(agent: number): number[] {
     const out: number[] = [];
-    for (const [phys, e] of this.#entries) if (e.requests.has(agent)) out.push(phys);
+    for (const [phys, e] of this.#entries) if (e.byAgent[agent] !== undefined) out.push(phys);
     return out;
   }
+}
 
-  #settle(e: Entry, policy: ValuePolicy): ValueOutcome {
-    const before = e.effective;
-    let v: number | undefined;
-    for (const value of e.requests.values()) {
-      switch (policy) {
-        case "max":
-          v = v === undefined || value > v ? value : v;
-          break;
-        case "min":
-          v = v === undefined || value < v ? value : v;
-          break;
-        case "exclusive":
-          if (v === undefined) v = value;
-          break;
-        case "last":
-          v = value;
-          break;
-      }
+/** Reads the winner of `e` under its policy and says whether it changed. */
+function settle(e: Entry): ValueOutcome {
+  const before = e.effective;
+  let v: number | undefined;
+  if (e.count > 0) {
+    switch (e.policy) {
+      case "max":
+      case "min":
+        v = e.byAgent[e.heap[0]];
+        break;
+      case "exclusive":
+        v = e.byAgent[e.head];
+        break;
+      case "last":
+        v = e.byAgent[e.tail];
+        break;
     }
-    e.effective = v;
-    return { accepted: true, effective: v, changed: v !== before };
   }
+  e.effective = v;
+  return { accepted: true, effective: v, changed: v !== before };
+}
+
+function append(e: Entry, agent: number): void {
+  e.prev[agent] = e.tail;
+  e.next[agent] = -1;
+  if (e.tail >= 0) e.next[e.tail] = agent;
+  else e.head = agent;
+  e.tail = agent;
+}
+
+function unlink(e: Entry, agent: number): void {
+  const p = e.prev[agent], n = e.next[agent];
+  if (p >= 0) e.next[p] = n;
+  else e.head = n;
+  if (n >= 0) e.prev[n] = p;
+  else e.tail = p;
+}
+
+/** Whether agent `a`'s request ranks before `b`'s in `e`'s heap. */
+function wins(e: Entry, a: number, b: number): boolean {
+  const x = e.byAgent[a]!, y = e.byAgent[b]!;
+  return e.policy === "max" ? x > y : x < y;
+}
+
+function place(e: Entry, i: number, agent: number): void {
+  e.heap[i] = agent;
+  e.at[agent] = i;
+}
+
+function siftUp(e: Entry, i: number): number {
+  const agent = e.heap[i];
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (!wins(e, agent, e.heap[parent])) break;
+    place(e, i, e.heap[parent]);
+    i = parent;
+  }
+  place(e, i, agent);
+  return i;
+}
+
+function siftDown(e: Entry, i: number): void {
+  const agent = e.heap[i], n = e.heap.length;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= n) break;
+    const r = l + 1;
+    const c = r < n && wins(e, e.heap[r], e.heap[l]) ? r : l;
+    if (!wins(e, e.heap[c], agent)) break;
+    place(e, i, e.heap[c]);
+    i = c;
+  }
+  place(e, i, agent);
+}
+
+function heapPush(e: Entry, agent: number): void {
+  e.heap.push(agent);
+  siftUp(e, e.heap.length - 1);
+}
+
+/** Restores the heap after the request of the agent at `i` changed. */
+function heapFix(e: Entry, i: number): void {
+  if (siftUp(e, i) === i) siftDown(e, i);
+}
+
+function heapRemove(e: Entry, i: number): void {
+  const agent = e.heap[i];
+  const last = e.heap.pop()!;
+  e.at[agent] = undefined;
+  if (i < e.heap.length) {
+    place(e, i, last);
+    heapFix(e, i);
+  }
+}
+
+/** Rebuilds `e`'s aggregates for a policy it was not ordered for. */
+function reorder(e: Entry, policy: ValuePolicy): void {
+  for (const a of e.heap) e.at[a] = undefined;
+  e.heap.length = 0;
+  e.policy = policy;
+  if (policy !== "max" && policy !== "min") return;
+  for (let a = e.head; a >= 0; a = e.next[a]) heapPush(e, a);
 }

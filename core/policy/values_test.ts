@@ -1,5 +1,6 @@
 import { assertEquals } from "../_assert_test.ts";
-import { ValueVotes } from "./values.ts";
+import fc from "fast-check";
+import { VALUE_POLICIES, type ValuePolicy, ValueVotes } from "./values.ts";
 
 Deno.test("max: the highest request wins and falls back when its agent releases", () => {
   const v = new ValueVotes(() => "max");
@@ -69,4 +70,74 @@ Deno.test("own reads each agent's request and nothing once it is released", () =
   assertEquals([v.own(1, 3), v.own(2, 3), v.effective(3)], [undefined, 20, 20]);
   v.release(2, 3);
   assertEquals([v.own(2, 3), v.effective(3), v.requests(3).size], [undefined, undefined, 0]);
+});
+
+/** The arbitration rules restated naively: every request in order, the winner recomputed. */
+class Model {
+  readonly reqs = new Map<number, Map<number, number>>();
+  constructor(readonly policy: ValuePolicy) {}
+  request(agent: number, phys: number, value: number): boolean {
+    const m = this.reqs.get(phys) ?? new Map<number, number>();
+    this.reqs.set(phys, m);
+    if (this.policy === "exclusive" && m.size > 0 && !m.has(agent)) return false;
+    m.delete(agent);
+    m.set(agent, value);
+    return true;
+  }
+  release(agent: number, phys: number): void {
+    this.reqs.get(phys)?.delete(agent);
+  }
+  effective(phys: number): number | undefined {
+    const values = [...(this.reqs.get(phys)?.values() ?? [])];
+    if (!values.length) return undefined;
+    if (this.policy === "max") return Math.max(...values);
+    if (this.policy === "min") return Math.min(...values);
+    return this.policy === "exclusive" ? values[0] : values[values.length - 1];
+  }
+}
+
+Deno.test("property: incremental arbitration agrees with recomputing from every request", () => {
+  const op = fc.record({
+    release: fc.boolean(),
+    agent: fc.integer({ min: 0, max: 70 }),
+    phys: fc.integer({ min: 0, max: 3 }),
+    value: fc.integer({ min: 0, max: 8 }),
+  });
+  fc.assert(
+    fc.property(fc.constantFrom(...VALUE_POLICIES), fc.array(op, { maxLength: 200 }), (p, ops) => {
+      const v = new ValueVotes(() => p);
+      const m = new Model(p);
+      for (const o of ops) {
+        if (o.release) {
+          const before = m.effective(o.phys);
+          m.release(o.agent, o.phys);
+          const out = v.release(o.agent, o.phys);
+          assertEquals(out.changed, m.effective(o.phys) !== before);
+        } else {
+          const before = m.effective(o.phys);
+          const accepted = m.request(o.agent, o.phys, o.value);
+          const out = v.request(o.agent, o.phys, o.value);
+          assertEquals(out.accepted, accepted);
+          assertEquals(out.changed, m.effective(o.phys) !== before);
+        }
+        for (let phys = 0; phys < 4; phys++) {
+          assertEquals(v.effective(phys), m.effective(phys), `${p} phys ${phys}`);
+          assertEquals([...v.requests(phys)], [...(m.reqs.get(phys) ?? [])]);
+        }
+      }
+    }),
+  );
+});
+
+Deno.test("a resource whose policy changes is arbitrated by the new policy from its next change", () => {
+  let policy: ValuePolicy = "max";
+  const v = new ValueVotes(() => policy);
+  v.request(1, 0, 10);
+  v.request(2, 0, 30);
+  v.request(3, 0, 20);
+  assertEquals(v.effective(0), 30);
+  policy = "min";
+  assertEquals(v.request(3, 0, 25).effective, 10);
+  policy = "last";
+  assertEquals(v.release(1, 0).effective, 25);
 });

@@ -457,8 +457,6 @@ class BookOnVotes extends OnVotes {
 /** A value store of the book: each change of an agent's request is recorded. */
 class BookValueVotes extends ValueVotes {
   readonly #book: VoteBook;
-  /** Physical id → the agent with the newest request (what "last" reads), or undefined. */
-  readonly #newestOf: (number | undefined)[] = [];
   /** The answer to a request that changes nothing, reused (read it before the next call). */
   readonly #unchanged: ValueOutcome = { accepted: true, effective: undefined, changed: false };
   constructor(book: VoteBook, readonly name: string, readonly hooks: ValueHooks) {
@@ -471,7 +469,7 @@ class BookValueVotes extends ValueVotes {
     // Only "last" depends on the order of equal requests: a repeat may move the agent up.
     const repeat = before === value;
     // The newest check first: an array read, where the policy goes through the plugin's hook.
-    const same = repeat && (this.#newest(phys, agent) || this.policyOf(phys) !== "last");
+    const same = repeat && (this.newest(phys) === agent || this.policyOf(phys) !== "last");
     if (same) {
       // Nothing moves: skip the store's bookkeeping on the per-message path.
       this.#unchanged.effective = this.effective(phys);
@@ -479,7 +477,6 @@ class BookValueVotes extends ValueVotes {
     }
     const out = super.request(agent, phys, value);
     if (!out.accepted) return out;
-    this.#newestOf[phys] = agent;
     this.#book.record(this.name, agent, phys, value, !repeat || out.changed);
     return out;
   }
@@ -488,16 +485,7 @@ class BookValueVotes extends ValueVotes {
     const had = this.own(agent, phys) !== undefined;
     const out = super.release(agent, phys);
     if (!had) return out;
-    if (this.#newestOf[phys] === agent) {
-      let last = -1;
-      for (const a of this.requests(phys).keys()) last = a;
-      this.#newestOf[phys] = last < 0 ? undefined : last;
-    }
     this.#book.record(this.name, agent, phys, null);
     return out;
-  }
-
-  #newest(phys: number, agent: number): boolean {
-    return this.#newestOf[phys] === agent;
   }
 }

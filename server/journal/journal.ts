@@ -14,8 +14,13 @@
  * file, fdatasync, rename), so the file never grows without bound. What the restored votes
  * must pass before they are used is the vote book's business (`vote_book.ts`).
  *
- * Appends are buffered in memory and written by {@linkcode Journal.flush}: one write plus
- * one fdatasync for every record appended since the previous flush began (group commit).
+ * Two durabilities (`[platform] durability`, see the README's "Durability"):
+ * - `process`: each record is written (`write()`, into the page cache) before the reply that
+ *   acknowledges it, synchronously, so a crash or `kill -9` of vscmi loses nothing; only a
+ *   crash of the host kernel can.
+ * - `host`: appends are buffered in memory and written by {@linkcode Journal.flush}: one
+ *   write plus one fdatasync for every record appended since the previous flush began
+ *   (group commit), and the reply waits for it.
  * One flush runs at a time; records appended while it runs join the next one. A lazy record
  * starts no flush: it goes with the next one something else needs, or at the close.
  *
@@ -32,6 +37,7 @@
  */
 import { join } from "node:path";
 import type { Logger } from "../../core/log.ts";
+import type { Durability } from "../../core/transport.ts";
 import { ensurePrivateDir } from "../../core/rundir.ts";
 import {
   damageText,
@@ -53,6 +59,8 @@ export type SyncFn = (file: Deno.FsFile) => Promise<void>;
 /** Writes some of `bytes` to the journal file, returns how many; tests inject failing ones. */
 export type WriteFn = (file: Deno.FsFile, bytes: Uint8Array) => number;
 
+export type { Durability };
+
 /** Default of {@linkcode JournalOptions.compactMinBytes}: 1 MiB. */
 export const COMPACT_MIN_BYTES = 1 << 20;
 /** Default of {@linkcode JournalOptions.compactFactor}. */
@@ -62,6 +70,8 @@ export const MAX_PENDING_BYTES = 4 << 20;
 
 export interface JournalOptions {
   log?: Logger;
+  /** What an acknowledged vote survives (default `host`). */
+  durability?: Durability;
   /** Makes written bytes durable (default: `file.syncData()`, i.e. fdatasync). */
   sync?: SyncFn;
   /** Appends bytes to the file (default: `file.writeSync(bytes)`). */
@@ -77,6 +87,7 @@ export interface JournalOptions {
 }
 
 const defaultSync: SyncFn = (f) => f.syncData();
+const noSync: SyncFn = () => Promise.resolve();
 const defaultWrite: WriteFn = (f, b) => f.writeSync(b);
 
 /** A settled-together group of waiters: every record up to `seq`. */
@@ -124,6 +135,8 @@ export class Journal {
   readonly #lock: Deno.FsFile;
   readonly #sync: SyncFn;
   readonly #writeFn: WriteFn;
+  /** `process`: eager records are written at once, synchronously, and never synced. */
+  readonly #writeThrough: boolean;
   readonly #compactMin: number;
   readonly #compactFactor: number;
   readonly #maxPending: number;
@@ -165,7 +178,9 @@ export class Journal {
     this.#lock = lock;
     this.#size = size;
     this.restored = restored;
-    this.#sync = opts.sync ?? defaultSync;
+    this.#writeThrough = opts.durability === "process";
+    // In process mode the page cache is the durability asked for: flushes only write.
+    this.#sync = this.#writeThrough ? noSync : opts.sync ?? defaultSync;
     this.#writeFn = opts.write ?? defaultWrite;
     this.#log = opts.log;
     this.#compactMin = opts.compactMinBytes ?? COMPACT_MIN_BYTES;
@@ -253,10 +268,37 @@ export class Journal {
     this.stats.records++;
     this.#seq++;
     if (!lazy) {
+      if (this.#writeThrough && this.#current === null && this.#writeNow()) return this.#seq;
       this.#eager = true;
       this.#schedule();
     }
     return this.#seq;
+  }
+
+  /**
+   * Process mode: writes everything buffered now, synchronously. False when the write
+   * failed (the bytes stay buffered, the usual flush retries them and reports the failure).
+   */
+  #writeNow(): boolean {
+    const bytes = this.#buf.subarray(0, this.#len);
+    let off = 0;
+    try {
+      while (off < bytes.length) off += this.#writeFn(this.#file, bytes.subarray(off));
+    } catch {
+      try {
+        this.#file.truncateSync(this.#size);
+      } catch {
+        // The next open stops at the torn record.
+      }
+      return false;
+    }
+    this.#size += bytes.length;
+    this.#durable = this.#seq;
+    this.stats.flushes++;
+    this.stats.bytes += bytes.length;
+    this.#len = 0;
+    if (this.#size >= this.#compactAt) void this.#compactLive();
+    return true;
   }
 
   /**
@@ -432,7 +474,7 @@ export class Journal {
       if (scan.torn !== 0) throw new Error(`its last ${scan.torn} bytes are torn`);
       const fresh = encodeJournal(scan.entries);
       if (this.#size > this.#compactFactor * fresh.length) {
-        await compact(this.#dir, this.path, fresh, this.#sync);
+        await compact(this.#dir, this.path, fresh, defaultSyncOr(this.#sync));
         const file = await Deno.open(this.path, { append: true });
         this.#file.close();
         this.#file = file;
@@ -453,6 +495,11 @@ export class Journal {
     r.resolve();
     this.#resume();
   }
+}
+
+/** The sync compaction uses: a real one even in process mode, since it renames files. */
+function defaultSyncOr(sync: SyncFn): SyncFn {
+  return sync === noSync ? defaultSync : sync;
 }
 
 /**

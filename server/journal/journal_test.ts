@@ -442,3 +442,50 @@ Deno.test("many damaged stretches → one warning line naming the first three an
   assert(lines[0].includes("6 damaged stretches") && lines[0].includes("3 more"), lines[0]);
   assert(lines[0].includes("6 records lost, 6 read"), lines[0]);
 });
+
+Deno.test("process durability: each change is in the file before append returns, and nothing is synced", async () => {
+  const sync = countingSync();
+  const dir = await tempDir();
+  const j = await Journal.open(dir, { sync: sync.sync, durability: "process" });
+  const atOpen = sync.calls; // the compaction at open syncs once
+  const seq = j.append("vm1", "clock.enable", 7, 1);
+  assertEquals(j.durable(seq), undefined, "nothing to wait for: the reply goes at once");
+  // Another reader sees the record now, as a restarted server after kill -9 would.
+  const scan = scanJournal(await Deno.readFile(join(dir, JOURNAL_FILE)));
+  assertEquals(scan.entries, [E("vm1", "clock.enable", 7, 1)]);
+  j.append("vm1", "clock.enable", 7, null);
+  j.append("vm2", "clock.rate", 3, 24e6);
+  assertEquals(j.durable(), undefined);
+  assertEquals(sync.calls, atOpen, "no fdatasync per change");
+  assertEquals(j.stats.flushes, 3, "one write per change");
+  await j.close();
+});
+
+Deno.test("process durability: a failing write → the reply waits, is refused, and the record is written again", async () => {
+  const { log, lines } = logger();
+  let fail = 1;
+  const dir = await tempDir();
+  const j = await Journal.open(dir, {
+    log,
+    durability: "process",
+    write: (f, b) => {
+      if (fail > 0) {
+        fail--;
+        throw new Error("ENOSPC");
+      }
+      return f.writeSync(b);
+    },
+  });
+  fail = 2; // the write at append and the flush's retry
+  j.append("vm1", "clock.enable", 4, 1);
+  const wait = j.durable();
+  assert(wait !== undefined, "an unwritten change is not acknowledged");
+  await assertRejects(() => wait, Error, "ENOSPC");
+  assert(lines.some((l) => l.includes("not durable") && l.includes("ENOSPC")), lines.join("\n"));
+  j.append("vm1", "clock.enable", 5, 1);
+  assertEquals(j.durable(), undefined, "the next change writes both at once");
+  await j.close();
+  const back = await Journal.open(dir);
+  assertEquals(back.restored.map((e) => e.phys), [4, 5]);
+  await back.close();
+});

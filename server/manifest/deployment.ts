@@ -13,6 +13,7 @@
  * implementation_version = 0x00010000
  * plugins = ["./my_protocol.ts"]         # extra protocol modules
  * state_dir = "./state"                 # vote journal (default <run-dir>/state; false: none)
+ * durability = "process"                 # or "host", "off" (default: from the transports)
  *
  * [[agent]]
  * name = "vm1"                           # also names its socket: <run-dir>/vm1.sock
@@ -219,6 +220,8 @@ export async function loadDeployment(path: string, opts: LoadOptions): Promise<D
   if (platform.state_dir !== undefined) {
     dep.stateDir = platform.state_dir === false ? null : runtimePath(file, platform.state_dir);
   }
+  if (platform.durability === "off") dep.stateDir = null;
+  else if (platform.durability !== undefined) dep.durability = platform.durability;
   return dep;
 }
 

@@ -30,6 +30,10 @@ export const platformTable = table({
   state_dir: z.union([z.string().min(1), z.literal(false)], {
     error: "a path to a directory, or false for no vote journal",
   }).optional(),
+  /** What an acknowledged vote survives (README "Durability"); off: no vote journal. */
+  durability: z.enum(["process", "host", "off"], {
+    error: 'one of "process", "host" or "off"',
+  }).optional(),
 }, "a [platform] table");
 
 /** Grace periods, seconds (`core/policy/grace.ts`). */

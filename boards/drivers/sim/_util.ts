@@ -1,7 +1,7 @@
 /** Shared helpers of the simulated board driver. @module */
 import type { Board, ResourceDesc } from "../../../core/board.ts";
 import type { KindDef } from "../../../core/kind.ts";
-import { liveClock, type TimerClock } from "../../../core/timer_clock.ts";
+import { preciseClock, type TimerClock } from "../../../core/timer_clock.ts";
 
 /** The resources of `kind` this sim instance backs. */
 export function mine<D extends ResourceDesc>(
@@ -16,13 +16,13 @@ export function mine<D extends ResourceDesc>(
 export interface SimOptions {
   /** Multiplies every declared latency (0 makes everything immediate; default 1). */
   timeScale: number;
-  /** Where latencies are waited (default `liveClock`); tests pass a manual clock. */
+  /** Where latencies are waited (default `preciseClock`, no 1 ms floor); tests pass a manual clock. */
   clock?: TimerClock;
 }
 
 /** The time in ms of the sim's clock. */
 export function simNow(opts: SimOptions): () => number {
-  const clock = opts.clock ?? liveClock;
+  const clock = opts.clock ?? preciseClock;
   return () => clock.now();
 }
 
@@ -30,7 +30,7 @@ export function simNow(opts: SimOptions): () => number {
 export function delay(opts: SimOptions, us: number): Promise<void> | void {
   const ms = (us * opts.timeScale) / 1000;
   if (ms <= 0) return;
-  const clock = opts.clock ?? liveClock;
+  const clock = opts.clock ?? preciseClock;
   return new Promise((resolve) => clock.setTimer(resolve, ms));
 }
 
