@@ -15,7 +15,7 @@ import { PowerState } from "../../../plugins/power/hw.ts";
 import { PowerDomainAttr, PowerMsg } from "../../../plugins/power/msg.ts";
 import { ResetAttr, ResetMsg } from "../../../plugins/reset/msg.ts";
 import { CommonMsg } from "../../../core/protocol.ts";
-import type { Payload } from "../../../client/mod.ts";
+import { type Payload, signed5 } from "../../../client/mod.ts";
 import { CLOCK, clockAccess } from "./clock.ts";
 import { Link } from "./link.ts";
 import { downstreamOf } from "./downstream.ts";
@@ -23,6 +23,14 @@ import { POWER } from "./power.ts";
 import { RESET } from "./reset.ts";
 import { PERF } from "./perf.ts";
 import { VOLTAGE } from "./voltage.ts";
+import { nextS64, SENSOR } from "./sensor.ts";
+import {
+  IntervalsFlags,
+  SensorAttrHigh,
+  SensorAttrLow,
+  SensorMsg,
+  SensorVersion,
+} from "../../../plugins/sensor/msg.ts";
 import {
   DomainFlag,
   PerfMsg,
@@ -42,8 +50,8 @@ const BASE = 0x10;
 /** `vscmi discover --forward`. */
 export const forwardDiscovery: DriverDiscovery = {
   flag: "forward",
-  summary: "a board of the clocks and reset, power, performance and voltage domains a " +
-    "downstream SCMI platform (stream SOCKET or raw-mode RAWDIR) shows",
+  summary: "a board of the clocks, domains and sensors a downstream SCMI platform " +
+    "(stream SOCKET or raw-mode RAWDIR) shows",
   async run(env: DiscoverEnv): Promise<string> {
     const source = env.source;
     if (source === undefined || source === "") {
@@ -93,6 +101,7 @@ export async function discoverBoard(link: Link, option: string, source: string):
   if (protos.includes(POWER)) out.push(...await powers(link));
   if (protos.includes(PERF)) out.push(...await perfs(link, out));
   if (protos.includes(VOLTAGE)) out.push(...await voltages(link));
+  if (protos.includes(SENSOR)) out.push(...await sensors(link));
   return out.join("\n") + "\n";
 }
 
@@ -336,6 +345,82 @@ async function voltages(link: Link): Promise<string[]> {
     if (attrs & VoltageAttr.ASYNC_LEVEL_SET) out.push("async = true");
   }
   return out;
+}
+
+async function sensors(link: Link): Promise<string[]> {
+  const version = (await link.call(SENSOR, CommonMsg.PROTOCOL_VERSION)).u32();
+  const out = ["", "# ── Sensors"];
+  let index = 0;
+  for (;;) {
+    const p = await link.call(SENSOR, SensorMsg.SENSOR_DESCRIPTION_GET, [index]);
+    const flags = p.u32();
+    const got = flags & 0xfff;
+    for (let i = 0; i < got; i++) out.push(...await sensorEntry(link, version, p));
+    index += got;
+    if (flags >>> 16 === 0 || got === 0) return out;
+  }
+}
+
+/** One descriptor of a SENSOR_DESCRIPTION_GET reply as a `[[sensor]]` table. */
+async function sensorEntry(link: Link, version: number, p: Payload): Promise<string[]> {
+  const id = p.u32();
+  const low = p.u32();
+  const high = p.u32();
+  const name = await nameOf(
+    link,
+    SENSOR,
+    p,
+    version >= SensorVersion.V3 && (low & SensorAttrLow.EXTENDED_NAME) !== 0,
+    SensorMsg.SENSOR_NAME_GET,
+    id,
+  );
+  const v2 = version >= SensorVersion.V2;
+  const multi = v2 && (high & SensorAttrHigh.AXIS_SUPPORT) !== 0;
+  const axes = multi ? (high >>> SensorAttrHigh.AXES_SHIFT) & 0x3f : 1;
+  const e = ["", "[[sensor]]", `id = ${id}`, `name = ${str(name)}`];
+  e.push(`type = ${high & SensorAttrHigh.TYPE_MASK}`);
+  const scale = signed5(high >>> SensorAttrHigh.SCALE_SHIFT);
+  if (scale !== 0) e.push(`scale = ${scale}`);
+  if (axes > 1) e.push(`axes = ${axes}`);
+  if (low & SensorAttrLow.ASYNC) e.push("async = true");
+  const trips = low & SensorAttrLow.TRIP_POINTS_MASK;
+  if (trips !== 0) e.push(`trip_points = ${trips}`);
+  if (v2 && (low & SensorAttrLow.CONTINUOUS_UPDATE)) e.push("continuous_update = true");
+  if (v2 && (low & SensorAttrLow.TIMESTAMP)) {
+    e.push("timestamps = true");
+    e.push(`timestamp_exp = ${signed5(low >>> SensorAttrLow.TIMESTAMP_EXP_SHIFT)}`);
+  }
+  if (v2 && (low & SensorAttrLow.EXTENDED_ATTRS)) {
+    e.push(`power = ${p.u32()}`);
+    if (!multi) {
+      const res = p.u32();
+      e.push(`resolution = ${res & 0x7ff_ffff}`, `resolution_exp = ${signed5(res >>> 27)}`);
+      const [min, max] = [nextS64(p), nextS64(p)];
+      // The most negative and most positive s64 (bigints here) say "no bound".
+      if (typeof min === "number") e.push(`min = ${min}`);
+      if (typeof max === "number") e.push(`max = ${max}`);
+    }
+  }
+  if (v2) e.push(...await intervals(link, id));
+  return e;
+}
+
+/** SENSOR_LIST_UPDATE_INTERVALS as `intervals_us` or `interval_segment`, µs. */
+async function intervals(link: Link, id: number): Promise<string[]> {
+  const list: number[] = [];
+  const us = (w: number) => Math.round((w >>> 5 & 0xffff) * 10 ** (signed5(w) + 6));
+  for (;;) {
+    const p = await link.call(SENSOR, SensorMsg.SENSOR_LIST_UPDATE_INTERVALS, [id, list.length]);
+    const flags = p.u32();
+    const got = flags & IntervalsFlags.RETURNED_MASK;
+    if (flags & IntervalsFlags.SEGMENT) {
+      const [min, max, step] = [us(p.u32()), us(p.u32()), us(p.u32())];
+      return [`interval_segment = { min = ${min}, max = ${max}, step = ${step} }`];
+    }
+    for (let i = 0; i < got; i++) list.push(us(p.u32()));
+    if (flags >>> IntervalsFlags.REMAINING_SHIFT === 0 || got === 0) break;
+  }
+  return list.length ? [`intervals_us = [${list.join(", ")}]`] : [];
 }
 
 /** A TOML basic string. */

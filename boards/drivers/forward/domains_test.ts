@@ -1,5 +1,5 @@
 /**
- * Performance and voltage domains through the forward chain of examples/forward: a guest's
+ * Performance and voltage domains and sensors through the forward chain of examples/forward: a guest's
  * request reaches the firmware as the firmware's domain id and level (read from its trace),
  * and reads come back from it.
  */
@@ -25,7 +25,7 @@ function quiet(): Logger {
 
 const u32 = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset).getUint32(0, true);
 
-Deno.test("forward chain: performance and voltage domains reach the firmware with its ids", async () => {
+Deno.test("forward chain: performance and voltage domains and sensors reach the firmware with its ids", async () => {
   const dir = await Deno.makeTempDir();
   const trace: string[] = [];
   const fwDep = await loadDeployment(join(EXAMPLE, "firmware.toml"), BUILTINS);
@@ -64,6 +64,13 @@ Deno.test("forward chain: performance and voltage domains reach the firmware wit
     assertEquals(sets[0], "mediator → PERFORMANCE_LEVEL_SET domain=2 level=600");
     assert(/^mediator → VOLTAGE_LEVEL_SET .*domain_id=2 .*1800000/.test(sets[1]), sets[1]);
     assertEquals(sets[2], "mediator → VOLTAGE_CONFIG_SET domain_id=2 config=7");
+    // vm1's sensor 0 is the firmware's soc_temp (0): each read is one there, in m°C.
+    trace.length = 0;
+    const r = await vm1.request(0x15, 0x6, [0, 0]);
+    assertEquals(r.status, 0);
+    const temp = new DataView(r.payload.buffer, r.payload.byteOffset).getInt32(0, true);
+    assert(temp >= 40_000 && temp <= 75_000, `soc_temp read ${temp}`);
+    assertEquals(trace.filter((l) => /SENSOR_READING_GET sensor_id=0 /.test(l)).length, 1);
   } finally {
     await vm1.close();
     await vm2.close();

@@ -20,6 +20,7 @@ import { createForwardPower } from "./power.ts";
 import { Replay } from "./replay.ts";
 import { createForwardReset } from "./reset.ts";
 import { createForwardVoltage } from "./voltage.ts";
+import { createForwardSensor } from "./sensor.ts";
 import { createForwardPerf } from "./perf.ts";
 import { perfKind } from "../../../plugins/perf/kind.ts";
 import { forwardDiscovery } from "./discover.ts";
@@ -72,6 +73,7 @@ export async function createForward(env: DriverEnv, deps: ForwardDeps = {}): Pro
       reset: createForwardReset(replay),
       power: await createForwardPower(link, replay, env.board, env.name),
       voltage: await createForwardVoltage(link, replay, env.board, env.name),
+      sensor: await createForwardSensor(link, env.board, env.name, clock),
       ...(perfKind.of(env.board).some((d) => d.driver === env.name)
         ? { perf: await createForwardPerf(link, replay) }
         : {}),
