@@ -105,7 +105,8 @@ export async function discoverBoard(link: Link, option: string, source: string):
   return out.join("\n") + "\n";
 }
 
-async function listProtocols(link: Link): Promise<number[]> {
+/** The protocols the downstream serves this agent (BASE_DISCOVER_LIST_PROTOCOLS), ascending. */
+export async function listProtocols(link: Link): Promise<number[]> {
   const out: number[] = [];
   for (;;) {
     const p = await link.call(BASE, BaseMsg.DISCOVER_LIST_PROTOCOLS, [out.length]);

@@ -23,7 +23,8 @@ import { createForwardVoltage } from "./voltage.ts";
 import { createForwardSensor } from "./sensor.ts";
 import { createForwardPerf } from "./perf.ts";
 import { perfKind } from "../../../plugins/perf/kind.ts";
-import { forwardDiscovery } from "./discover.ts";
+import { forwardDiscovery, listProtocols } from "./discover.ts";
+import { createForwardSystem, SYSTEM } from "./system.ts";
 
 /** What tests inject: the clock timeouts are measured on. */
 export interface ForwardDeps {
@@ -66,6 +67,7 @@ export async function createForward(env: DriverEnv, deps: ForwardDeps = {}): Pro
     const replay = new Replay(link, hwAccessOf(env).dryRun, env.log);
     await link.open();
     const clocks = await createForwardClock(link, replay, env.board, env.name);
+    const protocols = await listProtocols(link);
     return {
       name: env.name,
       access: (cls, id) => cls === "clock" ? clocks.access(id) : { read: true, write: true },
@@ -74,6 +76,7 @@ export async function createForward(env: DriverEnv, deps: ForwardDeps = {}): Pro
       power: await createForwardPower(link, replay, env.board, env.name),
       voltage: await createForwardVoltage(link, replay, env.board, env.name),
       sensor: await createForwardSensor(link, env.board, env.name, clock),
+      ...(protocols.includes(SYSTEM) ? { system: await createForwardSystem(link, replay) } : {}),
       ...(perfKind.of(env.board).some((d) => d.driver === env.name)
         ? { perf: await createForwardPerf(link, replay) }
         : {}),
