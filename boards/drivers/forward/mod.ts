@@ -4,8 +4,10 @@
  * arbitration; what they may do reaches the downstream with the downstream's ids, one merged
  * vote per resource. The downstream is a stream socket (`socket`) or Linux's SCMI raw mode
  * (`raw`, for bring-up). A request the downstream does not answer within `timeout_ms` is
- * COMMS_ERROR for the guest; the link reconnects on the next request and sends again what the
- * downstream must hold. `vscmi discover --forward SOCKET|RAWDIR` writes the board.
+ * COMMS_ERROR for the guest; the link connects again one timeout later (or at the next request)
+ * and sends again what the downstream must hold. Classes: clock, reset, power, perf, voltage,
+ * sensor, and system when the downstream serves it. `vscmi discover --forward SOCKET|RAWDIR`
+ * writes the board.
  * @module
  */
 import { defineDriver } from "../../../core/driver.ts";
