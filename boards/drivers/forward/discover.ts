@@ -24,6 +24,8 @@ import { RESET } from "./reset.ts";
 import { PERF } from "./perf.ts";
 import { VOLTAGE } from "./voltage.ts";
 import { nextS64, SENSOR } from "./sensor.ts";
+import { microwattsPer, POWERCAP } from "./powercap.ts";
+import { DomainAttr as PowercapAttr, PowercapMsg } from "../../../plugins/powercap/_wire.ts";
 import {
   IntervalsFlags,
   SensorAttrHigh,
@@ -102,6 +104,7 @@ export async function discoverBoard(link: Link, option: string, source: string):
   if (protos.includes(PERF)) out.push(...await perfs(link, out));
   if (protos.includes(VOLTAGE)) out.push(...await voltages(link));
   if (protos.includes(SENSOR)) out.push(...await sensors(link));
+  if (protos.includes(POWERCAP)) out.push(...await powercaps(link));
   return out.join("\n") + "\n";
 }
 
@@ -422,6 +425,56 @@ async function intervals(link: Link, id: number): Promise<string[]> {
     if (flags >>> IntervalsFlags.REMAINING_SHIFT === 0 || got === 0) break;
   }
   return list.length ? [`intervals_us = [${list.join(", ")}]`] : [];
+}
+
+async function powercaps(link: Link): Promise<string[]> {
+  const n = await countOf(link, POWERCAP);
+  const names: string[] = [];
+  const entries: { lines: string[]; parent: number }[] = [];
+  for (let id = 0; id < n; id++) {
+    const p = await link.call(POWERCAP, PowercapMsg.POWERCAP_DOMAIN_ATTRIBUTES, [id]);
+    const attrs = p.u32();
+    names[id] = await nameOf(
+      link,
+      POWERCAP,
+      p,
+      (attrs & PowercapAttr.EXTENDED_NAME) !== 0,
+      PowercapMsg.POWERCAP_DOMAIN_NAME_GET,
+      id,
+    );
+    const k = microwattsPer(attrs);
+    const [minPai, maxPai, paiStep, minCap, maxCap, capStep] = [1, 2, 3, 4, 5, 6].map(() =>
+      p.u32()
+    );
+    p.u32(); // Sustainable power.
+    p.u32(); // Accuracy.
+    const parent = p.u32();
+    const cap = (await link.call(POWERCAP, PowercapMsg.POWERCAP_CAP_GET, [id])).u32();
+    const pai = (await link.call(POWERCAP, PowercapMsg.POWERCAP_PAI_GET, [id])).u32();
+    entries.push({
+      parent,
+      lines: [
+        "",
+        "[[powercap]]",
+        `id = ${id}`,
+        `name = ${str(names[id])}`,
+        `min_cap = ${minCap * k}`,
+        `max_cap = ${maxCap * k}`,
+        `cap_step = ${Math.max(capStep, 1) * k}`,
+        `cap = ${cap * k}`,
+        `min_pai = ${minPai}`,
+        `max_pai = ${maxPai}`,
+        `pai_step = ${Math.max(paiStep, 1)}`,
+        `pai = ${pai}`,
+      ],
+    });
+  }
+  // Parents by name, once every domain's name is known.
+  return ["", "# ── Power-capping domains (µW)"].concat(
+    ...entries.map((e) =>
+      names[e.parent] === undefined ? e.lines : [...e.lines, `parent = ${str(names[e.parent])}`]
+    ),
+  );
 }
 
 /** A TOML basic string. */

@@ -1,5 +1,5 @@
 /**
- * Performance and voltage domains and sensors through the forward chain of examples/forward: a guest's
+ * Performance, voltage and power-capping domains and sensors through the forward chain of examples/forward: a guest's
  * request reaches the firmware as the firmware's domain id and level (read from its trace),
  * and reads come back from it.
  */
@@ -25,7 +25,7 @@ function quiet(): Logger {
 
 const u32 = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset).getUint32(0, true);
 
-Deno.test("forward chain: performance and voltage domains and sensors reach the firmware with its ids", async () => {
+Deno.test("forward chain: performance, voltage and power-capping domains and sensors reach the firmware with its ids", async () => {
   const dir = await Deno.makeTempDir();
   const trace: string[] = [];
   const fwDep = await loadDeployment(join(EXAMPLE, "firmware.toml"), BUILTINS);
@@ -64,6 +64,14 @@ Deno.test("forward chain: performance and voltage domains and sensors reach the 
     assertEquals(sets[0], "mediator → PERFORMANCE_LEVEL_SET domain=2 level=600");
     assert(/^mediator → VOLTAGE_LEVEL_SET .*domain_id=2 .*1800000/.test(sets[1]), sets[1]);
     assertEquals(sets[2], "mediator → VOLTAGE_CONFIG_SET domain_id=2 config=7");
+    // vm1's power-capping domain 0 is the firmware's gpu_cap (1): a cap of 3 W.
+    trace.length = 0;
+    assertEquals((await vm1.request(0x18, 0x5, [0, 0, 3_000_000])).status, 0);
+    const capSets = trace.filter((l) => / POWERCAP_CAP_SET /.test(l));
+    assertEquals(capSets.length, 1, trace.join("\n"));
+    assert(/domain_id=1 .*3000000/.test(capSets[0]), capSets[0]);
+    assertEquals(u32((await vm1.request(0x18, 0x4, [0])).payload), 3_000_000);
+
     // vm1's sensor 0 is the firmware's soc_temp (0): each read is one there, in m°C.
     trace.length = 0;
     const r = await vm1.request(0x15, 0x6, [0, 0]);
