@@ -25,6 +25,8 @@ import { PERF } from "./perf.ts";
 import { VOLTAGE } from "./voltage.ts";
 import { nextS64, SENSOR } from "./sensor.ts";
 import { microwattsPer, POWERCAP } from "./powercap.ts";
+import { PINCTRL } from "./pinctrl.ts";
+import { PinctrlAttr, PinctrlMsg, Selector } from "../../../plugins/pinctrl/msg.ts";
 import { DomainAttr as PowercapAttr, PowercapMsg } from "../../../plugins/powercap/_wire.ts";
 import {
   IntervalsFlags,
@@ -105,6 +107,7 @@ export async function discoverBoard(link: Link, option: string, source: string):
   if (protos.includes(VOLTAGE)) out.push(...await voltages(link));
   if (protos.includes(SENSOR)) out.push(...await sensors(link));
   if (protos.includes(POWERCAP)) out.push(...await powercaps(link));
+  if (protos.includes(PINCTRL)) out.push(...await pins(link));
   return out.join("\n") + "\n";
 }
 
@@ -475,6 +478,65 @@ async function powercaps(link: Link): Promise<string[]> {
       names[e.parent] === undefined ? e.lines : [...e.lines, `parent = ${str(names[e.parent])}`]
     ),
   );
+}
+
+/** Pins, groups with their pins, functions with their groups (pin-only functions left out). */
+async function pins(link: Link): Promise<string[]> {
+  const p = await link.call(PINCTRL, CommonMsg.PROTOCOL_ATTRIBUTES);
+  const low = p.u32();
+  const counts = [low & 0xffff, low >>> 16, p.u32() & 0xffff]; // pins, groups, functions
+  const names: string[][] = [[], [], []];
+  const attrs: number[][] = [[], [], []];
+  for (const sel of [Selector.PIN, Selector.GROUP, Selector.FUNCTION]) {
+    for (let id = 0; id < counts[sel]; id++) {
+      const a = await link.call(PINCTRL, PinctrlMsg.PINCTRL_ATTRIBUTES, [id, sel]);
+      attrs[sel][id] = a.u32();
+      if (attrs[sel][id] & PinctrlAttr.EXTENDED_NAME) {
+        const long = await link.call(PINCTRL, PinctrlMsg.PINCTRL_NAME_GET, [id, sel]);
+        long.u32();
+        names[sel][id] = long.name(64);
+      } else names[sel][id] = a.name(16);
+    }
+  }
+  const members = async (id: number, sel: number) => {
+    const out: number[] = [];
+    for (;;) {
+      const r = await link.call(PINCTRL, PinctrlMsg.PINCTRL_LIST_ASSOCIATIONS, [
+        id,
+        sel,
+        out.length,
+      ]);
+      const flags = r.u32();
+      const got = flags & 0xfff;
+      // u16 ids, padded to a 4-byte boundary.
+      for (let i = 0; i < got; i++) out.push(r.u8() | r.u8() << 8);
+      if (flags >>> 16 === 0 || got === 0) return out;
+    }
+  };
+  const list = (sel: number, ids: number[]) => ids.map((i) => str(names[sel][i])).join(", ");
+  const out = ["", "# ── Pins, pin groups and pin functions"];
+  for (let id = 0; id < counts[Selector.PIN]; id++) {
+    out.push("", "[[pin]]", `id = ${id}`, `name = ${str(names[Selector.PIN][id])}`);
+  }
+  for (let id = 0; id < counts[Selector.GROUP]; id++) {
+    const ids = await members(id, Selector.GROUP);
+    out.push("", "[[group]]", `id = ${id}`, `name = ${str(names[Selector.GROUP][id])}`);
+    out.push(`pins = [${list(Selector.PIN, ids)}]`);
+  }
+  for (let id = 0; id < counts[Selector.FUNCTION]; id++) {
+    const name = str(names[Selector.FUNCTION][id]);
+    if (attrs[Selector.FUNCTION][id] & PinctrlAttr.PIN_ONLY_FUNCTION) {
+      out.push(
+        "",
+        `# Function ${id} (${name}) applies to single pins, which a board cannot declare.`,
+      );
+      continue;
+    }
+    const ids = await members(id, Selector.FUNCTION);
+    out.push("", "[[function]]", `id = ${id}`, `name = ${name}`);
+    out.push(`groups = [${list(Selector.GROUP, ids)}]`);
+  }
+  return out;
 }
 
 /** A TOML basic string. */

@@ -1,5 +1,6 @@
 /**
- * Performance, voltage and power-capping domains and sensors through the forward chain of examples/forward: a guest's
+ * Performance, voltage and power-capping domains, pin control and sensors through the forward
+ * chain of examples/forward: a guest's
  * request reaches the firmware as the firmware's domain id and level (read from its trace),
  * and reads come back from it.
  */
@@ -25,7 +26,7 @@ function quiet(): Logger {
 
 const u32 = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset).getUint32(0, true);
 
-Deno.test("forward chain: performance, voltage and power-capping domains and sensors reach the firmware with its ids", async () => {
+Deno.test("forward chain: performance, voltage and power-capping domains, pins and sensors reach the firmware with its ids", async () => {
   const dir = await Deno.makeTempDir();
   const trace: string[] = [];
   const fwDep = await loadDeployment(join(EXAMPLE, "firmware.toml"), BUILTINS);
@@ -71,6 +72,19 @@ Deno.test("forward chain: performance, voltage and power-capping domains and sen
     assertEquals(capSets.length, 1, trace.join("\n"));
     assert(/domain_id=1 .*3000000/.test(capSets[0]), capSets[0]);
     assertEquals(u32((await vm1.request(0x18, 0x4, [0])).payload), 3_000_000);
+
+    // vm1's pin group 0 and function 0 are the firmware's uart0_pins (0) and uart0 (0);
+    // its pin 1 is the firmware's pa1 (1): the function selected, then a pull-up on pa1.
+    trace.length = 0;
+    assertEquals((await vm1.request(0x19, 0x6, [0, 0, 0x401])).status, 0);
+    assertEquals((await vm1.request(0x19, 0x6, [1, 0xffff_ffff, 1 << 2, 4, 1])).status, 0);
+    const pinSets = trace.filter((l) => / PINCTRL_SETTINGS_CONFIGURE /.test(l))
+      .map((l) => l.replace(/ ← SUCCESS.*/, ""));
+    assertEquals(pinSets.length, 2, trace.join("\n"));
+    assert(/identifier=0 function_id=0 /.test(pinSets[0]), pinSets[0]);
+    assert(/identifier=1 /.test(pinSets[1]), pinSets[1]);
+    const fnNow = await vm1.request(0x19, 0x5, [0, (2 << 18) | (1 << 16)]);
+    assertEquals(u32(fnNow.payload), 0);
 
     // vm1's sensor 0 is the firmware's soc_temp (0): each read is one there, in m°C.
     trace.length = 0;

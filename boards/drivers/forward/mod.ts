@@ -6,7 +6,7 @@
  * (`raw`, for bring-up). A request the downstream does not answer within `timeout_ms` is
  * COMMS_ERROR for the guest; the link connects again one timeout later (or at the next request)
  * and sends again what the downstream must hold. Classes: clock, reset, power, perf, voltage,
- * sensor, powercap, and system when the downstream serves it. `vscmi discover --forward SOCKET|RAWDIR`
+ * sensor, powercap, pinctrl, and system when the downstream serves it. `vscmi discover --forward SOCKET|RAWDIR`
  * writes the board.
  * @module
  */
@@ -24,6 +24,7 @@ import { createForwardReset } from "./reset.ts";
 import { createForwardVoltage } from "./voltage.ts";
 import { createForwardSensor } from "./sensor.ts";
 import { createForwardPowercap } from "./powercap.ts";
+import { createForwardPinctrl } from "./pinctrl.ts";
 import { createForwardPerf } from "./perf.ts";
 import { perfKind } from "../../../plugins/perf/kind.ts";
 import { forwardDiscovery, listProtocols } from "./discover.ts";
@@ -80,6 +81,7 @@ export async function createForward(env: DriverEnv, deps: ForwardDeps = {}): Pro
       voltage: await createForwardVoltage(link, replay, env.board, env.name),
       sensor: await createForwardSensor(link, env.board, env.name, clock),
       powercap: await createForwardPowercap(link, replay, env.board, env.name),
+      pinctrl: await createForwardPinctrl(link, replay, env.board, env.name),
       ...(protocols.includes(SYSTEM) ? { system: await createForwardSystem(link, replay) } : {}),
       ...(perfKind.of(env.board).some((d) => d.driver === env.name)
         ? { perf: await createForwardPerf(link, replay) }
