@@ -22,11 +22,16 @@ import { voltageProtocol } from "./plugins/voltage/mod.ts";
 
 // Board drivers, one line each.
 import { simDriver } from "./boards/drivers/sim.ts";
+import { regmapDriver } from "./boards/drivers/regmap/mod.ts";
 import { forwardDriver } from "./boards/drivers/forward/mod.ts";
+import { hvisorDriver } from "./boards/drivers/hvisor/mod.ts";
+import { linuxDriver } from "./boards/drivers/linux/mod.ts";
 
 // Transports, one line each.
 import { streamTransport } from "./transports/stream/mod.ts";
+import { shmemTransport } from "./transports/shmem/mod.ts";
 import { vhostUserTransport } from "./transports/vhost-user/mod.ts";
+import { virtioMmioTransport } from "./transports/virtio-mmio/mod.ts";
 
 /**
  * The built-in protocols. Their order is the order of the kinds they carry: in board and
@@ -47,12 +52,17 @@ export const PROTOCOLS: readonly AnyProtocol[] = [
 
 export const DRIVERS: readonly DriverDef[] = [
   simDriver,
+  regmapDriver,
   forwardDriver,
+  hvisorDriver,
+  linuxDriver,
 ];
 
 export const TRANSPORTS: readonly TransportDef[] = [
   streamTransport,
   vhostUserTransport,
+  virtioMmioTransport,
+  shmemTransport,
 ];
 
 /** Everything above: what `vscmi`'s commands hand to the loader, the server and the client. */

@@ -1,6 +1,6 @@
 /**
- * The `vscmi` command line: `serve`, `check`, `call`, `dt`, `ctl` and `new`, one module each
- * under `cli/`.
+ * The `vscmi` command line: `serve`, `check`, `discover`, `call`, `dt`, `ctl`, `build`,
+ * `import` and `new`, one module each under `cli/`.
  *
  * Exit codes: 0 success, 1 a runtime failure (or an SCMI error status in `call`), 2 a usage
  * or manifest error.
@@ -23,15 +23,18 @@ const SERVE_USAGE = "vscmi serve [MANIFEST] [--run-dir DIR] " +
   "           [--hw-root DIR] [--dry-run]";
 const CHECK_USAGE = "vscmi check MANIFEST [--hw-root DIR] [--run-dir DIR]";
 const DT_USAGE = "vscmi dt MANIFEST --agent NAME [--standalone | --xen]";
+const DISCOVER_USAGE =
+  "vscmi discover [--hw-root DIR] [-o BOARD.toml] [--record DIR] [--<source> SOURCE]";
 
 const CTL_USAGE = "vscmi ctl [--run-dir DIR | --socket PATH] [--json] COMMAND [ARGS…]";
 const BUILD_USAGE = "vscmi build --manifest DEPLOYMENT.toml -o DIR";
+const IMPORT_USAGE = "vscmi import FORMAT INPUT [-o DEPLOYMENT.toml] [--board BOARD.toml] [FLAGS]";
 
 const NEW_USAGE =
   "vscmi new (protocol [--id 0x80–0xFF] | driver [--kind reset|power] | transport | board) " +
   "NAME [--dir DIR]";
 
-const COMMANDS = ["serve", "check", "call", "dt", "ctl", "build", "new"];
+const COMMANDS = ["serve", "check", "discover", "call", "dt", "ctl", "build", "import", "new"];
 
 function help(): string {
   return [
@@ -42,21 +45,25 @@ function help(): string {
     "Commands:",
     table([
       ["serve", "Serve a deployment until interrupted (default: the bundled sim example)"],
-      ["check", "Check a deployment and its board without serving"],
+      ["check", "Check a deployment and its board (or a board alone) without serving"],
+      ["discover", "Write a board manifest from what the host (or another source) shows"],
       ["dt", "Print the device-tree fragment an agent's guest needs"],
       ["call", "Talk SCMI to a running server as one agent"],
       ["ctl", "Operate a running server: agents, grants, votes, hot-plug"],
       ["build", "Write one program (a bundle) serving a deployment, its plugins built in"],
+      ["import", "Write a deployment from another program's configuration (hvisor-tool's)"],
       ["new", "Scaffold a protocol, driver, transport or board, with a test"],
     ], "  "),
     "",
     table([
       ["", SERVE_USAGE],
       ["", CHECK_USAGE],
+      ["", DISCOVER_USAGE],
       ["", DT_USAGE],
       ["", CALL_USAGE.replace("\n", "\n  ")],
       ["", CTL_USAGE],
       ["", BUILD_USAGE],
+      ["", IMPORT_USAGE],
       ["", NEW_USAGE],
     ]),
     "",
@@ -82,6 +89,10 @@ export async function main(args: string[]): Promise<number> {
         "check",
         async () => (await import("./cli/check.ts")).checkCommand(rest, await builtins()),
       )
+      .with(
+        "discover",
+        async () => (await import("./cli/discover.ts")).discoverCommand(rest, await builtins()),
+      )
       .with("dt", async () => (await import("./cli/dt.ts")).dtCommand(rest, await builtins()))
       .with(
         "call",
@@ -91,6 +102,10 @@ export async function main(args: string[]): Promise<number> {
       .with(
         "build",
         async () => (await import("./cli/build.ts")).buildCommand(rest, await builtins()),
+      )
+      .with(
+        "import",
+        async () => (await import("./cli/import.ts")).importCommand(rest, await builtins()),
       )
       .with("new", async () => (await import("./cli/new/mod.ts")).newCommand(rest))
       .with(P.union("help", "--help", "-h"), () => {
@@ -105,7 +120,7 @@ export async function main(args: string[]): Promise<number> {
         throw new UsageError(
           cmd.startsWith("-")
             ? `Unknown option "${cmd}": options come after the command`
-            : `Unknown command "${cmd}" (expected serve, check, call, dt, ctl, build or new)`,
+            : `Unknown command "${cmd}" (expected serve, check, discover, call, dt, ctl, build, import or new)`,
         );
       });
   } catch (e) {

@@ -79,6 +79,8 @@ export type {
   HwResourceAccess,
 } from "./core/driver.ts";
 export { hwAccessOf, hwPath, REAL_HW } from "./core/hw_root.ts";
+export { ImportError } from "./core/importer.ts";
+export type { ImportedFile, Importer, ImportRequest } from "./core/importer.ts";
 export type { HwAccess } from "./core/hw_root.ts";
 export type { HwTable } from "./core/hw_table.ts";
 export { definedKinds, defineKind, hwClass, kindNamed, kindsOf, nounOf } from "./core/kind.ts";
@@ -112,6 +114,8 @@ export { defineTransport } from "./core/transport.ts";
 export type {
   CheckedTransport,
   Durability,
+  GuestDt,
+  GuestDtView,
   ListenAddress,
   TransportDef,
   TransportEnv,

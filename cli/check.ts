@@ -7,6 +7,8 @@ import { buildPlatform, type Built } from "../server/build.ts";
 import { Logger } from "../core/log.ts";
 import {
   formatProblem,
+  isBoardManifest,
+  loadBoardAlone,
   loadDeployment,
   type LoadOptions,
   ManifestError,
@@ -15,6 +17,7 @@ import { lintPolicy } from "../core/policy/lint.ts";
 import { CommandError, Exit, hwAccess, parse, UsageError } from "./args.ts";
 import { count } from "../client/mod.ts";
 import { agentTable, boardResources } from "./summary.ts";
+import { accessReport, resourceAccess } from "./check_access.ts";
 
 /** Keep in step with the copy in `main.ts`. */
 export const CHECK_USAGE = "vscmi check MANIFEST [--hw-root DIR] [--run-dir DIR]";
@@ -31,7 +34,11 @@ function help(): string {
     "warnings (a resource shared without an arbitration policy, a kept resource a guest may",
     "switch off, an untrusted agent able to act beyond its VM, unused virtual ids, resources",
     "and devices nothing uses) go to standard error as warning: file:line:col key: message;",
-    "they do not change the exit code.",
+    "they do not change the exit code. Last, per resource, whether its driver can read and",
+    "change it on this host (or under --hw-root): what a guest would find DENIED, and why.",
+    "",
+    "MANIFEST may also be a board manifest on its own (a [board] table, as `vscmi discover`",
+    "writes): its resources are checked and its drivers started, with no agent to serve.",
     "",
     "--hw-root DIR opens the drivers' hardware paths (/dev/mem, /sys/…) under DIR instead of /.",
     "--run-dir DIR is the run directory {run_dir} stands for in the board's path options, as",
@@ -58,7 +65,9 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
     );
   }
   const hw = hwAccess(values);
-  const dep = await loadDeployment(positionals[0], builtins);
+  const file = positionals[0];
+  const alone = await isBoardManifest(file);
+  const dep = alone ? await loadBoardAlone(file, builtins) : await loadDeployment(file, builtins);
   const log = new Logger();
   log.level = "warn";
   // The checks `serve` runs before it listens on anything: the loader's, then the build's.
@@ -71,6 +80,12 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
   }
   try {
     const p = built.platform;
+    if (alone) {
+      console.log(`ok: ${file}: board "${p.board.name}" (a board manifest; no agent)`);
+      console.log(`  resources: ${boardResources(p)}`);
+      for (const line of accessReport(resourceAccess(p.board, built.drivers))) console.log(line);
+      return Exit.OK;
+    }
     const warnings = await lintPolicy(dep);
     for (const w of warnings) console.error(`warning: ${formatProblem(w)}`);
     const warned = warnings.length ? `, ${count(warnings.length, "policy warning")}` : "";
@@ -81,6 +96,7 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
     );
     console.log(`  resources: ${boardResources(p)}`);
     console.log(agentTable(p, (a) => transportText(a.transport)));
+    for (const line of accessReport(resourceAccess(p.board, built.drivers))) console.log(line);
     return Exit.OK;
   } finally {
     await built.close();
@@ -89,6 +105,19 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
 
 function transportText(t: { type: string; options: Record<string, unknown> } | undefined): string {
   if (t === undefined) return "(no transport)";
-  const opts = Object.entries(t.options).map(([k, v]) => `${k}=${String(v)}`).join(" ");
+  const opts = Object.entries(t.options).map(([k, v]) => `${k}=${optionText(v)}`).join(" ");
   return opts ? `${t.type} ${opts}` : t.type;
+}
+
+/**
+ * An option value as one line: lists and tables (which TOML parsers may give without a
+ * prototype) spelled out.
+ */
+function optionText(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(optionText).join(", ")}]`;
+  if (v !== null && typeof v === "object" && !(v instanceof Date)) {
+    const fields = Object.entries(v).map(([k, x]) => `${k}=${optionText(x)}`);
+    return `{ ${fields.join(", ")} }`;
+  }
+  return String(v);
 }

@@ -6,6 +6,7 @@
 import { checkApiField } from "./api.ts";
 import type { Board } from "./board.ts";
 import type { HwAccess } from "./hw_root.ts";
+import type { Importer } from "./importer.ts";
 import type { Logger } from "./log.ts";
 import { brand, brandedInstance, hasBrand } from "./brand.ts";
 import { type OptionProblem, optionProblems, type OptionsDecl } from "./options.ts";
@@ -86,6 +87,8 @@ export interface DriverDef extends OptionsDecl {
   create(env: DriverEnv): BoardDriver | Promise<BoardDriver>;
   /** How `vscmi discover` writes a board manifest for this driver type, when it can. */
   readonly discover?: DriverDiscovery;
+  /** Configuration formats `vscmi import` converts into deployments for this driver. */
+  readonly importers?: readonly Importer[];
 }
 
 /** What a driver type's discovery receives from `vscmi discover`. */
@@ -97,6 +100,11 @@ export interface DiscoverEnv extends HwAccess {
   readonly source?: string;
   /** Where progress and warnings go. */
   readonly log: Logger;
+  /**
+   * `vscmi discover --record DIR`: also copy every file the discovery reads into DIR (see
+   * {@linkcode DriverDiscovery.records}); absent when not asked.
+   */
+  readonly record?: string;
 }
 
 /**
@@ -111,6 +119,11 @@ export interface DriverDiscovery {
   readonly flag?: string;
   /** One line for `vscmi discover --help`. */
   readonly summary: string;
+  /**
+   * Whether `run` honours `record` (copies what it reads into a tree, for a bug report or a
+   * test fixture); `vscmi discover --record` refuses a discovery that does not.
+   */
+  readonly records?: boolean;
   /**
    * Discovers and returns the board manifest as TOML text, every resource the driver cannot
    * write marked as such; throws Error with a sentence saying what could not be read.

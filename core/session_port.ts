@@ -101,7 +101,8 @@ export function sessionOpener(platform: Platform, agent: Agent): SessionOpener {
 
 /**
  * A transport's start environment for `agent` on `platform`: its session opener, the options
- * from its `transport` table, the run directory and the log (default the platform's).
+ * from its `transport` table, the run directory, the log (default the platform's), the state
+ * directory and the directory of the manifest that declared the agent.
  * @internal
  */
 export function transportEnv(
@@ -112,6 +113,8 @@ export function transportEnv(
     runDir: string;
     log?: Logger;
     hw?: HwAccess;
+    stateDir?: string | null;
+    manifestDir?: string;
   },
 ): TransportEnv {
   return {
@@ -120,5 +123,7 @@ export function transportEnv(
     options: init.options,
     runDir: init.runDir,
     log: init.log ?? platform.log,
+    stateDir: init.stateDir ?? null,
+    ...(init.manifestDir === undefined ? {} : { manifestDir: init.manifestDir }),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { checkApiField } from "./api.ts";
 import type { HwAccess } from "./hw_root.ts";
+import type { Importer } from "./importer.ts";
 import type { Logger } from "./log.ts";
 import { assertOptions, type OptionsDecl } from "./options.ts";
 import type { SessionOpener } from "./session_port.ts";
@@ -21,6 +22,16 @@ export interface TransportEnv extends SessionOpener, Partial<HwAccess> {
   readonly runDir: string;
   /** Where the transport logs; use `log.once` for what a guest can trigger repeatedly. */
   readonly log: Logger;
+  /**
+   * The server's state directory (the vote journal's), where a transport may keep what must
+   * outlive a restart; absent or null: nothing is kept.
+   */
+  readonly stateDir?: string | null;
+  /**
+   * Directory of the manifest that declared the agent, against which relative paths in its
+   * options are read; absent: the working directory.
+   */
+  readonly manifestDir?: string;
 }
 
 /** A running transport instance. */
@@ -94,6 +105,34 @@ export interface TransportDef extends OptionsDecl {
    * reach it.
    */
   start(env: TransportEnv): Promise<TransportHandle>;
+  /** Configuration formats `vscmi import` converts into deployments using this transport. */
+  readonly importers?: readonly Importer[];
+  /**
+   * Its part of the device-tree fragment `vscmi dt` prints for one agent's guest: how the
+   * guest finds the channel, the SCMI node's compatible and extra properties, nodes beside
+   * it. Absent: `vscmi dt` cannot describe this transport's guests.
+   */
+  guestDt?(view: GuestDtView): GuestDt;
+}
+
+/** One agent's transport, as `vscmi dt` shows it to {@linkcode TransportDef.guestDt}. */
+export interface GuestDtView {
+  /** The agent's name. */
+  readonly agent: string;
+  /** Its transport options, as the manifest gives them (already checked). */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** A transport's part of a guest's device-tree fragment. */
+export interface GuestDt {
+  /** How the guest reaches vscmi, one or more sentences for the fragment's head comment. */
+  readonly comment: string;
+  /** `compatible` of the `firmware/scmi` node; default `"arm,scmi-virtio"`. */
+  readonly compatible?: string;
+  /** More properties of the `firmware/scmi` node, one per line, unindented. */
+  readonly properties?: readonly string[];
+  /** Nodes at the root of the fragment, before `firmware`, as lines indented from the root. */
+  readonly nodes?: readonly string[];
 }
 
 /**

@@ -5,13 +5,14 @@
  * @module
  */
 import type { HwAccess } from "../core/hw_root.ts";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Agent } from "../core/agent.ts";
 import { buildPlatform, makeAgent } from "./build.ts";
 import type { AddedAgent, ControlHost } from "./control/commands.ts";
 import { type ControlServer, startControl } from "./control/server.ts";
 import type { Logger } from "../core/log.ts";
 import { type Deployment, loadAgents } from "./manifest/mod.ts";
+import { EMBEDDED } from "./manifest/files.ts";
 import type { Platform } from "../core/platform.ts";
 import { defaultRunDir, ensureRunDir } from "../core/rundir.ts";
 import { withRunDir } from "./manifest/option_paths.ts";
@@ -135,7 +136,7 @@ export async function startServer(dep: Deployment, opts: ServeOptions = {}): Pro
     })();
 
   /** Starts `agent`'s transport, when it declares one. */
-  async function startEndpoint(agent: Agent): Promise<void> {
+  async function startEndpoint(agent: Agent, manifest: string): Promise<void> {
     const decl = agent.transport;
     if (decl === undefined) return;
     const def = transports.find((t) => t.name === decl.type);
@@ -152,6 +153,9 @@ export async function startServer(dep: Deployment, opts: ServeOptions = {}): Pro
         runDir,
         log,
         hw: opts.hw,
+        stateDir,
+        // A built-in manifest has no folder: its relative paths are the working directory's.
+        manifestDir: manifest.startsWith(EMBEDDED) ? undefined : dirname(resolve(manifest)),
       }),
     );
     const endpoint = { agent: agent.name, type: def.name, address: handle.address };
@@ -181,7 +185,7 @@ export async function startServer(dep: Deployment, opts: ServeOptions = {}): Pro
         const agent = makeAgent(dep, decl, platform.nextAgentId() - 1);
         platform.addAgent(agent);
         added.push(agent);
-        await startEndpoint(agent);
+        await startEndpoint(agent, file);
         log.info(`vscmi: added agent "${agent.name}" (id ${agent.id})`);
       }
     } catch (e) {
@@ -235,7 +239,7 @@ export async function startServer(dep: Deployment, opts: ServeOptions = {}): Pro
   try {
     await ensureRunDir(runDir);
     if (opts.control ?? true) control = await startControl(host, { runDir, log });
-    for (const agent of platform.agents) await startEndpoint(agent);
+    for (const agent of platform.agents) await startEndpoint(agent, dep.file);
   } catch (e) {
     await close();
     throw e;

@@ -97,7 +97,7 @@ Deno.test("startServer: an agent whose transport is not built in → ManifestErr
       `
 [[agent]]
 name = "vm9"
-transport = { type = "virtio-mmio" }
+transport = { type = "smc" }
 protocols = ["base"]
 `,
     ),
@@ -111,7 +111,7 @@ protocols = ["base"]
     dep.file,
     19,
     "agent[2].transport.type",
-    'Expected a transport type this server has ("stream", "vhost-user"), got "virtio-mmio"',
+    'Expected a transport type this server has ("stream", "vhost-user", "virtio-mmio", "shmem"), got "smc"',
   ]]);
   // Refused before anything was created, the run directory included.
   await assertRejects(() => Deno.lstat(runDir), Deno.errors.NotFound);

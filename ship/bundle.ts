@@ -40,7 +40,7 @@ export async function bundle(dir: string, entry = join(ROOT, "main.ts")): Promis
   await Deno.mkdir(dir, { recursive: true });
   const [program, worker] = BUNDLE_FILES.map((f) => join(dir, f));
   await denoBundle(entry, program);
-  await denoBundle(join(ROOT, "bindings/vhost-user/_poll_worker.ts"), worker);
+  await denoBundle(join(ROOT, "bindings/native/_poll_worker.ts"), worker);
   return [program, worker];
 }
 

@@ -51,7 +51,7 @@ export async function compile(denorts: string[], dir: string): Promise<string[]>
         "--config",
         join(ROOT, "deno.json"),
         "--include",
-        join(ROOT, "bindings/vhost-user/_poll_worker.ts"),
+        join(ROOT, "bindings/native/_poll_worker.ts"),
         "--target",
         t.target,
         "-o",

@@ -41,7 +41,8 @@ export interface HarnessOptions {
   log?: (level: "debug" | "info" | "warn" | "error", line: string) => void;
   /**
    * Board driver types the board may name besides the built-in ones (a vendor's driver
-   * under test, or the driver serving a vendor protocol's own resource kind).
+   * under test, or the driver serving a vendor protocol's own resource kind). One with a
+   * built-in's name replaces it (a built-in driver over a model of its hardware).
    */
   drivers?: readonly DriverDef[];
 }
@@ -90,7 +91,10 @@ export class Harness {
   static async load(manifest: string, opts: HarnessOptions = {}): Promise<Harness> {
     const log = new Logger();
     if (opts.log) log.sink = opts.log;
-    const builtins = { ...BUILTINS, drivers: [...BUILTINS.drivers, ...(opts.drivers ?? [])] };
+    const extra = opts.drivers ?? [];
+    const replaced = new Set(extra.map((d) => d.name));
+    const drivers = [...BUILTINS.drivers.filter((d) => !replaced.has(d.name)), ...extra];
+    const builtins = { ...BUILTINS, drivers };
     return new Harness(await buildPlatform(await loadDeployment(manifest, builtins), { log }));
   }
 

@@ -126,11 +126,75 @@ const CASES: Case[] = [
   },
   {
     what: "a transport of the design that this server does not have",
-    deployment: (b) => deployment(b, agent('{ type = "shmem" }')),
+    deployment: (b) => deployment(b, agent('{ type = "smc" }')),
     file: "deployment",
     line: 5,
     keyPath: "agent[0].transport.type",
-    message: 'Expected a transport type this server has ("stream", "vhost-user"), got "shmem"',
+    message:
+      'Expected a transport type this server has ("stream", "vhost-user", "virtio-mmio", "shmem"), got "smc"',
+  },
+  {
+    what: "a virtio-mmio irq that is no SPI",
+    deployment: (b) =>
+      deployment(
+        b,
+        agent(
+          '{ type = "virtio-mmio", zone = 1, base = 0xa003c00, irq = 16, memory = ' +
+            "[{ zone0_ipa = 0x50000000, zonex_ipa = 0x50000000, size = 0x10000000 }] }",
+        ),
+      ),
+    file: "deployment",
+    line: 5,
+    keyPath: "agent[0].transport.irq",
+    message: "Expected an SPI INTID from 32 to 1019, got 16",
+  },
+  {
+    what: "virtio-mmio zone RAM that is not page-aligned",
+    deployment: (b) =>
+      deployment(
+        b,
+        agent(
+          '{ type = "virtio-mmio", zone = 1, base = 0xa003c00, irq = 78, memory = ' +
+            "[{ zone0_ipa = 0x50000000, zonex_ipa = 0x50000000, size = 0x10000001 }] }",
+        ),
+      ),
+    file: "deployment",
+    line: 5,
+    keyPath: "agent[0].transport.memory",
+    message: "Expected memory[0].size: a multiple of 0x1000 above 0 below 2^48, got 268435457",
+  },
+  {
+    what: "shmem channel areas that overlap",
+    deployment: (b) =>
+      deployment(
+        b,
+        agent(
+          '{ type = "shmem", doorbell = "smc", function_id = 0x82000010, smc_param = true,\n' +
+            "  shm_base = 0x50000000, channels = [\n" +
+            "  { offset = 0, size = 0x100 },\n" +
+            "  { offset = 0x80, size = 0x100 },\n" +
+            "] }",
+        ),
+      ),
+    file: "deployment",
+    line: 8,
+    keyPath: "agent[0].transport.channels[1].offset",
+    message: "Expected an area that does not overlap channels[0], got 128",
+  },
+  {
+    what: "a P2A channel on an SMC agent",
+    deployment: (b) =>
+      deployment(
+        b,
+        agent(
+          '{ type = "shmem", doorbell = "smc", function_id = 1, channels = [{ offset = 0, size = 64 }],\n' +
+            "  p2a = { offset = 64, size = 64 } }",
+        ),
+      ),
+    file: "deployment",
+    line: 6,
+    keyPath: "agent[0].transport.p2a",
+    message: "Expected no P2A channel: SMC/HVC has none (use a mailbox), got a table",
   },
   {
     what: "two agents on one socket path",

@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals } from "../core/_assert_test.ts";
 import { HANG_MS, until } from "../core/_wait_test.ts";
-import { defaultDeploymentPath, loadDeployment } from "../server/manifest/mod.ts";
+import { defaultDeploymentPath, loadDeployment, simBoardPath } from "../server/manifest/mod.ts";
 import { BUILTINS } from "../builtins.ts";
 import { MAIN, ROOT, type Run, vscmi } from "./_vscmi.ts";
 
@@ -107,6 +107,46 @@ Deno.test("check examples/sim/vscmi.toml → exit 0, ok and the agents", async (
   assert(r.stdout.startsWith("ok: examples/sim/vscmi.toml: board "), r.stdout);
   const dep = await loadDeployment(defaultDeploymentPath(), BUILTINS);
   for (const a of dep.agents) assert(new RegExp(`^  ${a.name}\\s`, "m").test(r.stdout), r.stdout);
+});
+
+Deno.test("check of an agent whose transport options hold a list of tables → exit 0, the options in its row", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vscmi-cli-" });
+  const file = `${dir}/vscmi.toml`;
+  await Deno.writeTextFile(
+    file,
+    `board = ${JSON.stringify(simBoardPath())}
+
+[[agent]]
+name = "zone1"
+protocols = ["clock"]
+[agent.transport]
+type = "virtio-mmio"
+zone = 1
+base = 0xa003c00
+irq = 78
+memory = [ { zone0_ipa = 0x50000000, zonex_ipa = 0x50000000, size = 0x10000000 } ]
+`,
+  );
+  const r = await vscmi("check", file);
+  assertEquals(r.code, 0, r.stderr);
+  assert(
+    r.stdout.includes(
+      "virtio-mmio zone=1 base=167787520 irq=78 " +
+        "memory=[{ zone0_ipa=1342177280, zonex_ipa=1342177280, size=268435456 }]",
+    ),
+    r.stdout,
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("check examples/shmem/vscmi.toml → exit 0; transport tables and lists of tables are shown", async () => {
+  const r = await vscmi("check", "examples/shmem/vscmi.toml");
+  assertEquals(r.code, 0, r.stderr);
+  assert(
+    r.stdout.includes("p2a={ offset=256, size=256, number=1 }") &&
+      r.stdout.includes("channels=[{ offset=0, size=256 }]"),
+    r.stdout,
+  );
 });
 
 Deno.test("check of a broken manifest → exit 2 with file:line:col of the problem", async () => {

@@ -4,7 +4,7 @@
  * commands it posts on the cmdq through memory shared with the back-end (a memfd).
  * @module
  */
-import { C, libc } from "./libc.ts";
+import { C, libc } from "../native/libc.ts";
 import { DriverRing, TestGuestMemory } from "./_frontend.ts";
 
 /** Setup message. */

@@ -5,11 +5,11 @@
  * independently from the layouts in the vhost-user specification.
  * @module
  */
-import { EventFd } from "./eventfd.ts";
-import { C, closeFd, libc, unwrap, unwrapAgain } from "./libc.ts";
-import { Mapping } from "./mmap.ts";
+import { EventFd } from "../native/eventfd.ts";
+import { C, closeFd, libc, unwrap, unwrapAgain } from "../native/libc.ts";
+import { Mapping } from "../native/mmap.ts";
 import { bit, ProtocolBit, Req } from "./protocol.ts";
-import { connectUnix, FdSocket } from "./socket.ts";
+import { connectUnix, FdSocket } from "../native/socket.ts";
 
 /** Where the test guest's RAM starts, guest-physical. */
 export const GUEST_BASE = 0x4000_0000;

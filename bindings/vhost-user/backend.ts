@@ -17,10 +17,10 @@ import type { Logger } from "../../core/log.ts";
 import { DEFAULT_FRAME_TIMEOUT_MS, StallWatch } from "../../core/stall_watch.ts";
 import { systemClock, type TimerClock } from "../../core/timer_clock.ts";
 import type { BackendDevice, RingConfig } from "./device.ts";
-import { drainFd, signalFd } from "./eventfd.ts";
-import { C, closeFd, LibcError, setNonBlocking } from "./libc.ts";
+import { drainFd, signalFd } from "../native/eventfd.ts";
+import { C, closeFd, LibcError, setNonBlocking } from "../native/libc.ts";
 import { MemTable } from "./mem_table.ts";
-import { POLL_ERROR_BITS, type Reactor } from "./poll.ts";
+import { POLL_ERROR_BITS, type Reactor } from "../native/poll.ts";
 import {
   bit,
   decodeHeader,
@@ -44,7 +44,7 @@ import {
   VRING_NOFD,
   type VringAddr,
 } from "./protocol.ts";
-import { FdSocket } from "./socket.ts";
+import { FdSocket } from "../native/socket.ts";
 import type { Ioctl } from "./xen_map.ts";
 
 /**

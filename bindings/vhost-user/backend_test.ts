@@ -543,8 +543,8 @@ Deno.test("front-end disconnect → device reset as a closed channel (grace appl
 Deno.test("client mode → connects to the front-end's socket and reconnects after it goes", async () => {
   const dir = await Deno.makeTempDir({ prefix: "vscmi-vu-" });
   const path = `${dir}/qemu.sock`;
-  const { listenUnix, acceptUnix } = await import("./socket.ts");
-  const { closeFd } = await import("./libc.ts");
+  const { listenUnix, acceptUnix } = await import("../native/socket.ts");
+  const { closeFd } = await import("../native/libc.ts");
   const lfd = listenUnix(path);
   const log = new Logger();
   log.sink = () => {};

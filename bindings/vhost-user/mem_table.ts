@@ -6,8 +6,8 @@
  * Xen device its descriptor opens (`xen_map.ts`) instead.
  * @module
  */
-import { closeFd } from "./libc.ts";
-import { Mapping } from "./mmap.ts";
+import { closeFd } from "../native/libc.ts";
+import { Mapping } from "../native/mmap.ts";
 import type { MemRegionDesc } from "./protocol.ts";
 import { type Ioctl, mapXenRegion, nativeIoctl, XEN_GRANT_ADDR_OFF } from "./xen_map.ts";
 

@@ -9,9 +9,9 @@ import type { Logger } from "../../core/log.ts";
 import { removeStaleSocket } from "../../core/unix_socket.ts";
 import { VhostUserConnection } from "./backend.ts";
 import type { BackendDevice } from "./device.ts";
-import { closeFd } from "./libc.ts";
-import { Reactor } from "./poll.ts";
-import { acceptUnix, connectUnix, listenUnix } from "./socket.ts";
+import { closeFd } from "../native/libc.ts";
+import { Reactor } from "../native/poll.ts";
+import { acceptUnix, connectUnix, listenUnix } from "../native/socket.ts";
 import type { TimerClock } from "../../core/timer_clock.ts";
 import type { Ioctl } from "./xen_map.ts";
 

@@ -18,8 +18,8 @@
 import { benchPlatform } from "../../bench/_bench_platform.ts";
 import { mixMessages } from "../../bench/_mix.ts";
 import { vhostUserTransport } from "../../transports/vhost-user/mod.ts";
-import { EventFd, signalFd } from "./eventfd.ts";
-import { Reactor } from "./poll.ts";
+import { EventFd, signalFd } from "../native/eventfd.ts";
+import { Reactor } from "../native/poll.ts";
 import { bufferBase, Frontend, ringLayout, startUp, TestGuestMemory } from "./_frontend.ts";
 import type { BenchSetup } from "./_bench_frontend.ts";
 import { transportEnv } from "../../core/session_port.ts";

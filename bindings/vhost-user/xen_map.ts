@@ -18,8 +18,8 @@
  * without Xen.
  * @module
  */
-import { addressOf, errno, libc, strerror } from "./libc.ts";
-import { mapShared } from "./mmap.ts";
+import { addressOf, errno, libc, strerror } from "../native/libc.ts";
+import { mapShared } from "../native/mmap.ts";
 import { XenMmapFlag } from "./protocol.ts";
 
 /** Xen's page: guest frames and grant references count in 4 KiB units. */
@@ -65,7 +65,7 @@ export type Ioctl = (fd: number, request: bigint, arg: Uint8Array) => number;
 
 /** The native ioctl through libc. */
 export const nativeIoctl: Ioctl = (fd, request, arg) =>
-  libc().ioctl(fd, request, arg) === -1 ? errno() || 5 : 0;
+  libc().ioctl(fd, request, addressOf(arg)) === -1 ? errno() || 5 : 0;
 
 /** How a region is mapped. */
 export type XenMapKind = "foreign" | "grant";

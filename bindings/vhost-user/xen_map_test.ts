@@ -24,7 +24,7 @@
  * the Xen device would have filled, so the bytes vscmi sees can be checked too.
  */
 import { assert, assertEquals, assertThrows } from "../../core/_assert_test.ts";
-import { C, closeFd, libc, unwrap } from "./libc.ts";
+import { C, closeFd, libc, unwrap } from "../native/libc.ts";
 import { XenMmapFlag } from "./protocol.ts";
 import {
   DOMID_FIRST_RESERVED,

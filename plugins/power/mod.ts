@@ -163,7 +163,8 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
         }
         if (canWrite(ctx, m)) {
           attr |= PowerDomainAttr.SYNC_SET;
-          if (d.async) attr |= PowerDomainAttr.ASYNC_SET;
+          // An asynchronous set completes with a notification: only with a P2A channel.
+          if (d.async && ctx.canNotify) attr |= PowerDomainAttr.ASYNC_SET;
         }
         if (ctx.version >= PowerVersion.V3 && name.length > SHORT_NAME - 1) {
           attr |= PowerDomainAttr.EXTENDED_NAME;
@@ -175,7 +176,8 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
     /**
      * POWER_STATE_SET. a2p: u32 flags (bit 0 async, 31:1 reserved), u32 domain_id,
      * u32 power_state. p2a: —. INVALID_PARAMETERS for reserved flags or a state the domain
-     * lacks, NOT_SUPPORTED for async on a domain without it.
+     * lacks, NOT_SUPPORTED for async on a domain without it or a session without a
+     * platform→agent channel (nothing could tell it the switch is done).
      */
     [PowerMsg.POWER_STATE_SET]: {
       name: "POWER_STATE_SET",
@@ -196,7 +198,7 @@ export const powerProtocol = defineProtocol<PowerSession, PowerShared>({
         }
         const phys = m.res;
         if ((flags & ASYNC_FLAG) !== 0) {
-          if (!d.async) return Status.NOT_SUPPORTED;
+          if (!d.async || !ctx.canNotify) return Status.NOT_SUPPORTED;
           changeLater(ctx, ctx.state, phys, state);
           return;
         }

@@ -273,3 +273,25 @@ Deno.test("power: a request queued behind a slow switch for a domain revoked mea
   await tick(0);
   assertEquals(hw.getState(1), OFF);
 });
+
+Deno.test("power: a session without a platform→agent channel (SMC) is offered no asynchronous set", async () => {
+  const b = board(0);
+  const fx = await fixture({
+    board: b,
+    drivers: new Map([["sim", createSim(b, "sim", { timeScale: 0 })]]),
+    agents: [
+      { name: "smc", protocols: { 0x11: undefined }, grants: { power: [1] }, p2a: false },
+      { name: "mbox", protocols: { 0x11: undefined }, grants: { power: [1] } },
+    ],
+  });
+  const attrs = async (agent: string) =>
+    (await fx.words(agent, [H(PowerMsg.POWER_DOMAIN_ATTRIBUTES), 0]))[2];
+  const ASYNC_SET = 1 << 30;
+  assertEquals((await attrs("mbox")) & ASYNC_SET, ASYNC_SET, "the async domain offers it");
+  assertEquals((await attrs("smc")) & ASYNC_SET, 0);
+  assertEquals(
+    (await fx.words("smc", [H(PowerMsg.POWER_STATE_SET), ASYNC, 0, ON]))[1],
+    Status.NOT_SUPPORTED >>> 0,
+  );
+  assertEquals((await fx.words("smc", [H(PowerMsg.POWER_STATE_SET), SYNC, 0, ON]))[1], OK);
+});

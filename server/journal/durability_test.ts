@@ -44,6 +44,11 @@ Deno.test("durability: process by default; the strictest transport wins; the man
   assertEquals(deploymentDurability(proc, [partitioned]), "process", "said in the manifest");
 });
 
+Deno.test("an hvisor zone (virtio-mmio) makes its deployment host-durable", () => {
+  const mmio = TRANSPORTS.find((t) => t.name === "virtio-mmio");
+  assertEquals(mmio?.durability, "host");
+});
+
 Deno.test('durability = "off": no vote journal at all', async () => {
   const dep = await loadDeployment(await deployment('durability = "off"'), BUILTINS);
   assertEquals(dep.stateDir, null);

@@ -34,6 +34,7 @@
  * @module
  */
 import { posix } from "node:path";
+import { parse } from "smol-toml";
 import { apiMismatch } from "../../core/api.ts";
 import type { TransportDecl } from "../../core/agent.ts";
 import type { AgentKey, AgentKeyCtx } from "../../core/agent_keys.ts";
@@ -43,7 +44,7 @@ import { type KindDef, kindsOf } from "../../core/kind.ts";
 import type { VendorInfo } from "../../core/platform_env.ts";
 import type { AnyProtocol } from "../../core/protocol.ts";
 import { CONTROL_SOCKET } from "../control/protocol.ts";
-import { optionProblems } from "../../core/options.ts";
+import { optionKeyPath, optionProblems } from "../../core/options.ts";
 import { manifestPaths } from "./option_paths.ts";
 import type { ListenAddress, TransportDef } from "../../core/transport.ts";
 import type { DriverDef } from "../../core/driver.ts";
@@ -238,6 +239,39 @@ export async function loadBoard(path: string, opts: LoadOptions): Promise<Board>
   return board;
 }
 
+/**
+ * Whether the manifest at `path` is a board manifest (a `[board]` table) rather than a
+ * deployment (whose `board` names a file). Unreadable or malformed files count as
+ * deployments, so the deployment loader reports what is wrong with them.
+ */
+export async function isBoardManifest(path: string): Promise<boolean> {
+  try {
+    const doc = parse(await Deno.readTextFile(absolutePath(path)));
+    return typeof doc.board === "object" && doc.board !== null && !Array.isArray(doc.board);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A board manifest alone as a deployment with no agent (`vscmi check BOARD.toml`): its drivers
+ * are built and its resources checked, nothing is served. Throws ManifestError as
+ * {@linkcode loadBoard}.
+ */
+export async function loadBoardAlone(path: string, opts: LoadOptions): Promise<Deployment> {
+  const file = absolutePath(path);
+  return {
+    file,
+    boardFile: file,
+    board: await loadBoard(path, opts),
+    vendor: { vendor: "vscmi", subVendor: "", implementationVersion: 0 },
+    agents: [],
+    plugins: [],
+    protocols: [...opts.protocols],
+    builtins: opts,
+  };
+}
+
 /** What {@linkcode loadAgents} checks new agents against. */
 export interface AgentLoadOptions extends Omit<LoadOptions, "drivers"> {
   /** Names of the agents already on the platform: a new agent may not take one. */
@@ -414,7 +448,7 @@ function readTransport(
   );
   const paths = manifestPaths(def, src.file, options);
   for (const o of [...problems, ...paths.problems]) {
-    src.report(o.option === undefined ? p : [...p, o.option], o.message, o.at);
+    src.report(o.option === undefined ? p : [...p, ...optionKeyPath(o.option)], o.message, o.at);
   }
   return { decl: { type, options: paths.options }, listens: result?.listens ?? [] };
 }

@@ -14,7 +14,13 @@
  * ```
  * @module
  */
-export { loadAgents, loadBoard, loadDeployment } from "./deployment.ts";
+export {
+  isBoardManifest,
+  loadAgents,
+  loadBoard,
+  loadBoardAlone,
+  loadDeployment,
+} from "./deployment.ts";
 export type { AgentLoadOptions, LoadOptions } from "./deployment.ts";
 export { defaultDeploymentPath, simBoardPath } from "./paths.ts";
 export { defaultDeploymentFile } from "./files.ts";

@@ -55,6 +55,10 @@ export const vhostUserTransport = defineTransport({
   api: 1,
   name: "vhost-user",
   summary: "Back-end of QEMU's vhost-user-scmi device (virtio-scmi over a vhost-user socket)",
+  guestDt: () => ({
+    comment: "a virtio-scmi device the guest finds on its own (QEMU adds the virtio-mmio or " +
+      "PCI node).",
+  }),
   options: {
     path: "Unix socket path (relative: under the run directory; default <run-dir>/<agent>.sock)",
     mode: '"server" (vscmi listens, QEMU connects; default) or "client" (QEMU listens)',

@@ -18,10 +18,11 @@ export class GuestRam {
   readonly memory: RegionMemory;
   #next = 0;
 
-  constructor(size = 1 << 20, readonly base = RAM_BASE) {
-    this.bytes = new Uint8Array(size);
-    this.dv = new DataView(this.bytes.buffer);
-    this.memory = new RegionMemory([{ gpa: base, size, bytes: this.bytes }]);
+  /** `size` bytes of RAM at `base`; over `bytes` when given (a mapping shared with the device). */
+  constructor(size = 1 << 20, readonly base = RAM_BASE, bytes?: Uint8Array) {
+    this.bytes = bytes ?? new Uint8Array(size);
+    this.dv = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    this.memory = new RegionMemory([{ gpa: base, size: this.bytes.length, bytes: this.bytes }]);
   }
 
   /** `len` bytes aligned to `align`, zeroed; returns the guest-physical address. */

@@ -43,3 +43,27 @@ Deno.test("vscmi check --run-dir: {run_dir} in a driver's path option is that di
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("vscmi discover --forward SOCKET -o FILE writes the firmware's board, which vscmi check takes", async () => {
+  const dir = await Deno.makeTempDir();
+  const log = new Logger();
+  log.sink = () => {};
+  const fwDep = await loadDeployment(join(EXAMPLE, "firmware.toml"), BUILTINS);
+  const fw = await startServer(fwDep, { runDir: dir, stateDir: null, control: false, log });
+  try {
+    const sock = join(dir, "mediator.sock");
+    const out = join(dir, "board.toml");
+    const r = await vscmi("discover", "--forward", sock, "-o", out);
+    assertEquals(r.code, 0, r.stderr);
+    const expected = (await Deno.readTextFile(join(EXAMPLE, "board.toml")))
+      .replace("at D/fw/mediator.sock", `at ${sock}`)
+      .replace('socket = "{run_dir}/../fw/mediator.sock"', `socket = ${JSON.stringify(sock)}`);
+    assertEquals(await Deno.readTextFile(out), expected);
+    const checked = await vscmi("check", out);
+    assertEquals(checked.code, 0, checked.stderr);
+    assert(checked.stdout.includes("uart0_clk"), checked.stdout);
+  } finally {
+    await fw.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
