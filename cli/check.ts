@@ -20,7 +20,7 @@ import { agentTable, boardResources } from "./summary.ts";
 import { accessReport, resourceAccess } from "./check_access.ts";
 
 /** Keep in step with the copy in `main.ts`. */
-export const CHECK_USAGE = "vscmi check MANIFEST [--hw-root DIR]";
+export const CHECK_USAGE = "vscmi check MANIFEST [--hw-root DIR] [--run-dir DIR]";
 
 function help(): string {
   return [
@@ -41,6 +41,8 @@ function help(): string {
     "writes): its resources are checked and its drivers started, with no agent to serve.",
     "",
     "--hw-root DIR opens the drivers' hardware paths (/dev/mem, /sys/…) under DIR instead of /.",
+    "--run-dir DIR is the run directory {run_dir} stands for in the board's path options, as",
+    "`vscmi serve --run-dir DIR` would serve it (default: serve's default run directory).",
   ].join("\n");
 }
 
@@ -49,7 +51,10 @@ function help(): string {
  * to the exit code. ManifestError propagates (exit 2).
  */
 export async function checkCommand(args: string[], builtins: LoadOptions): Promise<number> {
-  const { values, positionals } = parse(args, { "hw-root": { type: "string" } });
+  const { values, positionals } = parse(args, {
+    "hw-root": { type: "string" },
+    "run-dir": { type: "string" },
+  });
   if (values.help) {
     console.log(help());
     return Exit.OK;
@@ -68,7 +73,7 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
   // The checks `serve` runs before it listens on anything: the loader's, then the build's.
   let built: Built;
   try {
-    built = await buildPlatform(dep, { log, hw });
+    built = await buildPlatform(dep, { log, hw, runDir: values["run-dir"] as string | undefined });
   } catch (e) {
     if (e instanceof ManifestError) throw e;
     throw new CommandError(`Cannot build the platform: ${e instanceof Error ? e.message : e}`);
