@@ -27,7 +27,7 @@ import { nextS64, SENSOR } from "./sensor.ts";
 import { microwattsPer, POWERCAP } from "./powercap.ts";
 import { PINCTRL } from "./pinctrl.ts";
 import { PinctrlAttr, PinctrlMsg, Selector } from "../../../plugins/pinctrl/msg.ts";
-import { DomainAttr as PowercapAttr, PowercapMsg } from "../../../plugins/powercap/_wire.ts";
+import { DomainAttr as PowercapAttr, PowercapMsg } from "../../../plugins/powercap/msg.ts";
 import {
   IntervalsFlags,
   SensorAttrHigh,
@@ -35,19 +35,13 @@ import {
   SensorMsg,
   SensorVersion,
 } from "../../../plugins/sensor/msg.ts";
-import {
-  DomainFlag,
-  PerfMsg,
-  PowerUnit,
-  RATE_LIMIT_MASK,
-  V4,
-} from "../../../plugins/perf/_wire.ts";
+import { DomainFlag, PerfMsg, PowerUnit, RATE_LIMIT_MASK, V4 } from "../../../plugins/perf/msg.ts";
 import {
   DomainAttr as VoltageAttr,
   LevelsFlag,
   VoltageConfig,
   VoltageMsg,
-} from "../../../plugins/voltage/_wire.ts";
+} from "../../../plugins/voltage/msg.ts";
 
 const BASE = 0x10;
 

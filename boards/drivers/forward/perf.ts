@@ -6,7 +6,7 @@
  * @module
  */
 import type { PerfHw } from "../../../plugins/perf/hw.ts";
-import { PerfMsg, V3 } from "../../../plugins/perf/_wire.ts";
+import { PerfMsg, V3 } from "../../../plugins/perf/msg.ts";
 import { CommonMsg } from "../../../core/protocol.ts";
 import type { Link, Send } from "./link.ts";
 import type { Replay } from "./replay.ts";

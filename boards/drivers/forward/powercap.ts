@@ -6,7 +6,7 @@
  */
 import { powercapKind } from "../../../plugins/powercap/kind.ts";
 import type { PowercapHw } from "../../../plugins/powercap/hw.ts";
-import { DomainAttr, PowercapMsg, PowerUnit } from "../../../plugins/powercap/_wire.ts";
+import { DomainAttr, PowercapMsg, PowerUnit } from "../../../plugins/powercap/msg.ts";
 import type { Board } from "../../../core/board.ts";
 import type { Link } from "./link.ts";
 import type { Replay } from "./replay.ts";

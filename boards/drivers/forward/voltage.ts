@@ -5,7 +5,7 @@
  */
 import { voltageKind } from "../../../plugins/voltage/kind.ts";
 import type { VoltageHw } from "../../../plugins/voltage/hw.ts";
-import { VoltageConfig, VoltageMsg } from "../../../plugins/voltage/_wire.ts";
+import { VoltageConfig, VoltageMsg } from "../../../plugins/voltage/msg.ts";
 import type { Board } from "../../../core/board.ts";
 import type { Link } from "./link.ts";
 import type { Replay } from "./replay.ts";
