@@ -22,6 +22,7 @@ import { voltageProtocol } from "./plugins/voltage/mod.ts";
 
 // Board drivers, one line each.
 import { simDriver } from "./boards/drivers/sim.ts";
+import { regmapDriver } from "./boards/drivers/regmap/mod.ts";
 import { forwardDriver } from "./boards/drivers/forward/mod.ts";
 import { hvisorDriver } from "./boards/drivers/hvisor/mod.ts";
 import { linuxDriver } from "./boards/drivers/linux/mod.ts";
@@ -51,6 +52,7 @@ export const PROTOCOLS: readonly AnyProtocol[] = [
 
 export const DRIVERS: readonly DriverDef[] = [
   simDriver,
+  regmapDriver,
   forwardDriver,
   hvisorDriver,
   linuxDriver,

@@ -21,7 +21,7 @@ const CALL_USAGE =
 const SERVE_USAGE = "vscmi serve [MANIFEST] [--run-dir DIR] " +
   "[--state-dir DIR | --no-journal] [--trace | --trace-json] [--log-level LEVEL]\n" +
   "           [--hw-root DIR] [--dry-run]";
-const CHECK_USAGE = "vscmi check MANIFEST [--hw-root DIR]";
+const CHECK_USAGE = "vscmi check MANIFEST [--hw-root DIR] [--run-dir DIR]";
 const DT_USAGE = "vscmi dt MANIFEST --agent NAME [--standalone | --xen]";
 const DISCOVER_USAGE =
   "vscmi discover [--hw-root DIR] [-o BOARD.toml] [--record DIR] [--<source> SOURCE]";

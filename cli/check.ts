@@ -17,9 +17,10 @@ import { lintPolicy } from "../core/policy/lint.ts";
 import { CommandError, Exit, hwAccess, parse, UsageError } from "./args.ts";
 import { count } from "../client/mod.ts";
 import { agentTable, boardResources } from "./summary.ts";
+import { accessReport, resourceAccess } from "./check_access.ts";
 
 /** Keep in step with the copy in `main.ts`. */
-export const CHECK_USAGE = "vscmi check MANIFEST [--hw-root DIR]";
+export const CHECK_USAGE = "vscmi check MANIFEST [--hw-root DIR] [--run-dir DIR]";
 
 function help(): string {
   return [
@@ -33,12 +34,15 @@ function help(): string {
     "warnings (a resource shared without an arbitration policy, a kept resource a guest may",
     "switch off, an untrusted agent able to act beyond its VM, unused virtual ids, resources",
     "and devices nothing uses) go to standard error as warning: file:line:col key: message;",
-    "they do not change the exit code.",
+    "they do not change the exit code. Last, per resource, whether its driver can read and",
+    "change it on this host (or under --hw-root): what a guest would find DENIED, and why.",
     "",
     "MANIFEST may also be a board manifest on its own (a [board] table, as `vscmi discover`",
     "writes): its resources are checked and its drivers started, with no agent to serve.",
     "",
     "--hw-root DIR opens the drivers' hardware paths (/dev/mem, /sys/…) under DIR instead of /.",
+    "--run-dir DIR is the run directory {run_dir} stands for in the board's path options, as",
+    "`vscmi serve --run-dir DIR` would serve it (default: serve's default run directory).",
   ].join("\n");
 }
 
@@ -47,7 +51,10 @@ function help(): string {
  * to the exit code. ManifestError propagates (exit 2).
  */
 export async function checkCommand(args: string[], builtins: LoadOptions): Promise<number> {
-  const { values, positionals } = parse(args, { "hw-root": { type: "string" } });
+  const { values, positionals } = parse(args, {
+    "hw-root": { type: "string" },
+    "run-dir": { type: "string" },
+  });
   if (values.help) {
     console.log(help());
     return Exit.OK;
@@ -66,7 +73,7 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
   // The checks `serve` runs before it listens on anything: the loader's, then the build's.
   let built: Built;
   try {
-    built = await buildPlatform(dep, { log, hw });
+    built = await buildPlatform(dep, { log, hw, runDir: values["run-dir"] as string | undefined });
   } catch (e) {
     if (e instanceof ManifestError) throw e;
     throw new CommandError(`Cannot build the platform: ${e instanceof Error ? e.message : e}`);
@@ -76,6 +83,7 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
     if (alone) {
       console.log(`ok: ${file}: board "${p.board.name}" (a board manifest; no agent)`);
       console.log(`  resources: ${boardResources(p)}`);
+      for (const line of accessReport(resourceAccess(p.board, built.drivers))) console.log(line);
       return Exit.OK;
     }
     const warnings = await lintPolicy(dep);
@@ -88,6 +96,7 @@ export async function checkCommand(args: string[], builtins: LoadOptions): Promi
     );
     console.log(`  resources: ${boardResources(p)}`);
     console.log(agentTable(p, (a) => transportText(a.transport)));
+    for (const line of accessReport(resourceAccess(p.board, built.drivers))) console.log(line);
     return Exit.OK;
   } finally {
     await built.close();

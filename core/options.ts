@@ -7,14 +7,15 @@
  * deployment built in code runs the same check ({@linkcode assertOptions}).
  * @module
  */
-import { describe, quoteList } from "./manifest/problem.ts";
+import { describe, type KeyPath, quoteList } from "./manifest/problem.ts";
 
 const OPTION_ERROR = Symbol.for("vscmi.OptionError");
 
 /**
  * A bad option value, thrown by a `checkOptions` function: which option, what it expects
- * (the "expected" half of a manifest problem, e.g. `an integer from 1 to 1024`) and the
- * value found (undefined: the option is missing).
+ * (the "expected" half of a manifest problem, e.g. `an integer from 1 to 1024`), the
+ * value found (undefined: the option is missing) and, for an option holding tables, where
+ * inside it the bad value sits, so the problem names that key and its line.
  */
 export class OptionError extends TypeError {
   /** The brand `Symbol.for("vscmi.OptionError")`, so any copy of the API recognises it. */
@@ -25,9 +26,17 @@ export class OptionError extends TypeError {
    * @param option The option's name, e.g. `max_msg`.
    * @param expected What the option takes, e.g. `an integer from 1 to 1024`.
    * @param got The value found; undefined when the option is missing.
+   * @param path Keys below the option leading to the bad value (`["uart1", "bit"]` for
+   *   `clocks.uart1.bit`); empty when the option's value itself is bad.
    */
-  constructor(readonly option: string, readonly expected: string, readonly got: unknown) {
-    super(`${option}: expected ${expected}, got ${describe(got)}`);
+  constructor(
+    readonly option: string,
+    readonly expected: string,
+    readonly got: unknown,
+    readonly path: KeyPath = [],
+  ) {
+    const at = [option, ...path].join(".");
+    super(`${at}: expected ${expected}, got ${describe(got)}`);
     this.name = "OptionError";
   }
 }
@@ -53,6 +62,8 @@ export function isOptionError(e: unknown): e is OptionError {
 export interface OptionProblem {
   /** The option concerned; undefined: the table as a whole. */
   option?: string;
+  /** Keys below the option leading to the bad value; absent or empty: the option itself. */
+  path?: KeyPath;
   at: "key" | "value";
   /** `Expected …, got …`. */
   message: string;
@@ -105,6 +116,7 @@ export function optionProblems<T>(
     if (isOptionError(e)) {
       problems.push({
         option: e.option,
+        path: e.path,
         at: "value",
         message: `Expected ${e.expected}, got ${describe(e.got)}`,
       });
@@ -136,7 +148,11 @@ export function assertOptions<T>(
   if (problems.length === 0) return result;
   throw new TypeError(
     `${where}: ${
-      problems.map((p) => p.option === undefined ? p.message : `${p.option}: ${p.message}`)
+      problems.map((p) =>
+        p.option === undefined
+          ? p.message
+          : `${[p.option, ...(p.path ?? [])].join(".")}: ${p.message}`
+      )
         .join("; ")
     }`,
   );

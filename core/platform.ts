@@ -16,7 +16,7 @@ import type { Agent } from "./agent.ts";
 import type { Board, ResourceKind } from "./board.ts";
 import { type Grants, kindIndex } from "./grants.ts";
 import { negotiateProtocolVersion, protocolMessageAttributes, protocolVersion } from "./common.ts";
-import { headerMessageId, headerProtocol, headerReserved, headerType, MsgType } from "./header.ts";
+import { HEADER_RESERVED, headerMessageId, headerProtocol, headerReserved } from "./header.ts";
 import { type HwTable, narrowHwTable } from "./hw_table.ts";
 import { faultStatus } from "./fault.ts";
 import { Logger } from "./log.ts";
@@ -49,6 +49,9 @@ import { boardResource, restoredVoteProblem } from "./policy/restore_check.ts";
 import { VoteBook, type VoteJournal } from "./policy/vote_book.ts";
 
 const NO_ENTRIES: (Entry | undefined)[] = [];
+
+/** Header bits that are clear in a well-formed command: the reserved bits and the type. */
+const NOT_A_COMMAND = HEADER_RESERVED | (0x3 << 8);
 
 /** Called after every reply when tracing: the message, its command (if found), status. */
 export type Tracer = (
@@ -529,7 +532,8 @@ export class Platform {
   dispatch(s: Session, m: Msg): number | Promise<number> {
     const r = m.r;
     const w = m.w;
-    if (r.length < 4) {
+    const h = r.header();
+    if (h < 0) {
       this.log.once(
         "warn",
         `short:${s.agent.name}`,
@@ -537,8 +541,6 @@ export class Platform {
       );
       return 0;
     }
-    const h = r.u32();
-    r.narrow();
     m.header = h;
     m.res = -1;
     m.vid = -1;
@@ -548,11 +550,11 @@ export class Platform {
     if (bucket !== null && !bucket.take(this.now())) {
       return this.#reply(s, m, undefined, Status.BUSY, AuditWhy.RATE_LIMIT);
     }
-    if (headerReserved(h)) {
-      return this.#reply(s, m, undefined, Status.PROTOCOL_ERROR, AuditWhy.RESERVED_HEADER);
-    }
-    if (headerType(h) !== MsgType.COMMAND) {
-      return this.#reply(s, m, undefined, Status.PROTOCOL_ERROR);
+    // One test for both: reserved bits set, or a type other than COMMAND (0).
+    if ((h & NOT_A_COMMAND) !== 0) {
+      return headerReserved(h)
+        ? this.#reply(s, m, undefined, Status.PROTOCOL_ERROR, AuditWhy.RESERVED_HEADER)
+        : this.#reply(s, m, undefined, Status.PROTOCOL_ERROR);
     }
     const proto = headerProtocol(h);
     const ctx = s.ctxs[proto];

@@ -39,6 +39,18 @@ export class Reader {
     return this;
   }
 
+  /**
+   * Reads the 4-byte header at the cursor and makes what follows it the parameters (a `u32`
+   * then {@linkcode narrow}, with one bounds check); -1, reading nothing, when fewer than 4
+   * bytes are left.
+   */
+  header(): number {
+    const at = this.#pos;
+    if (at + 4 > this.#end) return -1;
+    this.#pos = this.#start = at + 4;
+    return this.#view.getUint32(at, true);
+  }
+
   /** Makes the cursor the start of the window: what follows is the parameters. */
   narrow(): void {
     this.#start = this.#pos;

@@ -19,3 +19,13 @@ Deno.test("u64 reads low word then high word, exact up to 2^53", () => {
 Deno.test("u64 with only 4 bytes left → PROTOCOL_ERROR", () => {
   assertThrows(() => reader([1]).u64(), ScmiError);
 });
+
+Deno.test("header reads the first word and leaves the rest as the parameters; -1 when short", () => {
+  const buf = new Uint8Array([0xff, 0, 0, 0, 0x10, 0, 0, 0x80, 7, 0, 0, 0, 9]);
+  const r = new Reader().reset(buf, 4, 8);
+  assertEquals(r.header(), 0x8000_0010);
+  assertEquals([r.length, r.offset, r.u32()], [4, 0, 7]);
+  const short = new Reader().reset(buf, 9, 3);
+  assertEquals(short.header(), -1);
+  assertEquals([short.length, short.remaining], [3, 3], "nothing was read");
+});

@@ -324,7 +324,11 @@ async function createDrivers(
     }
     const bad = driverOptionProblems(def, d.options);
     for (const o of bad) {
-      const path = [...at, "options", ...(o.option === undefined ? [] : [o.option])];
+      const path = [
+        ...at,
+        "options",
+        ...(o.option === undefined ? [] : [o.option, ...(o.path ?? [])]),
+      ];
       await problems.add(dep.boardFile, path, o.message, o.at);
     }
     if (bad.length) continue;

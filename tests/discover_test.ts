@@ -52,6 +52,9 @@ Deno.test("the board vscmi discover writes passes vscmi check under the same --h
         c.stdout,
       );
       assert(/resources: \d+ clocks?, .*sensors/.test(c.stdout), c.stdout);
+      // What an integrator checks before booting guests: which clocks the host lets it change.
+      assert(c.stdout.includes("  hardware access:"), c.stdout);
+      assert(/clock \S+ \(\d+, driver "[^"]+"\): read only: /.test(c.stdout), c.stdout);
     } finally {
       await Deno.remove(out, { recursive: true });
     }

@@ -106,3 +106,21 @@ Deno.test("builtins.ts is imported by main.ts and by tests, testing and benches 
   assertEquals(offences, []);
   assert((await importsOf("main.ts")).includes("builtins.ts"), "main.ts hands out the built-ins");
 });
+
+/** What a board driver may import from a protocol's folder: its wire constants, kinds and contracts. */
+const PLUGIN_FACES = new Set(["mod.ts", "msg.ts", "kind.ts", "hw.ts"]);
+
+Deno.test("board drivers import from a protocol folder only its mod.ts, msg.ts, kind.ts and hw.ts", async () => {
+  const offences: string[] = [];
+  let seen = 0;
+  for (const file of (await tsFiles("boards")).filter((f) => !isTestOrBench(f))) {
+    for (const target of await importsOf(file)) {
+      const m = /^plugins\/[^/]+\/(.+)$/.exec(target);
+      if (m === null) continue;
+      seen++;
+      if (!PLUGIN_FACES.has(m[1])) offences.push(`${file} imports ${target}`);
+    }
+  }
+  assert(seen > 50, `the scan found only ${seen} plugin imports in boards/`);
+  assertEquals(offences, []);
+});

@@ -20,8 +20,8 @@ import { GpioChipModel } from "../boards/drivers/linux/_gpio_model_test.ts";
 import { BaseMsg } from "../plugins/base/msg.ts";
 import { ClockMsg } from "../plugins/clock/msg.ts";
 import { SensorMsg } from "../plugins/sensor/msg.ts";
-import { PerfMsg } from "../plugins/perf/_wire.ts";
-import { VoltageMsg } from "../plugins/voltage/_wire.ts";
+import { PerfMsg } from "../plugins/perf/msg.ts";
+import { VoltageMsg } from "../plugins/voltage/msg.ts";
 
 const CLOCK = 0x14, PERF = 0x13, SENSOR = 0x15, VOLTAGE = 0x17, PINCTRL = 0x19;
 

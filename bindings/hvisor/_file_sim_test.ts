@@ -47,7 +47,7 @@ export class FileSim {
 
   /** The physical memory at `zone0Ipa`, `size` bytes, as hvisor's guest sees it. */
   mem(zone0Ipa: number, size: number): Uint8Array {
-    const m = new Mapping(this.#fds[1], size, zone0Ipa, { direct: true });
+    const m = new Mapping(this.#fds[1], size, 0, { base: zone0Ipa });
     this.#maps.push(m);
     return m.bytes;
   }

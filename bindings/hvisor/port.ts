@@ -45,7 +45,7 @@ export function openHvisorDevice(path: string, init: boolean): BridgePort {
   let bridge: Mapping | null = null;
   try {
     if (init) unwrap(libc().ioctl(fd, BigInt(IOCTL.INIT_VIRTIO), 0n), "ioctl(HVISOR_INIT_VIRTIO)");
-    bridge = new Mapping(fd, BRIDGE_MAP_SIZE, 0, { direct: true, device: true });
+    bridge = new Mapping(fd, BRIDGE_MAP_SIZE, 0, { device: true });
   } catch (e) {
     closeFd(fd);
     throw e;
@@ -57,7 +57,7 @@ export function openHvisorDevice(path: string, init: boolean): BridgePort {
   return {
     name: path,
     bytes: mapped.bytes,
-    mapMemory: (zone0Ipa, size) => new Mapping(fd, size, zone0Ipa, { direct: true, device: true }),
+    mapMemory: (zone0Ipa, size) => new Mapping(fd, size, 0, { base: zone0Ipa, device: true }),
     watch(onKick) {
       efd = new EventFd();
       unwrap(
@@ -132,7 +132,7 @@ export function openFileBridge(dir: string): BridgePort {
     name: `file:${dir}`,
     bytes: maps[0].bytes,
     mapMemory: (zone0Ipa, size) =>
-      named(`${dir}/mem`, () => new Mapping(memFd, size, zone0Ipa, { direct: true })),
+      named(`${dir}/mem`, () => new Mapping(memFd, size, 0, { base: zone0Ipa })),
     watch(onKick, onLost) {
       sock = connectUnix(`${dir}/el2.sock`);
       reactor = Reactor.acquire();

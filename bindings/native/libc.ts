@@ -38,6 +38,8 @@ export const symbols = {
    * structure's address through {@linkcode addressOf}
    */
   ioctl: { parameters: ["i32", "u64", "u64"], result: "i32" },
+  /** long sysconf(int name) */
+  sysconf: { parameters: ["i32"], result: "i64" },
   /** int close(int fd) */
   close: { parameters: ["i32"], result: "i32" },
   /** int shutdown(int fd, int how) */
@@ -86,8 +88,14 @@ export const C = {
   F_GETFL: 3,
   F_SETFL: 4,
   O_NONBLOCK: 0o4000,
+  O_RDONLY: 0,
   O_RDWR: 2,
+  O_SYNC: 0o4010000,
   O_CLOEXEC: 0o2000000,
+  _SC_PAGESIZE: 30,
+  EPERM: 1,
+  EACCES: 13,
+  EROFS: 30,
   POLLIN: 0x1,
   POLLOUT: 0x4,
   POLLERR: 0x8,

@@ -7,16 +7,29 @@
  */
 import { C, errno, fileSize, libc, LibcError } from "./libc.ts";
 
+let page = 0;
+
+/** The system's page size: what a mapping's file offset (`base`) must be a multiple of. */
+export function pageSize(): number {
+  return page ||= Number(libc().sysconf(C._SC_PAGESIZE));
+}
+
 /**
- * `mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset)`: the address of the new
- * mapping, or a {@linkcode LibcError} naming the descriptor. No size check: the caller knows
- * what the descriptor maps (a file checked against its size, or a Xen device).
+ * `mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset)` (`PROT_READ` alone with
+ * `readOnly`): the address of the new mapping, or a {@linkcode LibcError} naming the
+ * descriptor. No size check: the caller knows what the descriptor maps (a file checked
+ * against its size, a device, or a Xen device).
  */
-export function mapShared(fd: number, len: number, offset: number): Deno.PointerObject {
+export function mapShared(
+  fd: number,
+  len: number,
+  offset: number,
+  readOnly = false,
+): Deno.PointerObject {
   const ptr = libc().mmap(
     null,
     BigInt(len),
-    C.PROT_READ | C.PROT_WRITE,
+    readOnly ? C.PROT_READ : C.PROT_READ | C.PROT_WRITE,
     C.MAP_SHARED,
     fd,
     BigInt(offset),
@@ -28,9 +41,6 @@ export function mapShared(fd: number, len: number, offset: number): Deno.Pointer
   return ptr;
 }
 
-/** Page size of the mappings (4 KiB on the targets vscmi runs on). */
-export const PAGE = 4096;
-
 /** One live mapping; `unmap()` is idempotent. */
 export class Mapping {
   #ptr: Deno.PointerValue;
@@ -39,39 +49,38 @@ export class Mapping {
   readonly bytes: Uint8Array;
 
   /**
-   * Maps `size` bytes of `fd` from byte `offset`, read-write and shared. The offset need not
-   * be page-aligned: the file is mapped from 0 and the view starts at `offset`, unless
-   * `how.direct` is set: then `offset` (page-aligned) is handed to `mmap` itself, as a device
-   * such as `/dev/hvisor` needs (it maps physical memory at that offset). `how.device` skips
-   * the file-size check (a character device has no size). Throws RangeError when the file is
-   * shorter than `offset + size` or a direct offset is not page-aligned, LibcError when the
-   * kernel refuses (bad fd, no address space).
+   * Maps `size` bytes of `fd` from byte `base + offset`, read-write and shared. The offset
+   * need not be page-aligned: the file is mapped from `base` (0, or a multiple of
+   * {@linkcode pageSize}) and the view starts at `offset`; `readOnly` maps it for reading
+   * only (a write through `bytes` would then kill the process: callers guard it). Throws RangeError when a regular
+   * file is shorter than `base + offset + size` (a device, `device: true`, has no size to
+   * check), LibcError when the kernel refuses (bad fd, no address space, a range the device
+   * does not map).
    */
   constructor(
     fd: number,
     size: number,
     offset = 0,
-    how: { direct?: boolean; device?: boolean } = {},
+    opts: { base?: number; device?: boolean; readOnly?: boolean } = {},
   ) {
-    if (!Number.isSafeInteger(size) || size <= 0 || !Number.isSafeInteger(offset) || offset < 0) {
-      throw new RangeError(`Cannot map ${size} bytes at offset ${offset}`);
+    const base = opts.base ?? 0;
+    if (
+      !Number.isSafeInteger(size) || size <= 0 || !Number.isSafeInteger(offset) || offset < 0 ||
+      !Number.isSafeInteger(base) || base < 0 || base % pageSize() !== 0
+    ) {
+      throw new RangeError(`Cannot map ${size} bytes at offset ${offset} from ${base}`);
     }
-    if (how.direct && offset % PAGE !== 0) {
-      throw new RangeError(`Cannot map at offset 0x${offset.toString(16)}: not page-aligned`);
+    const len = size + offset;
+    // Touching a page past the end of the file would kill the process (SIGBUS).
+    const have = opts.device ? Infinity : fileSize(fd);
+    if (base + len > have) {
+      throw new RangeError(`${base + len} bytes asked of a ${have}-byte file (fd ${fd})`);
     }
-    const len = how.direct ? size : size + offset;
-    if (!how.device) {
-      // Touching a page past the end of the file would kill the process (SIGBUS).
-      const have = fileSize(fd);
-      if (size + offset > have) {
-        throw new RangeError(`${size + offset} bytes asked of a ${have}-byte file (fd ${fd})`);
-      }
-    }
-    const ptr = mapShared(fd, len, how.direct ? offset : 0);
+    const ptr = mapShared(fd, len, base, opts.readOnly);
     this.#ptr = ptr;
     this.#len = len;
     this.bytes = new Uint8Array(
-      Deno.UnsafePointerView.getArrayBuffer(ptr, size, how.direct ? 0 : offset),
+      Deno.UnsafePointerView.getArrayBuffer(ptr, size, offset),
     );
   }
 
@@ -88,5 +97,28 @@ export class Mapping {
     if (this.#ptr === null) return;
     libc().munmap(this.#ptr, BigInt(this.#len));
     this.#ptr = null;
+  }
+}
+
+/**
+ * Maps `size` bytes of the file or device at `path` from byte `at` (for `/dev/mem`, the
+ * physical address; for a file standing in for it, the same offset; for a UIO device, map N
+ * at N × {@linkcode pageSize}), shared and uncached (`O_SYNC`), read-write or, with
+ * `readOnly`, for reading only. The descriptor is closed once mapped. Throws RangeError when
+ * a regular file is shorter than `at + size`, LibcError when it cannot be opened or mapped.
+ */
+export function mapRange(path: string, at: number, size: number, readOnly = false): Mapping {
+  const base = at - at % pageSize();
+  const device = !Deno.statSync(path).isFile;
+  const fd = libc().open(
+    new TextEncoder().encode(path + "\0"),
+    (readOnly ? C.O_RDONLY : C.O_RDWR) | C.O_SYNC | C.O_CLOEXEC,
+    0,
+  );
+  if (fd < 0) throw new LibcError("open", errno(), path);
+  try {
+    return new Mapping(fd, size, at - base, { base, device, readOnly });
+  } finally {
+    libc().close(fd);
   }
 }

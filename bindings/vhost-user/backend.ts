@@ -47,12 +47,16 @@ import {
 import { FdSocket } from "../native/socket.ts";
 import type { Ioctl } from "./xen_map.ts";
 
-/**
- * Protocol features this back-end implements and offers. XEN_MMAP is offered to every
- * front-end: the front-end decides (a Xen one acknowledges it, others do not know the bit).
- */
+/** Protocol features this back-end implements and offers to every front-end. */
 export const PROTOCOL_FEATURES = bit(ProtocolBit.MQ) | bit(ProtocolBit.REPLY_ACK) |
-  bit(ProtocolBit.RESET_DEVICE) | bit(ProtocolBit.XEN_MMAP);
+  bit(ProtocolBit.RESET_DEVICE);
+
+/**
+ * What a Xen front-end is offered besides: XEN_MMAP. Only a connection told its front-end is
+ * Xen's offers it, since QEMU 10 acknowledges every protocol bit it knows, XEN_MMAP included,
+ * and then sends plain regions.
+ */
+export const XEN_PROTOCOL_FEATURES = PROTOCOL_FEATURES | bit(ProtocolBit.XEN_MMAP);
 
 /** Largest queue size the split-ring layout allows. */
 const MAX_QUEUE_SIZE = 32768;
@@ -97,6 +101,8 @@ export interface ConnectionOptions {
   clock?: TimerClock;
   /** Maps Xen regions (default: the native ioctl; tests pass their own). */
   xenIoctl?: Ioctl;
+  /** The front-end is Xen's: offer XEN_MMAP (default false). */
+  xen?: boolean;
 }
 
 /** Counters a test or the trace can read. */
@@ -131,6 +137,8 @@ export class VhostUserConnection {
   readonly #watch: StallWatch;
   readonly #socket: string;
   readonly #xenIoctl: Ioctl | undefined;
+  /** The protocol features this connection offers. */
+  readonly #offered: bigint;
   /** When the connection opened. */
   readonly #openedAt: number;
   /** Whether the front-end has sent any byte yet. */
@@ -146,6 +154,7 @@ export class VhostUserConnection {
     this.#onClosed = opts.onClosed;
     this.#socket = opts.socket ?? `fd ${fd}`;
     this.#xenIoctl = opts.xenIoctl;
+    this.#offered = opts.xen ? XEN_PROTOCOL_FEATURES : PROTOCOL_FEATURES;
     this.#watch = new StallWatch(
       opts.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS,
       () => this.#fail(`a message stayed incomplete for ${this.#watch.ms} ms on ${this.#socket}`),
@@ -315,13 +324,13 @@ export class VhostUserConnection {
         break;
       case Req.GET_PROTOCOL_FEATURES:
         expectSize(request, size, 0);
-        this.#replyU64(request, PROTOCOL_FEATURES);
+        this.#replyU64(request, this.#offered);
         acked = true;
         break;
       case Req.SET_PROTOCOL_FEATURES: {
         expectSize(request, size, 8);
         const f = readU64(dv, at);
-        const extra = f & ~PROTOCOL_FEATURES;
+        const extra = f & ~this.#offered;
         if (extra !== 0n) {
           throw new ProtocolViolation(
             `SET_PROTOCOL_FEATURES asks for 0x${extra.toString(16)}, which was not offered`,

@@ -116,20 +116,42 @@ function xenRegion(mem: TestGuestMemory, over: Partial<{ flags: number; domid: n
 /** Waits for the back-end to reach `cond` (see `until`). */
 const settle = (cond: () => boolean) => until(cond, "the back-end");
 
-Deno.test("GET_FEATURES → VERSION_1 | P2A_CHANNELS | PROTOCOL_FEATURES; protocol features MQ, REPLY_ACK, RESET_DEVICE, XEN_MMAP", async () => {
+Deno.test("GET_FEATURES → VERSION_1 | P2A_CHANNELS | PROTOCOL_FEATURES; protocol features MQ, REPLY_ACK, RESET_DEVICE (and XEN_MMAP for a Xen front-end only)", async () => {
+  for (const xen of [false, true]) {
+    const s = await serve({ xen });
+    const fe = await Frontend.connect(s.path);
+    try {
+      assertEquals(await fe.getU64(Req.GET_FEATURES), VERSION_1 | P2A | PROTO);
+      assertEquals(
+        await fe.getU64(Req.GET_PROTOCOL_FEATURES),
+        bit(ProtocolBit.MQ) | bit(ProtocolBit.REPLY_ACK) | bit(ProtocolBit.RESET_DEVICE) |
+          (xen ? XEN : 0n),
+      );
+    } finally {
+      fe.close();
+      await s.close();
+    }
+  }
+  assertEquals(PROTOCOL_FEATURES, 0b10_0000_0000_1001n);
+});
+
+Deno.test("QEMU outside Xen acknowledging every offered bit → plain regions served (XEN_MMAP never offered)", async () => {
   const s = await serve();
+  const mem = new TestGuestMemory();
   const fe = await Frontend.connect(s.path);
   try {
-    assertEquals(await fe.getU64(Req.GET_FEATURES), VERSION_1 | P2A | PROTO);
-    assertEquals(
-      await fe.getU64(Req.GET_PROTOCOL_FEATURES),
-      bit(ProtocolBit.MQ) | bit(ProtocolBit.REPLY_ACK) | bit(ProtocolBit.RESET_DEVICE) |
-        bit(ProtocolBit.XEN_MMAP),
+    // QEMU 10 sets every protocol bit it knows of those offered, XEN_MMAP among them.
+    fe.send(Req.SET_PROTOCOL_FEATURES, P.u64(await fe.getU64(Req.GET_PROTOCOL_FEATURES)));
+    fe.send(
+      Req.SET_MEM_TABLE,
+      P.memTable([{ gpa: mem.gpa, size: mem.size, uva: mem.uva(mem.gpa) }]),
+      [mem.fd],
     );
-    assertEquals(PROTOCOL_FEATURES, 0b10_0010_0000_0000_1001n);
+    assertEquals(await fe.getU64(Req.GET_FEATURES), VERSION_1 | P2A | PROTO, "still connected");
   } finally {
     fe.close();
     await s.close();
+    mem.close();
   }
 });
 
@@ -171,6 +193,7 @@ Deno.test("QEMU start-up sequence → memory mapped, rings translated to guest-p
 Deno.test("Xen front-end (XEN_MMAP acknowledged) → 40-byte foreign region mapped through the privcmd ioctl, rings started", async () => {
   const calls: { fd: number; request: bigint; head: number[]; frames: number }[] = [];
   const s = await serve({
+    xen: true,
     xenIoctl: (fd, request, arg) => {
       const dv = new DataView(arg.buffer, arg.byteOffset);
       calls.push({ fd, request, head: [...arg.subarray(0, 8)], frames: dv.getUint32(0, true) });
@@ -422,7 +445,7 @@ const MALFORMED: [string, (fe: Frontend, mem: TestGuestMemory) => void, string][
 
 for (const [name, act, text] of MALFORMED) {
   Deno.test(`${name} → connection dropped with a log line; the server serves the next one`, async () => {
-    const s = await serve();
+    const s = await serve({ xen: true });
     const mem = new TestGuestMemory();
     const fe = await Frontend.connect(s.path);
     try {

@@ -33,6 +33,8 @@ export interface EndpointOptions {
   clock?: TimerClock;
   /** Maps Xen guest memory (default: the native ioctl; tests pass their own). */
   xenIoctl?: Ioctl;
+  /** The front-end is Xen's: offer it XEN_MMAP (default false). */
+  xen?: boolean;
 }
 
 export class VhostUserEndpoint {
@@ -108,6 +110,7 @@ export class VhostUserEndpoint {
       frameTimeoutMs: this.#opts.frameTimeoutMs,
       clock: this.#opts.clock,
       xenIoctl: this.#opts.xenIoctl,
+      xen: this.#opts.xen,
       onClosed: () => {
         if (this.#conn === c) this.#conn = null;
         if (this.#opts.mode === "client" && !this.#closed) this.#retry();

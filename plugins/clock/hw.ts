@@ -40,4 +40,11 @@ export interface ClockHw {
   getOemConfig?(id: number, type: number): number;
   /** Sets extended configuration `type` to `value`. */
   setOemConfig?(id: number, type: number, value: number): void | Promise<void>;
+  /**
+   * Registers `changed`, called when a clock's rate changes other than through this
+   * interface (a downstream platform's other agents, a clock that relocks by itself): the
+   * clock protocol tells the agents subscribed to the clock (CLOCK_RATE_CHANGED from the
+   * platform). Called once at start; absent: rates change only through `setRate`.
+   */
+  watchRates?(changed: (id: number, rate: number) => void): void;
 }

@@ -31,6 +31,8 @@
  *   CLOCK_PARENT_GET when the current parent is hidden from the agent → NOT_FOUND.
  * - CLOCK_NAME_GET answers every clock, long name or not. The *_NOTIFY commands exist only
  *   for sessions with a platform→agent channel (PROTOCOL_MESSAGE_ATTRIBUTES: NOT_FOUND).
+ * - A CLOCK_RATE_SET that leaves the effective rate as it was, on a clock already running at
+ *   it (an agent repeating its request), succeeds without asking the driver again.
  * - CLOCK_RATE_CHANGED goes out once the rate really differs from the last one seen, to
  *   every subscribed session that sees the clock; `agent_id` is the receiver's own id when
  *   its agent made the change and 0 (the platform) otherwise, so a guest never learns which

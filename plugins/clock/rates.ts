@@ -217,8 +217,8 @@ function noop(): void {}
 /**
  * Records the calling agent's request of `rate` (rounded by `round`) on physical clock
  * `phys` as its vote, and drives the clock through {@linkcode applyRate} when the policy now
- * picks this request; otherwise only CLOCK_RATE_CHANGE_REQUESTED goes out and the clock keeps
- * its rate. Resolves to the rate the clock runs at. A driver failure withdraws the request
+ * picks this request, unless the effective rate did not change and the clock already runs at
+ * it; otherwise only CLOCK_RATE_CHANGE_REQUESTED goes out and the clock keeps its rate. Resolves to the rate the clock runs at. A driver failure withdraws the request
  * again and is thrown (or rejected). The caller has checked that no other agent owns it.
  */
 function requestRate(
@@ -232,9 +232,16 @@ function requestRate(
   const agent = ctx.agent.id;
   const want = snapRate(d, rate, round);
   const before = votes.own(agent, phys);
-  if (votes.request(agent, phys, want).effective !== want) {
+  const outcome = votes.request(agent, phys, want);
+  if (outcome.effective !== want) {
     tell(ctx, ClockEvent.CLOCK_RATE_CHANGE_REQUESTED, phys, agent, rate);
     return ctx.shared.rates[phys];
+  }
+  if (!outcome.changed && ctx.shared.rates[phys] === want) {
+    // The votes still call for the rate the clock runs at: nothing for the hardware to do
+    // (a clock framework's set to the current rate is a no-op the same way).
+    tell(ctx, ClockEvent.CLOCK_RATE_CHANGE_REQUESTED, phys, agent, rate);
+    return want;
   }
   let out: number | Promise<number>;
   try {

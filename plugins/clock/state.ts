@@ -154,6 +154,11 @@ export function setupClock(env: SetupEnv<ClockSession>): ClockShared {
     receivers: env.receivers,
   };
   keepAtStart(env, shared);
+  for (const h of new Set(hw.filter((h): h is ClockHw => h !== undefined))) {
+    h.watchRates?.((phys, rate) => {
+      if (descs[phys] !== undefined) seenRate(env, shared, phys, rate);
+    });
+  }
   return shared;
 }
 

@@ -9,8 +9,8 @@ import { Status } from "../../core/status.ts";
 import type { SimClockHw } from "../../boards/drivers/sim/clock.ts";
 import type { AgentSpec } from "../../tests/harness.ts";
 import { clockFixture } from "../../tests/vectors/clock/fixture.ts";
-import { ClockMsg } from "./msg.ts";
-import { cmd } from "./_call_test.ts";
+import { ClockMsg, RateFlag } from "./msg.ts";
+import { cmd, u64 } from "./_call_test.ts";
 
 /** Physical ids (fixture.ts). */
 const OSC = 0;
@@ -63,6 +63,27 @@ Deno.test("repeated enables and disables by one agent count once", async () => {
   assertEquals(hw.isEnabled(UART), false);
   await set("vm1", V_UART, false);
   assertEquals(calls, ["3:on", "3:off"]);
+});
+
+Deno.test("a rate request the clock already runs at, votes unchanged, does not reach the driver", async () => {
+  const { fx, hw } = await setup();
+  const MHZ = 1_000_000;
+  const rates: number[] = [];
+  const setRate = hw.setRate.bind(hw);
+  hw.setRate = (id, rate, round) => {
+    rates.push(rate);
+    return setRate(id, rate, round);
+  };
+  const ask = async (agent: string, rate: number, flags = 0) =>
+    (await cmd(fx, agent, ClockMsg.CLOCK_RATE_SET, [flags, V_UART, ...u64(rate)])).status;
+  assertEquals(await ask("vm1", 48 * MHZ), Status.SUCCESS);
+  assertEquals(await ask("vm1", 48 * MHZ), Status.SUCCESS, "the same request again");
+  assertEquals(await ask("vm1", 47 * MHZ, RateFlag.ROUND_UP), Status.SUCCESS, "rounds up to it");
+  assertEquals(rates, [48 * MHZ], "only the first request drove the clock");
+  assertEquals(await ask("vm2", 12 * MHZ), Status.SUCCESS, "another agent's newer request");
+  assertEquals(await ask("vm1", 48 * MHZ), Status.SUCCESS, "vm1's again, newest once more");
+  assertEquals(rates, [48 * MHZ, 12 * MHZ, 48 * MHZ]);
+  assertEquals(hw.getRate(UART), 48 * MHZ);
 });
 
 Deno.test("a clock running from boot stays on: agents read their own vote and switch freely", async () => {

@@ -15,7 +15,7 @@ import {
   type PerfDomain,
   toWire,
 } from "./_state.ts";
-import { V3 } from "./_wire.ts";
+import { V3 } from "./msg.ts";
 
 function settleLevel(ctx: PerfCtx, phys: number, d: PerfDomain, now: number): void {
   if (now === d.level) return;

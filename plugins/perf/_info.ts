@@ -16,7 +16,7 @@ import {
   SHORT_NAME,
   V3,
   V4,
-} from "./_wire.ts";
+} from "./msg.ts";
 
 /** PROTOCOL_ATTRIBUTES power-unit flags for this session's version. */
 function powerFlags(ctx: PerfCtx): number {

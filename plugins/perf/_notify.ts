@@ -21,7 +21,7 @@ import {
   Sub,
   toWire,
 } from "./_state.ts";
-import { PerfEvent } from "./_wire.ts";
+import { PerfEvent } from "./msg.ts";
 
 /**
  * PERF_NOTIFY_LIMITS (0x9) and PERF_NOTIFY_LEVEL (0xA): DEN0056 §4.5

@@ -11,7 +11,7 @@ import { perfKind } from "./kind.ts";
 import { type PerfDesc, perfPowerUnit } from "./kind.ts";
 import type { PerfHw } from "./hw.ts";
 import { sendLevelChanged } from "./_notify.ts";
-import { LINUX_MAX_LEVELS, V4 } from "./_wire.ts";
+import { LINUX_MAX_LEVELS, V4 } from "./msg.ts";
 
 /** Name of the performance protocol's store in the vote book. */
 export const PERF_STORE = "perf.level";

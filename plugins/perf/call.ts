@@ -28,7 +28,7 @@ import {
   watchLimits,
   watchLoop,
 } from "../../client/mod.ts";
-import { DomainFlag, PerfEvent, PerfMsg, V3, V4 } from "./_wire.ts";
+import { DomainFlag, PerfEvent, PerfMsg, V3, V4 } from "./msg.ts";
 
 /** What PROTOCOL_ATTRIBUTES says. */
 export interface PerfAttributes {

@@ -75,10 +75,10 @@ import {
   revoke,
   setup,
 } from "./_state.ts";
-import { PerfEvent, PerfMsg, V1, V2, V3, V4 } from "./_wire.ts";
+import { PerfEvent, PerfMsg, V1, V2, V3, V4 } from "./msg.ts";
 import { perfCall } from "./call.ts";
 
-export { PerfEvent, PerfMsg } from "./_wire.ts";
+export { PerfEvent, PerfMsg } from "./msg.ts";
 export type { PerfDomain, PerfSession, PerfShared } from "./_state.ts";
 
 const canNotify = (ctx: PerfCtx) => ctx.canNotify;

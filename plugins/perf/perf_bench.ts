@@ -18,7 +18,7 @@ import { simDriver } from "../../boards/drivers/sim.ts";
 import { heapGrowthPerCall } from "../../bench/_heap.ts";
 import { perfBoard } from "../../tests/vectors/perf/fixture.ts";
 import { perfProtocol } from "./mod.ts";
-import { PerfMsg } from "./_wire.ts";
+import { PerfMsg } from "./msg.ts";
 
 const board = perfBoard();
 board.resources.perf = perfKind.of(board).filter((d) => d.driver === "sim");

@@ -16,7 +16,7 @@ import { settled } from "../../core/_wait_test.ts";
 import { type AgentSpec, type Fixture, fixture, TEST_VENDOR } from "../../tests/harness.ts";
 import { perfBoard } from "../../tests/vectors/perf/fixture.ts";
 import { perfProtocol, type PerfShared } from "./mod.ts";
-import { PerfEvent, PerfMsg } from "./_wire.ts";
+import { PerfEvent, PerfMsg } from "./msg.ts";
 
 const PERF = 0x13;
 const h = (msg: number, token = 0) => encodeHeader(msg, 0, PERF, token);

@@ -29,4 +29,10 @@ export interface PowerHw {
    * and `DriverError("in-use")` when it cannot leave ON because a child is not off.
    */
   setState(id: number, state: number): void | Promise<void>;
+  /**
+   * Registers `changed`, called when a domain's state changes other than through this
+   * interface (a downstream platform's other agents): the power protocol tells the agents
+   * subscribed to the domain (POWER_STATE_CHANGED from the platform). Called once at start.
+   */
+  watchStates?(changed: (id: number, state: number) => void): void;
 }

@@ -34,6 +34,7 @@
 import { defineProtocol, type Msg, Right, type SetupEnv, Status } from "../../mod.ts";
 import { powerKind } from "./kind.ts";
 import type { PowerDesc } from "./kind.ts";
+import type { PowerHw } from "./hw.ts";
 import { hasState, PowerArbiter } from "./_arbiter.ts";
 import {
   announceChanged,
@@ -93,7 +94,14 @@ function setup(env: SetupEnv<PowerSession>): PowerShared {
       return arbiter.serial(() => arbiter.reconcile([phys], hook));
     },
   });
-  const arbiter = new PowerArbiter(powerKind.of(env.board), powerKind.hwOf(env.hw), votes);
+  const hw = powerKind.hwOf(env.hw);
+  const arbiter = new PowerArbiter(powerKind.of(env.board), hw, votes);
+  // States changed behind the protocol's back (a downstream's other agents) are announced.
+  for (const h of new Set(hw.filter((h): h is PowerHw => h !== undefined))) {
+    h.watchStates?.((phys, state) => {
+      if (descs[phys] !== undefined) announceChanged(env.receivers, 0, phys, state);
+    });
+  }
   return { arbiter, log, receivers: env.receivers };
 }
 

@@ -20,7 +20,7 @@ import {
   type PowercapShared,
   request,
 } from "./_state.ts";
-import { CapSetFlag, PowercapMsg, PowercapVersion } from "./_wire.ts";
+import { CapSetFlag, PowercapMsg, PowercapVersion } from "./msg.ts";
 
 type Cmd = CommandDef<PowercapSession, PowercapShared>;
 

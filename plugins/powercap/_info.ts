@@ -14,7 +14,7 @@ import {
   type PowercapSession,
   type PowercapShared,
 } from "./_state.ts";
-import { DomainAttr, LONG_NAME, NO_PARENT, PowerUnit, SHORT_NAME } from "./_wire.ts";
+import { DomainAttr, LONG_NAME, NO_PARENT, PowerUnit, SHORT_NAME } from "./msg.ts";
 
 type Cmd = CommandDef<PowercapSession, PowercapShared>;
 

@@ -8,7 +8,7 @@
 import type { Logger, Writer } from "../../mod.ts";
 import type { PowercapClock } from "./_clock.ts";
 import type { PowercapCtx, PowercapDomain } from "./_state.ts";
-import { PowercapEvent } from "./_wire.ts";
+import { PowercapEvent } from "./msg.ts";
 
 /** Where `power` falls against the thresholds: -1 below `low`, 0 inside, 1 above `high`. */
 export function zoneOf(power: number, low: number, high: number): number {

@@ -14,7 +14,7 @@ import {
   type PowercapSession,
   type PowercapShared,
 } from "./_state.ts";
-import { PowercapEvent } from "./_wire.ts";
+import { PowercapEvent } from "./msg.ts";
 
 type Cmd = CommandDef<PowercapSession, PowercapShared>;
 

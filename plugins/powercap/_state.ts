@@ -20,7 +20,7 @@ import type { PowercapDesc } from "./kind.ts";
 import type { PowercapHw } from "./hw.ts";
 import type { MeasurementMonitor } from "./_monitor.ts";
 import { aggregateCap } from "./_policy.ts";
-import { PowercapVersion } from "./_wire.ts";
+import { PowercapVersion } from "./msg.ts";
 
 /** Name of the powercap protocol's store in the vote book. */
 export const POWERCAP_STORE = "powercap.cap";

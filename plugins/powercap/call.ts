@@ -29,7 +29,7 @@ import {
   watchLimits,
   watchLoop,
 } from "../../client/mod.ts";
-import { CapSetFlag, DomainAttr, NO_PARENT, PowercapEvent, PowercapMsg } from "./_wire.ts";
+import { CapSetFlag, DomainAttr, NO_PARENT, PowercapEvent, PowercapMsg } from "./msg.ts";
 
 /** A domain as POWERCAP_DOMAIN_ATTRIBUTES (and NAME_GET) describe it. */
 export interface PowercapDomain {

@@ -45,14 +45,14 @@ import {
 import { MeasurementMonitor } from "./_monitor.ts";
 import { capNotify, measurementsNotify, sendCapChangedTo } from "./_notify.ts";
 import { PowercapSession, type PowercapShared, releaseSession, setupDomains } from "./_state.ts";
-import { PowercapEvent, PowercapMsg, PowercapVersion } from "./_wire.ts";
+import { PowercapEvent, PowercapMsg, PowercapVersion } from "./msg.ts";
 import { powercapCall } from "./call.ts";
 
 export { aggregateCap } from "./_policy.ts";
 export { type PowercapClock, systemClock } from "./_clock.ts";
 export { PowercapSession } from "./_state.ts";
 export type { PowercapDomain, PowercapShared } from "./_state.ts";
-export * from "./_wire.ts";
+export * from "./msg.ts";
 
 /** Options of {@linkcode createPowercapProtocol}. */
 export interface PowercapProtocolOptions {

@@ -6,7 +6,7 @@
  */
 import { type CommandDef, Right, Status } from "../../mod.ts";
 import { type VoltageSession, type VoltageShared, voteOn } from "./_state.ts";
-import { VoltageConfig } from "./_wire.ts";
+import { VoltageConfig } from "./msg.ts";
 
 type Cmd = CommandDef<VoltageSession, VoltageShared>;
 

@@ -6,7 +6,7 @@
 import type { CommandDef } from "../../mod.ts";
 import { asyncLevelSet } from "./_levels.ts";
 import { nameOf, type VoltageSession, type VoltageShared } from "./_state.ts";
-import { DomainAttr, LONG_NAME, SHORT_NAME, VoltageVersion } from "./_wire.ts";
+import { DomainAttr, LONG_NAME, SHORT_NAME, VoltageVersion } from "./msg.ts";
 
 type Cmd = CommandDef<VoltageSession, VoltageShared>;
 

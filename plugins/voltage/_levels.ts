@@ -21,7 +21,7 @@ import {
   type VoltageSession,
   type VoltageShared,
 } from "./_state.ts";
-import { LEVEL_SET_ASYNC, LevelsFlag, VoltageMsg, VoltageVersion } from "./_wire.ts";
+import { LEVEL_SET_ASYNC, LevelsFlag, VoltageMsg, VoltageVersion } from "./msg.ts";
 
 type Cmd = CommandDef<VoltageSession, VoltageShared>;
 

@@ -24,7 +24,7 @@ import { voltageKind } from "./kind.ts";
 import type { VoltageDesc } from "./kind.ts";
 import type { VoltageHw } from "./hw.ts";
 import { aggregateLevel, type LevelRange } from "./_policy.ts";
-import { LevelsFlag } from "./_wire.ts";
+import { LevelsFlag } from "./msg.ts";
 
 /** Names of the voltage protocol's stores in the vote book. */
 export const VoltageStore = { ENABLE: "voltage.enable", LEVEL: "voltage.level" } as const;

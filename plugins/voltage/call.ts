@@ -23,7 +23,7 @@ import {
   table,
   waitDelayed,
 } from "../../client/mod.ts";
-import { DomainAttr, VoltageConfig, VoltageMsg, VoltageVersion } from "./_wire.ts";
+import { DomainAttr, VoltageConfig, VoltageMsg, VoltageVersion } from "./msg.ts";
 
 /** A domain as VOLTAGE_DOMAIN_ATTRIBUTES (and NAME_GET) describe it. */
 export interface VoltageDomain {

@@ -34,13 +34,13 @@ import { configGet, configSet } from "./_config.ts";
 import { domainAttributes, domainNameGet, protocolAttributes } from "./_info.ts";
 import { describeLevels, levelGet, levelSet } from "./_levels.ts";
 import { revokeVoltage, setupVoltage, type VoltageSession, type VoltageShared } from "./_state.ts";
-import { VoltageMsg, VoltageVersion } from "./_wire.ts";
+import { VoltageMsg, VoltageVersion } from "./msg.ts";
 import { voltageCall } from "./call.ts";
 import { voltageDt } from "./dt.ts";
 
 export { aggregateLevel, type LevelRange } from "./_policy.ts";
 export type { VoltageDomain, VoltageSession, VoltageShared } from "./_state.ts";
-export * from "./_wire.ts";
+export * from "./msg.ts";
 
 /** The built-in Voltage domain management protocol plugin. */
 export const voltageProtocol = defineProtocol<VoltageSession, VoltageShared>({

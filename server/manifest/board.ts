@@ -214,7 +214,12 @@ function readDrivers(c: BoardCtx, registered: readonly DriverDef[]): DriverDecl[
     } else {
       const paths = manifestPaths(def, c.src.file, options);
       for (const o of [...driverOptionProblems(def, options), ...paths.problems]) {
-        const at = ["driver", i, "options", ...(o.option === undefined ? [] : [o.option])];
+        const at = [
+          "driver",
+          i,
+          "options",
+          ...(o.option === undefined ? [] : [o.option, ...(o.path ?? [])]),
+        ];
         c.src.report(at, o.message, o.at);
       }
       options = paths.options;

@@ -23,13 +23,15 @@ export interface VhostUserOptions {
   mode: "server" | "client";
   reconnectMs: number;
   frameTimeoutMs: number;
+  xen: boolean;
 }
 
 /**
  * Checks an agent's vhost-user options (the transport declares their names): `path`
  * (default `<agent>.sock`; relative paths are under the run directory), `mode` ("server" or
  * "client"), `reconnect_ms` (client mode, 10–60000, default 1000) and `frame_timeout_ms`
- * (1–60000, default 2000). Throws OptionError naming the option.
+ * (1–60000, default 2000) and `xen` (the front-end is Xen's: offer it XEN_MMAP; default
+ * false). Throws OptionError naming the option.
  */
 export function checkVhostUserOptions(
   agent: string,
@@ -48,7 +50,9 @@ export function checkVhostUserOptions(
     throw new OptionError("reconnect_ms", "an integer from 10 to 60000", r);
   }
   const frameTimeoutMs = checkFrameTimeout(options.frame_timeout_ms);
-  return { path: checkSocketOption(agent, options.path), mode, reconnectMs, frameTimeoutMs };
+  const xen = options.xen ?? false;
+  if (typeof xen !== "boolean") throw new OptionError("xen", "true or false", xen);
+  return { path: checkSocketOption(agent, options.path), mode, reconnectMs, frameTimeoutMs, xen };
 }
 
 export const vhostUserTransport = defineTransport({
@@ -65,6 +69,7 @@ export const vhostUserTransport = defineTransport({
     reconnect_ms: "Client mode: delay between connection attempts (1000)",
     frame_timeout_ms:
       "A message not received whole within this closes its connection (2000; 1–60000)",
+    xen: "The front-end is Xen's (xen-vhost-frontend): map guest memory through XEN_MMAP (false)",
   },
   checkOptions(options, agent) {
     const o = checkVhostUserOptions(agent, options);
@@ -97,6 +102,7 @@ async function startVhostUser(env: TransportEnv): Promise<TransportHandle> {
     log,
     reconnectMs: o.reconnectMs,
     frameTimeoutMs: o.frameTimeoutMs,
+    xen: o.xen,
     createDevice: () => new ScmiBackendDevice(env, log, label),
   });
   return {

@@ -223,6 +223,7 @@ Deno.test("vhost-user options → defaults, relative paths kept for the run dir,
     mode: "server",
     reconnectMs: 1000,
     frameTimeoutMs: 2000,
+    xen: false,
   });
   assertEquals(
     checkVhostUserOptions("vm1", {
@@ -230,8 +231,9 @@ Deno.test("vhost-user options → defaults, relative paths kept for the run dir,
       mode: "client",
       reconnect_ms: 50n,
       frame_timeout_ms: 300,
+      xen: true,
     }),
-    { path: "q/x.sock", mode: "client", reconnectMs: 50, frameTimeoutMs: 300 },
+    { path: "q/x.sock", mode: "client", reconnectMs: 50, frameTimeoutMs: 300, xen: true },
   );
   const bad: [Record<string, unknown>, string][] = [
     [{ mode: "both" }, "mode"],
@@ -240,6 +242,7 @@ Deno.test("vhost-user options → defaults, relative paths kept for the run dir,
     [{ path: `/${"x".repeat(120)}.sock` }, "path"],
     [{ frame_timeout_ms: 0 }, "frame_timeout_ms"],
     [{ frame_timeout_ms: 60_001 }, "frame_timeout_ms"],
+    [{ xen: "yes" }, "xen"],
   ];
   for (const [options, option] of bad) {
     let threw: unknown;
@@ -256,7 +259,7 @@ Deno.test("vhost-user options → defaults, relative paths kept for the run dir,
     () => checkTransportOptions(vhostUserTransport, { socket: "x" }, "vm1"),
     TypeError,
     'Agent "vm1": "vhost-user" transport: socket: Expected an option of the "vhost-user" ' +
-      'transport ("path", "mode", "reconnect_ms", "frame_timeout_ms"), got "socket"',
+      'transport ("path", "mode", "reconnect_ms", "frame_timeout_ms", "xen"), got "socket"',
   );
   assertEquals(
     checkTransportOptions(vhostUserTransport, { mode: "client", path: "q.sock" }, "vm1"),

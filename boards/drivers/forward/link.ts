@@ -4,9 +4,10 @@
  * a timeout on every request and reconnection. Every failure to reach the downstream — no
  * connection, a dropped connection, no reply within the timeout — is an `ScmiError` with
  * COMMS_ERROR, which the dispatcher answers as is: a guest gets COMMS_ERROR, never a hang.
- * After a failure the channel is dropped; the next request connects again and, before it
- * goes out, the link's connect hooks run on the new channel (subscriptions, the votes the
- * downstream must hold again).
+ * After a failure the channel is dropped; the link connects again one timeout later (and
+ * again after each failed attempt), or at the next request if that comes first, and before
+ * anything else goes out on the new channel its connect hooks run (subscriptions, the votes
+ * the downstream must hold again).
  * @module
  */
 import { encodeHeader, headerToken, headerType, MsgType } from "../../../core/header.ts";
@@ -72,6 +73,7 @@ export class Link {
   #live: Channel | undefined;
   #next = 0;
   #closed = false;
+  #retry: unknown;
   /** Connections made so far (the first one included). */
   connections = 0;
 
@@ -119,6 +121,8 @@ export class Link {
   /** Closes the link: pending requests fail, no reconnection follows. */
   close(): void {
     this.#closed = true;
+    if (this.#retry !== undefined) this.#o.clock.clearTimer(this.#retry);
+    this.#retry = undefined;
     this.#drop("the link was closed");
   }
 
@@ -129,6 +133,7 @@ export class Link {
     this.#chan = chan;
     chan.catch(() => {
       if (this.#chan === chan) this.#chan = undefined;
+      this.#retryLater();
     });
     return chan;
   }
@@ -183,6 +188,20 @@ export class Link {
     return reply;
   }
 
+  /**
+   * Connects again one timeout from now, and again after each failure, until a channel is
+   * up (a request may bring it up first): notifications and the held settings come back
+   * without waiting for a guest's request.
+   */
+  #retryLater(): void {
+    if (this.#closed || this.#retry !== undefined) return;
+    this.#retry = this.#o.clock.setTimer(() => {
+      this.#retry = undefined;
+      if (this.#closed || this.#chan !== undefined) return;
+      this.#channel().catch(() => this.#retryLater());
+    }, this.#o.timeoutMs);
+  }
+
   #token(): number {
     for (let i = 0; i < 1024; i++) {
       const t = this.#next;
@@ -214,6 +233,7 @@ export class Link {
     if (chan !== undefined) {
       if (!this.#closed) this.#o.log?.warn(`Lost ${this.#o.what}: ${why}`);
       chan.close();
+      this.#retryLater();
     }
     for (const p of this.#pending.values()) {
       this.#o.clock.clearTimer(p.timer);

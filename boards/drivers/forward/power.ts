@@ -26,6 +26,7 @@ export async function createForwardPower(
   const mine = powerKind.of(board).filter((d) => d.driver === name);
   const states = new Map<number, number>();
   const notifying: number[] = [];
+  const watchers: ((id: number, state: number) => void)[] = [];
   for (const d of mine) {
     const attrs = (await link.call(POWER, PowerMsg.POWER_DOMAIN_ATTRIBUTES, [d.id])).u32();
     if (attrs & PowerDomainAttr.STATE_CHANGE_NOTIFY) notifying.push(d.id);
@@ -39,7 +40,10 @@ export async function createForwardPower(
       headerMessageId(h) !== PowerEvent.POWER_STATE_CHANGED || m.length < 16
     ) return;
     const id = dv.getUint32(8, true);
-    if (states.has(id)) states.set(id, dv.getUint32(12, true));
+    const state = dv.getUint32(12, true);
+    if (!states.has(id) || states.get(id) === state) return;
+    states.set(id, state);
+    for (const w of watchers) w(id, state);
   });
   // Subscribed once per connection, whatever this platform's agents subscribe to.
   const subscribe = async (send: Send) => {
@@ -49,11 +53,11 @@ export async function createForwardPower(
   link.onConnect(subscribe);
   return {
     getState: (id) => states.get(id) ?? 0,
+    watchStates: (changed) => void watchers.push(changed),
     async setState(id, state) {
       const params = [0, id, state];
-      await link.call(POWER, PowerMsg.POWER_STATE_SET, params);
+      await replay.write(`power.state.${id}`, POWER, PowerMsg.POWER_STATE_SET, params);
       states.set(id, state);
-      replay.set(`power.state.${id}`, POWER, PowerMsg.POWER_STATE_SET, params);
     },
   };
 }

@@ -7,7 +7,8 @@
  * than a header, larger than the channel's size) fails the write; `message_async` gives the
  * reply and then the delayed response on two reads; `notification` gives one notification per
  * read, blocking until one comes. Linux queues one reply per written message, so the channel
- * sends one message at a time and reads its reply before the next.
+ * sends one message at a time and reads its reply before the next. `pause` waits between
+ * reads of `notification` that found nothing.
  * @module
  */
 import type { Channel, ChannelEvents } from "./link.ts";
@@ -52,7 +53,11 @@ const READ_MAX = 4096;
  * A channel over raw-mode `files`: messages go out one at a time, each followed by the read
  * of its reply; a loop reads `notification` while the channel is open.
  */
-export function openRaw(files: RawFiles, events: ChannelEvents): Channel {
+export function openRaw(
+  files: RawFiles,
+  events: ChannelEvents,
+  pause: () => Promise<void>,
+): Channel {
   let closed = false;
   let queue: Promise<void> = Promise.resolve();
   (async () => {
@@ -61,11 +66,12 @@ export function openRaw(files: RawFiles, events: ChannelEvents): Channel {
       try {
         m = await files.read("notification", READ_MAX);
       } catch {
-        // No notification within the kernel's wait (or none readable): try again shortly.
-        await new Promise((r) => Deno.unrefTimer(setTimeout(r, 100)));
-        continue;
+        m = new Uint8Array();
       }
-      if (!closed && m.length > 0) events.onMessage(m);
+      if (closed) break;
+      if (m.length > 0) events.onMessage(m);
+      // No notification within the kernel's wait (or none readable): try again shortly.
+      else await pause();
     }
   })();
   return {

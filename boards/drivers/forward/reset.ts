@@ -7,28 +7,26 @@
  */
 import type { ResetHw } from "../../../plugins/reset/hw.ts";
 import { ResetFlag, ResetMsg } from "../../../plugins/reset/msg.ts";
-import type { Link } from "./link.ts";
 import type { Replay } from "./replay.ts";
 
 /** The reset domain protocol's id. */
 export const RESET = 0x16;
 
-/** Reset domains through `link`. */
-export function createForwardReset(link: Link, replay: Replay): ResetHw {
+/** Reset domains, changed through `replay`. */
+export function createForwardReset(replay: Replay): ResetHw {
   const asserted = new Set<number>();
   return {
     isAsserted: (id) => asserted.has(id),
     async setAsserted(id, on, state) {
       const params = [id, on ? ResetFlag.EXPLICIT_ASSERT : 0, state];
-      await link.call(RESET, ResetMsg.RESET, params);
+      await replay.write(`reset.assert.${id}`, RESET, ResetMsg.RESET, params);
       if (on) asserted.add(id);
       else asserted.delete(id);
-      replay.set(`reset.assert.${id}`, RESET, ResetMsg.RESET, params);
     },
     async pulse(id, state) {
-      await link.call(RESET, ResetMsg.RESET, [id, ResetFlag.AUTONOMOUS, state]);
+      const params = [id, ResetFlag.AUTONOMOUS, state];
+      await replay.write(null, RESET, ResetMsg.RESET, params, `reset.assert.${id}`);
       asserted.delete(id);
-      replay.delete(`reset.assert.${id}`);
     },
   };
 }
