@@ -134,6 +134,8 @@ export class Journal {
   readonly #dir: string;
   readonly #lock: Deno.FsFile;
   readonly #sync: SyncFn;
+  /** What compaction syncs the new file with (a real sync in every mode: it renames files). */
+  readonly #compactSync: SyncFn;
   readonly #writeFn: WriteFn;
   /** `process`: eager records are written at once, synchronously, and never synced. */
   readonly #writeThrough: boolean;
@@ -160,6 +162,11 @@ export class Journal {
   #current: Round | null = null;
   #next: Round | null = null;
   #scheduled = false;
+  /**
+   * Process mode, while a compaction copies the live votes: records are still written through
+   * (to the old file); the compaction carries them over when it renames the new one.
+   */
+  #compacting = false;
   /** A record appended since the last flush began asks for a flush of its own. */
   #eager = false;
   #closed = false;
@@ -181,6 +188,7 @@ export class Journal {
     this.#writeThrough = opts.durability === "process";
     // In process mode the page cache is the durability asked for: flushes only write.
     this.#sync = this.#writeThrough ? noSync : opts.sync ?? defaultSync;
+    this.#compactSync = opts.sync ?? defaultSync;
     this.#writeFn = opts.write ?? defaultWrite;
     this.#log = opts.log;
     this.#compactMin = opts.compactMinBytes ?? COMPACT_MIN_BYTES;
@@ -268,7 +276,9 @@ export class Journal {
     this.stats.records++;
     this.#seq++;
     if (!lazy) {
-      if (this.#writeThrough && this.#current === null && this.#writeNow()) return this.#seq;
+      if (
+        this.#writeThrough && (this.#current === null || this.#compacting) && this.#writeNow()
+      ) return this.#seq;
       this.#eager = true;
       this.#schedule();
     }
@@ -297,7 +307,7 @@ export class Journal {
     this.stats.flushes++;
     this.stats.bytes += bytes.length;
     this.#len = 0;
-    if (this.#size >= this.#compactAt) void this.#compactLive();
+    if (this.#current === null && this.#size >= this.#compactAt) void this.#compactLive();
     return true;
   }
 
@@ -460,26 +470,37 @@ export class Journal {
   }
 
   /**
-   * Compaction while running, between two flushes (it holds the flush slot, so appends wait
-   * in memory): reads the file, which holds exactly the durable records, and rewrites its
-   * live votes as at opening when the file is more than `compactFactor` times their size.
-   * A failure is logged once and retried when the file has doubled.
+   * Compaction while running, between two flushes (it holds the flush slot: in host mode
+   * appends wait in memory; in process mode they are still written, to the old file): reads
+   * the file's durable records and rewrites its live votes as at opening when the file is more
+   * than `compactFactor` times their size. The new file is written and synced aside; then, with
+   * nothing awaited in between (so no record can be written meanwhile), the records written
+   * since the copy began are appended to it and it is renamed over the old one. A failure is
+   * logged once and retried when the file has doubled.
    */
   async #compactLive(): Promise<void> {
     const r = round(this.#durable);
     this.#current = r;
+    this.#compacting = this.#writeThrough;
     try {
-      const scan = scanJournal(await Deno.readFile(this.path));
+      const snapshot = this.#size;
+      const scan = scanJournal((await Deno.readFile(this.path)).subarray(0, snapshot));
       if (scan.damage.length !== 0) throw new Error(damageText(scan));
       if (scan.torn !== 0) throw new Error(`its last ${scan.torn} bytes are torn`);
       const fresh = encodeJournal(scan.entries);
-      if (this.#size > this.#compactFactor * fresh.length) {
-        await compact(this.#dir, this.path, fresh, defaultSyncOr(this.#sync));
-        const file = await Deno.open(this.path, { append: true });
+      if (snapshot > this.#compactFactor * fresh.length) {
+        const tmp = await writeAside(this.path, fresh, this.#compactSync);
+        // Synchronous from here to the rename: the records written since the snapshot move
+        // over whole, and none is written to the old file after they were copied.
+        const tail = readFrom(this.path, snapshot, this.#size - snapshot);
+        appendTo(tmp, tail);
+        Deno.renameSync(tmp, this.path);
+        const file = Deno.openSync(this.path, { append: true });
         this.#file.close();
         this.#file = file;
-        this.#size = fresh.length;
+        this.#size = fresh.length + tail.length;
         this.stats.compactions++;
+        await syncDir(this.#dir);
       }
       this.#compactAt = this.#nextCompaction(fresh.length);
     } catch (e) {
@@ -491,15 +512,11 @@ export class Journal {
           `next try: ${e instanceof Error ? e.message : e}`,
       );
     }
+    this.#compacting = false;
     this.#current = null;
     r.resolve();
     this.#resume();
   }
-}
-
-/** The sync compaction uses: a real one even in process mode, since it renames files. */
-function defaultSyncOr(sync: SyncFn): SyncFn {
-  return sync === noSync ? defaultSync : sync;
 }
 
 /**
@@ -542,6 +559,12 @@ async function keepDamaged(path: string, now: Date): Promise<string> {
  * synced, renamed over the old one, the directory synced.
  */
 async function compact(dir: string, path: string, all: Uint8Array, sync: SyncFn): Promise<void> {
+  await Deno.rename(await writeAside(path, all, sync), path);
+  await syncDir(dir);
+}
+
+/** Writes `all` to `<path>.tmp` (created 0600, truncated) and syncs it; returns its path. */
+async function writeAside(path: string, all: Uint8Array, sync: SyncFn): Promise<string> {
   const tmp = `${path}.tmp`;
   const f = await Deno.open(tmp, { write: true, create: true, truncate: true, mode: 0o600 });
   try {
@@ -551,7 +574,42 @@ async function compact(dir: string, path: string, all: Uint8Array, sync: SyncFn)
   } finally {
     f.close();
   }
-  await Deno.rename(tmp, path);
+  return tmp;
+}
+
+/** `length` bytes of the file at `path` from `offset`, read synchronously. */
+function readFrom(path: string, offset: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  if (length === 0) return out;
+  const f = Deno.openSync(path, { read: true });
+  try {
+    f.seekSync(offset, Deno.SeekMode.Start);
+    let got = 0;
+    while (got < length) {
+      const n = f.readSync(out.subarray(got));
+      if (n === null) throw new Error(`the file ended ${length - got} bytes early`);
+      got += n;
+    }
+  } finally {
+    f.close();
+  }
+  return out;
+}
+
+/** Appends `bytes` to the file at `path`, synchronously. */
+function appendTo(path: string, bytes: Uint8Array): void {
+  if (bytes.length === 0) return;
+  const f = Deno.openSync(path, { append: true });
+  try {
+    let off = 0;
+    while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
+  } finally {
+    f.close();
+  }
+}
+
+/** Syncs directory `dir`, where the system can (the rename is atomic either way). */
+async function syncDir(dir: string): Promise<void> {
   try {
     const d = await Deno.open(dir, { read: true });
     try {

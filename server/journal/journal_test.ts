@@ -489,3 +489,53 @@ Deno.test("process durability: a failing write → the reply waits, is refused, 
   assertEquals(back.restored.map((e) => e.phys), [4, 5]);
   await back.close();
 });
+
+Deno.test("process durability: changes keep being written while a compaction runs, and the compacted file keeps them", async () => {
+  const dir = await tempDir();
+  // The compaction's sync is held once armed, so that it is under way while more changes come.
+  const held = countingSync(true);
+  let armed = false;
+  let compacting = false;
+  const k = await Journal.open(dir, {
+    sync: (f) => {
+      if (!armed) return f.syncData();
+      compacting = true;
+      return held.sync(f);
+    },
+    durability: "process",
+    compactMinBytes: 4096,
+    compactFactor: 2,
+  });
+  armed = true;
+  // Flip one vote until the file passes the compaction threshold: one live vote, a long file.
+  let n = 0;
+  while (!compacting) {
+    k.append("vm1", "clock.enable", 1, n++ % 2 === 0 ? 1 : null);
+    assertEquals(k.durable(), undefined, `change ${n} acknowledged at once`);
+    await turn();
+  }
+  // The compaction waits on its sync: changes made now are still written at once.
+  k.append("vm2", "clock.rate", 9, 48e6);
+  assertEquals(k.durable(), undefined, "not held by the compaction");
+  k.append("vm3", "reset.assert", 2, 1);
+  assertEquals(k.durable(), undefined);
+  held.open();
+  await until(() => k.stats.compactions === 1, "the compaction to finish");
+  k.append("vm4", "clock.enable", 5, 1);
+  assertEquals(k.durable(), undefined);
+  // What a restart after kill -9 reads: the live votes, those written during the compaction too.
+  const scan = scanJournal(await Deno.readFile(join(dir, JOURNAL_FILE)));
+  assertEquals(scan.damage, []);
+  const live = new Map(scan.entries.map((e) => [`${e.agent}/${e.store}/${e.phys}`, e.value]));
+  assertEquals(live.get("vm2/clock.rate/9"), 48e6);
+  assertEquals(live.get("vm3/reset.assert/2"), 1);
+  assertEquals(live.get("vm4/clock.enable/5"), 1);
+  assert((await Deno.stat(join(dir, JOURNAL_FILE))).size < 4096, "the file was compacted");
+  await k.close();
+  const back = await Journal.open(dir);
+  assertEquals(
+    back.restored.filter((e) => e.agent !== "vm1").map((e) => e.agent),
+    ["vm2", "vm3", "vm4"],
+  );
+  await back.close();
+});
