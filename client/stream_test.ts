@@ -12,6 +12,9 @@ import { turn } from "../core/_wait_test.ts";
 
 const P = 0x80;
 
+/** DEMO_SLOW requests still unanswered; released when a test's server goes away. */
+const held: (() => void)[] = [];
+
 const demo = defineProtocol({
   api: 1,
   id: P,
@@ -27,17 +30,18 @@ const demo = defineProtocol({
         const v = m.r.u32();
         m.w.u32(v);
         const token = headerToken(m.header);
-        setTimeout(() => {
+        // One event-loop turn later, as slow hardware would answer.
+        void turn().then(() => {
           ctx.notify(0x0, 4, (w) => w.u32(v));
           ctx.delayed(0x3, token, 0, 4, (w) => w.u32(v + 1));
-        }, 5);
+        });
       },
     },
-    /** Never answers in time. */
+    /** Answers only when the test's server goes away. */
     0x4: {
       name: "DEMO_SLOW",
       params: 0,
-      run: () => new Promise((r) => setTimeout(r, 300)),
+      run: () => new Promise<void>((r) => held.push(r)),
     },
   },
 });
@@ -61,6 +65,7 @@ async function server() {
   return {
     path: `${dir}/vm1.sock`,
     async [Symbol.asyncDispose]() {
+      for (const release of held.splice(0)) release();
       await handle.close();
       await Deno.remove(dir, { recursive: true });
     },

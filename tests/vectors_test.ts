@@ -20,7 +20,7 @@
 import { parse } from "smol-toml";
 import { type Fixture, hex, toHex } from "./harness.ts";
 import { assertEquals } from "../core/_assert_test.ts";
-import { until } from "../core/_wait_test.ts";
+import { turn, until } from "../core/_wait_test.ts";
 
 interface Vector {
   name: string;
@@ -29,7 +29,11 @@ interface Vector {
   reply: string;
   p2a?: string[];
   capacity?: number;
-  /** After the expected p2a messages arrived, wait this long (ms) for any unexpected one. */
+  /**
+   * After the expected p2a messages arrived, look for unexpected ones once more after an
+   * event-loop turn (the fixtures' sims run at time scale 0, so whatever else a command
+   * queues is queued by then). The value is kept from when this waited milliseconds.
+   */
   settleMs?: number;
 }
 
@@ -67,12 +71,12 @@ for await (const dir of Deno.readDir(root)) {
             const got = await fx.call(agent, v.request, v.capacity ?? 4096);
             assertEquals(toHex(got), toHex(hex(v.reply)), `${file}: ${v.name}`);
             if (v.p2a !== undefined) {
-              // Wait for the messages the vector expects, then `settleMs` more for any it
-              // does not (a surplus fails the comparison below).
+              // Wait for the messages the vector expects, then a turn for any it does not (a
+              // surplus fails the comparison below).
               const queued = fx.session(agent).p2a;
               const want = v.p2a.length;
               await until(() => (queued?.length ?? 0) >= want, `${v.name}: ${want} p2a message(s)`);
-              if (v.settleMs) await new Promise((r) => setTimeout(r, v.settleMs));
+              if (v.settleMs) await turn();
               assertEquals(
                 fx.drain(agent).map(toHex),
                 v.p2a.map((m) => toHex(hex(m))),

@@ -71,11 +71,6 @@ export function u64(v: number): [number, number] {
   return [v >>> 0, Math.floor(v / 0x1_0000_0000) >>> 0];
 }
 
-/** Waits `ms` milliseconds (lets deferred delayed responses and slow drivers finish). */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /**
  * Waits until `agent` has at least `count` platform→agent messages queued, then takes and
  * decodes them all.

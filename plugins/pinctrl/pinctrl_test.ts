@@ -4,6 +4,7 @@
  * Runs on the vectors' platform (`tests/vectors/pinctrl/fixture.ts`): group 0 holds pins 0
  * and 1; vm1 calls them pins 4, 5 and group 2; vm2 calls them pins 6, 7 and group 2.
  */
+import { turn } from "../../core/_wait_test.ts";
 import { groupKind } from "./kind.ts";
 import { pinKind } from "./kind.ts";
 import { assert, assertEquals } from "../../core/_assert_test.ts";
@@ -126,13 +127,11 @@ function slowDriver(fail?: DriverError): { driver: BoardDriver; log: string[] } 
     setConfigs(t, id, pairs, count) {
       const copy = Array.from({ length: 2 * count }, (_, i) => pairs[i]);
       log.push(`configs ${copy.join(",")}`);
-      return new Promise<void>((resolve) =>
-        setTimeout(() => {
-          sim.setConfigs(t, id, copy, count);
-          log.push("configs done");
-          resolve();
-        }, 5)
-      );
+      // Completes a turn later: the function may be selected only after this settles.
+      return turn().then(() => {
+        sim.setConfigs(t, id, copy, count);
+        log.push("configs done");
+      });
     },
     setFunction(t, id, fn) {
       log.push(`function ${fn}`);

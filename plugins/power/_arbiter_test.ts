@@ -13,15 +13,16 @@ function dom(id: number, extra: Partial<PowerDesc> = {}): PowerDesc {
 }
 
 /** A recording power controller with no rules, optionally slow. */
-function recorder(ids: number[], delayMs = 0) {
+function recorder(ids: number[], slow = false) {
   const state = new Map<number, number>(ids.map((i) => [i, OFF]));
   const calls: [number, number][] = [];
   const hw: PowerHw = {
     getState: (id) => state.get(id)!,
     setState(id, s) {
       calls.push([id, s]);
-      if (delayMs === 0) return void state.set(id, s);
-      return new Promise<void>((r) => setTimeout(r, delayMs)).then(() => void state.set(id, s));
+      if (!slow) return void state.set(id, s);
+      // A slow controller: the state changes a turn later.
+      return turn().then(() => void state.set(id, s));
     },
   };
   const table: PowerHw[] = [];
@@ -140,7 +141,7 @@ Deno.test("arbiter: release withdraws every request of one voter and lists them"
 });
 
 Deno.test("arbiter: jobs run at once when idle and in order when a slow one is pending", async () => {
-  const { table, calls } = recorder([0, 1, 2, 3], 5);
+  const { table, calls } = recorder([0, 1, 2, 3], true);
   const a = new PowerArbiter(tree(), table);
   assertEquals(a.serial(() => 7), 7, "an idle queue runs the job synchronously");
   const order: string[] = [];

@@ -79,8 +79,6 @@ function powerCtx(fx: Fixture, agent: string): Ctx<PowerSession, PowerShared> {
   return fx.session(agent).ctxs[0x11] as Ctx<PowerSession, PowerShared>;
 }
 
-const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 Deno.test("power: a shared domain switches on the first ON vote and off at the last OFF", async () => {
   const { fx, hw } = await setup();
   assertEquals(await set(fx, "vm1", 3, ON), [H(4), OK]);
@@ -122,7 +120,7 @@ Deno.test("power: closing a session releases its votes; other subscribers hear i
   await set(fx, "vm1", 3, ON);
   await fx.words("vm2", [H(PowerMsg.POWER_STATE_NOTIFY), 2, 1]);
   fx.reconnect("vm1");
-  await tick(0);
+  await turn();
   assertEquals(hw.getState(3), OFF);
   assertEquals(fx.drain("vm2").map(words), [[CHANGED, 0, 2, OFF]], "never vm1's id 1");
   assertEquals(await get(fx, "vm1", 3), [H(5), OK, OFF], "the new session starts with no vote");
@@ -132,7 +130,7 @@ Deno.test("power: resetting an agent's configuration releases its votes", async 
   const { fx, hw } = await setup();
   await set(fx, "vm1", 2, ON);
   fx.platform.resetAgent(fx.session("vm1").agent);
-  await tick(0);
+  await turn();
   assertEquals([hw.getState(0), hw.getState(1), hw.getState(2)], [OFF, OFF, OFF]);
   assertEquals(await get(fx, "vm1", 2), [H(5), OK, OFF]);
 });
@@ -232,7 +230,7 @@ Deno.test("power: losing a domain at run time drops the agent's vote and subscri
   await fx.words("vm1", [H(PowerMsg.POWER_STATE_NOTIFY), 3, 1]);
   const ctx = powerCtx(fx, "vm1");
   powerProtocol.onRevoke!(ctx, "power", 3);
-  await tick(0);
+  await turn();
   assertEquals(hw.getState(3), OFF);
   assertEquals(ctx.state.changed.has(3), false);
   assertEquals(fx.drain("vm1"), [], "the revoked agent hears nothing about it");
@@ -258,7 +256,7 @@ Deno.test("power: a request queued behind a slow switch whose session closes mea
   fx.platform.closeSession(fx.session("vm2"));
   assertEquals((await advanceUntil(clock, slow, 10))[1], OK);
   assertEquals((await advanceUntil(clock, queued, 10))[1], Status.DENIED >>> 0);
-  await tick(0);
+  await turn();
   assertEquals([hw.getState(0), hw.getState(1)], [OFF, OFF], "gpu and its parent stay off");
 });
 
@@ -270,7 +268,7 @@ Deno.test("power: a request queued behind a slow switch for a domain revoked mea
   fx.session("vm2").agent.grants.maps.power.revoke(1);
   assertEquals((await advanceUntil(clock, slow, 10))[1], OK);
   assertEquals((await advanceUntil(clock, queued, 10))[1], Status.DENIED >>> 0);
-  await tick(0);
+  await turn();
   assertEquals(hw.getState(1), OFF);
 });
 

@@ -145,8 +145,6 @@ function measured(vid: number, power: number): number[] {
   return [encodeHeader(MEASUREMENTS_CHANGED, MsgType.NOTIFICATION, P, 0), 0, vid, power];
 }
 
-const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
-
 Deno.test("aggregateCap: the lowest cap asked, 0 when all ask for none, the board's when none asks", () => {
   assertEquals(aggregateCap(new Map(), 8), 8);
   assertEquals(aggregateCap(new Map([[1, 5], [2, 3], [3, 7]]), 8), 3);
@@ -341,7 +339,7 @@ Deno.test("any bytes to the powercap protocol → a reply of 8+ bytes with a kno
         const r = reply(await n);
         assert(r.length >= 2, "header and status");
         assert(known.has(r[1]), `unknown status ${r[1]}`);
-        await tick(0);
+        await turn();
         fx.drain("b");
       },
     ),

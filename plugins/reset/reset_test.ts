@@ -89,8 +89,6 @@ function words(bytes: Uint8Array): number[] {
   return out;
 }
 
-const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
-
 /** RESET_ISSUED words: the receiver is always another agent, so agent_id is 0 (the platform). */
 function issued(vid: number, state = 0): number[] {
   return [encodeHeader(0, MsgType.NOTIFICATION, P, 0), 0, vid, state];
@@ -102,7 +100,7 @@ Deno.test("async RESET → SUCCESS reply first, then RESET_COMPLETE with the tok
   assertEquals(typeof n, "number", "an async request is answered without waiting");
   assertEquals(reply(n as number), [encodeHeader(RESET, 0, P, 0x2a5), 0]);
   assertEquals(fx.drain("b"), [], "the delayed response never precedes the reply");
-  await tick(5);
+  await until(() => (fx.session("b").p2a?.length ?? 0) > 0, "RESET_COMPLETE");
   assertEquals(fx.drain("b").map(words), [[
     encodeHeader(RESET, MsgType.DELAYED_RESPONSE, P, 0x2a5),
     0,
@@ -352,7 +350,8 @@ Deno.test("any payload length other than 12 bytes → PROTOCOL_ERROR (property)"
     }),
     { numRuns: 200 },
   );
-  await tick(5);
+  // Time scale 0: whatever the property left pending completes within a turn.
+  await turn();
 });
 
 Deno.test("RESET_ISSUED subscription count: repeats count once, closes and revokes give theirs back", async () => {

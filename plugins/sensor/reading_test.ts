@@ -5,7 +5,7 @@ import { Msg } from "../../core/msg.ts";
 import { Status } from "../../core/status.ts";
 import { cmd, delayed, drainWords, sensor, sensorTest, settle, words } from "./_fixture.ts";
 import { SensorMsg } from "./msg.ts";
-import { settled, until } from "../../core/_wait_test.ts";
+import { settled, turn, until } from "../../core/_wait_test.ts";
 
 const READ = SensorMsg.SENSOR_READING_GET;
 const u = (s: number) => s >>> 0;
@@ -120,7 +120,7 @@ Deno.test("concurrent sync reads through an async driver keep their own samples"
   const hw = scripted((_id, out, call) => {
     out[0] = 100 + call;
     out[1] = 200 + call;
-    return new Promise((resolve) => setTimeout(() => resolve(0), 1));
+    return turn().then(() => 0);
   });
   const { fx } = await sensorTest({
     sensors: [sensor(0, "pair", { axes: 2 })],

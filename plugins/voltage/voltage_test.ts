@@ -129,8 +129,6 @@ function words(bytes: Uint8Array): number[] {
   return [...new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)];
 }
 
-const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
-
 function ctxOf(fx: Fixture, agent: string): Ctx<VoltageSession, VoltageShared> {
   return fx.session(agent).ctxs[P] as Ctx<VoltageSession, VoltageShared>;
 }
@@ -366,7 +364,7 @@ Deno.test("VOLTAGE_LEVEL_SET async on a sync-only domain → NOT_SUPPORTED; unde
     Status.INVALID_PARAMETERS,
   ]);
   assertEquals(hw.history, [], "nothing reached the hardware");
-  await tick(1);
+  await turn();
   assertEquals(fx.drain("a"), []);
 });
 
@@ -382,7 +380,7 @@ Deno.test("any bytes to the voltage protocol → a reply of 8+ bytes with a know
         const r = reply(await n);
         assert(r.length >= 2, "header and status");
         assert(known.has(r[1]), `unknown status ${r[1]}`);
-        await tick(0);
+        await turn();
         fx.drain("a");
       },
     ),
