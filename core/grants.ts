@@ -25,6 +25,15 @@ export interface Bounds {
   readonly values?: readonly number[];
 }
 
+/** Bits of {@linkcode IdMap.slots} below the physical id. */
+export const SLOT_SHIFT = 3;
+/** The rights bits of a slot. */
+export const SLOT_RIGHTS = 3;
+/** The slot bit saying the agent's values on the resource are bounded. */
+export const SLOT_BOUNDED = 4;
+/** Physical ids a slot holds: small integers, one array element. */
+const MAX_SLOT_PHYS = 1 << (30 - SLOT_SHIFT);
+
 /**
  * One agent's view of one resource kind: virtual id → physical id, and back.
  * A revoked resource leaves a hole (-1) so other virtual ids never move under a running guest.
@@ -38,6 +47,13 @@ export class IdMap {
   readonly names: (string | undefined)[] = [];
   /** Virtual id → the values this agent may set, when the deployment bounds them. */
   readonly bounds: (Bounds | undefined)[] = [];
+  /**
+   * Virtual id → what the dispatcher checks per message, packed into one small integer so a
+   * lookup touches one array, however many agents share the cache: `phys << SLOT_SHIFT`, plus
+   * {@linkcode SLOT_BOUNDED} when `bounds` has an entry, plus the rights bits; -1 for a hole.
+   * Derived from the arrays above by `grant`, `revoke` and `copyFrom`.
+   */
+  readonly slots: number[] = [];
   readonly #p2v = new Map<number, number>();
 
   /**
@@ -73,6 +89,7 @@ export class IdMap {
       this.rights[existing] |= rights;
       if (name !== undefined) this.names[existing] = name;
       if (bounds !== undefined) this.bounds[existing] = bounds;
+      this.#pack(existing);
       return existing;
     }
     const v = virt ?? this.v2p.length;
@@ -84,12 +101,14 @@ export class IdMap {
       this.rights.push(0);
       this.names.push(undefined);
       this.bounds.push(undefined);
+      this.slots.push(-1);
     }
     this.v2p[v] = phys;
     this.rights[v] = rights;
     this.names[v] = name;
     this.bounds[v] = bounds;
     this.#p2v.set(phys, v);
+    this.#pack(v);
     return v;
   }
 
@@ -102,7 +121,18 @@ export class IdMap {
     this.rights[v] = 0;
     this.names[v] = undefined;
     this.bounds[v] = undefined;
+    this.slots[v] = -1;
     return v;
+  }
+
+  /** Derives `slots[v]` from the other arrays. */
+  #pack(v: number): void {
+    const phys = this.v2p[v];
+    if (phys < 0 || phys >= MAX_SLOT_PHYS) {
+      throw new RangeError(`${this.kind} physical id ${phys} is beyond ${MAX_SLOT_PHYS - 1}`);
+    }
+    this.slots[v] = phys * (1 << SLOT_SHIFT) + (this.bounds[v] === undefined ? 0 : SLOT_BOUNDED) +
+      (this.rights[v] & SLOT_RIGHTS);
   }
 
   /** Physical id behind virtual id `v`, or -1 when the agent cannot see it. */
@@ -134,11 +164,13 @@ export class IdMap {
     this.rights.length = 0;
     this.names.length = 0;
     this.bounds.length = 0;
+    this.slots.length = 0;
     this.#p2v.clear();
     this.v2p.push(...other.v2p);
     this.rights.push(...other.rights);
     this.names.push(...other.names);
     this.bounds.push(...other.bounds);
+    this.slots.push(...other.slots);
     this.v2p.forEach((p, v) => {
       if (p >= 0) this.#p2v.set(p, v);
     });

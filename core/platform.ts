@@ -14,7 +14,7 @@
  */
 import type { Agent } from "./agent.ts";
 import type { Board, ResourceKind } from "./board.ts";
-import { type Grants, kindIndex } from "./grants.ts";
+import { type Grants, kindIndex, SLOT_BOUNDED, SLOT_SHIFT } from "./grants.ts";
 import { negotiateProtocolVersion, protocolMessageAttributes, protocolVersion } from "./common.ts";
 import { HEADER_RESERVED, headerMessageId, headerProtocol, headerReserved } from "./header.ts";
 import { type HwTable, narrowHwTable } from "./hw_table.ts";
@@ -545,8 +545,8 @@ export class Platform {
     m.res = -1;
     m.vid = -1;
     w.begin(h);
-    w.limit(8 + s.agent.maxMsgSize);
-    const bucket = s.agent.bucket;
+    w.limit(8 + s.maxMsgSize);
+    const bucket = s.bucket;
     if (bucket !== null && !bucket.take(this.now())) {
       return this.#reply(s, m, undefined, Status.BUSY, AuditWhy.RATE_LIMIT);
     }
@@ -568,19 +568,21 @@ export class Platform {
     const n = r.length;
     if (n < e.min || n > e.max) return this.#reply(s, m, cmd, Status.PROTOCOL_ERROR);
     if (e.kind >= 0) {
-      const map = s.agent.grants.byKind[e.kind];
+      // One packed slot per virtual id: physical id, bounded flag and rights (`IdMap.slots`).
+      const slots = s.slots[e.kind];
       const v = r.peekU32(e.at);
-      const phys = v < map.v2p.length ? map.v2p[v] : -1;
-      if (phys < 0) return this.#reply(s, m, cmd, Status.NOT_FOUND);
+      const slot = v < slots.length ? slots[v] : -1;
+      if (slot < 0) return this.#reply(s, m, cmd, Status.NOT_FOUND);
+      const phys = slot >>> SLOT_SHIFT;
       const needs = e.needs;
       m.res = phys;
       m.vid = v;
-      if ((map.rights[v] & needs) !== needs) {
+      if ((slot & needs) !== needs) {
         return this.#reply(s, m, cmd, Status.DENIED, AuditWhy.RIGHTS);
       }
-      if (e.value !== null) {
-        const b = map.bounds[v];
-        const st = b === undefined ? Status.SUCCESS : checkBounds(ctx, e.value, r, phys, b);
+      if (e.value !== null && (slot & SLOT_BOUNDED) !== 0) {
+        const b = s.agent.grants.byKind[e.kind].bounds[v]!;
+        const st = checkBounds(ctx, e.value, r, phys, b);
         if (st !== Status.SUCCESS) return this.#reply(s, m, cmd, st, AuditWhy.BOUNDS);
       }
     }

@@ -12,6 +12,7 @@ import { encodeHeader, MsgType } from "./header.ts";
 import type { HwTable } from "./hw_table.ts";
 import type { Logger } from "./log.ts";
 import { P2aQueue } from "./p2a.ts";
+import type { TokenBucket } from "./policy/rate_limit.ts";
 import type { PlatformEnv } from "./platform_env.ts";
 import type { CommandDef, ProtocolDef } from "./protocol.ts";
 import { Writer } from "./writer.ts";
@@ -319,5 +320,21 @@ export class Session {
   constructor(readonly agent: Agent, opts: SessionOptions) {
     this.p2a = opts.p2a ? new P2aQueue(opts.p2aLimit) : null;
     this.label = opts.label ?? agent.name;
+    this.maxMsgSize = agent.maxMsgSize;
+    this.bucket = agent.bucket;
+    this.slots = agent.grants.byKind.map((m) => m.slots);
   }
+
+  /**
+   * What the dispatcher reads of the agent on every message, held here so a message touches
+   * the session and not the agent, its grants and each kind's map (with many agents, every
+   * object read is a likely cache miss): the agent's message size, its rate limit, and each
+   * kind's `IdMap.slots` by kind slot (the arrays themselves, which the maps update in place).
+   * @internal
+   */
+  readonly maxMsgSize: number;
+  /** @internal */
+  readonly bucket: TokenBucket | null;
+  /** @internal */
+  readonly slots: readonly (readonly number[])[];
 }

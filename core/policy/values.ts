@@ -50,6 +50,17 @@ interface Entry {
   tail: number;
   /** The policy `heap` is ordered for (rebuilt when the resource's policy changes). */
   policy: ValuePolicy;
+  /** Agent → the stamp its request got when it was last put at the tail. */
+  readonly stamp: number[];
+  /** The stamp the next request put at the tail gets. */
+  nextStamp: number;
+  /**
+   * A stamp from which on every request holds the same value as the tail's (a trailing run
+   * of equal requests), Infinity when none is known. Kept conservative: the true run may
+   * start earlier. Moving an agent of the run to the tail changes no value in the list's
+   * order, so a repeat from it needs no relink (see {@linkcode ValueVotes.unchanged}).
+   */
+  runFrom: number;
   /** `max`/`min`: agents, the winning request's agent at index 0. */
   readonly heap: number[];
   /** Agent → its index in `heap`, or undefined. */
@@ -65,6 +76,9 @@ function newEntry(policy: ValuePolicy): Entry {
     next: [],
     head: -1,
     tail: -1,
+    stamp: [],
+    nextStamp: 0,
+    runFrom: Infinity,
     policy,
     heap: [],
     at: [],
@@ -81,13 +95,36 @@ export class ValueVotes {
   readonly #entries = new Map<number, Entry>();
   /** The same entries indexed by physical id: what every per-message lookup reads. */
   readonly #byPhys: (Entry | undefined)[] = [];
+  /** What `request` and `release` answer, one object reused so a vote allocates nothing. */
+  readonly #out: ValueOutcome = { accepted: true, effective: undefined, changed: false };
 
   /** `policyOf(phys)` gives each resource's policy; it is read on every change. */
   constructor(readonly policyOf: (phys: number) => ValuePolicy) {}
 
-  /** Records `agent`'s request for `phys`. */
+  /**
+   * Whether `agent` asking `phys` for `value` again would change nothing: it already asks
+   * that and, under `last`, moving it to the newest place would leave the requests' values in
+   * the same order (it is the newest, or only equal requests came after it). Under the other
+   * policies the order of requests decides nothing, so a repeat keeps its place; should the
+   * resource later switch to `last`, "most recent" means most recently changed. One or two
+   * array reads: the per-message check before arbitration.
+   */
+  unchanged(agent: number, phys: number, value: number, policy: ValuePolicy): boolean {
+    const e = this.#byPhys[phys];
+    if (e === undefined || e.byAgent[agent] !== value) return false;
+    return policy !== "last" || e.stamp[agent] >= e.runFrom || e.tail === agent;
+  }
+
+  /**
+   * Records `agent`'s request for `phys`. The outcome object is reused by the next `request`
+   * or `release` of this store: read it before calling again.
+   */
   request(agent: number, phys: number, value: number): ValueOutcome {
     const policy = this.policyOf(phys);
+    if (this.unchanged(agent, phys, value, policy)) {
+      const e = this.#byPhys[phys]!;
+      if (e.policy === policy) return this.#answer(true, e.effective, false);
+    }
     let e = this.#byPhys[phys];
     if (!e) {
       this.#entries.set(phys, e = newEntry(policy));
@@ -97,7 +134,7 @@ export class ValueVotes {
     }
     const had = e.byAgent[agent] !== undefined;
     if (policy === "exclusive" && e.count > 0 && !had) {
-      return { accepted: false, effective: e.effective, changed: false };
+      return this.#answer(false, e.effective, false);
     }
     e.byAgent[agent] = value;
     // The newest request goes to the tail: "last" reads it there.
@@ -109,15 +146,22 @@ export class ValueVotes {
       if (at === undefined) heapPush(e, agent);
       else heapFix(e, at);
     }
-    return settle(e);
+    const before = e.effective;
+    return this.#answer(true, settle(e), e.effective !== before);
   }
 
-  /** Withdraws `agent`'s request on `phys`. */
+  #answer(accepted: boolean, effective: number | undefined, changed: boolean): ValueOutcome {
+    const out = this.#out;
+    out.accepted = accepted;
+    out.effective = effective;
+    out.changed = changed;
+    return out;
+  }
+
+  /** Withdraws `agent`'s request on `phys` (the outcome is reused as `request`'s is). */
   release(agent: number, phys: number): ValueOutcome {
     const e = this.#byPhys[phys];
-    if (!e || e.byAgent[agent] === undefined) {
-      return { accepted: true, effective: e?.effective, changed: false };
-    }
+    if (!e || e.byAgent[agent] === undefined) return this.#answer(true, e?.effective, false);
     const policy = this.policyOf(phys);
     if (e.policy !== policy) reorder(e, policy);
     e.byAgent[agent] = undefined;
@@ -125,7 +169,8 @@ export class ValueVotes {
     unlink(e, agent);
     const at = e.at[agent];
     if (at !== undefined) heapRemove(e, at);
-    const out = settle(e);
+    const before = e.effective;
+    const out = this.#answer(true, settle(e), e.effective !== before);
     if (e.count === 0) {
       this.#entries.delete(phys);
       this.#byPhys[phys] = undefined;
@@ -182,9 +227,8 @@ export class ValueVotes {
   }
 }
 
-/** Reads the winner of `e` under its policy and says whether it changed. */
-function settle(e: Entry): ValueOutcome {
-  const before = e.effective;
+/** Reads the winner of `e` under its policy into `e.effective` and returns it. */
+function settle(e: Entry): number | undefined {
   let v: number | undefined;
   if (e.count > 0) {
     switch (e.policy) {
@@ -201,13 +245,19 @@ function settle(e: Entry): ValueOutcome {
     }
   }
   e.effective = v;
-  return { accepted: true, effective: v, changed: v !== before };
+  return v;
 }
 
+/** Puts `agent` (its request already in `byAgent`) at the tail. */
 function append(e: Entry, agent: number): void {
-  e.prev[agent] = e.tail;
+  const t = e.tail;
+  const stamp = e.nextStamp++;
+  // The trailing run of equal requests goes on through `agent`, or starts at it.
+  if (t < 0 || e.byAgent[t] !== e.byAgent[agent] || e.runFrom === Infinity) e.runFrom = stamp;
+  e.stamp[agent] = stamp;
+  e.prev[agent] = t;
   e.next[agent] = -1;
-  if (e.tail >= 0) e.next[e.tail] = agent;
+  if (t >= 0) e.next[t] = agent;
   else e.head = agent;
   e.tail = agent;
 }
@@ -218,6 +268,9 @@ function unlink(e: Entry, agent: number): void {
   else e.head = n;
   if (n >= 0) e.prev[n] = p;
   else e.tail = p;
+  // The run's first member leaves: the run starts at the next one (all after it are in it),
+  // or is unknown once it is empty.
+  if (e.stamp[agent] === e.runFrom) e.runFrom = n >= 0 ? e.stamp[n] : Infinity;
 }
 
 /** Whether agent `a`'s request ranks before `b`'s in `e`'s heap. */

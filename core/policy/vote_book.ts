@@ -466,11 +466,8 @@ class BookValueVotes extends ValueVotes {
 
   override request(agent: number, phys: number, value: number): ValueOutcome {
     const before = this.own(agent, phys);
-    // Only "last" depends on the order of equal requests: a repeat may move the agent up.
     const repeat = before === value;
-    // The newest check first: an array read, where the policy goes through the plugin's hook.
-    const same = repeat && (this.newest(phys) === agent || this.policyOf(phys) !== "last");
-    if (same) {
+    if (repeat && this.unchanged(agent, phys, value, this.policyOf(phys))) {
       // Nothing moves: skip the store's bookkeeping on the per-message path.
       this.#unchanged.effective = this.effective(phys);
       return this.#unchanged;

@@ -253,11 +253,14 @@ Deno.test("a repeat that only makes a request the newest is journaled but holds 
   v.request(1, 0, 100);
   v.request(2, 0, 100);
   const seq = b.seq;
-  v.request(1, 0, 100); // newest again, effective still 100
-  assertEquals([journal.records.length, b.seq], [3, seq], "journaled, nothing to wait for");
-  v.request(2, 0, 200);
-  v.request(1, 0, 100); // newest again, and the effective value moves back to 100
-  assertEquals([journal.records.length, b.seq], [5, seq + 2]);
+  v.request(1, 0, 100); // only an equal request came after it: nothing moves
+  assertEquals([journal.records.length, b.seq], [2, seq], "nothing to journal");
+  v.request(3, 0, 200);
+  v.request(2, 0, 100); // the effective value moves back to 100
+  assertEquals([journal.records.length, b.seq], [4, seq + 2]);
+  v.request(1, 0, 100); // behind agent 3's 200: newest again, effective still 100
+  assertEquals([journal.records.length, b.seq], [5, seq + 2], "journaled, nothing to wait for");
+  assertEquals(v.release(2, 0).effective, 100, "agent 1's repeat made it newer than agent 3");
 });
 
 Deno.test("a restored value its store refuses never takes an exclusive resource from a valid one", () => {
