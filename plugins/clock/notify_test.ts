@@ -11,6 +11,7 @@ import type { AgentSpec } from "../../tests/harness.ts";
 import { clockFixture } from "../../tests/vectors/clock/fixture.ts";
 import { setDeviceAccess } from "../../core/permissions.ts";
 import { ClockEvent, ClockMsg, RateFlag } from "./msg.ts";
+import { clockKind } from "./kind.ts";
 import type { ClockCtx } from "./state.ts";
 import { cmd, drain, type P2a, settle, u64 } from "./_call_test.ts";
 
@@ -150,4 +151,27 @@ Deno.test("subscription count: repeats count once, a closed session gives its ow
   assertEquals(shared().subscriptions, 0);
   await ok("vm1", ClockMsg.CLOCK_RATE_SET, [0, 1, ...u64(24 * MHZ)]);
   assertEquals(drain(fx, "quiet"), [], "nobody subscribed: nothing sent");
+});
+
+Deno.test("a repeated request of the standing rate is told to its requester and never reaches the driver", async () => {
+  const { fx, ok } = await setup();
+  const hw = clockKind.hw.of(fx.drivers.get("sim")!)!;
+  const calls: number[] = [];
+  const setRate = hw.setRate.bind(hw);
+  hw.setRate = (id, rate, round) => {
+    calls.push(rate);
+    return setRate(id, rate, round);
+  };
+  await ok("vm1", ClockMsg.CLOCK_RATE_CHANGE_REQUESTED_NOTIFY, [1, 1]);
+  await ok("vm1", ClockMsg.CLOCK_RATE_SET, [RateFlag.ROUND_UP, 1, ...u64(30 * MHZ)]);
+  await ok("quiet", ClockMsg.CLOCK_RATE_SET, [RateFlag.ROUND_UP, 0, ...u64(30 * MHZ)]);
+  assertEquals(calls, [30 * MHZ], "quiet's equal request changed nothing");
+  drain(fx, "vm1");
+  await ok("vm1", ClockMsg.CLOCK_RATE_SET, [RateFlag.ROUND_UP, 1, ...u64(30 * MHZ)]);
+  assertEquals(calls, [30 * MHZ], "vm1's repeat changed nothing either");
+  assertEquals(drain(fx, "vm1"), [requested(1, 1, 30 * MHZ)], "the request is still told");
+  // A different request in between: vm1's repeat makes its rate the newest again.
+  await ok("quiet", ClockMsg.CLOCK_RATE_SET, [0, 0, ...u64(12 * MHZ)]);
+  await ok("vm1", ClockMsg.CLOCK_RATE_SET, [RateFlag.ROUND_UP, 1, ...u64(30 * MHZ)]);
+  assertEquals(calls, [30 * MHZ, 12 * MHZ, 30 * MHZ], "the driver is asked as the agents asked");
 });

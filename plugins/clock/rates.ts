@@ -231,6 +231,11 @@ function requestRate(
   const votes = ctx.shared.rateVotes;
   const agent = ctx.agent.id;
   const want = snapRate(d, rate, round);
+  if (ctx.shared.rates[phys] === want && votes.unchanged(agent, phys, want, votes.policyOf(phys))) {
+    // The agent's standing request, the clock already at it: no vote moves, nothing to drive.
+    tell(ctx, ClockEvent.CLOCK_RATE_CHANGE_REQUESTED, phys, agent, rate);
+    return want;
+  }
   const before = votes.own(agent, phys);
   const outcome = votes.request(agent, phys, want);
   if (outcome.effective !== want) {

@@ -64,6 +64,13 @@ export function createSimReset(board: Board, driver: string, opts: SimOptions): 
 
   function line(id: number, state: number): Line {
     const l = lines[id];
+    // The usual case first and small; the refusals are built out of line.
+    if (l !== undefined && !l.pulsing && state === ResetState.COLD) return l;
+    return refuse(id, l, state);
+  }
+
+  /** `line`'s other cases: a line for an IMPLEMENTATION DEFINED state it has, or the error. */
+  function refuse(id: number, l: Line | undefined, state: number): Line {
     if (l === undefined) {
       throw new DriverError("invalid", `Reset ${id} is not driven by "${driver}"`);
     }
