@@ -116,6 +116,7 @@ export type {
   Durability,
   GuestDt,
   GuestDtView,
+  HeldRange,
   ListenAddress,
   TransportDef,
   TransportEnv,

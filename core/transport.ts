@@ -55,10 +55,33 @@ export interface ListenAddress {
   readonly option?: string;
 }
 
+/**
+ * A range of addresses that one endpoint holds alone within a space the transport names, such
+ * as a device's MMIO window in one zone of one hypervisor bridge: the manifest loader refuses an
+ * endpoint whose range overlaps another's in the same space, at the option that placed it.
+ */
+export interface HeldRange {
+  /**
+   * What the range is in; ranges are compared only within one space, and the message names it
+   * (e.g. `zone 1 on "/dev/hvisor"`).
+   */
+  readonly space: string;
+  /** What the range is, with its article, for the message (e.g. `an MMIO window`). */
+  readonly what: string;
+  /** First address. */
+  readonly start: number;
+  /** Length in bytes, at least 1. */
+  readonly size: number;
+  /** The option that placed it, where an overlap is reported. */
+  readonly option: string;
+}
+
 /** What a transport's option check found out about one agent's endpoint. */
 export interface CheckedTransport {
   /** What the endpoint will listen on. */
   readonly listens?: readonly ListenAddress[];
+  /** Address ranges no other endpoint's may overlap. */
+  readonly holds?: readonly HeldRange[];
 }
 
 /**
@@ -94,7 +117,8 @@ export interface TransportDef extends OptionsDecl {
    * Checks one agent's options (only declared names reach it): throws OptionError naming
    * the option and what it expects. The manifest loader runs it for every agent, so
    * `vscmi check` refuses whatever `start` would; `start` runs it again before it is called.
-   * Returns what the endpoint will listen on, so that two endpoints never take the same.
+   * Returns what the endpoint will listen on and the address ranges it holds, so that two
+   * endpoints never take the same address nor overlapping ranges.
    */
   checkOptions?(
     options: Readonly<Record<string, unknown>>,

@@ -164,6 +164,27 @@ const CASES: Case[] = [
     message: "Expected memory[0].size: a multiple of 0x1000 above 0 below 2^48, got 268435457",
   },
   {
+    what: "two virtio-mmio windows that overlap in one zone",
+    deployment: (b) =>
+      deployment(
+        b,
+        agent(
+          '{ type = "virtio-mmio", zone = 1, base = 0xa003c00, irq = 78, memory = ' +
+            "[{ zone0_ipa = 0x50000000, zonex_ipa = 0x50000000, size = 0x10000000 }] }",
+        ) + "\n" +
+          agent(
+            '{ type = "virtio-mmio", zone = 1, base = 0xa003d00, irq = 79, memory = ' +
+              "[{ zone0_ipa = 0x50000000, zonex_ipa = 0x50000000, size = 0x10000000 }] }",
+            "vm2",
+          ),
+      ),
+    file: "deployment",
+    line: 10,
+    keyPath: "agent[1].transport.base",
+    message: "Expected an MMIO window that overlaps no other endpoint's in zone 1 on " +
+      '"/dev/hvisor", got 0xa003d00+0x200, where agent[0] ("vm1") holds 0xa003c00+0x200',
+  },
+  {
     what: "shmem channel areas that overlap",
     deployment: (b) =>
       deployment(

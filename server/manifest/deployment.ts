@@ -46,7 +46,8 @@ import type { AnyProtocol } from "../../core/protocol.ts";
 import { CONTROL_SOCKET } from "../control/protocol.ts";
 import { optionKeyPath, optionProblems } from "../../core/options.ts";
 import { manifestPaths } from "./option_paths.ts";
-import type { ListenAddress, TransportDef } from "../../core/transport.ts";
+import type { CheckedTransport, ListenAddress, TransportDef } from "../../core/transport.ts";
+import { type AgentRange, checkHeldRanges } from "./held_ranges.ts";
 import type { DriverDef } from "../../core/driver.ts";
 import { readGrants } from "./agent_grants.ts";
 import { readPolicy } from "./policy.ts";
@@ -368,6 +369,7 @@ function readAgents(
   const out: AgentDecl[] = [];
   const names = new Map<string, number>();
   const listens: { agent: number; name: string; listen: ListenAddress }[] = [];
+  const held: AgentRange[] = [];
   const schema = agentTable(kinds, keys);
   entries.forEach((entry, i) => {
     const p = ["agent", i];
@@ -382,7 +384,9 @@ function readAgents(
     } else names.set(t.name, i);
     const trusted = t.trusted ?? false;
     const transport = readTransport(src, [...p, "transport"], t.transport, t.name, transports);
-    for (const listen of transport.listens) listens.push({ agent: i, name: t.name, listen });
+    const { listens: on = [], holds = [] } = transport.checked;
+    for (const listen of on) listens.push({ agent: i, name: t.name, listen });
+    for (const range of holds) held.push({ agent: i, name: t.name, range });
     const decl: AgentDecl = {
       name: t.name,
       trusted,
@@ -411,6 +415,7 @@ function readAgents(
     out.push(decl);
   });
   checkListens(src, listens);
+  checkHeldRanges(src, held);
   return out;
 }
 
@@ -420,14 +425,14 @@ function readTransport(
   t: AgentInput["transport"],
   agent: string,
   transports: readonly TransportDef[],
-): { decl: TransportDecl; listens: readonly ListenAddress[] } {
+): { decl: TransportDecl; checked: CheckedTransport } {
   const { type, ...options } = t;
   const decl = { type, options };
   const def = transports.find((d) => d.name === type);
   const mismatch = def && apiMismatch("transport type", def.api);
   if (mismatch) {
     src.report([...p, "type"], `Expected ${mismatch.expected}, got "${type}", ${mismatch.got}`);
-    return { decl, listens: [] };
+    return { decl, checked: {} };
   }
   if (!def) {
     if (!(KNOWN_TRANSPORTS as readonly string[]).includes(type)) {
@@ -437,7 +442,7 @@ function readTransport(
         `Expected a transport type (${quoteList(types)}), got ${describe(type)}`,
       );
     }
-    return { decl, listens: [] };
+    return { decl, checked: {} };
   }
   const check = def.checkOptions;
   const { problems, result } = optionProblems(
@@ -450,7 +455,7 @@ function readTransport(
   for (const o of [...problems, ...paths.problems]) {
     src.report(o.option === undefined ? p : [...p, ...optionKeyPath(o.option)], o.message, o.at);
   }
-  return { decl: { type, options: paths.options }, listens: result?.listens ?? [] };
+  return { decl: { type, options: paths.options }, checked: result ?? {} };
 }
 
 /**

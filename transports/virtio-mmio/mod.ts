@@ -23,7 +23,12 @@ import { bridgeInitDone, bridgeNeedsInit } from "../../bindings/hvisor/init_once
 import { openFileBridge, openHvisorDevice } from "../../bindings/hvisor/port.ts";
 import { RegionMemory } from "../virtio/guest_memory.ts";
 import { MmioScmiDevice } from "./device.ts";
-import { checkVirtioMmioOptions, VIRTIO_MMIO_OPTIONS, type VirtioMmioOptions } from "./options.ts";
+import {
+  checkVirtioMmioOptions,
+  heldWindow,
+  VIRTIO_MMIO_OPTIONS,
+  type VirtioMmioOptions,
+} from "./options.ts";
 import { loadState, saveState, stateFile } from "./state.ts";
 
 export const virtioMmioTransport = defineTransport({
@@ -35,7 +40,7 @@ export const virtioMmioTransport = defineTransport({
   // its acknowledged votes must be on the disk, not only in zone0's page cache.
   durability: "host",
   checkOptions(options) {
-    checkVirtioMmioOptions(options);
+    return { holds: [heldWindow(checkVirtioMmioOptions(options))] };
   },
   start: startVirtioMmio,
   guestDt: virtioMmioGuestDt,

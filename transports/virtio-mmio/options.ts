@@ -4,7 +4,9 @@
  * manifest loader reports it with file, key and line.
  * @module
  */
+import { posix } from "node:path";
 import { OptionError } from "../../core/options.ts";
+import type { HeldRange } from "../../core/transport.ts";
 
 /** hvisor-tool's `VIRT_VENDOR` ("HVIS"), the default VendorID. */
 export const HVISOR_VENDOR = 0x48564953;
@@ -197,4 +199,22 @@ export function checkVirtioMmioOptions(
     );
   }
   return { device, zone, base, size, irq, vendor, memory };
+}
+
+/**
+ * The MMIO window of `o` as a range no other device may overlap: hvisor routes a trapped access
+ * by zone and address, so two windows of one zone on one bridge would both claim it. Reported
+ * at `base`.
+ */
+export function heldWindow(o: VirtioMmioOptions): HeldRange {
+  // One directory however written: "sim", "./sim/".
+  const path = (p: string) => posix.normalize(p).replace(/(.)\/+$/, "$1");
+  const bridge = o.device.kind === "file" ? `file:${path(o.device.dir)}` : path(o.device.path);
+  return {
+    space: `zone ${o.zone} on ${JSON.stringify(bridge)}`,
+    what: "an MMIO window",
+    start: o.base,
+    size: o.size,
+    option: "base",
+  };
 }
