@@ -3,6 +3,7 @@ import type { Board, ResourceDesc } from "../../../core/board.ts";
 import type { KindDef } from "../../../core/kind.ts";
 import type { HwResourceAccess } from "../../../core/driver.ts";
 import type { HostFs } from "./host_fs.ts";
+import type { Logger } from "../../../core/log.ts";
 
 /** One instance's view of the host. */
 export interface LinuxCtx {
@@ -12,6 +13,8 @@ export interface LinuxCtx {
   readonly board: Board;
   /** The instance name, for messages. */
   readonly name: string;
+  /** Where the instance logs what it cannot answer with (absent in unit tests). */
+  readonly log?: Logger;
 }
 
 /** What a class module hands back: its hardware interface and what `access` reports. */

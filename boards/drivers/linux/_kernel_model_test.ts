@@ -25,6 +25,7 @@ import type { Board } from "../../../core/board.ts";
 import type { BoardDriver } from "../../../core/driver.ts";
 import { loadBoard } from "../../../server/manifest/mod.ts";
 import type { GpioIo } from "./gpio_uapi.ts";
+import type { Logger } from "../../../core/log.ts";
 import { BUILTINS } from "../../../builtins.ts";
 
 /** The recorded trees, by name. */
@@ -258,13 +259,15 @@ export interface ModelRig {
 /**
  * Loads `fixture` as a kernel model, discovers its board, reads that board as `vscmi check`
  * does and creates the linux driver over the model; `adjust` may change the model first,
- * `gpio` stands for the GPIO character device, `extra` is appended to the board (groups).
+ * `gpio` stands for the GPIO character device, `extra` is appended to the board (groups),
+ * `log` is the driver's log.
  */
 export async function modelRig(
   fixture: string,
   adjust?: (m: KernelModel) => void,
   gpio?: GpioIo,
   extra = "",
+  log?: Logger,
 ): Promise<ModelRig> {
   const model = KernelModel.load(fixture);
   adjust?.(model);
@@ -274,7 +277,8 @@ export async function modelRig(
     await Deno.writeTextFile(file, toml);
     const board = await loadBoard(file, BUILTINS);
     const decl = board.drivers[0];
-    const driver = createLinux({ name: decl.name, board }, model, linuxOptions(decl.options), gpio);
+    const env = { name: decl.name, board, log };
+    const driver = createLinux(env, model, linuxOptions(decl.options), gpio);
     return { model, board, toml, driver };
   } finally {
     await Deno.remove(file);

@@ -5,8 +5,11 @@
  * open drain, open source), input and output mode, output value, and its input value
  * (read-only). The first change requests the line for vscmi (consumer "vscmi") and keeps it;
  * later ones reconfigure it, and an output value alone is set without reconfiguring. A group
- * is all its pins at once and reads as its first pin. Pins carry no function: only "none" can
- * be selected. What the kernel refuses becomes the SCMI status of its errno.
+ * is all its pins at once, all or nothing: when the kernel refuses one line, the lines changed
+ * before it get their previous configuration and value back (a line requested for the change
+ * is given back to the kernel), and the refusal is answered. A group reads as its first pin.
+ * Pins carry no function: only "none" can be selected. What the kernel refuses becomes the
+ * SCMI status of its errno.
  * @module
  */
 import { groupKind, pinKind } from "../../../plugins/pinctrl/kind.ts";
@@ -76,6 +79,9 @@ interface Line {
   out: number;
 }
 
+/** A line's state before a change: what rolling the change back restores. */
+type Was = Pick<Line, "fd" | "flags" | "out">;
+
 /** The pins (and groups of them) an instance backs as GPIO lines, through `io`. */
 export function linuxGpio(
   ctx: LinuxCtx,
@@ -139,6 +145,57 @@ export function linuxGpio(
     l.out = out;
   };
 
+  /**
+   * Puts `l` back as it `was` before a change its group could not complete. A restore the
+   * kernel refuses is logged once per line and left: the group's first refusal is what the
+   * agent is answered.
+   */
+  const restore = (l: Line, was: Was) => {
+    if (l.fd === undefined) return;
+    const output = was.flags & LineFlag.OUTPUT ? was.out : undefined;
+    let ret = 0;
+    if (was.fd === undefined) {
+      // Requested for the change: its previous configuration, then given back.
+      if (was.flags & DIRECTION) {
+        ret = io.ioctl(l.fd, GPIO_IOCTL.V2_LINE_SET_CONFIG, lineConfig(was.flags, output));
+      }
+      io.close(l.fd);
+      l.fd = undefined;
+    } else if (was.flags !== l.flags) {
+      ret = io.ioctl(l.fd, GPIO_IOCTL.V2_LINE_SET_CONFIG, lineConfig(was.flags, output));
+    } else if (output !== undefined && was.out !== l.out) {
+      ret = io.ioctl(l.fd, GPIO_IOCTL.V2_LINE_SET_VALUES, lineValues(was.out).buf);
+    }
+    if (ret < 0) {
+      ctx.log?.once(
+        "error",
+        `linux:${ctx.name}:restore:${l.src.chip}:${l.src.line}`,
+        `Driver "${ctx.name}": ${l.src.chip} line ${l.src.line} keeps a change its group could ` +
+          `not complete: restoring it failed: ${errnoName(ret)}`,
+      );
+      return;
+    }
+    l.flags = was.flags;
+    l.out = was.out;
+  };
+
+  /** Applies checked (type, value) pairs to `l`. */
+  const applyPairs = (l: Line, pairs: ArrayLike<number>, count: number) => {
+    let flags = l.flags, out = l.out;
+    for (let i = 0; i < count; i++) {
+      const type = pairs[2 * i], v = pairs[2 * i + 1];
+      if (type === PinConfig.OUTPUT_VALUE) {
+        out = v;
+        continue;
+      }
+      const [field, bits] = SETS[type];
+      if (v === 1) flags = (flags & ~field) | bits;
+      else if ((flags & field) === bits) flags &= ~field;
+    }
+    if ((flags & DIRECTION) === 0) flags |= LineFlag.INPUT;
+    apply(l, flags, out);
+  };
+
   const value = (l: Line): number => {
     if (l.fd === undefined) apply(l, l.flags || LineFlag.INPUT, l.out);
     const v = lineValues();
@@ -173,20 +230,17 @@ export function linuxGpio(
         }
         if (v !== 0 && v !== 1) throw new DriverError("invalid", `Value ${v} is not 0 or 1`);
       }
-      for (const l of targets) {
-        let flags = l.flags, out = l.out;
-        for (let i = 0; i < count; i++) {
-          const type = pairs[2 * i], v = pairs[2 * i + 1];
-          if (type === PinConfig.OUTPUT_VALUE) {
-            out = v;
-            continue;
-          }
-          const [field, bits] = SETS[type];
-          if (v === 1) flags = (flags & ~field) | bits;
-          else if ((flags & field) === bits) flags &= ~field;
+      const was: Was[] = targets.map((l) => ({ fd: l.fd, flags: l.flags, out: l.out }));
+      let done = 0;
+      try {
+        for (const l of targets) {
+          applyPairs(l, pairs, count);
+          done++;
         }
-        if ((flags & DIRECTION) === 0) flags |= LineFlag.INPUT;
-        apply(l, flags, out);
+      } catch (e) {
+        // All or nothing: the lines changed before the refusal go back, last first.
+        for (let i = done - 1; i >= 0; i--) restore(targets[i], was[i]);
+        throw e;
       }
     },
     getFunction(target, id) {

@@ -5,7 +5,8 @@ import { pinKind } from "../../../plugins/pinctrl/kind.ts";
 import { NO_FUNCTION, PinConfig, type PinctrlHw } from "../../../plugins/pinctrl/hw.ts";
 import { driverConformance } from "../../../testing/driver.ts";
 import { BUILTIN_CONTRACTS } from "../../../testing/contracts.ts";
-import { GPIO_IOCTL } from "./gpio_uapi.ts";
+import { Logger } from "../../../core/log.ts";
+import { GPIO_IOCTL, type GpioIo } from "./gpio_uapi.ts";
 import { GpioChipModel } from "./_gpio_model_test.ts";
 import { FIXTURES, idOf, modelRig } from "./_kernel_model_test.ts";
 
@@ -121,4 +122,121 @@ Deno.test("linux GPIO: a group configures every one of its lines and reads as it
     Status.INVALID_PARAMETERS,
   );
   assertEquals(idOf(board, "group", "leds"), 0);
+});
+
+/** A group of four lines, 4–7, on a chip model whose ioctls `refuse` may answer instead. */
+async function groupRig() {
+  const chip = new GpioChipModel("/dev/gpiochip0", 8);
+  // refuse(request, n): the errno the n-th ioctl of that request number (from 0) answers, or 0.
+  let refuse = (_request: number, _n: number) => 0;
+  const seen = new Map<number, number>();
+  const io: GpioIo = {
+    open: (path) => chip.open(path),
+    close: (fd) => chip.close(fd),
+    ioctl(fd, request, buf) {
+      const n = seen.get(request) ?? 0;
+      seen.set(request, n + 1);
+      return refuse(request, n) || chip.ioctl(fd, request, buf);
+    },
+  };
+  const logged: string[] = [];
+  const log = new Logger();
+  log.sink = (level, line) => logged.push(`${level}: ${line}`);
+  const group = `\n[[group]]\nid = 0\nname = "bus"\n` +
+    `pins = ["gpiochip0_4", "gpiochip0_5", "gpiochip0_6", "gpiochip0_7"]\n`;
+  const { driver, board } = await modelRig(FIXTURES.thermalIioGpio, undefined, io, group, log);
+  const hw = pinKind.hw.of(driver) as PinctrlHw;
+  /** From now on, the n-th next ioctl of `request` (1: the next one) answers `errnos[n]`. */
+  const refuseNext = (request: number, errnos: Record<number, number>) => {
+    const from = seen.get(request) ?? 0;
+    refuse = (r, n) => r === request ? errnos[n - from + 1] ?? 0 : 0;
+  };
+  return {
+    chip,
+    hw,
+    logged,
+    refuseNext,
+    pin: (n: number) => idOf(board, "pin", `gpiochip0_${n}`),
+    // What the kernel shows of each line: flags, consumer, and the value an output drives (an
+    // input's output latch is not shown).
+    lines: () => chip.lines.map((l) => [l.flags, l.consumer, l.flags & 0b1000n ? l.value : "in"]),
+  };
+}
+
+Deno.test("linux GPIO: a group refused on its 3rd of 4 lines leaves lines 1–2 as they were, not requested", async () => {
+  const { chip, hw, lines } = await groupRig();
+  chip.lines[6].consumer = "other";
+  const before = lines();
+  assertEquals(
+    status(() => hw.setConfigs("group", 0, [OUTPUT_MODE, 1, OUTPUT_VALUE, 1], 2)),
+    Status.BUSY,
+  );
+  assertEquals(lines(), before);
+  // Given back, they are requested again once the whole group can change.
+  chip.lines[6].consumer = "";
+  hw.setConfigs("group", 0, [OUTPUT_MODE, 1, OUTPUT_VALUE, 1], 2);
+  assertEquals(chip.lines.map((l) => [l.consumer, l.value]).slice(4), [
+    ["vscmi", 1],
+    ["vscmi", 1],
+    ["vscmi", 1],
+    ["vscmi", 1],
+  ]);
+});
+
+Deno.test("linux GPIO: a group refused on its 3rd of 4 held lines puts lines 1–2 back in their configuration", async () => {
+  const { hw, pin, lines, refuseNext } = await groupRig();
+  hw.setConfigs("group", 0, [INPUT_MODE, 1, BIAS_PULL_UP, 1], 2);
+  const before = lines();
+  refuseNext(GPIO_IOCTL.V2_LINE_SET_CONFIG, { 3: -5 });
+  assertEquals(
+    status(() => hw.setConfigs("group", 0, [OUTPUT_MODE, 1, OUTPUT_VALUE, 1], 2)),
+    Status.HARDWARE_ERROR,
+  );
+  assertEquals(lines(), before);
+  // The driver's view is the kernel's.
+  assertEquals(hw.getConfig("pin", pin(5), BIAS_PULL_UP), 1);
+  assertEquals(hw.getConfig("pin", pin(5), OUTPUT_MODE), 0);
+  assertEquals(hw.getConfig("pin", pin(5), INPUT_VALUE), 1);
+});
+
+Deno.test("linux GPIO: a group value refused on its 3rd of 4 lines sets lines 1–2 back", async () => {
+  const { hw, pin, lines, refuseNext } = await groupRig();
+  hw.setConfigs("group", 0, [OUTPUT_MODE, 1, OUTPUT_VALUE, 0], 2);
+  const before = lines();
+  refuseNext(GPIO_IOCTL.V2_LINE_SET_VALUES, { 3: -5 });
+  assertEquals(
+    status(() => hw.setConfigs("group", 0, [OUTPUT_VALUE, 1], 1)),
+    Status.HARDWARE_ERROR,
+  );
+  assertEquals(lines(), before);
+  assertEquals(hw.getConfig("pin", pin(4), OUTPUT_VALUE), 0);
+});
+
+Deno.test("linux GPIO: a restore the kernel refuses is logged once; the group's first refusal is answered", async () => {
+  const { chip, hw, pin, lines, logged, refuseNext } = await groupRig();
+  hw.setConfigs("group", 0, [INPUT_MODE, 1, BIAS_PULL_UP, 1], 2);
+  const before = lines();
+  // The 3rd line refuses (EBUSY); restoring the 2nd, the 4th SET_CONFIG, fails (EIO).
+  refuseNext(GPIO_IOCTL.V2_LINE_SET_CONFIG, { 3: -16, 4: -5 });
+  assertEquals(
+    status(() => hw.setConfigs("group", 0, [OUTPUT_MODE, 1, OUTPUT_VALUE, 1], 2)),
+    Status.BUSY,
+  );
+  assertEquals(logged, [
+    'error: Driver "host": /dev/gpiochip0 line 5 keeps a change its group could not complete: ' +
+    "restoring it failed: EIO",
+  ]);
+  // The 1st line is restored all the same; the 2nd keeps the change, and says so.
+  assertEquals(lines()[4], before[4]);
+  assertEquals([chip.lines[5].flags & 0b1100n, chip.lines[5].value], [0b1000n, 1]);
+  assertEquals(hw.getConfig("pin", pin(5), OUTPUT_MODE), 1);
+  assertEquals(lines().slice(6), before.slice(6));
+  // The same failure again is not logged again.
+  hw.setConfigs("pin", pin(5), [INPUT_MODE, 1, BIAS_PULL_UP, 1], 2);
+  refuseNext(GPIO_IOCTL.V2_LINE_SET_CONFIG, { 3: -16, 4: -5 });
+  assertEquals(
+    status(() => hw.setConfigs("group", 0, [OUTPUT_MODE, 1, OUTPUT_VALUE, 1], 2)),
+    Status.BUSY,
+  );
+  assertEquals(logged.length, 1);
 });

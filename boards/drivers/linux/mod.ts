@@ -32,12 +32,12 @@ const NO_GPIO: GpioIo = { open: () => -2, ioctl: () => -19, close() {} };
 
 /** A linux driver instance over `fs` and `gpio` (tests pass models of the kernel). */
 export function createLinux(
-  env: Pick<DriverEnv, "name" | "board">,
+  env: Pick<DriverEnv, "name" | "board" | "log">,
   fs: HostFs,
   opts: LinuxOptions,
   gpio: GpioIo = NO_GPIO,
 ): BoardDriver {
-  const ctx: LinuxCtx = { fs, board: env.board, name: env.name };
+  const ctx: LinuxCtx = { fs, board: env.board, name: env.name, log: env.log };
   const pins = linuxGpio(ctx, opts.gpio, gpio);
   const classes: Record<string, LinuxClass<unknown>> = {
     clock: linuxClocks(ctx, opts.clocks),
