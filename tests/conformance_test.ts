@@ -22,6 +22,8 @@ import { streamTransport } from "../transports/stream/mod.ts";
 import { vhostUserTransport } from "../transports/vhost-user/mod.ts";
 import { vhostUserWire } from "./conformance/vhost_user_wire.ts";
 import { streamWire } from "./conformance/stream_wire.ts";
+import { SHMEM_SESSIONS, shmemWire } from "./conformance/shmem_wire.ts";
+import { shmemTransport } from "../transports/shmem/mod.ts";
 import { RESERVED_BITS } from "./reserved_bits.ts";
 import {
   fanDriver,
@@ -122,6 +124,15 @@ Deno.test("conformance: the stream transport", (t) =>
 
 Deno.test("conformance: the vhost-user transport", (t) =>
   transportConformance(t, { transport: vhostUserTransport, wire: vhostUserWire }));
+
+for (const doorbell of ["smc", "mailbox"] as const) {
+  Deno.test(`conformance: the shmem transport, ${doorbell} doorbell (file binding)`, (t) =>
+    transportConformance(t, {
+      transport: shmemTransport,
+      wire: shmemWire(doorbell),
+      sessions: { perTransport: SHMEM_SESSIONS },
+    }));
+}
 
 Deno.test("conformance: the test vendor driver, against its own kind's contract", async (t) => {
   const board = await loadBoard(
