@@ -1,7 +1,7 @@
 /**
  * The conformance suites of `testing/` over every built-in: each protocol against the bundled
- * deployment (sim board), the sim driver, the stream and vhost-user transports, and the test
- * vendor protocol and driver of `tests/vendor_kind/`.
+ * deployment (sim board), the sim driver, the stream, vhost-user, shmem and virtio-mmio
+ * transports, and the test vendor protocol and driver of `tests/vendor_kind/`.
  * @module
  */
 import { fileURLToPath } from "node:url";
@@ -24,6 +24,8 @@ import { vhostUserWire } from "./conformance/vhost_user_wire.ts";
 import { streamWire } from "./conformance/stream_wire.ts";
 import { SHMEM_SESSIONS, shmemWire } from "./conformance/shmem_wire.ts";
 import { shmemTransport } from "../transports/shmem/mod.ts";
+import { virtioMmioWire } from "./conformance/virtio_mmio_wire.ts";
+import { virtioMmioTransport } from "../transports/virtio-mmio/mod.ts";
 import { RESERVED_BITS } from "./reserved_bits.ts";
 import {
   fanDriver,
@@ -133,6 +135,9 @@ for (const doorbell of ["smc", "mailbox"] as const) {
       sessions: { perTransport: SHMEM_SESSIONS },
     }));
 }
+
+Deno.test("conformance: the virtio-mmio transport (hvisor file bridge, simulated EL2)", (t) =>
+  transportConformance(t, { transport: virtioMmioTransport, wire: virtioMmioWire() }));
 
 Deno.test("conformance: the test vendor driver, against its own kind's contract", async (t) => {
   const board = await loadBoard(
