@@ -127,7 +127,7 @@ Deno.test("conformance: the stream transport", (t) =>
 Deno.test("conformance: the vhost-user transport", (t) =>
   transportConformance(t, { transport: vhostUserTransport, wire: vhostUserWire }));
 
-for (const doorbell of ["smc", "mailbox"] as const) {
+for (const doorbell of ["smc", "smc-param", "mailbox"] as const) {
   Deno.test(`conformance: the shmem transport, ${doorbell} doorbell (file binding)`, (t) =>
     transportConformance(t, {
       transport: shmemTransport,

@@ -23,14 +23,22 @@ export const SHMEM_SESSIONS =
 
 /** The SMC agent's function id. */
 const FID = 0x8200_0010;
+/** Guest-physical address of the shared memory (arm,scmi-smc-param passes the area's page and offset). */
+const SHM_BASE = 0x1_2345_6800;
 /** The A2P area: room for a header, a status and the suite agent's largest payload (128). */
 const AREA = { offset: 0, size: 0x100 } as const;
 /** The mailbox agent's channel numbers. */
 const A2P_NUMBER = 0;
 const P2A_NUMBER = 1;
 
-/** How the agent rings: an SMC trap or a mailbox doorbell. */
-export type ShmemDoorbell = "smc" | "mailbox";
+/**
+ * How the agent rings: an SMC trap with the channel's function id, one that also passes the
+ * area's page and offset (`arm,scmi-smc-param`), or a mailbox doorbell.
+ */
+export type ShmemDoorbell = "smc" | "smc-param" | "mailbox";
+
+/** a0–a2 of a trap: the SMC function id (or mailbox channel), then smc-param's page, offset. */
+type Trap = readonly [number, bigint, bigint];
 
 /** One agent channel over the file binding. */
 export class ShmemWire implements WireConnection {
@@ -43,9 +51,12 @@ export class ShmemWire implements WireConnection {
     this.w = new Words(shim.mem);
   }
 
-  /** a0 of this channel's doorbell. */
-  get a0(): number {
-    return this.doorbell === "smc" ? FID : A2P_NUMBER;
+  /** a0–a2 of this channel's doorbell. */
+  get trap(): Trap {
+    if (this.doorbell === "mailbox") return [A2P_NUMBER, 0n, 0n];
+    if (this.doorbell === "smc") return [FID, 0n, 0n];
+    const at = SHM_BASE + AREA.offset;
+    return [FID, BigInt(Math.floor(at / 4096)), BigInt(at % 4096)];
   }
 
   /** The whole area as it is now. */
@@ -59,18 +70,18 @@ export class ShmemWire implements WireConnection {
   post(message: Uint8Array): number {
     const dv = new DataView(message.buffer, message.byteOffset, message.byteLength);
     const header = dv.getUint32(0, true);
-    this.ch.prepare(header, message.subarray(4), this.doorbell === "smc");
+    this.ch.prepare(header, message.subarray(4), this.doorbell !== "mailbox");
     return header;
   }
 
   /**
-   * Rings the channel's doorbell (or `a0`), expecting `answer`; on a mailbox a served
+   * Rings the channel's doorbell (or `trap`), expecting `answer`; on a mailbox a served
    * message then raises the completion interrupt of the channel.
    */
-  async ring(answer = 0n, a0: number = this.a0): Promise<void> {
-    const got = await this.shim.ring(a0);
+  async ring(answer = 0n, trap: Trap = this.trap): Promise<void> {
+    const got = await this.shim.ring(...trap);
     if (got !== answer) throw new Error(`doorbell answered 0x${got.toString(16)}, not ${answer}`);
-    if (this.doorbell === "mailbox" && answer === 0n && a0 === A2P_NUMBER) {
+    if (this.doorbell === "mailbox" && answer === 0n && trap[0] === A2P_NUMBER) {
       const n = await this.shim.nextIrq();
       if (n !== A2P_NUMBER) throw new Error(`interrupt of channel ${n}, not ${A2P_NUMBER}`);
     }
@@ -137,9 +148,9 @@ async function badLength(c: ShmemWire, length: number): Promise<void> {
 
 /** The shmem transport's wire adapter for an agent with `doorbell`, on the file binding. */
 export function shmemWire(doorbell: ShmemDoorbell): WireAdapter<ShmemWire> {
-  const channel = doorbell === "smc"
-    ? { ...AREA, function_id: FID }
-    : { ...AREA, number: A2P_NUMBER };
+  const channel = doorbell === "mailbox"
+    ? { ...AREA, number: A2P_NUMBER }
+    : { ...AREA, function_id: FID };
   const hostile: Record<string, (c: ShmemWire) => Promise<void>> = {
     // A length past the end of the area: ERROR | FREE, nothing else read or written.
     "a length past the area": (c) => badLength(c, AREA.size - HEADER + 1),
@@ -160,18 +171,19 @@ export function shmemWire(doorbell: ShmemDoorbell): WireAdapter<ShmemWire> {
       c.post(message(3));
       c.w.set(AREA.offset + STATUS, ChannelStatus.FREE);
       const before = c.area();
-      const answer = await c.shim.ring(c.a0);
+      const answer = await c.shim.ring(...c.trap);
       if (answer !== 0n) throw new Error(`doorbell answered 0x${answer.toString(16)}`);
       untouched(c, before, ChannelStatus.FREE);
     },
     // A doorbell naming no channel of the agent: NOT_SUPPORTED, the posted message left for
     // the right doorbell.
-    [doorbell === "smc" ? "an unknown SMC function id" : "an unknown mailbox channel"]: async (
+    [doorbell === "mailbox" ? "an unknown mailbox channel" : "an unknown SMC function id"]: async (
       c,
     ) => {
       const header = c.post(message(4));
       const before = c.area();
-      await c.ring(SMCCC_NOT_SUPPORTED, doorbell === "smc" ? FID + 1 : 7);
+      const [, a1, a2] = c.trap;
+      await c.ring(SMCCC_NOT_SUPPORTED, doorbell === "mailbox" ? [7, 0n, 0n] : [FID + 1, a1, a2]);
       untouched(c, before, 0);
       await c.ring();
       // Served: its header echoed, SUCCESS and the 0 payload bytes its parameter asks for.
@@ -182,21 +194,39 @@ export function shmemWire(doorbell: ShmemDoorbell): WireAdapter<ShmemWire> {
       await c.shim.doorbell.write(new Uint8Array(10));
     },
   };
+  if (doorbell === "smc-param") {
+    // The channel's function id with the page and offset of no area: NOT_SUPPORTED.
+    hostile["the function id with another page and offset"] = async (c) => {
+      const header = c.post(message(5));
+      const before = c.area();
+      const [, a1, a2] = c.trap;
+      for (const trap of [[FID, a1 + 1n, a2], [FID, a1, a2 + 4n], [FID, 0n, 0n]] as const) {
+        await c.ring(SMCCC_NOT_SUPPORTED, trap);
+      }
+      untouched(c, before, 0);
+      await c.ring();
+      if (c.reply(header).length !== 8) throw new Error("the message was not served");
+    };
+  }
   if (doorbell === "mailbox") {
     // The P2A channel's doorbell (the agent handed the area back) with nothing to send.
     hostile["a doorbell on the P2A channel with nothing waiting"] = async (c) => {
       const before = c.area();
-      await c.ring(0n, P2A_NUMBER);
+      await c.ring(0n, [P2A_NUMBER, 0n, 0n]);
       untouched(c, before, ChannelStatus.FREE);
     };
   }
   return {
     options: () =>
-      doorbell === "smc" ? { doorbell: "smc", channels: [channel] } : {
-        doorbell: "mailbox",
-        channels: [channel],
-        p2a: { offset: 0x100, size: 0x100, number: P2A_NUMBER },
-      },
+      doorbell === "mailbox"
+        ? {
+          doorbell: "mailbox",
+          channels: [channel],
+          p2a: { offset: 0x100, size: 0x100, number: P2A_NUMBER },
+        }
+        : doorbell === "smc"
+        ? { doorbell: "smc", channels: [channel] }
+        : { doorbell: "smc", smc_param: true, shm_base: SHM_BASE, channels: [channel] },
     connect: async (_handle, runDir) => new ShmemWire(await FileShim.open(runDir, "vm1"), doorbell),
     hostile,
   };
