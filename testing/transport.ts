@@ -45,6 +45,15 @@ export interface WireAdapter<C extends WireConnection = WireConnection> {
    */
   connect(handle: TransportHandle, runDir: string): Promise<C>;
   /**
+   * Sets up what the transport expects to find before it starts (a simulated hypervisor on
+   * the other side of a bridge), in `runDir`; the suite calls it first and the function it
+   * resolves with once the transport has closed.
+   *
+   * @param runDir The run directory the suite made for the transport.
+   * @returns The teardown.
+   */
+  prepare?(runDir: string): Promise<() => Promise<void>>;
+  /**
    * Misbehaviours of this wire by name (a length prefix of 4 GiB, a message shorter than a
    * header, half a frame then silence): each acts on a fresh connection, which the suite
    * then closes.
@@ -60,6 +69,13 @@ export interface TransportSuite<C extends WireConnection = WireConnection> {
   readonly wire: WireAdapter<C>;
   /** The agent's largest message payload (default 128). */
   readonly maxMsgSize?: number;
+  /**
+   * How long a session lives. By default one opens per connection and closes when the agent
+   * goes. A transport with no connection to end (shared memory: the channel areas exist as
+   * long as the server) states it with `{ perTransport: reason }`: one session, opened by
+   * `start`, which every connection uses and none closes; closing the transport closes it.
+   */
+  readonly sessions?: { readonly perTransport: string };
 }
 
 /** A session the suite's env opened: what it was given, and when it closed. */
@@ -108,10 +124,12 @@ function fail(what: string): never {
 
 /**
  * Runs the transport conformance suite as steps of the calling test: a session opens per
- * connection and closes when the agent goes or the transport closes; replies arrive with
- * their exact lengths and headers, from an empty payload to the agent's largest; each
- * hostile framing leaves the transport serving new connections, and the session it opened
- * closed once its connection goes.
+ * connection and closes when the agent goes or the transport closes (or, for a transport
+ * whose suite says `sessions: { perTransport }`, one session lasts from start to close and
+ * survives every connection); replies arrive with their exact lengths and headers, from an
+ * empty payload to the agent's largest; each hostile framing leaves the transport serving new
+ * connections, and the session it opened closed once its connection goes (kept, with one
+ * session per transport).
  *
  * @param t The calling test's context.
  * @param suite The transport and its wire adapter.
@@ -154,21 +172,33 @@ export async function transportConformance<C extends WireConnection>(
       fail(`reply header ${rv.getUint32(0, true)} for ${header}`);
     }
   };
+  const perTransport = suite.sessions?.perTransport;
   // A transport may serve one connection at a time: the next connects once the last's
-  // session has closed.
+  // session has closed. A session that outlives connections stays open when one goes.
   const done = async (c: C) => {
     await c.close();
-    await Promise.all(ports.map((p) => p.closed));
+    if (perTransport === undefined) await Promise.all(ports.map((p) => p.closed));
+    else if (ports.length !== 1 || !ports[0].open) fail("a connection's end closed the session");
   };
-  const handle = await suite.transport.start(env);
+  const teardown = await suite.wire.prepare?.(runDir);
+  let handle: TransportHandle | null = null;
   try {
-    await t.step("a session per connection, closed when the agent goes", async () => {
+    handle = await suite.transport.start(env);
+    const h = handle;
+    const first = perTransport === undefined
+      ? "a session per connection, closed when the agent goes"
+      : `one session from start to close, kept when a connection goes (${perTransport})`;
+    await t.step(first, async () => {
       const before = ports.length;
-      const c = await suite.wire.connect(handle, runDir);
+      if (perTransport !== undefined && before !== 1) {
+        fail(`${before} sessions opened by start, not 1`);
+      }
+      const c = await suite.wire.connect(h, runDir);
       try {
         await exchange(c, 4);
-        if (ports.length !== before + 1) {
-          fail(`${ports.length - before} sessions for one connection`);
+        const opened = ports.length - before;
+        if (opened !== (perTransport === undefined ? 1 : 0)) {
+          fail(`${opened} sessions for one connection`);
         }
       } finally {
         await done(c);
@@ -176,7 +206,7 @@ export async function transportConformance<C extends WireConnection>(
     });
 
     await t.step("replies of exact length, empty to the agent's largest", async () => {
-      const c = await suite.wire.connect(handle, runDir);
+      const c = await suite.wire.connect(h, runDir);
       try {
         for (const n of new Set([0, 1, 4, 17, maxMsgSize - 1, maxMsgSize])) await exchange(c, n);
       } finally {
@@ -184,17 +214,18 @@ export async function transportConformance<C extends WireConnection>(
       }
     });
 
+    const after = perTransport === undefined ? "session closed" : "session kept";
     for (const [name, act] of Object.entries(suite.wire.hostile)) {
       await t.step(
-        `hostile framing, ${name}: session closed, transport still serving`,
+        `hostile framing, ${name}: ${after}, transport still serving`,
         async () => {
-          const c = await suite.wire.connect(handle, runDir);
+          const c = await suite.wire.connect(h, runDir);
           try {
             await act(c);
           } finally {
             await done(c);
           }
-          const fresh = await suite.wire.connect(handle, runDir);
+          const fresh = await suite.wire.connect(h, runDir);
           try {
             await exchange(fresh, 8);
           } finally {
@@ -205,17 +236,18 @@ export async function transportConformance<C extends WireConnection>(
     }
 
     await t.step("closing the transport closes every session it opened", async () => {
-      const a = await suite.wire.connect(handle, runDir);
+      const a = await suite.wire.connect(h, runDir);
       try {
         await exchange(a, 0);
-        await handle.close();
+        await h.close();
         await Promise.all(ports.map((p) => p.closed));
       } finally {
         await a.close();
       }
     });
   } finally {
-    await handle.close();
+    await handle?.close();
+    await teardown?.();
     await Deno.remove(runDir, { recursive: true });
   }
 }

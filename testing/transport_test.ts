@@ -50,3 +50,17 @@ Deno.test("transportConformance: a transport that shortens replies fails every e
     "closing the transport closes every session it opened": "failed",
   });
 });
+
+Deno.test("transportConformance: sessions per transport are checked, not assumed", async () => {
+  // The stream transport opens a session per connection: told otherwise, the suite fails it.
+  const stream = recorder();
+  await transportConformance(stream.t, {
+    transport: streamTransport,
+    wire: streamWire,
+    sessions: { perTransport: "claimed" },
+  });
+  assertEquals(
+    stream.outcomes["one session from start to close, kept when a connection goes (claimed)"],
+    "failed",
+  );
+});

@@ -1,7 +1,7 @@
 /**
  * The conformance suites of `testing/` over every built-in: each protocol against the bundled
- * deployment (sim board), the sim driver, the stream and vhost-user transports, and the test
- * vendor protocol and driver of `tests/vendor_kind/`.
+ * deployment (sim board), the sim driver, the stream, vhost-user, shmem and virtio-mmio
+ * transports, and the test vendor protocol and driver of `tests/vendor_kind/`.
  * @module
  */
 import { fileURLToPath } from "node:url";
@@ -22,6 +22,10 @@ import { streamTransport } from "../transports/stream/mod.ts";
 import { vhostUserTransport } from "../transports/vhost-user/mod.ts";
 import { vhostUserWire } from "./conformance/vhost_user_wire.ts";
 import { streamWire } from "./conformance/stream_wire.ts";
+import { SHMEM_SESSIONS, shmemWire } from "./conformance/shmem_wire.ts";
+import { shmemTransport } from "../transports/shmem/mod.ts";
+import { virtioMmioWire } from "./conformance/virtio_mmio_wire.ts";
+import { virtioMmioTransport } from "../transports/virtio-mmio/mod.ts";
 import { RESERVED_BITS } from "./reserved_bits.ts";
 import {
   fanDriver,
@@ -122,6 +126,18 @@ Deno.test("conformance: the stream transport", (t) =>
 
 Deno.test("conformance: the vhost-user transport", (t) =>
   transportConformance(t, { transport: vhostUserTransport, wire: vhostUserWire }));
+
+for (const doorbell of ["smc", "smc-param", "mailbox"] as const) {
+  Deno.test(`conformance: the shmem transport, ${doorbell} doorbell (file binding)`, (t) =>
+    transportConformance(t, {
+      transport: shmemTransport,
+      wire: shmemWire(doorbell),
+      sessions: { perTransport: SHMEM_SESSIONS },
+    }));
+}
+
+Deno.test("conformance: the virtio-mmio transport (hvisor file bridge, simulated EL2)", (t) =>
+  transportConformance(t, { transport: virtioMmioTransport, wire: virtioMmioWire() }));
 
 Deno.test("conformance: the test vendor driver, against its own kind's contract", async (t) => {
   const board = await loadBoard(

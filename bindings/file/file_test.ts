@@ -13,25 +13,9 @@ import { LinuxChannel } from "../../transports/shmem/_linux_agent_test.ts";
 import { fileBinding, FileMemory, filePaths, IRQ_BACKLOG } from "./mod.ts";
 import { Logger } from "../../core/log.ts";
 import { until } from "../../core/_wait_test.ts";
+import { doorbellRecord as record, readExactly } from "./_shim_test.ts";
 
 const FID = 0x8200_0010;
-
-async function readExactly(conn: Deno.Conn, n: number): Promise<Uint8Array> {
-  const b = new Uint8Array(n);
-  for (let got = 0; got < n;) {
-    const r = await conn.read(b.subarray(got));
-    if (r === null) throw new Error("EOF");
-    got += r;
-  }
-  return b;
-}
-
-function record(a0: number | bigint, a1 = 0n, a2 = 0n, a3 = 0n): Uint8Array {
-  const b = new Uint8Array(32);
-  const dv = new DataView(b.buffer);
-  [BigInt(a0), a1, a2, a3].forEach((v, i) => dv.setBigUint64(i * 8, v, true));
-  return b;
-}
 
 const u64 = (b: Uint8Array) => new DataView(b.buffer).getBigUint64(0, true);
 

@@ -184,7 +184,7 @@ export class El2 {
    * One trapped access by vCPU `cpu` of `zone`: queued, signalled, and answered — resolves to
    * the value read (0 for a write). Accesses of one vCPU run one after another.
    */
-  access(
+  async access(
     cpu: number,
     zone: number,
     address: number,
@@ -192,12 +192,44 @@ export class El2 {
     value = 0,
     size = 4,
   ): Promise<number> {
+    return (await this.#access(cpu, zone, address, write, value, size, false))!;
+  }
+
+  /**
+   * As {@linkcode access}, but the vCPU stops waiting when vscmi is not connected (its
+   * device went away with it): resolves null then.
+   */
+  accessUnlessGone(
+    cpu: number,
+    zone: number,
+    address: number,
+    write: boolean,
+    value = 0,
+    size = 4,
+  ): Promise<number | null> {
+    return this.#access(cpu, zone, address, write, value, size, true);
+  }
+
+  #access(
+    cpu: number,
+    zone: number,
+    address: number,
+    write: boolean,
+    value: number,
+    size: number,
+    unlessGone: boolean,
+  ): Promise<number | null> {
     const prev = this.#busy.get(cpu) ?? Promise.resolve();
     const next = prev.then(async () => {
       const before = this.bridge.flag(cpu);
+      const answered = () => this.bridge.flag(cpu) !== before;
       await this.push({ cpu, zone, address, size, value, write, notify: false });
       await this.kick();
-      await this.#wait(() => this.bridge.flag(cpu) !== before, `cfg_flags[${cpu}] to change`);
+      await this.#wait(
+        unlessGone ? () => answered() || this.#conn === null : answered,
+        `cfg_flags[${cpu}] to change`,
+      );
+      if (!answered()) return null;
       return write ? 0 : this.bridge.value(cpu);
     });
     this.#busy.set(cpu, next.catch(() => {}));

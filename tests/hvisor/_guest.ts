@@ -94,6 +94,8 @@ export interface Reply {
   words: number[];
   /** The used length the device wrote. */
   len: number;
+  /** The reply's bytes, header first (`len` of them). */
+  bytes: Uint8Array;
 }
 
 /** A message taken from the eventq: a notification or a delayed response. */
@@ -130,6 +132,8 @@ export class Guest {
   accesses = 0;
   #token = 0;
   readonly #waiting = new Map<number, (r: Reply) => void>();
+  /** Chains of {@linkcode sendChain} by head: resolved with their used length. */
+  readonly #rawWaiting = new Map<number, (len: number) => void>();
   #irqChain: Promise<void> = Promise.resolve();
   #irqError: unknown = null;
 
@@ -179,6 +183,7 @@ export class Guest {
     }
     this.cmdq = this.eventq = null;
     this.#waiting.clear();
+    this.#rawWaiting.clear();
     this.needsReset = false;
   }
 
@@ -294,6 +299,36 @@ export class Guest {
   }
 
   /**
+   * Makes one chain of `parts` available on the cmdq as they are (buffers anywhere, even
+   * outside the zone's RAM) and notifies; resolves to the used length the device wrote.
+   */
+  async sendChain(parts: readonly { gpa: number; len: number; write: boolean }[]): Promise<number> {
+    const q = this.cmdq;
+    if (q === null) throw new Error("the device is not probed");
+    const head = q.addParts(parts);
+    const used = new Promise<number>((resolve) => this.#rawWaiting.set(head, resolve));
+    await this.#kick(0, q);
+    return await used;
+  }
+
+  /**
+   * The driver goes (unbound, or its zone shut down): the device reset, Status 0 and read back
+   * until 0 — unless vscmi has gone away, when the vCPU stops waiting for an answer.
+   */
+  async leave(): Promise<void> {
+    const { cpu, zone, base } = this.cfg;
+    if (await this.el2.accessUnlessGone(cpu, zone, base + Reg.STATUS, true, 0) === null) return;
+    for (let i = 0;; i++) {
+      const s = await this.el2.accessUnlessGone(cpu, zone, base + Reg.STATUS, false);
+      if (s === null || s === 0) break;
+      if (i === 1000) throw new Error("Status stays non-zero after reset");
+    }
+    this.cmdq = this.eventq = null;
+    this.#waiting.clear();
+    this.#rawWaiting.clear();
+  }
+
+  /**
    * The agent's reset domain whose name (RESET_DOMAIN_ATTRIBUTES, DEN0056 §4.8: attributes,
    * latency, name[16]) is `name`.
    */
@@ -335,6 +370,12 @@ export class Guest {
     }
     if (this.cmdq) {
       for (const u of this.cmdq.takeUsed()) {
+        const raw = this.#rawWaiting.get(u.head);
+        if (raw !== undefined) {
+          this.#rawWaiting.delete(u.head);
+          raw(u.len);
+          continue;
+        }
         const b = this.ram.bytes(u.buf, u.len);
         if (u.len < 8) throw new Error(`cmdq reply of ${u.len} bytes`);
         const header = u32(b, 0);
@@ -345,10 +386,55 @@ export class Guest {
         }
         this.#waiting.delete(token);
         this.completionOrder.push(token);
-        resolve({ header, status: u32(b, 4), words: words(b, 8), len: u.len });
+        resolve({ header, status: u32(b, 4), words: words(b, 8), len: u.len, bytes: b.slice() });
       }
     }
   }
+}
+
+/**
+ * A hostile driver: resets the device and sets queue 0 up by hand at `desc`/`avail`/`used`
+ * (any addresses), with VERSION_1 only, then DRIVER_OK; makes `chains` available — each one
+ * descriptor at `addr`/`len`/`flags` — where the tables lie in the zone's RAM, and notifies.
+ */
+export async function hostileQueue(
+  g: Guest,
+  ring: { desc: number; avail: number; used: number },
+  chains: { addr: number; len: number; flags: number }[],
+): Promise<void> {
+  await g.write(Reg.STATUS, 0);
+  await g.read(Reg.STATUS);
+  await g.write(Reg.STATUS, Status.ACKNOWLEDGE | Status.DRIVER);
+  await g.write(Reg.DRIVER_FEATURES_SEL, 1);
+  await g.write(Reg.DRIVER_FEATURES, 1); // VERSION_1
+  await g.write(Reg.DRIVER_FEATURES_SEL, 0);
+  await g.write(Reg.DRIVER_FEATURES, 0);
+  await g.write(Reg.STATUS, Status.ACKNOWLEDGE | Status.DRIVER | Status.FEATURES_OK);
+  await g.write(Reg.QUEUE_SEL, 0);
+  await g.write(Reg.QUEUE_NUM, 8);
+  const regs: [number, number][] = [
+    [Reg.QUEUE_DESC_LOW, ring.desc],
+    [Reg.QUEUE_DRIVER_LOW, ring.avail],
+    [Reg.QUEUE_DEVICE_LOW, ring.used],
+  ];
+  for (const [lo, a] of regs) {
+    await g.write(lo, a % 0x1_0000_0000);
+    await g.write(lo + 4, Math.floor(a / 0x1_0000_0000));
+  }
+  await g.write(Reg.QUEUE_READY, 1);
+  await g.write(
+    Reg.STATUS,
+    Status.ACKNOWLEDGE | Status.DRIVER | Status.FEATURES_OK | Status.DRIVER_OK,
+  );
+  const ram = g.ram;
+  const { zonexIpa, size } = ram.region;
+  const inRam = (a: number, n: number) => a >= zonexIpa && a + n <= zonexIpa + size;
+  chains.forEach((c, i) => {
+    if (inRam(ring.desc + 16 * i, 16)) ram.setDesc(ring.desc, i, c.addr, c.len, c.flags, 0);
+    if (inRam(ring.avail + 4 + 2 * i, 2)) ram.setU16(ring.avail + 4 + 2 * i, i);
+  });
+  if (inRam(ring.avail, 4)) ram.setU16(ring.avail + 2, chains.length);
+  await g.el2.notify(g.cfg.cpu, g.cfg.zone, g.cfg.base + Reg.QUEUE_NOTIFY, 0);
 }
 
 function name16(words: number[], from: number): string {

@@ -149,11 +149,37 @@ export class DriverQueue {
       );
     }
     this.#chains.set(head, { descs, bufs: parts.map((p) => p.gpa) });
+    this.#publish(head);
+    return head;
+  }
+
+  /**
+   * Adds one chain of `parts` as they are, one direct descriptor each, at any guest-physical
+   * address (a hostile driver's buffers outside its RAM); nothing is copied. Returns the head.
+   */
+  addParts(parts: readonly { gpa: number; len: number; write: boolean }[]): number {
+    const descs = parts.map(() => this.#take());
+    parts.forEach((p, k) =>
+      this.ram.setDesc(
+        this.desc,
+        descs[k],
+        p.gpa,
+        p.len,
+        (k < parts.length - 1 ? NEXT : 0) | (p.write ? WRITE : 0),
+        descs[k + 1] ?? 0,
+      )
+    );
+    this.#chains.set(descs[0], { descs, bufs: parts.map((p) => p.gpa) });
+    this.#publish(descs[0]);
+    return descs[0];
+  }
+
+  /** Makes the chain at `head` available: the ring entry, then the index. */
+  #publish(head: number): void {
     this.ram.setU16(this.avail + 4 + 2 * (this.#availIdx % this.size), head);
     fence(); // the ring entry before the index (virtio_wmb)
     this.#availIdx = (this.#availIdx + 1) & 0xffff;
     this.ram.setU16(this.avail + 2, this.#availIdx);
-    return head;
   }
 
   /**

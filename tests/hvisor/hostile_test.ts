@@ -13,7 +13,7 @@ import { assert, assertEquals } from "../../core/_assert_test.ts";
 import { settled } from "../../core/_wait_test.ts";
 import { bridgeRig, GUARDS, ZONE_RAM_GPA, ZONES } from "./_deploy.ts";
 import type { El2 } from "./_el2.ts";
-import { Guest, MAGIC, Reg, Status } from "./_guest.ts";
+import { Guest, hostileQueue, MAGIC, Reg, Status } from "./_guest.ts";
 import { ZoneRam } from "./_zone.ts";
 
 const [Z1, Z2] = ZONES;
@@ -41,48 +41,6 @@ async function zone1Answers(g1: Guest): Promise<void> {
   assertEquals(await g1.read(Reg.STATUS), DRIVER_OK_STATUS);
   assertEquals(await g1.read(Reg.MAGIC), MAGIC);
   g1.check();
-}
-
-/**
- * Zone 2's driver sets queue 0 up by hand at `desc`/`avail`/`used` (any addresses), makes
- * `chains` available — each one descriptor at `addr`/`len`/`flags` — when the avail ring is
- * in its RAM, and notifies.
- */
-async function hostileQueue(
-  g2: Guest,
-  ring: { desc: number; avail: number; used: number },
-  chains: { addr: number; len: number; flags: number }[],
-): Promise<void> {
-  await g2.write(Reg.STATUS, 0);
-  await g2.read(Reg.STATUS);
-  await g2.write(Reg.STATUS, Status.ACKNOWLEDGE | Status.DRIVER);
-  await g2.write(Reg.DRIVER_FEATURES_SEL, 1);
-  await g2.write(Reg.DRIVER_FEATURES, 1); // VERSION_1
-  await g2.write(Reg.DRIVER_FEATURES_SEL, 0);
-  await g2.write(Reg.DRIVER_FEATURES, 0);
-  await g2.write(Reg.STATUS, Status.ACKNOWLEDGE | Status.DRIVER | Status.FEATURES_OK);
-  await g2.write(Reg.QUEUE_SEL, 0);
-  await g2.write(Reg.QUEUE_NUM, 8);
-  const regs: [number, number][] = [
-    [Reg.QUEUE_DESC_LOW, ring.desc],
-    [Reg.QUEUE_DRIVER_LOW, ring.avail],
-    [Reg.QUEUE_DEVICE_LOW, ring.used],
-  ];
-  for (const [lo, a] of regs) {
-    await g2.write(lo, a % 0x1_0000_0000);
-    await g2.write(lo + 4, Math.floor(a / 0x1_0000_0000));
-  }
-  await g2.write(Reg.QUEUE_READY, 1);
-  await g2.write(Reg.STATUS, DRIVER_OK_STATUS);
-  const ram = g2.ram;
-  const inRam = (a: number, n: number) =>
-    a >= ZONE_RAM_GPA && a + n <= ZONE_RAM_GPA + Z2.region.size;
-  chains.forEach((c, i) => {
-    if (inRam(ring.desc + 16 * i, 16)) ram.setDesc(ring.desc, i, c.addr, c.len, c.flags, 0);
-    if (inRam(ring.avail + 4 + 2 * i, 2)) ram.setU16(ring.avail + 4 + 2 * i, i);
-  });
-  if (inRam(ring.avail, 4)) ram.setU16(ring.avail + 2, chains.length);
-  await g2.el2.notify(Z2.cpu, Z2.zone, Z2.base + Reg.QUEUE_NOTIFY, 0);
 }
 
 Deno.test("hvisor hostile zones: nothing outside a zone's RAM is written, zone 1 keeps being served", async (t) => {

@@ -12,7 +12,7 @@
  * It prints one JSON report.
  * @module
  */
-import { FileMemory, filePaths } from "../../bindings/file/mod.ts";
+import { FileShim } from "../../bindings/file/_shim_test.ts";
 import { LinuxChannel, LinuxP2a } from "../../transports/shmem/_linux_agent_test.ts";
 import { HEADER } from "../../transports/shmem/layout.ts";
 
@@ -23,13 +23,9 @@ const nums = rest.map((s) => Number(s));
 const [fidOrNum, a2pOffset] = nums;
 const [p2aNumber, p2aOffset] = mailbox ? [nums[2], nums[3]] : [-1, -1];
 
-const paths = filePaths(runDir, agent);
-const file = await Deno.open(paths.shm, { read: true, write: true });
-const mem = new FileMemory(file, (await file.stat()).size);
-const tx = new LinuxChannel(mem, a2pOffset, AREA);
-const rx = mailbox ? new LinuxP2a(mem, p2aOffset, AREA) : null;
-const doorbell = await Deno.connect({ transport: "unix", path: paths.doorbell });
-const irq = await Deno.connect({ transport: "unix", path: paths.irq });
+const shim = await FileShim.open(runDir, agent);
+const tx = new LinuxChannel(shim.mem, a2pOffset, AREA);
+const rx = mailbox ? new LinuxP2a(shim.mem, p2aOffset, AREA) : null;
 
 /** What arrived on the P2A channel, whole messages as hex. */
 const p2a: string[] = [];
@@ -38,16 +34,13 @@ let wake = null as (() => void) | null;
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 
 (async () => {
-  const buf = new Uint8Array(4);
-  const dv = new DataView(buf.buffer);
   for (;;) {
-    let got = 0;
-    while (got < 4) {
-      const n = await irq.read(buf.subarray(got));
-      if (n === null) return;
-      got += n;
+    let number: number;
+    try {
+      number = await shim.nextIrq();
+    } catch {
+      return; // the socket ended
     }
-    const number = dv.getUint32(0, true);
     if (number === p2aNumber && rx) p2a.push(hex(rx.take()));
     else if (number === fidOrNum) completions++;
     wake?.();
@@ -66,9 +59,6 @@ async function waitFor(cond: () => boolean, what: string): Promise<void> {
 }
 
 let token = 0;
-const rec = new Uint8Array(32);
-const rdv = new DataView(rec.buffer);
-const ans = new Uint8Array(8);
 
 /** One command as Linux sends it; resolves to status and the words after it. */
 async function xfer(
@@ -82,13 +72,7 @@ async function xfer(
   params.forEach((w, i) => new DataView(p.buffer).setUint32(i * 4, w >>> 0, true));
   const before = completions;
   tx.prepare(header, p, !mailbox);
-  rdv.setBigUint64(0, BigInt(mailbox ? fidOrNum : fidOrNum), true);
-  rdv.setBigUint64(8, 0n, true);
-  rdv.setBigUint64(16, 0n, true);
-  rdv.setBigUint64(24, 0n, true);
-  await doorbell.write(rec);
-  for (let got = 0; got < 8;) got += (await doorbell.read(ans.subarray(got))) ?? 8;
-  const a0 = new DataView(ans.buffer).getBigUint64(0, true);
+  const a0 = await shim.ring(fidOrNum);
   if (a0 !== 0n) throw new Error(`doorbell answered 0x${a0.toString(16)}`);
   if (mailbox) await waitFor(() => completions > before, "completion interrupt");
   if (!tx.pollDone(header)) throw new Error("the reply is not in the channel");
@@ -200,7 +184,5 @@ if (mailbox) {
 }
 
 console.log(JSON.stringify(report));
-doorbell.close();
-irq.close();
-file.close();
+shim.close();
 Deno.exit(0);
