@@ -76,6 +76,12 @@ export interface TransportSuite<C extends WireConnection = WireConnection> {
    * `start`, which every connection uses and none closes; closing the transport closes it.
    */
   readonly sessions?: { readonly perTransport: string };
+  /**
+   * How long the suite waits for a session to close before failing the step instead of
+   * hanging (default 60,000 ms: a guard against a transport that never closes one, never a
+   * measure of speed).
+   */
+  readonly hangMs?: number;
 }
 
 /** A session the suite's env opened: what it was given, and when it closed. */
@@ -173,11 +179,26 @@ export async function transportConformance<C extends WireConnection>(
     }
   };
   const perTransport = suite.sessions?.perTransport;
+  const hangMs = suite.hangMs ?? 60_000;
+  /** Every session the env opened has closed; fails (does not hang) when one never does. */
+  const allClosed = async (why: string) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const guard = new Promise<"hang">((r) => timer = setTimeout(() => r("hang"), hangMs));
+    try {
+      const out = await Promise.race([Promise.all(ports.map((p) => p.closed)), guard]);
+      if (out === "hang") {
+        const open = ports.filter((p) => p.open).length;
+        fail(`${open} session(s) still open ${hangMs} ms after ${why}`);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   // A transport may serve one connection at a time: the next connects once the last's
   // session has closed. A session that outlives connections stays open when one goes.
   const done = async (c: C) => {
     await c.close();
-    if (perTransport === undefined) await Promise.all(ports.map((p) => p.closed));
+    if (perTransport === undefined) await allClosed("the agent's connection closed");
     else if (ports.length !== 1 || !ports[0].open) fail("a connection's end closed the session");
   };
   const teardown = await suite.wire.prepare?.(runDir);
@@ -240,7 +261,7 @@ export async function transportConformance<C extends WireConnection>(
       try {
         await exchange(a, 0);
         await h.close();
-        await Promise.all(ports.map((p) => p.closed));
+        await allClosed("the transport closed");
       } finally {
         await a.close();
       }

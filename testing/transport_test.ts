@@ -64,3 +64,37 @@ Deno.test("transportConformance: sessions per transport are checked, not assumed
     "failed",
   );
 });
+
+/** The stream transport, except that it never closes the sessions it opened. */
+const neverCloses: TransportDef = {
+  ...streamTransport,
+  start: (env) =>
+    streamTransport.start({
+      ...env,
+      open(options): SessionPort {
+        const p = env.open(options);
+        return {
+          get label() {
+            return p.label;
+          },
+          get open() {
+            return p.open;
+          },
+          p2a: p.p2a,
+          tracing: p.tracing,
+          quota: p.quota,
+          deliver: (m: Msg) => p.deliver(m),
+          nextTurn: () => p.nextTurn(),
+          sent: (b) => p.sent(b),
+          close: () => {},
+        };
+      },
+    }),
+};
+
+Deno.test("transportConformance: a session that never closes fails its steps instead of hanging", async () => {
+  const { t, outcomes } = recorder();
+  await transportConformance(t, { transport: neverCloses, wire: streamWire, hangMs: 20 });
+  assertEquals(outcomes["a session per connection, closed when the agent goes"], "failed");
+  assertEquals(outcomes["closing the transport closes every session it opened"], "failed");
+});
