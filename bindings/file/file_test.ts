@@ -95,3 +95,33 @@ Deno.test("file binding: an interrupt reader that falls IRQ_BACKLOG records behi
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("file binding: interrupts raised before a reader connects reach the first one, once per channel", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "vscmi-file-" });
+  let ready = 0;
+  const b = await fileBinding.start({
+    agent: "g",
+    runDir: `${dir}/run`,
+    size: 0x1000,
+    log: new Logger(),
+    doorbell: () => Promise.resolve(0n),
+    interruptsReady: () => void ready++,
+  });
+  try {
+    b.interrupt(1);
+    b.interrupt(0);
+    b.interrupt(1); // the same line raised again while pending: one interrupt
+    const irq = await Deno.connect({ transport: "unix", path: filePaths(`${dir}/run`, "g").irq });
+    await until(() => ready === 1, "the reader is taken");
+    b.interrupt(2);
+    const got: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      got.push(new DataView((await readExactly(irq, 4)).buffer).getUint32(0, true));
+    }
+    assertEquals(got, [1, 0, 2]);
+    irq.close();
+  } finally {
+    await b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

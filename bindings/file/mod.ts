@@ -174,12 +174,51 @@ async function startFile(env: ShmemBindingEnv): Promise<ShmemBindingHandle> {
     }
   }
 
+  /** Interrupts raised before any reader connected: delivered to the first one. */
+  const held = new Set<number>();
+  /**
+   * Writes channel `number` to every interrupt reader; with none connected yet, holds it (once
+   * per channel, like a pending interrupt line) for the first that connects.
+   */
+  function raise(number: number): void {
+    if (peers.size === 0) {
+      if (held.size < IRQ_BACKLOG) held.add(number >>> 0);
+      return;
+    }
+    const rec = new Uint8Array(IRQ_RECORD);
+    new DataView(rec.buffer).setUint32(0, number >>> 0, true);
+    for (const p of peers) {
+      if (p.pending >= IRQ_BACKLOG) {
+        // A reader that stopped reading: let it go rather than hold its records.
+        log.once(
+          "warn",
+          `file:irq:${agent}`,
+          `Agent "${agent}": an interrupt reader stopped reading; disconnected`,
+        );
+        peers.delete(p);
+        try {
+          p.conn.close();
+        } catch { /* already closed */ }
+        continue;
+      }
+      p.pending++;
+      p.tail = p.tail.then(() => writeAll(p.conn, rec)).then(() => {
+        p.pending--;
+      }, () => {
+        peers.delete(p);
+      });
+    }
+  }
+
   const loops = [
     accept(doorbells, (c) => void serveDoorbells(c)),
     accept(irqs, (conn) => {
       const peer: IrqPeer = { conn, tail: Promise.resolve(), pending: 0 };
       peers.add(peer);
       void watchIrqPeer(peer);
+      // Completion interrupts raised while nobody read them go to the first reader.
+      for (const n of held) raise(n);
+      held.clear();
       env.interruptsReady();
     }),
   ];
@@ -190,31 +229,7 @@ async function startFile(env: ShmemBindingEnv): Promise<ShmemBindingHandle> {
     get canInterrupt() {
       return peers.size > 0;
     },
-    interrupt(number: number) {
-      const rec = new Uint8Array(IRQ_RECORD);
-      new DataView(rec.buffer).setUint32(0, number >>> 0, true);
-      for (const p of peers) {
-        if (p.pending >= IRQ_BACKLOG) {
-          // A reader that stopped reading: let it go rather than hold its records.
-          log.once(
-            "warn",
-            `file:irq:${agent}`,
-            `Agent "${agent}": an interrupt reader stopped reading; disconnected`,
-          );
-          peers.delete(p);
-          try {
-            p.conn.close();
-          } catch { /* already closed */ }
-          continue;
-        }
-        p.pending++;
-        p.tail = p.tail.then(() => writeAll(p.conn, rec)).then(() => {
-          p.pending--;
-        }, () => {
-          peers.delete(p);
-        });
-      }
-    },
+    interrupt: raise,
     async close() {
       if (closing) return;
       closing = true;
