@@ -62,35 +62,53 @@ export interface JournalScan {
   torn: number;
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
+/**
+ * CRC-32 tables for four bytes a step: `CRC_TABLES[k * 256 + n]` is the CRC register after
+ * byte `n` followed by `k` zero bytes.
+ */
+const CRC_TABLES = (() => {
+  const t = new Uint32Array(4 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     t[n] = c >>> 0;
+  }
+  for (let n = 0; n < 256; n++) {
+    for (let k = 1; k < 4; k++) {
+      const prev = t[(k - 1) * 256 + n];
+      t[k * 256 + n] = (prev >>> 8) ^ t[prev & 0xff];
+    }
   }
   return t;
 })();
 
 /** CRC-32 (IEEE 802.3, as zlib computes it) of `buf[start, end)`. */
 export function crc32(buf: Uint8Array, start = 0, end = buf.length): number {
+  const t = CRC_TABLES;
   let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    c ^= buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
+    c = t[768 + (c & 0xff)] ^ t[512 + ((c >>> 8) & 0xff)] ^ t[256 + ((c >>> 16) & 0xff)] ^
+      t[c >>> 24];
+  }
+  for (; i < end; i++) c = t[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
 const decoder = new TextDecoder();
 
-function key(agent: string, store: string, phys: number): string {
-  return `${agent}\u0000${store}\u0000${phys}`;
-}
-
 /** One record read at a position: a good one, one that runs past the end, or a bad one. */
 type Read =
-  | { ok: true; next: number; rec: Decoded }
+  | { ok: true; next: number }
   | { ok: false; torn: boolean; why: string };
 
-/** Reads the record framed at byte `at` of `bytes`. */
+const GOOD: { ok: true; next: number } = { ok: true, next: 0 };
+
+/**
+ * Reads the record framed at byte `at` of `bytes`. A good one is answered with one shared
+ * object (its `next` overwritten), so reading a long file allocates nothing per record.
+ */
 function readRecord(bytes: Uint8Array, dv: DataView, at: number): Read {
   if (bytes.length - at < FRAME) return { ok: false, torn: true, why: "is torn (frame cut short)" };
   const len = dv.getUint32(at, true);
@@ -104,11 +122,11 @@ function readRecord(bytes: Uint8Array, dv: DataView, at: number): Read {
   if (crc32(bytes, body, body + len) !== dv.getUint32(at + 4, true)) {
     return { ok: false, torn: false, why: "fails its CRC check" };
   }
-  const rec = decodeBody(bytes, dv, body, len);
-  if (typeof rec === "string") return { ok: false, torn: false, why: rec };
-  return { ok: true, next: body + len, rec };
+  const why = checkBody(bytes, dv, body, len);
+  if (why !== null) return { ok: false, torn: false, why };
+  GOOD.next = body + len;
+  return GOOD;
 }
-
 /** The first offset after `at` where a good record starts, or -1. */
 function resync(bytes: Uint8Array, dv: DataView, at: number): number {
   for (let p = at + 1; p + FRAME + MIN_BODY <= bytes.length; p++) {
@@ -141,7 +159,7 @@ function recordsIn(dv: DataView, at: number, end: number): { records: number; ex
  * that runs past the end with no good record after it is a torn tail (`torn`).
  */
 export function scanJournal(bytes: Uint8Array): JournalScan {
-  const live = new Map<string, JournalEntry>();
+  const live = new LiveVotes(bytes);
   const damage: JournalDamage[] = [];
   let records = 0;
   let torn = 0;
@@ -160,12 +178,7 @@ export function scanJournal(bytes: Uint8Array): JournalScan {
   while (at < bytes.length) {
     const r = readRecord(bytes, dv, at);
     if (r.ok) {
-      const { rec } = r;
-      const k = key(rec.agent, rec.store, rec.phys);
-      // Re-inserting moves the vote to the end: the newest request is the last one.
-      live.delete(k);
-      if (rec.value !== null) live.set(k, { ...rec, value: rec.value });
-      records++;
+      live.add(at + FRAME, records++);
       at = r.next;
       continue;
     }
@@ -183,7 +196,7 @@ export function scanJournal(bytes: Uint8Array): JournalScan {
     });
     at = end;
   }
-  return { entries: [...live.values()], records, damage, torn };
+  return { entries: live.entries(), records, damage, torn };
 }
 
 /** One line on what the damage in `scan` cost, for logs and errors. */
@@ -200,24 +213,101 @@ export function damageText(scan: JournalScan): string {
   }); ${exact ? "" : "at least "}${lost} record${lost === 1 ? "" : "s"} lost, ${scan.records} read`;
 }
 
-type Decoded = { agent: string; store: string; phys: number; value: number | null };
-
-function decodeBody(bytes: Uint8Array, dv: DataView, at: number, len: number): Decoded | string {
+/** Why the body of `len` bytes at `at` is malformed, or null when it is well formed. */
+function checkBody(bytes: Uint8Array, dv: DataView, at: number, len: number): string | null {
   const end = at + len;
   const op = bytes[at++];
   if (op !== JournalOp.VOTE && op !== JournalOp.WITHDRAW) return `has an unknown operation ${op}`;
-  const names: string[] = [];
   for (let i = 0; i < 2; i++) {
     const n = bytes[at++];
     if (n === 0 || at + n > end) return "has a malformed name";
-    names.push(decoder.decode(bytes.subarray(at, at + n)));
     at += n;
   }
   if (end - at !== (op === JournalOp.VOTE ? 12 : 4)) return "has a malformed body";
-  const phys = dv.getUint32(at, true);
-  const value = op === JournalOp.VOTE ? dv.getFloat64(at + 4, true) : null;
-  if (value !== null && !Number.isFinite(value)) return "carries a value that is not a number";
-  return { agent: names[0], store: names[1], phys, value };
+  if (op === JournalOp.VOTE && !Number.isFinite(dv.getFloat64(at + 4, true))) {
+    return "carries a value that is not a number";
+  }
+  return null;
+}
+
+/**
+ * The live votes of a scan: for each vote's identity (agent, store, physical id) the body of
+ * its latest good record. An identity is the body's bytes after the operation up to the
+ * value, compared as bytes: folding a record costs a hash over them and a lookup, and
+ * nothing is decoded or allocated until the survivors are read out.
+ */
+class LiveVotes {
+  readonly #bytes: Uint8Array;
+  readonly #dv: DataView;
+  /** Hash of an identity → its first slot; slots of equal hashes are chained by `#next`. */
+  readonly #heads = new Map<number, number>();
+  /** Per slot: body offset of the latest record, its number in the file, the next slot. */
+  readonly #body: number[] = [];
+  readonly #seq: number[] = [];
+  readonly #next: number[] = [];
+
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+    this.#dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Folds in the good record whose body starts at `body`, the `seq`-th of the file. */
+  add(body: number, seq: number): void {
+    const b = this.#bytes;
+    const id = body + 1;
+    const agentLen = b[id];
+    const idLen = 1 + agentLen + 1 + b[id + 1 + agentLen] + 4;
+    let h = 0x811c9dc5;
+    for (let i = id; i < id + idLen; i++) h = Math.imul(h ^ b[i], 0x01000193);
+    const first = this.#heads.get(h);
+    for (let slot = first ?? -1; slot >= 0; slot = this.#next[slot]) {
+      if (sameBytes(b, this.#body[slot] + 1, id, idLen)) {
+        this.#body[slot] = body;
+        this.#seq[slot] = seq;
+        return;
+      }
+    }
+    this.#heads.set(h, this.#body.length);
+    this.#next.push(first ?? -1);
+    this.#body.push(body);
+    this.#seq.push(seq);
+  }
+
+  /** The identities whose latest record is a vote, oldest latest record first. */
+  entries(): JournalEntry[] {
+    const b = this.#bytes;
+    const slots: number[] = [];
+    for (let s = 0; s < this.#body.length; s++) {
+      if (b[this.#body[s]] === JournalOp.VOTE) slots.push(s);
+    }
+    // The newest request is the last one ("last" and "exclusive" depend on the order).
+    slots.sort((x, y) => this.#seq[x] - this.#seq[y]);
+    const names = new Map<string, string>();
+    const name = (at: number): string => {
+      const raw = b.subarray(at + 1, at + 1 + b[at]);
+      const k = String.fromCharCode(...raw);
+      let n = names.get(k);
+      if (n === undefined) names.set(k, n = decoder.decode(raw));
+      return n;
+    };
+    return slots.map((s) => {
+      const at = this.#body[s] + 1;
+      const storeAt = at + 1 + b[at];
+      const physAt = storeAt + 1 + b[storeAt];
+      return {
+        agent: name(at),
+        store: name(storeAt),
+        phys: this.#dv.getUint32(physAt, true),
+        value: this.#dv.getFloat64(physAt + 4, true),
+      };
+    });
+  }
+}
+
+/** Whether `b[x, x + n)` and `b[y, y + n)` hold the same bytes. */
+function sameBytes(b: Uint8Array, x: number, y: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (b[x + i] !== b[y + i]) return false;
+  return true;
 }
 
 /** Encodes one record (frame included) at `at` of `buf`; returns the bytes written. */
