@@ -346,23 +346,26 @@ export function recordSize(agent: Uint8Array, store: Uint8Array, value: number |
   return FRAME + 1 + 1 + agent.length + 1 + store.length + 4 + (value === null ? 0 : 8);
 }
 
-/** The bytes of a fresh journal holding `entries` (magic, then one vote record each). */
+/**
+ * The bytes of a fresh journal holding `entries` (magic, then one vote record each), encoded
+ * into one buffer; each distinct name is encoded once.
+ */
 export function encodeJournal(entries: readonly JournalEntry[]): Uint8Array {
   const enc = new TextEncoder();
-  const parts: Uint8Array[] = [JOURNAL_MAGIC];
-  for (const e of entries) {
-    const a = enc.encode(e.agent);
-    const s = enc.encode(e.store);
-    const buf = new Uint8Array(recordSize(a, s, e.value));
-    encodeRecord(buf, new DataView(buf.buffer), 0, a, s, e.phys, e.value);
-    parts.push(buf);
-  }
-  const size = parts.reduce((n, p) => n + p.length, 0);
+  const names = new Map<string, Uint8Array>();
+  const bytesOf = (name: string): Uint8Array => {
+    let b = names.get(name);
+    if (b === undefined) names.set(name, b = enc.encode(name));
+    return b;
+  };
+  let size = JOURNAL_MAGIC.length;
+  for (const e of entries) size += recordSize(bytesOf(e.agent), bytesOf(e.store), e.value);
   const all = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
+  const dv = new DataView(all.buffer);
+  all.set(JOURNAL_MAGIC);
+  let at = JOURNAL_MAGIC.length;
+  for (const e of entries) {
+    at += encodeRecord(all, dv, at, bytesOf(e.agent), bytesOf(e.store), e.phys, e.value);
   }
   return all;
 }
