@@ -25,8 +25,10 @@
  * starts no flush: it goes with the next one something else needs, or at the close.
  *
  * Bounds while running: once the file passes `compactMinBytes` (1 MiB) and
- * `compactFactor` (4) times the size of its live votes, the next flush is followed by the
- * same compaction as at opening (appends wait in memory meanwhile). Records that cannot be
+ * `compactFactor` (4) times the size of its live votes, the next flush is followed by a
+ * compaction: the journal keeps the live votes of every record it restored or appended in
+ * memory, and writes them as a fresh file without reading the old one back (in host mode
+ * appends wait in memory meanwhile; in process mode they are still written). Records that cannot be
  * written stay buffered and are written again with the next flush, up to `maxPendingBytes`
  * (4 MiB); past that a record is refused, and {@linkcode Journal.durable} rejects for it
  * (the dispatcher answers GENERIC_ERROR), so a full disk cannot make memory grow.
@@ -41,8 +43,10 @@ import type { Durability } from "../../core/transport.ts";
 import { ensurePrivateDir } from "../../core/rundir.ts";
 import {
   damageText,
+  type EncodedVote,
   encodeJournal,
   encodeRecord,
+  encodeVotes,
   type JournalEntry,
   MAX_NAME,
   recordSize,
@@ -110,6 +114,12 @@ function round(seq: number): Round {
   return { seq, promise, resolve, reject };
 }
 
+/** One live vote in the journal's memory: its value and when it last changed. */
+interface LiveVote {
+  value: number;
+  order: number;
+}
+
 /** Figures for benchmarks and `vscmi ctl`. */
 export interface JournalStats {
   /** Records appended since the journal was opened. */
@@ -148,6 +158,14 @@ export class Journal {
   #refused = 0;
   readonly #log: Logger | undefined;
   readonly #names = new Map<string, Uint8Array>();
+  /**
+   * The live votes of the records restored and appended, by agent, store and physical id
+   * (names as their encoded bytes): what a compaction while running writes, so it never
+   * reads the file back.
+   */
+  readonly #live = new Map<Uint8Array, Map<Uint8Array, Map<number, LiveVote>>>();
+  /** Changes folded into `#live` so far: the order a compaction writes the votes in. */
+  #order = 0;
   #buf = new Uint8Array(4096);
   #dv = new DataView(this.#buf.buffer);
   #len = 0;
@@ -195,6 +213,7 @@ export class Journal {
     this.#compactFactor = opts.compactFactor ?? COMPACT_FACTOR;
     this.#maxPending = opts.maxPendingBytes ?? MAX_PENDING_BYTES;
     this.#compactAt = this.#nextCompaction(size);
+    for (const e of restored) this.#fold(this.#name(e.agent), this.#name(e.store), e.phys, e.value);
   }
 
   /**
@@ -273,6 +292,7 @@ export class Journal {
     if (this.#len + need > this.#maxPending) return this.#refuse();
     if (this.#len + need > this.#buf.length) this.#grow(this.#len + need);
     this.#len += encodeRecord(this.#buf, this.#dv, this.#len, a, s, phys, value);
+    this.#fold(a, s, phys, value);
     this.stats.records++;
     this.#seq++;
     if (!lazy) {
@@ -397,6 +417,40 @@ export class Journal {
     return b;
   }
 
+  /** Records a change in `#live`: allocates only for a vote not live before. */
+  #fold(agent: Uint8Array, store: Uint8Array, phys: number, value: number | null): void {
+    let stores = this.#live.get(agent);
+    if (stores === undefined) this.#live.set(agent, stores = new Map());
+    let ids = stores.get(store);
+    if (ids === undefined) stores.set(store, ids = new Map());
+    if (value === null) {
+      ids.delete(phys);
+      return;
+    }
+    const order = ++this.#order;
+    const v = ids.get(phys);
+    if (v === undefined) ids.set(phys, { value, order });
+    else {
+      v.value = value;
+      v.order = order;
+    }
+  }
+
+  /** The live votes as a fresh journal, in the order they last changed. */
+  #fresh(): Uint8Array {
+    const votes: (EncodedVote & { order: number })[] = [];
+    for (const [agent, stores] of this.#live) {
+      for (const [store, ids] of stores) {
+        for (const [phys, v] of ids) {
+          votes.push({ agent, store, phys, value: v.value, order: v.order });
+        }
+      }
+    }
+    // The newest request is the last one ("last" and "exclusive" depend on the order).
+    votes.sort((x, y) => x.order - y.order);
+    return encodeVotes(votes);
+  }
+
   #grow(min: number): void {
     let n = this.#buf.length * 2;
     while (n < min) n *= 2;
@@ -471,9 +525,10 @@ export class Journal {
 
   /**
    * Compaction while running, between two flushes (it holds the flush slot: in host mode
-   * appends wait in memory; in process mode they are still written, to the old file): reads
-   * the file's durable records and rewrites its live votes as at opening when the file is more
-   * than `compactFactor` times their size. The new file is written and synced aside; then, with
+   * appends wait in memory; in process mode they are still written, to the old file): writes
+   * the live votes held in memory as a fresh journal when the file is more than
+   * `compactFactor` times their size. A vote appended but not yet written may be in it; it is
+   * written again after, and the later copy wins. The new file is written and synced aside; then, with
    * nothing awaited in between (so no record can be written meanwhile), the records written
    * since the copy began are appended to it and it is renamed over the old one. A failure is
    * logged once and retried when the file has doubled.
@@ -484,10 +539,7 @@ export class Journal {
     this.#compacting = this.#writeThrough;
     try {
       const snapshot = this.#size;
-      const scan = scanJournal((await Deno.readFile(this.path)).subarray(0, snapshot));
-      if (scan.damage.length !== 0) throw new Error(damageText(scan));
-      if (scan.torn !== 0) throw new Error(`its last ${scan.torn} bytes are torn`);
-      const fresh = encodeJournal(scan.entries);
+      const fresh = this.#fresh();
       if (snapshot > this.#compactFactor * fresh.length) {
         const tmp = await writeAside(this.path, fresh, this.#compactSync);
         // Synchronous from here to the rename: the records written since the snapshot move

@@ -539,3 +539,31 @@ Deno.test("process durability: changes keep being written while a compaction run
   );
   await back.close();
 });
+
+Deno.test("a compaction while running writes the live votes the journal holds: the file is not read back", async () => {
+  const { log, lines } = logger();
+  const dir = await tempDir();
+  const j = await Journal.open(dir, { log, compactMinBytes: 1024, compactFactor: 2 });
+  j.append("vm1", "clock.rate", 3, 1);
+  j.append("vm2", "clock.enable", 4, 1);
+  await j.flush();
+  // Damage a byte of the first record on disk, under the open journal.
+  const path = join(dir, JOURNAL_FILE);
+  const f = await Deno.open(path, { read: true, write: true });
+  await f.seek(JOURNAL_MAGIC.length + 12, Deno.SeekMode.Start);
+  await f.write(new Uint8Array([0xff]));
+  f.close();
+  // Change a vote until the file outgrows its live votes and is compacted.
+  for (let i = 0; j.stats.compactions === 0; i++) {
+    assert(i < 100, "compacted");
+    j.append("vm3", "clock.rate", 5, i);
+    await j.flush();
+  }
+  assertEquals(lines, []);
+  assertEquals(scanJournal(await Deno.readFile(path)).entries, [
+    E("vm1", "clock.rate", 3, 1),
+    E("vm2", "clock.enable", 4, 1),
+    E("vm3", "clock.rate", 5, j.stats.records - 3),
+  ]);
+  await j.close();
+});

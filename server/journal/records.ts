@@ -346,10 +346,27 @@ export function recordSize(agent: Uint8Array, store: Uint8Array, value: number |
   return FRAME + 1 + 1 + agent.length + 1 + store.length + 4 + (value === null ? 0 : 8);
 }
 
-/**
- * The bytes of a fresh journal holding `entries` (magic, then one vote record each), encoded
- * into one buffer; each distinct name is encoded once.
- */
+/** A live vote with its names already encoded. */
+export interface EncodedVote {
+  agent: Uint8Array;
+  store: Uint8Array;
+  phys: number;
+  value: number;
+}
+
+/** The bytes of a fresh journal holding `votes` (magic, then one vote record each). */
+export function encodeVotes(votes: readonly EncodedVote[]): Uint8Array {
+  let size = JOURNAL_MAGIC.length;
+  for (const v of votes) size += recordSize(v.agent, v.store, v.value);
+  const all = new Uint8Array(size);
+  const dv = new DataView(all.buffer);
+  all.set(JOURNAL_MAGIC);
+  let at = JOURNAL_MAGIC.length;
+  for (const v of votes) at += encodeRecord(all, dv, at, v.agent, v.store, v.phys, v.value);
+  return all;
+}
+
+/** {@linkcode encodeVotes} of `entries`; each distinct name is encoded once. */
 export function encodeJournal(entries: readonly JournalEntry[]): Uint8Array {
   const enc = new TextEncoder();
   const names = new Map<string, Uint8Array>();
@@ -358,14 +375,12 @@ export function encodeJournal(entries: readonly JournalEntry[]): Uint8Array {
     if (b === undefined) names.set(name, b = enc.encode(name));
     return b;
   };
-  let size = JOURNAL_MAGIC.length;
-  for (const e of entries) size += recordSize(bytesOf(e.agent), bytesOf(e.store), e.value);
-  const all = new Uint8Array(size);
-  const dv = new DataView(all.buffer);
-  all.set(JOURNAL_MAGIC);
-  let at = JOURNAL_MAGIC.length;
-  for (const e of entries) {
-    at += encodeRecord(all, dv, at, bytesOf(e.agent), bytesOf(e.store), e.phys, e.value);
-  }
-  return all;
+  return encodeVotes(
+    entries.map((e) => ({
+      agent: bytesOf(e.agent),
+      store: bytesOf(e.store),
+      phys: e.phys,
+      value: e.value,
+    })),
+  );
 }
