@@ -71,6 +71,8 @@ export const COMPACT_MIN_BYTES = 1 << 20;
 export const COMPACT_FACTOR = 4;
 /** Default of {@linkcode JournalOptions.maxPendingBytes}: 4 MiB. */
 export const MAX_PENDING_BYTES = 4 << 20;
+/** Default of {@linkcode JournalOptions.reserveBytes}: 256 KiB. */
+export const RESERVE_BYTES = 256 << 10;
 
 export interface JournalOptions {
   log?: Logger;
@@ -86,6 +88,12 @@ export interface JournalOptions {
   compactFactor?: number;
   /** Most bytes of records waiting in memory (failed writes included) before refusing more. */
   maxPendingBytes?: number;
+  /**
+   * Host durability: zeros written ahead past the last record (default
+   * {@linkcode RESERVE_BYTES}), so that a flush overwrites them and its fdatasync has no new
+   * file length to commit; 0 appends at the end instead.
+   */
+  reserveBytes?: number;
   /** The time that names a damaged file kept at opening (default: now). */
   now?: () => Date;
 }
@@ -174,8 +182,12 @@ export class Journal {
   /** Records appended / made durable, counted from 1. */
   #seq = 0;
   #durable = 0;
-  /** File length covered by completed flushes. */
+  /** File length covered by completed flushes: where the next record goes. */
   #size: number;
+  /** Length of the file: past `#size` it holds zeros, written ahead (host mode). */
+  #end: number;
+  /** Zeros to keep written ahead of the records (0 in process mode). */
+  readonly #reserve: number;
   /** The flush under way and the one waiters of later records join. */
   #current: Round | null = null;
   #next: Round | null = null;
@@ -202,8 +214,11 @@ export class Journal {
     this.#dir = dir;
     this.#lock = lock;
     this.#size = size;
+    this.#end = size;
     this.restored = restored;
     this.#writeThrough = opts.durability === "process";
+    // The page cache needs no fdatasync, so nothing to spare it.
+    this.#reserve = this.#writeThrough ? 0 : opts.reserveBytes ?? RESERVE_BYTES;
     // In process mode the page cache is the durability asked for: flushes only write.
     this.#sync = this.#writeThrough ? noSync : opts.sync ?? defaultSync;
     this.#compactSync = opts.sync ?? defaultSync;
@@ -258,7 +273,10 @@ export class Journal {
     }
     const fresh = encodeJournal(scan.entries);
     await compact(dir, path, fresh, opts.sync ?? defaultSync);
-    const file = await Deno.open(path, { append: true });
+    // Records are written where the last one ends (the file's position), not appended: in
+    // host mode zeros are written ahead of them.
+    const file = await Deno.open(path, { write: true });
+    await file.seek(fresh.length, Deno.SeekMode.Start);
     return new Journal(path, dir, file, lock, fresh.length, scan.entries, opts);
   }
 
@@ -315,11 +333,7 @@ export class Journal {
     try {
       while (off < bytes.length) off += this.#writeFn(this.#file, bytes.subarray(off));
     } catch {
-      try {
-        this.#file.truncateSync(this.#size);
-      } catch {
-        // The next open stops at the torn record.
-      }
+      this.#dropPartial();
       return false;
     }
     this.#size += bytes.length;
@@ -376,6 +390,12 @@ export class Journal {
     }
     while (this.#current !== null) await this.#current.promise.catch(() => {});
     this.#closed = true;
+    try {
+      // The zeros written ahead go: a closed journal ends with its last record.
+      if (this.#end > this.#size) this.#file.truncateSync(this.#size);
+    } catch {
+      // Zeros after the last record read as reserved space.
+    }
     this.#file.close();
     this.#lock.close();
   }
@@ -415,6 +435,34 @@ export class Journal {
       this.#names.set(name, b);
     }
     return b;
+  }
+
+  /**
+   * Host mode: writes zeros from the end of the file to `n` bytes plus the reserve past the
+   * last record (the flush that writes the next records syncs them too), and comes back.
+   */
+  #writeAhead(n: number): void {
+    const to = this.#size + n + this.#reserve;
+    const zeros = new Uint8Array(to - this.#end);
+    this.#file.seekSync(this.#end, Deno.SeekMode.Start);
+    try {
+      let off = 0;
+      while (off < zeros.length) off += this.#file.writeSync(zeros.subarray(off));
+      this.#end = to;
+    } finally {
+      this.#file.seekSync(this.#size, Deno.SeekMode.Start);
+    }
+  }
+
+  /** After a failed write: cuts the file back to its last whole record, where the next goes. */
+  #dropPartial(): void {
+    try {
+      this.#file.truncateSync(this.#size);
+      this.#end = this.#size;
+      this.#file.seekSync(this.#size, Deno.SeekMode.Start);
+    } catch {
+      // Nothing more can be done here; the next open stops at the torn record.
+    }
   }
 
   /** Records a change in `#live`: allocates only for a vote not live before. */
@@ -481,6 +529,9 @@ export class Journal {
   async #write(full: Uint8Array<ArrayBuffer>, bytes: Uint8Array, r: Round): Promise<void> {
     try {
       // Into the page cache at once (microseconds); only the sync waits for the disk.
+      if (this.#reserve !== 0 && this.#size + bytes.length > this.#end) {
+        this.#writeAhead(bytes.length);
+      }
       let off = 0;
       while (off < bytes.length) off += this.#writeFn(this.#file, bytes.subarray(off));
       await this.#sync(this.#file);
@@ -498,11 +549,7 @@ export class Journal {
           `not durable and will be written again: ${e instanceof Error ? e.message : e}`,
       );
       // Drop a partial write, and put the bytes back in front of what came since.
-      try {
-        this.#file.truncateSync(this.#size);
-      } catch {
-        // Nothing more can be done here; the next open stops at the torn record.
-      }
+      this.#dropPartial();
       const rest = this.#buf.subarray(0, this.#len);
       const merged = new Uint8Array(Math.max(this.#buf.length, bytes.length + rest.length));
       merged.set(bytes);
@@ -547,10 +594,11 @@ export class Journal {
         const tail = readFrom(this.path, snapshot, this.#size - snapshot);
         appendTo(tmp, tail);
         Deno.renameSync(tmp, this.path);
-        const file = Deno.openSync(this.path, { append: true });
+        const file = Deno.openSync(this.path, { write: true });
         this.#file.close();
         this.#file = file;
-        this.#size = fresh.length + tail.length;
+        this.#size = this.#end = fresh.length + tail.length;
+        file.seekSync(this.#size, Deno.SeekMode.Start);
         this.stats.compactions++;
         await syncDir(this.#dir);
       }

@@ -13,7 +13,8 @@
  *           u32 physical id
  *           f64 value (op 1 only; 1 for an "on" vote)
  * ```
- * All little-endian.
+ * All little-endian. Zero bytes may follow the last record: space reserved for later appends
+ * (a length of 0 is no record).
  * @module
  */
 
@@ -101,7 +102,7 @@ const decoder = new TextDecoder();
 /** One record read at a position: a good one, one that runs past the end, or a bad one. */
 type Read =
   | { ok: true; next: number }
-  | { ok: false; torn: boolean; why: string };
+  | { ok: false; torn: boolean; crc: boolean; why: string };
 
 const GOOD: { ok: true; next: number } = { ok: true, next: 0 };
 
@@ -110,26 +111,29 @@ const GOOD: { ok: true; next: number } = { ok: true, next: 0 };
  * object (its `next` overwritten), so reading a long file allocates nothing per record.
  */
 function readRecord(bytes: Uint8Array, dv: DataView, at: number): Read {
-  if (bytes.length - at < FRAME) return { ok: false, torn: true, why: "is torn (frame cut short)" };
+  if (bytes.length - at < FRAME) {
+    return { ok: false, torn: true, crc: false, why: "is torn (frame cut short)" };
+  }
   const len = dv.getUint32(at, true);
   if (len < MIN_BODY || len > MAX_BODY) {
-    return { ok: false, torn: false, why: `has an impossible length ${len}` };
+    return { ok: false, torn: false, crc: false, why: `has an impossible length ${len}` };
   }
   const body = at + FRAME;
   if (bytes.length - body < len) {
-    return { ok: false, torn: true, why: `is torn (${bytes.length - body} of ${len} bytes)` };
+    const why = `is torn (${bytes.length - body} of ${len} bytes)`;
+    return { ok: false, torn: true, crc: false, why };
   }
   if (crc32(bytes, body, body + len) !== dv.getUint32(at + 4, true)) {
-    return { ok: false, torn: false, why: "fails its CRC check" };
+    return { ok: false, torn: false, crc: true, why: "fails its CRC check" };
   }
   const why = checkBody(bytes, dv, body, len);
-  if (why !== null) return { ok: false, torn: false, why };
+  if (why !== null) return { ok: false, torn: false, crc: false, why };
   GOOD.next = body + len;
   return GOOD;
 }
-/** The first offset after `at` where a good record starts, or -1. */
-function resync(bytes: Uint8Array, dv: DataView, at: number): number {
-  for (let p = at + 1; p + FRAME + MIN_BODY <= bytes.length; p++) {
+/** The first offset after `at` and before `limit` where a good record starts, or -1. */
+function resync(bytes: Uint8Array, dv: DataView, at: number, limit: number): number {
+  for (let p = at + 1; p < limit && p + FRAME + MIN_BODY <= bytes.length; p++) {
     if (readRecord(bytes, dv, p).ok) return p;
   }
   return -1;
@@ -155,8 +159,9 @@ function recordsIn(dv: DataView, at: number, end: number): { records: number; ex
  * Reads journal bytes: every good record, in order, folded into the live votes. A damaged
  * record (bad CRC, impossible length, malformed fields, or a header that is not the magic)
  * does not end reading: the scan resynchronises at the next offset where a whole record
- * with a matching CRC starts, and reports the stretch skipped in `damage`. A last record
- * that runs past the end with no good record after it is a torn tail (`torn`).
+ * with a matching CRC starts, and reports the stretch skipped in `damage`. Zeros after the
+ * last record are reserved space. A last record that runs past the end, or into the reserved
+ * zeros, with no good record after it is a torn tail (`torn`).
  */
 export function scanJournal(bytes: Uint8Array): JournalScan {
   const live = new LiveVotes(bytes);
@@ -164,6 +169,10 @@ export function scanJournal(bytes: Uint8Array): JournalScan {
   let records = 0;
   let torn = 0;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Where the zeros that end the file begin (space reserved for appends); no record starts
+  // there, since a length of 0 is impossible.
+  let zeros = bytes.length;
+  while (zeros > 0 && bytes[zeros - 1] === 0) zeros--;
   let at = 0;
   if (bytes.length !== 0) {
     const head = Math.min(bytes.length, JOURNAL_MAGIC.length);
@@ -182,9 +191,17 @@ export function scanJournal(bytes: Uint8Array): JournalScan {
       at = r.next;
       continue;
     }
-    const next = resync(bytes, dv, at);
+    // Past the last record: the rest is reserved space.
+    if (at >= zeros) break;
+    const next = resync(bytes, dv, at, zeros);
     if (next < 0 && r.torn) {
       torn = bytes.length - at;
+      break;
+    }
+    if (next < 0 && r.crc && zeros < at + FRAME + dv.getUint32(at, true)) {
+      // Written only up to where the reserved space begins: cut short, as a crash leaves it
+      // (a cut length word reads as less than the whole one, never as an impossible one).
+      torn = zeros - at;
       break;
     }
     const end = next < 0 ? bytes.length : next;

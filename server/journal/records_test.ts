@@ -3,7 +3,7 @@
  * a plain last-write-wins model says, in the order of each vote's latest record.
  */
 import fc from "fast-check";
-import { assertEquals } from "../../core/_assert_test.ts";
+import { assert, assertEquals } from "../../core/_assert_test.ts";
 import {
   encodeRecord,
   JOURNAL_MAGIC,
@@ -80,4 +80,44 @@ Deno.test("scan: votes whose identities hash alike stay apart", () => {
   ]);
   const withdrawn = scanJournal(journalOf([...ops, { ...ops[1], value: null }])).entries;
   assertEquals(withdrawn.map((e) => e.value), [300, 400]);
+});
+
+Deno.test("scan: zeros after the last record are reserved space, not damage", () => {
+  const ops: Op[] = [
+    { agent: "vm1", store: "clock.rate", phys: 1, value: 0 },
+    { agent: "vm2", store: "clock.on", phys: 2, value: 1 },
+  ];
+  const bytes = journalOf(ops);
+  const scan = scanJournal(new Uint8Array([...bytes, ...new Uint8Array(4096)]));
+  assertEquals([scan.records, scan.damage, scan.torn], [2, [], 0]);
+  assertEquals(scan.entries, model(ops));
+});
+
+Deno.test("scan: a last record cut short where the reserved zeros begin → a torn tail, silent", () => {
+  const first = journalOf([{ agent: "vm1", store: "clock.rate", phys: 1, value: 5 }]);
+  const both = journalOf([
+    { agent: "vm1", store: "clock.rate", phys: 1, value: 5 },
+    { agent: "vm2", store: "clock.rate", phys: 2, value: 7 },
+  ]);
+  for (const written of [first.length + 3, first.length + 12, both.length - 4]) {
+    const file = new Uint8Array(both.length + 512);
+    file.set(both.subarray(0, written));
+    const scan = scanJournal(file);
+    assertEquals([scan.records, scan.damage], [1, []]);
+    // Written zero bytes of the record read as reserved space too.
+    assert(scan.torn > 0 && scan.torn <= written - first.length, `torn ${scan.torn}`);
+  }
+});
+
+Deno.test("scan: a damaged last record before the reserved zeros is still reported", () => {
+  const bytes = journalOf([
+    { agent: "vm1", store: "clock.rate", phys: 1, value: 5 },
+    { agent: "vm2", store: "clock.rate", phys: 2, value: 7 },
+  ]);
+  const file = new Uint8Array(bytes.length + 512);
+  file.set(bytes);
+  file[bytes.length - 10] ^= 0x01; // inside the last record's value
+  const scan = scanJournal(file);
+  assertEquals([scan.records, scan.torn, scan.damage.length], [1, 0, 1]);
+  assert(scan.damage[0].why.includes("CRC"), scan.damage[0].why);
 });
