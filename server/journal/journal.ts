@@ -20,7 +20,8 @@
  *   crash of the host kernel can.
  * - `host`: appends are buffered in memory and written by {@linkcode Journal.flush}: one
  *   write plus one fdatasync for every record appended since the previous flush began
- *   (group commit), and the reply waits for it.
+ *   (group commit), and the reply waits for it. Zeros are kept written ahead of the records
+ *   (`reserveBytes`) and overwritten, so the fdatasync has no new file length to commit.
  * One flush runs at a time; records appended while it runs join the next one. A lazy record
  * starts no flush: it goes with the next one something else needs, or at the close.
  *
