@@ -28,8 +28,9 @@
  * Bounds while running: once the file passes `compactMinBytes` (1 MiB) and
  * `compactFactor` (4) times the size of its live votes, the next flush is followed by a
  * compaction: the journal keeps the live votes of every record it restored or appended in
- * memory, and writes them as a fresh file without reading the old one back (in host mode
- * appends wait in memory meanwhile; in process mode they are still written). Records that cannot be
+ * memory, and writes them as a fresh file without reading the old one back; flushes go on
+ * meanwhile, and only the last step — copying the records written since, then the rename —
+ * holds them (in process mode records are still written then). Records that cannot be
  * written stay buffered and are written again with the next flush, up to `maxPendingBytes`
  * (4 MiB); past that a record is refused, and {@linkcode Journal.durable} rejects for it
  * (the dispatcher answers GENERIC_ERROR), so a full disk cannot make memory grow.
@@ -193,11 +194,16 @@ export class Journal {
   #current: Round | null = null;
   #next: Round | null = null;
   #scheduled = false;
+  /** The compaction under way, if any. */
+  #compaction: Promise<void> | null = null;
   /**
-   * Process mode, while a compaction copies the live votes: records are still written through
-   * (to the old file); the compaction carries them over when it renames the new one.
+   * The flush slot while a compaction holds it (from the copy of the records written
+   * meanwhile to the rename): in process mode records are still written through, to the old
+   * file, and the compaction carries them over; in host mode they wait in memory.
    */
-  #compacting = false;
+  #compactHold: Round | null = null;
+  /** A compaction waits for the flush slot: no new flush starts meanwhile. */
+  #holdWanted = false;
   /** A record appended since the last flush began asks for a flush of its own. */
   #eager = false;
   #closed = false;
@@ -316,7 +322,8 @@ export class Journal {
     this.#seq++;
     if (!lazy) {
       if (
-        this.#writeThrough && (this.#current === null || this.#compacting) && this.#writeNow()
+        this.#writeThrough && (this.#current === null || this.#current === this.#compactHold) &&
+        this.#writeNow()
       ) return this.#seq;
       this.#eager = true;
       this.#schedule();
@@ -342,7 +349,7 @@ export class Journal {
     this.stats.flushes++;
     this.stats.bytes += bytes.length;
     this.#len = 0;
-    if (this.#current === null && this.#size >= this.#compactAt) void this.#compactLive();
+    if (this.#current === null && this.#size >= this.#compactAt) this.#startCompaction();
     return true;
   }
 
@@ -389,7 +396,11 @@ export class Journal {
     } catch {
       // Already reported by the flush.
     }
-    while (this.#current !== null) await this.#current.promise.catch(() => {});
+    for (;;) {
+      if (this.#compaction !== null) await this.#compaction;
+      else if (this.#current !== null) await this.#current.promise.catch(() => {});
+      else break;
+    }
     this.#closed = true;
     try {
       // The zeros written ahead go: a closed journal ends with its last record.
@@ -511,7 +522,7 @@ export class Journal {
 
   readonly #kick = (): void => {
     this.#scheduled = false;
-    if (this.#current !== null || this.#len === 0 || this.#closed) return;
+    if (this.#current !== null || this.#len === 0 || this.#closed || this.#holdWanted) return;
     const r = this.#next ?? round(0);
     this.#next = null;
     this.#eager = false;
@@ -543,7 +554,7 @@ export class Journal {
       this.stats.bytes += bytes.length;
       this.#current = null;
       r.resolve();
-      if (this.#size >= this.#compactAt) return void this.#compactLive();
+      if (this.#size >= this.#compactAt) this.#startCompaction();
     } catch (e) {
       this.#log?.error(
         `Vote journal "${this.path}": writing ${bytes.length} bytes failed, the changes are ` +
@@ -571,29 +582,46 @@ export class Journal {
     if (this.#len !== 0 && (this.#eager || this.#next !== null)) this.#schedule();
   }
 
+  /** Starts a compaction unless one is under way. */
+  #startCompaction(): void {
+    if (this.#compaction !== null) return;
+    this.#compaction = this.#compactLive().finally(() => {
+      this.#compaction = null;
+    });
+  }
+
+  /** Waits for the flush under way to end, then holds the flush slot; none starts meanwhile. */
+  async #holdFlushes(): Promise<Round> {
+    this.#holdWanted = true;
+    while (this.#current !== null) await this.#current.promise.catch(() => {});
+    this.#holdWanted = false;
+    const r = round(this.#durable);
+    this.#current = this.#compactHold = r;
+    return r;
+  }
+
   /**
-   * Compaction while running, between two flushes (it holds the flush slot: in host mode
-   * appends wait in memory; in process mode they are still written, to the old file): writes
-   * the live votes held in memory as a fresh journal when the file is more than
-   * `compactFactor` times their size. A vote appended but not yet written may be in it; it is
-   * written again after, and the later copy wins. The new file is written and synced aside; then, with
-   * nothing awaited in between (so no record can be written meanwhile), the records written
-   * since the copy began are appended to it and it is renamed over the old one. A failure is
-   * logged once and retried when the file has doubled.
+   * Compaction while running: when the file is more than `compactFactor` times the size of
+   * the live votes held in memory, writes them as a fresh journal and syncs it aside while
+   * flushes go on to the old file. A vote appended but not yet written may be in it; it is
+   * written again after, and the later copy wins. Then it holds the flush slot (in process mode
+   * records are still written, to the old file): the records written since it began are copied
+   * over — with nothing awaited from the copy to the rename in process mode, synced before the
+   * rename in host mode, where they were acknowledged as on disk — and the new file is renamed
+   * over the old one and the directory synced. A failure is logged once and retried when the
+   * file has doubled.
    */
   async #compactLive(): Promise<void> {
-    const r = round(this.#durable);
-    this.#current = r;
-    this.#compacting = this.#writeThrough;
+    let hold: Round | null = null;
     try {
       const snapshot = this.#size;
       const fresh = this.#fresh();
       if (snapshot > this.#compactFactor * fresh.length) {
         const tmp = await writeAside(this.path, fresh, this.#compactSync);
-        // Synchronous from here to the rename: the records written since the snapshot move
-        // over whole, and none is written to the old file after they were copied.
+        hold = await this.#holdFlushes();
         const tail = readFrom(this.path, snapshot, this.#size - snapshot);
         appendTo(tmp, tail);
+        if (!this.#writeThrough && tail.length !== 0) await syncPath(tmp, this.#compactSync);
         Deno.renameSync(tmp, this.path);
         const file = Deno.openSync(this.path, { write: true });
         this.#file.close();
@@ -613,10 +641,12 @@ export class Journal {
           `next try: ${e instanceof Error ? e.message : e}`,
       );
     }
-    this.#compacting = false;
-    this.#current = null;
-    r.resolve();
-    this.#resume();
+    if (hold !== null) {
+      this.#compactHold = null;
+      this.#current = null;
+      hold.resolve();
+      this.#resume();
+    }
   }
 }
 
@@ -704,6 +734,16 @@ function appendTo(path: string, bytes: Uint8Array): void {
   try {
     let off = 0;
     while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
+  } finally {
+    f.close();
+  }
+}
+
+/** Syncs the file at `path` with `sync`. */
+async function syncPath(path: string, sync: SyncFn): Promise<void> {
+  const f = await Deno.open(path, { write: true });
+  try {
+    await sync(f);
   } finally {
     f.close();
   }
