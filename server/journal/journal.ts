@@ -130,6 +130,13 @@ interface LiveVote {
   order: number;
 }
 
+/** One agent's live votes in one store, with both names encoded for records. */
+interface Pair {
+  agent: Uint8Array;
+  store: Uint8Array;
+  ids: Map<number, LiveVote>;
+}
+
 /** Figures for benchmarks and `vscmi ctl`. */
 export interface JournalStats {
   /** Records appended since the journal was opened. */
@@ -169,11 +176,10 @@ export class Journal {
   readonly #log: Logger | undefined;
   readonly #names = new Map<string, Uint8Array>();
   /**
-   * The live votes of the records restored and appended, by agent, store and physical id
-   * (names as their encoded bytes): what a compaction while running writes, so it never
-   * reads the file back.
+   * The live votes of the records restored and appended, by agent, store and physical id:
+   * what a compaction while running writes, so it never reads the file back.
    */
-  readonly #live = new Map<Uint8Array, Map<Uint8Array, Map<number, LiveVote>>>();
+  readonly #live = new Map<string, Map<string, Pair>>();
   /** Changes folded into `#live` so far: the order a compaction writes the votes in. */
   #order = 0;
   #buf = new Uint8Array(4096);
@@ -235,7 +241,7 @@ export class Journal {
     this.#compactFactor = opts.compactFactor ?? COMPACT_FACTOR;
     this.#maxPending = opts.maxPendingBytes ?? MAX_PENDING_BYTES;
     this.#compactAt = this.#nextCompaction(size);
-    for (const e of restored) this.#fold(this.#name(e.agent), this.#name(e.store), e.phys, e.value);
+    for (const e of restored) this.#fold(this.#pair(e.agent, e.store), e.phys, e.value);
   }
 
   /**
@@ -311,13 +317,12 @@ export class Journal {
     lazy = false,
   ): number {
     if (this.#closed) throw new Error(`Vote journal "${this.path}" is closed`);
-    const a = this.#name(agent);
-    const s = this.#name(store);
-    const need = recordSize(a, s, value);
+    const p = this.#pair(agent, store);
+    const need = recordSize(p.agent, p.store, value);
     if (this.#len + need > this.#maxPending) return this.#refuse();
     if (this.#len + need > this.#buf.length) this.#grow(this.#len + need);
-    this.#len += encodeRecord(this.#buf, this.#dv, this.#len, a, s, phys, value);
-    this.#fold(a, s, phys, value);
+    this.#len += encodeRecord(this.#buf, this.#dv, this.#len, p.agent, p.store, phys, value);
+    this.#fold(p, phys, value);
     this.stats.records++;
     this.#seq++;
     if (!lazy) {
@@ -477,12 +482,21 @@ export class Journal {
     }
   }
 
-  /** Records a change in `#live`: allocates only for a vote not live before. */
-  #fold(agent: Uint8Array, store: Uint8Array, phys: number, value: number | null): void {
+  /** `agent`'s live votes in `store` (created empty the first time). */
+  #pair(agent: string, store: string): Pair {
     let stores = this.#live.get(agent);
     if (stores === undefined) this.#live.set(agent, stores = new Map());
-    let ids = stores.get(store);
-    if (ids === undefined) stores.set(store, ids = new Map());
+    let p = stores.get(store);
+    if (p === undefined) {
+      p = { agent: this.#name(agent), store: this.#name(store), ids: new Map() };
+      stores.set(store, p);
+    }
+    return p;
+  }
+
+  /** Records a change in `#live`: allocates only for a vote not live before. */
+  #fold(p: Pair, phys: number, value: number | null): void {
+    const ids = p.ids;
     if (value === null) {
       ids.delete(phys);
       return;
@@ -499,8 +513,8 @@ export class Journal {
   /** The live votes as a fresh journal, in the order they last changed. */
   #fresh(): Uint8Array {
     const votes: (EncodedVote & { order: number })[] = [];
-    for (const [agent, stores] of this.#live) {
-      for (const [store, ids] of stores) {
+    for (const stores of this.#live.values()) {
+      for (const { agent, store, ids } of stores.values()) {
         for (const [phys, v] of ids) {
           votes.push({ agent, store, phys, value: v.value, order: v.order });
         }
