@@ -6,8 +6,9 @@
  * Opening reads every intact record. A damaged one (CRC mismatch, impossible length or
  * fields, a header that is not the magic) is skipped: reading resynchronises at the next
  * offset where a whole record with a matching CRC starts, so one bad byte costs one record.
- * A last record that runs past the end of the file with nothing good after it is the torn
- * tail a crash in the middle of a write leaves: expected, dropped without a word. Any other
+ * A last record that runs past the end of the file (or into the zeros written ahead in host
+ * mode) with nothing good after it is the torn tail a crash in the middle of a write leaves:
+ * expected, dropped without a word. Any other
  * damage is one warning (stretches, bytes, records lost), and the damaged file is kept
  * beside the journal as `votes.journal.damaged-<time>` (a hard link, or a copy) before
  * anything replaces it. The live votes are then rewritten as a fresh journal (temporary
