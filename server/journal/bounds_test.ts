@@ -6,7 +6,9 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts";
 import { Logger } from "../../core/log.ts";
+import { until } from "../../core/_wait_test.ts";
 import { Journal, JOURNAL_FILE, type WriteFn } from "./journal.ts";
+import { scanJournal } from "./records.ts";
 
 function logger(): { log: Logger; lines: string[] } {
   const log = new Logger();
@@ -27,17 +29,24 @@ async function size(dir: string): Promise<number> {
   return (await Deno.stat(join(dir, JOURNAL_FILE))).size;
 }
 
+/** No zeros written ahead: the file's length is its records' (the reserve has its own test). */
+const NO_RESERVE = { reserveBytes: 0 };
+
 Deno.test("journal: the file outgrowing 4× its live votes is compacted while running", async () => {
   const dir = await Deno.makeTempDir({ dir: ROOT });
-  const j = await Journal.open(dir, { compactMinBytes: 256, compactFactor: 4 });
+  const j = await Journal.open(dir, { ...NO_RESERVE, compactMinBytes: 256, compactFactor: 4 });
   let max = 0;
   for (let i = 0; i < 200; i++) {
+    const done = j.stats.compactions;
     j.append("vm1", "clock.rate", 3, i);
     await j.flush();
-    max = Math.max(max, await size(dir));
+    const now = await size(dir);
+    max = Math.max(max, now);
+    // Flushes go on while a compaction runs; this test waits for the one this flush began.
+    if (now >= 256) await until(() => j.stats.compactions > done, "the compaction");
   }
   assert(j.stats.compactions > 0, "compacted at least once");
-  // One live vote (39 bytes + magic): the file never passes the 256-byte floor by more
+  // One live vote (36 bytes + magic): the file never passes the 256-byte floor by more
   // than the flush that crossed it.
   assert(max < 256 + RECORD, `the file stayed small (largest ${max} bytes)`);
   j.append("vm1", "clock.rate", 4, 7);
@@ -52,7 +61,7 @@ Deno.test("journal: the file outgrowing 4× its live votes is compacted while ru
 
 Deno.test("journal: no compaction while the file is under the floor or near its live size", async () => {
   const dir = await Deno.makeTempDir({ dir: ROOT });
-  const j = await Journal.open(dir, { compactMinBytes: 4096, compactFactor: 4 });
+  const j = await Journal.open(dir, { ...NO_RESERVE, compactMinBytes: 4096, compactFactor: 4 });
   for (let i = 0; i < 50; i++) {
     j.append("vm1", "clock.rate", 3, i);
     await j.flush();
@@ -62,7 +71,7 @@ Deno.test("journal: no compaction while the file is under the floor or near its 
   await j.close();
   // Distinct live votes: the file is its live size, so compacting would gain nothing.
   const dir2 = await Deno.makeTempDir({ dir: ROOT });
-  const k = await Journal.open(dir2, { compactMinBytes: 64, compactFactor: 4 });
+  const k = await Journal.open(dir2, { ...NO_RESERVE, compactMinBytes: 64, compactFactor: 4 });
   for (let i = 0; i < 20; i++) {
     k.append("vm1", "clock.rate", i, 1);
     await k.flush();
@@ -162,3 +171,27 @@ function isRoot(): boolean {
     return false;
   }
 }
+
+Deno.test("journal (host): zeros written ahead are overwritten by flushes, the file's length stays, closing cuts them", async () => {
+  const dir = await Deno.makeTempDir({ dir: ROOT });
+  const j = await Journal.open(dir, { reserveBytes: 4096 });
+  j.append("vm1", "clock.rate", 3, 1);
+  await j.flush();
+  const ahead = MAGIC + RECORD + 4096;
+  assertEquals(await size(dir), ahead, "one record, then the zeros written ahead");
+  for (let i = 0; i < 50; i++) {
+    j.append("vm1", "clock.rate", 3, i);
+    await j.flush();
+  }
+  // Each fdatasync had no new file length to commit.
+  assertEquals(await size(dir), ahead);
+  const scan = scanJournal(await Deno.readFile(join(dir, JOURNAL_FILE)));
+  assertEquals([scan.records, scan.damage, scan.torn], [51, [], 0]);
+  // Past the reserve: more zeros ahead of the records that crossed it.
+  const n = Math.ceil(4096 / RECORD);
+  for (let i = 0; i < n; i++) j.append("vm1", "clock.rate", 4, i);
+  await j.flush();
+  assertEquals(await size(dir), MAGIC + (51 + n) * RECORD + 4096);
+  await j.close();
+  assertEquals(await size(dir), MAGIC + (51 + n) * RECORD);
+});

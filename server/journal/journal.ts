@@ -6,8 +6,9 @@
  * Opening reads every intact record. A damaged one (CRC mismatch, impossible length or
  * fields, a header that is not the magic) is skipped: reading resynchronises at the next
  * offset where a whole record with a matching CRC starts, so one bad byte costs one record.
- * A last record that runs past the end of the file with nothing good after it is the torn
- * tail a crash in the middle of a write leaves: expected, dropped without a word. Any other
+ * A last record that runs past the end of the file (or into the zeros written ahead in host
+ * mode) with nothing good after it is the torn tail a crash in the middle of a write leaves:
+ * expected, dropped without a word. Any other
  * damage is one warning (stretches, bytes, records lost), and the damaged file is kept
  * beside the journal as `votes.journal.damaged-<time>` (a hard link, or a copy) before
  * anything replaces it. The live votes are then rewritten as a fresh journal (temporary
@@ -20,13 +21,17 @@
  *   crash of the host kernel can.
  * - `host`: appends are buffered in memory and written by {@linkcode Journal.flush}: one
  *   write plus one fdatasync for every record appended since the previous flush began
- *   (group commit), and the reply waits for it.
+ *   (group commit), and the reply waits for it. Zeros are kept written ahead of the records
+ *   (`reserveBytes`) and overwritten, so the fdatasync has no new file length to commit.
  * One flush runs at a time; records appended while it runs join the next one. A lazy record
  * starts no flush: it goes with the next one something else needs, or at the close.
  *
  * Bounds while running: once the file passes `compactMinBytes` (1 MiB) and
- * `compactFactor` (4) times the size of its live votes, the next flush is followed by the
- * same compaction as at opening (appends wait in memory meanwhile). Records that cannot be
+ * `compactFactor` (4) times the size of its live votes, the next flush is followed by a
+ * compaction: the journal keeps the live votes of every record it restored or appended in
+ * memory, and writes them as a fresh file without reading the old one back; flushes go on
+ * meanwhile, and only the last step — copying the records written since, then the rename —
+ * holds them (in process mode records are still written then). Records that cannot be
  * written stay buffered and are written again with the next flush, up to `maxPendingBytes`
  * (4 MiB); past that a record is refused, and {@linkcode Journal.durable} rejects for it
  * (the dispatcher answers GENERIC_ERROR), so a full disk cannot make memory grow.
@@ -41,8 +46,10 @@ import type { Durability } from "../../core/transport.ts";
 import { ensurePrivateDir } from "../../core/rundir.ts";
 import {
   damageText,
+  type EncodedVote,
   encodeJournal,
   encodeRecord,
+  encodeVotes,
   type JournalEntry,
   MAX_NAME,
   recordSize,
@@ -67,6 +74,8 @@ export const COMPACT_MIN_BYTES = 1 << 20;
 export const COMPACT_FACTOR = 4;
 /** Default of {@linkcode JournalOptions.maxPendingBytes}: 4 MiB. */
 export const MAX_PENDING_BYTES = 4 << 20;
+/** Default of {@linkcode JournalOptions.reserveBytes}: 256 KiB. */
+export const RESERVE_BYTES = 256 << 10;
 
 export interface JournalOptions {
   log?: Logger;
@@ -82,6 +91,12 @@ export interface JournalOptions {
   compactFactor?: number;
   /** Most bytes of records waiting in memory (failed writes included) before refusing more. */
   maxPendingBytes?: number;
+  /**
+   * Host durability: zeros written ahead past the last record (default
+   * {@linkcode RESERVE_BYTES}), so that a flush overwrites them and its fdatasync has no new
+   * file length to commit; 0 appends at the end instead.
+   */
+  reserveBytes?: number;
   /** The time that names a damaged file kept at opening (default: now). */
   now?: () => Date;
 }
@@ -108,6 +123,19 @@ function round(seq: number): Round {
   // A round nobody awaits must not surface as an unhandled rejection.
   promise.catch(() => {});
   return { seq, promise, resolve, reject };
+}
+
+/** One live vote in the journal's memory: its value and when it last changed. */
+interface LiveVote {
+  value: number;
+  order: number;
+}
+
+/** One agent's live votes in one store, with both names encoded for records. */
+interface Pair {
+  agent: Uint8Array;
+  store: Uint8Array;
+  ids: Map<number, LiveVote>;
 }
 
 /** Figures for benchmarks and `vscmi ctl`. */
@@ -148,6 +176,13 @@ export class Journal {
   #refused = 0;
   readonly #log: Logger | undefined;
   readonly #names = new Map<string, Uint8Array>();
+  /**
+   * The live votes of the records restored and appended, by agent, store and physical id:
+   * what a compaction while running writes, so it never reads the file back.
+   */
+  readonly #live = new Map<string, Map<string, Pair>>();
+  /** Changes folded into `#live` so far: the order a compaction writes the votes in. */
+  #order = 0;
   #buf = new Uint8Array(4096);
   #dv = new DataView(this.#buf.buffer);
   #len = 0;
@@ -156,17 +191,26 @@ export class Journal {
   /** Records appended / made durable, counted from 1. */
   #seq = 0;
   #durable = 0;
-  /** File length covered by completed flushes. */
+  /** File length covered by completed flushes: where the next record goes. */
   #size: number;
+  /** Length of the file: past `#size` it holds zeros, written ahead (host mode). */
+  #end: number;
+  /** Zeros to keep written ahead of the records (0 in process mode). */
+  readonly #reserve: number;
   /** The flush under way and the one waiters of later records join. */
   #current: Round | null = null;
   #next: Round | null = null;
   #scheduled = false;
+  /** The compaction under way, if any. */
+  #compaction: Promise<void> | null = null;
   /**
-   * Process mode, while a compaction copies the live votes: records are still written through
-   * (to the old file); the compaction carries them over when it renames the new one.
+   * The flush slot while a compaction holds it (from the copy of the records written
+   * meanwhile to the rename): in process mode records are still written through, to the old
+   * file, and the compaction carries them over; in host mode they wait in memory.
    */
-  #compacting = false;
+  #compactHold: Round | null = null;
+  /** A compaction waits for the flush slot: no new flush starts meanwhile. */
+  #holdWanted = false;
   /** A record appended since the last flush began asks for a flush of its own. */
   #eager = false;
   #closed = false;
@@ -184,8 +228,11 @@ export class Journal {
     this.#dir = dir;
     this.#lock = lock;
     this.#size = size;
+    this.#end = size;
     this.restored = restored;
     this.#writeThrough = opts.durability === "process";
+    // The page cache needs no fdatasync, so nothing to spare it.
+    this.#reserve = this.#writeThrough ? 0 : opts.reserveBytes ?? RESERVE_BYTES;
     // In process mode the page cache is the durability asked for: flushes only write.
     this.#sync = this.#writeThrough ? noSync : opts.sync ?? defaultSync;
     this.#compactSync = opts.sync ?? defaultSync;
@@ -195,6 +242,7 @@ export class Journal {
     this.#compactFactor = opts.compactFactor ?? COMPACT_FACTOR;
     this.#maxPending = opts.maxPendingBytes ?? MAX_PENDING_BYTES;
     this.#compactAt = this.#nextCompaction(size);
+    for (const e of restored) this.#fold(this.#pair(e.agent, e.store), e.phys, e.value);
   }
 
   /**
@@ -239,7 +287,10 @@ export class Journal {
     }
     const fresh = encodeJournal(scan.entries);
     await compact(dir, path, fresh, opts.sync ?? defaultSync);
-    const file = await Deno.open(path, { append: true });
+    // Records are written where the last one ends (the file's position), not appended: in
+    // host mode zeros are written ahead of them.
+    const file = await Deno.open(path, { write: true });
+    await file.seek(fresh.length, Deno.SeekMode.Start);
     return new Journal(path, dir, file, lock, fresh.length, scan.entries, opts);
   }
 
@@ -267,17 +318,18 @@ export class Journal {
     lazy = false,
   ): number {
     if (this.#closed) throw new Error(`Vote journal "${this.path}" is closed`);
-    const a = this.#name(agent);
-    const s = this.#name(store);
-    const need = recordSize(a, s, value);
+    const p = this.#pair(agent, store);
+    const need = recordSize(p.agent, p.store, value);
     if (this.#len + need > this.#maxPending) return this.#refuse();
     if (this.#len + need > this.#buf.length) this.#grow(this.#len + need);
-    this.#len += encodeRecord(this.#buf, this.#dv, this.#len, a, s, phys, value);
+    this.#len += encodeRecord(this.#buf, this.#dv, this.#len, p.agent, p.store, phys, value);
+    this.#fold(p, phys, value);
     this.stats.records++;
     this.#seq++;
     if (!lazy) {
       if (
-        this.#writeThrough && (this.#current === null || this.#compacting) && this.#writeNow()
+        this.#writeThrough && (this.#current === null || this.#current === this.#compactHold) &&
+        this.#writeNow()
       ) return this.#seq;
       this.#eager = true;
       this.#schedule();
@@ -295,11 +347,7 @@ export class Journal {
     try {
       while (off < bytes.length) off += this.#writeFn(this.#file, bytes.subarray(off));
     } catch {
-      try {
-        this.#file.truncateSync(this.#size);
-      } catch {
-        // The next open stops at the torn record.
-      }
+      this.#dropPartial();
       return false;
     }
     this.#size += bytes.length;
@@ -307,7 +355,7 @@ export class Journal {
     this.stats.flushes++;
     this.stats.bytes += bytes.length;
     this.#len = 0;
-    if (this.#current === null && this.#size >= this.#compactAt) void this.#compactLive();
+    if (this.#current === null && this.#size >= this.#compactAt) this.#startCompaction();
     return true;
   }
 
@@ -354,8 +402,18 @@ export class Journal {
     } catch {
       // Already reported by the flush.
     }
-    while (this.#current !== null) await this.#current.promise.catch(() => {});
+    for (;;) {
+      if (this.#compaction !== null) await this.#compaction;
+      else if (this.#current !== null) await this.#current.promise.catch(() => {});
+      else break;
+    }
     this.#closed = true;
+    try {
+      // The zeros written ahead go: a closed journal ends with its last record.
+      if (this.#end > this.#size) this.#file.truncateSync(this.#size);
+    } catch {
+      // Zeros after the last record read as reserved space.
+    }
     this.#file.close();
     this.#lock.close();
   }
@@ -397,6 +455,77 @@ export class Journal {
     return b;
   }
 
+  /**
+   * Host mode: writes zeros from the end of the file to `n` bytes plus the reserve past the
+   * last record (the flush that writes the next records syncs them too), and comes back.
+   */
+  #writeAhead(n: number): void {
+    const to = this.#size + n + this.#reserve;
+    const zeros = new Uint8Array(to - this.#end);
+    this.#file.seekSync(this.#end, Deno.SeekMode.Start);
+    try {
+      let off = 0;
+      while (off < zeros.length) off += this.#file.writeSync(zeros.subarray(off));
+      this.#end = to;
+    } finally {
+      this.#file.seekSync(this.#size, Deno.SeekMode.Start);
+    }
+  }
+
+  /** After a failed write: cuts the file back to its last whole record, where the next goes. */
+  #dropPartial(): void {
+    try {
+      this.#file.truncateSync(this.#size);
+      this.#end = this.#size;
+      this.#file.seekSync(this.#size, Deno.SeekMode.Start);
+    } catch {
+      // Nothing more can be done here; the next open stops at the torn record.
+    }
+  }
+
+  /** `agent`'s live votes in `store` (created empty the first time). */
+  #pair(agent: string, store: string): Pair {
+    let stores = this.#live.get(agent);
+    if (stores === undefined) this.#live.set(agent, stores = new Map());
+    let p = stores.get(store);
+    if (p === undefined) {
+      p = { agent: this.#name(agent), store: this.#name(store), ids: new Map() };
+      stores.set(store, p);
+    }
+    return p;
+  }
+
+  /** Records a change in `#live`: allocates only for a vote not live before. */
+  #fold(p: Pair, phys: number, value: number | null): void {
+    const ids = p.ids;
+    if (value === null) {
+      ids.delete(phys);
+      return;
+    }
+    const order = ++this.#order;
+    const v = ids.get(phys);
+    if (v === undefined) ids.set(phys, { value, order });
+    else {
+      v.value = value;
+      v.order = order;
+    }
+  }
+
+  /** The live votes as a fresh journal, in the order they last changed. */
+  #fresh(): Uint8Array {
+    const votes: (EncodedVote & { order: number })[] = [];
+    for (const stores of this.#live.values()) {
+      for (const { agent, store, ids } of stores.values()) {
+        for (const [phys, v] of ids) {
+          votes.push({ agent, store, phys, value: v.value, order: v.order });
+        }
+      }
+    }
+    // The newest request is the last one ("last" and "exclusive" depend on the order).
+    votes.sort((x, y) => x.order - y.order);
+    return encodeVotes(votes);
+  }
+
   #grow(min: number): void {
     let n = this.#buf.length * 2;
     while (n < min) n *= 2;
@@ -408,7 +537,7 @@ export class Journal {
 
   readonly #kick = (): void => {
     this.#scheduled = false;
-    if (this.#current !== null || this.#len === 0 || this.#closed) return;
+    if (this.#current !== null || this.#len === 0 || this.#closed || this.#holdWanted) return;
     const r = this.#next ?? round(0);
     this.#next = null;
     this.#eager = false;
@@ -427,6 +556,9 @@ export class Journal {
   async #write(full: Uint8Array<ArrayBuffer>, bytes: Uint8Array, r: Round): Promise<void> {
     try {
       // Into the page cache at once (microseconds); only the sync waits for the disk.
+      if (this.#reserve !== 0 && this.#size + bytes.length > this.#end) {
+        this.#writeAhead(bytes.length);
+      }
       let off = 0;
       while (off < bytes.length) off += this.#writeFn(this.#file, bytes.subarray(off));
       await this.#sync(this.#file);
@@ -437,18 +569,14 @@ export class Journal {
       this.stats.bytes += bytes.length;
       this.#current = null;
       r.resolve();
-      if (this.#size >= this.#compactAt) return void this.#compactLive();
+      if (this.#size >= this.#compactAt) this.#startCompaction();
     } catch (e) {
       this.#log?.error(
         `Vote journal "${this.path}": writing ${bytes.length} bytes failed, the changes are ` +
           `not durable and will be written again: ${e instanceof Error ? e.message : e}`,
       );
       // Drop a partial write, and put the bytes back in front of what came since.
-      try {
-        this.#file.truncateSync(this.#size);
-      } catch {
-        // Nothing more can be done here; the next open stops at the torn record.
-      }
+      this.#dropPartial();
       const rest = this.#buf.subarray(0, this.#len);
       const merged = new Uint8Array(Math.max(this.#buf.length, bytes.length + rest.length));
       merged.set(bytes);
@@ -469,36 +597,52 @@ export class Journal {
     if (this.#len !== 0 && (this.#eager || this.#next !== null)) this.#schedule();
   }
 
+  /** Starts a compaction unless one is under way. */
+  #startCompaction(): void {
+    if (this.#compaction !== null) return;
+    this.#compaction = this.#compactLive().finally(() => {
+      this.#compaction = null;
+    });
+  }
+
+  /** Waits for the flush under way to end, then holds the flush slot; none starts meanwhile. */
+  async #holdFlushes(): Promise<Round> {
+    this.#holdWanted = true;
+    while (this.#current !== null) await this.#current.promise.catch(() => {});
+    this.#holdWanted = false;
+    const r = round(this.#durable);
+    this.#current = this.#compactHold = r;
+    return r;
+  }
+
   /**
-   * Compaction while running, between two flushes (it holds the flush slot: in host mode
-   * appends wait in memory; in process mode they are still written, to the old file): reads
-   * the file's durable records and rewrites its live votes as at opening when the file is more
-   * than `compactFactor` times their size. The new file is written and synced aside; then, with
-   * nothing awaited in between (so no record can be written meanwhile), the records written
-   * since the copy began are appended to it and it is renamed over the old one. A failure is
-   * logged once and retried when the file has doubled.
+   * Compaction while running: when the file is more than `compactFactor` times the size of
+   * the live votes held in memory, writes them as a fresh journal and syncs it aside while
+   * flushes go on to the old file. A vote appended but not yet written may be in it; it is
+   * written again after, and the later copy wins. Then it holds the flush slot (in process mode
+   * records are still written, to the old file): the records written since it began are copied
+   * over — with nothing awaited from the copy to the rename in process mode, synced before the
+   * rename in host mode, where they were acknowledged as on disk — and the new file is renamed
+   * over the old one and the directory synced. A failure is logged once and retried when the
+   * file has doubled.
    */
   async #compactLive(): Promise<void> {
-    const r = round(this.#durable);
-    this.#current = r;
-    this.#compacting = this.#writeThrough;
+    let hold: Round | null = null;
     try {
       const snapshot = this.#size;
-      const scan = scanJournal((await Deno.readFile(this.path)).subarray(0, snapshot));
-      if (scan.damage.length !== 0) throw new Error(damageText(scan));
-      if (scan.torn !== 0) throw new Error(`its last ${scan.torn} bytes are torn`);
-      const fresh = encodeJournal(scan.entries);
+      const fresh = this.#fresh();
       if (snapshot > this.#compactFactor * fresh.length) {
         const tmp = await writeAside(this.path, fresh, this.#compactSync);
-        // Synchronous from here to the rename: the records written since the snapshot move
-        // over whole, and none is written to the old file after they were copied.
+        hold = await this.#holdFlushes();
         const tail = readFrom(this.path, snapshot, this.#size - snapshot);
         appendTo(tmp, tail);
+        if (!this.#writeThrough && tail.length !== 0) await syncPath(tmp, this.#compactSync);
         Deno.renameSync(tmp, this.path);
-        const file = Deno.openSync(this.path, { append: true });
+        const file = Deno.openSync(this.path, { write: true });
         this.#file.close();
         this.#file = file;
-        this.#size = fresh.length + tail.length;
+        this.#size = this.#end = fresh.length + tail.length;
+        file.seekSync(this.#size, Deno.SeekMode.Start);
         this.stats.compactions++;
         await syncDir(this.#dir);
       }
@@ -512,10 +656,12 @@ export class Journal {
           `next try: ${e instanceof Error ? e.message : e}`,
       );
     }
-    this.#compacting = false;
-    this.#current = null;
-    r.resolve();
-    this.#resume();
+    if (hold !== null) {
+      this.#compactHold = null;
+      this.#current = null;
+      hold.resolve();
+      this.#resume();
+    }
   }
 }
 
@@ -603,6 +749,16 @@ function appendTo(path: string, bytes: Uint8Array): void {
   try {
     let off = 0;
     while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
+  } finally {
+    f.close();
+  }
+}
+
+/** Syncs the file at `path` with `sync`. */
+async function syncPath(path: string, sync: SyncFn): Promise<void> {
+  const f = await Deno.open(path, { write: true });
+  try {
+    await sync(f);
   } finally {
     f.close();
   }

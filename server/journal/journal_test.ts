@@ -539,3 +539,69 @@ Deno.test("process durability: changes keep being written while a compaction run
   );
   await back.close();
 });
+
+Deno.test("a compaction while running writes the live votes the journal holds: the file is not read back", async () => {
+  const { log, lines } = logger();
+  const dir = await tempDir();
+  const j = await Journal.open(dir, { log, compactMinBytes: 1024, compactFactor: 2 });
+  j.append("vm1", "clock.rate", 3, 1);
+  j.append("vm2", "clock.enable", 4, 1);
+  await j.flush();
+  // Damage a byte of the first record on disk, under the open journal.
+  const path = join(dir, JOURNAL_FILE);
+  const f = await Deno.open(path, { read: true, write: true });
+  await f.seek(JOURNAL_MAGIC.length + 12, Deno.SeekMode.Start);
+  await f.write(new Uint8Array([0xff]));
+  f.close();
+  // Change a vote until the file outgrows its live votes and is compacted.
+  for (let i = 0; j.stats.compactions === 0; i++) {
+    assert(i < 100, "compacted");
+    j.append("vm3", "clock.rate", 5, i);
+    await j.flush();
+  }
+  assertEquals(lines, []);
+  assertEquals(scanJournal(await Deno.readFile(path)).entries, [
+    E("vm1", "clock.rate", 3, 1),
+    E("vm2", "clock.enable", 4, 1),
+    E("vm3", "clock.rate", 5, j.stats.records - 3),
+  ]);
+  await j.close();
+});
+
+Deno.test("host durability: flushes go on while a compaction writes the new file, and the compacted file keeps them, synced", async () => {
+  const dir = await tempDir();
+  // Syncs of any file but the journal opened are the compaction's: held until opened.
+  const held = countingSync(true);
+  let journal = 0;
+  const j = await Journal.open(dir, {
+    sync: (f) => journal !== 0 && f.statSync().ino !== journal ? held.sync(f) : f.syncData(),
+    compactMinBytes: 4096,
+    compactFactor: 2,
+  });
+  journal = (await Deno.stat(join(dir, JOURNAL_FILE))).ino!;
+  // Flip one vote until the file passes the compaction threshold: one live vote, a long file.
+  for (let n = 0; held.calls === 0; n++) {
+    j.append("vm1", "clock.enable", 1, n % 2 === 0 ? 1 : null);
+    await j.flush();
+  }
+  // The compaction waits on the sync of the new file: changes made now are flushed meanwhile.
+  j.append("vm2", "clock.rate", 9, 48e6);
+  let flushed = false;
+  void j.flush().then(() => flushed = true);
+  await until(() => flushed, "a flush while the compaction syncs its new file");
+  j.append("vm3", "reset.assert", 2, 1);
+  await j.flush();
+  assertEquals(held.calls, 1, "the compaction still waits");
+  held.open();
+  await until(() => j.stats.compactions === 1, "the compaction to finish");
+  // The new file was synced once written, and again after the records flushed meanwhile.
+  assertEquals(held.calls, 2);
+  const scan = scanJournal(await Deno.readFile(join(dir, JOURNAL_FILE)));
+  assertEquals(scan.damage, []);
+  assertEquals(scan.entries.filter((e) => e.agent !== "vm1"), [
+    E("vm2", "clock.rate", 9, 48e6),
+    E("vm3", "reset.assert", 2, 1),
+  ]);
+  assert((await Deno.stat(join(dir, JOURNAL_FILE))).size < 4096, "the file was compacted");
+  await j.close();
+});
