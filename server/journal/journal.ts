@@ -44,6 +44,7 @@ import { join } from "node:path";
 import type { Logger } from "../../core/log.ts";
 import type { Durability } from "../../core/transport.ts";
 import { ensurePrivateDir } from "../../core/rundir.ts";
+import { MappedTail } from "./mapped_tail.ts";
 import {
   damageText,
   type EncodedVote,
@@ -92,9 +93,10 @@ export interface JournalOptions {
   /** Most bytes of records waiting in memory (failed writes included) before refusing more. */
   maxPendingBytes?: number;
   /**
-   * Host durability: zeros written ahead past the last record (default
-   * {@linkcode RESERVE_BYTES}), so that a flush overwrites them and its fdatasync has no new
-   * file length to commit; 0 appends at the end instead.
+   * Zeros written ahead past the last record (default {@linkcode RESERVE_BYTES}): in host
+   * durability a flush overwrites them, so its fdatasync has no new file length to commit; in
+   * process durability records are copied into them through a shared mapping of the file.
+   * 0 appends at the end with `write()` instead.
    */
   reserveBytes?: number;
   /** The time that names a damaged file kept at opening (default: now). */
@@ -165,6 +167,13 @@ export class Journal {
   /** What compaction syncs the new file with (a real sync in every mode: it renames files). */
   readonly #compactSync: SyncFn;
   readonly #writeFn: WriteFn;
+  /**
+   * Process durability: the file's tail mapped shared, records copied into the page cache
+   * (`mapped_tail.ts`); null where the file cannot be mapped, or a test injects `write`.
+   */
+  #tail: MappedTail | null = null;
+  /** The file's position is where the next record goes (a mapped copy does not move it). */
+  #positioned = true;
   /** `process`: eager records are written at once, synchronously, and never synced. */
   readonly #writeThrough: boolean;
   readonly #compactMin: number;
@@ -231,8 +240,12 @@ export class Journal {
     this.#end = size;
     this.restored = restored;
     this.#writeThrough = opts.durability === "process";
-    // The page cache needs no fdatasync, so nothing to spare it.
-    this.#reserve = this.#writeThrough ? 0 : opts.reserveBytes ?? RESERVE_BYTES;
+    const reserve = opts.reserveBytes ?? RESERVE_BYTES;
+    if (this.#writeThrough && opts.write === undefined && reserve > 0) {
+      this.#tail = MappedTail.open(path);
+    }
+    // Zeros ahead for a flush's fdatasync, or for the mapping; plain appends otherwise.
+    this.#reserve = this.#writeThrough && this.#tail === null ? 0 : reserve;
     // In process mode the page cache is the durability asked for: flushes only write.
     this.#sync = this.#writeThrough ? noSync : opts.sync ?? defaultSync;
     this.#compactSync = opts.sync ?? defaultSync;
@@ -343,13 +356,7 @@ export class Journal {
    */
   #writeNow(): boolean {
     const bytes = this.#buf.subarray(0, this.#len);
-    let off = 0;
-    try {
-      while (off < bytes.length) off += this.#writeFn(this.#file, bytes.subarray(off));
-    } catch {
-      this.#dropPartial();
-      return false;
-    }
+    if (!this.#put(bytes)) return false;
     this.#size += bytes.length;
     this.#durable = this.#seq;
     this.stats.flushes++;
@@ -357,6 +364,57 @@ export class Journal {
     this.#len = 0;
     if (this.#current === null && this.#size >= this.#compactAt) this.#startCompaction();
     return true;
+  }
+
+  /**
+   * Process mode: puts `bytes` at the end of the records, into the page cache — copied
+   * through the mapped tail (zeros written ahead first when they run out), or written. False
+   * when that failed (the file is cut back to its last whole record).
+   */
+  #put(bytes: Uint8Array): boolean {
+    const tail = this.#tail;
+    if (tail !== null) {
+      try {
+        if (this.#size + bytes.length > this.#end) this.#writeAhead(bytes.length);
+      } catch {
+        this.#dropPartial();
+        return false;
+      }
+      try {
+        tail.write(this.#size, bytes, this.#end);
+        this.#positioned = false;
+        return true;
+      } catch (e) {
+        this.#log?.warn(
+          `Vote journal "${this.path}": cannot map the file (${
+            e instanceof Error ? e.message : e
+          }); writing records with write() from now on`,
+        );
+        this.#dropTail();
+      }
+    }
+    this.#position();
+    let off = 0;
+    try {
+      while (off < bytes.length) off += this.#writeFn(this.#file, bytes.subarray(off));
+    } catch {
+      this.#dropPartial();
+      return false;
+    }
+    return true;
+  }
+
+  /** Moves the file's position to the end of the records, after mapped copies. */
+  #position(): void {
+    if (this.#positioned) return;
+    this.#file.seekSync(this.#size, Deno.SeekMode.Start);
+    this.#positioned = true;
+  }
+
+  /** Stops mapping the file: records are written with `write()` from now on. */
+  #dropTail(): void {
+    this.#tail?.close();
+    this.#tail = null;
   }
 
   /**
@@ -408,6 +466,8 @@ export class Journal {
       else break;
     }
     this.#closed = true;
+    // No mapped page may outlive the file's end: the mapping goes before the cut.
+    this.#dropTail();
     try {
       // The zeros written ahead go: a closed journal ends with its last record.
       if (this.#end > this.#size) this.#file.truncateSync(this.#size);
@@ -469,15 +529,19 @@ export class Journal {
       this.#end = to;
     } finally {
       this.#file.seekSync(this.#size, Deno.SeekMode.Start);
+      this.#positioned = true;
     }
   }
 
   /** After a failed write: cuts the file back to its last whole record, where the next goes. */
   #dropPartial(): void {
+    // The cut may fall inside the mapping: it goes first, the next copy maps again.
+    this.#tail?.unmap();
     try {
       this.#file.truncateSync(this.#size);
       this.#end = this.#size;
       this.#file.seekSync(this.#size, Deno.SeekMode.Start);
+      this.#positioned = true;
     } catch {
       // Nothing more can be done here; the next open stops at the torn record.
     }
@@ -559,6 +623,7 @@ export class Journal {
       if (this.#reserve !== 0 && this.#size + bytes.length > this.#end) {
         this.#writeAhead(bytes.length);
       }
+      this.#position();
       let off = 0;
       while (off < bytes.length) off += this.#writeFn(this.#file, bytes.subarray(off));
       await this.#sync(this.#file);
@@ -643,6 +708,14 @@ export class Journal {
         this.#file = file;
         this.#size = this.#end = fresh.length + tail.length;
         file.seekSync(this.#size, Deno.SeekMode.Start);
+        this.#positioned = true;
+        if (this.#tail !== null) {
+          try {
+            this.#tail.reopen(this.path);
+          } catch {
+            this.#dropTail();
+          }
+        }
         this.stats.compactions++;
         await syncDir(this.#dir);
       }
