@@ -27,6 +27,8 @@ const XO = 0;
 const UART = 1;
 const SPI = 2;
 const HOST = 3;
+/** spi's parent, granted to no agent. */
+const DIV = 4;
 
 const AGENTS: AgentSpec[] = ["vm1", "vm2"].map((name) => ({
   name,
@@ -35,8 +37,8 @@ const AGENTS: AgentSpec[] = ["vm1", "vm2"].map((name) => ({
 }));
 
 /**
- * xo (running from power-on) feeds uart, spi and host, which the sim has running at start
- * without the board declaring them so (the bootloader left them on); host is in
+ * xo (running from power-on) feeds uart, div (→ spi) and host, which the sim has running at
+ * start without the board declaring them so (the bootloader left them on); host is in
  * `[policy.keep_on]`; every clock carries the deployment's `found_running`.
  */
 function board(found?: FoundRunning) {
@@ -45,13 +47,14 @@ function board(found?: FoundRunning) {
   clockKind.of(b).push(
     simClock(XO, "xo", [], { enabled: true }),
     simClock(UART, "uart", [XO]),
-    simClock(SPI, "spi", [XO]),
+    simClock(SPI, "spi", [DIV]),
     simClock(HOST, "host", [XO], { kept: true }),
+    simClock(DIV, "div", [XO]),
   );
   if (found !== undefined) { for (const d of clockKind.of(b)) d.foundRunning = found; }
   const sim = createSim(b, "sim", { timeScale: 0 });
   const hw = sim.clock as SimClockHw;
-  for (const id of [UART, SPI, HOST]) hw.setEnabled(id, true);
+  for (const id of [UART, DIV, SPI, HOST]) hw.setEnabled(id, true);
   return { b, sim, hw };
 }
 
@@ -109,11 +112,12 @@ Deno.test("until-voted: an agent enables then disables a clock found running →
   fx.platform.close();
 });
 
-Deno.test("until-voted: a disable from an agent that never enabled it is a vote too → gated", async () => {
-  const { fx, hw, set, released } = serve("until-voted");
+Deno.test("until-voted: a disable from an agent that never enabled it is a vote too → gated, its parent with it", async () => {
+  const { fx, hw, set, shared, released } = serve("until-voted");
   await fx.platform.ready;
+  assertEquals(shared.votes.isKept(DIV), false, "div is held for spi, not kept");
   assertEquals(await set("vm2", SPI, false), Status.SUCCESS);
-  assertEquals([hw.isEnabled(SPI), hw.isEnabled(UART)], [false, true]);
+  assertEquals([SPI, DIV, UART].map((id) => hw.isEnabled(id)), [false, false, true]);
   assertEquals(released().length, 1);
   fx.platform.close();
 });
@@ -149,7 +153,7 @@ Deno.test("default (keep): a clock found running stays on after an agent enables
     assertEquals(await set("vm1", UART, true), Status.SUCCESS);
     assertEquals(await set("vm1", UART, false), Status.SUCCESS);
     assertEquals(await set("vm2", SPI, false), Status.SUCCESS);
-    assertEquals([hw.isEnabled(UART), hw.isEnabled(SPI)], [true, true], `found_running ${found}`);
+    assertEquals([UART, SPI, DIV].map((id) => hw.isEnabled(id)), [true, true, true], `${found}`);
     assertEquals([shared.votes.isKept(UART), released()], [true, []]);
     fx.platform.close();
   }
@@ -191,4 +195,24 @@ Deno.test("until-voted across a restart: the releasing vote is restored, explain
   assertEquals(hw.isEnabled(UART), false, "vm1's disable gates it");
   assertEquals(released(), [], "nothing left to release");
   second.fx.platform.close();
+});
+
+Deno.test("until-voted with a driver that answers later: released once the gate took, kept again when it failed", async () => {
+  const on = board("until-voted");
+  const setEnabled = on.hw.setEnabled.bind(on.hw);
+  let stuck = true;
+  on.hw.setEnabled = (id, enable) =>
+    Promise.resolve().then(() => {
+      if (stuck) throw new DriverError("hardware", "gate stuck");
+      return setEnabled(id, enable);
+    });
+  const { fx, hw, set, shared, released } = serve("until-voted", on);
+  await fx.platform.ready;
+  assertEquals(await set("vm1", UART, false), Status.HARDWARE_ERROR);
+  assertEquals([hw.isEnabled(UART), shared.votes.isKept(UART), released()], [true, true, []]);
+  stuck = false;
+  assertEquals(await set("vm1", UART, false), Status.SUCCESS);
+  assertEquals([hw.isEnabled(UART), shared.votes.isKept(UART)], [false, false]);
+  assertEquals(released().length, 1);
+  fx.platform.close();
 });

@@ -8,7 +8,9 @@
  * (`desc.kept`), one running from power-on (`desc.enabled`), or one found running at start-up
  * without a restored vote (or a running or voted clock below it) explaining it is kept on by
  * the platform, so no guest can switch it off, while an agent that never enabled it reads it
- * as disabled and may enable and disable it freely. A kept clock that the hardware has off at
+ * as disabled and may enable and disable it freely. The last is kept for good, or, when the
+ * deployment says `found_running = "until-voted"` (`desc.foundRunning`), only until the first
+ * agent vote on it ({@linkcode releaseFound}). A kept clock that the hardware has off at
  * start-up is switched on then. Every clock that should run holds its parent on (`tree.ts`):
  * the store's `apply` settles the clock with its parent chain.
  *
