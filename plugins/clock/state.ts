@@ -221,7 +221,7 @@ function startKept(env: SetupEnv<ClockSession>, shared: ClockShared, d: ClockDes
 }
 
 /**
- * Agent `agent` votes on clock `phys` for the first time since it was found running: the
+ * An agent votes on clock `phys` for the first time since it was found running: the
  * platform's start-up keep goes, so from now on the votes alone (and the children they hold
  * on) decide. Returns whether there was such a keep; {@linkcode keepFound} puts it back when
  * the vote fails, {@linkcode foundReleased} logs the release once the vote took.
@@ -239,7 +239,7 @@ export function keepFound(shared: ClockShared, phys: number): void {
   shared.votes.keep(phys, true);
 }
 
-/** Logs, once per clock, that agent `agent`'s vote ended the start-up keep of `phys`. */
+/** Logs, once per clock, that the vote of the context's agent ended the start-up keep of `phys`. */
 export function foundReleased(ctx: ClockCtx, phys: number): void {
   const clock = `clock "${descOf(ctx, phys).name}" (${phys})`;
   ctx.log.info(
