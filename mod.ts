@@ -158,7 +158,14 @@ export { ValueVotes } from "./core/policy/values.ts";
 export type { ValueOutcome, ValuePolicy } from "./core/policy/values.ts";
 export type { Grace } from "./core/policy/grace.ts";
 export { emptyBoard, findResource } from "./core/board.ts";
-export type { Board, DeviceDesc, DriverDecl, ResourceDesc, ResourceKind } from "./core/board.ts";
+export type {
+  Board,
+  DeviceDesc,
+  DriverDecl,
+  FoundRunning,
+  ResourceDesc,
+  ResourceKind,
+} from "./core/board.ts";
 export {
   causerFor,
   hearsRequest,

@@ -34,7 +34,20 @@ export interface ResourceDesc {
    * agent letting go, turns it off.
    */
   kept?: boolean;
+  /**
+   * What the platform does when it finds the resource running at start-up with no restored
+   * vote (nor a running resource it feeds) explaining it (deployment `[policy] found_running`):
+   * keeps it on for its whole life (`keep`, also when absent) or only until an agent first
+   * votes on it (`until-voted`). Read by the clock protocol.
+   */
+  foundRunning?: FoundRunning;
 }
+
+/** What the platform does with a resource found running at start-up; see `ResourceDesc`. */
+export type FoundRunning = "keep" | "until-voted";
+
+/** Values of `[policy] found_running`, the default first. */
+export const FOUND_RUNNING = ["keep", "until-voted"] as const satisfies readonly FoundRunning[];
 
 /** An SCMI device: a set of resources granted together (a UART = its clocks, resets, …). */
 export interface DeviceDesc {

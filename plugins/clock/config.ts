@@ -9,7 +9,15 @@
  */
 import { type CommandDef, Right, Status } from "../../mod.ts";
 import { ClockState, ClockVersion, ConfigAttr, ConfigType } from "./msg.ts";
-import { type ClockCtx, type ClockSession, type ClockShared, hasExtendedConfig } from "./state.ts";
+import {
+  type ClockCtx,
+  type ClockSession,
+  type ClockShared,
+  foundReleased,
+  hasExtendedConfig,
+  keepFound,
+  releaseFound,
+} from "./state.ts";
 import { settle, settleAfter } from "./tree.ts";
 
 type Cmd = CommandDef<ClockSession, ClockShared>;
@@ -20,17 +28,22 @@ const V3_ATTRS = ConfigAttr.STATE_MASK | (ConfigAttr.TYPE_MASK << ConfigAttr.TYP
 /**
  * Records the agent's enable vote on physical clock `phys` and, when the clock's effective
  * state flips, settles it with its parent chain (`tree.ts`): enabling starts the chain first,
- * disabling stops the clock, then the parents nothing else needs. A driver failure gives the
- * vote back, lets go of what it started, and is thrown.
+ * disabling stops the clock, then the parents nothing else needs. The first vote on a clock
+ * kept only until voted (`state.ts`, {@linkcode releaseFound}) ends that keep, so a disable
+ * that changes no vote may still stop it. A driver failure gives the vote (and the keep)
+ * back, lets go of what it started, and is thrown.
  */
 export function voteEnable(ctx: ClockCtx, phys: number, on: boolean): void | Promise<void> {
   const shared = ctx.shared;
   const votes = shared.votes;
   const agent = ctx.agent.id;
   const had = votes.has(agent, phys);
-  if (had === on || !votes.vote(agent, phys, on)) return;
+  const released = releaseFound(shared, phys);
+  const flipped = had !== on && votes.vote(agent, phys, on);
+  if (!flipped && !released) return;
   const undo = (e: unknown): never | Promise<never> => {
-    votes.vote(agent, phys, had);
+    if (had !== on) votes.vote(agent, phys, had);
+    if (released) keepFound(shared, phys);
     return settleAfter(shared, phys, e);
   };
   let out: void | Promise<void>;
@@ -39,7 +52,10 @@ export function voteEnable(ctx: ClockCtx, phys: number, on: boolean): void | Pro
   } catch (e) {
     return undo(e);
   }
-  if (out instanceof Promise) return out.catch(undo);
+  if (out instanceof Promise) {
+    return released ? out.then(() => foundReleased(ctx, phys), undo) : out.catch(undo);
+  }
+  if (released) foundReleased(ctx, phys);
 }
 
 /**

@@ -8,7 +8,9 @@
  * (`desc.kept`), one running from power-on (`desc.enabled`), or one found running at start-up
  * without a restored vote (or a running or voted clock below it) explaining it is kept on by
  * the platform, so no guest can switch it off, while an agent that never enabled it reads it
- * as disabled and may enable and disable it freely. A kept clock that the hardware has off at
+ * as disabled and may enable and disable it freely. The last is kept for good, or, when the
+ * deployment says `found_running = "until-voted"` (`desc.foundRunning`), only until the first
+ * agent vote on it ({@linkcode releaseFound}). A kept clock that the hardware has off at
  * start-up is switched on then. Every clock that should run holds its parent on (`tree.ts`):
  * the store's `apply` settles the clock with its parent chain.
  *
@@ -54,6 +56,11 @@ export interface ClockShared {
    * and each running child's hold on its parent (`tree.ts`).
    */
   readonly votes: OnVotes;
+  /**
+   * Physical id → kept on only because it was found running, until an agent first votes on
+   * it (`[policy] found_running = "until-voted"`); see {@linkcode releaseFound}.
+   */
+  readonly untilVoted: boolean[];
   /** Each agent's rate request, Hz, snapped to a supported rate (store `clock.rate`). */
   readonly rateVotes: ValueVotes;
   /** Last rate seen per physical id, to tell a change from a repeat. */
@@ -147,6 +154,7 @@ export function setupClock(env: SetupEnv<ClockSession>): ClockShared {
     hw,
     configTypes,
     votes,
+    untilVoted: [],
     rateVotes,
     rates,
     shortNames,
@@ -166,7 +174,9 @@ export function setupClock(env: SetupEnv<ClockSession>): ClockShared {
  * Marks the clocks the platform keeps on: those the deployment keeps, those running from
  * power-on, and those running without a restored vote to explain them (something before
  * vscmi started them) — unless a running or voted clock below explains them as its parent.
- * Each kept clock's parent chain is then held; see {@linkcode startKept}.
+ * The last are kept for good, or until an agent first votes on them when the deployment says
+ * `found_running = "until-voted"`. Each kept clock's parent chain is then held; see
+ * {@linkcode startKept}.
  */
 function keepAtStart(env: SetupEnv<ClockSession>, shared: ClockShared): void {
   const { votes, hw } = shared;
@@ -183,6 +193,9 @@ function keepAtStart(env: SetupEnv<ClockSession>, shared: ClockShared): void {
     const running = hw[d.id]?.isEnabled(d.id) === true && votes.voters(d.id).size === 0 &&
       !fed.has(d.id);
     if (d.kept || d.enabled || running) votes.keep(d.id);
+    if (!d.kept && !d.enabled && running && d.foundRunning === "until-voted") {
+      shared.untilVoted[d.id] = true;
+    }
   }
   for (const d of clockKind.of(env.board)) if (votes.isKept(d.id)) startKept(env, shared, d);
 }
@@ -205,6 +218,33 @@ function startKept(env: SetupEnv<ClockSession>, shared: ClockShared, d: ClockDes
   } catch (e) {
     fail(e);
   }
+}
+
+/**
+ * An agent votes on clock `phys` for the first time since it was found running: the
+ * platform's start-up keep goes, so from now on the votes alone (and the children they hold
+ * on) decide. Returns whether there was such a keep; {@linkcode keepFound} puts it back when
+ * the vote fails, {@linkcode foundReleased} logs the release once the vote took.
+ */
+export function releaseFound(shared: ClockShared, phys: number): boolean {
+  if (shared.untilVoted[phys] !== true) return false;
+  shared.untilVoted[phys] = false;
+  shared.votes.keep(phys, false);
+  return true;
+}
+
+/** Puts back the start-up keep {@linkcode releaseFound} let go (the vote failed). */
+export function keepFound(shared: ClockShared, phys: number): void {
+  shared.untilVoted[phys] = true;
+  shared.votes.keep(phys, true);
+}
+
+/** Logs, once per clock, that the vote of the context's agent ended the start-up keep of `phys`. */
+export function foundReleased(ctx: ClockCtx, phys: number): void {
+  const clock = `clock "${descOf(ctx, phys).name}" (${phys})`;
+  ctx.log.info(
+    `Released the start-up keep of ${clock}: agent "${ctx.agent.name}" voted; votes decide from now on`,
+  );
 }
 
 /**

@@ -1,9 +1,13 @@
 /**
  * The deployment's `[policy]` table: how agents' requests on shared resources combine, and
- * which resources the platform keeps on. It writes `ResourceDesc.policy` and
- * `ResourceDesc.kept` into the board model the deployment serves.
+ * which resources the platform keeps on. It writes `ResourceDesc.policy`, `ResourceDesc.kept`
+ * and `ResourceDesc.foundRunning` into the board model the deployment serves.
  *
  * ```toml
+ * [policy]
+ * found_running = "until-voted"          # or "keep" (default): a clock found running at
+ *                                        # start-up, nothing explaining it, is kept on until
+ *                                        # an agent first votes on it, or for good
  * [policy.keep_on]                       # kept on whatever agents vote
  * clocks = ["osc24m", "pll_periph"]
  * power_domains = ["pd_top"]             # the member key of each kind that can be kept on
@@ -15,6 +19,7 @@
  * @module
  */
 import type { KindDef } from "../../core/kind.ts";
+import type { ValuePolicy } from "../../core/policy/values.ts";
 import type { BoardRead } from "./board.ts";
 import { type PolicyInput, policyTable } from "./policy_schema.ts";
 import { describe } from "../../core/manifest/problem.ts";
@@ -28,6 +33,9 @@ export function readPolicy(src: Source, raw: unknown, b: BoardRead): void {
   if (!t) return;
   const keep = t.keep_on ?? {};
   for (const kind of b.kinds.filter((k) => k.keep)) {
+    if (t.found_running !== undefined) {
+      for (const desc of b.board.resources[kind.name] ?? []) desc.foundRunning = t.found_running;
+    }
     const key = kind.member;
     const seen = new Set<string>();
     (keep[key] ?? []).forEach((name, j) => {
@@ -45,7 +53,8 @@ export function readPolicy(src: Source, raw: unknown, b: BoardRead): void {
     });
   }
   for (const kind of b.kinds.filter((k) => k.value)) {
-    for (const [name, policy] of Object.entries(t[kind.name] ?? {})) {
+    const table = t[kind.name] as Record<string, ValuePolicy> | undefined;
+    for (const [name, policy] of Object.entries(table ?? {})) {
       const desc = find(b, kind, name);
       if (desc) desc.policy = policy;
       else if (!b.names.seen(kind.name).has(name)) {

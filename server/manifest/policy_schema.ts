@@ -9,6 +9,7 @@
 import { z } from "zod";
 import type { KindDef } from "../../core/kind.ts";
 import { VALUE_POLICIES } from "../../core/policy/values.ts";
+import { FOUND_RUNNING, type FoundRunning } from "../../core/board.ts";
 import { int, list, name, oneOf, ref, table } from "../../core/manifest/_schema.ts";
 
 /** Highest explicit virtual id: PROTOCOL_ATTRIBUTES counts resources in 16 bits. */
@@ -76,7 +77,10 @@ const policyOf = (kind: KindDef) =>
     error: `a table of ${kind.noun} name = ${VALUE_POLICIES.map((p) => `"${p}"`).join(" | ")}`,
   });
 
-/** The top-level `[policy]` table: `keep_on` lists, and one table per value kind. */
+/**
+ * The top-level `[policy]` table: `keep_on` lists, what becomes of resources found running
+ * (`found_running`), and one table per value kind.
+ */
 export function policyTable(kinds: readonly KindDef[]) {
   const kept = kinds.filter((k) => k.keep);
   return table({
@@ -89,6 +93,7 @@ export function policyTable(kinds: readonly KindDef[]) {
       ),
       `a table { ${kept.map((k) => k.member).join(", ")} }`,
     ).optional(),
+    found_running: oneOf(FOUND_RUNNING).optional(),
     ...Object.fromEntries(
       kinds.filter((k) => k.value).map((k) => [k.name, policyOf(k).optional()]),
     ),
@@ -96,6 +101,13 @@ export function policyTable(kinds: readonly KindDef[]) {
 }
 
 /** What `[policy]` holds after the shape check. */
-export type PolicyInput = {
+export interface PolicyInput {
   keep_on?: Record<string, string[] | undefined>;
-} & Record<string, Record<string, typeof VALUE_POLICIES[number]> | undefined>;
+  found_running?: FoundRunning;
+  /** `[policy.<kind>]`: resource name → value policy. */
+  [kind: string]:
+    | Record<string, typeof VALUE_POLICIES[number]>
+    | Record<string, string[] | undefined>
+    | string
+    | undefined;
+}

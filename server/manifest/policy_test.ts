@@ -102,6 +102,34 @@ Deno.test("[policy] sets each resource's policy and kept flag on the board model
   assertEquals(perfKind.of(dep.board).find((d) => d.name === "gpu")!.policy, "min");
 });
 
+Deno.test("[policy] found_running: written on every clock of the board model; absent, none", async () => {
+  const text = VALID.replace("[policy.keep_on]", '[policy]\nfound_running = "until-voted"\n\n$&');
+  const dep = await loadDeployment(await write("vscmi.toml", text), BUILTINS);
+  const found = new Set(clockKind.of(dep.board).map((c) => c.foundRunning));
+  assertEquals([...found], ["until-voted"]);
+  const plain = await loadDeployment(await write("vscmi.toml", VALID), BUILTINS);
+  assertEquals(clockKind.of(plain.board).filter((c) => c.foundRunning !== undefined), []);
+});
+
+Deno.test("[policy] found_running with a bad value → the file, key and line", async () => {
+  const file = await write(
+    "vscmi.toml",
+    `board = ${SIM}
+
+[policy]
+found_running = "forever"
+
+[[agent]]
+name = "vm1"
+transport = { type = "stream" }
+`,
+  );
+  const e = await assertRejects(() => loadDeployment(file, BUILTINS), ManifestError);
+  assertEquals((e as ManifestError).problems.map((p) => [p.file, p.line, p.keyPath, p.message]), [
+    [file, 4, "policy.found_running", 'Expected one of "keep", "until-voted", got "forever"'],
+  ]);
+});
+
 Deno.test("[[agent.clock]]: explicit virtual ids first, the rest at the lowest free id, holes -1", async () => {
   const dep = await loadDeployment(await write("vscmi.toml", VALID), BUILTINS);
   const [vm1] = dep.agents;
