@@ -16,9 +16,11 @@
  * must pass before they are used is the vote book's business (`vote_book.ts`).
  *
  * Two durabilities (`[platform] durability`, see the README's "Durability"):
- * - `process`: each record is written (`write()`, into the page cache) before the reply that
- *   acknowledges it, synchronously, so a crash or `kill -9` of vscmi loses nothing; only a
- *   crash of the host kernel can.
+ * - `process`: each record is put into the page cache before the reply that acknowledges it,
+ *   synchronously — copied into zeros written ahead of the records through a shared mapping
+ *   of the file's tail (`mapped_tail.ts`), or written with `write()` where the file cannot be
+ *   mapped — so a crash or `kill -9` of vscmi loses nothing; only a crash of the host kernel
+ *   can.
  * - `host`: appends are buffered in memory and written by {@linkcode Journal.flush}: one
  *   write plus one fdatasync for every record appended since the previous flush began
  *   (group commit), and the reply waits for it. Zeros are kept written ahead of the records
