@@ -58,6 +58,8 @@ export const symbols = {
   memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
   /** int fstat(int fd, struct stat *st) — glibc 2.33 and later export it */
   fstat: { parameters: ["i32", "buffer"], result: "i32" },
+  /** int fstatfs(int fd, struct statfs *buf) — `f_type` is its first field (a long) */
+  fstatfs: { parameters: ["i32", "buffer"], result: "i32" },
   /** int ftruncate(int fd, off_t length) */
   ftruncate: { parameters: ["i32", "i64"], result: "i32" },
   /** int *__errno_location(void) — the calling thread's errno */
@@ -222,6 +224,14 @@ export function setNonBlocking(fd: number): void {
 /** The address of a buffer's first byte as a bigint, for pointers stored inside structs. */
 export function addressOf(buf: Uint8Array): bigint {
   return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf)));
+}
+
+/** The type of the file system holding `fd` (`statfs.f_type`, e.g. 0xEF53 for ext2/3/4). */
+export function fileSystemType(fd: number): number {
+  // struct statfs is 120 bytes on 64-bit Linux; f_type, a long, comes first.
+  const st = new Uint8Array(new ArrayBuffer(128));
+  unwrap(libc().fstatfs(fd, st), "fstatfs");
+  return Number(new DataView(st.buffer).getBigInt64(0, true));
 }
 
 /** The size of the file behind `fd` (st_size). */

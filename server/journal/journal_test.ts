@@ -7,6 +7,8 @@ import { assert, assertEquals, assertRejects } from "../../core/_assert_test.ts"
 import { turn, until } from "../../core/_wait_test.ts";
 import { Logger } from "../../core/log.ts";
 import { Journal, JOURNAL_FILE, type SyncFn } from "./journal.ts";
+import { MAPPED_FILE_SYSTEMS, MappedTail } from "./mapped_tail.ts";
+import { closeFd, fileSystemType, openReadWrite } from "../../bindings/native/libc.ts";
 import { crc32, encodeJournal, JOURNAL_MAGIC, type JournalEntry, scanJournal } from "./records.ts";
 
 /** A logger that keeps its lines. */
@@ -638,4 +640,29 @@ Deno.test("host durability: flushes go on while a compaction writes the new file
   // Zeros written ahead count in the file's size: its records tell it was compacted.
   assert(scan.records < 10, `the file was compacted (${scan.records} records)`);
   await j.close();
+});
+
+Deno.test("the journal maps its tail only on file systems that overwrite blocks in place", async () => {
+  const dirs = [await tempDir()];
+  try {
+    dirs.push(await Deno.makeTempDir({ dir: "/dev/shm", prefix: "vscmi-jt-" }));
+  } catch {
+    // No /dev/shm here: the temp directory alone.
+  }
+  const types: number[] = [];
+  for (const dir of dirs) {
+    const path = join(dir, "probe");
+    await Deno.writeFile(path, new Uint8Array(8));
+    const fd = openReadWrite(path);
+    const type = fileSystemType(fd);
+    closeFd(fd);
+    types.push(type);
+    const tail = MappedTail.open(path);
+    assertEquals(tail !== null, MAPPED_FILE_SYSTEMS.has(type), `f_type 0x${type.toString(16)}`);
+    tail?.close();
+  }
+  if (dirs.length === 2) {
+    assertEquals(types[1], 0x01021994, "/dev/shm is tmpfs, which is mapped");
+    await Deno.remove(dirs[1], { recursive: true });
+  }
 });

@@ -9,10 +9,20 @@
  * its records (real blocks, so a full disk fails that `write()`, never a later store into the
  * mapping) and maps from the page of the next record to the end of those zeros. Touching a
  * mapped page past the end of the file would kill the process (SIGBUS), so the journal drops
- * the mapping before it cuts the file, and the state directory is private to vscmi.
+ * the mapping before it cuts the file, and the state directory is private to vscmi. Only
+ * file systems that overwrite written blocks in place are mapped (ext2/3/4, XFS, tmpfs): on a
+ * copy-on-write one (btrfs, ZFS, bcachefs…) a store into the mapping needs new space, and on a
+ * full disk the kernel would answer it with SIGBUS, so there the journal uses `write()`.
  * @module
  */
-import { closeFd, openReadWrite } from "../../bindings/native/libc.ts";
+
+/** `statfs.f_type` of the file systems whose written blocks a mapped store overwrites. */
+export const MAPPED_FILE_SYSTEMS: ReadonlySet<number> = new Set([
+  0xef53, // ext2, ext3, ext4
+  0x58465342, // XFS
+  0x01021994, // tmpfs
+]);
+import { closeFd, fileSystemType, openReadWrite } from "../../bindings/native/libc.ts";
 import { Mapping, pageSize } from "../../bindings/native/mmap.ts";
 
 /** A shared mapping of the end of the journal file, remapped as the file grows. */
@@ -30,14 +40,19 @@ export class MappedTail {
 
   /**
    * A mapped tail of the file at `path`, or null where this process cannot map files (no
-   * FFI permission, no libc): the journal then writes with `write()`.
+   * FFI permission, no libc) or the file system is not one of
+   * {@linkcode MAPPED_FILE_SYSTEMS}: the journal then writes with `write()`.
    */
   static open(path: string): MappedTail | null {
+    let fd = -1;
     try {
-      return new MappedTail(openReadWrite(path));
+      fd = openReadWrite(path);
+      if (MAPPED_FILE_SYSTEMS.has(fileSystemType(fd))) return new MappedTail(fd);
     } catch {
-      return null;
+      // No FFI, or no libc: write() it is.
     }
+    closeFd(fd);
+    return null;
   }
 
   /**
