@@ -41,39 +41,45 @@ export const liveClock: TimerClock = {
 const TURNS_BELOW_MS = 3;
 
 /**
- * `performance.now()` and timers without the 1 ms granularity of `setTimeout`, for declared
- * hardware latencies of tens of microseconds: a timer checks the time once per event-loop
- * turn (`setImmediate`, so sockets and other timers keep running), after a `setTimeout` for
- * all but the last {@linkcode TURNS_BELOW_MS} ms of a longer wait. Timers keep the process
- * alive, like {@linkcode liveClock}; the cost is a busy event loop during the last
- * milliseconds of each wait.
+ * A clock reading `now` whose timers have no 1 ms granularity, for declared hardware latencies
+ * of tens of microseconds: a timer checks `now()` once per event-loop turn (`setImmediate`, so
+ * sockets and other timers keep running), after a `setTimeout` for all but the last
+ * {@linkcode TURNS_BELOW_MS} ms of a longer wait. Timers keep the process alive, like
+ * {@linkcode liveClock}; the cost is a busy event loop during the last milliseconds of each
+ * wait. {@linkcode preciseClock} is the one over `performance.now()`; tests give their own
+ * `now`.
  */
-export const preciseClock: TimerClock = {
-  now: () => performance.now(),
-  setTimer(fn, ms) {
-    const due = performance.now() + Math.max(0, ms);
-    const timer = {
-      cancelled: false,
-      timeout: undefined as ReturnType<typeof setTimeout> | undefined,
-    };
-    const turn = () => {
-      if (timer.cancelled) return;
-      if (performance.now() >= due) fn();
-      else setImmediate(turn);
-    };
-    if (ms > TURNS_BELOW_MS) {
-      timer.timeout = setTimeout(turn, ms - TURNS_BELOW_MS);
-    } else {
-      setImmediate(turn);
-    }
-    return timer;
-  },
-  clearTimer(handle) {
-    const timer = handle as { cancelled: boolean; timeout?: ReturnType<typeof setTimeout> };
-    timer.cancelled = true;
-    if (timer.timeout !== undefined) clearTimeout(timer.timeout);
-  },
-};
+export function turnClock(now: () => number): TimerClock {
+  return {
+    now,
+    setTimer(fn, ms) {
+      const due = now() + Math.max(0, ms);
+      const timer = {
+        cancelled: false,
+        timeout: undefined as ReturnType<typeof setTimeout> | undefined,
+      };
+      const turn = () => {
+        if (timer.cancelled) return;
+        if (now() >= due) fn();
+        else setImmediate(turn);
+      };
+      if (ms > TURNS_BELOW_MS) {
+        timer.timeout = setTimeout(turn, ms - TURNS_BELOW_MS);
+      } else {
+        setImmediate(turn);
+      }
+      return timer;
+    },
+    clearTimer(handle) {
+      const timer = handle as { cancelled: boolean; timeout?: ReturnType<typeof setTimeout> };
+      timer.cancelled = true;
+      if (timer.timeout !== undefined) clearTimeout(timer.timeout);
+    },
+  };
+}
+
+/** {@linkcode turnClock} over `performance.now()`: what the sim driver's latencies wait on. */
+export const preciseClock: TimerClock = turnClock(() => performance.now());
 
 interface ManualTimer {
   at: number;

@@ -13,6 +13,7 @@ import type { SessionOptions } from "../core/session.ts";
 import type { SessionPort } from "../core/session_port.ts";
 import type { TransportDef, TransportEnv, TransportHandle } from "../core/transport.ts";
 import { Logger } from "../core/log.ts";
+import { systemClock, type TimerClock } from "../core/timer_clock.ts";
 
 /** One agent connection, as the wire adapter opens it. */
 export interface WireConnection {
@@ -82,6 +83,8 @@ export interface TransportSuite<C extends WireConnection = WireConnection> {
    * measure of speed).
    */
   readonly hangMs?: number;
+  /** The clock that guard runs on (default {@linkcode systemClock}); tests give a manual one. */
+  readonly clock?: TimerClock;
 }
 
 /** A session the suite's env opened: what it was given, and when it closed. */
@@ -180,10 +183,11 @@ export async function transportConformance<C extends WireConnection>(
   };
   const perTransport = suite.sessions?.perTransport;
   const hangMs = suite.hangMs ?? 60_000;
+  const clock = suite.clock ?? systemClock;
   /** Every session the env opened has closed; fails (does not hang) when one never does. */
   const allClosed = async (why: string) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const guard = new Promise<"hang">((r) => timer = setTimeout(() => r("hang"), hangMs));
+    let timer: unknown;
+    const guard = new Promise<"hang">((r) => timer = clock.setTimer(() => r("hang"), hangMs));
     try {
       const out = await Promise.race([Promise.all(ports.map((p) => p.closed)), guard]);
       if (out === "hang") {
@@ -191,7 +195,7 @@ export async function transportConformance<C extends WireConnection>(
         fail(`${open} session(s) still open ${hangMs} ms after ${why}`);
       }
     } finally {
-      clearTimeout(timer);
+      clock.clearTimer(timer);
     }
   };
   // A transport may serve one connection at a time: the next connects once the last's

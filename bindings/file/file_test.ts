@@ -66,21 +66,27 @@ Deno.test("file binding: owner-only files, doorbell answers, completion interrup
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("file binding: an interrupt reader that falls IRQ_BACKLOG records behind is let go", async () => {
+/** The file binding for agent "g" in a fresh directory; `ready()` counts its readers taken. */
+async function bindingOfG() {
   const dir = await Deno.makeTempDir({ prefix: "vscmi-file-" });
-  let ready = 0;
+  let readers = 0;
   const b = await fileBinding.start({
     agent: "g",
     runDir: `${dir}/run`,
     size: 0x1000,
     log: new Logger(),
     doorbell: () => Promise.resolve(0n),
-    interruptsReady: () => void ready++,
+    interruptsReady: () => void readers++,
   });
+  return { dir, b, ready: () => readers };
+}
+
+Deno.test("file binding: an interrupt reader that falls IRQ_BACKLOG records behind is let go", async () => {
+  const { dir, b, ready } = await bindingOfG();
   try {
     assertEquals(b.canInterrupt, false);
     const irq = await Deno.connect({ transport: "unix", path: filePaths(`${dir}/run`, "g").irq });
-    await until(() => ready === 1, "the reader is taken");
+    await until(() => ready() === 1, "the reader is taken");
     assert(b.canInterrupt);
     // More records at once than a reader may leave unwritten: it is disconnected.
     for (let i = 0; i <= IRQ_BACKLOG; i++) b.interrupt(i);
@@ -97,22 +103,13 @@ Deno.test("file binding: an interrupt reader that falls IRQ_BACKLOG records behi
 });
 
 Deno.test("file binding: interrupts raised before a reader connects reach the first one, once per channel", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "vscmi-file-" });
-  let ready = 0;
-  const b = await fileBinding.start({
-    agent: "g",
-    runDir: `${dir}/run`,
-    size: 0x1000,
-    log: new Logger(),
-    doorbell: () => Promise.resolve(0n),
-    interruptsReady: () => void ready++,
-  });
+  const { dir, b, ready } = await bindingOfG();
   try {
     b.interrupt(1);
     b.interrupt(0);
     b.interrupt(1); // the same line raised again while pending: one interrupt
     const irq = await Deno.connect({ transport: "unix", path: filePaths(`${dir}/run`, "g").irq });
-    await until(() => ready === 1, "the reader is taken");
+    await until(() => ready() === 1, "the reader is taken");
     b.interrupt(2);
     const got: number[] = [];
     for (let i = 0; i < 3; i++) {

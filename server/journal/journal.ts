@@ -395,10 +395,8 @@ export class Journal {
         this.#dropTail();
       }
     }
-    this.#position();
-    let off = 0;
     try {
-      while (off < bytes.length) off += this.#writeFn(this.#file, bytes.subarray(off));
+      this.#writeAll(bytes);
     } catch {
       this.#dropPartial();
       return false;
@@ -406,11 +404,14 @@ export class Journal {
     return true;
   }
 
-  /** Moves the file's position to the end of the records, after mapped copies. */
-  #position(): void {
-    if (this.#positioned) return;
-    this.#file.seekSync(this.#size, Deno.SeekMode.Start);
-    this.#positioned = true;
+  /** Writes `bytes` with `write()` where the records end (after mapped copies too); throws. */
+  #writeAll(bytes: Uint8Array): void {
+    if (!this.#positioned) {
+      this.#file.seekSync(this.#size, Deno.SeekMode.Start);
+      this.#positioned = true;
+    }
+    let off = 0;
+    while (off < bytes.length) off += this.#writeFn(this.#file, bytes.subarray(off));
   }
 
   /** Stops mapping the file: records are written with `write()` from now on. */
@@ -625,9 +626,7 @@ export class Journal {
       if (this.#reserve !== 0 && this.#size + bytes.length > this.#end) {
         this.#writeAhead(bytes.length);
       }
-      this.#position();
-      let off = 0;
-      while (off < bytes.length) off += this.#writeFn(this.#file, bytes.subarray(off));
+      this.#writeAll(bytes);
       await this.#sync(this.#file);
       this.#spare = full;
       this.#size += bytes.length;
